@@ -1,0 +1,33 @@
+// Builds the hub's fastify application around a database handle. Only server/main.ts listens; tests build the app
+// and inject requests, or listen on a port of their own.
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { Sql } from 'postgres';
+import type { HubConfig } from './config.js';
+import { loadDefinitions } from './fhir/definitions.js';
+import { fhirPlugin } from './fhir/plugin.js';
+import { healthRoutes } from './health.js';
+import { loggerOptions } from './logger.js';
+import { PgRepository } from './storage/pg/pg-repository.js';
+
+export type AppConfig = Pick<HubConfig, 'baseUrl' | 'maxBodyBytes' | 'maxBundleEntries' | 'logLevel'>;
+
+export async function buildApp(config: AppConfig, sql: Sql): Promise<FastifyInstance> {
+  loadDefinitions();
+  const app = Fastify({
+    ...loggerOptions(config.logLevel),
+    bodyLimit: config.maxBodyBytes,
+    // FHIR ids and search values may contain characters fastify would otherwise reject in a route parameter.
+    routerOptions: { maxParamLength: 500 },
+  });
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('X-Request-Id', request.id);
+  });
+  await app.register(healthRoutes, { sql });
+  await app.register(fhirPlugin, {
+    repository: new PgRepository(sql),
+    baseUrl: config.baseUrl,
+    maxBodyBytes: config.maxBodyBytes,
+    maxBundleEntries: config.maxBundleEntries,
+  });
+  return app;
+}

@@ -1,0 +1,157 @@
+// The one error catalogue. Every error a client can cause is created here with a stable code
+// HUB_ERR_<AREA>_<WHAT>, an HTTP status and the FHIR issue type its OperationOutcome carries.
+// Spent codes (removed errors) are listed below and must never be reused with another meaning.
+//   spent: (none yet)
+import createError from '@fastify/error';
+import type { OperationOutcomeIssue } from '@medplum/fhirtypes';
+
+type IssueType = OperationOutcomeIssue['code'];
+
+export interface HubErrorInfo {
+  status: number;
+  issueType: IssueType;
+}
+
+const catalogue = new Map<string, HubErrorInfo>();
+
+/** An error instance may carry ready-made issues (validation) and the element path it concerns. */
+export interface HubError extends Error {
+  code: string;
+  statusCode: number;
+  issues?: OperationOutcomeIssue[];
+  expression?: string[];
+  /** Position of the failing item in a bulk write (createMany), so a Bundle can name its entry. */
+  position?: number;
+}
+
+function define<Args extends unknown[]>(code: string, message: string, status: number, issueType: IssueType) {
+  catalogue.set(code, { status, issueType });
+  const Ctor = createError<Args>(code, message, status);
+  return (...args: Args): HubError => new Ctor(...args) as HubError;
+}
+
+export function errorInfo(code: string | undefined): HubErrorInfo | undefined {
+  return code ? catalogue.get(code) : undefined;
+}
+
+export function catalogueCodes(): string[] {
+  return [...catalogue.keys()];
+}
+
+export function withIssues(error: HubError, issues: OperationOutcomeIssue[]): HubError {
+  error.issues = issues;
+  return error;
+}
+
+// CONFIG: never reaches a client, stops start-up.
+// STORE: storage and REST interactions.
+export const errors = {
+  notFound: define<[string]>('HUB_ERR_STORE_NOT_FOUND', 'Resource %s is not known', 404, 'not-found'),
+  versionNotFound: define<[string]>('HUB_ERR_STORE_VERSION_NOT_FOUND', 'Version %s is not known', 404, 'not-found'),
+  gone: define<[string]>('HUB_ERR_STORE_GONE', 'Resource %s has been deleted', 410, 'deleted'),
+  unknownType: define<[string]>(
+    'HUB_ERR_STORE_UNKNOWN_TYPE',
+    '"%s" is not an R4 resource type this server stores',
+    404,
+    'not-supported',
+  ),
+  invalidId: define<[string]>(
+    'HUB_ERR_STORE_INVALID_ID',
+    'Id "%s" is not a valid FHIR id (1 to 64 characters of A-Z, a-z, 0-9, "-" and ".")',
+    400,
+    'value',
+  ),
+  versionConflict: define<[string, string]>(
+    'HUB_ERR_STORE_VERSION_CONFLICT',
+    'If-Match expected version %s but the current version is %s',
+    412,
+    'conflict',
+  ),
+  concurrentUpdate: define<[string]>(
+    'HUB_ERR_STORE_CONCURRENT_UPDATE',
+    'Resource %s kept changing while this update was applied; retry the update',
+    409,
+    'conflict',
+  ),
+  badIfMatch: define<[string]>(
+    'HUB_ERR_STORE_BAD_IF_MATCH',
+    'If-Match "%s" is not an ETag of the form W/"<version>"',
+    400,
+    'value',
+  ),
+  idMismatch: define<[string, string]>(
+    'HUB_ERR_STORE_ID_MISMATCH',
+    'The resource id "%s" does not match the id "%s" in the URL',
+    400,
+    'value',
+  ),
+  typeMismatch: define<[string, string]>(
+    'HUB_ERR_STORE_TYPE_MISMATCH',
+    'The body is a %s but the URL names %s',
+    400,
+    'value',
+  ),
+  missingId: define<[]>('HUB_ERR_STORE_MISSING_ID', 'An update needs an id in the resource body', 400, 'required'),
+  multipleMatches: define<[string, string]>(
+    'HUB_ERR_STORE_MULTIPLE_MATCHES',
+    'Conditional %s matched more than one resource (%s); make the criteria more selective',
+    412,
+    'multiple-matches',
+  ),
+  invalidResource: define<[string]>('HUB_ERR_STORE_INVALID_RESOURCE', '%s', 400, 'invalid'),
+  invalidPatch: define<[string]>('HUB_ERR_STORE_INVALID_PATCH', 'The JSON Patch cannot be applied: %s', 422, 'processing'),
+  // REST: the HTTP surface.
+  unsupportedMediaType: define<[string]>(
+    'HUB_ERR_REST_UNSUPPORTED_MEDIA_TYPE',
+    'Content-Type "%s" is not supported; send application/fhir+json or application/json (XML is not supported)',
+    415,
+    'not-supported',
+  ),
+  notAcceptable: define<[string]>(
+    'HUB_ERR_REST_NOT_ACCEPTABLE',
+    'Cannot answer in "%s"; this server speaks application/fhir+json and application/json only',
+    406,
+    'not-supported',
+  ),
+  invalidJson: define<[string]>('HUB_ERR_REST_INVALID_JSON', 'The body is not valid JSON: %s', 400, 'structure'),
+  bodyTooLarge: define<[number]>(
+    'HUB_ERR_REST_BODY_TOO_LARGE',
+    'The request body is larger than the limit of %d bytes; split it into smaller requests',
+    413,
+    'too-costly',
+  ),
+  tooManyEntries: define<[number, number]>(
+    'HUB_ERR_REST_TOO_MANY_ENTRIES',
+    'The Bundle has %d entries; the limit is %d; split it into smaller Bundles',
+    413,
+    'too-costly',
+  ),
+  notFoundRoute: define<[string, string]>('HUB_ERR_REST_NO_ROUTE', 'No interaction matches %s %s', 404, 'not-supported'),
+  methodNotAllowed: define<[string, string]>(
+    'HUB_ERR_REST_METHOD_NOT_ALLOWED',
+    '%s is not supported on %s',
+    405,
+    'not-supported',
+  ),
+  badParameter: define<[string]>('HUB_ERR_REST_BAD_PARAMETER', '%s', 400, 'value'),
+  badBundle: define<[string]>('HUB_ERR_REST_BAD_BUNDLE', '%s', 400, 'invalid'),
+  // SEARCH: criteria of conditional interactions and (later) search.
+  unsupportedSearchParameter: define<[string, string]>(
+    'HUB_ERR_SEARCH_UNSUPPORTED_PARAMETER',
+    'Search parameter "%s" is not supported on %s',
+    400,
+    'not-supported',
+  ),
+  badSearchValue: define<[string, string]>(
+    'HUB_ERR_SEARCH_BAD_VALUE',
+    'Search parameter "%s" has an invalid value: %s',
+    400,
+    'value',
+  ),
+  missingCriteria: define<[string]>(
+    'HUB_ERR_SEARCH_MISSING_CRITERIA',
+    'Conditional %s needs search criteria in the URL',
+    412,
+    'required',
+  ),
+};

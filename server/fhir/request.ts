@@ -1,0 +1,46 @@
+// The FHIR router knows no HTTP: an interaction takes a FhirRequest and returns a FhirResult. The fastify routes
+// and the Bundle processor both build FhirRequests, so a Bundle entry runs exactly the code of the REST call.
+import type { OperationOutcome, Resource } from '@medplum/fhirtypes';
+import type { Repository, StoredVersion } from '../storage/repository.js';
+import type { FhirRoute } from './routes.js';
+
+export type FhirMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+export interface FhirRequest {
+  method: FhirMethod;
+  /** Path parameters: resourceType, id, versionId. */
+  params: { resourceType?: string; id?: string; versionId?: string };
+  /** The query string, as sent (repeated parameters keep their order). */
+  query: URLSearchParams;
+  headers: {
+    ifMatch?: string;
+    ifNoneExist?: string;
+  };
+  body?: unknown;
+}
+
+export interface FhirResult {
+  status: number;
+  /** A stored version (sent as stored), or a resource built for this response (Bundle, OperationOutcome, ...). */
+  version?: StoredVersion;
+  resource?: Resource;
+  /** A response body already serialised (a Bundle built around stored texts). */
+  json?: string;
+  /** Set for creates: the new version's URL is sent as Location. */
+  location?: boolean;
+  /** An OperationOutcome to send when the client prefers it, or when there is no resource. */
+  outcome?: OperationOutcome;
+}
+
+export interface InteractionContext {
+  repository: Repository;
+  /** Public base URL of the FHIR endpoint, without trailing slash. */
+  baseUrl: string;
+  maxBundleEntries: number;
+  /** The route table, for dispatching Bundle entries through the same interactions as REST calls. */
+  routes: FhirRoute[];
+  /** `Prefer: return=...` of the HTTP request, for Bundle entry responses. */
+  preferReturn?: 'minimal' | 'representation' | 'OperationOutcome';
+}
+
+export type Interaction = (request: FhirRequest, context: InteractionContext) => Promise<FhirResult>;

@@ -1,0 +1,62 @@
+// The one table of FHIR interactions and operations this server supports. The fastify plugin registers a route per
+// row, the Bundle processor dispatches entries through the same rows, and the CapabilityStatement is generated from
+// them: what the server says it does and what it does share one source.
+import { batchOrTransaction } from './bundle/process.js';
+import { create } from './interactions/create.js';
+import { conditionalDelete, deleteInteraction } from './interactions/delete.js';
+import { historyInstance, historySystem, historyType } from './interactions/history.js';
+import { metadata } from './interactions/metadata.js';
+import { patch } from './interactions/patch.js';
+import { read } from './interactions/read.js';
+import { conditionalUpdate, update } from './interactions/update.js';
+import { vread } from './interactions/vread.js';
+import * as validateOperation from './operations/validate.js';
+import type { FhirMethod, Interaction } from './request.js';
+
+/** Interaction names as in the CapabilityStatement (TypeRestfulInteraction / SystemRestfulInteraction), or operation:<code>. */
+export type InteractionName =
+  | 'capabilities'
+  | 'batch-transaction'
+  | 'history-system'
+  | 'history-type'
+  | 'history-instance'
+  | 'vread'
+  | 'read'
+  | 'create'
+  | 'update'
+  | 'conditional-update'
+  | 'patch'
+  | 'delete'
+  | 'conditional-delete'
+  | 'operation:validate';
+
+export interface FhirRoute {
+  method: FhirMethod;
+  /** fastify path syntax; `:resourceType`, `:id` and `:versionId` are the only parameters. */
+  path: string;
+  interaction: InteractionName;
+  handler: Interaction;
+  /** Public routes need no authentication (metadata); every other route will require it. */
+  public?: boolean;
+}
+
+export const fhirRoutes: FhirRoute[] = [
+  { method: 'GET', path: '/metadata', interaction: 'capabilities', handler: metadata, public: true },
+  { method: 'POST', path: '/', interaction: 'batch-transaction', handler: batchOrTransaction },
+  { method: 'GET', path: '/_history', interaction: 'history-system', handler: historySystem },
+  { method: 'GET', path: '/:resourceType/_history', interaction: 'history-type', handler: historyType },
+  { method: 'POST', path: '/:resourceType/$validate', interaction: 'operation:validate', handler: validateOperation.run },
+  { method: 'POST', path: '/:resourceType/:id/$validate', interaction: 'operation:validate', handler: validateOperation.run },
+  { method: 'GET', path: '/:resourceType/:id/$validate', interaction: 'operation:validate', handler: validateOperation.run },
+  { method: 'GET', path: '/:resourceType/:id/_history', interaction: 'history-instance', handler: historyInstance },
+  { method: 'GET', path: '/:resourceType/:id/_history/:versionId', interaction: 'vread', handler: vread },
+  { method: 'POST', path: '/:resourceType', interaction: 'create', handler: create },
+  { method: 'GET', path: '/:resourceType/:id', interaction: 'read', handler: read },
+  { method: 'PUT', path: '/:resourceType/:id', interaction: 'update', handler: update },
+  { method: 'PUT', path: '/:resourceType', interaction: 'conditional-update', handler: conditionalUpdate },
+  { method: 'PATCH', path: '/:resourceType/:id', interaction: 'patch', handler: patch },
+  { method: 'DELETE', path: '/:resourceType/:id', interaction: 'delete', handler: deleteInteraction },
+  { method: 'DELETE', path: '/:resourceType', interaction: 'conditional-delete', handler: conditionalDelete },
+];
+
+export const operationDefinitions = [validateOperation.definition];

@@ -1,0 +1,108 @@
+// The validation run on every write: basic shape, then the R4 JSON schema (structure, types, unknown elements,
+// required-binding codes), then @medplum/core's StructureDefinition validator (cardinality, primitive formats,
+// invariants). The schema goes first because Medplum stops at the first problem per element and its
+// StructureDefinitions carry Medplum changes (extra Meta fields, R5 backports) that a plain R4 server must not accept.
+import { OperationOutcomeError, validateResource as medplumValidate } from '@medplum/core';
+import type { OperationOutcomeIssue, Resource } from '@medplum/fhirtypes';
+import { loadDefinitions } from '../definitions.js';
+import { issue } from './issues.js';
+import { isR4ResourceType } from './resource-types.js';
+import { getTypeValidator, validateSchema } from './schema.js';
+
+export { isR4ResourceType } from './resource-types.js';
+
+export interface ValidationResult {
+  ok: boolean;
+  issues: OperationOutcomeIssue[];
+}
+
+export function validateResource(resource: unknown): ValidationResult {
+  const shapeIssue = checkShape(resource);
+  if (shapeIssue) {
+    return result([shapeIssue]);
+  }
+  const typed = resource as Resource;
+  const schemaIssues = validateSchema(typed);
+  if (schemaIssues.length > 0) {
+    return result(schemaIssues);
+  }
+  return result(runMedplum(typed));
+}
+
+/** Builds the schema and compiles the given types ahead of the first request (the first build takes ~1 s). */
+export function warmUpValidation(resourceTypes: string[] = ['Patient']): void {
+  loadDefinitions();
+  for (const type of resourceTypes) {
+    getTypeValidator(type);
+  }
+}
+
+function result(issues: OperationOutcomeIssue[]): ValidationResult {
+  return { ok: !issues.some((i) => i.severity === 'error' || i.severity === 'fatal'), issues };
+}
+
+function checkShape(resource: unknown): OperationOutcomeIssue | undefined {
+  if (typeof resource !== 'object' || resource === null || Array.isArray(resource)) {
+    const found = resource === null ? 'null' : Array.isArray(resource) ? 'an array' : typeof resource;
+    return issue('structure', 'Resource', `A resource must be a JSON object, found ${found}`);
+  }
+  const type = (resource as Record<string, unknown>).resourceType;
+  if (type === undefined) {
+    return issue('required', 'Resource.resourceType', 'Missing resourceType: a resource must say which type it is');
+  }
+  if (typeof type !== 'string') {
+    return issue('structure', 'Resource.resourceType', `resourceType must be a string, found ${typeof type}`);
+  }
+  if (!isR4ResourceType(type)) {
+    return issue('code-invalid', 'Resource.resourceType', `Unknown resourceType "${type}": not a FHIR R4 resource type`);
+  }
+  return undefined;
+}
+
+function runMedplum(resource: Resource): OperationOutcomeIssue[] {
+  loadDefinitions();
+  let issues: OperationOutcomeIssue[];
+  try {
+    issues = medplumValidate(resource);
+  } catch (err) {
+    if (!(err instanceof OperationOutcomeError)) {
+      throw err;
+    }
+    issues = err.outcome.issue ?? [];
+  }
+  return issues.filter(keepMedplumIssue).map(fromMedplum);
+}
+
+// Unknown elements are the schema's call: Medplum's StructureDefinitions lack some R4 elements
+// (EvidenceVariable.characteristic.definition[x], ...) and add Medplum/R5 ones.
+function keepMedplumIssue(i: OperationOutcomeIssue): boolean {
+  return !i.details?.text?.startsWith('Invalid additional property');
+}
+
+function fromMedplum(i: OperationOutcomeIssue): OperationOutcomeIssue {
+  const expression = i.expression?.[0] ?? 'Resource';
+  const text = i.details?.text ?? 'Invalid';
+  let code = i.code;
+  if (text.startsWith('Missing required')) {
+    code = 'required';
+  } else if (/^(Invalid .* format|Invalid numeric|Expected number|String)/.test(text)) {
+    code = 'value';
+  }
+  let diagnostics = `${expression}: ${text}`;
+  const fhirpath = parseFhirPath(i.diagnostics);
+  if (fhirpath) {
+    diagnostics += ` (FHIRPath: ${fhirpath})`;
+  }
+  return issue(code, expression, diagnostics, i.severity === 'warning' || i.severity === 'information' ? 'warning' : 'error');
+}
+
+function parseFhirPath(diagnostics: string | undefined): string | undefined {
+  if (!diagnostics?.startsWith('{')) {
+    return undefined;
+  }
+  try {
+    return JSON.parse(diagnostics).fhirpath;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,55 @@
+// The hub's entry point: configuration, database (embedded unless DATABASE_URL), migrations, then listen.
+// SIGTERM / SIGINT close the server (in-flight requests finish, within HUB_SHUTDOWN_TIMEOUT_MS), then the pool,
+// then the embedded database.
+import { buildApp } from './app.js';
+import { ConfigError, loadConfig } from './config.js';
+import { openDatabase } from './db/connect.js';
+import { migrate } from './storage/pg/migrate.js';
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`zorghub: configuration error: ${error.message}\n`);
+      process.exit(2);
+    }
+    throw error;
+  }
+  const database = await openDatabase(config);
+  const applied = await migrate(database.sql);
+  const app = await buildApp(config, database.sql);
+  app.log.info({ applied, embedded: !config.databaseUrl }, 'database ready');
+
+  let stopping = false;
+  const stop = async (signal: string): Promise<void> => {
+    if (stopping) {
+      return;
+    }
+    stopping = true;
+    app.log.info({ signal }, 'shutting down');
+    const timer = setTimeout(() => {
+      app.log.error('shutdown timed out; exiting');
+      process.exit(1);
+    }, config.shutdownTimeoutMs + 5000);
+    timer.unref();
+    try {
+      await app.close(); // stops accepting, waits for in-flight requests
+      await database.close();
+      process.exit(0);
+    } catch (error) {
+      app.log.error({ err: error }, 'shutdown failed');
+      process.exit(1);
+    }
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+
+  await app.listen({ port: config.port, host: config.host });
+}
+
+main().catch((error) => {
+  process.stderr.write(`zorghub: failed to start: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});

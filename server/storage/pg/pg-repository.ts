@@ -1,0 +1,322 @@
+// The PostgreSQL repository: orchestrates validation, versioning, optimistic concurrency and conditional logic over
+// the single-statement writes in write.ts. Every write path of the hub goes through here.
+import { randomUUID } from 'node:crypto';
+import type { Resource } from '@medplum/fhirtypes';
+import jsonpatch from 'fast-json-patch';
+import type { Operation } from 'fast-json-patch';
+import type postgres from 'postgres';
+import { errors, type HubError } from '../../errors.js';
+import type {
+  HistoryOptions,
+  HistoryPage,
+  HistoryScope,
+  Repository,
+  StoredVersion,
+  WriteOptions,
+  WriteOutcome,
+} from '../repository.js';
+import type { Db } from './db.js';
+import { readHistory } from './history.js';
+import { findIds } from './match.js';
+import { assertValidId, prepareVersion, storedContent } from './prepare.js';
+import { readCurrent, readVersion } from './read.js';
+import { storedResourceTypes } from './resource-tables.js';
+import { insertResource, insertResources, markDeleted, replaceResource } from './write.js';
+
+const MAX_ATTEMPTS = 10;
+/** Conditional delete removes at most this many matches; more is refused (412) as too broad. */
+export const CONDITIONAL_DELETE_LIMIT = 100;
+
+let storedTypes: Set<string> | undefined;
+
+export function assertStoredType(resourceType: string): void {
+  storedTypes ??= new Set(storedResourceTypes());
+  if (!storedTypes.has(resourceType)) {
+    throw errors.unknownType(resourceType);
+  }
+}
+
+/** Parses `W/"3"` (or `"3"`, or `3`) into a version number. */
+export function parseIfMatch(header: string): number {
+  const match = /^(?:W\/)?"?(\d+)"?$/.exec(header.trim());
+  if (!match) {
+    throw errors.badIfMatch(header);
+  }
+  return Number(match[1]);
+}
+
+export interface PgRepositoryOptions {
+  /** The clock: injected so tests can pin time. */
+  now?: () => Date;
+}
+
+export class PgRepository implements Repository {
+  private readonly now: () => Date;
+
+  constructor(
+    private readonly db: Db,
+    private readonly options: PgRepositoryOptions = {},
+    private readonly inTransaction = false,
+  ) {
+    this.now = options.now ?? (() => new Date());
+  }
+
+  async create(resource: Resource, options: { ifNoneExist?: string } = {}): Promise<WriteOutcome> {
+    assertStoredType(resource.resourceType);
+    if (options.ifNoneExist !== undefined) {
+      const criteria = options.ifNoneExist;
+      return this.serialized(`${resource.resourceType}?${criteria}`, async (repository) => {
+        const ids = await repository.findIds(resource.resourceType, criteria, 2);
+        if (ids.length > 1) {
+          throw errors.multipleMatches('create', `If-None-Exist: ${criteria}`);
+        }
+        if (ids.length === 1) {
+          return { version: await repository.read(resource.resourceType, ids[0]), created: false, unchanged: true };
+        }
+        return repository.create(resource);
+      });
+    }
+    const row = prepareVersion(resource, randomUUID(), 1, this.now(), 'POST');
+    const version = await insertResource(this.db, row);
+    if (!version) {
+      throw errors.concurrentUpdate(`${row.resourceType}/${row.id}`); // a uuid collision: practically impossible
+    }
+    return { version, created: true, unchanged: false };
+  }
+
+  async createMany(resources: Resource[]): Promise<WriteOutcome[]> {
+    const now = this.now();
+    const rows = resources.map((resource, position) => {
+      try {
+        assertStoredType(resource.resourceType);
+        return prepareVersion(resource, resource.id ?? randomUUID(), 1, now, 'POST');
+      } catch (error) {
+        (error as HubError).position = position;
+        throw error;
+      }
+    });
+    const byType = new Map<string, typeof rows>();
+    rows.forEach((row) => byType.set(row.resourceType, [...(byType.get(row.resourceType) ?? []), row]));
+    const written = new Map<string, StoredVersion>();
+    await Promise.all(
+      [...byType.values()].map(async (group) => {
+        for (const version of await insertResources(this.db, group)) {
+          written.set(`${version.resourceType}/${version.id}`, version);
+        }
+      }),
+    );
+    return rows.map((row) => {
+      const version = written.get(`${row.resourceType}/${row.id}`);
+      if (!version) {
+        throw errors.concurrentUpdate(`${row.resourceType}/${row.id}`);
+      }
+      return { version, created: true, unchanged: false };
+    });
+  }
+
+  async read(resourceType: string, id: string): Promise<StoredVersion> {
+    assertStoredType(resourceType);
+    assertValidId(id);
+    const version = await readCurrent(this.db, resourceType, id);
+    if (!version) {
+      throw errors.notFound(`${resourceType}/${id}`);
+    }
+    if (version.deleted) {
+      throw errors.gone(`${resourceType}/${id}`);
+    }
+    return version;
+  }
+
+  async vread(resourceType: string, id: string, versionId: string): Promise<StoredVersion> {
+    assertStoredType(resourceType);
+    assertValidId(id);
+    const number = /^\d{1,9}$/.test(versionId) ? Number(versionId) : NaN;
+    const version = Number.isNaN(number) ? undefined : await readVersion(this.db, resourceType, id, number);
+    if (!version) {
+      throw errors.versionNotFound(`${resourceType}/${id}/_history/${versionId}`);
+    }
+    if (version.deleted) {
+      throw errors.gone(`${resourceType}/${id}/_history/${versionId}`);
+    }
+    return version;
+  }
+
+  async update(resource: Resource, options: WriteOptions = {}): Promise<WriteOutcome> {
+    assertStoredType(resource.resourceType);
+    if (!resource.id) {
+      throw errors.missingId();
+    }
+    assertValidId(resource.id);
+    const expected = options.ifMatch !== undefined ? parseIfMatch(options.ifMatch) : undefined;
+    return this.writeVersion(resource.resourceType, resource.id, expected, 'PUT', () => resource);
+  }
+
+  async conditionalUpdate(resource: Resource, criteria: string, options: WriteOptions = {}): Promise<WriteOutcome> {
+    assertStoredType(resource.resourceType);
+    return this.serialized(`${resource.resourceType}?${criteria}`, async (repository) => {
+      const ids = await repository.findIds(resource.resourceType, criteria, 2);
+      if (ids.length > 1) {
+        throw errors.multipleMatches('update', criteria);
+      }
+      if (ids.length === 1) {
+        if (resource.id && resource.id !== ids[0]) {
+          throw errors.idMismatch(resource.id, ids[0]);
+        }
+        return repository.update({ ...resource, id: ids[0] }, options);
+      }
+      // No match: with an id in the body this is an update-as-create, without one a create.
+      return resource.id ? repository.update(resource, options) : repository.create(resource);
+    });
+  }
+
+  async patch(resourceType: string, id: string, operations: Operation[], options: WriteOptions = {}): Promise<WriteOutcome> {
+    assertStoredType(resourceType);
+    assertValidId(id);
+    const expected = options.ifMatch !== undefined ? parseIfMatch(options.ifMatch) : undefined;
+    return this.writeVersion(resourceType, id, expected, 'PATCH', (current) => {
+      if (!current || current.deleted) {
+        throw current ? errors.gone(`${resourceType}/${id}`) : errors.notFound(`${resourceType}/${id}`);
+      }
+      let patched: Resource;
+      try {
+        const validationError = jsonpatch.validate(operations, JSON.parse(current.json));
+        if (validationError) {
+          throw validationError;
+        }
+        patched = jsonpatch.applyPatch(JSON.parse(current.json), operations, false, true).newDocument as Resource;
+      } catch (error) {
+        throw errors.invalidPatch(error instanceof Error ? error.message.split('\n')[0] : String(error));
+      }
+      if (patched?.resourceType !== resourceType || patched.id !== id) {
+        throw errors.invalidPatch('a patch may not change resourceType or id');
+      }
+      return patched;
+    });
+  }
+
+  async delete(resourceType: string, id: string, options: WriteOptions = {}): Promise<{ deleted: boolean; version?: StoredVersion }> {
+    assertStoredType(resourceType);
+    assertValidId(id);
+    const expected = options.ifMatch !== undefined ? parseIfMatch(options.ifMatch) : undefined;
+    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+      const current = await readCurrent(this.db, resourceType, id);
+      if (expected !== undefined && (!current || Number(current.versionId) !== expected)) {
+        throw errors.versionConflict(String(expected), current?.versionId ?? 'none');
+      }
+      if (!current || current.deleted) {
+        return { deleted: false };
+      }
+      const version = await markDeleted(this.db, resourceType, id, Number(current.versionId), this.now());
+      if (version) {
+        return { deleted: true, version };
+      }
+      if (expected !== undefined) {
+        throw errors.versionConflict(String(expected), 'a newer one');
+      }
+    }
+    throw errors.concurrentUpdate(`${resourceType}/${id}`);
+  }
+
+  async conditionalDelete(resourceType: string, criteria: string): Promise<{ deleted: number }> {
+    assertStoredType(resourceType);
+    return this.serialized(`${resourceType}?${criteria}`, async (repository) => {
+      const ids = await repository.findIds(resourceType, criteria, CONDITIONAL_DELETE_LIMIT + 1);
+      if (ids.length > CONDITIONAL_DELETE_LIMIT) {
+        throw errors.multipleMatches('delete', `more than ${CONDITIONAL_DELETE_LIMIT} matches`);
+      }
+      let deleted = 0;
+      for (const id of ids) {
+        deleted += (await repository.delete(resourceType, id)).deleted ? 1 : 0;
+      }
+      return { deleted };
+    });
+  }
+
+  findIds(resourceType: string, criteria: string, limit: number): Promise<string[]> {
+    assertStoredType(resourceType);
+    return findIds(this.db, resourceType, criteria, limit);
+  }
+
+  history(scope: HistoryScope, options: HistoryOptions): Promise<HistoryPage> {
+    if (scope.resourceType) {
+      assertStoredType(scope.resourceType);
+    }
+    if (scope.id) {
+      assertValidId(scope.id);
+    }
+    return readHistory(this.db, scope, options);
+  }
+
+  async lockCriteria(key: string): Promise<void> {
+    if (!this.inTransaction) {
+      throw new Error('lockCriteria needs a transaction'); // a programming error, not a client's
+    }
+    await this.db`SELECT pg_advisory_xact_lock(hashtext(${key}))`;
+  }
+
+  async transaction<T>(work: (repository: Repository) => Promise<T>): Promise<T> {
+    if (this.inTransaction) {
+      return work(this);
+    }
+    const pool = this.db as postgres.Sql;
+    return (await pool.begin((tx) => work(new PgRepository(tx, this.options, true)))) as T;
+  }
+
+  /**
+   * Runs a conditional interaction in a transaction holding an advisory lock on its criteria, so that two
+   * concurrent conditional creates with the same If-None-Exist cannot both create.
+   */
+  private serialized<T>(key: string, work: (repository: PgRepository) => Promise<T>): Promise<T> {
+    return this.transaction(async (repository) => {
+      await repository.lockCriteria(key);
+      return work(repository as PgRepository);
+    });
+  }
+
+  /**
+   * The shared path of update and patch: read the current version, build the next, write it guarded by the
+   * version read. Without If-Match a lost race is retried with the newer version; with If-Match it is a 412.
+   */
+  private async writeVersion(
+    resourceType: string,
+    id: string,
+    expected: number | undefined,
+    method: string,
+    next: (current: StoredVersion | undefined) => Resource,
+  ): Promise<WriteOutcome> {
+    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+      const current = await readCurrent(this.db, resourceType, id);
+      if (expected !== undefined && (!current || Number(current.versionId) !== expected)) {
+        throw errors.versionConflict(String(expected), current?.versionId ?? 'none');
+      }
+      const resource = next(current);
+      if (resource.resourceType !== resourceType) {
+        throw errors.typeMismatch(resource.resourceType, resourceType);
+      }
+      if (!current) {
+        const row = prepareVersion(resource, id, 1, this.now(), method);
+        const version = await insertResource(this.db, row);
+        if (version) {
+          return { version, created: true, unchanged: false };
+        }
+        continue; // created concurrently: go again as an update
+      }
+      const currentVersion = Number(current.versionId);
+      if (!current.deleted) {
+        const lastUpdated = new Date(current.lastUpdated);
+        if (storedContent(resource, id, currentVersion, lastUpdated) === current.json) {
+          return { version: current, created: false, unchanged: true };
+        }
+      }
+      const row = prepareVersion(resource, id, currentVersion + 1, this.now(), method);
+      const version = await replaceResource(this.db, row, currentVersion);
+      if (version) {
+        return { version, created: current.deleted, unchanged: false };
+      }
+      if (expected !== undefined) {
+        throw errors.versionConflict(String(expected), 'a newer one');
+      }
+    }
+    throw errors.concurrentUpdate(`${resourceType}/${id}`);
+  }
+}

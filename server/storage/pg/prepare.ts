@@ -1,0 +1,39 @@
+// Turns a resource a client sent into the row that is stored: validated, with id and meta set by the server, and
+// the index values (compartments, tokens) extracted. Pure apart from the validator's global definitions.
+import type { Resource } from '@medplum/fhirtypes';
+import { errors, withIssues } from '../../errors.js';
+import { validateResource } from '../../fhir/validation/validate.js';
+import { computeIndexValues } from '../index-values.js';
+import type { VersionRow } from './write.js';
+
+const ID = /^[A-Za-z0-9\-.]{1,64}$/;
+
+export function assertValidId(id: string): void {
+  if (!ID.test(id)) {
+    throw errors.invalidId(id);
+  }
+}
+
+/** The stored form: resourceType, id and meta first, so every stored version reads the same way. */
+export function storedContent(resource: Resource, id: string, version: number, lastUpdated: Date): string {
+  const { resourceType, id: _ignored, meta, ...rest } = resource;
+  const ownMeta = { ...meta, versionId: String(version), lastUpdated: lastUpdated.toISOString() };
+  return JSON.stringify({ resourceType, id, meta: ownMeta, ...rest });
+}
+
+export function validateOrThrow(resource: Resource): void {
+  const result = validateResource(resource);
+  if (!result.ok) {
+    const errorsOnly = result.issues.filter((issue) => issue.severity === 'error' || issue.severity === 'fatal');
+    const first = errorsOnly[0];
+    const summary = first?.diagnostics ?? first?.details?.text ?? 'The resource is not valid FHIR R4';
+    throw withIssues(errors.invalidResource(`${resource.resourceType ?? 'Resource'} is not valid: ${summary}`), result.issues);
+  }
+}
+
+export function prepareVersion(resource: Resource, id: string, version: number, lastUpdated: Date, method: string): VersionRow {
+  validateOrThrow(resource);
+  const content = storedContent(resource, id, version, lastUpdated);
+  const { compartments, tokens } = computeIndexValues({ ...resource, id } as Resource);
+  return { resourceType: resource.resourceType, id, version, lastUpdated, content, compartments, tokens, method };
+}

@@ -1,0 +1,32 @@
+// Reads of current and past versions by id. The stored text is returned as is: no JSON parse on the read path.
+import type { StoredVersion } from '../repository.js';
+import type { CurrentRow, Db } from './db.js';
+
+export function toStoredVersion(resourceType: string, row: CurrentRow): StoredVersion {
+  return {
+    resourceType,
+    id: row.id,
+    versionId: String(row.version),
+    lastUpdated: row.last_updated.toISOString(),
+    deleted: row.deleted,
+    json: row.content,
+  };
+}
+
+export async function readCurrent(db: Db, resourceType: string, id: string): Promise<StoredVersion | undefined> {
+  const rows = await db<CurrentRow[]>`
+    SELECT id, version, last_updated, deleted, content FROM ${db(resourceType)} WHERE id = ${id}`;
+  return rows.length ? toStoredVersion(resourceType, rows[0]) : undefined;
+}
+
+export async function readVersion(
+  db: Db,
+  resourceType: string,
+  id: string,
+  version: number,
+): Promise<StoredVersion | undefined> {
+  const rows = await db<CurrentRow[]>`
+    SELECT id, version, last_updated, deleted, content FROM resource_history
+    WHERE resource_type = ${resourceType} AND id = ${id} AND version = ${version}`;
+  return rows.length ? toStoredVersion(resourceType, rows[0]) : undefined;
+}
