@@ -17,7 +17,7 @@ export function requestSummary(request: FastifyRequest): Record<string, unknown>
   };
 }
 
-export function loggerOptions(level: LogLevel): Pick<FastifyServerOptions, 'logger' | 'genReqId' | 'requestIdHeader' | 'requestIdLogLabel'> {
+export function loggerOptions(level: LogLevel): Pick<FastifyServerOptions, 'logger' | 'genReqId' | 'requestIdHeader'> {
   return {
     logger:
       level === 'silent'
@@ -32,7 +32,6 @@ export function loggerOptions(level: LogLevel): Pick<FastifyServerOptions, 'logg
             redact: ['req.headers.authorization', 'req.body', 'body', 'resource'],
           },
     requestIdHeader: false,
-    requestIdLogLabel: 'requestId',
     // A caller's X-Request-ID is kept when it is a sane token, so logs join up across systems.
     genReqId: (request) => {
       const given = request.headers['x-request-id'];

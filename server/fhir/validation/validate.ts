@@ -70,7 +70,7 @@ function runMedplum(resource: Resource): OperationOutcomeIssue[] {
     }
     issues = err.outcome.issue ?? [];
   }
-  return issues.filter(keepMedplumIssue).map(fromMedplum);
+  return issues.filter(keepMedplumIssue).map((i) => fromMedplum(resource, i));
 }
 
 // Unknown elements are the schema's call: Medplum's StructureDefinitions lack some R4 elements
@@ -79,21 +79,50 @@ function keepMedplumIssue(i: OperationOutcomeIssue): boolean {
   return !i.details?.text?.startsWith('Invalid additional property');
 }
 
-function fromMedplum(i: OperationOutcomeIssue): OperationOutcomeIssue {
-  const expression = i.expression?.[0] ?? 'Resource';
+function fromMedplum(resource: Resource, i: OperationOutcomeIssue): OperationOutcomeIssue {
+  const expression = resolveChoicePath(resource, i.expression?.[0] ?? 'Resource');
   const text = i.details?.text ?? 'Invalid';
   let code = i.code;
+  let diagnostics = `${expression}: ${text}`;
   if (text.startsWith('Missing required')) {
     code = 'required';
+    diagnostics = `Missing required element ${expression}`;
   } else if (/^(Invalid .* format|Invalid numeric|Expected number|String)/.test(text)) {
     code = 'value';
   }
-  let diagnostics = `${expression}: ${text}`;
   const fhirpath = parseFhirPath(i.diagnostics);
   if (fhirpath) {
     diagnostics += ` (FHIRPath: ${fhirpath})`;
   }
   return issue(code, expression, diagnostics, i.severity === 'warning' || i.severity === 'information' ? 'warning' : 'error');
+}
+
+/** Medplum reports choice elements as "Patient.multipleBirth[x]"; name the property actually present instead. */
+function resolveChoicePath(resource: Resource, expression: string): string {
+  if (!expression.includes('[x]')) {
+    return expression;
+  }
+  const segments = expression.split('.');
+  let current: any = resource;
+  for (let s = 1; s < segments.length && current !== undefined; s++) {
+    const match = /^(.+?)(\[x\])?(?:\[(\d+)\])?$/.exec(segments[s]);
+    if (!match) {
+      break;
+    }
+    let name = match[1];
+    if (match[2] && current && typeof current === 'object') {
+      const key = Object.keys(current).find((k) => k.startsWith(name) && /^[A-Z]/.test(k.slice(name.length)));
+      if (key) {
+        name = key;
+        segments[s] = key + (match[3] !== undefined ? `[${match[3]}]` : '');
+      }
+    }
+    current = current?.[name];
+    if (match[3] !== undefined) {
+      current = current?.[Number(match[3])];
+    }
+  }
+  return segments.join('.');
 }
 
 function parseFhirPath(diagnostics: string | undefined): string | undefined {
