@@ -1,0 +1,64 @@
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from './config.js';
+
+describe('loadConfig', () => {
+  it('gives laptop defaults when nothing is set', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({
+      port: 8080,
+      host: '127.0.0.1',
+      dataDir: path.resolve('./data'),
+      databaseUrl: undefined,
+      logLevel: 'info',
+      baseUrl: 'http://127.0.0.1:8080',
+    });
+  });
+
+  it('reads every documented HUB_ setting', () => {
+    const config = loadConfig({
+      HUB_PORT: '9090',
+      HUB_HOST: '0.0.0.0',
+      HUB_DATA_DIR: '/tmp/hub-data',
+      HUB_LOG_LEVEL: 'debug',
+      HUB_BASE_URL: 'https://hub.example.org/fhir/',
+      HUB_MAX_BODY_BYTES: '2048',
+      HUB_MAX_BUNDLE_ENTRIES: '50',
+      HUB_DB_POOL_SIZE: '5',
+      HUB_EMBEDDED_PG_PORT: '6543',
+      HUB_SHUTDOWN_TIMEOUT_MS: '1000',
+      DATABASE_URL: 'postgres://u:p@db:5432/hub',
+    });
+    expect(config).toEqual({
+      port: 9090,
+      host: '0.0.0.0',
+      dataDir: '/tmp/hub-data',
+      databaseUrl: 'postgres://u:p@db:5432/hub',
+      embeddedPgPort: 6543,
+      logLevel: 'debug',
+      baseUrl: 'https://hub.example.org/fhir',
+      maxBodyBytes: 2048,
+      maxBundleEntries: 50,
+      dbPoolSize: 5,
+      shutdownTimeoutMs: 1000,
+    });
+  });
+
+  it.each([
+    [{ HUB_PORT: 'eighty' }, 'HUB_PORT="eighty" is not a whole number'],
+    [{ HUB_PORT: '70000' }, 'HUB_PORT=70000 is out of range'],
+    [{ HUB_LOG_LEVEL: 'loud' }, 'HUB_LOG_LEVEL="loud" is not a level'],
+    [{ DATABASE_URL: 'mysql://x' }, 'DATABASE_URL must start with postgres://'],
+    [{ HUB_BASE_URL: 'ftp://x' }, 'HUB_BASE_URL="ftp://x" is not an http(s) URL'],
+    [{ HUB_PROT: '1' }, 'HUB_PROT is not a known setting'],
+    [{ HUB_MAX_BODY_BYTES: '-5' }, 'HUB_MAX_BODY_BYTES="-5" is not a whole number'],
+  ])('refuses %o with a one-line explanation', (env, message) => {
+    expect(() => loadConfig(env)).toThrow(ConfigError);
+    expect(() => loadConfig(env)).toThrow(message);
+    try {
+      loadConfig(env);
+    } catch (error) {
+      expect((error as Error).message).not.toContain('\n');
+    }
+  });
+});
