@@ -26,3 +26,18 @@ export async function createTestApp(overrides: { maxBodyBytes?: number; maxBundl
   afterAll(() => app.close());
   return { app, db };
 }
+
+/** The hub listening on a free loopback port, for clients that speak real HTTP. */
+export async function startTestServer(): Promise<TestApp & { baseUrl: string }> {
+  const db = await createTestDatabase();
+  const probe = await buildApp({ baseUrl: TEST_BASE_URL, maxBodyBytes: 10 * 1024 * 1024, maxBundleEntries: 10000, logLevel: 'silent' }, db.sql);
+  // The base URL must name the real port, which is known only after listening: listen, read it, rebuild.
+  await probe.listen({ port: 0, host: '127.0.0.1' });
+  const port = (probe.server.address() as { port: number }).port;
+  await probe.close();
+  const baseUrl = `http://127.0.0.1:${port}`;
+  const app = await buildApp({ baseUrl, maxBodyBytes: 10 * 1024 * 1024, maxBundleEntries: 10000, logLevel: 'silent' }, db.sql);
+  await app.listen({ port, host: '127.0.0.1' });
+  afterAll(() => app.close());
+  return { app, db, baseUrl };
+}

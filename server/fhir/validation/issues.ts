@@ -63,6 +63,8 @@ function mapError(root: { resourceType: string }, error: ErrorObject): Operation
       return issue('structure', path, `${path} is an empty array: leave the element out instead`);
     case 'fhirDate':
       return issue('value', path, `Invalid ${fhirType ?? 'date'} ${quote(value)} for ${path}: no such day`);
+    case 'fhirBase64':
+      return issue('value', path, `Invalid base64Binary for ${path}: not base64-encoded data`);
     case 'fhirBinding':
       return bindingIssue(path, value, params);
     case 'fhirResource':

@@ -37,6 +37,14 @@ const MEDPLUM_ADDITIONS: Record<string, string[]> = {
   ObservationDefinition: ['publisher'],
 };
 
+// Written for Java regexes, where \s is ASCII whitespace only; in JavaScript \S also excludes U+00A0 and the
+// other Unicode spaces, refusing ordinary text such as "Dr.\u00a0Jansen". Restate the R4 rule (no control
+// characters other than tab, CR and LF) directly.
+const SCHEMA_STRING_PATTERN = '^[ \\r\\n\\t\\S]+$';
+const STRING_PATTERN = '^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F]+$';
+// Catastrophic backtracking on long whitespace-wrapped data that is invalid near the end; checked in code instead.
+const SCHEMA_BASE64_PATTERN = '^(\\s*([0-9a-zA-Z\\+/=]){4}\\s*)+$';
+
 const PRIMITIVES = new Set([
   'base64Binary', 'boolean', 'canonical', 'code', 'date', 'dateTime', 'decimal', 'id', 'instant', 'integer',
   'markdown', 'oid', 'positiveInt', 'string', 'time', 'unsignedInt', 'uri', 'url', 'uuid', 'xhtml',
@@ -83,10 +91,18 @@ export function buildR4Schema(): Json {
   }
 
   const datePatterns = new Set(['date', 'dateTime', 'instant'].map((t) => defs[t].pattern));
+  defs.base64Binary.fhirBase64 = true;
   walkSchema(defs, (node) => {
     if (node.pattern !== undefined && node.type !== undefined && node.type !== 'string') {
       // Regexes on booleans and numbers only fire on a string given instead, doubling the type error.
       delete node.pattern;
+    }
+    if (node.pattern === SCHEMA_STRING_PATTERN) {
+      node.pattern = STRING_PATTERN;
+    }
+    if (node.pattern === SCHEMA_BASE64_PATTERN) {
+      delete node.pattern;
+      node.fhirBase64 = true;
     }
     if (datePatterns.has(node.pattern)) {
       node.fhirDate = true; // the regexes accept 2023-02-31

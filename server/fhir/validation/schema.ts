@@ -26,6 +26,7 @@ function getAjv(): Ajv {
     ajv.addKeyword({ keyword: 'fhirBinding', schemaType: 'object', errors: true, compile: compileBinding });
     ajv.addKeyword({ keyword: 'fhirChoice', schemaType: 'array', type: 'object', errors: true, compile: compileChoice });
     ajv.addKeyword({ keyword: 'fhirDate', schemaType: 'boolean', type: 'string', errors: false, validate: isRealDate });
+    ajv.addKeyword({ keyword: 'fhirBase64', schemaType: 'boolean', type: 'string', errors: false, validate: isBase64 });
     ajv.addSchema(buildR4Schema());
   }
   return ajv;
@@ -150,6 +151,14 @@ function isRealDate(_schema: boolean, data: string): boolean {
   const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
   const daysInMonth = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1];
   return day <= daysInMonth;
+}
+
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+
+/** R4 base64Binary allows whitespace (line-wrapped data); Medplum's own check does not. */
+function isBase64(_schema: boolean, data: string): boolean {
+  const compact = /\s/.test(data) ? data.replace(/\s+/g, '') : data;
+  return compact.length % 4 === 0 && BASE64.test(compact);
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

@@ -199,7 +199,10 @@ export class PgRepository implements Repository {
     assertValidId(id);
     const expected = options.ifMatch !== undefined ? parseIfMatch(options.ifMatch) : undefined;
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-      const current = await readCurrent(this.db, resourceType, id);
+      if (attempt === 1 && !this.inTransaction) {
+        return this.transaction((repository) => repository.delete(resourceType, id, options));
+      }
+      const current = await readCurrent(this.db, resourceType, id, this.inTransaction);
       if (expected !== undefined && (!current || Number(current.versionId) !== expected)) {
         throw errors.versionConflict(String(expected), current?.versionId ?? 'none');
       }
@@ -275,9 +278,11 @@ export class PgRepository implements Repository {
 
   /**
    * The shared path of update and patch: read the current version, build the next, write it guarded by the
-   * version read. Without If-Match a lost race is retried with the newer version; with If-Match it is a 412.
+   * version read. With If-Match a lost race is a 412. Without, the first attempt is optimistic (no lock: the
+   * common, uncontended case costs one read and one write); after a lost race the write is retried in a
+   * transaction that locks the row, so that under heavy contention every writer gets through in turn.
    */
-  private async writeVersion(
+  async writeVersion(
     resourceType: string,
     id: string,
     expected: number | undefined,
@@ -285,7 +290,10 @@ export class PgRepository implements Repository {
     next: (current: StoredVersion | undefined) => Resource,
   ): Promise<WriteOutcome> {
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-      const current = await readCurrent(this.db, resourceType, id);
+      if (attempt === 1 && !this.inTransaction) {
+        return this.transaction((repository) => (repository as PgRepository).writeVersion(resourceType, id, expected, method, next));
+      }
+      const current = await readCurrent(this.db, resourceType, id, this.inTransaction);
       if (expected !== undefined && (!current || Number(current.versionId) !== expected)) {
         throw errors.versionConflict(String(expected), current?.versionId ?? 'none');
       }

@@ -13,9 +13,11 @@ export function toStoredVersion(resourceType: string, row: CurrentRow): StoredVe
   };
 }
 
-export async function readCurrent(db: Db, resourceType: string, id: string): Promise<StoredVersion | undefined> {
+/** `forUpdate` (inside a transaction) locks the row until commit: the pessimistic path under contention. */
+export async function readCurrent(db: Db, resourceType: string, id: string, forUpdate = false): Promise<StoredVersion | undefined> {
   const rows = await db<CurrentRow[]>`
-    SELECT id, version, last_updated, deleted, content FROM ${db(resourceType)} WHERE id = ${id}`;
+    SELECT id, version, last_updated, deleted, content FROM ${db(resourceType)} WHERE id = ${id}
+    ${forUpdate ? db`FOR UPDATE` : db``}`;
   return rows.length ? toStoredVersion(resourceType, rows[0]) : undefined;
 }
 
