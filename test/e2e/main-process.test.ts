@@ -1,0 +1,119 @@
+// The hub as an operator runs it: `npm start` (server/main.ts) in its own process, configured by environment.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createTestDatabase } from '../support/database.js';
+
+const ROOT = path.resolve(import.meta.dirname, '../..');
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+interface Hub {
+  child: ChildProcess;
+  output: () => string;
+  errors: () => string;
+  exited: Promise<number | null>;
+}
+
+function startHub(env: Record<string, string>): Hub {
+  const clean = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('HUB_') && key !== 'DATABASE_URL'));
+  const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], { cwd: ROOT, env: { ...clean, ...env } });
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (chunk) => (stdout += chunk));
+  child.stderr!.on('data', (chunk) => (stderr += chunk));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return { child, output: () => stdout, errors: () => stderr, exited };
+}
+
+async function waitReady(baseUrl: string, hub: Hub): Promise<void> {
+  for (let i = 0; i < 300; i++) {
+    try {
+      const response = await fetch(`${baseUrl}/readyz`);
+      if (response.status === 200) {
+        return;
+      }
+    } catch {
+      // not listening yet
+    }
+    if (hub.child.exitCode !== null) {
+      throw new Error(`hub exited early: ${hub.errors()}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error('hub did not become ready');
+}
+
+describe('server/main.ts', () => {
+  it('stops with exit code 2 and a one-line explanation on a bad setting', async () => {
+    const hub = startHub({ HUB_PORT: 'eighty' });
+    expect(await hub.exited).toBe(2);
+    expect(hub.errors().trim()).toBe('zorghub: configuration error: HUB_PORT="eighty" is not a whole number; expected an integer from 0 to 65535');
+  });
+
+  it('serves on DATABASE_URL, logs JSON lines with a request id and no identifier values, and drains in-flight requests on SIGTERM', async () => {
+    const db = await createTestDatabase(2);
+    const port = await freePort();
+    const baseUrl = `http://127.0.0.1:${port}`;
+    const hub = startHub({ DATABASE_URL: db.url, HUB_PORT: String(port), HUB_LOG_LEVEL: 'info' });
+    afterAll(() => hub.child.kill('SIGKILL'));
+    await waitReady(baseUrl, hub);
+    expect(await (await fetch(`${baseUrl}/healthz`)).json()).toEqual({ status: 'ok' });
+
+    const bsn = '999911120';
+    const created = await fetch(`${baseUrl}/Patient`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/fhir+json', 'if-none-exist': `identifier=http://fhir.nl/fhir/NamingSystem/bsn|${bsn}`, 'x-request-id': 'trace-abc-1' },
+      body: JSON.stringify({ resourceType: 'Patient', identifier: [{ system: 'http://fhir.nl/fhir/NamingSystem/bsn', value: bsn }], name: [{ family: 'Visser' }] }),
+    });
+    expect(created.status).toBe(201);
+    expect(created.headers.get('x-request-id')).toBe('trace-abc-1');
+    await fetch(`${baseUrl}/Patient?identifier=http://fhir.nl/fhir/NamingSystem/bsn|${bsn}`, { method: 'DELETE' });
+
+    // A large transaction in flight when SIGTERM arrives must still complete.
+    const entries = Array.from({ length: 4000 }, () => ({ resource: { resourceType: 'Patient', name: [{ family: 'Smit' }] }, request: { method: 'POST', url: 'Patient' } }));
+    const inFlight = fetch(baseUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/fhir+json' },
+      body: JSON.stringify({ resourceType: 'Bundle', type: 'transaction', entry: entries }),
+    });
+    // Wait until the hub has the request (it logs "incoming request" before reading the body), plus a margin
+    // for the body to arrive, so that SIGTERM lands while the handler runs.
+    while (!hub.output().includes('"method":"POST","route":"/"')) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    hub.child.kill('SIGTERM');
+    const response = await inFlight;
+    expect(response.status).toBe(200);
+    expect(await hub.exited).toBe(0);
+
+    const lines = hub.output().trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(lines.some((line) => line.reqId === 'trace-abc-1')).toBe(true);
+    expect(hub.output()).not.toContain(bsn);
+    expect(hub.output()).not.toContain('Visser');
+  });
+
+  it('starts an embedded PostgreSQL in HUB_DATA_DIR when DATABASE_URL is not set, and stops it on SIGTERM', async () => {
+    const dataDir = mkdtempSync(path.join(os.tmpdir(), 'zorghub-main-'));
+    afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+    const [port, pgPort] = [await freePort(), await freePort()];
+    const hub = startHub({ HUB_DATA_DIR: dataDir, HUB_PORT: String(port), HUB_EMBEDDED_PG_PORT: String(pgPort), HUB_LOG_LEVEL: 'warn' });
+    afterAll(() => hub.child.kill('SIGKILL'));
+    await waitReady(`http://127.0.0.1:${port}`, hub);
+    expect(existsSync(path.join(dataDir, 'pg', 'postmaster.pid'))).toBe(true);
+    hub.child.kill('SIGTERM');
+    expect(await hub.exited).toBe(0);
+    expect(existsSync(path.join(dataDir, 'pg', 'postmaster.pid'))).toBe(false);
+  }, 120_000);
+});
