@@ -127,12 +127,6 @@ export const errors = {
     'too-costly',
   ),
   notFoundRoute: define<[string, string]>('HUB_ERR_REST_NO_ROUTE', 'No interaction matches %s %s', 404, 'not-supported'),
-  methodNotAllowed: define<[string, string]>(
-    'HUB_ERR_REST_METHOD_NOT_ALLOWED',
-    '%s is not supported on %s',
-    405,
-    'not-supported',
-  ),
   badParameter: define<[string]>('HUB_ERR_REST_BAD_PARAMETER', '%s', 400, 'value'),
   badBundle: define<[string]>('HUB_ERR_REST_BAD_BUNDLE', '%s', 400, 'invalid'),
   // SEARCH: criteria of conditional interactions and (later) search.
