@@ -2,13 +2,14 @@
 // (http://hl7.org/fhir/R4/http.html#mime-type); XML and anything else not JSON gets a 406 that says so.
 import { errors } from '../errors.js';
 
-export type JsonMediaType = 'application/fhir+json' | 'application/json';
+export type JsonMediaType = 'application/fhir+json' | 'application/json' | 'text/json';
 
 const FORMAT_ALIASES: Record<string, JsonMediaType> = {
   json: 'application/fhir+json',
   'application/json': 'application/json',
   'application/fhir+json': 'application/fhir+json',
   'application/json+fhir': 'application/fhir+json',
+  'text/json': 'text/json',
 };
 
 /** The media type to answer in, or a 406 when the client accepts no JSON. */
@@ -27,8 +28,12 @@ export function negotiate(format: string | undefined, accept: string | undefined
   if (ranges.some((range) => range === 'application/fhir+json' || range === 'application/json+fhir')) {
     return 'application/fhir+json';
   }
+  // A generic JSON type is answered in that type, as the spec asks (http.html#mime-type).
   if (ranges.includes('application/json')) {
     return 'application/json';
+  }
+  if (ranges.includes('text/json')) {
+    return 'text/json';
   }
   if (ranges.some((range) => range === '*/*' || range === 'application/*')) {
     return 'application/fhir+json';

@@ -51,8 +51,16 @@ export function toHubError(error: FastifyError | HubError, request: FastifyReque
 }
 
 export async function fhirPlugin(app: FastifyInstance, options: FhirPluginOptions): Promise<void> {
+  // JSON only: fastify's text/plain parser would let a text body reach the handlers (the spec wants 415).
+  app.removeAllContentTypeParsers();
   const defaultJson = app.getDefaultJsonParser('error', 'error');
-  app.addContentTypeParser(JSON_TYPES, { parseAs: 'string' }, defaultJson);
+  app.addContentTypeParser([...JSON_TYPES, 'application/json', 'text/json'], { parseAs: 'string' }, (request, body, done) => {
+    // Some clients send a JSON Content-Type on every request; an empty body is fine where none is expected.
+    if (body === '' && (request.method === 'DELETE' || request.method === 'GET')) {
+      return done(null, undefined);
+    }
+    return defaultJson(request, body as string, done);
+  });
 
   app.setErrorHandler((error: FastifyError | HubError, request, reply) => {
     const hub = toHubError(error, request, options.maxBodyBytes);

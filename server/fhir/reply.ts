@@ -28,6 +28,10 @@ export function sendResult(reply: FastifyReply, result: FhirResult, options: Rep
       reply.header('Location', `${options.baseUrl}/${version.resourceType}/${version.id}/_history/${version.versionId}`);
     }
   }
+  if (result.json !== undefined) {
+    // A Bundle answer (batch / transaction) is always sent: Prefer shapes its entries instead.
+    return reply.send(body(result.json, options.pretty));
+  }
   const prefer = options.isWrite ? options.preferReturn : 'representation';
   if (prefer === 'minimal') {
     return reply.send('');
@@ -38,9 +42,6 @@ export function sendResult(reply: FastifyReply, result: FhirResult, options: Rep
   }
   if (version) {
     return reply.send(body(version.json, options.pretty));
-  }
-  if (result.json !== undefined) {
-    return reply.send(body(result.json, options.pretty));
   }
   const resource = result.resource ?? result.outcome;
   return reply.send(resource ? body(JSON.stringify(resource), options.pretty) : '');

@@ -1,6 +1,6 @@
 // A hospital EHR and a PGO as real FHIR clients (fhir-kit-client) over a socket: the core REST interactions end to end.
 import type { Bundle, CapabilityStatement, Coverage, DeviceRequest, OperationOutcome, Patient, SupplyRequest } from '@medplum/fhirtypes';
-import { Client } from 'fhir-kit-client';
+import { Client, type FhirResource } from 'fhir-kit-client';
 import { describe, expect, it } from 'vitest';
 import { startTestServer } from '../support/app.js';
 
@@ -31,7 +31,7 @@ async function failureStatus(promise: Promise<unknown>): Promise<{ status: numbe
 
 describe('the hub through fhir-kit-client', () => {
   it('publishes a CapabilityStatement that offers the interactions it serves and no search', async () => {
-    const statement = (await client.capabilityStatement()) as CapabilityStatement;
+    const statement = (await client.capabilityStatement()) as unknown as CapabilityStatement;
     const patientResource = statement.rest?.[0].resource?.find((r) => r.type === 'Patient');
     expect(patientResource?.interaction?.map((i) => i.code)).toEqual(
       expect.arrayContaining(['read', 'vread', 'update', 'patch', 'delete', 'history-instance', 'history-type', 'create']),
@@ -41,21 +41,21 @@ describe('the hub through fhir-kit-client', () => {
   });
 
   it('creates, reads, updates with If-Match, patches, lists history and deletes a Patient', async () => {
-    const created = (await client.create({ resourceType: 'Patient', body: patient('123456782', 'Jansen') })) as Patient;
+    const created = (await client.create({ resourceType: 'Patient', body: patient('123456782', 'Jansen') as unknown as FhirResource })) as unknown as Patient;
     expect(created.meta?.versionId).toBe('1');
-    const read = (await client.read({ resourceType: 'Patient', id: created.id! })) as Patient;
+    const read = (await client.read({ resourceType: 'Patient', id: created.id! })) as unknown as Patient;
     expect(read).toEqual(created);
 
     const updated = (await client.update({
       resourceType: 'Patient',
       id: created.id!,
-      body: { ...read, gender: 'female' },
+      body: { ...read, gender: 'female' } as unknown as FhirResource,
       options: { headers: { 'If-Match': 'W/"1"' } },
-    })) as Patient;
+    })) as unknown as Patient;
     expect(updated.meta?.versionId).toBe('2');
 
     const stale = await failureStatus(
-      client.update({ resourceType: 'Patient', id: created.id!, body: { ...read, gender: 'male' }, options: { headers: { 'If-Match': 'W/"1"' } } }),
+      client.update({ resourceType: 'Patient', id: created.id!, body: { ...read, gender: 'male' } as unknown as FhirResource, options: { headers: { 'If-Match': 'W/"1"' } } }),
     );
     expect(stale.status).toBe(412);
 
@@ -63,11 +63,11 @@ describe('the hub through fhir-kit-client', () => {
       resourceType: 'Patient',
       id: created.id!,
       jsonPatch: [{ op: 'replace', path: '/birthDate', value: '1941-03-13' }],
-    })) as Patient;
+    })) as unknown as Patient;
     expect(patched.birthDate).toBe('1941-03-13');
     expect(patched.meta?.versionId).toBe('3');
 
-    const history = (await client.history({ resourceType: 'Patient', id: created.id! })) as Bundle;
+    const history = (await client.history({ resourceType: 'Patient', id: created.id! })) as unknown as Bundle;
     expect(history.entry?.map((e) => e.response?.etag)).toEqual(['W/"3"', 'W/"2"', 'W/"1"']);
 
     await client.delete({ resourceType: 'Patient', id: created.id! });
@@ -116,12 +116,12 @@ describe('the hub through fhir-kit-client', () => {
         },
       ],
     };
-    const response = (await client.transaction({ body: bundle })) as Bundle;
+    const response = (await client.transaction({ body: bundle as unknown as FhirResource })) as unknown as Bundle;
     expect(response.type).toBe('transaction-response');
     expect(response.entry?.map((e) => e.response?.status)).toEqual(['201 Created', '201 Created', '201 Created', '201 Created']);
     const [patientLocation, coverageLocation, requestLocation] = response.entry!.map((e) => e.response!.location!.split('/_history')[0]);
     const [, requestId] = requestLocation.split('/');
-    const order = (await client.read({ resourceType: 'DeviceRequest', id: requestId })) as DeviceRequest;
+    const order = (await client.read({ resourceType: 'DeviceRequest', id: requestId })) as unknown as DeviceRequest;
     expect(order.subject?.reference).toBe(patientLocation);
     expect(order.insurance?.[0].reference).toBe(coverageLocation);
   });

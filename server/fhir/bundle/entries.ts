@@ -15,6 +15,8 @@ export interface BundleWork {
   body?: unknown;
   ifMatch?: string;
   ifNoneExist?: string;
+  /** The `Type/id` this entry writes, once known (transactions check that no two entries write the same one). */
+  identity?: string;
 }
 
 const METHODS = new Set<FhirMethod>(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']);

@@ -1,6 +1,7 @@
 // The response entry of one processed Bundle entry, serialised around the stored text of the resource so that a
 // large transaction response costs no JSON re-parse.
 import type { OperationOutcome } from '@medplum/fhirtypes';
+import { informational } from '../outcome.js';
 import type { FhirResult } from '../request.js';
 
 const REASONS: Record<number, string> = {
@@ -37,7 +38,10 @@ export function entryResponseJson(
     response.etag = `W/"${version.versionId}"`;
     response.lastModified = version.lastUpdated;
   }
-  if (result.outcome && (preferReturn === 'OperationOutcome' || (!version && !result.resource))) {
+  if (preferReturn === 'OperationOutcome') {
+    response.outcome =
+      result.outcome ?? informational(version ? `${version.resourceType}/${version.id} version ${version.versionId}` : statusLine(result.status));
+  } else if (result.outcome && !version && !result.resource) {
     response.outcome = result.outcome;
   }
   const parts = [`"response":${JSON.stringify(response)}`];

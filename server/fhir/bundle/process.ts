@@ -75,20 +75,23 @@ async function runBatch(work: BundleWork[], context: InteractionContext): Promis
 async function runTransaction(work: BundleWork[], context: InteractionContext): Promise<string[]> {
   return context.repository.transaction(async (repository) => {
     const txContext: InteractionContext = { ...context, repository };
+    const responses: string[] = new Array(work.length);
+    const ordered = processingOrder(work);
+    // Deletes run first, so that the criteria of conditional creates and updates, and conditional references,
+    // are evaluated on the state after them, as the processing rules order it.
+    for (const item of ordered.filter((item) => item.method === 'DELETE')) {
+      responses[item.index] = await runEntry(item, txContext);
+    }
     const fullUrls = await assignIds(work, repository);
+    assertDistinctIdentities(work);
     const conditionalCache = new Map<string, string>();
     for (const item of work) {
       if (item.resource) {
         await resolveReferences(item.resource, fullUrls, repository, conditionalCache).catch((error) => entryError(item, error));
       }
     }
-    const responses: string[] = new Array(work.length);
-    const ordered = processingOrder(work);
     // Unconditional creates are written together, one statement per resource type: the fast path of bulk ingestion.
     const plainCreates = ordered.filter((item) => item.method === 'POST' && !item.ifNoneExist && isTypeUrl(item.url));
-    for (const item of ordered.filter((item) => item.method === 'DELETE')) {
-      responses[item.index] = await runEntry(item, txContext);
-    }
     if (plainCreates.length) {
       const outcomes = await repository
         .createMany(plainCreates.map((item) => item.resource!))
@@ -172,8 +175,33 @@ async function assignIds(work: BundleWork[], repository: Repository): Promise<Ma
     if (target && item.fullUrl) {
       fullUrls.set(item.fullUrl, target);
     }
+    item.identity = target;
   }
   return fullUrls;
+}
+
+/**
+ * "A resource can only appear in a transaction once (by identity)": two entries that delete, create, update or
+ * patch the same resource make the transaction fail, before anything is written.
+ */
+function assertDistinctIdentities(work: BundleWork[]): void {
+  const seen = new Map<string, number>();
+  for (const item of work) {
+    if (item.method === 'GET') {
+      continue;
+    }
+    const identity = item.identity ?? (/^[A-Z][A-Za-z]+\/[^/?]+$/.test(item.url) ? item.url : undefined);
+    if (!identity) {
+      continue;
+    }
+    const earlier = seen.get(identity);
+    if (earlier !== undefined) {
+      throw errors.badBundle(
+        `Bundle.entry[${earlier}] and Bundle.entry[${item.index}] both change ${identity}; a resource may appear in a transaction only once`,
+      );
+    }
+    seen.set(identity, item.index);
+  }
 }
 
 export type { FhirResult, Resource };

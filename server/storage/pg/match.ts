@@ -23,6 +23,18 @@ export function dateRange(value: string): DateRange | undefined {
     return undefined;
   }
   const [, y, mo, d, h, mi, s, frac, zone] = match;
+  if (mo !== undefined && d !== undefined) {
+    const day = new Date(Date.UTC(Number(y), Number(mo) - 1, Number(d)));
+    if (day.getUTCMonth() !== Number(mo) - 1 || day.getUTCDate() !== Number(d)) {
+      return undefined; // 2024-02-30: Date would roll it over to March
+    }
+  }
+  if (h !== undefined && (Number(h) > 23 || Number(mi) > 59 || Number(s ?? 0) > 59)) {
+    return undefined;
+  }
+  if (zone !== undefined && zone !== 'Z' && (Number(zone.slice(1, 3)) > 14 || Number(zone.slice(4)) > 59)) {
+    return undefined;
+  }
   if (h !== undefined) {
     const iso = `${y}-${mo}-${d}T${h}:${mi}:${s ?? '00'}${frac ?? ''}${zone ?? 'Z'}`;
     const low = new Date(iso);
