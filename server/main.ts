@@ -4,6 +4,7 @@
 import { buildApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
 import { openDatabase } from './db/connect.js';
+import { warmUp } from './fhir/warm-up.js';
 import { migrate } from './storage/pg/migrate.js';
 
 async function main(): Promise<void> {
@@ -20,6 +21,7 @@ async function main(): Promise<void> {
   const database = await openDatabase(config);
   const applied = await migrate(database.sql);
   const app = await buildApp(config, database.sql);
+  warmUp();
   app.log.info({ applied, embedded: !config.databaseUrl }, 'database ready');
 
   let stopping = false;

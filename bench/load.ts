@@ -1,0 +1,82 @@
+// The HTTP load generator: autocannon, used programmatically, with a warm-up run before the measured run. Each
+// request takes its path and body from `next()` (rotating ids or bodies); every response whose status is not the
+// expected one counts as a failure, and the first one is kept (status and body) so that a failed run can show why.
+import autocannon from 'autocannon';
+import { cpuUse, sampleCpu, type CpuUse } from './cpu.js';
+
+export interface LoadOptions {
+  port: number;
+  method: 'GET' | 'POST';
+  connections: number;
+  warmupSeconds: number;
+  durationSeconds: number;
+  expectStatus: number;
+  next: () => { path: string; body?: string };
+  /** Processes whose CPU time to account over the measured run (the load generator, this process, is added). */
+  pids?: Record<string, number>;
+  /** Units of work per request, for CPU time per unit (100 for 100-entry Bundles). */
+  unitsPerRequest?: number;
+}
+
+export interface LoadResult {
+  requests: number;
+  ok: number;
+  seconds: number;
+  /** Expected-status responses per second. */
+  perSecond: number;
+  /** Latency in ms. */
+  p50: number;
+  p99: number;
+  failures: number;
+  errors: number;
+  firstFailure?: { status: number; body: string };
+  cpu?: CpuUse;
+}
+
+async function run(options: LoadOptions, seconds: number, onFailure: (status: number, body: string) => void) {
+  return autocannon({
+    url: `http://127.0.0.1:${options.port}`,
+    connections: options.connections,
+    duration: seconds,
+    timeout: 60,
+    headers: { 'content-type': 'application/fhir+json', accept: 'application/fhir+json' },
+    requests: [
+      {
+        method: options.method,
+        setupRequest: (request) => ({ ...request, ...options.next() }),
+        onResponse: (status, body) => {
+          if (status !== options.expectStatus) onFailure(status, body);
+        },
+      },
+    ],
+  });
+}
+
+export async function runLoad(options: LoadOptions): Promise<LoadResult> {
+  let failures = 0;
+  let firstFailure: LoadResult['firstFailure'];
+  const onFailure = (status: number, body: string) => {
+    failures++;
+    firstFailure ??= { status, body: body.slice(0, 2000) };
+  };
+  if (options.warmupSeconds > 0) {
+    await run(options, options.warmupSeconds, onFailure);
+  }
+  const pids = { ...options.pids, loadgen: process.pid };
+  const before = sampleCpu(pids);
+  const result = await run(options, options.durationSeconds, onFailure);
+  const after = sampleCpu(pids);
+  const ok = (result.statusCodeStats?.[String(options.expectStatus) as `${number}`]?.count ?? 0) as number;
+  return {
+    requests: result.requests.total,
+    ok,
+    seconds: result.duration,
+    perSecond: ok / result.duration,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    failures,
+    errors: result.errors,
+    firstFailure,
+    cpu: cpuUse(before, after, ok * (options.unitsPerRequest ?? 1)),
+  };
+}
