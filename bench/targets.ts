@@ -4,6 +4,7 @@
 import Fastify from 'fastify';
 import { buildApp } from '../server/app.js';
 import { openPool } from '../server/db/connect.js';
+import { warmUp } from '../server/fhir/warm-up.js';
 
 export const POOL_SIZE = 20;
 
@@ -19,6 +20,7 @@ export async function startHub(databaseUrl: string): Promise<RunningServer> {
     { baseUrl: 'http://127.0.0.1', maxBodyBytes: 50 * 1024 * 1024, maxBundleEntries: 10000, logLevel: 'silent' },
     sql,
   );
+  warmUp(); // as server/main.ts does before listening
   await app.listen({ port: 0, host: '127.0.0.1' });
   return {
     port: (app.server.address() as { port: number }).port,
