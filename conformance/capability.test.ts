@@ -1,0 +1,45 @@
+import type { FhirRoute } from '../server/fhir/routes.js';
+import { fhirRoutes, operationDefinitions } from '../server/fhir/routes.js';
+import { describe, expect, it } from 'vitest';
+import { buildCapabilityStatement } from './capability.js';
+
+const options = { baseUrl: 'http://hub.test', version: '0.0.0', resourceTypes: ['Patient', 'Coverage'], date: '2026-01-01T00:00:00Z' };
+
+describe('buildCapabilityStatement', () => {
+  it('claims for every type exactly the type and instance interactions the route table serves', () => {
+    const statement = buildCapabilityStatement(fhirRoutes, operationDefinitions, options);
+    const served = new Set(fhirRoutes.map((route) => route.interaction));
+    for (const resource of statement.rest![0].resource!) {
+      for (const { code } of resource.interaction!) {
+        expect(served.has(code as FhirRoute['interaction'])).toBe(true);
+      }
+      expect(resource.interaction!.map((i) => i.code).sort()).toEqual(
+        ['create', 'delete', 'history-instance', 'history-type', 'patch', 'read', 'update', 'vread'],
+      );
+      expect(resource.operation).toEqual([{ name: 'validate', definition: 'http://hl7.org/fhir/OperationDefinition/Resource-validate' }]);
+    }
+  });
+
+  it('drops an interaction, its flags and the system interactions when their routes are gone', () => {
+    const reduced = fhirRoutes.filter((route) => !['vread', 'conditional-delete', 'batch-transaction', 'operation:validate'].includes(route.interaction));
+    const statement = buildCapabilityStatement(reduced, operationDefinitions, options);
+    const patient = statement.rest![0].resource![0];
+    expect(patient.interaction!.map((i) => i.code)).not.toContain('vread');
+    expect(patient.readHistory).toBe(false);
+    expect(patient.conditionalDelete).toBe('not-supported');
+    expect(patient.operation).toBeUndefined();
+    expect(statement.rest![0].interaction).toEqual([{ code: 'history-system' }]);
+  });
+
+  it('speaks FHIR R4 JSON only and names JSON Patch as its patch format', () => {
+    const statement = buildCapabilityStatement(fhirRoutes, operationDefinitions, options);
+    expect(statement.fhirVersion).toBe('4.0.1');
+    expect(statement.format).not.toContain('xml');
+    expect(statement.patchFormat).toEqual(['application/json-patch+json']);
+  });
+
+  it('lists one resource entry per stored type', () => {
+    const statement = buildCapabilityStatement(fhirRoutes, operationDefinitions, options);
+    expect(statement.rest![0].resource!.map((r) => r.type)).toEqual(['Patient', 'Coverage']);
+  });
+});
