@@ -2,12 +2,12 @@
 // 127.0.0.1, the hub's DEFAULT durability settings (fsync, synchronous_commit and full_page_writes stay on), the
 // hub's migrations applied. stop() shuts it down and deletes the folder.
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { startEmbeddedDatabase } from '../server/db/embedded.js';
 import { openPool } from '../server/db/connect.js';
 import { migrate } from '../server/storage/pg/migrate.js';
+import { freePort } from '../test/support/free-port.js';
 
 export interface BenchDatabase {
   url: string;
@@ -18,17 +18,6 @@ export interface BenchDatabase {
   stop(): Promise<void>;
 }
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const port = (server.address() as { port: number }).port;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 const SHOWN = ['fsync', 'synchronous_commit', 'full_page_writes', 'wal_level', 'shared_buffers', 'max_wal_size', 'max_connections'];
 

@@ -1,13 +1,13 @@
 // Starts one PostgreSQL for the whole test run (embedded, in a temporary folder, on a free port; or the server
 // named by DATABASE_URL) and prepares a migrated template database that each test file clones.
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { startEmbeddedDatabase, type EmbeddedDatabase } from '../../server/db/embedded.js';
 import { openPool } from '../../server/db/connect.js';
 import { migrate } from '../../server/storage/pg/migrate.js';
+import { freePort } from './free-port.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -18,17 +18,6 @@ declare module 'vitest' {
 
 export const TEMPLATE = 'hub_test_template';
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const port = (server.address() as { port: number }).port;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 let embedded: EmbeddedDatabase | undefined;
 let dataDir: string | undefined;
