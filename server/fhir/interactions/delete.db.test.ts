@@ -1,6 +1,7 @@
 // delete and conditional delete: DELETE [type]/[id], DELETE [type]?criteria (http://hl7.org/fhir/R4/http.html#delete)
 import type { Patient } from '@medplum/fhirtypes';
 import { describe, expect, it } from 'vitest';
+import { createResource, historyCount } from '../../../test/support/fhir-requests.js';
 import { createTestApp } from '../../../test/support/app.js';
 
 const { app, db } = await createTestApp();
@@ -22,14 +23,7 @@ function patient(bsn: string): Patient {
 }
 
 async function createPatient(bsn = nextBsn()): Promise<string> {
-  const res = await app.inject({
-    method: 'POST',
-    url: '/Patient',
-    headers: { 'content-type': 'application/fhir+json' },
-    payload: JSON.stringify(patient(bsn)),
-  });
-  expect(res.statusCode).toBe(201);
-  return res.json().id;
+  return (await createResource(app, patient(bsn))).id;
 }
 
 function del(url: string, headers: Record<string, string> = {}) {
@@ -40,9 +34,8 @@ function read(id: string) {
   return app.inject({ method: 'GET', url: `/Patient/${id}` });
 }
 
-async function historyRows(id: string): Promise<number> {
-  const [row] = await db.sql`SELECT count(*)::int AS count FROM resource_history WHERE resource_type = 'Patient' AND id = ${id}`;
-  return row.count;
+function historyRows(id: string): Promise<number> {
+  return historyCount(db.sql, 'Patient', id);
 }
 
 describe('delete', () => {

@@ -1,6 +1,7 @@
 // patch with JSON Patch: PATCH [type]/[id] (http://hl7.org/fhir/R4/http.html#patch, RFC 6902)
 import type { Patient } from '@medplum/fhirtypes';
 import { describe, expect, it } from 'vitest';
+import { createResource, historyCount } from '../../../test/support/fhir-requests.js';
 import { createTestApp } from '../../../test/support/app.js';
 
 const { app, db } = await createTestApp();
@@ -19,15 +20,8 @@ function patient(): Patient {
   };
 }
 
-async function createPatient(): Promise<Patient & { id: string }> {
-  const res = await app.inject({
-    method: 'POST',
-    url: '/Patient',
-    headers: { 'content-type': 'application/fhir+json' },
-    payload: JSON.stringify(patient()),
-  });
-  expect(res.statusCode).toBe(201);
-  return res.json();
+function createPatient(): Promise<Patient & { id: string }> {
+  return createResource(app, patient());
 }
 
 function patch(url: string, operations: unknown, headers: Record<string, string> = {}) {
@@ -39,9 +33,8 @@ function patch(url: string, operations: unknown, headers: Record<string, string>
   });
 }
 
-async function historyRows(id: string): Promise<number> {
-  const [row] = await db.sql`SELECT count(*)::int AS count FROM resource_history WHERE resource_type = 'Patient' AND id = ${id}`;
-  return row.count;
+function historyRows(id: string): Promise<number> {
+  return historyCount(db.sql, 'Patient', id);
 }
 
 describe('patch', () => {

@@ -1,6 +1,7 @@
 // read: GET [type]/[id] (http://hl7.org/fhir/R4/http.html#read)
 import type { Patient } from '@medplum/fhirtypes';
 import { describe, expect, it } from 'vitest';
+import { createResource } from '../../../test/support/fhir-requests.js';
 import { createTestApp } from '../../../test/support/app.js';
 
 const { app } = await createTestApp();
@@ -17,15 +18,8 @@ function patient(): Patient {
   };
 }
 
-async function createPatient(): Promise<Patient & { id: string }> {
-  const res = await app.inject({
-    method: 'POST',
-    url: '/Patient',
-    headers: { 'content-type': 'application/fhir+json' },
-    payload: JSON.stringify(patient()),
-  });
-  expect(res.statusCode).toBe(201);
-  return res.json();
+function createPatient(): Promise<Patient & { id: string }> {
+  return createResource(app, patient());
 }
 
 describe('read', () => {

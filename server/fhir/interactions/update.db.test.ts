@@ -2,6 +2,7 @@
 // (http://hl7.org/fhir/R4/http.html#update, #upsert, #cond-update, #concurrency)
 import type { Patient } from '@medplum/fhirtypes';
 import { describe, expect, it } from 'vitest';
+import { createResource, historyCount } from '../../../test/support/fhir-requests.js';
 import { createTestApp, TEST_BASE_URL } from '../../../test/support/app.js';
 
 const { app, db } = await createTestApp();
@@ -27,20 +28,12 @@ function put(url: string, body: unknown, headers: Record<string, string> = {}) {
   return app.inject({ method: 'PUT', url, headers: { 'content-type': 'application/fhir+json', ...headers }, payload: JSON.stringify(body) });
 }
 
-async function createPatient(bsn = nextBsn()): Promise<Patient & { id: string }> {
-  const res = await app.inject({
-    method: 'POST',
-    url: '/Patient',
-    headers: { 'content-type': 'application/fhir+json' },
-    payload: JSON.stringify(patient(bsn)),
-  });
-  expect(res.statusCode).toBe(201);
-  return res.json();
+function createPatient(bsn = nextBsn()): Promise<Patient & { id: string }> {
+  return createResource(app, patient(bsn));
 }
 
-async function historyRows(id: string): Promise<number> {
-  const [row] = await db.sql`SELECT count(*)::int AS count FROM resource_history WHERE resource_type = 'Patient' AND id = ${id}`;
-  return row.count;
+function historyRows(id: string): Promise<number> {
+  return historyCount(db.sql, 'Patient', id);
 }
 
 describe('update', () => {
