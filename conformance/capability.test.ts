@@ -16,6 +16,7 @@ describe('buildCapabilityStatement', () => {
       expect(resource.interaction!.map((i) => i.code).sort()).toEqual(
         ['create', 'delete', 'history-instance', 'history-type', 'patch', 'read', 'update', 'vread'],
       );
+      expect(resource.conditionalRead).toBe('full-support');
       expect(resource.operation).toEqual([{ name: 'validate', definition: 'http://hl7.org/fhir/OperationDefinition/Resource-validate' }]);
     }
   });

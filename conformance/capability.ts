@@ -40,7 +40,7 @@ export function buildCapabilityStatement(
     conditionalCreate: served.has('create'),
     conditionalUpdate: served.has('conditional-update'),
     conditionalDelete: served.has('conditional-delete') ? 'multiple' : 'not-supported',
-    conditionalRead: 'not-supported',
+    conditionalRead: served.has('read') ? 'full-support' : 'not-supported',
     referencePolicy: ['literal', 'local'],
     ...(typeOperations.length ? { operation: typeOperations } : {}),
   }));

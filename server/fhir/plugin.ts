@@ -106,6 +106,8 @@ export async function fhirPlugin(app: FastifyInstance, options: FhirPluginOption
           headers: {
             ifMatch: header(request.headers['if-match']),
             ifNoneExist: header(request.headers['if-none-exist']),
+            ifNoneMatch: header(request.headers['if-none-match']),
+            ifModifiedSince: header(request.headers['if-modified-since']),
           },
           body: request.body,
         };

@@ -28,6 +28,9 @@ export function sendResult(reply: FastifyReply, result: FhirResult, options: Rep
       reply.header('Location', `${options.baseUrl}/${version.resourceType}/${version.id}/_history/${version.versionId}`);
     }
   }
+  if (result.status === 304) {
+    return reply.send(); // Not Modified: the headers above, no body
+  }
   if (result.json !== undefined) {
     // A Bundle answer (batch / transaction) is always sent: Prefer shapes its entries instead.
     return reply.send(body(result.json, options.pretty));

@@ -15,6 +15,9 @@ export interface FhirRequest {
   headers: {
     ifMatch?: string;
     ifNoneExist?: string;
+    /** Conditional read: `W/"3"` (or `*`), and an HTTP date. */
+    ifNoneMatch?: string;
+    ifModifiedSince?: string;
   };
   body?: unknown;
 }

@@ -15,6 +15,8 @@ export interface BundleWork {
   body?: unknown;
   ifMatch?: string;
   ifNoneExist?: string;
+  ifNoneMatch?: string;
+  ifModifiedSince?: string;
   /** The `Type/id` this entry writes, once known (transactions check that no two entries write the same one). */
   identity?: string;
 }
@@ -57,6 +59,8 @@ function readEntry(entry: BundleEntry, index: number): BundleWork {
     fullUrl: entry.fullUrl,
     ifMatch: entry.request?.ifMatch,
     ifNoneExist: entry.request?.ifNoneExist,
+    ifNoneMatch: entry.request?.ifNoneMatch,
+    ifModifiedSince: entry.request?.ifModifiedSince,
   };
   if (method === 'POST' || method === 'PUT') {
     if (!entry.resource) {

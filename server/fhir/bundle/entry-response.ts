@@ -8,6 +8,7 @@ const REASONS: Record<number, string> = {
   200: 'OK',
   201: 'Created',
   204: 'No Content',
+  304: 'Not Modified',
   400: 'Bad Request',
   404: 'Not Found',
   405: 'Method Not Allowed',
@@ -48,7 +49,7 @@ export function entryResponseJson(
   if (version) {
     parts.unshift(`"fullUrl":${JSON.stringify(`${baseUrl}/${version.resourceType}/${version.id}`)}`);
   }
-  if (preferReturn === 'representation') {
+  if (preferReturn === 'representation' && result.status !== 304) {
     if (version) {
       parts.push(`"resource":${version.json}`);
     } else if (result.resource) {

@@ -33,7 +33,7 @@ function toFhirRequest(item: BundleWork, context: InteractionContext): { handler
       method: item.method,
       params: match.params,
       query: match.query,
-      headers: { ifMatch: item.ifMatch, ifNoneExist: item.ifNoneExist },
+      headers: { ifMatch: item.ifMatch, ifNoneExist: item.ifNoneExist, ifNoneMatch: item.ifNoneMatch, ifModifiedSince: item.ifModifiedSince },
       body: item.body,
     },
   };

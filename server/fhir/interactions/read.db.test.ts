@@ -103,3 +103,61 @@ describe('read', () => {
     expect(res.json()).toEqual(created);
   });
 });
+
+describe('conditional read', () => {
+  it('answers 304 without a body when If-None-Match names the current version', async () => {
+    const created = await createPatient();
+    const res = await app.inject({ method: 'GET', url: `/Patient/${created.id}`, headers: { 'if-none-match': 'W/"1"' } });
+    expect(res.statusCode).toBe(304);
+    expect(res.body).toBe('');
+    expect(res.headers.etag).toBe('W/"1"');
+  });
+
+  it('answers 200 with the resource when If-None-Match names an older version', async () => {
+    const created = await createPatient();
+    await app.inject({
+      method: 'PUT',
+      url: `/Patient/${created.id}`,
+      headers: { 'content-type': 'application/fhir+json' },
+      payload: JSON.stringify({ ...created, gender: 'other' }),
+    });
+    const res = await app.inject({ method: 'GET', url: `/Patient/${created.id}`, headers: { 'if-none-match': 'W/"1"' } });
+    expect(res.statusCode).toBe(200);
+    expect(res.json().meta.versionId).toBe('2');
+  });
+
+  it.each([
+    ['at the Last-Modified time', 0, 304],
+    ['an hour later', 3_600_000, 304],
+    ['an hour earlier', -3_600_000, 200],
+  ])('answers If-Modified-Since %s with %i', async (_when, offset, status) => {
+    const created = await createPatient();
+    const since = new Date(Date.parse(created.meta!.lastUpdated!) + offset).toUTCString();
+    const res = await app.inject({ method: 'GET', url: `/Patient/${created.id}`, headers: { 'if-modified-since': since } });
+    expect(res.statusCode).toBe(status);
+  });
+
+  it('refuses an If-Modified-Since that is not a date with 400', async () => {
+    const created = await createPatient();
+    const res = await app.inject({ method: 'GET', url: `/Patient/${created.id}`, headers: { 'if-modified-since': 'yesterday' } });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().resourceType).toBe('OperationOutcome');
+  });
+
+  it('answers a Bundle GET entry with If-None-Match as 304 Not Modified without a resource', async () => {
+    const created = await createPatient();
+    const res = await app.inject({
+      method: 'POST',
+      url: '/',
+      headers: { 'content-type': 'application/fhir+json' },
+      payload: JSON.stringify({
+        resourceType: 'Bundle',
+        type: 'batch',
+        entry: [{ request: { method: 'GET', url: `Patient/${created.id}`, ifNoneMatch: 'W/"1"' } }],
+      }),
+    });
+    const [entry] = res.json().entry;
+    expect(entry.response.status).toBe('304 Not Modified');
+    expect(entry.resource).toBeUndefined();
+  });
+});
