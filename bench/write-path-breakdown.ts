@@ -32,7 +32,7 @@ const steps: [string, (text: string, resource: Resource) => unknown][] = [
   ['JSON.parse', (text) => JSON.parse(text)],
   ['structuredClone (Bundle entry)', (_t, r) => structuredClone(r)],
   ['schema (ajv)', (_t, r) => validateSchema(r)],
-  ['validateResource (schema + Medplum)', (_t, r) => validateResource(r)],
+  ['validateResource (schema + walker)', (_t, r) => validateResource(r)],
   ['computeIndexValues', (_t, r) => computeIndexValues({ ...r, id: randomUUID() } as Resource)],
   ['storedContent', (_t, r) => storedContent(r, randomUUID(), 1, new Date())],
 ];

@@ -76,3 +76,31 @@ describe('computeIndexValues', () => {
     expect(computeIndexValues(request).compartments).toEqual([compartmentKey('p9')]);
   });
 });
+
+describe('computeIndexValues over the official R4 examples', () => {
+  it('gives the same compartments and tokens with plain-path walks as with FHIRPath alone', async () => {
+    const { readdirSync, readFileSync } = await import('node:fs');
+    const { createRequire } = await import('node:module');
+    const path = await import('node:path');
+    const { setPlainPaths } = await import('./index-values.js');
+    const dir = path.dirname(createRequire(import.meta.url).resolve('hl7.fhir.r4.examples/package.json'));
+    const examples = readdirSync(dir)
+      .filter((file) => file.endsWith('.json') && file !== 'package.json' && !file.startsWith('.'))
+      .map((file) => JSON.parse(readFileSync(path.join(dir, file), 'utf8')) as Patient)
+      .filter((resource) => typeof resource.resourceType === 'string' && resource.resourceType !== 'Bundle');
+    const sorted = (values: { compartments: string[]; tokens: string[] }) => ({
+      compartments: [...values.compartments].sort(),
+      tokens: [...values.tokens].sort(),
+    });
+    try {
+      setPlainPaths(true);
+      const walked = examples.map((resource) => sorted(computeIndexValues(resource)));
+      setPlainPaths(false);
+      const evaluated = examples.map((resource) => sorted(computeIndexValues(resource)));
+      expect(walked).toEqual(evaluated);
+      expect(evaluated.filter((values) => values.tokens.length > 0).length).toBeGreaterThan(3000);
+    } finally {
+      setPlainPaths(true);
+    }
+  }, 120_000);
+});
