@@ -30,7 +30,6 @@ function resolved(): Map<string, string[]> {
 
 const steps: [string, (text: string, resource: Resource) => unknown][] = [
   ['JSON.parse', (text) => JSON.parse(text)],
-  ['structuredClone (Bundle entry)', (_t, r) => structuredClone(r)],
   ['schema (ajv)', (_t, r) => validateSchema(r)],
   ['validateResource (schema + walker)', (_t, r) => validateResource(r)],
   ['computeIndexValues', (_t, r) => computeIndexValues({ ...r, id: randomUUID() } as Resource)],
