@@ -5,6 +5,7 @@
 import { getSearchParameters } from '@medplum/core';
 import type { Fragment } from 'postgres';
 import { errors } from '../../errors.js';
+import { dateRange as searchDateRange } from '../../fhir/search/extract/date.js';
 import { tokenCriterion } from '../token-entry.js';
 import type { Db } from './db.js';
 
@@ -16,43 +17,13 @@ interface DateRange {
   high: Date; // exclusive
 }
 
-/** A partial FHIR dateTime (2024, 2024-05, 2024-05-01, 2024-05-01T10:00:00Z) as the range it covers. */
+/**
+ * A partial FHIR dateTime (2024, 2024-05, 2024-05-01, 2024-05-01T10:00:00Z) as the instants it covers: the search
+ * layer's parser (server/fhir/search/extract/date.ts), as Dates for SQL parameters.
+ */
 export function dateRange(value: string): DateRange | undefined {
-  const match = /^(\d{4})(?:-(\d{2})(?:-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(\.\d+)?)?(Z|[+-]\d{2}:\d{2})?)?)?)?$/.exec(value);
-  if (!match) {
-    return undefined;
-  }
-  const [, y, mo, d, h, mi, s, frac, zone] = match;
-  if (mo !== undefined && d !== undefined) {
-    const day = new Date(Date.UTC(Number(y), Number(mo) - 1, Number(d)));
-    if (day.getUTCMonth() !== Number(mo) - 1 || day.getUTCDate() !== Number(d)) {
-      return undefined; // 2024-02-30: Date would roll it over to March
-    }
-  }
-  if (h !== undefined && (Number(h) > 23 || Number(mi) > 59 || Number(s ?? 0) > 59)) {
-    return undefined;
-  }
-  if (zone !== undefined && zone !== 'Z' && (Number(zone.slice(1, 3)) > 14 || Number(zone.slice(4)) > 59)) {
-    return undefined;
-  }
-  if (h !== undefined) {
-    const iso = `${y}-${mo}-${d}T${h}:${mi}:${s ?? '00'}${frac ?? ''}${zone ?? 'Z'}`;
-    const low = new Date(iso);
-    if (Number.isNaN(low.getTime())) {
-      return undefined;
-    }
-    const width = s === undefined ? 60_000 : frac ? 1 : 1000;
-    return { low, high: new Date(low.getTime() + width) };
-  }
-  const year = Number(y);
-  const month = mo ? Number(mo) - 1 : 0;
-  const day = d ? Number(d) : 1;
-  const low = new Date(Date.UTC(year, month, day));
-  if (low.getUTCMonth() !== month || low.getUTCDate() !== day) {
-    return undefined;
-  }
-  const high = d ? new Date(Date.UTC(year, month, day + 1)) : mo ? new Date(Date.UTC(year, month + 1, 1)) : new Date(Date.UTC(year + 1, 0, 1));
-  return { low, high };
+  const range = searchDateRange(value);
+  return range && { low: new Date(range.low), high: new Date(range.high) };
 }
 
 function lastUpdatedCondition(db: Db, raw: string): Fragment {

@@ -67,3 +67,16 @@ describe('dateValues', () => {
     ]);
   });
 });
+
+describe('dateRange on impossible dates', () => {
+  it.each(['2024-02-30', '2023-02-29', '2024-13', '2024-00-10', '2024-01-01T24:00:00Z', '2024-01-01T10:60:00Z', '2024-01-01T10:00:00+15:00'])(
+    'refuses %s instead of rolling it over',
+    (text) => {
+      expect(dateRange(text)).toBeUndefined();
+    },
+  );
+
+  it('accepts 29 February in a leap year', () => {
+    expect(dateRange('2024-02-29')).toEqual({ low: '2024-02-29T00:00:00.000Z', high: '2024-03-01T00:00:00.000Z' });
+  });
+});

@@ -23,10 +23,29 @@ function iso(ms: number): string | undefined {
   return Number.isNaN(date.getTime()) ? undefined : date.toISOString();
 }
 
+/** Field ranges the pattern cannot express: 2024-02-30, 25:00, +15:00 are not dates (Date would roll them over). */
+function fieldsValid(m: RegExpExecArray): boolean {
+  const year = Number(m[1]);
+  if (m[2] !== undefined && (Number(m[2]) < 1 || Number(m[2]) > 12)) {
+    return false;
+  }
+  if (m[3] !== undefined) {
+    const daysInMonth = new Date(utc(year, Number(m[2]), 0)).getUTCDate();
+    if (Number(m[3]) < 1 || Number(m[3]) > daysInMonth) {
+      return false;
+    }
+  }
+  if (m[4] !== undefined && (Number(m[4]) > 23 || Number(m[5]) > 59 || Number(m[6] ?? 0) > 59)) {
+    return false;
+  }
+  const zone = m[8];
+  return zone === undefined || zone === 'Z' || (Number(zone.slice(1, 3)) <= 14 && Number(zone.slice(4, 6)) <= 59);
+}
+
 /** The range a date, dateTime or instant covers; undefined when the text is not one. */
 export function dateRange(text: string): DateRange | undefined {
   const m = DATE_TIME.exec(text);
-  if (!m) {
+  if (!m || !fieldsValid(m)) {
     return undefined;
   }
   const year = Number(m[1]);
