@@ -1,4 +1,4 @@
-import type { Coverage, DeviceRequest, Patient, Resource, SupplyRequest } from '@medplum/fhirtypes';
+import type { Coverage, DeviceRequest, Patient, SupplyRequest } from '@medplum/fhirtypes';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadDefinitions } from '../fhir/definitions.js';
 import { compartmentKey } from './compartment-key.js';
@@ -79,15 +79,11 @@ describe('computeIndexValues', () => {
 
 describe('computeIndexValues over the official R4 examples', () => {
   it('gives the same compartments and tokens with plain-path walks as with FHIRPath alone', async () => {
-    const { readdirSync, readFileSync } = await import('node:fs');
-    const { createRequire } = await import('node:module');
-    const path = await import('node:path');
     const { setPlainPaths } = await import('./index-values.js');
-    const dir = path.dirname(createRequire(import.meta.url).resolve('hl7.fhir.r4.examples/package.json'));
-    const examples = readdirSync(dir)
-      .filter((file) => file.endsWith('.json') && file !== 'package.json' && !file.startsWith('.'))
-      .map((file) => JSON.parse(readFileSync(path.join(dir, file), 'utf8')) as Resource)
-      .filter((resource) => typeof resource.resourceType === 'string' && resource.resourceType !== 'Bundle');
+    const { loadExamples } = await import('../../test/support/r4-examples.js');
+    const examples = loadExamples()
+      .map(({ resource }) => resource)
+      .filter((resource) => resource.resourceType !== 'Bundle');
     const sorted = (values: { compartments: string[]; tokens: string[] }) => ({
       compartments: [...values.compartments].sort(),
       tokens: [...values.tokens].sort(),

@@ -1,14 +1,11 @@
 // Round trip of the official R4 examples (npm package hl7.fhir.r4.examples 4.0.1): every example resource is PUT
 // under its own id and read back equal apart from `meta`. docs/conformance.md reports the result; the examples that
 // cannot pass are listed below with the reason, and the test fails if one of them starts passing (keep the list true).
-import { readdirSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import path from 'node:path';
 import type { Resource } from '@medplum/fhirtypes';
 import { describe, expect, it } from 'vitest';
 import { createTestApp } from '../support/app.js';
+import { loadExamples } from '../support/r4-examples.js';
 
-const EXAMPLES_DIR = path.dirname(createRequire(import.meta.url).resolve('hl7.fhir.r4.examples/package.json'));
 
 /** Examples the hub refuses, each for a reason that lies in the example, not in the hub. */
 const SEARCH_PARAMETER_WITHOUT_BASE = 'SearchParameter.base is required (1..*) and the example has none';
@@ -37,13 +34,6 @@ export const KNOWN_FAILURES: Record<string, string> = {
   'StructureDefinition-FiveWs.json': LOGICAL_MODEL_WITHOUT_BASE,
   'StructureDefinition-Request.json': LOGICAL_MODEL_WITHOUT_BASE,
 };
-
-function loadExamples(): { file: string; resource: Resource }[] {
-  return readdirSync(EXAMPLES_DIR)
-    .filter((file) => file.endsWith('.json') && file !== 'package.json' && !file.startsWith('.'))
-    .map((file) => ({ file, resource: JSON.parse(readFileSync(path.join(EXAMPLES_DIR, file), 'utf8')) as Resource }))
-    .filter(({ resource }) => typeof resource.resourceType === 'string');
-}
 
 function withoutMeta(resource: Record<string, unknown>): Record<string, unknown> {
   const { meta: _meta, ...rest } = resource;

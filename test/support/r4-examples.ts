@@ -1,4 +1,5 @@
-// The official R4 examples (hl7.fhir.r4.examples), for the oracle test and the benchmark.
+// The official R4 examples (npm package hl7.fhir.r4.examples 4.0.1): every JSON file that holds a resource. The one
+// loader for the tests and benchmarks that hold the hub against them.
 import { readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
