@@ -3,11 +3,10 @@
 // entry runs through the same interaction as its REST call; any failure rolls everything back and the answer
 // names the failing entry. A batch runs each entry on its own and reports each entry's outcome.
 import { randomUUID } from 'node:crypto';
-import type { Resource } from '@medplum/fhirtypes';
 import { errors, type HubError } from '../../errors.js';
 import type { Repository } from '../../storage/repository.js';
 import { outcomeForError, prefixExpressions } from '../outcome.js';
-import type { FhirRequest, FhirResult, Interaction, InteractionContext } from '../request.js';
+import type { FhirRequest, Interaction, InteractionContext } from '../request.js';
 import { matchRoute } from '../router.js';
 import { processingOrder, readBundle, type BundleWork } from './entries.js';
 import { entryResponseJson, errorEntryJson } from './entry-response.js';
@@ -204,4 +203,3 @@ function assertDistinctIdentities(work: BundleWork[]): void {
   }
 }
 
-export type { FhirResult, Resource };

@@ -96,7 +96,14 @@ export class PgRepository implements Repository {
       }
     });
     const byType = new Map<string, typeof rows>();
-    rows.forEach((row) => byType.set(row.resourceType, [...(byType.get(row.resourceType) ?? []), row]));
+    for (const row of rows) {
+      const group = byType.get(row.resourceType);
+      if (group) {
+        group.push(row);
+      } else {
+        byType.set(row.resourceType, [row]);
+      }
+    }
     const written = new Map<string, StoredVersion>();
     await Promise.all(
       [...byType.values()].map(async (group) => {
