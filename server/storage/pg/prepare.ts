@@ -34,6 +34,6 @@ export function validateOrThrow(resource: Resource): void {
 export function prepareVersion(resource: Resource, id: string, version: number, lastUpdated: Date, method: string): VersionRow {
   validateOrThrow(resource);
   const content = storedContent(resource, id, version, lastUpdated);
-  const { compartments, tokens } = computeIndexValues({ ...resource, id } as Resource);
-  return { resourceType: resource.resourceType, id, version, lastUpdated, content, compartments, tokens, method };
+  const index = computeIndexValues({ ...resource, id } as Resource);
+  return { resourceType: resource.resourceType, id, version, lastUpdated, content, index, method };
 }

@@ -1,9 +1,12 @@
 // The three writes of a version: insert a new resource, replace the current version (guarded by the version it
 // replaces: optimistic concurrency in the UPDATE itself), and mark deleted. Each is ONE statement that writes the
-// current row and its history row together (a data-modifying CTE), so no version exists without its history.
+// current row, its history row and its search rows together (a data-modifying CTE), so no version exists without
+// its history and no resource is found by values it no longer has.
+import type { IndexValues } from '../index-values.js';
 import type { StoredVersion } from '../repository.js';
 import type { CurrentRow, Db } from './db.js';
 import { toStoredVersion } from './read.js';
+import { deleteSearchRows, insertSearchRows } from './search-rows.js';
 
 export interface VersionRow {
   resourceType: string;
@@ -11,8 +14,7 @@ export interface VersionRow {
   version: number;
   lastUpdated: Date;
   content: string;
-  compartments: string[];
-  tokens: string[];
+  index: IndexValues;
   method: string;
 }
 
@@ -22,13 +24,13 @@ export async function insertResource(db: Db, row: VersionRow): Promise<StoredVer
     WITH cur AS (
       INSERT INTO ${db(row.resourceType)} (id, version, last_updated, content, compartments, tokens)
       VALUES (${row.id}, ${row.version}, ${row.lastUpdated}, ${row.content},
-              ${row.compartments}::uuid[], ${row.tokens}::text[])
+              ${row.index.compartments}::uuid[], ${row.index.tokens}::text[])
       ON CONFLICT (id) DO NOTHING
       RETURNING id, version, last_updated, deleted, content
     ), hist AS (
       INSERT INTO resource_history (resource_type, id, version, last_updated, method, content)
       SELECT ${row.resourceType}, id, version, last_updated, ${row.method}, content FROM cur
-    )
+    )${insertSearchRows(db, row.resourceType, [row])}
     SELECT * FROM cur`;
   return rows.length ? toStoredVersion(row.resourceType, rows[0]) : undefined;
 }
@@ -44,8 +46,8 @@ export async function insertResources(db: Db, rows: VersionRow[]): Promise<Store
     version: row.version,
     last_updated: row.lastUpdated,
     content: row.content,
-    compartments: `{${row.compartments.join(',')}}`,
-    tokens: pgTextArray(row.tokens),
+    compartments: `{${row.index.compartments.join(',')}}`,
+    tokens: pgTextArray(row.index.tokens),
   }));
   const inserted = await db<CurrentRow[]>`
     WITH cur AS (
@@ -54,7 +56,7 @@ export async function insertResources(db: Db, rows: VersionRow[]): Promise<Store
     ), hist AS (
       INSERT INTO resource_history (resource_type, id, version, last_updated, method, content)
       SELECT ${resourceType}, id, version, last_updated, 'POST', content FROM cur
-    )
+    )${insertSearchRows(db, resourceType, rows)}
     SELECT id, version, last_updated, deleted, '' AS content FROM cur`;
   // The content is known here already; not sending it back halves the traffic of a bulk insert.
   const byId = new Map(rows.map((row) => [row.id, row.content]));
@@ -67,13 +69,13 @@ export async function replaceResource(db: Db, row: VersionRow, expectedVersion: 
     WITH cur AS (
       UPDATE ${db(row.resourceType)}
       SET version = ${row.version}, last_updated = ${row.lastUpdated}, deleted = false, content = ${row.content},
-          compartments = ${row.compartments}::uuid[], tokens = ${row.tokens}::text[]
+          compartments = ${row.index.compartments}::uuid[], tokens = ${row.index.tokens}::text[]
       WHERE id = ${row.id} AND version = ${expectedVersion}
       RETURNING id, version, last_updated, deleted, content
     ), hist AS (
       INSERT INTO resource_history (resource_type, id, version, last_updated, method, content)
       SELECT ${row.resourceType}, id, version, last_updated, ${row.method}, content FROM cur
-    )
+    )${deleteSearchRows(db, row.resourceType)}${insertSearchRows(db, row.resourceType, [row])}
     SELECT * FROM cur`;
   return rows.length ? toStoredVersion(row.resourceType, rows[0]) : undefined;
 }
@@ -96,7 +98,7 @@ export async function markDeleted(
     ), hist AS (
       INSERT INTO resource_history (resource_type, id, version, last_updated, deleted, method, content)
       SELECT ${resourceType}, id, version, last_updated, true, 'DELETE', '' FROM cur
-    )
+    )${deleteSearchRows(db, resourceType)}
     SELECT * FROM cur`;
   return rows.length ? toStoredVersion(resourceType, rows[0]) : undefined;
 }

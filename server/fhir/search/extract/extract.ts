@@ -197,11 +197,18 @@ export function extractSearchValues(resource: Resource): SearchValues {
   const containedLookup = (): ReadonlyMap<string, string> => (contained ??= containedTypes(resource as Parameters<typeof containedTypes>[0]));
   const out: SearchValues = {};
   for (const param of compiled.params) {
-    const typed = param.path ? walk(root[0], param.path) : evalFhirPathTyped(param.atom, root, variables);
-    if (typed.length === 0) {
+    let values: ParamValues | undefined;
+    try {
+      const typed = param.path ? walk(root[0], param.path) : evalFhirPathTyped(param.atom, root, variables);
+      if (typed.length === 0) {
+        continue;
+      }
+      values = param.convert ? param.convert(typed, containedLookup) : compositeValues(param, typed, variables, containedLookup);
+    } catch {
+      // A valid but odd resource (a value FHIRPath cannot type) must not block its write; it is then not findable
+      // by this one parameter.
       continue;
     }
-    const values = param.convert ? param.convert(typed, containedLookup) : compositeValues(param, typed, variables, containedLookup);
     if (values) {
       out[param.code] = values;
     }

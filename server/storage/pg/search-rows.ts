@@ -1,0 +1,82 @@
+// The search values of written resources as rows of the search tables (migration 0003), as fragments of the
+// data-modifying CTE that writes the resource itself (write.ts): the resource, its history row and its search rows
+// commit in one statement or not at all. Each table gets its rows through one unnest() of parallel arrays, whatever
+// the number of resources; a table without rows gets no fragment. The fragments refer to the CTE `cur` (the rows
+// just written), so nothing is indexed for a write that did not happen.
+import type { Fragment } from 'postgres';
+import type { IndexValues } from '../index-values.js';
+import type { Db } from './db.js';
+
+export interface IndexedResource {
+  id: string;
+  index: IndexValues;
+}
+
+type Columns = Record<string, unknown[]>;
+
+interface SearchTable {
+  name: string;
+  /** column -> its PostgreSQL array type, in insertion order. */
+  columns: Record<string, string>;
+  rows: (index: IndexValues) => Record<string, unknown>[];
+}
+
+const TABLES: SearchTable[] = [
+  { name: 'search_string', columns: { param: 'text', normalized: 'text', exact: 'text' }, rows: (index) => index.strings as never },
+  { name: 'search_date', columns: { param: 'text', low: 'timestamptz', high: 'timestamptz' }, rows: (index) => index.dates as never },
+  { name: 'search_number', columns: { param: 'text', low: 'numeric', high: 'numeric' }, rows: (index) => index.numbers as never },
+  {
+    name: 'search_quantity',
+    columns: { param: 'text', system: 'text', code: 'text', unit: 'text', value: 'numeric', low: 'numeric', high: 'numeric' },
+    rows: (index) => index.quantities as never,
+  },
+  {
+    name: 'search_reference',
+    columns: { param: 'text', target_type: 'text', target_id: 'text', url: 'text', version: 'text' },
+    rows: (index) =>
+      index.references.map((row) => ({ param: row.param, target_type: row.targetType, target_id: row.targetId, url: row.url, version: row.version })),
+  },
+  { name: 'search_uri', columns: { param: 'text', value: 'text' }, rows: (index) => index.uris as never },
+];
+
+export const SEARCH_TABLES = TABLES.map((table) => table.name);
+
+/** `, ins_<table> AS (INSERT ...)` for every search table that gets rows. */
+export function insertSearchRows(db: Db, resourceType: string, resources: IndexedResource[]): Fragment {
+  let fragment = db``;
+  for (const table of TABLES) {
+    const names = Object.keys(table.columns);
+    const columns: Columns = { resource_id: [] };
+    for (const name of names) columns[name] = [];
+    for (const resource of resources) {
+      for (const row of table.rows(resource.index)) {
+        columns.resource_id.push(resource.id);
+        for (const name of names) columns[name].push(row[name] ?? null);
+      }
+    }
+    if (columns.resource_id.length === 0) {
+      continue;
+    }
+    const arrays = [db`${columns.resource_id as string[]}::text[]`, ...names.map((name) => db`${columns[name] as string[]}::${db.unsafe(table.columns[name])}[]`)];
+    const list = arrays.reduce((acc, array) => db`${acc}, ${array}`);
+    // The column list is the constant of TABLES, never input: spliced as SQL text.
+    const columnList = db.unsafe(names.join(', '));
+    fragment = db`${fragment}, ${db(`ins_${table.name}`)} AS (
+      INSERT INTO ${db(table.name)} (resource_type, resource_id, ${columnList})
+      SELECT ${resourceType}, u.* FROM unnest(${list}) AS u(resource_id, ${columnList})
+      WHERE u.resource_id IN (SELECT id FROM cur)
+    )`;
+  }
+  return fragment;
+}
+
+/** `, del_<table> AS (DELETE ...)` for every search table: the rows of the version being replaced or deleted. */
+export function deleteSearchRows(db: Db, resourceType: string): Fragment {
+  let fragment = db``;
+  for (const table of TABLES) {
+    fragment = db`${fragment}, ${db(`del_${table.name}`)} AS (
+      DELETE FROM ${db(table.name)} WHERE resource_type = ${resourceType} AND resource_id IN (SELECT id FROM cur)
+    )`;
+  }
+  return fragment;
+}
