@@ -142,6 +142,12 @@ export const errors = {
     400,
     'value',
   ),
+  strictIgnored: define<[string]>(
+    'HUB_ERR_SEARCH_NOT_APPLIED',
+    'Under Prefer: handling=strict the search refuses parameters it cannot apply: %s',
+    400,
+    'not-supported',
+  ),
   missingCriteria: define<[string]>(
     'HUB_ERR_SEARCH_MISSING_CRITERIA',
     'Conditional %s needs search criteria in the URL',

@@ -52,3 +52,9 @@ export function preferReturn(prefer: string | undefined): PreferReturn {
   const value = match[1].toLowerCase();
   return value === 'minimal' ? 'minimal' : value === 'operationoutcome' ? 'OperationOutcome' : 'representation';
 }
+
+/** `Prefer: handling=strict|lenient` (search; default lenient). */
+export function preferHandling(prefer: string | undefined): 'strict' | 'lenient' | undefined {
+  const match = /handling=(strict|lenient)/i.exec(prefer ?? '');
+  return match ? (match[1].toLowerCase() as 'strict' | 'lenient') : undefined;
+}

@@ -4,7 +4,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { errors, type HubError } from '../errors.js';
 import type { Repository } from '../storage/repository.js';
-import { negotiate, preferReturn } from './format.js';
+import { negotiate, preferHandling, preferReturn } from './format.js';
 import { outcome, outcomeForError } from './outcome.js';
 import { sendResult } from './reply.js';
 import type { FhirRequest, InteractionContext } from './request.js';
@@ -62,6 +62,14 @@ export async function fhirPlugin(app: FastifyInstance, options: FhirPluginOption
     return defaultJson(request, body as string, done);
   });
 
+  // Form bodies are for POST [type]/_search only (the spec's search by POST); anywhere else they are a 415.
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (request, body, done) => {
+    if (!String(request.routeOptions.config.interaction ?? '').startsWith('search')) {
+      return done(errors.unsupportedMediaType(String(request.headers['content-type'] ?? '')), undefined);
+    }
+    return done(null, new URLSearchParams(body as string));
+  });
+
   app.setErrorHandler((error: FastifyError | HubError, request, reply) => {
     const hub = toHubError(error, request, options.maxBodyBytes);
     const status = typeof hub.statusCode === 'number' && hub.statusCode >= 400 ? hub.statusCode : 500;
@@ -108,6 +116,7 @@ export async function fhirPlugin(app: FastifyInstance, options: FhirPluginOption
             ifNoneExist: header(request.headers['if-none-exist']),
             ifNoneMatch: header(request.headers['if-none-match']),
             ifModifiedSince: header(request.headers['if-modified-since']),
+            preferHandling: preferHandling(header(request.headers.prefer)),
           },
           body: request.body,
         };
@@ -116,7 +125,7 @@ export async function fhirPlugin(app: FastifyInstance, options: FhirPluginOption
           mediaType,
           pretty: query.get('_pretty') === 'true',
           preferReturn: prefer,
-          isWrite: route.method !== 'GET',
+          isWrite: route.method !== 'GET' && !route.interaction.startsWith('search'),
           baseUrl: options.baseUrl,
         });
       },

@@ -8,8 +8,8 @@ export type FhirMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 export interface FhirRequest {
   method: FhirMethod;
-  /** Path parameters: resourceType, id, versionId. */
-  params: { resourceType?: string; id?: string; versionId?: string };
+  /** Path parameters: resourceType, id, versionId, and the target type of a compartment search. */
+  params: { resourceType?: string; id?: string; versionId?: string; type?: string };
   /** The query string, as sent (repeated parameters keep their order). */
   query: URLSearchParams;
   headers: {
@@ -18,6 +18,8 @@ export interface FhirRequest {
     /** Conditional read: `W/"3"` (or `*`), and an HTTP date. */
     ifNoneMatch?: string;
     ifModifiedSince?: string;
+    /** `Prefer: handling=strict|lenient` (search: refuse or report parameters it cannot apply). */
+    preferHandling?: 'strict' | 'lenient';
   };
   body?: unknown;
 }

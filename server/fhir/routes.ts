@@ -8,6 +8,7 @@ import { historyInstance, historySystem, historyType } from './interactions/hist
 import { metadata } from './interactions/metadata.js';
 import { patch } from './interactions/patch.js';
 import { read } from './interactions/read.js';
+import { searchCompartment, searchSystem, searchType } from './interactions/search.js';
 import { conditionalUpdate, update } from './interactions/update.js';
 import { vread } from './interactions/vread.js';
 import * as validateOperation from './operations/validate.js';
@@ -28,11 +29,14 @@ export type InteractionName =
   | 'patch'
   | 'delete'
   | 'conditional-delete'
+  | 'search-type'
+  | 'search-system'
+  | 'search-compartment'
   | 'operation:validate';
 
 export interface FhirRoute {
   method: FhirMethod;
-  /** fastify path syntax; `:resourceType`, `:id` and `:versionId` are the only parameters. */
+  /** fastify path syntax; `:resourceType`, `:id`, `:versionId` and `:type` (compartment search) are the parameters. */
   path: string;
   interaction: InteractionName;
   handler: Interaction;
@@ -43,6 +47,11 @@ export interface FhirRoute {
 export const fhirRoutes: FhirRoute[] = [
   { method: 'GET', path: '/metadata', interaction: 'capabilities', handler: metadata, public: true },
   { method: 'POST', path: '/', interaction: 'batch-transaction', handler: batchOrTransaction },
+  { method: 'GET', path: '/', interaction: 'search-system', handler: searchSystem },
+  { method: 'POST', path: '/_search', interaction: 'search-system', handler: searchSystem },
+  { method: 'GET', path: '/:resourceType', interaction: 'search-type', handler: searchType },
+  { method: 'POST', path: '/:resourceType/_search', interaction: 'search-type', handler: searchType },
+  { method: 'GET', path: '/:resourceType/:id/:type', interaction: 'search-compartment', handler: searchCompartment },
   { method: 'GET', path: '/_history', interaction: 'history-system', handler: historySystem },
   { method: 'GET', path: '/:resourceType/_history', interaction: 'history-type', handler: historyType },
   { method: 'POST', path: '/:resourceType/$validate', interaction: 'operation:validate', handler: validateOperation.run },

@@ -3,6 +3,7 @@
 // R4 RESTful API (http://hl7.org/fhir/R4/http.html).
 import type { Resource } from '@medplum/fhirtypes';
 import type { Operation } from 'fast-json-patch';
+import type { Plan } from '../fhir/search/plan.js';
 
 /** One stored version of a resource. `json` is the exact text stored (meta included), ready to send. */
 export interface StoredVersion {
@@ -50,6 +51,18 @@ export interface HistoryPage {
   next?: string;
 }
 
+export interface SearchResult {
+  /** The page of matches, in the search's order. */
+  matches: StoredVersion[];
+  /** Resources added by _include / _revinclude. */
+  included: StoredVersion[];
+  includedTruncated?: boolean;
+  total?: number;
+  /** Cursors for the next and previous pages, when there are such pages. */
+  next?: string;
+  previous?: string;
+}
+
 export interface Repository {
   /** create; with `ifNoneExist`, conditional create (0 matches: create, 1: return it, more: 412). */
   create(resource: Resource, options?: { ifNoneExist?: string }): Promise<WriteOutcome>;
@@ -71,6 +84,8 @@ export interface Repository {
   conditionalDelete(resourceType: string, criteria: string): Promise<{ deleted: number }>;
   /** The ids of live resources matching search criteria (`identifier=x|y&...`), at most `limit`. */
   findIds(resourceType: string, criteria: string, limit: number): Promise<string[]>;
+  /** search (type, system, compartment): the plan built by server/fhir/search/plan.ts. */
+  search(plan: Plan): Promise<SearchResult>;
   /** instance, type and system history, newest first. */
   history(scope: HistoryScope, options: HistoryOptions): Promise<HistoryPage>;
   /** Inside a transaction: holds a lock on these criteria until commit, so concurrent conditional writes serialise. */

@@ -11,6 +11,7 @@ import type {
   HistoryPage,
   HistoryScope,
   Repository,
+  SearchResult,
   StoredVersion,
   WriteOptions,
   WriteOutcome,
@@ -20,6 +21,8 @@ import { readHistory } from './history.js';
 import { findIds } from './match.js';
 import { assertValidId, prepareVersion, storedContent } from './prepare.js';
 import { readCurrent, readVersion } from './read.js';
+import { runSearch } from './search.js';
+import type { Plan } from '../../fhir/search/plan.js';
 import { storedResourceTypes } from './resource-tables.js';
 import { insertResource, insertResources, markDeleted, replaceResource } from './write.js';
 
@@ -245,6 +248,14 @@ export class PgRepository implements Repository {
   findIds(resourceType: string, criteria: string, limit: number): Promise<string[]> {
     assertStoredType(resourceType);
     return findIds(this.db, resourceType, criteria, limit);
+  }
+
+  search(plan: Plan): Promise<SearchResult> {
+    for (const { resourceType } of plan.types) {
+      assertStoredType(resourceType);
+    }
+    storedTypes ??= new Set(storedResourceTypes());
+    return runSearch(this.db, plan, storedTypes, this.now());
   }
 
   history(scope: HistoryScope, options: HistoryOptions): Promise<HistoryPage> {

@@ -1,0 +1,226 @@
+// Plan -> postgres.js fragments. Values are always bound parameters; identifiers (table names) go through sql(name);
+// the only SQL text spliced in is this file's own (aliases, operators, column names). Every condition reads the
+// table of its resource type under an alias; search values are looked up in the search tables of migration 0003.
+import type { Fragment } from 'postgres';
+import type { Db } from '../../storage/pg/db.js';
+import type { Condition, RangeClause, SortKey } from './plan.js';
+
+type Alias = string;
+
+/** LIKE pattern that matches `value` literally at the start (or anywhere, with `anywhere`). */
+function likePattern(value: string, anywhere = false): string {
+  const escaped = value.replace(/[\\%_]/g, (c) => `\\${c}`);
+  return anywhere ? `%${escaped}%` : `${escaped}%`;
+}
+
+/**
+ * A search range [sl, sh) against a resource range [rl, rh) (FHIR R4 search, "prefixes": eq means the search range
+ * contains the resource's, gt means the resource's range reaches above the search range, ...).
+ */
+function rangeCondition(db: Db, rl: Fragment, rh: Fragment, clause: RangeClause<string>, cast: Fragment, now: Date): Fragment {
+  const sl = db`${clause.low}::${cast}`;
+  const sh = db`${clause.high}::${cast}`;
+  const contained = db`(${rl} >= ${sl} AND ${rl} < ${sh} AND ${rh} <= ${sh})`;
+  switch (clause.prefix) {
+    case 'eq':
+      return contained;
+    case 'ne':
+      return db`NOT ${contained}`;
+    case 'gt':
+      return db`${rh} > ${sh}`;
+    case 'lt':
+      return db`${rl} < ${sl}`;
+    case 'ge':
+      return db`(${rh} > ${sh} OR ${contained})`;
+    case 'le':
+      return db`(${rl} < ${sl} OR ${contained})`;
+    case 'sa':
+      return db`${rl} >= ${sh}`;
+    case 'eb':
+      return db`${rh} <= ${sl}`;
+    case 'ap': {
+      // Approximately: within 10% of the distance between the value and now, on either side.
+      const widen = Math.abs(now.getTime() - Date.parse(clause.low)) * 0.1;
+      const low = new Date(Date.parse(clause.low) - widen).toISOString();
+      const high = new Date(Date.parse(clause.high) + widen).toISOString();
+      return db`(${rl} < ${high}::${cast} AND ${rh} > ${low}::${cast})`;
+    }
+  }
+}
+
+/** The resource's last_updated is an instant: compared as a point. */
+function instantCondition(db: Db, column: Fragment, clause: RangeClause<string>, now: Date): Fragment {
+  const sl = db`${clause.low}::timestamptz`;
+  const sh = db`${clause.high}::timestamptz`;
+  switch (clause.prefix) {
+    case 'eq':
+      return db`(${column} >= ${sl} AND ${column} < ${sh})`;
+    case 'ne':
+      return db`(${column} < ${sl} OR ${column} >= ${sh})`;
+    case 'gt':
+    case 'sa':
+      return db`${column} >= ${sh}`;
+    case 'lt':
+    case 'eb':
+      return db`${column} < ${sl}`;
+    case 'ge':
+      return db`${column} >= ${sl}`;
+    case 'le':
+      return db`${column} < ${sh}`;
+    case 'ap':
+      return rangeCondition(db, column, column, clause, db`timestamptz`, now);
+  }
+}
+
+/** A decimal value against a search number whose precision gives [low, high). */
+function valueCondition(db: Db, value: Fragment, clause: RangeClause<number> & { value: number }): Fragment {
+  const v = String(clause.value);
+  switch (clause.prefix) {
+    case 'eq':
+      return db`(${value} >= ${String(clause.low)}::numeric AND ${value} < ${String(clause.high)}::numeric)`;
+    case 'ne':
+      return db`(${value} < ${String(clause.low)}::numeric OR ${value} >= ${String(clause.high)}::numeric)`;
+    case 'gt':
+    case 'sa':
+      return db`${value} > ${v}::numeric`;
+    case 'lt':
+    case 'eb':
+      return db`${value} < ${v}::numeric`;
+    case 'ge':
+      return db`${value} >= ${v}::numeric`;
+    case 'le':
+      return db`${value} <= ${v}::numeric`;
+    case 'ap':
+      return db`abs(${value} - ${v}::numeric) <= abs(${v}::numeric) * 0.1`;
+  }
+}
+
+export interface CompileContext {
+  db: Db;
+  now: Date;
+  /** Names of the types stored, to refuse a table that does not exist before SQL sees it. */
+  depth?: number;
+}
+
+/** `alias.id IN (SELECT resource_id FROM <table> WHERE resource_type = <type> AND param = <param> AND ...)` */
+function inSearchTable(db: Db, alias: Alias, resourceType: string, table: string, param: string, where: Fragment): Fragment {
+  return db`${db.unsafe(alias)}.id IN (
+    SELECT resource_id FROM ${db(table)} WHERE resource_type = ${resourceType} AND param = ${param} AND ${where})`;
+}
+
+export function conditionSql(ctx: CompileContext, resourceType: string, alias: Alias, condition: Condition): Fragment {
+  const { db } = ctx;
+  const a = db.unsafe(alias);
+  const depth = ctx.depth ?? 0;
+  switch (condition.kind) {
+    case 'true':
+      return db`true`;
+    case 'false':
+      return db`false`;
+    case 'and':
+    case 'or': {
+      const parts = condition.conditions.map((c) => conditionSql(ctx, resourceType, alias, c));
+      const joiner = condition.kind === 'and' ? db` AND ` : db` OR `;
+      return db`(${parts.reduce((acc, part) => db`${acc}${joiner}${part}`)})`;
+    }
+    case 'not':
+      return db`NOT (${conditionSql(ctx, resourceType, alias, condition.condition)})`;
+    case 'id':
+      return db`${a}.id = ANY(${condition.ids}::text[])`;
+    case 'last-updated':
+      return instantCondition(db, db`${a}.last_updated`, condition.clause, ctx.now);
+    case 'compartment':
+      return db`${a}.compartments @> ARRAY[${condition.patientKey}::uuid]`;
+    case 'tokens':
+      return db`${a}.tokens && ${condition.entries}::text[]`;
+    case 'string': {
+      const where =
+        condition.match === 'exact'
+          ? db`exact = ${condition.value}`
+          : db`normalized LIKE ${likePattern(condition.value, condition.match === 'contains')}`;
+      return inSearchTable(db, alias, resourceType, 'search_string', condition.param, where);
+    }
+    case 'date':
+      return inSearchTable(db, alias, resourceType, 'search_date', condition.param,
+        rangeCondition(db, db`low`, db`high`, condition.clause, db`timestamptz`, ctx.now));
+    case 'number':
+      return inSearchTable(db, alias, resourceType, 'search_number', condition.param, valueCondition(db, db`((low + high) / 2)`, condition.clause));
+    case 'quantity': {
+      let where = valueCondition(db, db`value`, condition.clause);
+      if (condition.system) {
+        where = db`${where} AND system = ${condition.system} AND code = ${condition.code ?? ''}`;
+      } else if (condition.code) {
+        where = db`${where} AND (code = ${condition.code} OR unit = ${condition.code})`;
+      }
+      return inSearchTable(db, alias, resourceType, 'search_quantity', condition.param, where);
+    }
+    case 'reference': {
+      const parts: Fragment[] = [];
+      if (condition.targetType) parts.push(db`target_type = ${condition.targetType}`);
+      if (condition.targetId) parts.push(db`target_id = ${condition.targetId}`);
+      if (condition.url) parts.push(db`url = ${condition.url}`);
+      if (condition.version) parts.push(db`version = ${condition.version}`);
+      return inSearchTable(db, alias, resourceType, 'search_reference', condition.param, parts.reduce((acc, p) => db`${acc} AND ${p}`));
+    }
+    case 'uri': {
+      const where =
+        condition.match === 'eq'
+          ? db`value = ${condition.value}`
+          : condition.match === 'below'
+            ? db`value LIKE ${likePattern(condition.value)}`
+            : db`starts_with(${condition.value}, value)`;
+      return inSearchTable(db, alias, resourceType, 'search_uri', condition.param, where);
+    }
+    case 'chain': {
+      const inner = `c${depth + 1}`;
+      const innerWhere = conditionSql({ ...ctx, depth: depth + 1 }, condition.targetType, inner, condition.condition);
+      return db`${a}.id IN (
+        SELECT resource_id FROM search_reference
+        WHERE resource_type = ${resourceType} AND param = ${condition.param} AND target_type = ${condition.targetType}
+          AND target_id IN (SELECT ${db.unsafe(inner)}.id FROM ${db(condition.targetType)} ${db.unsafe(inner)}
+                            WHERE NOT ${db.unsafe(inner)}.deleted AND ${innerWhere}))`;
+    }
+    case 'has': {
+      const inner = `h${depth + 1}`;
+      const innerWhere = conditionSql({ ...ctx, depth: depth + 1 }, condition.sourceType, inner, condition.condition);
+      return db`${a}.id IN (
+        SELECT target_id FROM search_reference
+        WHERE resource_type = ${condition.sourceType} AND param = ${condition.param} AND target_type = ${resourceType}
+          AND resource_id IN (SELECT ${db.unsafe(inner)}.id FROM ${db(condition.sourceType)} ${db.unsafe(inner)}
+                              WHERE NOT ${db.unsafe(inner)}.deleted AND ${innerWhere}))`;
+    }
+  }
+}
+
+export type SortSqlType = 'text' | 'timestamptz' | 'numeric';
+
+/** The value a resource sorts by for one key (ascending: its lowest value; descending: its highest), and its type. */
+export function sortKeySql(db: Db, resourceType: string, alias: Alias, key: SortKey): { sql: Fragment; type: SortSqlType } {
+  const a = db.unsafe(alias);
+  const agg = db.unsafe(key.descending ? 'max' : 'min');
+  const from = (table: string, column: string) =>
+    db`(SELECT ${agg}(${db.unsafe(column)}) FROM ${db(table)} WHERE resource_type = ${resourceType} AND resource_id = ${a}.id AND param = ${key.param})`;
+  if (key.param === '_id') return { sql: db`${a}.id`, type: 'text' };
+  if (key.param === '_lastUpdated') return { sql: db`${a}.last_updated`, type: 'timestamptz' };
+  switch (key.type) {
+    case 'date':
+      return { sql: from('search_date', key.descending ? 'high' : 'low'), type: 'timestamptz' };
+    case 'string':
+      return { sql: from('search_string', 'normalized'), type: 'text' };
+    case 'number':
+      return { sql: from('search_number', key.descending ? 'high' : 'low'), type: 'numeric' };
+    case 'quantity':
+      return { sql: from('search_quantity', 'value'), type: 'numeric' };
+    case 'reference':
+      return { sql: from('search_reference', "target_type || '/' || target_id"), type: 'text' };
+    case 'uri':
+      return { sql: from('search_uri', 'value'), type: 'text' };
+    default: {
+      const prefix = `${key.param}#`;
+      return {
+        sql: db`(SELECT ${agg}(substr(e, ${prefix.length + 1})) FROM unnest(${a}.tokens) e WHERE left(e, ${prefix.length}) = ${prefix})`,
+        type: 'text',
+      };
+    }
+  }
+}

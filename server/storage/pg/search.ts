@@ -1,0 +1,209 @@
+// Runs a search Plan: the page of matches (keyset paging over the sort keys, then resource type and id), the total
+// when asked for, and the _include / _revinclude resources. Each type searched is one SELECT of a UNION, so a
+// system search pages over all of them in one order. Every table read goes through conditionSql.
+import type { Fragment } from 'postgres';
+import { decodeCursor, encodeCursor, type Cursor } from '../../fhir/search/cursor.js';
+import type { IncludeRule } from '../../fhir/search/parse.js';
+import type { Plan } from '../../fhir/search/plan.js';
+import { conditionSql, sortKeySql, type SortSqlType } from '../../fhir/search/sql.js';
+import type { SearchResult, StoredVersion } from '../repository.js';
+import type { CurrentRow, Db } from './db.js';
+import { toStoredVersion } from './read.js';
+
+/** How many rounds of _include:iterate / _revinclude:iterate at most. */
+const MAX_ITERATIONS = 4;
+/** Most resources one search includes; beyond it the Bundle says so. */
+export const MAX_INCLUDED = 1000;
+
+interface OrderKey {
+  column: string;
+  type: SortSqlType;
+  descending: boolean;
+  nullsLast: boolean;
+}
+
+interface PageRow extends CurrentRow {
+  resource_type: string;
+  [key: `k${number}`]: unknown;
+}
+
+function orderKeys(plan: Plan, reverse: boolean): OrderKey[] {
+  const keys: OrderKey[] = plan.sort.map((key, i) => ({ column: `k${i}`, type: 'text', descending: key.descending, nullsLast: true }));
+  keys.push({ column: 'resource_type', type: 'text', descending: false, nullsLast: true }, { column: 'id', type: 'text', descending: false, nullsLast: true });
+  return reverse ? keys.map((key) => ({ ...key, descending: !key.descending, nullsLast: !key.nullsLast })) : keys;
+}
+
+/** Rows strictly after `values` in the order of `keys` (keyset condition, NULLS placement included). */
+function afterCondition(db: Db, keys: OrderKey[], values: (string | null)[], i = 0): Fragment {
+  if (i === keys.length) {
+    return db`false`;
+  }
+  const key = keys[i];
+  const column = db`s.${db.unsafe(key.column)}`;
+  const rest = afterCondition(db, keys, values, i + 1);
+  const value = values[i];
+  if (value === null) {
+    return key.nullsLast ? db`(${column} IS NULL AND ${rest})` : db`(${column} IS NOT NULL OR (${column} IS NULL AND ${rest}))`;
+  }
+  const bound = db`${value}::${db.unsafe(key.type)}`;
+  const beyond = key.descending ? db`${column} < ${bound}` : db`${column} > ${bound}`;
+  return key.nullsLast
+    ? db`(${beyond} OR ${column} IS NULL OR (${column} = ${bound} AND ${rest}))`
+    : db`(${beyond} OR (${column} = ${bound} AND ${rest}))`;
+}
+
+function text(value: unknown): string | null {
+  if (value === null || value === undefined) return null;
+  return value instanceof Date ? value.toISOString() : String(value);
+}
+
+function typeSelect(db: Db, plan: Plan, index: number, now: Date): { sql: Fragment; types: SortSqlType[] } {
+  const { resourceType, where } = plan.types[index];
+  const keys = plan.sort.map((key) => sortKeySql(db, resourceType, 'r', key));
+  const keyColumns = keys.reduce((acc, key, i) => db`${acc}, ${key.sql} AS ${db.unsafe(`k${i}`)}`, db``);
+  return {
+    sql: db`SELECT ${resourceType}::text AS resource_type, r.id, r.version, r.last_updated, r.deleted, r.content${keyColumns}
+      FROM ${db(resourceType)} r WHERE NOT r.deleted AND ${conditionSql({ db, now }, resourceType, 'r', where)}`,
+    types: keys.map((key) => key.type),
+  };
+}
+
+async function page(db: Db, plan: Plan, cursor: Cursor | undefined, now: Date): Promise<{ rows: PageRow[]; more: boolean }> {
+  const reverse = cursor?.direction === 'previous';
+  const selects = plan.types.map((_, i) => typeSelect(db, plan, i, now));
+  const keys = orderKeys(plan, reverse).map((key, i) => (i < plan.sort.length ? { ...key, type: selects[0].types[i] } : key));
+  const union = selects.map((s) => s.sql).reduce((acc, s) => db`${acc} UNION ALL ${s}`);
+  const order = keys
+    .map((key) => db`s.${db.unsafe(key.column)} ${db.unsafe(key.descending ? 'DESC' : 'ASC')} ${db.unsafe(key.nullsLast ? 'NULLS LAST' : 'NULLS FIRST')}`)
+    .reduce((acc, part) => db`${acc}, ${part}`);
+  const after = cursor ? afterCondition(db, keys, [...cursor.values, cursor.resourceType, cursor.id]) : db`true`;
+  const rows = await db<PageRow[]>`
+    SELECT * FROM (${union}) s WHERE ${after} ORDER BY ${order} LIMIT ${plan.count + 1}`;
+  const more = rows.length > plan.count;
+  const kept = rows.slice(0, plan.count);
+  return { rows: reverse ? kept.reverse() : kept, more };
+}
+
+function boundary(plan: Plan, row: PageRow, direction: Cursor['direction']): string {
+  return encodeCursor({ direction, values: plan.sort.map((_, i) => text(row[`k${i}`])), resourceType: row.resource_type, id: row.id });
+}
+
+async function total(db: Db, plan: Plan, now: Date): Promise<number> {
+  const counts = plan.types.map(
+    ({ resourceType, where }) => db`(SELECT count(*) FROM ${db(resourceType)} r WHERE NOT r.deleted AND ${conditionSql({ db, now }, resourceType, 'r', where)})`,
+  );
+  const [row] = await db<{ total: string }[]>`SELECT ${counts.reduce((acc, c) => db`${acc} + ${c}`)} AS total`;
+  return Number(row.total);
+}
+
+async function estimate(db: Db, plan: Plan, now: Date): Promise<number> {
+  let sum = 0;
+  for (const { resourceType, where } of plan.types) {
+    const [row] = await db<{ 'QUERY PLAN': [{ Plan: { 'Plan Rows': number } }] }[]>`
+      EXPLAIN (FORMAT JSON) SELECT 1 FROM ${db(resourceType)} r WHERE NOT r.deleted AND ${conditionSql({ db, now }, resourceType, 'r', where)}`;
+    sum += row['QUERY PLAN'][0].Plan['Plan Rows'];
+  }
+  return sum;
+}
+
+async function readMany(db: Db, resourceType: string, ids: string[]): Promise<StoredVersion[]> {
+  const rows = await db<CurrentRow[]>`
+    SELECT id, version, last_updated, deleted, content FROM ${db(resourceType)} WHERE id = ANY(${ids}::text[]) AND NOT deleted`;
+  return rows.map((row) => toStoredVersion(resourceType, row));
+}
+
+function byType(versions: StoredVersion[]): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const version of versions) {
+    const ids = out.get(version.resourceType);
+    if (ids) ids.push(version.id);
+    else out.set(version.resourceType, [version.id]);
+  }
+  return out;
+}
+
+/** The resources `rules` reach from `sources`: targets of their references (_include) or resources referencing them (_revinclude). */
+async function follow(db: Db, rules: IncludeRule[], reverse: boolean, sources: StoredVersion[], storedTypes: ReadonlySet<string>): Promise<StoredVersion[]> {
+  const wanted = new Map<string, Set<string>>();
+  const sourceIds = byType(sources);
+  for (const rule of rules) {
+    if (!reverse) {
+      const ids = sourceIds.get(rule.sourceType);
+      if (!ids) continue;
+      const rows = await db<{ target_type: string; target_id: string }[]>`
+        SELECT DISTINCT target_type, target_id FROM search_reference
+        WHERE resource_type = ${rule.sourceType} AND resource_id = ANY(${ids}::text[])
+          ${rule.param ? db`AND param = ${rule.param.code}` : db``}
+          ${rule.targetType ? db`AND target_type = ${rule.targetType}` : db``}
+          AND target_id IS NOT NULL`;
+      for (const row of rows) {
+        if (!storedTypes.has(row.target_type)) continue;
+        const set = wanted.get(row.target_type) ?? new Set<string>();
+        set.add(row.target_id);
+        wanted.set(row.target_type, set);
+      }
+    } else {
+      for (const [targetType, ids] of sourceIds) {
+        if (rule.targetType && rule.targetType !== targetType) continue;
+        const rows = await db<{ resource_id: string }[]>`
+          SELECT DISTINCT resource_id FROM search_reference
+          WHERE resource_type = ${rule.sourceType} AND param = ${rule.param!.code}
+            AND target_type = ${targetType} AND target_id = ANY(${ids}::text[])`;
+        const set = wanted.get(rule.sourceType) ?? new Set<string>();
+        for (const row of rows) set.add(row.resource_id);
+        wanted.set(rule.sourceType, set);
+      }
+    }
+  }
+  const found: StoredVersion[] = [];
+  for (const [type, ids] of wanted) {
+    if (ids.size) found.push(...(await readMany(db, type, [...ids])));
+  }
+  return found;
+}
+
+async function included(db: Db, plan: Plan, matches: StoredVersion[], storedTypes: ReadonlySet<string>): Promise<{ resources: StoredVersion[]; truncated: boolean }> {
+  if (!plan.include.length && !plan.revinclude.length) {
+    return { resources: [], truncated: false };
+  }
+  const seen = new Set(matches.map((m) => `${m.resourceType}/${m.id}`));
+  const out: StoredVersion[] = [];
+  let sources = matches;
+  let round = 0;
+  while (sources.length && round < MAX_ITERATIONS && out.length < MAX_INCLUDED) {
+    // The first round applies every rule; later rounds only the :iterate ones, to what the previous round added.
+    const include = round === 0 ? plan.include : plan.include.filter((r) => r.iterate);
+    const revinclude = round === 0 ? plan.revinclude : plan.revinclude.filter((r) => r.iterate);
+    if (!include.length && !revinclude.length) break;
+    const found = [...(await follow(db, include, false, sources, storedTypes)), ...(await follow(db, revinclude, true, sources, storedTypes))];
+    const fresh = found.filter((v) => !seen.has(`${v.resourceType}/${v.id}`) && (seen.add(`${v.resourceType}/${v.id}`), true));
+    out.push(...fresh);
+    sources = fresh;
+    round++;
+  }
+  return { resources: out.slice(0, MAX_INCLUDED), truncated: out.length > MAX_INCLUDED };
+}
+
+export async function runSearch(db: Db, plan: Plan, storedTypes: ReadonlySet<string>, now: Date): Promise<SearchResult> {
+  const cursor = plan.cursor ? decodeCursor(plan.cursor, plan.sort.length) : undefined;
+  const result: SearchResult = { matches: [], included: [] };
+  if (plan.total === 'accurate' || plan.summary === 'count') {
+    result.total = await total(db, plan, now);
+  } else if (plan.total === 'estimate') {
+    result.total = await estimate(db, plan, now);
+  }
+  if (plan.count === 0 || plan.summary === 'count') {
+    return result;
+  }
+  const { rows, more } = await page(db, plan, cursor, now);
+  result.matches = rows.map((row) => toStoredVersion(row.resource_type, row));
+  if (rows.length) {
+    const reverse = cursor?.direction === 'previous';
+    if (!reverse ? more : true) result.next = boundary(plan, rows[rows.length - 1], 'next');
+    if (reverse ? more : cursor !== undefined) result.previous = boundary(plan, rows[0], 'previous');
+  }
+  const inc = await included(db, plan, result.matches, storedTypes);
+  result.included = inc.resources;
+  result.includedTruncated = inc.truncated;
+  return result;
+}
