@@ -8,6 +8,28 @@ import type {
   ResourceType,
 } from '@medplum/fhirtypes';
 import type { FhirRoute } from '../server/fhir/routes.js';
+import { searchParameters } from '../server/fhir/search/parameters.js';
+import { storedResourceTypes } from '../server/storage/pg/resource-tables.js';
+
+/** The modifiers the search layer implements per parameter type (server/fhir/search/plan.ts). */
+export const SEARCH_MODIFIERS: Record<string, string[]> = {
+  token: ['missing', 'not', 'text', 'of-type'],
+  string: ['missing', 'exact', 'contains'],
+  reference: ['missing', 'identifier', '[type]'],
+  uri: ['missing', 'above', 'below'],
+  date: ['missing'],
+  number: ['missing'],
+  quantity: ['missing'],
+  composite: ['missing'],
+};
+
+const SEARCH_DOCUMENTATION =
+  'Search: every R4 SearchParameter listed per type, prefixes eq ne gt lt ge le sa eb ap, comma for OR, repetition for AND; ' +
+  `modifiers per type: ${Object.entries(SEARCH_MODIFIERS).map(([type, modifiers]) => `${type} ${modifiers.map((m) => `:${m}`).join(' ')}`).join('; ')}; ` +
+  'chains (any depth up to 4, with modifiers inside), _has (nested), _include and _revinclude with :iterate, _sort on several keys, ' +
+  '_count (at most 1000) with next and previous links that keep working while data changes, _total (none, estimate, accurate), ' +
+  '_summary (true, text, data, count), _elements. Not supported: composites other than token$token, Location near, _contained, _text, _content, _filter, _query, _list. ' +
+  'Parameters that cannot be applied are reported in an OperationOutcome entry (search.mode outcome), or refused with 400 under Prefer: handling=strict.';
 
 export interface CapabilityOptions {
   baseUrl: string;
@@ -31,9 +53,11 @@ export function buildCapabilityStatement(
     .filter((op) => op.type || op.instance)
     .filter((op) => served.has(`operation:${op.code}`))
     .map((op) => ({ name: op.code!, definition: op.url! }));
+  const searches = served.has('search-type');
   const resource: CapabilityStatementRestResource[] = options.resourceTypes.map((type) => ({
     type: type as ResourceType,
     interaction: interactions,
+    ...(searches ? searchCapability(type) : {}),
     versioning: 'versioned-update',
     readHistory: served.has('vread'),
     updateCreate: served.has('update'),
@@ -44,12 +68,15 @@ export function buildCapabilityStatement(
     referencePolicy: ['literal', 'local'],
     ...(typeOperations.length ? { operation: typeOperations } : {}),
   }));
-  const system: { code: 'transaction' | 'batch' | 'history-system' }[] = [];
+  const system: { code: 'transaction' | 'batch' | 'history-system' | 'search-system' }[] = [];
   if (served.has('batch-transaction')) {
     system.push({ code: 'transaction' }, { code: 'batch' });
   }
   if (served.has('history-system')) {
     system.push({ code: 'history-system' });
+  }
+  if (served.has('search-system')) {
+    system.push({ code: 'search-system' });
   }
   return {
     resourceType: 'CapabilityStatement',
@@ -66,10 +93,46 @@ export function buildCapabilityStatement(
       {
         mode: 'server',
         documentation:
-          'Conditional create, update and delete evaluate _id, _lastUpdated and token search parameters; other criteria are refused with 400. Search is not offered yet.',
+          'Conditional create, update and delete evaluate _id, _lastUpdated and token search parameters; other criteria are refused with 400. ' +
+          (searches ? SEARCH_DOCUMENTATION : 'Search is not offered.'),
         resource,
         interaction: system,
       },
     ],
   };
+}
+
+/** The parameters that really work on a type (parameters.ts marks those that do not), and its includes. */
+function searchCapability(type: string): Pick<CapabilityStatementRestResource, 'searchParam' | 'searchInclude' | 'searchRevInclude'> {
+  const params = [...searchParameters(type).values()].filter((param) => !param.unsupported);
+  const references = params.filter((param) => param.type === 'reference').map((param) => `${type}:${param.code}`);
+  return {
+    searchParam: params.map((param) => ({
+      name: param.code,
+      type: param.type as NonNullable<CapabilityStatementRestResource['searchParam']>[number]['type'],
+      ...(param.definition?.url ? { definition: param.definition.url } : {}),
+    })),
+    searchInclude: [...references, `${type}:*`],
+    ...(revIncludes(type).length ? { searchRevInclude: revIncludes(type) } : {}),
+  };
+}
+
+let revIncludesByTarget: Map<string, string[]> | undefined;
+
+/** `Source:param` for every reference parameter of any type that can point at `type`. */
+function revIncludes(type: string): string[] {
+  if (!revIncludesByTarget) {
+    revIncludesByTarget = new Map();
+    for (const source of storedResourceTypes()) {
+      for (const param of searchParameters(source).values()) {
+        if (param.type !== 'reference' || param.unsupported) continue;
+        for (const target of param.targets) {
+          const list = revIncludesByTarget.get(target) ?? [];
+          list.push(`${source}:${param.code}`);
+          revIncludesByTarget.set(target, list);
+        }
+      }
+    }
+  }
+  return revIncludesByTarget.get(type) ?? [];
 }

@@ -9,7 +9,8 @@ import type { OperationOutcome } from '@medplum/fhirtypes';
 import { errors } from '../../errors.js';
 import { storedResourceTypes } from '../../storage/pg/resource-tables.js';
 import { searchsetBundle } from '../search/bundle.js';
-import { parseSearch, type SearchRequest } from '../search/parse.js';
+import { explainPlan } from '../search/explain.js';
+import { MAX_INCLUDED, parseSearch, type SearchRequest } from '../search/parse.js';
 import { planSearch, type PlanOptions } from '../search/plan.js';
 import type { FhirRequest, FhirResult, Interaction, InteractionContext } from '../request.js';
 
@@ -52,10 +53,15 @@ async function run(
   }
   const plan = planSearch(search, { baseUrl: context.baseUrl, ...planOptions });
   const result = await context.repository.search(plan);
-  const outcome = warnings(search);
+  let outcome = warnings(search);
+  if (params.get('__explain') === 'true') {
+    // The plan as the SQL layer runs it. Once the consent layer lands this shows the access filter: admin only.
+    const issue = { severity: 'information' as const, code: 'informational' as const, diagnostics: explainPlan(plan) };
+    outcome = outcome ? { ...outcome, issue: [issue, ...outcome.issue] } : { resourceType: 'OperationOutcome', issue: [issue] };
+  }
   if (result.includedTruncated) {
-    const issue = { severity: 'warning' as const, code: 'too-costly' as const, diagnostics: 'The search included more resources than the limit; some were left out' };
-    if (outcome) outcome.issue.push(issue);
+    const issue = { severity: 'warning' as const, code: 'too-costly' as const, diagnostics: `The search reached more than ${MAX_INCLUDED} resources to include; the rest were left out` };
+    outcome = outcome ? { ...outcome, issue: [...outcome.issue, issue] } : { resourceType: 'OperationOutcome', issue: [issue] };
   }
   const json = searchsetBundle(result, { baseUrl: context.baseUrl, path, query: params, request: search, cursor: search.cursor, outcome });
   return { status: 200, json };

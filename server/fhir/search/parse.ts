@@ -45,10 +45,12 @@ export interface SearchRequest {
 
 export const DEFAULT_COUNT = 20;
 export const MAX_COUNT = 1000;
+/** Most resources one search page includes (_include, _revinclude); beyond it the Bundle says so. */
+export const MAX_INCLUDED = 1000;
 const MAX_CHAIN_DEPTH = 4;
 
 /** Parameters about the response format, handled before search sees the query. */
-const FORMAT_PARAMETERS = new Set(['_format', '_pretty']);
+const FORMAT_PARAMETERS = new Set(['_format', '_pretty', '__explain']);
 const UNSUPPORTED_RESULT_PARAMETERS: Record<string, string> = {
   _contained: '_contained is not supported: contained resources are returned inside their container',
   _containedType: '_containedType is not supported',

@@ -57,7 +57,12 @@ export function insertSearchRows(db: Db, resourceType: string, resources: Indexe
     if (columns.resource_id.length === 0) {
       continue;
     }
-    const arrays = [db`${columns.resource_id as string[]}::text[]`, ...names.map((name) => db`${columns[name] as string[]}::${db.unsafe(table.columns[name])}[]`)];
+    // Bound as text[] and cast in SQL: postgres.js would otherwise serialise a timestamptz[] parameter through
+    // Date, which cannot hold PostgreSQL's 'infinity' (open Period ends).
+    const arrays = [
+      db`${columns.resource_id as string[]}::text[]`,
+      ...names.map((name) => db`${columns[name].map((v) => (v === null ? null : String(v))) as string[]}::text[]::${db.unsafe(table.columns[name])}[]`),
+    ];
     const list = arrays.reduce((acc, array) => db`${acc}, ${array}`);
     // The column list is the constant of TABLES, never input: spliced as SQL text.
     const columnList = db.unsafe(names.join(', '));

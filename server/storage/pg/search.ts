@@ -3,7 +3,7 @@
 // system search pages over all of them in one order. Every table read goes through conditionSql.
 import type { Fragment } from 'postgres';
 import { decodeCursor, encodeCursor, type Cursor } from '../../fhir/search/cursor.js';
-import type { IncludeRule } from '../../fhir/search/parse.js';
+import { MAX_INCLUDED, type IncludeRule } from '../../fhir/search/parse.js';
 import type { Plan } from '../../fhir/search/plan.js';
 import { conditionSql, sortKeySql, type SortSqlType } from '../../fhir/search/sql.js';
 import type { SearchResult, StoredVersion } from '../repository.js';
@@ -12,8 +12,6 @@ import { toStoredVersion } from './read.js';
 
 /** How many rounds of _include:iterate / _revinclude:iterate at most. */
 const MAX_ITERATIONS = 4;
-/** Most resources one search includes; beyond it the Bundle says so. */
-export const MAX_INCLUDED = 1000;
 
 interface OrderKey {
   column: string;
@@ -45,7 +43,7 @@ function afterCondition(db: Db, keys: OrderKey[], values: (string | null)[], i =
   if (value === null) {
     return key.nullsLast ? db`(${column} IS NULL AND ${rest})` : db`(${column} IS NOT NULL OR (${column} IS NULL AND ${rest}))`;
   }
-  const bound = db`${value}::${db.unsafe(key.type)}`;
+  const bound = db`${value}::text::${db.unsafe(key.type)}`;
   const beyond = key.descending ? db`${column} < ${bound}` : db`${column} > ${bound}`;
   return key.nullsLast
     ? db`(${beyond} OR ${column} IS NULL OR (${column} = ${bound} AND ${rest}))`
@@ -54,7 +52,7 @@ function afterCondition(db: Db, keys: OrderKey[], values: (string | null)[], i =
 
 function text(value: unknown): string | null {
   if (value === null || value === undefined) return null;
-  return value instanceof Date ? value.toISOString() : String(value);
+  return String(value);
 }
 
 function typeSelect(db: Db, plan: Plan, index: number, now: Date): { sql: Fragment; types: SortSqlType[] } {
@@ -77,15 +75,17 @@ async function page(db: Db, plan: Plan, cursor: Cursor | undefined, now: Date): 
     .map((key) => db`s.${db.unsafe(key.column)} ${db.unsafe(key.descending ? 'DESC' : 'ASC')} ${db.unsafe(key.nullsLast ? 'NULLS LAST' : 'NULLS FIRST')}`)
     .reduce((acc, part) => db`${acc}, ${part}`);
   const after = cursor ? afterCondition(db, keys, [...cursor.values, cursor.resourceType, cursor.id]) : db`true`;
+  // The sort keys also as text, for the cursor: a timestamptz may be ±infinity, which a JS Date cannot hold.
+  const keyTexts = plan.sort.reduce((acc, _key, i) => db`${acc}, s.${db.unsafe(`k${i}`)}::text AS ${db.unsafe(`t${i}`)}`, db``);
   const rows = await db<PageRow[]>`
-    SELECT * FROM (${union}) s WHERE ${after} ORDER BY ${order} LIMIT ${plan.count + 1}`;
+    SELECT s.*${keyTexts} FROM (${union}) s WHERE ${after} ORDER BY ${order} LIMIT ${plan.count + 1}`;
   const more = rows.length > plan.count;
   const kept = rows.slice(0, plan.count);
   return { rows: reverse ? kept.reverse() : kept, more };
 }
 
 function boundary(plan: Plan, row: PageRow, direction: Cursor['direction']): string {
-  return encodeCursor({ direction, values: plan.sort.map((_, i) => text(row[`k${i}`])), resourceType: row.resource_type, id: row.id });
+  return encodeCursor({ direction, values: plan.sort.map((_, i) => text(row[`t${i}`])), resourceType: row.resource_type, id: row.id });
 }
 
 async function total(db: Db, plan: Plan, now: Date): Promise<number> {
