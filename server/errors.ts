@@ -129,7 +129,7 @@ export const errors = {
   notFoundRoute: define<[string, string]>('HUB_ERR_REST_NO_ROUTE', 'No interaction matches %s %s', 404, 'not-supported'),
   badParameter: define<[string]>('HUB_ERR_REST_BAD_PARAMETER', '%s', 400, 'value'),
   badBundle: define<[string]>('HUB_ERR_REST_BAD_BUNDLE', '%s', 400, 'invalid'),
-  // SEARCH: criteria of conditional interactions and (later) search.
+  // SEARCH: search and the criteria of conditional interactions.
   unsupportedSearchParameter: define<[string, string]>(
     'HUB_ERR_SEARCH_UNSUPPORTED_PARAMETER',
     'Search parameter "%s" is not supported on %s',

@@ -30,14 +30,14 @@ async function failureStatus(promise: Promise<unknown>): Promise<{ status: numbe
 }
 
 describe('the hub through fhir-kit-client', () => {
-  it('publishes a CapabilityStatement that offers the interactions it serves and no search', async () => {
+  it('publishes a CapabilityStatement that offers the interactions it serves, search included', async () => {
     const statement = (await client.capabilityStatement()) as unknown as CapabilityStatement;
     const patientResource = statement.rest?.[0].resource?.find((r) => r.type === 'Patient');
     expect(patientResource?.interaction?.map((i) => i.code)).toEqual(
-      expect.arrayContaining(['read', 'vread', 'update', 'patch', 'delete', 'history-instance', 'history-type', 'create']),
+      expect.arrayContaining(['read', 'vread', 'update', 'patch', 'delete', 'history-instance', 'history-type', 'create', 'search-type']),
     );
-    expect(patientResource?.interaction?.map((i) => i.code)).not.toContain('search-type');
-    expect(statement.rest?.[0].interaction?.map((i) => i.code)).toEqual(['transaction', 'batch', 'history-system']);
+    expect(patientResource?.searchParam?.map((p) => p.name)).toContain('identifier');
+    expect(statement.rest?.[0].interaction?.map((i) => i.code)).toEqual(['transaction', 'batch', 'history-system', 'search-system']);
   });
 
   it('creates, reads, updates with If-Match, patches, lists history and deletes a Patient', async () => {
@@ -124,5 +124,34 @@ describe('the hub through fhir-kit-client', () => {
     const order = (await client.read({ resourceType: 'DeviceRequest', id: requestId })) as unknown as DeviceRequest;
     expect(order.subject?.reference).toBe(patientLocation);
     expect(order.insurance?.[0].reference).toBe(coverageLocation);
+  });
+
+  it("finds a client's orders by BSN through a chain, includes the client, and pages with nextPage", async () => {
+    const bsn = '999933391';
+    const created = (await client.create({ resourceType: 'Patient', body: patient(bsn, 'Bakker') as unknown as FhirResource })) as unknown as Patient;
+    for (const code of ['12 22', '18 30', '18 12']) {
+      await client.create({
+        resourceType: 'DeviceRequest',
+        body: {
+          resourceType: 'DeviceRequest',
+          status: 'active',
+          intent: 'order',
+          codeCodeableConcept: { coding: [{ system: 'urn:iso:std:iso:9999', code }] },
+          subject: { reference: `Patient/${created.id}` },
+        } as unknown as FhirResource,
+      });
+    }
+    const first = (await client.search({
+      resourceType: 'DeviceRequest',
+      searchParams: { 'subject:Patient.identifier': `${BSN}|${bsn}`, _include: 'DeviceRequest:subject', _count: '2', _total: 'accurate' },
+    })) as unknown as Bundle;
+    expect(first.total).toBe(3);
+    expect(first.entry?.filter((e) => e.search?.mode === 'match')).toHaveLength(2);
+    expect(first.entry?.find((e) => e.search?.mode === 'include')?.resource?.id).toBe(created.id);
+    const second = (await client.nextPage({ bundle: first as unknown as FhirResource & { link: { relation: string; url: string }[] } })) as unknown as Bundle;
+    const codes = [...first.entry!, ...second.entry!]
+      .filter((e) => e.search?.mode === 'match')
+      .map((e) => (e.resource as DeviceRequest).codeCodeableConcept?.coding?.[0].code);
+    expect(codes.sort()).toEqual(['12 22', '18 12', '18 30']);
   });
 });

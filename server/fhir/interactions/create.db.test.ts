@@ -165,10 +165,18 @@ describe('conditional create', () => {
     expect(res.statusCode).toBe(200);
   });
 
-  it('returns 400 naming the parameter when If-None-Exist uses one it cannot evaluate', async () => {
-    const res = await create(patient(), { 'if-none-exist': 'family=de Vries' });
+  it('returns 400 naming the parameter when If-None-Exist uses one the type does not have', async () => {
+    const res = await create(patient(), { 'if-none-exist': 'shoe-size=42' });
     expect(res.statusCode).toBe(400);
-    expect(res.json().issue[0].diagnostics).toContain('"family"');
+    expect(res.json().issue[0].diagnostics).toContain('shoe-size');
+  });
+
+  it('evaluates any search parameter in If-None-Exist, a string and a date here', async () => {
+    const family = `Uniek${nextBsn()}`;
+    const first = await create({ ...patient(), name: [{ family }], birthDate: '1930-01-02' }, { 'if-none-exist': `family=${family}&birthdate=1930-01-02` });
+    const second = await create({ ...patient(), name: [{ family }], birthDate: '1930-01-02' }, { 'if-none-exist': `family=${family}&birthdate=1930-01-02` });
+    expect([first.statusCode, second.statusCode]).toEqual([201, 200]);
+    expect(second.json().id).toBe(first.json().id);
   });
 
   it('creates exactly one resource when 10 identical conditional creates run in parallel', async () => {

@@ -3,7 +3,7 @@
 // server's own _cursor on `next` links.
 import type { Bundle, BundleEntry, BundleLink, Resource } from '@medplum/fhirtypes';
 import { errors } from '../../errors.js';
-import { dateRange } from '../../storage/pg/match.js';
+import { dateRange } from '../search/extract/date.js';
 import type { HistoryEntry } from '../../storage/repository.js';
 import type { FhirRequest, FhirResult, Interaction, InteractionContext } from '../request.js';
 
@@ -30,7 +30,7 @@ function parseSince(query: URLSearchParams): string | undefined {
   if (!range) {
     throw errors.badParameter(`_since "${raw}" is not a FHIR instant (e.g. 2026-01-01T00:00:00Z)`);
   }
-  return range.low.toISOString();
+  return range.low;
 }
 
 function historyEntry(entry: HistoryEntry, baseUrl: string): BundleEntry {

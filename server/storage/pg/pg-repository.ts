@@ -247,7 +247,8 @@ export class PgRepository implements Repository {
 
   findIds(resourceType: string, criteria: string, limit: number): Promise<string[]> {
     assertStoredType(resourceType);
-    return findIds(this.db, resourceType, criteria, limit);
+    storedTypes ??= new Set(storedResourceTypes());
+    return findIds(this.db, resourceType, criteria, limit, storedTypes, this.now());
   }
 
   search(plan: Plan): Promise<SearchResult> {

@@ -22,7 +22,7 @@ interface OrderKey {
 
 interface PageRow extends CurrentRow {
   resource_type: string;
-  [key: `k${number}`]: unknown;
+  [key: `k${number}` | `t${number}`]: unknown;
 }
 
 function orderKeys(plan: Plan, reverse: boolean): OrderKey[] {
