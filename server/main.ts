@@ -6,6 +6,7 @@ import { ConfigError, loadConfig } from './config.js';
 import { openDatabase } from './db/connect.js';
 import { warmUp } from './fhir/warm-up.js';
 import { migrate } from './storage/pg/migrate.js';
+import { reindexChanged } from './storage/pg/reindex.js';
 
 async function main(): Promise<void> {
   let config;
@@ -21,8 +22,10 @@ async function main(): Promise<void> {
   const database = await openDatabase(config);
   const applied = await migrate(database.sql);
   const app = await buildApp(config, database.sql);
+  // Types whose search parameters changed (e.g. a SearchParameter added to profiles/) are reindexed before serving.
+  const reindexed = await reindexChanged(database.sql, app.log);
   warmUp();
-  app.log.info({ applied, embedded: !config.databaseUrl }, 'database ready');
+  app.log.info({ applied, reindexed, embedded: !config.databaseUrl }, 'database ready');
 
   let stopping = false;
   const stop = async (signal: string): Promise<void> => {

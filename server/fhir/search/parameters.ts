@@ -3,7 +3,7 @@
 // the parser, the planner, the CapabilityStatement and the extraction layer's view of what is stored.
 import { getSearchParameters } from '@medplum/core';
 import type { SearchParameter } from '@medplum/fhirtypes';
-import { skippedParameters } from './extract/extract.js';
+import { resetCompiledTypes, skippedParameters } from './extract/extract.js';
 
 export type SearchParamType = 'number' | 'date' | 'string' | 'token' | 'reference' | 'composite' | 'quantity' | 'uri' | 'special';
 
@@ -59,4 +59,10 @@ export function searchParameters(resourceType: string): Map<string, ParamDefinit
 
 export function searchParameter(resourceType: string, code: string): ParamDefinition | undefined {
   return searchParameters(resourceType).get(code);
+}
+
+/** Forgets what was compiled per type, so SearchParameters indexed since take part (tests; a restart does it). */
+export function resetSearchCaches(): void {
+  cache.clear();
+  resetCompiledTypes();
 }

@@ -104,6 +104,6 @@ export async function markDeleted(
 }
 
 /** A PostgreSQL array literal of text values, quoted so that commas, quotes and braces survive. */
-function pgTextArray(values: string[]): string {
+export function pgTextArray(values: string[]): string {
   return `{${values.map((value) => `"${value.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`).join(',')}}`;
 }

@@ -82,6 +82,11 @@ export function setPlainPaths(enabled: boolean): void {
   compiledTypes.clear();
 }
 
+/** Forgets the compiled tables, so that SearchParameters indexed since are compiled in (tests; a restart does it). */
+export function resetCompiledTypes(): void {
+  compiledTypes.clear();
+}
+
 function plainPath(resourceType: string, expression: string): string[] | undefined {
   if (!usePlainPaths || !PLAIN_PATH.test(expression)) {
     return undefined;
