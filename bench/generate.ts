@@ -468,11 +468,15 @@ export function generateClientRecord(rng: Random, bsns: Set<string>): Resource[]
   while (bsns.has(bsn.value!)) bsn.value = randomBsn(rng);
   bsns.add(bsn.value!);
   const patientRef = `Patient/${patient.id}`;
-  const coverages: Coverage[] = [{ ...generateCoverage(rng, patient, patientRef, 'Zvw'), id: rng.uuid(), status: weighted(rng, COVERAGE_STATUSES) }];
-  if (rng.chance(0.5)) {
-    const regime = rng.chance(0.6) ? 'Wmo' : 'Wlz';
-    coverages.push({ ...generateCoverage(rng, patient, patientRef, regime), id: rng.uuid(), status: weighted(rng, COVERAGE_STATUSES) });
-  }
+  // A Zvw policy runs per calendar year, a Wmo / Wlz decision (beschikking) for some years.
+  const coverage = (regime: Regime): Coverage => {
+    const base = generateCoverage(rng, patient, patientRef, regime);
+    const from = Number(base.period!.start!.slice(0, 4));
+    const to = regime === 'Zvw' ? from : from + rng.int(1, 5);
+    return { ...base, id: rng.uuid(), status: weighted(rng, COVERAGE_STATUSES), period: { start: base.period!.start, end: `${to}-12-31` } };
+  };
+  const coverages: Coverage[] = [coverage('Zvw')];
+  if (rng.chance(0.5)) coverages.push(coverage(rng.chance(0.6) ? 'Wmo' : 'Wlz'));
   const out: Resource[] = [patient, ...coverages];
   const requests: DeviceRequest[] = [];
   const later: Resource[] = [];
@@ -536,7 +540,7 @@ export function generateClientRecord(rng: Random, bsns: Set<string>): Resource[]
         basedOn: [{ reference: `SupplyRequest/${supply.id}` }],
         status: rng.chance(0.95) ? 'completed' : 'abandoned',
         patient: { reference: patientRef },
-        type: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/supplydelivery-type', code: 'device' }] },
+        type: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/supply-item-type', code: 'device' }] },
         suppliedItem: { quantity: { value: 1, unit: 'stuk', system: 'http://unitsofmeasure.org', code: '1' }, itemCodeableConcept: supply.itemCodeableConcept },
         occurrenceDateTime: supply.occurrenceDateTime,
         supplier: { reference: `Organization/${supplier}`, display: supplierName },
@@ -546,6 +550,8 @@ export function generateClientRecord(rng: Random, bsns: Set<string>): Resource[]
   out.push(...requests, ...later);
   if (requests.length && rng.chance(0.4)) {
     const start = requests[0].authoredOn!.slice(0, 10);
+    // A care plan is evaluated after a year at the latest: its period is always closed.
+    const end = `${Number(start.slice(0, 4)) + 1}${start.slice(4)}`.replace('-02-29', '-02-28');
     const [practitioner] = rng.pick(PRACTITIONERS);
     out.push({
       resourceType: 'CarePlan',
@@ -555,7 +561,7 @@ export function generateClientRecord(rng: Random, bsns: Set<string>): Resource[]
       title: 'Zorgplan hulpmiddelen',
       category: [{ coding: [{ system: SNOMED_SYSTEM, code: '736353004', display: 'Inpatient care plan' }], text: 'Hulpmiddelenzorg' }],
       subject: { reference: patientRef },
-      period: { start },
+      period: { start, end },
       author: { reference: `Practitioner/${practitioner}` },
       activity: requests.map((request) => ({ reference: { reference: `DeviceRequest/${request.id}` } })),
     } as Resource);

@@ -27,7 +27,11 @@ interface PageRow extends CurrentRow {
 
 function orderKeys(plan: Plan, reverse: boolean): OrderKey[] {
   const keys: OrderKey[] = plan.sort.map((key, i) => ({ column: `k${i}`, type: 'text', descending: key.descending, nullsLast: true }));
-  keys.push({ column: 'resource_type', type: 'text', descending: false, nullsLast: true }, { column: 'id', type: 'text', descending: false, nullsLast: true });
+  // The type breaks ties only between types: with one type, ordering by id alone lets PostgreSQL walk the primary key.
+  if (plan.types.length > 1) {
+    keys.push({ column: 'resource_type', type: 'text', descending: false, nullsLast: true });
+  }
+  keys.push({ column: 'id', type: 'text', descending: false, nullsLast: true });
   return reverse ? keys.map((key) => ({ ...key, descending: !key.descending, nullsLast: !key.nullsLast })) : keys;
 }
 
@@ -74,7 +78,8 @@ async function page(db: Db, plan: Plan, cursor: Cursor | undefined, now: Date): 
   const order = keys
     .map((key) => db`s.${db.unsafe(key.column)} ${db.unsafe(key.descending ? 'DESC' : 'ASC')} ${db.unsafe(key.nullsLast ? 'NULLS LAST' : 'NULLS FIRST')}`)
     .reduce((acc, part) => db`${acc}, ${part}`);
-  const after = cursor ? afterCondition(db, keys, [...cursor.values, cursor.resourceType, cursor.id]) : db`true`;
+  const position = plan.types.length > 1 ? [...cursor?.values ?? [], cursor?.resourceType ?? '', cursor?.id ?? ''] : [...cursor?.values ?? [], cursor?.id ?? ''];
+  const after = cursor ? afterCondition(db, keys, position) : db`true`;
   // The sort keys also as text, for the cursor: a timestamptz may be ±infinity, which a JS Date cannot hold.
   const keyTexts = plan.sort.reduce((acc, _key, i) => db`${acc}, s.${db.unsafe(`k${i}`)}::text AS ${db.unsafe(`t${i}`)}`, db``);
   const rows = await db<PageRow[]>`
