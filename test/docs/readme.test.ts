@@ -33,6 +33,7 @@ describe('README.md', () => {
     expect(output.match(/HTTP\/1\.1 \d+/g)).toEqual(['HTTP/1.1 200', 'HTTP/1.1 412', 'HTTP/1.1 200']);
     expect(output).toContain('"type":"transaction-response"');
     expect(output).toContain('"status":"201 Created"');
+    expect(output).toContain('{"resourceType":"Bundle","type":"searchset","total":1,');
     expect(output).toContain('Invalid code \\"x\\" for Patient.gender');
   });
 });

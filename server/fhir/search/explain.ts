@@ -45,7 +45,8 @@ export function explainCondition(condition: Condition): string {
 
 export function explainPlan(plan: Plan): string {
   const types = plan.types.map((type) => `${type.resourceType} where ${explainCondition(type.where)}`).join(' UNION ');
-  const order = [...plan.sort.map((key) => `${key.param} ${key.descending ? 'desc' : 'asc'}`), 'type asc', 'id asc'].join(', ');
+  const ties = plan.types.length > 1 ? ['type asc', 'id asc'] : ['id asc'];
+  const order = [...plan.sort.map((key) => `${key.param} ${key.descending ? 'desc' : 'asc'}`), ...ties].join(', ');
   const include = plan.include.map((r) => `${r.sourceType}:${r.param?.code ?? '*'}${r.targetType ? `:${r.targetType}` : ''}${r.iterate ? ' iterate' : ''}`);
   const revinclude = plan.revinclude.map((r) => `${r.sourceType}:${r.param?.code}${r.iterate ? ' iterate' : ''}`);
   return [
