@@ -110,6 +110,9 @@ function numberClause(name: string, raw: string): RangeClause<number> & { value:
     throw errors.badSearchValue(name, `"${raw}" is not a number with an optional prefix (e.g. gt5.4)`);
   }
   const value = Number(text);
+  if (!Number.isFinite(value) || Math.abs(value) > 1e300) {
+    throw errors.badSearchValue(name, `"${raw}" is out of the range of numbers`);
+  }
   const exponent = Number(m[3] ?? 0);
   const places = (m[2]?.length ?? 0) - exponent;
   const half = m[3] !== undefined && !m[2] ? 0.5 * 10 ** exponent : 0.5 * 10 ** -places;
