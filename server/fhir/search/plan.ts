@@ -32,7 +32,8 @@ export type Condition =
   /** The resource's tokens contain at least one of these entries (token-entry.ts). */
   | { kind: 'tokens'; entries: string[] }
   | { kind: 'string'; param: string; match: 'prefix' | 'exact' | 'contains'; value: string }
-  | { kind: 'date'; param: string; clause: RangeClause<string> }
+  /** A stored date of `param` meets every clause (several only for a single-valued parameter: the same value). */
+  | { kind: 'date'; param: string; clauses: RangeClause<string>[] }
   | { kind: 'number'; param: string; clause: RangeClause<number> & { value: number } }
   | { kind: 'quantity'; param: string; clause: RangeClause<number> & { value: number }; system?: string; code?: string }
   | { kind: 'reference'; param: string; targetType?: string; targetId?: string; url?: string; version?: string }
@@ -257,7 +258,7 @@ function valueCondition(criterion: Extract<Criterion, { kind: 'value' }>, option
     }
     case 'date':
       modifierFree();
-      return or(values.map((value) => ({ kind: 'date', param: param.code, clause: dateClause(name, value) })));
+      return or(values.map((value) => ({ kind: 'date', param: param.code, clauses: [dateClause(name, value)] })));
     case 'number':
       modifierFree();
       return or(values.map((value) => ({ kind: 'number', param: param.code, clause: numberClause(name, value) })));
@@ -295,9 +296,32 @@ export function criterionCondition(criterion: Criterion, options: PlanOptions): 
   }
 }
 
+/**
+ * The conditions of a type's criteria. `date=ge2026-01-01&date=lt2026-02-01` on a parameter with at most one value
+ * per resource becomes one condition with two clauses on the same stored value, which one index range answers;
+ * on a parameter with several values the clauses stay apart, as FHIR lets different values meet each.
+ */
+function mergeSingleValuedDates(criteria: Criterion[], options: PlanOptions): Condition[] {
+  const conditions: Condition[] = [];
+  const merged = new Map<string, Extract<Condition, { kind: 'date' }>>();
+  for (const criterion of criteria) {
+    const condition = criterionCondition(criterion, options);
+    if (criterion.kind === 'value' && criterion.param.singleValued && condition.kind === 'date') {
+      const existing = merged.get(condition.param);
+      if (existing) {
+        existing.clauses.push(...condition.clauses);
+        continue;
+      }
+      merged.set(condition.param, condition);
+    }
+    conditions.push(condition);
+  }
+  return conditions;
+}
+
 export function planSearch(request: SearchRequest, options: PlanOptions = {}): Plan {
   const types = request.resourceTypes.map((resourceType) => {
-    const conditions = request.criteria.filter((c) => c.resourceType === resourceType).map((c) => criterionCondition(c, options));
+    const conditions = mergeSingleValuedDates(request.criteria.filter((c) => c.resourceType === resourceType), options);
     if (options.compartmentPatientId) {
       conditions.unshift({ kind: 'compartment', patientKey: compartmentKey(options.compartmentPatientId) });
     }

@@ -30,10 +30,12 @@ function rangeCondition(db: Db, rl: Fragment, rh: Fragment, clause: RangeClause<
       return db`${rh} > ${sh}`;
     case 'lt':
       return db`${rl} < ${sl}`;
+    // ge = gt OR eq, written with a leading bound that an index on high (low) can range over: a resource range
+    // inside the search range also ends after its start (starts before its end).
     case 'ge':
-      return db`(${rh} > ${sh} OR ${contained})`;
+      return db`(${rh} > ${sl} AND (${rh} > ${sh} OR ${rl} >= ${sl}))`;
     case 'le':
-      return db`(${rl} < ${sl} OR ${contained})`;
+      return db`(${rl} < ${sh} AND (${rl} < ${sl} OR ${rh} <= ${sh}))`;
     case 'sa':
       return db`${rl} >= ${sh}`;
     case 'eb':
@@ -142,7 +144,7 @@ export function conditionSql(ctx: CompileContext, resourceType: string, alias: A
     }
     case 'date':
       return inSearchTable(db, alias, resourceType, 'search_date', condition.param,
-        rangeCondition(db, db`low`, db`high`, condition.clause, db`timestamptz`, ctx.now));
+        condition.clauses.map((clause) => rangeCondition(db, db`low`, db`high`, clause, db`timestamptz`, ctx.now)).reduce((acc, c) => db`${acc} AND ${c}`));
     case 'number':
       return inSearchTable(db, alias, resourceType, 'search_number', condition.param, valueCondition(db, db`((low + high) / 2)`, condition.clause));
     case 'quantity': {
