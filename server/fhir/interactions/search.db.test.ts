@@ -372,3 +372,24 @@ describe('search: other entry points', () => {
     );
   });
 });
+
+describe('search: several criteria on one parameter', () => {
+  it('lets different values of a multi-valued parameter meet different criteria', async () => {
+    await app.inject({
+      method: 'PUT',
+      url: '/Goal/g1',
+      headers: { 'content-type': 'application/fhir+json' },
+      payload: {
+        resourceType: 'Goal', id: 'g1', lifecycleStatus: 'active', description: { text: 'zelfstandig traplopen' }, subject: { reference: 'Patient/anna' },
+        target: [{ dueDate: '2026-01-10' }, { dueDate: '2026-03-10' }],
+      },
+    });
+    expect(await ids('/Goal?target-date=ge2026-03-01&target-date=lt2026-02-01')).toEqual(['g1']);
+  });
+
+  it('checks criteria on a single-valued parameter against its one value', async () => {
+    expect(await ids('/Patient?birthdate=ge1941-03-01&birthdate=lt1941-04-01')).toEqual(['anna', 'cor']);
+    // Anna's day cannot be both after the 13th and before the 12th; Cor's month (March 1941) reaches both sides.
+    expect(await ids('/Patient?birthdate=ge1941-03-13&birthdate=lt1941-03-12')).toEqual(['cor']);
+  });
+});

@@ -117,7 +117,9 @@ function numberClause(name: string, raw: string): RangeClause<number> & { value:
   const exponent = Number(m[3] ?? 0);
   const places = (m[2]?.length ?? 0) - exponent;
   const half = m[3] !== undefined && !m[2] ? 0.5 * 10 ** exponent : 0.5 * 10 ** -places;
-  return { prefix, value, low: value - half, high: value + half };
+  // Rounded at one digit more than written, against the noise of binary floating point (5.3500000000000005).
+  const clean = (n: number) => (places >= -1 && places < 99 ? Number(n.toFixed(Math.max(places + 1, 0))) : n);
+  return { prefix, value, low: clean(value - half), high: clean(value + half) };
 }
 
 /** Splits `a|b|c` at unescaped bars. */
