@@ -24,7 +24,7 @@ export async function buildApp(config: AppConfig, sql: Sql): Promise<FastifyInst
   });
   await app.register(healthRoutes, { sql });
   await app.register(fhirPlugin, {
-    repository: new PgRepository(sql),
+    repository: new PgRepository(sql, { baseUrl: config.baseUrl }),
     baseUrl: config.baseUrl,
     maxBodyBytes: config.maxBodyBytes,
     maxBundleEntries: config.maxBundleEntries,

@@ -23,7 +23,7 @@ async function main(): Promise<void> {
   const applied = await migrate(database.sql);
   const app = await buildApp(config, database.sql);
   // Types whose search parameters changed (e.g. a SearchParameter added to profiles/) are reindexed before serving.
-  const reindexed = await reindexChanged(database.sql, app.log);
+  const reindexed = await reindexChanged(database.sql, app.log, { baseUrl: config.baseUrl });
   warmUp();
   app.log.info({ applied, reindexed, embedded: !config.databaseUrl }, 'database ready');
 

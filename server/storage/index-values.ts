@@ -69,7 +69,12 @@ function compositeTokenEntries(code: string, components: ComponentValues[]): str
   return entries;
 }
 
-export function computeIndexValues(resource: Resource): IndexValues {
+export interface IndexOptions {
+  /** This server's base URL: absolute references under it are references to resources here. */
+  baseUrl?: string;
+}
+
+export function computeIndexValues(resource: Resource, { baseUrl }: IndexOptions = {}): IndexValues {
   const out: IndexValues = { compartments: [], tokens: [], strings: [], dates: [], numbers: [], quantities: [], references: [], uris: [] };
   const compartments = new Set<string>();
   if (resource.resourceType === 'Patient' && resource.id) {
@@ -113,14 +118,18 @@ export function computeIndexValues(resource: Resource): IndexValues {
         break;
       case 'reference':
         for (const value of values.values) {
-          const [targetType, targetId] = value.reference && !value.reference.startsWith('#') ? value.reference.split('/') : [value.type, undefined];
+          // A literal reference is to a resource here when it is relative (or a relative canonical) or an absolute
+          // URL under this server's base; one to another server is kept by URL only, and is in no compartment here.
+          const literal = value.reference !== undefined && !value.reference.startsWith('#');
+          const local = literal && (!value.url || value.url === value.reference || (baseUrl !== undefined && value.url.startsWith(`${baseUrl}/`)));
+          const [targetType, targetId] = local ? value.reference!.split('/') : [value.type, undefined];
           if (targetType || value.url) {
             out.references.push({ param, targetType: targetType ?? null, targetId: targetId ?? null, url: value.url ?? null, version: value.version ?? null });
           }
           if (value.identifier) {
             for (const entry of tokenEntries(`${param}:identifier`, value.identifier)) tokens.add(entry);
           }
-          const patient = inCompartment.has(param) && value.reference ? PATIENT_REFERENCE.exec(value.reference) : null;
+          const patient = local && inCompartment.has(param) ? PATIENT_REFERENCE.exec(value.reference!) : null;
           if (patient) {
             compartments.add(compartmentKey(patient[1]));
           }

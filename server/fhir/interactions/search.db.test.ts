@@ -50,6 +50,10 @@ const resources: Resource[] = [
     code: { coding: [{ system: 'http://loinc.org', code: '29463-7' }] }, valueQuantity: { value: 100, unit: 'kg', system: 'http://unitsofmeasure.org', code: 'kg' },
   },
   {
+    resourceType: 'Observation', id: 'obs4', status: 'final', subject: { reference: 'https://other.example/fhir/Patient/anna' },
+    code: { coding: [{ system: 'http://loinc.org', code: '8302-2' }] },
+  },
+  {
     resourceType: 'Observation', id: 'obs3', status: 'final', subject: { reference: 'Patient/cor' },
     code: { coding: [{ system: 'http://loinc.org', code: '72166-2' }] }, valueCodeableConcept: { coding: [{ system: 'http://snomed.info/sct', code: '8517006' }] },
   },
@@ -159,6 +163,9 @@ describe('search: references, chains and _has', () => {
     ['Type/id', '/DeviceRequest?subject=Patient/anna', ['dr1', 'dr3']],
     ['an absolute reference to this server, stored as relative', '/DeviceRequest?subject=Patient/bert', ['dr2']],
     ['our absolute URL in the search value', `/DeviceRequest?subject=${TEST_BASE_URL}/Patient/anna`, ['dr1', 'dr3']],
+    ["a reference to another server's Patient by its URL", '/Observation?subject=https://other.example/fhir/Patient/anna', ['obs4']],
+    ["not a reference to another server's Patient of the same id", '/Observation?subject=Patient/anna', ['obs1']],
+    ['an absolute reference to this server through patient (subject.where(resolve() is Patient))', '/DeviceRequest?patient=Patient/bert', ['dr2']],
     ['a bare id with a :type modifier', '/DeviceRequest?subject:Patient=anna', ['dr1', 'dr3']],
     ['a bare id of a single-target parameter', '/DeviceRequest?patient=anna', ['dr1', 'dr3']],
     [':identifier', '/Patient?organization:identifier=http://fhir.nl/fhir/NamingSystem/ura|0001', []],

@@ -785,15 +785,7 @@ function compare(query: string, expectedIds: Set<string>, hubIds: string[], note
  * Categories where the hub disagrees with the spec today; their test is `it.fails` until the hub is fixed (then
  * it starts failing here: remove the entry). Each entry says why. Empty when the hub agrees everywhere.
  */
-const HUB_WRONG: Record<string, string> = {
-  [ABSOLUTE_PATIENT]:
-    'Observation.patient is `Observation.subject.where(resolve() is Patient)`; the extraction (FHIRPath resolve()) ' +
-    'gives nothing for an absolute reference such as http://hub.test/Patient/pat-409, so patient=, patient.x= and ' +
-    '_has:Observation:patient: miss those Observations, though Observation.subject finds them',
-  [FOREIGN_AS_LOCAL]:
-    'a reference to another server (https://other.example/fhir/Patient/ext-2) is stored as Patient/ext-2 and found ' +
-    'by subject=Patient/ext-2, which the spec reads as [base]/Patient/ext-2 (search.html#reference)',
-};
+const HUB_WRONG: Record<string, string> = {};
 
 const results = new Map<Query, { hub: HubAnswer; expected: Set<string> }>();
 

@@ -2,7 +2,7 @@
 // layer runs, so the explanation cannot drift from the execution.
 import type { Condition, Plan, RangeClause } from './plan.js';
 
-const range = (clause: RangeClause<string | number>) => `${clause.prefix}[${clause.low},${clause.high})`;
+const range = (clause: RangeClause<string>) => `${clause.prefix}[${clause.low},${clause.high})`;
 
 export function explainCondition(condition: Condition): string {
   switch (condition.kind) {

@@ -21,6 +21,9 @@ export interface RangeClause<T> {
   high: T;
 }
 
+/** A decimal search value and the range its precision implies, as exact decimal texts (bound as numeric). */
+export type NumberClause = RangeClause<string> & { value: string };
+
 export type Condition =
   | { kind: 'true' }
   | { kind: 'false' }
@@ -34,8 +37,8 @@ export type Condition =
   | { kind: 'string'; param: string; match: 'prefix' | 'exact' | 'contains'; value: string }
   /** A stored date of `param` meets every clause (several only for a single-valued parameter: the same value). */
   | { kind: 'date'; param: string; clauses: RangeClause<string>[] }
-  | { kind: 'number'; param: string; clause: RangeClause<number> & { value: number } }
-  | { kind: 'quantity'; param: string; clause: RangeClause<number> & { value: number }; system?: string; code?: string }
+  | { kind: 'number'; param: string; clause: NumberClause }
+  | { kind: 'quantity'; param: string; clause: NumberClause; system?: string; code?: string }
   | { kind: 'reference'; param: string; targetType?: string; targetId?: string; url?: string; version?: string }
   | { kind: 'uri'; param: string; match: 'eq' | 'above' | 'below'; value: string }
   /** Resources whose `param` references a `targetType` resource satisfying `condition`. */
@@ -101,25 +104,35 @@ function dateClause(name: string, raw: string): RangeClause<string> {
   return { prefix, low: range.low, high: range.high };
 }
 
-const NUMBER = /^[+-]?(\d+)(?:\.(\d+))?(?:[eE]([+-]?\d+))?$/;
+const NUMBER = /^([+-]?)(\d+)(?:\.(\d+))?(?:[eE]([+-]?\d+))?$/;
 
-/** A decimal search value as the range its written precision implies: 100 -> [99.5, 100.5), 1e2 -> [50, 150). */
-function numberClause(name: string, raw: string): RangeClause<number> & { value: number } {
+/** The decimal text of `units * 10^-scale`, exactly. */
+function decimalText(units: bigint, scale: number): string {
+  if (scale <= 0) {
+    return (units * 10n ** BigInt(-scale)).toString();
+  }
+  const negative = units < 0n;
+  const digits = (negative ? -units : units).toString().padStart(scale + 1, '0');
+  const text = `${digits.slice(0, -scale)}.${digits.slice(-scale)}`.replace(/\.?0+$/, '');
+  return negative ? `-${text}` : text;
+}
+
+/**
+ * A decimal search value as the range its written precision implies, in exact decimal arithmetic (a double would
+ * lose the half-unit of a value written with 15 digits): 100 -> [99.5, 100.5), 1e2 -> [50, 150), 5.4 -> [5.35, 5.45).
+ */
+function numberClause(name: string, raw: string): NumberClause {
   const [prefix, text] = splitPrefix(raw);
   const m = NUMBER.exec(text);
-  if (!m) {
+  const exponent = Number(m?.[4] ?? 0);
+  if (!m || Math.abs(exponent) > 300 || m[2].length + (m[3]?.length ?? 0) > 100) {
     throw errors.badSearchValue(name, `"${raw}" is not a number with an optional prefix (e.g. gt5.4)`);
   }
-  const value = Number(text);
-  if (!Number.isFinite(value) || Math.abs(value) > 1e300) {
-    throw errors.badSearchValue(name, `"${raw}" is out of the range of numbers`);
-  }
-  const exponent = Number(m[3] ?? 0);
-  const places = (m[2]?.length ?? 0) - exponent;
-  const half = m[3] !== undefined && !m[2] ? 0.5 * 10 ** exponent : 0.5 * 10 ** -places;
-  // Rounded at one digit more than written, against the noise of binary floating point (5.3500000000000005).
-  const clean = (n: number) => (places >= -1 && places < 99 ? Number(n.toFixed(Math.max(places + 1, 0))) : n);
-  return { prefix, value, low: clean(value - half), high: clean(value + half) };
+  const fraction = m[3] ?? '';
+  // value = units * 10^-scale; the half-unit of the last written digit is 5 at one scale further.
+  const units = BigInt(`${m[1]}${m[2]}${fraction}`) * 10n;
+  const scale = fraction.length - exponent + 1;
+  return { prefix, value: decimalText(units, scale), low: decimalText(units - 5n, scale), high: decimalText(units + 5n, scale) };
 }
 
 /** Splits `a|b|c` at unescaped bars. */

@@ -3,7 +3,7 @@
 // table of its resource type under an alias; search values are looked up in the search tables of migration 0003.
 import type { Fragment } from 'postgres';
 import type { Db } from '../../storage/pg/db.js';
-import type { Condition, RangeClause, SortKey } from './plan.js';
+import type { Condition, NumberClause, RangeClause, SortKey } from './plan.js';
 
 type Alias = string;
 
@@ -75,13 +75,13 @@ function instantCondition(db: Db, column: Fragment, clause: RangeClause<string>,
 }
 
 /** A decimal value against a search number whose precision gives [low, high). */
-function valueCondition(db: Db, value: Fragment, clause: RangeClause<number> & { value: number }): Fragment {
-  const v = String(clause.value);
+function valueCondition(db: Db, value: Fragment, clause: NumberClause): Fragment {
+  const v = clause.value;
   switch (clause.prefix) {
     case 'eq':
-      return db`(${value} >= ${String(clause.low)}::numeric AND ${value} < ${String(clause.high)}::numeric)`;
+      return db`(${value} >= ${clause.low}::numeric AND ${value} < ${clause.high}::numeric)`;
     case 'ne':
-      return db`(${value} < ${String(clause.low)}::numeric OR ${value} >= ${String(clause.high)}::numeric)`;
+      return db`(${value} < ${clause.low}::numeric OR ${value} >= ${clause.high}::numeric)`;
     case 'gt':
     case 'sa':
       return db`${value} > ${v}::numeric`;

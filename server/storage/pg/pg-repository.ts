@@ -19,6 +19,7 @@ import type {
 import type { Db } from './db.js';
 import { readHistory } from './history.js';
 import { findIds } from './match.js';
+import type { IndexOptions } from '../index-values.js';
 import { assertValidId, prepareVersion, storedContent } from './prepare.js';
 import { readCurrent, readVersion } from './read.js';
 import { runSearch } from './search.js';
@@ -51,6 +52,8 @@ export function parseIfMatch(header: string): number {
 export interface PgRepositoryOptions {
   /** The clock: injected so tests can pin time. */
   now?: () => Date;
+  /** This server's base URL: absolute references under it are indexed as references to resources here. */
+  baseUrl?: string;
 }
 
 export class PgRepository implements Repository {
@@ -62,7 +65,10 @@ export class PgRepository implements Repository {
     private readonly inTransaction = false,
   ) {
     this.now = options.now ?? (() => new Date());
+    this.indexOptions = { baseUrl: options.baseUrl };
   }
+
+  private readonly indexOptions: IndexOptions;
 
   async create(resource: Resource, options: { ifNoneExist?: string } = {}): Promise<WriteOutcome> {
     assertStoredType(resource.resourceType);
@@ -79,7 +85,7 @@ export class PgRepository implements Repository {
         return repository.create(resource);
       });
     }
-    const row = prepareVersion(resource, randomUUID(), 1, this.now(), 'POST');
+    const row = prepareVersion(resource, randomUUID(), 1, this.now(), 'POST', this.indexOptions);
     const version = await insertResource(this.db, row);
     if (!version) {
       throw errors.concurrentUpdate(`${row.resourceType}/${row.id}`); // a uuid collision: practically impossible
@@ -92,7 +98,7 @@ export class PgRepository implements Repository {
     const rows = resources.map((resource, position) => {
       try {
         assertStoredType(resource.resourceType);
-        return prepareVersion(resource, resource.id ?? randomUUID(), 1, now, 'POST');
+        return prepareVersion(resource, resource.id ?? randomUUID(), 1, now, 'POST', this.indexOptions);
       } catch (error) {
         (error as HubError).position = position;
         throw error;
@@ -321,7 +327,7 @@ export class PgRepository implements Repository {
         throw errors.typeMismatch(resource.resourceType, resourceType);
       }
       if (!current) {
-        const row = prepareVersion(resource, id, 1, this.now(), method);
+        const row = prepareVersion(resource, id, 1, this.now(), method, this.indexOptions);
         const version = await insertResource(this.db, row);
         if (version) {
           return { version, created: true, unchanged: false };
@@ -335,7 +341,7 @@ export class PgRepository implements Repository {
           return { version: current, created: false, unchanged: true };
         }
       }
-      const row = prepareVersion(resource, id, currentVersion + 1, this.now(), method);
+      const row = prepareVersion(resource, id, currentVersion + 1, this.now(), method, this.indexOptions);
       const version = await replaceResource(this.db, row, currentVersion);
       if (version) {
         return { version, created: current.deleted, unchanged: false };

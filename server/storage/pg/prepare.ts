@@ -3,7 +3,7 @@
 import type { Resource } from '@medplum/fhirtypes';
 import { errors, withIssues } from '../../errors.js';
 import { validateResource } from '../../fhir/validation/validate.js';
-import { computeIndexValues } from '../index-values.js';
+import { computeIndexValues, type IndexOptions } from '../index-values.js';
 import type { VersionRow } from './write.js';
 
 const ID = /^[A-Za-z0-9\-.]{1,64}$/;
@@ -31,9 +31,16 @@ export function validateOrThrow(resource: Resource): void {
   }
 }
 
-export function prepareVersion(resource: Resource, id: string, version: number, lastUpdated: Date, method: string): VersionRow {
+export function prepareVersion(
+  resource: Resource,
+  id: string,
+  version: number,
+  lastUpdated: Date,
+  method: string,
+  options: IndexOptions = {},
+): VersionRow {
   validateOrThrow(resource);
   const content = storedContent(resource, id, version, lastUpdated);
-  const index = computeIndexValues({ ...resource, id } as Resource);
+  const index = computeIndexValues({ ...resource, id } as Resource, options);
   return { resourceType: resource.resourceType, id, version, lastUpdated, content, index, method };
 }

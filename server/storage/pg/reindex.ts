@@ -7,14 +7,14 @@ import { createHash } from 'node:crypto';
 import type { Resource } from '@medplum/fhirtypes';
 import type { Logger } from 'pino';
 import { searchParameters } from '../../fhir/search/parameters.js';
-import { computeIndexValues } from '../index-values.js';
+import { computeIndexValues, type IndexOptions } from '../index-values.js';
 import type { Db } from './db.js';
 import { storedResourceTypes } from './resource-tables.js';
 import { deleteSearchRows, insertSearchRows } from './search-rows.js';
 import { pgTextArray } from './write.js';
 
 /** Bump when the extraction (server/fhir/search/extract/, index-values.ts) stores values differently. */
-export const INDEX_VERSION = 1;
+export const INDEX_VERSION = 2;
 const BATCH = 500;
 const LOCK_KEY = 7_513_2027;
 const PROGRESS_MS = 5000;
@@ -28,8 +28,8 @@ export function indexFingerprint(resourceType: string): string {
 
 type ReindexLogger = Pick<Logger, 'info'>;
 
-async function reindexBatch(db: Db, resourceType: string, rows: { id: string; content: string }[]): Promise<void> {
-  const indexed = rows.map((row) => ({ id: row.id, index: computeIndexValues(JSON.parse(row.content) as Resource) }));
+async function reindexBatch(db: Db, resourceType: string, rows: { id: string; content: string }[], options: IndexOptions): Promise<void> {
+  const indexed = rows.map((row) => ({ id: row.id, index: computeIndexValues(JSON.parse(row.content) as Resource, options) }));
   await db`
     WITH cur AS (
       UPDATE ${db(resourceType)} t SET tokens = u.tokens::text[], compartments = u.compartments::uuid[]
@@ -42,7 +42,7 @@ async function reindexBatch(db: Db, resourceType: string, rows: { id: string; co
 }
 
 /** Reindexes one type's live resources; returns how many. */
-export async function reindexType(db: Db, resourceType: string, log: ReindexLogger): Promise<number> {
+export async function reindexType(db: Db, resourceType: string, log: ReindexLogger, options: IndexOptions = {}): Promise<number> {
   const [{ count }] = await db<{ count: string }[]>`SELECT count(*) FROM ${db(resourceType)} WHERE NOT deleted`;
   const total = Number(count);
   let done = 0;
@@ -52,7 +52,7 @@ export async function reindexType(db: Db, resourceType: string, log: ReindexLogg
     const rows = await db<{ id: string; content: string }[]>`
       SELECT id, content FROM ${db(resourceType)} WHERE NOT deleted AND id > ${after} ORDER BY id LIMIT ${BATCH}`;
     if (rows.length === 0) break;
-    await reindexBatch(db, resourceType, rows);
+    await reindexBatch(db, resourceType, rows, options);
     done += rows.length;
     after = rows[rows.length - 1].id;
     if (Date.now() - lastReport > PROGRESS_MS) {
@@ -64,7 +64,7 @@ export async function reindexType(db: Db, resourceType: string, log: ReindexLogg
 }
 
 /** Reindexes every type whose fingerprint changed; returns the types reindexed with their counts. */
-export async function reindexChanged(sql: Db, log: ReindexLogger): Promise<Record<string, number>> {
+export async function reindexChanged(sql: Db, log: ReindexLogger, options: IndexOptions = {}): Promise<Record<string, number>> {
   const reindexed: Record<string, number> = {};
   const reserved = await (sql as import('postgres').Sql).reserve();
   try {
@@ -74,7 +74,7 @@ export async function reindexChanged(sql: Db, log: ReindexLogger): Promise<Recor
       const fingerprint = indexFingerprint(resourceType);
       if (state.get(resourceType) === fingerprint) continue;
       const started = Date.now();
-      const count = await reindexType(reserved, resourceType, log);
+      const count = await reindexType(reserved, resourceType, log, options);
       if (count > 0) {
         reindexed[resourceType] = count;
         log.info({ resourceType, count, ms: Date.now() - started }, 'reindexed');

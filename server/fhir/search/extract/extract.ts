@@ -42,6 +42,13 @@ const CONVERTERS: Record<ComponentValues['type'], Converter> = {
   uri: (values) => nonEmpty('uri', [...new Set(values.map((v) => v.value).filter((v): v is string => typeof v === 'string' && v !== ''))]),
 };
 
+// As @medplum/core spells it per type: `DeviceRequest.subject.where((resolve() is Patient))`.
+const RESOLVE_IS = /^([A-Z][A-Za-z]+(?:\.[a-z][A-Za-z0-9]*)+)\.where\(\(?resolve\(\) is ([A-Z][A-Za-z]+)\)?\)$/;
+
+function referencesOfType(target: string): Converter {
+  return (values, contained) => nonEmpty('reference', referenceValues(values, contained).filter((value) => value.type === target));
+}
+
 interface CompiledComponent {
   atom: FhirPathAtom;
   convert: Converter;
@@ -146,6 +153,14 @@ function compile(resourceType: string): CompiledType {
     const convert = CONVERTERS[type as ComponentValues['type']];
     if (!convert) {
       skipped.push({ code, type, reason: 'unknown parameter type' });
+      continue;
+    }
+    // `subject.where(resolve() is Patient)`: FHIRPath's resolve() here knows only relative references, so an absolute
+    // reference to a Patient would be lost. The reference's own type, parsed from it, answers the same question.
+    const resolveIs = type === 'reference' ? RESOLVE_IS.exec(expression) : null;
+    if (resolveIs) {
+      const [, inner, target] = resolveIs;
+      params.push({ code, atom: parseFhirPath(inner), path: plainPath(resourceType, inner), convert: referencesOfType(target) });
       continue;
     }
     params.push({ code, atom, path: plainPath(resourceType, expression), convert });

@@ -37,10 +37,17 @@ export function parseReference(text: string, contained?: ReadonlyMap<string, str
   return { url: text };
 }
 
-/** Splits a canonical `url|version`. */
+const RELATIVE = /^([A-Z][A-Za-z]+)\/([A-Za-z0-9\-.]{1,64})$/;
+
+/**
+ * Splits a canonical `url|version`. A canonical written relative (`Library/zika-logic`, which the R4 examples do)
+ * is also kept as that reference, so a search with the same text finds it.
+ */
 export function parseCanonical(text: string): ReferenceValue {
   const bar = text.indexOf('|');
-  return bar < 0 ? { url: text } : { url: text.slice(0, bar), version: text.slice(bar + 1) };
+  const value: ReferenceValue = bar < 0 ? { url: text } : { url: text.slice(0, bar), version: text.slice(bar + 1) };
+  const relative = RELATIVE.exec(value.url!);
+  return relative ? { ...value, reference: value.url, type: relative[1] } : value;
 }
 
 /** The ids and types of a resource's contained resources, built only when a `#` reference needs it. */
