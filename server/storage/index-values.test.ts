@@ -66,7 +66,18 @@ describe('computeIndexValues', () => {
     expect(computeIndexValues(request).compartments).toEqual([]);
   });
 
-  it('reads an absolute Patient reference as that Patient', () => {
+  it("reads an absolute reference under this server's base as that Patient", () => {
+    const request: DeviceRequest = {
+      resourceType: 'DeviceRequest',
+      status: 'active',
+      intent: 'order',
+      codeReference: { reference: 'Device/d1' },
+      subject: { reference: 'https://hub.example.org/fhir/Patient/p9' },
+    };
+    expect(computeIndexValues(request, { baseUrl: 'https://hub.example.org/fhir' }).compartments).toEqual([compartmentKey('p9')]);
+  });
+
+  it("keeps a reference to another server's Patient by URL, in no compartment here", () => {
     const request: DeviceRequest = {
       resourceType: 'DeviceRequest',
       status: 'active',
@@ -74,7 +85,11 @@ describe('computeIndexValues', () => {
       codeReference: { reference: 'Device/d1' },
       subject: { reference: 'https://other.example.org/fhir/Patient/p9' },
     };
-    expect(computeIndexValues(request).compartments).toEqual([compartmentKey('p9')]);
+    const values = computeIndexValues(request, { baseUrl: 'https://hub.example.org/fhir' });
+    expect(values.compartments).toEqual([]);
+    expect(values.references).toContainEqual({
+      param: 'subject', targetType: 'Patient', targetId: null, url: 'https://other.example.org/fhir/Patient/p9', version: null,
+    });
   });
 });
 

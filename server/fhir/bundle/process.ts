@@ -2,7 +2,6 @@
 // A transaction runs in one database transaction: references between entries are resolved first, then every
 // entry runs through the same interaction as its REST call; any failure rolls everything back and the answer
 // names the failing entry. A batch runs each entry on its own and reports each entry's outcome.
-import { randomUUID } from 'node:crypto';
 import { errors, type HubError } from '../../errors.js';
 import type { Repository } from '../../storage/repository.js';
 import { outcomeForError, prefixExpressions } from '../outcome.js';
@@ -11,6 +10,7 @@ import { matchRoute } from '../router.js';
 import { processingOrder, readBundle, type BundleWork } from './entries.js';
 import { entryResponseJson, errorEntryJson } from './entry-response.js';
 import { resolveReferences } from './references.js';
+import { newResourceId } from '../../storage/resource-id.js';
 
 const CONDITIONAL_URL = /^([A-Z][A-Za-z]+)\?(.*)$/;
 
@@ -150,7 +150,7 @@ async function assignIds(work: BundleWork[], repository: Repository): Promise<Ma
       }
       if (!id) {
         // No match (or no condition): created with this id, together with the other plain creates.
-        resource.id = randomUUID();
+        resource.id = newResourceId();
         id = resource.id;
         item.ifNoneExist = undefined;
       }
@@ -163,7 +163,7 @@ async function assignIds(work: BundleWork[], repository: Repository): Promise<Ma
         if (ids.length > 1) {
           entryError(item, errors.multipleMatches('update', conditional[2]));
         }
-        const id = ids[0] ?? resource.id ?? randomUUID();
+        const id = ids[0] ?? resource.id ?? newResourceId();
         resource.id = id;
         item.url = `${conditional[1]}/${id}`; // run it as a plain update of the resolved id
         target = item.url;

@@ -20,25 +20,36 @@ export interface ParamDefinition {
    * parameter may be checked on the same stored value, which lets one index range answer `ge..&lt..`.
    */
   singleValued?: boolean;
+  /**
+   * Every value is a date, dateTime or instant (not a Period): a stored range spans at most a year, so a search for
+   * values ending after X may also bound their start (after X minus a year), which lets an index range be bounded.
+   */
+  pointInTime?: boolean;
 }
 
-/** Whether a plain dotted path reaches at most one value: every element on it has max 1. */
-function isSingleValued(resourceType: string, definition: SearchParameter): boolean {
+const POINT_TYPES = new Set(['date', 'dateTime', 'instant']);
+
+/** The element a plain dotted path ends at, with whether every step on the way has max 1. */
+function pathElement(resourceType: string, definition: SearchParameter): { single: boolean; types: string[] } | undefined {
   const expression = definition.expression && (getExpressionForResourceType(resourceType, definition.expression) ?? undefined);
   if (!expression || !/^[A-Z][A-Za-z]+(\.[a-z][A-Za-z0-9]*)+$/.test(expression)) {
-    return false;
+    return undefined;
   }
   const [, ...path] = expression.split('.');
   let type = resourceType;
+  let single = true;
+  let types: string[] = [];
   for (const step of path) {
     const elements = tryGetDataType(type)?.elements ?? {};
     const element = elements[step] ?? elements[`${step}[x]`];
-    if (!element || element.max !== 1 || element.isArray) {
-      return false;
+    if (!element) {
+      return undefined;
     }
-    type = element.type[0]?.code ?? '';
+    single &&= element.max === 1 && !element.isArray;
+    types = element.type.map((t) => t.code);
+    type = types[0] ?? '';
   }
-  return true;
+  return { single, types };
 }
 
 /** Common parameters answered from the resource row itself rather than from extracted values. */
@@ -62,7 +73,7 @@ function build(resourceType: string): Map<string, ParamDefinition> {
       targets: (definition.target ?? []) as string[],
       definition,
       unsupported,
-      singleValued: !ROW_PARAMETERS[code] && isSingleValued(resourceType, definition),
+      ...pathFacts(code, type, resourceType, definition),
     });
   }
   for (const [code, type] of Object.entries(ROW_PARAMETERS)) {
@@ -71,6 +82,15 @@ function build(resourceType: string): Map<string, ParamDefinition> {
     }
   }
   return out;
+}
+
+function pathFacts(code: string, type: SearchParamType, resourceType: string, definition: SearchParameter): Pick<ParamDefinition, 'singleValued' | 'pointInTime'> {
+  const element = ROW_PARAMETERS[code] ? undefined : pathElement(resourceType, definition);
+  if (!element) return {};
+  return {
+    singleValued: element.single,
+    pointInTime: type === 'date' && element.types.length > 0 && element.types.every((t) => POINT_TYPES.has(t)),
+  };
 }
 
 function isTokenPairComposite(definition: SearchParameter, all: Record<string, SearchParameter>): boolean {

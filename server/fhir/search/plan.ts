@@ -36,7 +36,7 @@ export type Condition =
   | { kind: 'tokens'; entries: string[] }
   | { kind: 'string'; param: string; match: 'prefix' | 'exact' | 'contains'; value: string }
   /** A stored date of `param` meets every clause (several only for a single-valued parameter: the same value). */
-  | { kind: 'date'; param: string; clauses: RangeClause<string>[] }
+  | { kind: 'date'; param: string; clauses: RangeClause<string>[]; pointInTime?: boolean }
   | { kind: 'number'; param: string; clause: NumberClause }
   | { kind: 'quantity'; param: string; clause: NumberClause; system?: string; code?: string }
   | { kind: 'reference'; param: string; targetType?: string; targetId?: string; url?: string; version?: string }
@@ -273,7 +273,7 @@ function valueCondition(criterion: Extract<Criterion, { kind: 'value' }>, option
     }
     case 'date':
       modifierFree();
-      return or(values.map((value) => ({ kind: 'date', param: param.code, clauses: [dateClause(name, value)] })));
+      return or(values.map((value) => ({ kind: 'date', param: param.code, clauses: [dateClause(name, value)], ...(param.pointInTime ? { pointInTime: true } : {}) })));
     case 'number':
       modifierFree();
       return or(values.map((value) => ({ kind: 'number', param: param.code, clause: numberClause(name, value) })));

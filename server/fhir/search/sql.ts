@@ -142,9 +142,16 @@ export function conditionSql(ctx: CompileContext, resourceType: string, alias: A
           : db`normalized LIKE ${likePattern(condition.value, condition.match === 'contains')}`;
       return inSearchTable(db, alias, resourceType, 'search_string', condition.param, where);
     }
-    case 'date':
-      return inSearchTable(db, alias, resourceType, 'search_date', condition.param,
-        condition.clauses.map((clause) => rangeCondition(db, db`low`, db`high`, clause, db`timestamptz`, ctx.now)).reduce((acc, c) => db`${acc} AND ${c}`));
+    case 'date': {
+      const clauses = condition.clauses.map((clause) => {
+        const range = rangeCondition(db, db`low`, db`high`, clause, db`timestamptz`, ctx.now);
+        // A date or dateTime spans at most a year: one that ends after X starts after X minus a year, a bound
+        // that turns an index range over everything before the other end into a range of a year and a bit.
+        const endsAfter = clause.prefix === 'gt' ? clause.high : clause.prefix === 'ge' ? clause.low : undefined;
+        return condition.pointInTime && endsAfter ? db`${range} AND low > ${endsAfter}::timestamptz - interval '367 days'` : range;
+      });
+      return inSearchTable(db, alias, resourceType, 'search_date', condition.param, clauses.reduce((acc, c) => db`${acc} AND ${c}`));
+    }
     case 'number':
       return inSearchTable(db, alias, resourceType, 'search_number', condition.param, valueCondition(db, db`((low + high) / 2)`, condition.clause));
     case 'quantity': {

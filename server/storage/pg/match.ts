@@ -7,6 +7,7 @@ import { parseSearch } from '../../fhir/search/parse.js';
 import { planSearch } from '../../fhir/search/plan.js';
 import { conditionSql } from '../../fhir/search/sql.js';
 import type { Db } from './db.js';
+import { withValuePlans } from './value-plans.js';
 
 /** Result parameters that make no sense as criteria and are skipped, as the spec's examples send them. */
 const RESULT_PARAMETERS = ['_format', '_pretty', '_count', '_summary', '_elements', '_sort', '_total'];
@@ -25,7 +26,7 @@ export async function findIds(db: Db, resourceType: string, criteria: string, li
     throw errors.missingCriteria('interaction');
   }
   const [{ where }] = planSearch(search).types;
-  const rows = await db<{ id: string }[]>`
-    SELECT r.id FROM ${db(resourceType)} r WHERE NOT r.deleted AND ${conditionSql({ db, now }, resourceType, 'r', where)} LIMIT ${limit}`;
+  const rows = await withValuePlans(db, (tx) => tx<{ id: string }[]>`
+    SELECT r.id FROM ${tx(resourceType)} r WHERE NOT r.deleted AND ${conditionSql({ db: tx, now }, resourceType, 'r', where)} LIMIT ${limit}`);
   return rows.map((row) => row.id);
 }

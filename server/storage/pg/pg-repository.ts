@@ -1,6 +1,5 @@
 // The PostgreSQL repository: orchestrates validation, versioning, optimistic concurrency and conditional logic over
 // the single-statement writes in write.ts. Every write path of the hub goes through here.
-import { randomUUID } from 'node:crypto';
 import type { Resource } from '@medplum/fhirtypes';
 import jsonpatch from 'fast-json-patch';
 import type { Operation } from 'fast-json-patch';
@@ -20,8 +19,10 @@ import type { Db } from './db.js';
 import { readHistory } from './history.js';
 import { findIds } from './match.js';
 import type { IndexOptions } from '../index-values.js';
+import { newResourceId } from '../resource-id.js';
 import { assertValidId, prepareVersion, storedContent } from './prepare.js';
 import { readCurrent, readVersion } from './read.js';
+import { CreateBatcher } from './create-batcher.js';
 import { runSearch } from './search.js';
 import type { Plan } from '../../fhir/search/plan.js';
 import { storedResourceTypes } from './resource-tables.js';
@@ -54,6 +55,8 @@ export interface PgRepositoryOptions {
   now?: () => Date;
   /** This server's base URL: absolute references under it are indexed as references to resources here. */
   baseUrl?: string;
+  /** Group commit of concurrent single creates (default on; create-batcher.ts). */
+  batchCreates?: boolean;
 }
 
 export class PgRepository implements Repository {
@@ -66,7 +69,10 @@ export class PgRepository implements Repository {
   ) {
     this.now = options.now ?? (() => new Date());
     this.indexOptions = { baseUrl: options.baseUrl };
+    this.batcher = inTransaction || options.batchCreates === false ? undefined : new CreateBatcher(db);
   }
+
+  private readonly batcher: CreateBatcher | undefined;
 
   private readonly indexOptions: IndexOptions;
 
@@ -85,8 +91,9 @@ export class PgRepository implements Repository {
         return repository.create(resource);
       });
     }
-    const row = prepareVersion(resource, randomUUID(), 1, this.now(), 'POST', this.indexOptions);
-    const version = await insertResource(this.db, row);
+    const row = prepareVersion(resource, newResourceId(), 1, this.now(), 'POST', this.indexOptions);
+    // Outside a transaction, concurrent creates share statements and commits (create-batcher.ts).
+    const version = this.batcher ? await this.batcher.insert(row) : await insertResource(this.db, row);
     if (!version) {
       throw errors.concurrentUpdate(`${row.resourceType}/${row.id}`); // a uuid collision: practically impossible
     }
@@ -98,7 +105,7 @@ export class PgRepository implements Repository {
     const rows = resources.map((resource, position) => {
       try {
         assertStoredType(resource.resourceType);
-        return prepareVersion(resource, resource.id ?? randomUUID(), 1, now, 'POST', this.indexOptions);
+        return prepareVersion(resource, resource.id ?? newResourceId(), 1, now, 'POST', this.indexOptions);
       } catch (error) {
         (error as HubError).position = position;
         throw error;

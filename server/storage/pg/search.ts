@@ -9,6 +9,7 @@ import { conditionSql, sortKeySql, type SortSqlType } from '../../fhir/search/sq
 import type { SearchResult, StoredVersion } from '../repository.js';
 import type { CurrentRow, Db } from './db.js';
 import { toStoredVersion } from './read.js';
+import { withValuePlans } from './value-plans.js';
 
 /** How many rounds of _include:iterate / _revinclude:iterate at most. */
 const MAX_ITERATIONS = 4;
@@ -189,7 +190,11 @@ async function included(db: Db, plan: Plan, matches: StoredVersion[], storedType
   return { resources: out.slice(0, MAX_INCLUDED), truncated: out.length > MAX_INCLUDED };
 }
 
-export async function runSearch(db: Db, plan: Plan, storedTypes: ReadonlySet<string>, now: Date): Promise<SearchResult> {
+export function runSearch(db: Db, plan: Plan, storedTypes: ReadonlySet<string>, now: Date): Promise<SearchResult> {
+  return withValuePlans(db, (tx) => searchIn(tx, plan, storedTypes, now));
+}
+
+async function searchIn(db: Db, plan: Plan, storedTypes: ReadonlySet<string>, now: Date): Promise<SearchResult> {
   const cursor = plan.cursor ? decodeCursor(plan.cursor, plan.sort.length) : undefined;
   const result: SearchResult = { matches: [], included: [] };
   if (plan.total === 'accurate' || plan.summary === 'count') {

@@ -216,10 +216,11 @@ export function extractSearchValues(resource: Resource): SearchValues {
   let contained: ReadonlyMap<string, string> | undefined;
   const containedLookup = (): ReadonlyMap<string, string> => (contained ??= containedTypes(resource as Parameters<typeof containedTypes>[0]));
   const out: SearchValues = {};
+  const memo = new Map<string, TypedValue[]>();
   for (const param of compiled.params) {
     let values: ParamValues | undefined;
     try {
-      const typed = param.path ? walk(root[0], param.path) : evalFhirPathTyped(param.atom, root, variables);
+      const typed = param.path ? walk(root[0], param.path, memo) : evalFhirPathTyped(param.atom, root, variables);
       if (typed.length === 0) {
         continue;
       }

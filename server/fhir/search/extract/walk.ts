@@ -3,9 +3,28 @@
 import { getTypedPropertyValue } from '@medplum/core';
 import type { TypedValue } from '@medplum/core';
 
-export function walk(root: TypedValue, path: string[]): TypedValue[] {
+/**
+ * The values at `path`. With `memo` (one per resource), the values at each path prefix are kept, so parameters
+ * on the same elements (name, family, given, phonetic; address, address-city, ...) walk them once.
+ */
+export function walk(root: TypedValue, path: string[], memo?: Map<string, TypedValue[]>): TypedValue[] {
   let values = [root];
-  for (const step of path) {
+  let start = 0;
+  let key = '';
+  if (memo) {
+    // The longest prefix walked already.
+    for (let i = path.length; i > 0; i--) {
+      const known = memo.get(path.slice(0, i).join('.'));
+      if (known) {
+        values = known;
+        start = i;
+        key = path.slice(0, i).join('.');
+        break;
+      }
+    }
+  }
+  for (let i = start; i < path.length; i++) {
+    const step = path[i];
     const next: TypedValue[] = [];
     for (const value of values) {
       const child = getTypedPropertyValue(value, step);
@@ -20,6 +39,10 @@ export function walk(root: TypedValue, path: string[]): TypedValue[] {
       }
     }
     values = next;
+    if (memo) {
+      key = key ? `${key}.${step}` : step;
+      memo.set(key, values);
+    }
   }
   // A primitive with an extension (`_birthDate`) comes back as a String object; unwrap it as FHIRPath does.
   return values.map((value) =>
