@@ -108,9 +108,16 @@ describe('computeIndexValues search rows', () => {
     values = computeIndexValues(patient);
   });
 
-  it('marks every parameter with a value as present, for :missing', () => {
-    expect(values.tokens).toEqual(expect.arrayContaining(['?identifier', '?birthdate', '?name', '?organization']));
-    expect(values.tokens).not.toContain('?address');
+  it('marks token and reference parameters with a value as present, for :missing', () => {
+    expect(values.tokens).toEqual(expect.arrayContaining(['?identifier', '?organization']));
+    expect(values.tokens).not.toContain('?gender');
+  });
+
+  it('leaves the presence of other types to their search rows, and stores a duplicate parameter once', () => {
+    expect(values.tokens).not.toContain('?birthdate');
+    expect(values.tokens).not.toContain('?name');
+    expect(values.strings.filter((s) => s.param === 'phonetic')).toEqual([]);
+    expect(values.strings.filter((s) => s.param === 'name').length).toBeGreaterThan(0);
   });
 
   it('stores names normalised for prefix search next to the exact text', () => {

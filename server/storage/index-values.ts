@@ -83,7 +83,11 @@ export function computeIndexValues(resource: Resource, { baseUrl }: IndexOptions
   const inCompartment = compartmentParams(resource.resourceType);
   const tokens = new Set<string>();
   for (const [param, values] of Object.entries(extractSearchValues(resource))) {
-    tokens.add(presenceEntry(param));
+    // Presence for :missing: token, reference and composite values live in this array (or have no row of their
+    // own, as a Reference with only an identifier); the other types are present when they have search rows.
+    if (values.type === 'token' || values.type === 'reference' || values.type === 'composite') {
+      tokens.add(presenceEntry(param));
+    }
     switch (values.type) {
       case 'token':
         for (const value of values.values) {

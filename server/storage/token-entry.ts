@@ -5,7 +5,8 @@
 //   p#C     code in any system (the FHIR form `C`)
 //   p|S|    any code in system S (the FHIR form `S|`)
 // Besides values, the column holds entries that other modifiers search:
-//   ?p                          p has a value (of any type): `:missing`
+//   ?p                          token, reference or composite parameter p has a value: `:missing` (the other
+//                               types are present when they have rows in the search tables)
 //   p:identifier|S|C ...        the identifier of a Reference (the three forms above): `:identifier`
 //   p:of-type|TS|TC|V           an Identifier's type and value: `:of-type`
 import type { TokenValue } from '../fhir/search/extract/types.js';

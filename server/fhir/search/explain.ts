@@ -20,6 +20,8 @@ export function explainCondition(condition: Condition): string {
       return `last_updated ${range(condition.clause)}`;
     case 'compartment':
       return `compartment Patient key ${condition.patientKey}`;
+    case 'present':
+      return `has ${condition.param}`;
     case 'tokens':
       return `tokens any {${condition.entries.join(', ')}}`;
     case 'string':

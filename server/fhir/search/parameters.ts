@@ -3,12 +3,14 @@
 // the parser, the planner, the CapabilityStatement and the extraction layer's view of what is stored.
 import { getExpressionForResourceType, getSearchParameters, tryGetDataType } from '@medplum/core';
 import type { SearchParameter } from '@medplum/fhirtypes';
-import { resetCompiledTypes, skippedParameters } from './extract/extract.js';
+import { resetCompiledTypes, skippedParameters, storedParameterCode } from './extract/extract.js';
 
 export type SearchParamType = 'number' | 'date' | 'string' | 'token' | 'reference' | 'composite' | 'quantity' | 'uri' | 'special';
 
 export interface ParamDefinition {
   code: string;
+  /** The code its values are stored under: its own, or that of a parameter with the same expression. */
+  stored: string;
   type: SearchParamType;
   /** Target types of a reference parameter. */
   targets: string[];
@@ -69,6 +71,7 @@ function build(resourceType: string): Map<string, ParamDefinition> {
     }
     out.set(code, {
       code,
+      stored: storedParameterCode(resourceType, code),
       type: ROW_PARAMETERS[code] ?? type,
       targets: (definition.target ?? []) as string[],
       definition,
@@ -78,7 +81,7 @@ function build(resourceType: string): Map<string, ParamDefinition> {
   }
   for (const [code, type] of Object.entries(ROW_PARAMETERS)) {
     if (!out.has(code)) {
-      out.set(code, { code, type, targets: [] });
+      out.set(code, { code, stored: code, type, targets: [] });
     }
   }
   return out;

@@ -11,6 +11,15 @@ import { normalizeString } from './extract/string.js';
 import type { ParamDefinition, SearchParamType } from './parameters.js';
 import type { Criterion, IncludeRule, SearchRequest, SummaryMode, TotalMode } from './parse.js';
 
+/** The search table that holds each parameter type's values (the others live in the tokens array). */
+const VALUE_TABLES: Partial<Record<SearchParamType, string>> = {
+  string: 'search_string',
+  date: 'search_date',
+  number: 'search_number',
+  quantity: 'search_quantity',
+  uri: 'search_uri',
+};
+
 export type Prefix = 'eq' | 'ne' | 'gt' | 'lt' | 'ge' | 'le' | 'sa' | 'eb' | 'ap';
 const PREFIXES: Prefix[] = ['eq', 'ne', 'gt', 'lt', 'ge', 'le', 'sa', 'eb', 'ap'];
 
@@ -32,6 +41,8 @@ export type Condition =
   | { kind: 'id'; ids: string[] }
   | { kind: 'last-updated'; clause: RangeClause<string> }
   | { kind: 'compartment'; patientKey: string }
+  /** The resource has a row for `param` in a search table (`:missing` of string, date, number, quantity, uri). */
+  | { kind: 'present'; table: string; param: string }
   /** The resource's tokens contain at least one of these entries (token-entry.ts). */
   | { kind: 'tokens'; entries: string[] }
   | { kind: 'string'; param: string; match: 'prefix' | 'exact' | 'contains'; value: string }
@@ -141,7 +152,7 @@ function splitBars(value: string): string[] {
 }
 
 function tokenCondition(param: ParamDefinition, modifier: string | undefined, values: string[]): Condition {
-  const code = param.code;
+  const code = param.stored;
   switch (modifier) {
     case undefined:
       return { kind: 'tokens', entries: values.map((value) => tokenCriterion(code, value)) };
@@ -177,7 +188,7 @@ function compositeCondition(param: ParamDefinition, values: string[]): Condition
         const bar = part.indexOf('|');
         return bar < 0 ? `#${part}` : `|${part}`;
       };
-      return `${param.code}${key(parts[0])}$${key(parts[1])}`;
+      return `${param.stored}${key(parts[0])}$${key(parts[1])}`;
     }),
   };
 }
@@ -186,7 +197,7 @@ const ABSOLUTE_REFERENCE = /^(.*)\/([A-Z][A-Za-z]+)\/([A-Za-z0-9\-.]{1,64})(?:\/
 const RELATIVE_REFERENCE = /^([A-Z][A-Za-z]+)\/([A-Za-z0-9\-.]{1,64})(?:\/_history\/[^/]+)?$/;
 
 function referenceCondition(param: ParamDefinition, modifier: string | undefined, value: string, options: PlanOptions): Condition {
-  const code = param.code;
+  const code = param.stored;
   if (modifier === 'identifier') {
     return { kind: 'tokens', entries: [tokenCriterion(`${code}:identifier`, value)] };
   }
@@ -226,7 +237,7 @@ function quantityCondition(param: ParamDefinition, raw: string): Condition {
     throw errors.badSearchValue(param.code, `"${raw}" is not a quantity of the form [prefix]<number>[|<system>|<code>]`);
   }
   const clause = numberClause(param.code, parts[0]);
-  return { kind: 'quantity', param: param.code, clause, system: parts[1] || undefined, code: parts[2] || undefined };
+  return { kind: 'quantity', param: param.stored, clause, system: parts[1] || undefined, code: parts[2] || undefined };
 }
 
 function valueCondition(criterion: Extract<Criterion, { kind: 'value' }>, options: PlanOptions): Condition {
@@ -239,7 +250,9 @@ function valueCondition(criterion: Extract<Criterion, { kind: 'value' }>, option
     if (param.code === '_id' || param.code === '_lastUpdated') {
       return values[0] === 'true' ? { kind: 'false' } : { kind: 'true' };
     }
-    const present: Condition = { kind: 'tokens', entries: [presenceEntry(param.code)] };
+    // Token, reference and composite parameters mark presence in the tokens array; the others have their rows.
+    const table = VALUE_TABLES[param.type];
+    const present: Condition = table ? { kind: 'present', table, param: param.stored } : { kind: 'tokens', entries: [presenceEntry(param.stored)] };
     return values[0] === 'true' ? { kind: 'not', condition: present } : present;
   }
   const modifierFree = () => {
@@ -269,14 +282,14 @@ function valueCondition(criterion: Extract<Criterion, { kind: 'value' }>, option
         throw errors.unsupportedSearchParameter(name, 'string parameters (supported modifiers: :missing, :exact, :contains)');
       }
       const match = modifier ?? 'prefix';
-      return or(values.map((value) => ({ kind: 'string', param: param.code, match, value: match === 'exact' ? value : normalizeString(value) })));
+      return or(values.map((value) => ({ kind: 'string', param: param.stored, match, value: match === 'exact' ? value : normalizeString(value) })));
     }
     case 'date':
       modifierFree();
-      return or(values.map((value) => ({ kind: 'date', param: param.code, clauses: [dateClause(name, value)], ...(param.pointInTime ? { pointInTime: true } : {}) })));
+      return or(values.map((value) => ({ kind: 'date', param: param.stored, clauses: [dateClause(name, value)], ...(param.pointInTime ? { pointInTime: true } : {}) })));
     case 'number':
       modifierFree();
-      return or(values.map((value) => ({ kind: 'number', param: param.code, clause: numberClause(name, value) })));
+      return or(values.map((value) => ({ kind: 'number', param: param.stored, clause: numberClause(name, value) })));
     case 'quantity':
       modifierFree();
       return or(values.map((value) => quantityCondition(param, value)));
@@ -286,7 +299,7 @@ function valueCondition(criterion: Extract<Criterion, { kind: 'value' }>, option
       if (modifier !== undefined && modifier !== 'above' && modifier !== 'below') {
         throw errors.unsupportedSearchParameter(name, 'uri parameters (supported modifiers: :missing, :above, :below)');
       }
-      return or(values.map((value) => ({ kind: 'uri', param: param.code, match: modifier ?? 'eq', value })));
+      return or(values.map((value) => ({ kind: 'uri', param: param.stored, match: modifier ?? 'eq', value })));
     }
     default:
       throw errors.unsupportedSearchParameter(name, criterion.resourceType);
@@ -301,13 +314,13 @@ export function criterionCondition(criterion: Criterion, options: PlanOptions): 
       return or(
         criterion.next.map(({ targetType, criterion: next }) => ({
           kind: 'chain',
-          param: criterion.param.code,
+          param: criterion.param.stored,
           targetType,
           condition: criterionCondition(next, options),
         })),
       );
     case 'has':
-      return { kind: 'has', sourceType: criterion.sourceType, param: criterion.param.code, condition: criterionCondition(criterion.next, options) };
+      return { kind: 'has', sourceType: criterion.sourceType, param: criterion.param.stored, condition: criterionCondition(criterion.next, options) };
   }
 }
 
@@ -344,7 +357,7 @@ export function planSearch(request: SearchRequest, options: PlanOptions = {}): P
   });
   return {
     types,
-    sort: request.sort.map((rule) => ({ param: rule.param.code, type: rule.param.type, descending: rule.descending })),
+    sort: request.sort.map((rule) => ({ param: rule.param.stored, type: rule.param.type, descending: rule.descending })),
     count: request.count,
     total: request.total,
     cursor: request.cursor,

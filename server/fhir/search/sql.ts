@@ -133,6 +133,8 @@ export function conditionSql(ctx: CompileContext, resourceType: string, alias: A
       return instantCondition(db, db`${a}.last_updated`, condition.clause, ctx.now);
     case 'compartment':
       return db`${a}.compartments @> ARRAY[${condition.patientKey}::uuid]`;
+    case 'present':
+      return inSearchTable(db, alias, resourceType, condition.table, condition.param, db`true`);
     case 'tokens':
       return db`${a}.tokens && ${condition.entries}::text[]`;
     case 'string': {

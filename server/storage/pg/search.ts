@@ -139,7 +139,7 @@ async function follow(db: Db, rules: IncludeRule[], reverse: boolean, sources: S
       const rows = await db<{ target_type: string; target_id: string }[]>`
         SELECT DISTINCT target_type, target_id FROM search_reference
         WHERE resource_type = ${rule.sourceType} AND resource_id = ANY(${ids}::text[])
-          ${rule.param ? db`AND param = ${rule.param.code}` : db``}
+          ${rule.param ? db`AND param = ${rule.param.stored}` : db``}
           ${rule.targetType ? db`AND target_type = ${rule.targetType}` : db``}
           AND target_id IS NOT NULL`;
       for (const row of rows) {
@@ -153,7 +153,7 @@ async function follow(db: Db, rules: IncludeRule[], reverse: boolean, sources: S
         if (rule.targetType && rule.targetType !== targetType) continue;
         const rows = await db<{ resource_id: string }[]>`
           SELECT DISTINCT resource_id FROM search_reference
-          WHERE resource_type = ${rule.sourceType} AND param = ${rule.param!.code}
+          WHERE resource_type = ${rule.sourceType} AND param = ${rule.param!.stored}
             AND target_type = ${targetType} AND target_id = ANY(${ids}::text[])`;
         const set = wanted.get(rule.sourceType) ?? new Set<string>();
         for (const row of rows) set.add(row.resource_id);

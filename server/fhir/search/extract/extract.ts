@@ -73,6 +73,8 @@ export interface SkippedParameter {
 interface CompiledType {
   params: CompiledParameter[];
   skipped: SkippedParameter[];
+  /** Parameters with the same type and expression as an earlier one (Patient phonetic = name): stored once, under it. */
+  aliases: Map<string, string>;
 }
 
 const compiledTypes = new Map<string, CompiledType>();
@@ -125,6 +127,8 @@ function compile(resourceType: string): CompiledType {
   const byUrl = new Map(Object.values(all).filter((p) => p.url).map((p) => [p.url as string, p]));
   const params: CompiledParameter[] = [];
   const skipped: SkippedParameter[] = [];
+  const aliases = new Map<string, string>();
+  const byExpression = new Map<string, string>();
   for (const [code, param] of Object.entries(all)) {
     const type = param.type ?? 'unknown';
     if (code.startsWith('_') && !META_PARAMETERS.has(code)) {
@@ -140,6 +144,13 @@ function compile(resourceType: string): CompiledType {
       continue;
     }
     const expression = ownExpression(resourceType, param.expression);
+    // Composites share their root expression and differ in components: never aliased.
+    const same = type === 'composite' ? undefined : byExpression.get(`${type}|${expression}`);
+    if (same) {
+      aliases.set(code, same);
+      continue;
+    }
+    byExpression.set(`${type}|${expression}`, code);
     const atom = parseFhirPath(expression);
     if (type === 'composite') {
       const components = compileComponents(param, byUrl);
@@ -165,7 +176,7 @@ function compile(resourceType: string): CompiledType {
     }
     params.push({ code, atom, path: plainPath(resourceType, expression), convert });
   }
-  return { params, skipped };
+  return { params, skipped, aliases };
 }
 
 function compiledFor(resourceType: string): CompiledType {
@@ -175,6 +186,11 @@ function compiledFor(resourceType: string): CompiledType {
     compiledTypes.set(resourceType, compiled);
   }
   return compiled;
+}
+
+/** The code under which a parameter's values are stored: its own, or that of the parameter it duplicates. */
+export function storedParameterCode(resourceType: string, code: string): string {
+  return compiledFor(resourceType).aliases.get(code) ?? code;
 }
 
 /** The parameters of a type that extraction leaves out, and why. */
