@@ -15,10 +15,12 @@ export interface RunningServer {
 
 export async function startHub(databaseUrl: string): Promise<RunningServer> {
   const sql = openPool(databaseUrl, POOL_SIZE);
+  const searchSql = openPool(databaseUrl, POOL_SIZE / 2, { valuePlans: true }); // as server/db/connect.ts opens it
   // The base URL is only used for Location headers and Bundle links; the real port is not known before listen.
   const app = await buildApp(
     { baseUrl: 'http://127.0.0.1', maxBodyBytes: 50 * 1024 * 1024, maxBundleEntries: 10000, logLevel: 'silent' },
     sql,
+    searchSql,
   );
   warmUp(); // as server/main.ts does before listening
   await app.listen({ port: 0, host: '127.0.0.1' });
@@ -26,7 +28,7 @@ export async function startHub(databaseUrl: string): Promise<RunningServer> {
     port: (app.server.address() as { port: number }).port,
     close: async () => {
       await app.close();
-      await sql.end({ timeout: 5 });
+      await Promise.all([sql.end({ timeout: 5 }), searchSql.end({ timeout: 5 })]);
     },
   };
 }

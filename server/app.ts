@@ -11,7 +11,8 @@ import { PgRepository } from './storage/pg/pg-repository.js';
 
 export type AppConfig = Pick<HubConfig, 'baseUrl' | 'maxBodyBytes' | 'maxBundleEntries' | 'logLevel'>;
 
-export async function buildApp(config: AppConfig, sql: Sql): Promise<FastifyInstance> {
+/** `searchSql`: a pool opened with `valuePlans` for searches (connect.ts); without it searches plan per transaction. */
+export async function buildApp(config: AppConfig, sql: Sql, searchSql?: Sql): Promise<FastifyInstance> {
   loadDefinitions();
   const app = Fastify({
     ...loggerOptions(config.logLevel),
@@ -24,7 +25,7 @@ export async function buildApp(config: AppConfig, sql: Sql): Promise<FastifyInst
   });
   await app.register(healthRoutes, { sql });
   await app.register(fhirPlugin, {
-    repository: new PgRepository(sql, { baseUrl: config.baseUrl }),
+    repository: new PgRepository(sql, { baseUrl: config.baseUrl, searchDb: searchSql }),
     baseUrl: config.baseUrl,
     maxBodyBytes: config.maxBodyBytes,
     maxBundleEntries: config.maxBundleEntries,

@@ -21,6 +21,7 @@ export async function createTestApp(overrides: { maxBodyBytes?: number; maxBundl
       logLevel: 'silent',
     },
     db.sql,
+    db.searchSql,
   );
   await app.ready();
   afterAll(() => app.close());
@@ -36,7 +37,7 @@ export async function startTestServer(): Promise<TestApp & { baseUrl: string }> 
   const port = (probe.server.address() as { port: number }).port;
   await probe.close();
   const baseUrl = `http://127.0.0.1:${port}`;
-  const app = await buildApp({ baseUrl, maxBodyBytes: 10 * 1024 * 1024, maxBundleEntries: 10000, logLevel: 'silent' }, db.sql);
+  const app = await buildApp({ baseUrl, maxBodyBytes: 10 * 1024 * 1024, maxBundleEntries: 10000, logLevel: 'silent' }, db.sql, db.searchSql);
   await app.listen({ port, host: '127.0.0.1' });
   afterAll(() => app.close());
   return { app, db, baseUrl };

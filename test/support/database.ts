@@ -7,6 +7,8 @@ import { openPool } from '../../server/db/connect.js';
 export interface TestDatabase {
   url: string;
   sql: Sql;
+  /** The search pool, as the hub opens it (valuePlans). */
+  searchSql: Sql;
 }
 
 export async function createTestDatabase(poolSize = 10): Promise<TestDatabase> {
@@ -22,8 +24,9 @@ export async function createTestDatabase(poolSize = 10): Promise<TestDatabase> {
   const url = new URL(adminUrl);
   url.pathname = `/${name}`;
   const sql = openPool(url.toString(), poolSize);
+  const searchSql = openPool(url.toString(), 4, { valuePlans: true });
   afterAll(async () => {
-    await sql.end({ timeout: 5 });
+    await Promise.all([sql.end({ timeout: 5 }), searchSql.end({ timeout: 5 })]);
     const cleanup = openPool(adminUrl, 1);
     try {
       await cleanup.unsafe(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
@@ -31,5 +34,5 @@ export async function createTestDatabase(poolSize = 10): Promise<TestDatabase> {
       await cleanup.end();
     }
   });
-  return { url: url.toString(), sql };
+  return { url: url.toString(), sql, searchSql };
 }

@@ -57,6 +57,8 @@ export interface PgRepositoryOptions {
   baseUrl?: string;
   /** Group commit of concurrent single creates (default on; create-batcher.ts). */
   batchCreates?: boolean;
+  /** A pool that plans with bound values (connect.ts, valuePlans), for searches outside a transaction. */
+  searchDb?: Db;
 }
 
 export class PgRepository implements Repository {
@@ -269,7 +271,8 @@ export class PgRepository implements Repository {
       assertStoredType(resourceType);
     }
     storedTypes ??= new Set(storedResourceTypes());
-    return runSearch(this.db, plan, storedTypes, this.now());
+    const searchDb = this.inTransaction ? undefined : this.options.searchDb;
+    return runSearch(searchDb ?? this.db, plan, storedTypes, this.now(), searchDb !== undefined);
   }
 
   history(scope: HistoryScope, options: HistoryOptions): Promise<HistoryPage> {

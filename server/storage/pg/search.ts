@@ -190,8 +190,9 @@ async function included(db: Db, plan: Plan, matches: StoredVersion[], storedType
   return { resources: out.slice(0, MAX_INCLUDED), truncated: out.length > MAX_INCLUDED };
 }
 
-export function runSearch(db: Db, plan: Plan, storedTypes: ReadonlySet<string>, now: Date): Promise<SearchResult> {
-  return withValuePlans(db, (tx) => searchIn(tx, plan, storedTypes, now));
+/** `valuePlans`: `db` already plans with bound values (a pool opened so); else the search sets it up itself. */
+export function runSearch(db: Db, plan: Plan, storedTypes: ReadonlySet<string>, now: Date, valuePlans = false): Promise<SearchResult> {
+  return valuePlans ? searchIn(db, plan, storedTypes, now) : withValuePlans(db, (tx) => searchIn(tx, plan, storedTypes, now));
 }
 
 async function searchIn(db: Db, plan: Plan, storedTypes: ReadonlySet<string>, now: Date): Promise<SearchResult> {

@@ -1,0 +1,39 @@
+// Latency figures of a measured window, the same way for the HTTP and the SQL side: percentiles over every
+// request's own latency (autocannon's summary has no p95), nearest-rank, in milliseconds; and the CPU used over
+// the window (bench/cpu.ts), whose `otherCores` shows work outside the benchmark.
+import type { CpuUse } from '../cpu.js';
+
+export interface Timing {
+  requests: number;
+  seconds: number;
+  /** Successful requests per second. */
+  perSecond: number;
+  p50Ms: number;
+  p95Ms: number;
+  p99Ms: number;
+  failures: number;
+  firstFailure?: string;
+  cpu?: CpuUse;
+}
+
+export function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  const rank = Math.ceil((p / 100) * sorted.length);
+  return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1];
+}
+
+export function timing(latencies: number[], seconds: number, failures: number, firstFailure?: string, cpu?: CpuUse): Timing {
+  const sorted = [...latencies].sort((a, b) => a - b);
+  const round = (n: number) => Number(n.toFixed(2));
+  return {
+    requests: latencies.length + failures,
+    seconds: round(seconds),
+    perSecond: round(latencies.length / seconds),
+    p50Ms: round(percentile(sorted, 50)),
+    p95Ms: round(percentile(sorted, 95)),
+    p99Ms: round(percentile(sorted, 99)),
+    failures,
+    firstFailure,
+    cpu,
+  };
+}
