@@ -131,11 +131,24 @@ function byType(versions: StoredVersion[]): Map<string, string[]> {
 /** The resources `rules` reach from `sources`: targets of their references (_include) or resources referencing them (_revinclude). */
 async function follow(db: Db, rules: IncludeRule[], reverse: boolean, sources: StoredVersion[], storedTypes: ReadonlySet<string>): Promise<StoredVersion[]> {
   const wanted = new Map<string, Set<string>>();
+  const direct: StoredVersion[] = [];
   const sourceIds = byType(sources);
   for (const rule of rules) {
     if (!reverse) {
       const ids = sourceIds.get(rule.sourceType);
       if (!ids) continue;
+      const onlyTarget = rule.targetType ?? (rule.param?.targets.length === 1 ? rule.param.targets[0] : undefined);
+      if (onlyTarget && rule.param && storedTypes.has(onlyTarget)) {
+        // One target type: the targets in the same statement as the reference lookup (one round trip, not two).
+        const rows = await db<CurrentRow[]>`
+          SELECT id, version, last_updated, deleted, content FROM ${db(onlyTarget)}
+          WHERE NOT deleted AND id IN (
+            SELECT target_id FROM search_reference
+            WHERE resource_type = ${rule.sourceType} AND resource_id = ANY(${ids}::text[]) AND param = ${rule.param.stored}
+              AND target_type = ${onlyTarget})`;
+        direct.push(...rows.map((row) => toStoredVersion(onlyTarget, row)));
+        continue;
+      }
       const rows = await db<{ target_type: string; target_id: string }[]>`
         SELECT DISTINCT target_type, target_id FROM search_reference
         WHERE resource_type = ${rule.sourceType} AND resource_id = ANY(${ids}::text[])
@@ -161,7 +174,7 @@ async function follow(db: Db, rules: IncludeRule[], reverse: boolean, sources: S
       }
     }
   }
-  const found: StoredVersion[] = [];
+  const found: StoredVersion[] = direct;
   for (const [type, ids] of wanted) {
     if (ids.size) found.push(...(await readMany(db, type, [...ids])));
   }
