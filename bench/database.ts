@@ -53,7 +53,7 @@ export async function startBenchDatabase(): Promise<BenchDatabase> {
   }
 }
 
-function readPostmasterPid(dataDir: string): number | undefined {
+export function readPostmasterPid(dataDir: string): number | undefined {
   try {
     const pid = Number(readFileSync(path.join(dataDir, 'pg', 'postmaster.pid'), 'utf8').split('\n')[0]);
     return Number.isInteger(pid) && pid > 0 ? pid : undefined;

@@ -13,6 +13,7 @@ import { openPool } from '../../server/db/connect.js';
 import { startEmbeddedDatabase } from '../../server/db/embedded.js';
 import { migrate } from '../../server/storage/pg/migrate.js';
 import { freePort } from '../../test/support/free-port.js';
+import { readPostmasterPid } from '../database.js';
 import { loadDataset, type LoadFigures } from './load-dataset.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -50,14 +51,6 @@ function fingerprint(size: number, seed: number): string {
   return hash.digest('hex');
 }
 
-function readPostmasterPid(dataDir: string): number | undefined {
-  try {
-    const pid = Number(readFileSync(path.join(dataDir, 'pg', 'postmaster.pid'), 'utf8').split('\n')[0]);
-    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 export async function openSearchCluster(size: number, seed: number, log: (message: string) => void): Promise<SearchCluster> {
   const dataDir = path.resolve(process.env.BENCH_SEARCH_DATA_DIR ?? path.join(ROOT, '.bench-data', `search-${size}-${seed}`));

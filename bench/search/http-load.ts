@@ -2,8 +2,7 @@
 // path of a rotation, a warm-up run first. Latencies come from autocannon's per-response event (its summary has
 // no p95); only 200 responses count as done, anything else is a failure whose first body is kept.
 import autocannon from 'autocannon';
-import { cpuUse, sampleCpu } from '../cpu.js';
-import { timing, type Timing } from './stats.js';
+import { measureWindow, type Timing } from './stats.js';
 
 export interface HttpLoadOptions {
   port: number;
@@ -47,12 +46,6 @@ function run(options: HttpLoadOptions, seconds: number, latencies: number[] | un
   });
 }
 
-export async function runHttpLoad(options: HttpLoadOptions): Promise<Timing> {
-  if (options.warmupSeconds > 0) await run(options, options.warmupSeconds, undefined);
-  const latencies: number[] = [];
-  const pids = { ...options.pids, loadgen: process.pid };
-  const before = sampleCpu(pids);
-  const result = await run(options, options.durationSeconds, latencies);
-  const cpu = cpuUse(before, sampleCpu(pids), latencies.length);
-  return timing(latencies, result.seconds, result.failures, result.firstFailure, cpu);
+export function runHttpLoad(options: HttpLoadOptions): Promise<Timing> {
+  return measureWindow(options, run);
 }

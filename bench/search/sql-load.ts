@@ -1,8 +1,7 @@
 // The SQL side of a search figure: the hand-written query through postgres.js, `workers` loops each on its own
 // pooled connection (the same concurrency as the hub's HTTP connections), rotating over the same values, for the
 // same duration, after a warm-up. Each loop awaits its query before the next, as an HTTP client awaits a response.
-import { cpuUse, sampleCpu } from '../cpu.js';
-import { timing, type Timing } from './stats.js';
+import { measureWindow, type Timing } from './stats.js';
 
 export interface SqlLoadOptions {
   workers: number;
@@ -35,12 +34,6 @@ async function run(options: SqlLoadOptions, seconds: number, latencies: number[]
   return { failures, firstFailure, seconds: (performance.now() - started) / 1000 };
 }
 
-export async function runSqlLoad(options: SqlLoadOptions): Promise<Timing> {
-  if (options.warmupSeconds > 0) await run(options, options.warmupSeconds, undefined);
-  const latencies: number[] = [];
-  const pids = { ...options.pids, loadgen: process.pid };
-  const before = sampleCpu(pids);
-  const result = await run(options, options.durationSeconds, latencies);
-  const cpu = cpuUse(before, sampleCpu(pids), latencies.length);
-  return timing(latencies, result.seconds, result.failures, result.firstFailure, cpu);
+export function runSqlLoad(options: SqlLoadOptions): Promise<Timing> {
+  return measureWindow(options, run);
 }

@@ -1,7 +1,7 @@
 // Latency figures of a measured window, the same way for the HTTP and the SQL side: percentiles over every
 // request's own latency (autocannon's summary has no p95), nearest-rank, in milliseconds; and the CPU used over
 // the window (bench/cpu.ts), whose `otherCores` shows work outside the benchmark.
-import type { CpuUse } from '../cpu.js';
+import { cpuUse, sampleCpu, type CpuUse } from '../cpu.js';
 
 export interface Timing {
   requests: number;
@@ -36,4 +36,30 @@ export function timing(latencies: number[], seconds: number, failures: number, f
     firstFailure,
     cpu,
   };
+}
+
+export interface WindowOptions {
+  warmupSeconds: number;
+  durationSeconds: number;
+  /** Processes whose CPU time to account over the measured run (this process is added as `loadgen`). */
+  pids?: Record<string, number>;
+}
+
+export interface WindowResult {
+  seconds: number;
+  failures: number;
+  firstFailure?: string;
+}
+
+/** A warm-up, then the measured window with its CPU accounting: the same for the HTTP and the SQL side. */
+export async function measureWindow<O extends WindowOptions>(
+  options: O,
+  run: (options: O, seconds: number, latencies: number[] | undefined) => Promise<WindowResult>,
+): Promise<Timing> {
+  if (options.warmupSeconds > 0) await run(options, options.warmupSeconds, undefined);
+  const latencies: number[] = [];
+  const pids = { ...options.pids, loadgen: process.pid };
+  const before = sampleCpu(pids);
+  const result = await run(options, options.durationSeconds, latencies);
+  return timing(latencies, result.seconds, result.failures, result.firstFailure, cpuUse(before, sampleCpu(pids), latencies.length));
 }
