@@ -403,3 +403,19 @@ describe('search: several criteria on one parameter', () => {
     expect(await ids('/Patient?birthdate=ge1941-03-13&birthdate=lt1941-03-12')).toEqual(['cor']);
   });
 });
+
+describe('search: open ends', () => {
+  it('stores a Range without a high end (an infinite bound) and finds it by its low end', async () => {
+    const put = await app.inject({
+      method: 'PUT',
+      url: '/Library/lib1',
+      headers: { 'content-type': 'application/fhir+json' },
+      payload: {
+        resourceType: 'Library', id: 'lib1', status: 'active', type: { coding: [{ code: 'logic-library' }] },
+        useContext: [{ code: { system: 'http://terminology.hl7.org/CodeSystem/usage-context-type', code: 'age' }, valueRange: { low: { value: 65 } } }],
+      },
+    });
+    expect(put.statusCode, put.body).toBe(201);
+    expect(await ids('/Library?context-quantity=65')).toEqual(['lib1']);
+  });
+});

@@ -40,6 +40,12 @@ const TABLES: SearchTable[] = [
 
 export const SEARCH_TABLES = TABLES.map((table) => table.name);
 
+/** JSON has no infinities: an open end of a Range (a quantity's ±Infinity) travels as PostgreSQL's text for it. */
+function jsonValue(value: unknown): unknown {
+  if (typeof value === 'number' && !Number.isFinite(value)) return String(value);
+  return value ?? null;
+}
+
 /** Per table, the SELECT list that reads one row from a JSON array `[resource_id, column values...]` (constant SQL). */
 const SELECT_LISTS = new Map(
   TABLES.map((table) => [
@@ -64,7 +70,7 @@ export function insertSearchRows(db: Db, resourceType: string, resources: Indexe
     for (const resource of resources) {
       for (const row of table.rows(resource.index)) {
         const values: unknown[] = [resource.id];
-        for (const name of names) values.push(row[name] ?? null);
+        for (const name of names) values.push(jsonValue(row[name]));
         rows.push(values);
       }
     }
