@@ -16,6 +16,9 @@ import type {
   Resource,
   SupplyRequest,
 } from '@medplum/fhirtypes';
+import { Random } from '../test/support/random.js';
+
+export { Random };
 
 export const BSN_SYSTEM = 'http://fhir.nl/fhir/NamingSystem/bsn';
 export const UZOVI_SYSTEM = 'http://fhir.nl/fhir/NamingSystem/uzovi';
@@ -24,41 +27,6 @@ export const BIG_SYSTEM = 'http://fhir.nl/fhir/NamingSystem/big';
 export const ISO9999_SYSTEM = 'urn:iso:std:iso:9999';
 export const SNOMED_SYSTEM = 'http://snomed.info/sct';
 
-/** mulberry32: small, fast and good enough for test data. */
-export class Random {
-  private state: number;
-  constructor(seed: number) {
-    this.state = seed >>> 0;
-  }
-  next(): number {
-    let t = (this.state = (this.state + 0x6d2b79f5) >>> 0);
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  }
-  /** An integer from min to max inclusive. */
-  int(min: number, max: number): number {
-    return min + Math.floor(this.next() * (max - min + 1));
-  }
-  pick<T>(items: readonly T[]): T {
-    return items[Math.floor(this.next() * items.length)];
-  }
-  chance(p: number): boolean {
-    return this.next() < p;
-  }
-  digits(n: number): string {
-    let s = '';
-    for (let i = 0; i < n; i++) s += String(this.int(0, 9));
-    return s;
-  }
-  uuid(): string {
-    const hex = Array.from({ length: 32 }, () => this.int(0, 15).toString(16));
-    hex[12] = '4';
-    hex[16] = ((this.int(0, 15) & 0x3) | 0x8).toString(16);
-    const h = hex.join('');
-    return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
-  }
-}
 
 /** The 11-proof of a BSN: 9·d1 + 8·d2 + ... + 2·d8 − d9 is divisible by 11 (and not all zeros). */
 export function isValidBsn(bsn: string): boolean {

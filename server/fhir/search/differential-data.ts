@@ -6,29 +6,9 @@
 // with different units and precisions, references relative, absolute to this server and to another one.
 import type { Coverage, Device, DeviceRequest, Encounter, Group, Observation, Organization, Patient, Resource } from '@medplum/fhirtypes';
 
-/** mulberry32: small, fast, good enough for test data. */
-export class Random {
-  private state: number;
-  constructor(seed: number) {
-    this.state = seed >>> 0;
-  }
-  next(): number {
-    this.state = (this.state + 0x6d2b79f5) >>> 0;
-    let t = this.state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  }
-  int(min: number, max: number): number {
-    return min + Math.floor(this.next() * (max - min + 1));
-  }
-  chance(p: number): boolean {
-    return this.next() < p;
-  }
-  pick<T>(items: readonly T[]): T {
-    return items[Math.floor(this.next() * items.length)];
-  }
-}
+import { Random } from '../../../test/support/random.js';
+
+export { Random };
 
 export const HUB_BASE = 'http://hub.test';
 export const FOREIGN_BASE = 'https://other.example/fhir';
