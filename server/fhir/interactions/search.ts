@@ -7,15 +7,14 @@
 // `Prefer: handling=strict`; malformed values are always 400.
 import type { OperationOutcome } from '@medplum/fhirtypes';
 import { errors } from '../../errors.js';
-import { storedResourceTypes } from '../../storage/pg/resource-tables.js';
+import { storedResourceTypeSet } from '../../storage/pg/resource-tables.js';
 import { searchsetBundle } from '../search/bundle.js';
 import { explainPlan } from '../search/explain.js';
 import { MAX_INCLUDED, parseSearch, type SearchRequest } from '../search/parse.js';
 import { planSearch, type PlanOptions } from '../search/plan.js';
 import type { FhirRequest, FhirResult, Interaction, InteractionContext } from '../request.js';
 
-let storedTypes: ReadonlySet<string> | undefined;
-const stored = (): ReadonlySet<string> => (storedTypes ??= new Set(storedResourceTypes()));
+const stored = storedResourceTypeSet;
 
 /** The search parameters: the query string, plus the form body of POST _search. */
 function searchParams(request: FhirRequest): URLSearchParams {

@@ -67,10 +67,6 @@ export function splitValues(raw: string): string[] {
   return raw.split(/(?<!\\),/).map((value) => value.replace(/\\,/g, ','));
 }
 
-function typeExists(type: string, resourceTypes: ReadonlySet<string>): boolean {
-  return resourceTypes.has(type);
-}
-
 interface ParseContext {
   storedTypes: ReadonlySet<string>;
   ignored: SearchRequest['ignored'];
@@ -91,7 +87,7 @@ function parseCriterion(resourceType: string, key: string, values: string[], ctx
     if (!sourceType || !paramCode || rest.length === 0) {
       throw errors.badSearchValue(key, '_has needs the form _has:<type>:<reference parameter>:<parameter>=<value>');
     }
-    if (!typeExists(sourceType, ctx.storedTypes)) {
+    if (!ctx.storedTypes.has(sourceType)) {
       throw errors.badSearchValue(key, `"${sourceType}" is not a resource type`);
     }
     const param = searchParameter(sourceType, paramCode);
@@ -123,7 +119,7 @@ function parseCriterion(resourceType: string, key: string, values: string[], ctx
   }
   const rest = key.slice(dot + 1);
   const targets = modifier ? [modifier] : param.targets.length ? param.targets : [...ctx.storedTypes];
-  if (modifier && !typeExists(modifier, ctx.storedTypes)) {
+  if (modifier && !ctx.storedTypes.has(modifier)) {
     throw errors.badSearchValue(key, `"${modifier}" is not a resource type`);
   }
   const [nextCode] = splitModifier(rest.split('.')[0]);
@@ -186,10 +182,10 @@ function parseInclude(name: '_include' | '_revinclude', modifier: string | undef
       throw errors.badSearchValue(name, `"${raw}": the wildcard is supported as <type>:* in _include only`);
     }
   }
-  if (!typeExists(sourceType, ctx.storedTypes)) {
+  if (!ctx.storedTypes.has(sourceType)) {
     throw errors.badSearchValue(name, `"${sourceType}" is not a resource type`);
   }
-  if (targetType && !typeExists(targetType, ctx.storedTypes)) {
+  if (targetType && !ctx.storedTypes.has(targetType)) {
     throw errors.badSearchValue(name, `"${targetType}" is not a resource type`);
   }
   if (code === '*') {

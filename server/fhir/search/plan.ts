@@ -99,7 +99,6 @@ const or = (conditions: Condition[]): Condition => {
   if (kept.some((c) => c.kind === 'true')) return { kind: 'true' };
   return kept.length === 0 ? { kind: 'false' } : kept.length === 1 ? kept[0] : { kind: 'or', conditions: kept };
 };
-export { and as andConditions };
 
 function splitPrefix(value: string): [Prefix, string] {
   const prefix = PREFIXES.find((p) => value.startsWith(p) && value.length > 2 && !/^[a-z]/.test(value.slice(2)));

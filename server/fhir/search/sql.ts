@@ -100,7 +100,7 @@ function valueCondition(db: Db, value: Fragment, clause: NumberClause): Fragment
 export interface CompileContext {
   db: Db;
   now: Date;
-  /** Names of the types stored, to refuse a table that does not exist before SQL sees it. */
+  /** Nesting level of chains and _has, which names their table aliases apart (c1, h2, ...). */
   depth?: number;
 }
 

@@ -25,18 +25,15 @@ import { readCurrent, readVersion } from './read.js';
 import { CreateBatcher } from './create-batcher.js';
 import { runSearch } from './search.js';
 import type { Plan } from '../../fhir/search/plan.js';
-import { storedResourceTypes } from './resource-tables.js';
+import { storedResourceTypeSet } from './resource-tables.js';
 import { insertResource, insertResources, markDeleted, replaceResource } from './write.js';
 
 const MAX_ATTEMPTS = 10;
 /** Conditional delete removes at most this many matches; more is refused (412) as too broad. */
 export const CONDITIONAL_DELETE_LIMIT = 100;
 
-let storedTypes: Set<string> | undefined;
-
 export function assertStoredType(resourceType: string): void {
-  storedTypes ??= new Set(storedResourceTypes());
-  if (!storedTypes.has(resourceType)) {
+  if (!storedResourceTypeSet().has(resourceType)) {
     throw errors.unknownType(resourceType);
   }
 }
@@ -262,17 +259,15 @@ export class PgRepository implements Repository {
 
   findIds(resourceType: string, criteria: string, limit: number): Promise<string[]> {
     assertStoredType(resourceType);
-    storedTypes ??= new Set(storedResourceTypes());
-    return findIds(this.db, resourceType, criteria, limit, storedTypes, this.now());
+    return findIds(this.db, resourceType, criteria, limit, storedResourceTypeSet(), this.now());
   }
 
   search(plan: Plan): Promise<SearchResult> {
     for (const { resourceType } of plan.types) {
       assertStoredType(resourceType);
     }
-    storedTypes ??= new Set(storedResourceTypes());
     const searchDb = this.inTransaction ? undefined : this.options.searchDb;
-    return runSearch(searchDb ?? this.db, plan, storedTypes, this.now(), searchDb !== undefined);
+    return runSearch(searchDb ?? this.db, plan, storedResourceTypeSet(), this.now(), searchDb !== undefined);
   }
 
   history(scope: HistoryScope, options: HistoryOptions): Promise<HistoryPage> {

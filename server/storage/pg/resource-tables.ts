@@ -12,6 +12,13 @@ export function storedResourceTypes(): string[] {
     .sort();
 }
 
+let storedTypeSet: ReadonlySet<string> | undefined;
+
+/** The same list as a set, built once: the check every interaction makes on a type name. */
+export function storedResourceTypeSet(): ReadonlySet<string> {
+  return (storedTypeSet ??= new Set(storedResourceTypes()));
+}
+
 function tableSql(type: string): string {
   const t = `"${type}"`;
   return [
