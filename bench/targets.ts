@@ -18,7 +18,7 @@ export async function startHub(databaseUrl: string): Promise<RunningServer> {
   const searchSql = openPool(databaseUrl, POOL_SIZE / 2, { valuePlans: true }); // as server/db/connect.ts opens it
   // The base URL is only used for Location headers and Bundle links; the real port is not known before listen.
   const app = await buildApp(
-    { baseUrl: 'http://127.0.0.1', maxBodyBytes: 50 * 1024 * 1024, maxBundleEntries: 10000, logLevel: 'silent' },
+    { baseUrl: 'http://127.0.0.1', maxBodyBytes: 50 * 1024 * 1024, maxBundleEntries: 10000, logLevel: 'silent', requiredProfiles: 'none' },
     sql,
     searchSql,
   );

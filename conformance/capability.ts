@@ -49,25 +49,31 @@ export function buildCapabilityStatement(
 ): CapabilityStatement {
   const served = new Set<string>(routes.map((route) => route.interaction));
   const interactions = TYPE_INTERACTIONS.filter((code) => served.has(code)).map((code) => ({ code }));
-  const typeOperations = operations
-    .filter((op) => op.type || op.instance)
-    .filter((op) => served.has(`operation:${op.code}`))
-    .map((op) => ({ name: op.code!, definition: op.url! }));
+  // An operation applies to the types its definition names in `resource` (none named, or Resource: every type).
+  const typeOperations = (type: string) =>
+    operations
+      .filter((op) => op.type || op.instance)
+      .filter((op) => !op.resource?.length || op.resource.includes(type as ResourceType) || op.resource.includes('Resource' as ResourceType))
+      .filter((op) => served.has(`operation:${op.code}`))
+      .map((op) => ({ name: op.code!, definition: op.url! }));
   const searches = served.has('search-type');
-  const resource: CapabilityStatementRestResource[] = options.resourceTypes.map((type) => ({
-    type: type as ResourceType,
-    interaction: interactions,
-    ...(searches ? searchCapability(type) : {}),
-    versioning: 'versioned-update',
-    readHistory: served.has('vread'),
-    updateCreate: served.has('update'),
-    conditionalCreate: served.has('create'),
-    conditionalUpdate: served.has('conditional-update'),
-    conditionalDelete: served.has('conditional-delete') ? 'multiple' : 'not-supported',
-    conditionalRead: served.has('read') ? 'full-support' : 'not-supported',
-    referencePolicy: ['literal', 'local'],
-    ...(typeOperations.length ? { operation: typeOperations } : {}),
-  }));
+  const resource: CapabilityStatementRestResource[] = options.resourceTypes.map((type) => {
+    const typeOps = typeOperations(type);
+    return {
+      type: type as ResourceType,
+      interaction: interactions,
+      ...(searches ? searchCapability(type) : {}),
+      versioning: 'versioned-update',
+      readHistory: served.has('vread'),
+      updateCreate: served.has('update'),
+      conditionalCreate: served.has('create'),
+      conditionalUpdate: served.has('conditional-update'),
+      conditionalDelete: served.has('conditional-delete') ? 'multiple' : 'not-supported',
+      conditionalRead: served.has('read') ? 'full-support' : 'not-supported',
+      referencePolicy: ['literal', 'local'],
+      ...(typeOps.length ? { operation: typeOps } : {}),
+    };
+  });
   const system: { code: 'transaction' | 'batch' | 'history-system' | 'search-system' }[] = [];
   if (served.has('batch-transaction')) {
     system.push({ code: 'transaction' }, { code: 'batch' });

@@ -5,15 +5,18 @@ import type { Sql } from 'postgres';
 import type { HubConfig } from './config.js';
 import { loadDefinitions } from './fhir/definitions.js';
 import { fhirPlugin } from './fhir/plugin.js';
+import { buildConformance } from './fhir/profiles/conformance.js';
 import { healthRoutes } from './health.js';
 import { loggerOptions } from './logger.js';
 import { PgRepository } from './storage/pg/pg-repository.js';
 
-export type AppConfig = Pick<HubConfig, 'baseUrl' | 'maxBodyBytes' | 'maxBundleEntries' | 'logLevel'>;
+export type AppConfig = Pick<HubConfig, 'baseUrl' | 'maxBodyBytes' | 'maxBundleEntries' | 'logLevel' | 'requiredProfiles'> &
+  Partial<Pick<HubConfig, 'profilePackages'>>;
 
 /** `searchSql`: a pool opened with `valuePlans` for searches (connect.ts); without it searches plan per transaction. */
 export async function buildApp(config: AppConfig, sql: Sql, searchSql?: Sql): Promise<FastifyInstance> {
   loadDefinitions();
+  const conformance = await buildConformance({ packages: config.profilePackages, required: config.requiredProfiles });
   const app = Fastify({
     ...loggerOptions(config.logLevel),
     bodyLimit: config.maxBodyBytes,
@@ -23,9 +26,16 @@ export async function buildApp(config: AppConfig, sql: Sql, searchSql?: Sql): Pr
   app.addHook('onSend', async (request, reply) => {
     reply.header('X-Request-Id', request.id);
   });
+  for (const loaded of conformance.packages) {
+    app.log.info({ package: loaded.name, path: loaded.path, resources: loaded.resources, problems: loaded.problems.length }, 'profile package loaded');
+    for (const problem of loaded.problems) {
+      app.log.warn({ package: loaded.name, file: problem.file }, `profile package file skipped: ${problem.message}`);
+    }
+  }
   await app.register(healthRoutes, { sql });
   await app.register(fhirPlugin, {
-    repository: new PgRepository(sql, { baseUrl: config.baseUrl, searchDb: searchSql }),
+    repository: new PgRepository(sql, { baseUrl: config.baseUrl, searchDb: searchSql, conformance }),
+    conformance,
     baseUrl: config.baseUrl,
     maxBodyBytes: config.maxBodyBytes,
     maxBundleEntries: config.maxBundleEntries,

@@ -27,6 +27,8 @@ describe('loadConfig', () => {
       HUB_DB_POOL_SIZE: '5',
       HUB_EMBEDDED_PG_PORT: '6543',
       HUB_SHUTDOWN_TIMEOUT_MS: '1000',
+      HUB_REQUIRED_PROFILES: 'Patient, Coverage',
+      HUB_PROFILE_PACKAGES: 'profiles/structure-definitions,profiles/value-sets',
       DATABASE_URL: 'postgres://u:p@db:5432/hub',
     });
     expect(config).toEqual({
@@ -41,7 +43,15 @@ describe('loadConfig', () => {
       maxBundleEntries: 50,
       dbPoolSize: 5,
       shutdownTimeoutMs: 1000,
+      requiredProfiles: ['Patient', 'Coverage'],
+      profilePackages: [path.resolve('profiles/structure-definitions'), path.resolve('profiles/value-sets')],
     });
+  });
+
+  it('enforces every hub profile by default, and takes none or all', () => {
+    expect(loadConfig({}).requiredProfiles).toBe('all');
+    expect(loadConfig({}).profilePackages).toEqual([]);
+    expect(loadConfig({ HUB_REQUIRED_PROFILES: 'none' }).requiredProfiles).toBe('none');
   });
 
   it.each([
@@ -52,6 +62,8 @@ describe('loadConfig', () => {
     [{ HUB_BASE_URL: 'ftp://x' }, 'HUB_BASE_URL="ftp://x" is not an http(s) URL'],
     [{ HUB_PROT: '1' }, 'HUB_PROT is not a known setting'],
     [{ HUB_MAX_BODY_BYTES: '-5' }, 'HUB_MAX_BODY_BYTES="-5" is not a whole number'],
+    [{ HUB_REQUIRED_PROFILES: 'Patient;Coverage' }, '"Patient;Coverage" is not a resource type'],
+    [{ HUB_PROFILE_PACKAGES: '/nowhere/nl-core.tgz' }, 'HUB_PROFILE_PACKAGES names /nowhere/nl-core.tgz, which does not exist'],
   ])('refuses %o with a one-line explanation', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);

@@ -1,6 +1,8 @@
 // Configuration comes from environment variables with the HUB_ prefix (plus DATABASE_URL), validated once at
 // start-up. A bad value throws a ConfigError whose message is one line that names the variable and the fix.
+import { existsSync } from 'node:fs';
 import path from 'node:path';
+import type { RequiredProfiles } from './fhir/profiles/conformance.js';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
@@ -27,6 +29,13 @@ export interface HubConfig {
   dbPoolSize: number;
   /** Grace period for in-flight requests on SIGTERM/SIGINT (HUB_SHUTDOWN_TIMEOUT_MS, default 10000). */
   shutdownTimeoutMs: number;
+  /**
+   * Types whose writes must conform to the hub profile whether or not they claim it (HUB_REQUIRED_PROFILES):
+   * `all` (default: every type the hub profiles), `none`, or a comma-separated list of resource types.
+   */
+  requiredProfiles: RequiredProfiles;
+  /** Extra profile packages loaded at start-up: folders or FHIR package tarballs (HUB_PROFILE_PACKAGES, comma-separated). */
+  profilePackages: string[];
 }
 
 export class ConfigError extends Error {
@@ -45,6 +54,8 @@ const KNOWN = new Set([
   'HUB_MAX_BUNDLE_ENTRIES',
   'HUB_DB_POOL_SIZE',
   'HUB_SHUTDOWN_TIMEOUT_MS',
+  'HUB_REQUIRED_PROFILES',
+  'HUB_PROFILE_PACKAGES',
 ]);
 
 function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
@@ -101,5 +112,29 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HubConfig {
     maxBundleEntries: integer(env, 'HUB_MAX_BUNDLE_ENTRIES', 10000, 1, 1_000_000),
     dbPoolSize: integer(env, 'HUB_DB_POOL_SIZE', 20, 1, 500),
     shutdownTimeoutMs: integer(env, 'HUB_SHUTDOWN_TIMEOUT_MS', 10000, 0, 600000),
+    requiredProfiles: requiredProfiles(env.HUB_REQUIRED_PROFILES),
+    profilePackages: profilePackages(env.HUB_PROFILE_PACKAGES),
   };
+}
+
+function requiredProfiles(raw: string | undefined): RequiredProfiles {
+  const value = raw?.trim() || 'all';
+  if (value === 'all' || value === 'none') {
+    return value;
+  }
+  const types = value.split(',').map((t) => t.trim()).filter(Boolean);
+  const bad = types.find((t) => !/^[A-Z][A-Za-z]+$/.test(t));
+  if (bad !== undefined) {
+    throw new ConfigError(`HUB_REQUIRED_PROFILES="${raw}": "${bad}" is not a resource type; use all, none or a list like Patient,Coverage`);
+  }
+  return types;
+}
+
+function profilePackages(raw: string | undefined): string[] {
+  const paths = (raw ?? '').split(',').map((p) => p.trim()).filter(Boolean);
+  const missing = paths.find((p) => !existsSync(p));
+  if (missing !== undefined) {
+    throw new ConfigError(`HUB_PROFILE_PACKAGES names ${missing}, which does not exist; give folders or .tgz package files, comma-separated`);
+  }
+  return paths.map((p) => path.resolve(p));
 }

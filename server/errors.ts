@@ -99,6 +99,7 @@ export const errors = {
     'multiple-matches',
   ),
   invalidResource: define<[string]>('HUB_ERR_STORE_INVALID_RESOURCE', '%s', 400, 'invalid'),
+  profileViolation: define<[string]>('HUB_ERR_STORE_PROFILE_VIOLATION', '%s', 422, 'processing'),
   invalidPatch: define<[string]>('HUB_ERR_STORE_INVALID_PATCH', 'The JSON Patch cannot be applied: %s', 422, 'processing'),
   // REST: the HTTP surface.
   unsupportedMediaType: define<[string]>(
@@ -154,4 +155,31 @@ export const errors = {
     412,
     'required',
   ),
+  // TERM: terminology operations ($expand, $lookup, $validate-code) over the conformance registry.
+  unknownValueSet: define<[string]>(
+    'HUB_ERR_TERM_UNKNOWN_VALUE_SET',
+    'ValueSet %s is not known to this hub (neither R4 core, the hub package nor a loaded package defines it)',
+    404,
+    'not-found',
+  ),
+  unknownCodeSystem: define<[string]>(
+    'HUB_ERR_TERM_UNKNOWN_CODE_SYSTEM',
+    'CodeSystem %s is not known to this hub (neither R4 core, the hub package nor a loaded package defines it)',
+    404,
+    'not-found',
+  ),
+  unknownVersion: define<[string, string, string]>(
+    'HUB_ERR_TERM_UNKNOWN_VERSION',
+    'The hub holds %s in version "%s" only, not "%s"',
+    404,
+    'not-found',
+  ),
+  unknownCode: define<[string, string]>('HUB_ERR_TERM_UNKNOWN_CODE', 'Code "%s" is not defined in CodeSystem %s', 404, 'not-found'),
+  conceptsNotHeld: define<[string, string, string]>(
+    'HUB_ERR_TERM_CONCEPTS_NOT_HELD',
+    'CodeSystem %s is held with content "%s", so the hub cannot tell whether code "%s" exists',
+    422,
+    'not-supported',
+  ),
+  cannotExpand: define<[string, string]>('HUB_ERR_TERM_CANNOT_EXPAND', 'ValueSet %s cannot be expanded here: %s', 422, 'not-supported'),
 };

@@ -4,6 +4,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { errors, type HubError } from '../errors.js';
 import type { Repository } from '../storage/repository.js';
+import type { Conformance } from './profiles/conformance.js';
 import { negotiate, preferHandling, preferReturn } from './format.js';
 import { outcome, outcomeForError } from './outcome.js';
 import { sendResult } from './reply.js';
@@ -12,6 +13,7 @@ import { fhirRoutes } from './routes.js';
 
 export interface FhirPluginOptions {
   repository: Repository;
+  conformance: Conformance;
   baseUrl: string;
   maxBodyBytes: number;
   maxBundleEntries: number;
@@ -92,6 +94,7 @@ export async function fhirPlugin(app: FastifyInstance, options: FhirPluginOption
 
   const baseContext: InteractionContext = {
     repository: options.repository,
+    conformance: options.conformance,
     baseUrl: options.baseUrl,
     maxBundleEntries: options.maxBundleEntries,
     routes: fhirRoutes,

@@ -2,6 +2,7 @@
 // and the Bundle processor both build FhirRequests, so a Bundle entry runs exactly the code of the REST call.
 import type { OperationOutcome, Resource } from '@medplum/fhirtypes';
 import type { Repository, StoredVersion } from '../storage/repository.js';
+import type { Conformance } from './profiles/conformance.js';
 import type { FhirRoute } from './routes.js';
 
 export type FhirMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -39,6 +40,8 @@ export interface FhirResult {
 
 export interface InteractionContext {
   repository: Repository;
+  /** Profiles, terminology and loaded packages ($validate profile=, terminology operations). */
+  conformance: Conformance;
   /** Public base URL of the FHIR endpoint, without trailing slash. */
   baseUrl: string;
   maxBundleEntries: number;

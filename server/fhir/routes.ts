@@ -11,7 +11,11 @@ import { read } from './interactions/read.js';
 import { searchCompartment, searchSystem, searchType } from './interactions/search.js';
 import { conditionalUpdate, update } from './interactions/update.js';
 import { vread } from './interactions/vread.js';
+import * as codeSystemLookup from './operations/codesystem-lookup.js';
+import * as codeSystemValidateCode from './operations/codesystem-validate-code.js';
 import * as validateOperation from './operations/validate.js';
+import * as valueSetExpand from './operations/valueset-expand.js';
+import * as valueSetValidateCode from './operations/valueset-validate-code.js';
 import type { FhirMethod, Interaction } from './request.js';
 
 /** Interaction names as in the CapabilityStatement (TypeRestfulInteraction / SystemRestfulInteraction), or operation:<code>. */
@@ -32,7 +36,10 @@ export type InteractionName =
   | 'search-type'
   | 'search-system'
   | 'search-compartment'
-  | 'operation:validate';
+  | 'operation:validate'
+  | 'operation:expand'
+  | 'operation:lookup'
+  | 'operation:validate-code';
 
 export interface FhirRoute {
   method: FhirMethod;
@@ -57,6 +64,24 @@ export const fhirRoutes: FhirRoute[] = [
   { method: 'POST', path: '/:resourceType/$validate', interaction: 'operation:validate', handler: validateOperation.run },
   { method: 'POST', path: '/:resourceType/:id/$validate', interaction: 'operation:validate', handler: validateOperation.run },
   { method: 'GET', path: '/:resourceType/:id/$validate', interaction: 'operation:validate', handler: validateOperation.run },
+  // Terminology operations over the conformance registry (not stored resources); the literal type segment wins
+  // over /:resourceType/:id and /:resourceType/:id/:type in fastify's router and in router.ts.
+  { method: 'GET', path: '/ValueSet/$expand', interaction: 'operation:expand', handler: valueSetExpand.run },
+  { method: 'POST', path: '/ValueSet/$expand', interaction: 'operation:expand', handler: valueSetExpand.run },
+  { method: 'GET', path: '/ValueSet/:id/$expand', interaction: 'operation:expand', handler: valueSetExpand.run },
+  { method: 'POST', path: '/ValueSet/:id/$expand', interaction: 'operation:expand', handler: valueSetExpand.run },
+  { method: 'GET', path: '/ValueSet/$validate-code', interaction: 'operation:validate-code', handler: valueSetValidateCode.run },
+  { method: 'POST', path: '/ValueSet/$validate-code', interaction: 'operation:validate-code', handler: valueSetValidateCode.run },
+  { method: 'GET', path: '/ValueSet/:id/$validate-code', interaction: 'operation:validate-code', handler: valueSetValidateCode.run },
+  { method: 'POST', path: '/ValueSet/:id/$validate-code', interaction: 'operation:validate-code', handler: valueSetValidateCode.run },
+  { method: 'GET', path: '/CodeSystem/$lookup', interaction: 'operation:lookup', handler: codeSystemLookup.run },
+  { method: 'POST', path: '/CodeSystem/$lookup', interaction: 'operation:lookup', handler: codeSystemLookup.run },
+  { method: 'GET', path: '/CodeSystem/:id/$lookup', interaction: 'operation:lookup', handler: codeSystemLookup.run },
+  { method: 'POST', path: '/CodeSystem/:id/$lookup', interaction: 'operation:lookup', handler: codeSystemLookup.run },
+  { method: 'GET', path: '/CodeSystem/$validate-code', interaction: 'operation:validate-code', handler: codeSystemValidateCode.run },
+  { method: 'POST', path: '/CodeSystem/$validate-code', interaction: 'operation:validate-code', handler: codeSystemValidateCode.run },
+  { method: 'GET', path: '/CodeSystem/:id/$validate-code', interaction: 'operation:validate-code', handler: codeSystemValidateCode.run },
+  { method: 'POST', path: '/CodeSystem/:id/$validate-code', interaction: 'operation:validate-code', handler: codeSystemValidateCode.run },
   { method: 'GET', path: '/:resourceType/:id/_history', interaction: 'history-instance', handler: historyInstance },
   { method: 'GET', path: '/:resourceType/:id/_history/:versionId', interaction: 'vread', handler: vread },
   { method: 'POST', path: '/:resourceType', interaction: 'create', handler: create },
@@ -68,4 +93,10 @@ export const fhirRoutes: FhirRoute[] = [
   { method: 'DELETE', path: '/:resourceType', interaction: 'conditional-delete', handler: conditionalDelete },
 ];
 
-export const operationDefinitions = [validateOperation.definition];
+export const operationDefinitions = [
+  validateOperation.definition,
+  valueSetExpand.definition,
+  valueSetValidateCode.definition,
+  codeSystemLookup.definition,
+  codeSystemValidateCode.definition,
+];

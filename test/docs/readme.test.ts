@@ -20,7 +20,8 @@ describe('README.md', () => {
 
   // The tour needs curl; a machine without it cannot run the tour as written, so the check is skipped there.
   it.skipIf(!hasCurl)('runs the curl tour against a live hub with the answers it promises', async () => {
-    const { baseUrl } = await startTestServer();
+    // With the profiles enforced, as the hub runs by default.
+    const { baseUrl } = await startTestServer({ requiredProfiles: 'all' });
     const tour = blocks.find((block) => block.includes('B=http://127.0.0.1:8080'))!;
     const script = tour.replace('B=http://127.0.0.1:8080', `B=${baseUrl}`);
     // Asynchronous: the hub answering the tour runs in this very process. (No pipefail: `curl | head` ends early.)
@@ -31,6 +32,7 @@ describe('README.md', () => {
     });
     expect(output).toContain('{"resourceType":"CapabilityStatement"');
     expect(output.match(/HTTP\/1\.1 \d+/g)).toEqual(['HTTP/1.1 200', 'HTTP/1.1 412', 'HTTP/1.1 200']);
+    expect(output).toContain('rule hub-pat-1 failed');
     expect(output).toContain('"type":"transaction-response"');
     expect(output).toContain('"status":"201 Created"');
     expect(output).toContain('{"resourceType":"Bundle","type":"searchset","total":1,');

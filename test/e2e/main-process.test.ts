@@ -53,6 +53,15 @@ describe('server/main.ts', () => {
     expect(hub.errors().trim()).toBe('zorghub: configuration error: HUB_PORT="eighty" is not a whole number; expected an integer from 0 to 65535');
   });
 
+  // The hub runs with its profiles enforced (the default): a client needs a BSN, a name, a birth date and an address.
+  const client = (bsn: string, family: string) => ({
+    resourceType: 'Patient',
+    identifier: [{ system: 'http://fhir.nl/fhir/NamingSystem/bsn', value: bsn }],
+    name: [{ family }],
+    birthDate: '1950-01-01',
+    address: [{ line: ['Dorpsstraat 1'], postalCode: '1234 AB', city: 'Ergens' }],
+  });
+
   it('serves on DATABASE_URL, logs JSON lines with a request id and no identifier values, and drains in-flight requests on SIGTERM', async () => {
     const db = await createTestDatabase(2);
     const port = await freePort();
@@ -66,14 +75,14 @@ describe('server/main.ts', () => {
     const created = await fetch(`${baseUrl}/Patient`, {
       method: 'POST',
       headers: { 'content-type': 'application/fhir+json', 'if-none-exist': `identifier=http://fhir.nl/fhir/NamingSystem/bsn|${bsn}`, 'x-request-id': 'trace-abc-1' },
-      body: JSON.stringify({ resourceType: 'Patient', identifier: [{ system: 'http://fhir.nl/fhir/NamingSystem/bsn', value: bsn }], name: [{ family: 'Visser' }] }),
+      body: JSON.stringify(client(bsn, 'Visser')),
     });
     expect(created.status).toBe(201);
     expect(created.headers.get('x-request-id')).toBe('trace-abc-1');
     await fetch(`${baseUrl}/Patient?identifier=http://fhir.nl/fhir/NamingSystem/bsn|${bsn}`, { method: 'DELETE' });
 
     // A large transaction in flight when SIGTERM arrives must still complete.
-    const entries = Array.from({ length: 4000 }, () => ({ resource: { resourceType: 'Patient', name: [{ family: 'Smit' }] }, request: { method: 'POST', url: 'Patient' } }));
+    const entries = Array.from({ length: 4000 }, () => ({ resource: client('999600011', 'Smit'), request: { method: 'POST', url: 'Patient' } }));
     const inFlight = fetch(baseUrl, {
       method: 'POST',
       headers: { 'content-type': 'application/fhir+json' },

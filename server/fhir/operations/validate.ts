@@ -1,7 +1,10 @@
 // $validate: POST [type]/$validate, POST|GET [type]/[id]/$validate (http://hl7.org/fhir/R4/resource-operation-validate.html)
 // Validates without storing and answers 200 with an OperationOutcome listing the issues (an empty-handed outcome
-// says "valid"). The body is the resource itself, or a Parameters resource with `resource` and optional `mode`.
-import type { OperationDefinition, Parameters, Resource } from '@medplum/fhirtypes';
+// says "valid"): the base specification, then `profile=` if given, the hub profile the type requires and the
+// profiles the resource claims. The body is the resource itself, or a Parameters resource with `resource`, `mode`
+// and `profile`.
+import type { OperationDefinition, OperationOutcomeIssue, Parameters, Resource } from '@medplum/fhirtypes';
+import { type Conformance, profilesFor } from '../profiles/conformance.js';
 import { errors } from '../../errors.js';
 import { validateResource } from '../validation/validate.js';
 import { outcome } from '../outcome.js';
@@ -44,7 +47,22 @@ function unwrap(body: unknown): { resource?: Resource; mode?: string; profile?: 
   };
 }
 
-export const run: Interaction = async (request, { repository }) => {
+/** The profile asked for, the hub profile the type requires and the claimed ones; unknown claims are named. */
+function profileChecks(conformance: Conformance, resource: Resource, asked: string | undefined): OperationOutcomeIssue[] {
+  const { check, unknown } = profilesFor(conformance, resource);
+  const urls = asked ? [asked.split('|')[0], ...check.filter((u) => u !== asked.split('|')[0])] : check;
+  const issues = urls.flatMap((url) => conformance.validator.validate(resource, url));
+  for (const url of unknown) {
+    issues.push({ severity: 'warning', code: 'not-supported', diagnostics: `meta.profile claims ${url}, which this hub does not hold; not checked`, expression: [`${resource.resourceType}.meta.profile`] });
+  }
+  return issues;
+}
+
+function isError(issue: OperationOutcomeIssue): boolean {
+  return issue.severity === 'error' || issue.severity === 'fatal';
+}
+
+export const run: Interaction = async (request, { repository, conformance }) => {
   const { resourceType, id } = request.params;
   const input = unwrap(request.body);
   const mode = input.mode ?? request.query.get('mode') ?? undefined;
@@ -52,8 +70,8 @@ export const run: Interaction = async (request, { repository }) => {
   if (mode !== undefined && !MODES.has(mode)) {
     throw errors.badParameter(`mode "${mode}" is not one of create, update, delete`);
   }
-  if (profile !== undefined) {
-    throw errors.badParameter(`profile "${profile}" cannot be used yet: this server validates against the R4 base specification only`);
+  if (profile !== undefined && !conformance.validator.profile(profile)) {
+    throw errors.badParameter(`profile "${profile}" is not known to this hub (neither its own profiles nor a loaded package define it)`);
   }
   if (mode === 'delete') {
     if (!id) {
@@ -75,9 +93,12 @@ export const run: Interaction = async (request, { repository }) => {
   if (mode === 'update' && id && resource.id !== id) {
     throw errors.idMismatch(String(resource.id), id);
   }
-  const result = validateResource(resource);
-  const issues = result.issues.length
-    ? result.issues
-    : [{ severity: 'information' as const, code: 'informational' as const, diagnostics: `${resourceType} is valid` }];
+  const issues = validateResource(resource).issues;
+  if (!issues.some(isError)) {
+    issues.push(...profileChecks(conformance, resource, profile));
+  }
+  if (!issues.length) {
+    issues.push({ severity: 'information', code: 'informational', diagnostics: `${resourceType} is valid` });
+  }
   return { status: 200, outcome: outcome(issues) };
 };

@@ -20,7 +20,8 @@ import { readHistory } from './history.js';
 import { findIds } from './match.js';
 import type { IndexOptions } from '../index-values.js';
 import { newResourceId } from '../resource-id.js';
-import { assertValidId, prepareVersion, storedContent } from './prepare.js';
+import { assertValidId, type PrepareOptions, prepareVersion, storedContent } from './prepare.js';
+import type { Conformance } from '../../fhir/profiles/conformance.js';
 import { readCurrent, readVersion } from './read.js';
 import { CreateBatcher } from './create-batcher.js';
 import { runSearch } from './search.js';
@@ -56,6 +57,8 @@ export interface PgRepositoryOptions {
   batchCreates?: boolean;
   /** A pool that plans with bound values (connect.ts, valuePlans), for searches outside a transaction. */
   searchDb?: Db;
+  /** The profiles every write must meet (server/fhir/profiles/conformance.ts); base R4 only without it. */
+  conformance?: Conformance;
 }
 
 export class PgRepository implements Repository {
@@ -67,13 +70,13 @@ export class PgRepository implements Repository {
     private readonly inTransaction = false,
   ) {
     this.now = options.now ?? (() => new Date());
-    this.indexOptions = { baseUrl: options.baseUrl };
+    this.indexOptions = { baseUrl: options.baseUrl, conformance: options.conformance };
     this.batcher = inTransaction || options.batchCreates === false ? undefined : new CreateBatcher(db);
   }
 
   private readonly batcher: CreateBatcher | undefined;
 
-  private readonly indexOptions: IndexOptions;
+  private readonly indexOptions: PrepareOptions;
 
   async create(resource: Resource, options: { ifNoneExist?: string } = {}): Promise<WriteOutcome> {
     assertStoredType(resource.resourceType);
