@@ -7,6 +7,7 @@ import type { TypedValue } from '@medplum/core';
 import { evalFhirPathTyped, parseFhirPath, toTypedValue } from '@medplum/core';
 import type { ElementDefinitionConstraint, OperationOutcomeIssue, Resource } from '@medplum/fhirtypes';
 import type { Expander } from '../terminology/expand.js';
+import { isPrimitiveExtensionFailure, withoutPrimitiveExtensions } from '../validation/primitive-extensions.js';
 import { type CompiledProfile, compileProfile, type ProfileNode, typeProfiles } from './compile.js';
 import { childItems, type Item } from './instance.js';
 import { matchesFixed, matchesPattern } from './pattern.js';
@@ -168,10 +169,21 @@ export class ProfileValidator {
       this.atoms.set(constraint.expression, atom);
     }
     const input: TypedValue = { type: item.type, value: item.value };
+    const holds = (value: TypedValue, resource: TypedValue): boolean => {
+      const result = evalFhirPathTyped(atom, [value], { '%resource': resource, '%rootResource': resource, '%context': value });
+      return result.length === 1 && result[0].value === true;
+    };
     let ok: boolean;
     try {
-      const result = evalFhirPathTyped(atom, [input], { '%resource': run.resource, '%rootResource': run.resource, '%context': input });
-      ok = result.length === 1 && result[0].value === true;
+      try {
+        ok = holds(input, run.resource);
+      } catch (err) {
+        if (!isPrimitiveExtensionFailure(err)) {
+          throw err;
+        }
+        const plain = { type: input.type, value: withoutPrimitiveExtensions(input.value) };
+        ok = holds(plain, toTypedValue(withoutPrimitiveExtensions(run.resource.value)));
+      }
     } catch (err) {
       report(run, node, item.path, 'processing', `rule ${constraint.key} could not be evaluated: ${(err as Error).message}`, 'warning');
       return;

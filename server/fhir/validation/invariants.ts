@@ -5,6 +5,7 @@ import type { Constraint, TypedValue } from '@medplum/core';
 import { createConstraintIssue, createProcessingIssue, evalFhirPathTyped, parseFhirPath, toTypedValue, UCUM } from '@medplum/core';
 import type { OperationOutcomeIssue } from '@medplum/fhirtypes';
 import type { Shortcut } from './invariant-shortcuts.js';
+import { isPrimitiveExtensionFailure, withoutPrimitiveExtensions } from './primitive-extensions.js';
 import { shortcutFor } from './invariant-shortcuts.js';
 
 /** ele-1 and these are not checked by Medplum (dom-3 needs descendants(), org-1 and sdf-19 are back-compat). */
@@ -45,6 +46,20 @@ export function compileInvariants(constraints: Constraint[] | undefined): Compil
 
 let ucum: TypedValue | undefined;
 
+function holds(inv: CompiledInvariant, value: TypedValue, variables: Record<string, TypedValue>): boolean {
+  const result = evalFhirPathTyped(inv.atom, [value], variables);
+  return result.length === 1 && result[0].value === true;
+}
+
+function retryWithoutPrimitiveExtensions(inv: CompiledInvariant, value: TypedValue, context: InvariantContext): boolean {
+  const plain: TypedValue = { type: value.type, value: withoutPrimitiveExtensions(value.value) };
+  const variables: Record<string, TypedValue> = { '%context': plain, '%ucum': ucum!, '%rootResource': toTypedValue(withoutPrimitiveExtensions(context.root.value)) };
+  if (context.resource !== undefined) {
+    variables['%resource'] = toTypedValue(withoutPrimitiveExtensions(context.resource));
+  }
+  return holds(inv, plain, variables);
+}
+
 /** Checks the invariants in order and, like Medplum, reports only the first that fails. */
 export function checkInvariants(
   invariants: CompiledInvariant[],
@@ -78,9 +93,15 @@ function evaluate(
     variables['%resource'] = toTypedValue(context.resource);
   }
   try {
-    const result = evalFhirPathTyped(inv.atom, [value], variables);
-    return result.length === 1 && result[0].value === true;
+    return holds(inv, value, variables);
   } catch (err) {
+    if (isPrimitiveExtensionFailure(err)) {
+      try {
+        return retryWithoutPrimitiveExtensions(inv, value, context);
+      } catch {
+        // reported below with the original error
+      }
+    }
     issues.push(
       createProcessingIssue(path, 'Error evaluating invariant expression', err as Error, {
         fhirpath: inv.constraint.expression,

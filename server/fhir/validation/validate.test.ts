@@ -347,3 +347,26 @@ describe('validateResource', () => {
     });
   });
 });
+
+describe('invariants over primitives that carry extensions', () => {
+  // eld-12 calls startsWith() on binding.valueSet; @medplum/core's FHIRPath fails on a primitive with `_valueSet`.
+  const profile = (binding: Record<string, unknown>) => ({
+    resourceType: 'StructureDefinition',
+    url: 'http://example.org/StructureDefinition/p',
+    name: 'P',
+    status: 'active',
+    kind: 'resource',
+    abstract: false,
+    type: 'Patient',
+    baseDefinition: 'http://hl7.org/fhir/StructureDefinition/Patient',
+    derivation: 'constraint',
+    differential: { element: [{ id: 'Patient.gender', path: 'Patient.gender', binding }] },
+  });
+  const extension = { extension: [{ url: 'http://hl7.org/fhir/StructureDefinition/11179-permitted-value-conceptmap', valueCanonical: 'http://example.org/cm' }] };
+
+  it('evaluates them as they mean: a good canonical passes, a bad one still fails', () => {
+    expect(errors(profile({ strength: 'required', valueSet: 'http://example.org/vs', _valueSet: extension }))).toEqual([]);
+    const [error] = errors(profile({ strength: 'required', valueSet: 'ftp://example.org/vs', _valueSet: extension }));
+    expect(error.diagnostics).toContain('eld-12');
+  });
+});

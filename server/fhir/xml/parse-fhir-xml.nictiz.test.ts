@@ -15,22 +15,11 @@ const NICTIZ = fileURLToPath(new URL('../../../../shared/external/nictiz-r4-zib2
 
 /**
  * Nictiz resources that the validator rejects, with the reason; an entry fails the test when the file starts
- * passing and when it fails for another reason (the issue text must appear).
- * All are the same false positive: eld-12 (binding.valueSet starts with http:, https: or urn:) cannot be evaluated
- * when the canonical carries an extension (`_valueSet`), in the hub's walker and in Medplum's validator alike;
- * the same JSON written by hand fails the same way, so it is not the conversion.
+ * passing and when it fails for another reason (the issue text must appear). None today: the twelve zib profiles
+ * whose bindings carry an extension on valueSet used to fail eld-12 through a FHIRPath gap that
+ * server/fhir/validation/primitive-extensions.ts now works around.
  */
-const ELD_12 = {
-  reason: 'eld-12 fails on a binding.valueSet with an extension (11179-permitted-value-conceptmap)',
-  issue: "valueSet.startsWith('http:')",
-};
-const KNOWN_INVALID: Record<string, { reason: string; issue: string }> = Object.fromEntries(
-  [
-    'AddressInformation', 'AllergyIntolerance', 'ContactInformation-EmailAddresses', 'ContactInformation-TelephoneNumbers',
-    'Encounter', 'HealthProfessional-Practitioner', 'LaboratoryTestResult', 'NameInformation', 'Patient', 'Problem',
-    'TextResult', 'TreatmentDirective2',
-  ].map((name) => [`resources/zib/zib-${name}.xml`, ELD_12]),
-);
+const KNOWN_INVALID: Record<string, { reason: string; issue: string }> = {};
 
 function xmlFiles(folder: string): string[] {
   return (readdirSync(NICTIZ + folder, { recursive: true }) as string[])
