@@ -2,7 +2,7 @@
 // their `_name` sibling (where their id and extensions live), choice elements under their typed names.
 // Types come from @medplum/core's type schemas (backbone elements have their own type names there, e.g.
 // PatientContact), which the base validator has already checked the resource against.
-import { getDataType, isPrimitiveType, tryGetDataType } from '@medplum/core';
+import { isPrimitiveType, tryGetDataType } from '@medplum/core';
 
 export interface Item {
   value: unknown;
@@ -26,7 +26,30 @@ export function childItems(parent: Item, name: string): Item[] {
     // A primitive's children are only id and extension (Element).
     return name === 'extension' || name === 'id' ? collect(source, name, name === 'id' ? 'string' : 'Extension', parent.path) : [];
   }
-  const schema = tryGetDataType(parent.type);
+  const properties = propertiesOf(parent.type, name);
+  if (properties.length === 1) {
+    return collect(source, properties[0].key, properties[0].type, parent.path);
+  }
+  return properties.flatMap((p) => collect(source, p.key, p.type, parent.path));
+}
+
+type Property = { key: string; type: string };
+
+const propertyCache = new Map<string, Property[]>();
+
+/** The JSON properties an element name stands for, with their types; resolved once per type and name. */
+function propertiesOf(type: string, name: string): Property[] {
+  const cacheKey = `${type}.${name}`;
+  let found = propertyCache.get(cacheKey);
+  if (!found) {
+    found = resolveProperties(type, name);
+    propertyCache.set(cacheKey, found);
+  }
+  return found;
+}
+
+function resolveProperties(type: string, name: string): Property[] {
+  const schema = tryGetDataType(type);
   if (!schema) {
     return [];
   }
@@ -34,17 +57,17 @@ export function childItems(parent: Item, name: string): Item[] {
   if (element) {
     if (name.endsWith('[x]')) {
       const prefix = name.slice(0, -3);
-      return element.type.flatMap((t) => collect(source, prefix + capitalise(t.code), t.code, parent.path));
+      return element.type.map((t) => ({ key: prefix + capitalise(t.code), type: t.code }));
     }
-    return collect(source, name, element.type[0]?.code ?? 'Element', parent.path);
+    return [{ key: name, type: element.type[0]?.code ?? 'Element' }];
   }
   // A typed choice name (valueQuantity): find its [x] element and the type it names.
   for (const [key, candidate] of Object.entries(schema.elements)) {
     if (key.endsWith('[x]') && name.startsWith(key.slice(0, -3))) {
       const suffix = name.slice(key.length - 3);
-      const type = candidate.type.find((t) => capitalise(t.code) === suffix);
-      if (type) {
-        return collect(source, name, type.code, parent.path);
+      const choice = candidate.type.find((t) => capitalise(t.code) === suffix);
+      if (choice) {
+        return [{ key: name, type: choice.code }];
       }
     }
   }
@@ -79,9 +102,4 @@ function item(value: unknown, sibling: Json | undefined, type: string, path: str
 
 export function capitalise(code: string): string {
   return code.charAt(0).toUpperCase() + code.slice(1);
-}
-
-/** The property names a type can hold, for telling a profile's element names from typos. */
-export function hasElement(type: string, name: string): boolean {
-  return !!getDataType(type).elements[name];
 }
