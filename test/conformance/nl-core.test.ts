@@ -3,7 +3,10 @@
 // Payer, MedicalDevice and HealthcareProvider validated against the nl-core profiles they claim, through
 // $validate. The package has XML resources and no snapshots: this exercises the XML reader, the differential-chain
 // validator (nl-core -> zib -> R4) and the terminology of the package together.
-import { readdirSync, readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { OperationOutcome, OperationOutcomeIssue, Resource } from '@medplum/fhirtypes';
 import { describe, expect, it } from 'vitest';
@@ -88,5 +91,22 @@ describe('the Nictiz nl-core package, loaded as an extra package', () => {
     expect(errors[0].diagnostics).toContain(
       '(profile http://nictiz.nl/fhir/StructureDefinition/nl-core-NameInformation, element HumanName as constrained by http://nictiz.nl/fhir/StructureDefinition/zib-NameInformation)',
     );
+  });
+
+  it('loads the same package from a FHIR package tarball', async () => {
+    // The layout a registry serves: package/ at the top, package.json inside.
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'nl-core-tgz-'));
+    const tarball = path.join(dir, 'nl-core.tgz');
+    execFileSync('tar', ['czf', tarball, '-C', `${NICTIZ}resources`, '--transform', 's,^\\.,package,', '.']);
+    const fromTarball = await createTestApp({ profilePackages: [tarball] });
+    const patient = example('nl-core-Patient-01.xml');
+    const res = await fromTarball.app.inject({
+      method: 'POST',
+      url: `/Patient/$validate?profile=${encodeURIComponent(patient.meta.profile[0])}`,
+      headers: { 'content-type': 'application/fhir+json' },
+      payload: JSON.stringify(patient),
+    });
+    expect(res.statusCode).toBe(200);
+    expect((res.json() as OperationOutcome).issue.filter((i) => i.severity === 'error')).toEqual([]);
   });
 });
