@@ -4,7 +4,8 @@
 //   bundle  POST / 100-entry transactions, 4 clients vs 100-row INSERTs of the same entry texts, 4 connections
 // One fresh embedded PostgreSQL (default durability) per run; servers and SQL baselines each run in a child
 // process, the load generator (autocannon) in this one. Prints a JSON report, then one summary line. Exit code 1
-// when the run is invalid (a request failed), 0 otherwise, whether or not the targets are met.
+// when the run is invalid (a request failed), 0 otherwise, whether or not the targets are met. The hub enforces its
+// profiles on every write (requiredProfiles 'all', bench/targets.ts), as in production.
 // Environment: BENCH_WARMUP / BENCH_DURATION (seconds, default 2 / 10), BENCH_ONLY=create,read,bundle,
 // BENCH_LAYOUT=in-process (compare layouts only), BENCH_CPU_PROF=<dir> (--cpu-prof the hub child).
 import os from 'node:os';
@@ -86,9 +87,9 @@ async function main(): Promise<void> {
       ...entryTexts.slice(0, 2).flat(),
     ]);
     if (invalid.length) {
-      throw new Error(`generated data is not valid R4:\n${invalid.join('\n')}`);
+      throw new Error(`generated data is not valid R4 or does not conform to the hub profiles:\n${invalid.join('\n')}`);
     }
-    log('sample of generated resources is valid R4 ($validate)');
+    log('sample of generated resources is valid R4 and conforms to the hub profiles ($validate)');
     const checkpoint = () => admin`CHECKPOINT`;
     const settings = { warmupSeconds: WARMUP, durationSeconds: DURATION };
 

@@ -3,6 +3,40 @@
 // delivery, plus the transaction Bundles that tie them together with urn:uuid references. Everything comes from a
 // seeded PRNG, so the same seed gives the same JSON text in every process and every run.
 // Codes and displays are realistic in form, not an authoritative terminology extract.
+//
+// Every resource of a type with a hub profile conforms to it (profiles/, docs/profiles.md), so the benchmarks run
+// with HUB_REQUIRED_PROFILES=all as production does; bench/generate.test.ts checks a sample of each kind against the
+// base validator and the hub profiles. What that changed, for comparing figures with runs from before it:
+// - Patients (the create figure's texts) are unchanged, byte for byte: they already conformed.
+// - Organizations carry their hub role (organisation-role) and the register identifier it implies: UZOVI for
+//   insurers, the zorgkantoor code (55xx, UZOVI system) for zorgkantoren, the 4-digit CBS gemeentecode for
+//   municipalities (they had no identifier), AGB for suppliers. Same 27 Organizations, same ids.
+// - Coverage: the regime is a coding of Coverage.type (hub financing-regime) instead of a v3 PUBLICPOL coding and
+//   a "plan" class; Zvw adds the zib Verzekeringssoort coding and keeps subscriberId (the verzekerdenummer; the
+//   other regimes no longer carry one), Wmo the iWmo ToewijzingNummer and the productcategorie / productcode
+//   classes, Wlz the iWlz Besluitnummer and the zorgzwaartepakket / leveringsvorm classes; payor carries the
+//   payor's identifier. A Wmo or Wlz decision now starts on the first of any month (was always 1 January).
+// - ISO 9999 codes are the hub's ValueSet aid-type (the old list had subclasses outside it): still 10 distinct
+//   codes, so the search benchmark's code token query keeps its rotation and selectivity. Coding displays are the
+//   ValueSet's; the Dutch product name moved to CodeableConcept.text.
+// - DeviceRequest: provision mode (and installation / instruction where the aid needs it) extensions, the intended
+//   period of use (occurrencePeriod). The hub profile only allows a coded aid, so a request no longer names a
+//   Device (codeReference): the specific Device is now the item of the SupplyRequest and SupplyDelivery
+//   (itemReference), and the search benchmark's compartment query includes the DeviceRequest's Coverage
+//   (_include=DeviceRequest:insurance) instead of that Device.
+// - SupplyRequest: direction and based-on (the DeviceRequest served) extensions, a four-hour delivery window
+//   (occurrencePeriod start and end, was occurrenceDateTime) on the day use starts, the supplier in
+//   SupplyRequest.supplier (deliverFrom, the same supplier, dropped), a two-person handling parameter for beds and
+//   stairlifts; authored a few days after its DeviceRequest (was independent of it, in the same year).
+// - Device: the lifecycle status extension (at the client when delivered, then also Device.patient; in the
+//   supplier's depot otherwise); catalogue Devices a GS1 UDI, an owner and a holder. SupplyDelivery: direction and
+//   (when delivered) received-by extensions, the delivered Device as item. CarePlan: a contained Goal.
+// - Times carry the Dutch offset of their date (+01:00 or +02:00 in summer time; was always +01:00).
+// Resource counts and mix are unchanged. Mean JSON text before -> after, in bytes: Bundle entries Coverage 689 ->
+// 947, DeviceRequest 625 -> 960, SupplyRequest 791 -> 1,332, Patient 925 (same generator); a 100-entry Bundle 87.7
+// -> 116.1 kB (+32%); search data set Coverage 747 -> 908, DeviceRequest 739 -> 1,088, SupplyRequest 938 -> 1,398,
+// SupplyDelivery 725 -> 1,101, Device 609 -> 813, CarePlan 644 -> 910, Patient 968 (same). Most of the growth is
+// what the profiles require (the extensions with their canonical URLs, the regime and decision identifiers).
 import type {
   Bundle,
   BundleEntry,
@@ -26,6 +60,15 @@ export const AGB_SYSTEM = 'http://fhir.nl/fhir/NamingSystem/agb-z';
 export const BIG_SYSTEM = 'http://fhir.nl/fhir/NamingSystem/big';
 export const ISO9999_SYSTEM = 'urn:iso:std:iso:9999';
 export const SNOMED_SYSTEM = 'http://snomed.info/sct';
+/** CBS gemeentecode (BRP table 33), the identifier of a municipality. */
+export const GEMEENTE_SYSTEM = 'urn:oid:2.16.840.1.113883.2.4.6.14';
+/** zib Verzekeringssoort. */
+export const VERZEKERINGSSOORT_SYSTEM = 'urn:oid:2.16.840.1.113883.2.4.3.11.60.101.5.1';
+/** The hub's canonical base (profiles/). */
+export const HUB_BASE = 'https://zorghub.example.org/fhir';
+const hubCodeSystem = (name: string) => `${HUB_BASE}/CodeSystem/${name}`;
+const hubExtension = (name: string) => `${HUB_BASE}/StructureDefinition/hub-ext-${name}`;
+const hubNamingSystem = (name: string) => `${HUB_BASE}/NamingSystem/${name}`;
 
 
 /** The 11-proof of a BSN: 9·d1 + 8·d2 + ... + 2·d8 − d9 is divisible by 11 (and not all zeros). */
@@ -62,7 +105,7 @@ export interface City {
   name: string;
   /** Range of the four-digit part of its postcodes. */
   postcodes: [number, number];
-  /** CBS municipality code, also used as the id of the municipality (Wmo payer). */
+  /** CBS municipality code: GM and the 4-digit gemeentecode (its identifier); also in its id (the Wmo payor). */
   gemeente: string;
 }
 
@@ -104,8 +147,33 @@ function randomDate(rng: Random, fromYear: number, toYear: number): string {
   return `${year}-${pad(month)}-${pad(rng.int(1, days))}`;
 }
 
+/** The last Sunday of a month (1-12) of a year, as day of the month. */
+function lastSunday(year: number, month: number): number {
+  const last = new Date(Date.UTC(year, month, 0));
+  return last.getUTCDate() - last.getUTCDay();
+}
+
+/** The Dutch offset on a date, for daytime hours: +02:00 from the last Sunday of March to the last of October. */
+function dutchOffset(date: string): string {
+  const [year, month, day] = date.split('-').map(Number);
+  const afterStart = month > 3 || (month === 3 && day >= lastSunday(year, 3));
+  const beforeEnd = month < 10 || (month === 10 && day < lastSunday(year, 10));
+  return afterStart && beforeEnd ? '+02:00' : '+01:00';
+}
+
+function localDateTime(date: string, hour: number, minute: number, second: number): string {
+  return `${date}T${pad(hour)}:${pad(minute)}:${pad(second)}${dutchOffset(date)}`;
+}
+
 function randomDateTime(rng: Random, year: number): string {
-  return `${randomDate(rng, year, year)}T${pad(rng.int(8, 17))}:${pad(rng.int(0, 59))}:${pad(rng.int(0, 59))}+01:00`;
+  return localDateTime(randomDate(rng, year, year), rng.int(8, 17), rng.int(0, 59), rng.int(0, 59));
+}
+
+/** A date (YYYY-MM-DD) `days` days later. */
+function addDays(date: string, days: number): string {
+  const d = new Date(`${date}T00:00:00Z`);
+  d.setUTCDate(d.getUTCDate() + days);
+  return d.toISOString().slice(0, 10);
 }
 
 /** Extensions of the Dutch name and address profiles (nl-core) on the primitive parts they split. */
@@ -170,44 +238,68 @@ const INSURERS: readonly OrgRow[] = [
   ['zvw-menzis', 'Menzis Zorgverzekeraar', '3332'],
   ['zvw-dsw', 'DSW Zorgverzekeraar', '3358'],
 ];
+/** Zorgkantoor codes: the UZOVI system, 55xx as in iWlz. */
 const ZORGKANTOREN: readonly OrgRow[] = [
   ['wlz-zilverenkruis', 'Zilveren Kruis Zorgkantoor', '5501'],
   ['wlz-vgz', 'VGZ Zorgkantoor', '5502'],
   ['wlz-cz', 'CZ Zorgkantoor', '5503'],
   ['wlz-menzis', 'Menzis Zorgkantoor', '5504'],
 ];
+/** Suppliers of aids, by AGB code (8 digits). */
 const SUPPLIERS: readonly OrgRow[] = [
   ['lev-medipoint', 'Medipoint', '47470001'],
   ['lev-welzorg', 'Welzorg', '47470002'],
   ['lev-vegro', 'Vegro Thuiszorgwinkel', '47470003'],
 ];
 
+type Role = 'health-insurer' | 'zorgkantoor' | 'municipality' | 'aids-supplier';
+const ROLE_DISPLAY: Record<Role, string> = {
+  'health-insurer': 'Health insurer',
+  zorgkantoor: 'Care office (zorgkantoor)',
+  municipality: 'Municipality',
+  'aids-supplier': 'Supplier of aids',
+};
+/** The hub role (organisation-role) beside the HL7 organization-type code it had before. */
+function orgType(role: Role, hl7: string): Organization['type'] {
+  return [{
+    coding: [
+      { system: hubCodeSystem('organisation-role'), code: role, display: ROLE_DISPLAY[role] },
+      { system: 'http://terminology.hl7.org/CodeSystem/organization-type', code: hl7 },
+    ],
+  }];
+}
+
+/** The CBS gemeentecode (4 digits) of a city: its GM code without GM. */
+const gemeentecode = (city: City) => city.gemeente.slice(2);
+const gemeenteName = (city: City) => `Gemeente ${city.name === "'s-Gravenhage" ? 'Den Haag' : city.name}`;
+
 export function organizations(): Organization[] {
-  const insurer = (id: string, name: string, uzovi: string, type: string): Organization => ({
+  const insurer = (id: string, name: string, uzovi: string, role: Role, hl7: string): Organization => ({
     resourceType: 'Organization',
     id,
     identifier: [{ system: UZOVI_SYSTEM, value: uzovi }],
     active: true,
-    type: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/organization-type', code: type }] }],
+    type: orgType(role, hl7),
     name,
   });
   return [
-    ...INSURERS.map(([id, name, uzovi]) => insurer(id, name, uzovi, 'ins')),
-    ...ZORGKANTOREN.map(([id, name, uzovi]) => insurer(id, name, uzovi, 'pay')),
-    ...CITIES.map((city) => ({
-      resourceType: 'Organization' as const,
+    ...INSURERS.map(([id, name, uzovi]) => insurer(id, name, uzovi, 'health-insurer', 'ins')),
+    ...ZORGKANTOREN.map(([id, name, code]) => insurer(id, name, code, 'zorgkantoor', 'pay')),
+    ...CITIES.map((city): Organization => ({
+      resourceType: 'Organization',
       id: `gemeente-${city.gemeente}`,
+      identifier: [{ system: GEMEENTE_SYSTEM, value: gemeentecode(city) }],
       active: true,
-      type: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/organization-type', code: 'govt' }] }],
-      name: `Gemeente ${city.name === "'s-Gravenhage" ? 'Den Haag' : city.name}`,
+      type: orgType('municipality', 'govt'),
+      name: gemeenteName(city),
       address: [{ city: city.name, country: 'NL' }],
     })),
-    ...SUPPLIERS.map(([id, name, agb]) => ({
-      resourceType: 'Organization' as const,
+    ...SUPPLIERS.map(([id, name, agb]): Organization => ({
+      resourceType: 'Organization',
       id,
       identifier: [{ system: AGB_SYSTEM, value: agb }],
       active: true,
-      type: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/organization-type', code: 'prov' }] }],
+      type: orgType('aids-supplier', 'prov'),
       name,
     })),
   ];
@@ -231,44 +323,92 @@ export function practitioners(): Practitioner[] {
   }));
 }
 
-interface Aid {
+export interface Aid {
   code: string;
+  /** The display of the code in the hub's ValueSet aid-type (checked there). */
   display: string;
+  /** The Dutch product name, CodeableConcept.text. */
+  text: string;
+  /** Installed or assembled at the client's (hub-ext-installation-required). */
+  installation?: boolean;
+  /** The client or carer is instructed at delivery (hub-ext-instruction-required). */
+  instruction?: boolean;
+  /** Heavy or bulky: a two-person delivery (SupplyRequest.parameter handling). */
+  twoPerson?: boolean;
 }
 
-/** ISO 9999 classes (code with spaces, as the standard writes them) of aids typically supplied under Wmo / Wlz / Zvw. */
+/**
+ * ISO 9999 classes of aids typically supplied under Wmo / Wlz / Zvw, all in the hub's ValueSet aid-type (codes with
+ * spaces, as the standard writes them): ten distinct codes, as the search benchmark's code query rotates over them.
+ */
 export const ISO9999_AIDS: readonly Aid[] = [
-  { code: '12 22 03', display: 'Handbewogen rolstoel, met duwhoepels' },
-  { code: '12 22', display: 'Handbewogen rolstoel' },
-  { code: '12 23 06', display: 'Elektrische rolstoel met elektrische besturing' },
-  { code: '12 06 06', display: 'Rollator' },
-  { code: '18 30', display: 'Traplift' },
-  { code: '18 30 11', display: 'Traplift met zitting' },
-  { code: '12 36 03', display: 'Mobiele tillift' },
-  { code: '09 12 03', display: 'Toiletstoel' },
-  { code: '04 33 06', display: 'Drukverlagend matras' },
-  { code: '18 12 10', display: 'Hoog-laagbed' },
+  { code: '12 22', display: 'Manual wheelchairs', text: 'Handbewogen rolstoel, met duwhoepels' },
+  { code: '12 23', display: 'Powered wheelchairs', text: 'Elektrische rolstoel met elektrische besturing', instruction: true },
+  { code: '12 06 06', display: 'Rollators', text: 'Rollator' },
+  { code: '18 30', display: 'Assistive products for vertical accessibility', text: 'Traplift met zitting', installation: true, instruction: true, twoPerson: true },
+  { code: '12 36', display: 'Assistive products for lifting persons', text: 'Mobiele tillift', instruction: true },
+  { code: '09 12', display: 'Assistive products for toileting', text: 'Toiletstoel' },
+  { code: '04 33', display: 'Assistive products for tissue integrity', text: 'Drukverlagend matras' },
+  { code: '18 12', display: 'Beds', text: 'Hoog-laagbed', installation: true, instruction: true, twoPerson: true },
+  { code: '09 33', display: 'Assistive products for washing, bathing and showering', text: 'Douchestoel' },
+  { code: '12 03', display: 'Assistive products for walking, manipulated by one arm', text: 'Elleboogkruk' },
 ];
 export const SNOMED_AIDS: readonly Aid[] = [
-  { code: '58938008', display: 'Wheelchair' },
-  { code: '87405001', display: 'Cane' },
+  { code: '58938008', display: 'Wheelchair', text: 'Rolstoel' },
+  { code: '87405001', display: 'Cane', text: 'Wandelstok' },
 ];
 
-function aidConcept(rng: Random): CodeableConcept {
-  const snomed = rng.chance(0.2);
-  const aid = rng.pick(snomed ? SNOMED_AIDS : ISO9999_AIDS);
-  return { coding: [{ system: snomed ? SNOMED_SYSTEM : ISO9999_SYSTEM, code: aid.code, display: aid.display }], text: aid.display };
+function aidConcept(aid: Aid, system: string): CodeableConcept {
+  return { coding: [{ system, code: aid.code, display: aid.display }], text: aid.text };
 }
 
+interface PickedAid {
+  aid: Aid;
+  system: string;
+}
+
+function pickAid(rng: Random): PickedAid {
+  const snomed = rng.chance(0.2);
+  const aid = rng.pick(snomed ? SNOMED_AIDS : ISO9999_AIDS);
+  return { aid, system: snomed ? SNOMED_SYSTEM : ISO9999_SYSTEM };
+}
+
+/** The GS1 check digit of the digits before it (GTIN, GLN, SSCC): weights 3, 1, 3, ... from the right. */
+export function gs1CheckDigit(digits: string): string {
+  let sum = 0;
+  for (let i = 0; i < digits.length; i++) sum += Number(digits[digits.length - 1 - i]) * (i % 2 === 0 ? 3 : 1);
+  return String((10 - (sum % 10)) % 10);
+}
+
+const lifecycleDisplay = { 'in-depot': 'In depot', 'at-client': 'At client' } as const;
+type Lifecycle = keyof typeof lifecycleDisplay;
+
+/** The lifecycle status (and the holder) extensions of a Device (hub-Device). */
+function deviceExtensions(lifecycle: Lifecycle, holder?: { reference: string; display?: string }) {
+  return [
+    { url: hubExtension('device-lifecycle'), valueCoding: { system: hubCodeSystem('device-lifecycle'), code: lifecycle, display: lifecycleDisplay[lifecycle] } },
+    ...(holder ? [{ url: hubExtension('holder'), valueReference: holder }] : []),
+  ];
+}
+
+/** Catalogue items of the suppliers, by GS1 UDI (product identifier only): in the depot of their owner. */
 export function catalogueDevices(): Device[] {
-  return ISO9999_AIDS.slice(0, 4).map((aid, i) => ({
-    resourceType: 'Device',
-    id: `catalogus-${i + 1}`,
-    status: 'active',
-    manufacturer: ['Sunrise Medical', 'Invacare', 'Vermeiren', 'Handicare'][i],
-    deviceName: [{ name: aid.display, type: 'user-friendly-name' }],
-    type: { coding: [{ system: ISO9999_SYSTEM, code: aid.code, display: aid.display }] },
-  }));
+  return ISO9999_AIDS.slice(0, 4).map((aid, i): Device => {
+    const [owner, ownerName] = SUPPLIERS[i % SUPPLIERS.length];
+    const data = `087123451000${i + 1}`;
+    const gtin = data + gs1CheckDigit(data);
+    return {
+      resourceType: 'Device',
+      id: `catalogus-${i + 1}`,
+      extension: deviceExtensions('in-depot', { reference: `Organization/${owner}`, display: ownerName }),
+      udiCarrier: [{ deviceIdentifier: gtin, issuer: 'https://www.gs1.org/gtin', carrierHRF: `(01)${gtin}` }],
+      status: 'active',
+      manufacturer: ['Sunrise Medical', 'Invacare', 'Vermeiren', 'Handicare'][i],
+      deviceName: [{ name: aid.text, type: 'user-friendly-name' }],
+      type: aidConcept(aid, ISO9999_SYSTEM),
+      owner: { reference: `Organization/${owner}`, display: ownerName },
+    };
+  });
 }
 
 /** All reference resources (Organizations, Practitioners, catalogue Devices), to create with PUT before a run. */
@@ -276,82 +416,200 @@ export function referenceResources(): Resource[] {
   return [...organizations(), ...practitioners(), ...catalogueDevices()];
 }
 
-function payerFor(rng: Random, regime: Regime, patient: Patient): { reference: string; display: string } {
+type Payor = NonNullable<Coverage['payor']>[number];
+
+/** The payor with its identifier (hub-Coverage checks its system per regime): municipality of residence for Wmo. */
+function payorFor(rng: Random, regime: Regime, patient: Patient): Payor {
   if (regime === 'Wmo') {
     const city = CITIES.find((c) => c.name === patient.address?.[0]?.city) ?? CITIES[0];
-    return { reference: `Organization/gemeente-${city.gemeente}`, display: `Gemeente ${city.name}` };
+    return {
+      reference: `Organization/gemeente-${city.gemeente}`, display: gemeenteName(city), type: 'Organization',
+      identifier: { system: GEMEENTE_SYSTEM, value: gemeentecode(city) },
+    };
   }
-  const [id, name] = rng.pick(regime === 'Zvw' ? INSURERS : ZORGKANTOREN);
-  return { reference: `Organization/${id}`, display: name };
+  const [id, name, code] = rng.pick(regime === 'Zvw' ? INSURERS : ZORGKANTOREN);
+  return { reference: `Organization/${id}`, display: name, type: 'Organization', identifier: { system: UZOVI_SYSTEM, value: code } };
 }
 
-const REGIME_NAMES: Record<Regime, string> = {
-  Zvw: 'Zorgverzekeringswet',
-  Wmo: 'Wet maatschappelijke ondersteuning 2015',
-  Wlz: 'Wet langdurige zorg',
+const REGIMES: Record<Regime, { code: string; display: string }> = {
+  Zvw: { code: 'zvw', display: 'Health Insurance Act (Zvw)' },
+  Wmo: { code: 'wmo', display: 'Social Support Act (Wmo)' },
+  Wlz: { code: 'wlz', display: 'Long-term Care Act (Wlz)' },
 };
+/** iWmo productcategorie (hulpmiddelen and woonvoorzieningen). */
+const WMO_CATEGORIES = [['11', 'Rolstoelen'], ['12', 'Vervoersvoorzieningen'], ['13', 'Woonvoorzieningen']] as const;
+/** iWlz zorgzwaartepakket (ZzpCode, 3 digits) and leveringsvorm of clients living at home with aids. */
+const WLZ_PACKAGES = [
+  ['752', '3VV Beschut wonen met begeleiding en intensieve verzorging'],
+  ['753', '4VV Beschut wonen met intensieve begeleiding en uitgebreide verzorging'],
+  ['754', '5VV Beschermd wonen met intensieve dementiezorg'],
+  ['755', '6VV Beschermd wonen met intensieve verzorging en verpleging'],
+] as const;
+const WLZ_DELIVERY_FORMS = [['5', 'Volledig pakket thuis (VPT)'], ['6', 'Modulair pakket thuis (MPT)']] as const;
+
+function coverageClass(code: string, value: string, name: string): NonNullable<Coverage['class']>[number] {
+  return { type: { coding: [{ system: hubCodeSystem('coverage-class'), code }] }, value, name };
+}
 
 export function generateCoverage(rng: Random, patient: Patient, patientRef: string, regime?: Regime): Coverage {
   const chosen = regime ?? rng.pick<Regime>(['Zvw', 'Zvw', 'Wmo', 'Wmo', 'Wlz']);
-  return {
-    resourceType: 'Coverage',
-    status: 'active',
-    type: {
-      coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-ActCode', code: 'PUBLICPOL', display: 'public healthcare' }],
-      text: chosen,
-    },
-    subscriberId: rng.digits(9),
+  const year = rng.int(2020, 2025);
+  const { code, display } = REGIMES[chosen];
+  const type: CodeableConcept = { coding: [{ system: hubCodeSystem('financing-regime'), code, display }], text: chosen };
+  const common = {
     beneficiary: { reference: patientRef },
     relationship: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/subscriber-relationship', code: 'self' }] },
-    period: { start: `${rng.int(2020, 2025)}-01-01` },
-    payor: [payerFor(rng, chosen, patient)],
-    class: [
-      {
-        type: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/coverage-class', code: 'plan' }] },
-        value: chosen,
-        name: REGIME_NAMES[chosen],
-      },
+  };
+  if (chosen === 'Zvw') {
+    // A Zvw policy runs per calendar year; the verzekerdenummer is subscriberId, as in the zib.
+    type.coding!.push({ system: VERZEKERINGSSOORT_SYSTEM, code: 'B', display: 'Basis' });
+    return {
+      resourceType: 'Coverage',
+      status: 'active',
+      type,
+      subscriberId: rng.digits(9),
+      ...common,
+      period: { start: `${year}-01-01` },
+      payor: [payorFor(rng, chosen, patient)],
+    };
+  }
+  // A Wmo or Wlz decision (beschikking) starts on the first of a month.
+  const start = `${year}-${pad(rng.int(1, 12))}-01`;
+  if (chosen === 'Wmo') {
+    const [category, categoryName] = rng.pick(WMO_CATEGORIES);
+    return {
+      resourceType: 'Coverage',
+      identifier: [{ system: hubNamingSystem('iwmo-toewijzingnummer'), value: `${year}${rng.digits(4)}` }],
+      status: 'active',
+      type,
+      ...common,
+      period: { start },
+      payor: [payorFor(rng, chosen, patient)],
+      class: [
+        coverageClass('productcategorie', category, categoryName),
+        coverageClass('productcode', `${category}A${pad(rng.int(1, 12))}`, 'Gemeentelijke productcode'),
+      ],
+    };
+  }
+  const [zzp, zzpName] = rng.pick(WLZ_PACKAGES);
+  const [form, formName] = rng.pick(WLZ_DELIVERY_FORMS);
+  return {
+    resourceType: 'Coverage',
+    identifier: [{ system: hubNamingSystem('iwlz-besluitnummer'), value: `${rng.int(1, 9)}${rng.digits(8)}` }],
+    status: 'active',
+    type,
+    ...common,
+    period: { start },
+    payor: [payorFor(rng, chosen, patient)],
+    class: [coverageClass('zorgzwaartepakket', zzp, zzpName), coverageClass('leveringsvorm', form, formName)],
+  };
+}
+
+const PROVISION_MODES = [['loan', 'Loan', 50], ['rental', 'Rental', 30], ['purchase', 'Purchase', 20]] as const;
+
+/** The extensions of a DeviceRequest (hub-DeviceRequest) for an aid: provision mode, and what delivery involves. */
+function requestExtensions(rng: Random, aid: Aid): { extension: NonNullable<DeviceRequest['extension']>; mode: string } {
+  const [mode, display] = weighted(rng, PROVISION_MODES.map(([code, display, weight]) => [[code, display] as const, weight] as const));
+  return {
+    mode,
+    extension: [
+      { url: hubExtension('provision-mode'), valueCoding: { system: hubCodeSystem('provision-mode'), code: mode, display } },
+      ...deliveryNeeds(aid),
     ],
   };
 }
 
-export function generateDeviceRequest(rng: Random, patientRef: string, coverageRef: string, code: CodeableConcept): DeviceRequest {
+/** Installation and instruction at delivery, on the order and on the delivery request alike. */
+function deliveryNeeds(aid: Aid) {
+  return [
+    ...(aid.installation ? [{ url: hubExtension('installation-required'), valueBoolean: true }] : []),
+    ...(aid.instruction ? [{ url: hubExtension('instruction-required'), valueBoolean: true }] : []),
+  ];
+}
+
+/** The intended period of use: from a few weeks after the order; a rental ends (half a year to two years). */
+function usePeriod(rng: Random, authoredOn: string, mode: string): { start: string; end?: string } {
+  const start = addDays(authoredOn.slice(0, 10), rng.int(7, 42));
+  return mode === 'rental' ? { start, end: addDays(start, rng.int(180, 730)) } : { start };
+}
+
+export function generateDeviceRequest(rng: Random, patientRef: string, coverageRef: string, picked: PickedAid): DeviceRequest {
   const [practitioner, , , role] = rng.pick(PRACTITIONERS);
+  const { extension, mode } = requestExtensions(rng, picked.aid);
+  const authoredOn = randomDateTime(rng, 2025);
   return {
     resourceType: 'DeviceRequest',
-    identifier: [{ system: 'https://zorghub.example/fhir/NamingSystem/aanvraagnummer', value: `AV-${rng.digits(8)}` }],
+    extension,
+    identifier: [{ system: hubNamingSystem('aanvraagnummer'), value: `AV-${rng.digits(8)}` }],
     status: 'active',
     intent: 'order',
     priority: rng.pick(['routine', 'routine', 'urgent'] as const),
-    codeCodeableConcept: code,
+    codeCodeableConcept: aidConcept(picked.aid, picked.system),
     subject: { reference: patientRef },
-    authoredOn: randomDateTime(rng, 2025),
+    occurrencePeriod: usePeriod(rng, authoredOn, mode),
+    authoredOn,
     requester: { reference: `Practitioner/${practitioner}`, display: role },
     insurance: [{ reference: coverageRef }],
     note: rng.chance(0.3) ? [{ text: 'Woning is gelijkvloers; levering op werkdagen na 10:00.' }] : undefined,
   };
 }
 
-export function generateSupplyRequest(rng: Random, patientRef: string, code: CodeableConcept): SupplyRequest {
-  const [practitioner] = rng.pick(PRACTITIONERS);
-  const [supplier, supplierName] = rng.pick(SUPPLIERS);
-  const byReference = rng.chance(0.25);
+const twoPerson = () => ({
+  code: { coding: [{ system: hubCodeSystem('delivery-attributes'), code: 'handling' }] },
+  valueCodeableConcept: { coding: [{ system: hubCodeSystem('delivery-attributes'), code: 'two-person', display: 'Two-person delivery' }] },
+});
+
+/** A delivery window of four hours on the day the use starts. */
+function deliveryWindow(rng: Random, day: string): { start: string; end: string } {
+  const hour = rng.pick([8, 10, 13]);
+  return { start: localDateTime(day, hour, 0, 0), end: localDateTime(day, hour + 4, 0, 0) };
+}
+
+interface SupplyFor {
+  patientRef: string;
+  /** The supplier asked to deliver. */
+  supplier: { reference: string; display: string };
+  /** The DeviceRequest served (hub-ext-based-on). */
+  requestRef: string;
+  request: DeviceRequest;
+  aid: Aid;
+  item: Pick<SupplyRequest, 'itemReference' | 'itemCodeableConcept'>;
+  status: SupplyRequest['status'];
+}
+
+/** The delivery to the client of what a DeviceRequest ordered, by a supplier, a few days after the order. */
+function supplyRequest(rng: Random, id: string | undefined, { patientRef, supplier, requestRef, request, aid, item, status }: SupplyFor): SupplyRequest {
+  const authoredOn = addDays(request.authoredOn!.slice(0, 10), rng.int(1, 5));
   return {
     resourceType: 'SupplyRequest',
-    identifier: [{ system: 'https://zorghub.example/fhir/NamingSystem/leveropdracht', value: `LO-${rng.digits(8)}` }],
-    status: 'active',
+    ...(id ? { id } : {}),
+    extension: [
+      { url: hubExtension('supply-direction'), valueCoding: { system: hubCodeSystem('supply-direction'), code: 'delivery', display: 'Delivery' } },
+      { url: hubExtension('based-on'), valueReference: { reference: requestRef } },
+      ...deliveryNeeds(aid),
+    ],
+    identifier: [{ system: hubNamingSystem('leveropdracht'), value: `LO-${rng.digits(8)}` }],
+    status,
     category: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/supplyrequest-kind', code: 'nonstock' }] },
-    priority: 'routine',
-    ...(byReference
-      ? { itemReference: { reference: `Device/catalogus-${rng.int(1, 4)}` } }
-      : { itemCodeableConcept: code }),
+    priority: request.priority === 'urgent' ? 'urgent' : 'routine',
+    ...item,
     quantity: { value: 1, unit: 'stuk', system: 'http://unitsofmeasure.org', code: '1' },
-    occurrenceDateTime: randomDateTime(rng, 2026),
-    authoredOn: randomDateTime(rng, 2025),
-    requester: { reference: `Practitioner/${practitioner}` },
-    deliverFrom: { reference: `Organization/${supplier}`, display: supplierName },
+    ...(aid.twoPerson ? { parameter: [twoPerson()] } : {}),
+    occurrencePeriod: deliveryWindow(rng, request.occurrencePeriod!.start!.slice(0, 10)),
+    authoredOn: localDateTime(authoredOn, rng.int(8, 17), rng.int(0, 59), rng.int(0, 59)),
+    requester: { reference: request.requester!.reference },
+    supplier: [supplier],
     deliverTo: { reference: patientRef },
   };
+}
+
+export function generateSupplyRequest(rng: Random, patientRef: string, requestRef: string, request: DeviceRequest, picked: PickedAid): SupplyRequest {
+  const [supplier, supplierName] = rng.pick(SUPPLIERS);
+  const byReference = rng.chance(0.25);
+  const item = byReference ? { itemReference: { reference: `Device/catalogus-${rng.int(1, 4)}` } } : { itemCodeableConcept: aidConcept(picked.aid, picked.system) };
+  return supplyRequest(rng, undefined, {
+    patientRef, supplier: { reference: `Organization/${supplier}`, display: supplierName }, requestRef, request, aid: picked.aid, item, status: 'active',
+  });
 }
 
 function entry(resource: Resource, fullUrl: string): BundleEntry {
@@ -368,13 +626,15 @@ export function generateTransactionBundle(rng: Random, size = 100): Bundle {
   for (let i = 0; i < size / 4; i++) {
     const patientUrl = `urn:uuid:${rng.uuid()}`;
     const coverageUrl = `urn:uuid:${rng.uuid()}`;
+    const requestUrl = `urn:uuid:${rng.uuid()}`;
     const patient = generatePatient(rng);
-    const code = aidConcept(rng);
+    const aid = pickAid(rng);
+    const request = generateDeviceRequest(rng, patientUrl, coverageUrl, aid);
     entries.push(
       entry(patient, patientUrl),
       entry(generateCoverage(rng, patient, patientUrl), coverageUrl),
-      entry(generateDeviceRequest(rng, patientUrl, coverageUrl, code), `urn:uuid:${rng.uuid()}`),
-      entry(generateSupplyRequest(rng, patientUrl, code), `urn:uuid:${rng.uuid()}`),
+      entry(request, requestUrl),
+      entry(generateSupplyRequest(rng, patientUrl, requestUrl, request, aid), `urn:uuid:${rng.uuid()}`),
     );
   }
   return { resourceType: 'Bundle', type: 'transaction', entry: entries };
@@ -408,27 +668,34 @@ const COVERAGE_STATUSES = [['active', 85], ['cancelled', 12], ['draft', 3]] as c
 /** The years the data set's requests are authored in (the benchmark queries months of these). */
 export const SEARCH_YEARS: readonly [number, number] = [2019, 2026];
 
-function deviceFor(rng: Random, id: string, patientRef: string, aid: Aid): Device {
-  const [owner, ownerName] = rng.pick(SUPPLIERS);
+/** A serialised aid of the supplier (its owner), in its depot until delivered (then at the client: see atClient). */
+function deviceFor(rng: Random, id: string, aid: Aid, owner: { reference: string; display?: string }): Device {
   return {
     resourceType: 'Device',
     id,
-    identifier: [{ system: 'https://zorghub.example/fhir/NamingSystem/hulpmiddelnummer', value: `HM-${rng.digits(9)}` }],
+    extension: deviceExtensions('in-depot'),
+    identifier: [{ system: hubNamingSystem('hulpmiddelnummer'), value: `HM-${rng.digits(9)}` }],
     status: 'active',
     serialNumber: `SN${rng.digits(10)}`,
     manufacturer: rng.pick(['Sunrise Medical', 'Invacare', 'Vermeiren', 'Handicare', 'Otto Bock']),
-    deviceName: [{ name: aid.display, type: 'user-friendly-name' }],
-    type: { coding: [{ system: ISO9999_SYSTEM, code: aid.code, display: aid.display }], text: aid.display },
-    owner: { reference: `Organization/${owner}`, display: ownerName },
-    patient: { reference: patientRef },
+    deviceName: [{ name: aid.text, type: 'user-friendly-name' }],
+    type: aidConcept(aid, ISO9999_SYSTEM),
+    owner,
   };
+}
+
+/** The delivered Device: at the client, who uses it. */
+function atClient(device: Device, patientRef: string): void {
+  device.extension = deviceExtensions('at-client');
+  device.patient = { reference: patientRef };
 }
 
 /**
  * One client's record as a hub holds it after some years: the Patient, a Zvw Coverage and often a Wmo or Wlz one,
- * zero to four DeviceRequests for aids (some for a specific Device, most by ISO 9999 / SNOMED code), SupplyRequests
- * to deliver them, SupplyDeliveries of the delivered ones, and sometimes a CarePlan. Referenced resources come
- * before the resources that refer to them. `bsns` keeps BSNs unique over the data set, as they are in reality.
+ * zero to four DeviceRequests for aids (by ISO 9999 / SNOMED code; for some a specific, serialised Device is
+ * registered, delivered as the SupplyRequest's item), SupplyRequests to deliver them, SupplyDeliveries of the
+ * delivered ones, and sometimes a CarePlan. Referenced resources come before the resources that refer to them.
+ * `bsns` keeps BSNs unique over the data set, as they are in reality.
  */
 export function generateClientRecord(rng: Random, bsns: Set<string>): Resource[] {
   const patient = { ...generatePatient(rng), id: rng.uuid() };
@@ -452,66 +719,70 @@ export function generateClientRecord(rng: Random, bsns: Set<string>): Resource[]
   for (let i = 0; i < count; i++) {
     const snomed = rng.chance(0.15);
     const aid = rng.pick(snomed ? SNOMED_AIDS : ISO9999_AIDS);
+    // Fresh objects per resource: the data set goes to createMany as objects, none may share a part with another.
+    const concept = () => aidConcept(aid, snomed ? SNOMED_SYSTEM : ISO9999_SYSTEM);
     const year = rng.int(SEARCH_YEARS[0], SEARCH_YEARS[1]);
     const authoredOn = randomDateTime(rng, year);
     const [practitioner, , , role] = rng.pick(PRACTITIONERS);
     const [supplier, supplierName] = rng.pick(SUPPLIERS);
+    const performer = () => ({ reference: `Organization/${supplier}`, display: supplierName });
     const coverage = rng.pick(coverages);
-    // A request for a specific, already registered Device names it (code as Reference: DeviceRequest's `device`).
-    let code: Pick<DeviceRequest, 'codeReference' | 'codeCodeableConcept'>;
-    if (!snomed && rng.chance(0.35)) {
-      const device = deviceFor(rng, rng.uuid(), patientRef, aid);
-      out.push(device);
-      code = { codeReference: { reference: `Device/${device.id}`, display: aid.display } };
-    } else {
-      code = { codeCodeableConcept: { coding: [{ system: snomed ? SNOMED_SYSTEM : ISO9999_SYSTEM, code: aid.code, display: aid.display }], text: aid.display } };
-    }
+    // For some requests the supplier registers the specific, serialised Device it will deliver.
+    const device = !snomed && rng.chance(0.35) ? deviceFor(rng, rng.uuid(), aid, performer()) : undefined;
+    if (device) out.push(device);
+    const { extension, mode } = requestExtensions(rng, aid);
     const request: DeviceRequest = {
       resourceType: 'DeviceRequest',
       id: rng.uuid(),
-      identifier: [{ system: 'https://zorghub.example/fhir/NamingSystem/aanvraagnummer', value: `AV-${rng.digits(8)}` }],
+      extension,
+      identifier: [{ system: hubNamingSystem('aanvraagnummer'), value: `AV-${rng.digits(8)}` }],
       status: weighted(rng, DEVICE_REQUEST_STATUSES),
       intent: 'order',
       priority: rng.pick(['routine', 'routine', 'urgent'] as const),
-      ...code,
+      codeCodeableConcept: concept(),
       subject: { reference: patientRef },
+      occurrencePeriod: usePeriod(rng, authoredOn, mode),
       authoredOn,
       requester: { reference: `Practitioner/${practitioner}`, display: role },
-      performer: { reference: `Organization/${supplier}`, display: supplierName },
+      performer: performer(),
       insurance: [{ reference: `Coverage/${coverage.id}` }],
       note: rng.chance(0.3) ? [{ text: 'Woning is gelijkvloers; levering op werkdagen na 10:00.' }] : undefined,
     };
     requests.push(request);
-    if (!rng.chance(0.6)) continue;
+    if (!rng.chance(0.6)) {
+      // Delivered before the hub recorded deliveries.
+      if (device && request.status === 'completed') atClient(device, patientRef);
+      continue;
+    }
     const supplyStatus = weighted(rng, SUPPLY_REQUEST_STATUSES);
-    const supply: SupplyRequest = {
-      resourceType: 'SupplyRequest',
-      id: rng.uuid(),
-      identifier: [{ system: 'https://zorghub.example/fhir/NamingSystem/leveropdracht', value: `LO-${rng.digits(8)}` }],
-      status: supplyStatus,
-      category: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/supplyrequest-kind', code: 'nonstock' }] },
-      priority: 'routine',
-      itemCodeableConcept: { coding: [{ system: snomed ? SNOMED_SYSTEM : ISO9999_SYSTEM, code: aid.code, display: aid.display }], text: aid.display },
-      quantity: { value: 1, unit: 'stuk', system: 'http://unitsofmeasure.org', code: '1' },
-      occurrenceDateTime: randomDateTime(rng, Math.min(year + rng.int(0, 1), SEARCH_YEARS[1])),
-      authoredOn: randomDateTime(rng, year),
-      requester: { reference: `Practitioner/${practitioner}` },
-      supplier: [{ reference: `Organization/${supplier}`, display: supplierName }],
-      deliverFrom: { reference: `Organization/${supplier}`, display: supplierName },
-      deliverTo: { reference: patientRef },
-    };
+    const item = () => (device
+      ? { itemReference: { reference: `Device/${device.id}`, display: aid.text } }
+      : { itemCodeableConcept: concept() });
+    const supply = supplyRequest(rng, rng.uuid(), {
+      patientRef, supplier: performer(), requestRef: `DeviceRequest/${request.id}`, request, aid, item: item(), status: supplyStatus,
+    });
     later.push(supply);
     if (supplyStatus === 'completed') {
+      const delivered = rng.chance(0.95);
+      const window = supply.occurrencePeriod!.start!;
+      // Delivered (or attempted) within the window: up to three and a half hours after it opens.
+      const minutes = rng.int(0, 210);
+      const occurrence = localDateTime(window.slice(0, 10), Number(window.slice(11, 13)) + Math.floor(minutes / 60), minutes % 60, 0);
+      if (delivered && device) atClient(device, patientRef);
       later.push({
         resourceType: 'SupplyDelivery',
         id: rng.uuid(),
+        extension: [
+          { url: hubExtension('supply-direction'), valueCoding: { system: hubCodeSystem('supply-direction'), code: 'delivery', display: 'Delivery' } },
+          ...(delivered ? [{ url: hubExtension('received-by'), valueReference: { reference: patientRef } }] : []),
+        ],
         basedOn: [{ reference: `SupplyRequest/${supply.id}` }],
-        status: rng.chance(0.95) ? 'completed' : 'abandoned',
+        status: delivered ? 'completed' : 'abandoned',
         patient: { reference: patientRef },
         type: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/supply-item-type', code: 'device' }] },
-        suppliedItem: { quantity: { value: 1, unit: 'stuk', system: 'http://unitsofmeasure.org', code: '1' }, itemCodeableConcept: supply.itemCodeableConcept },
-        occurrenceDateTime: supply.occurrenceDateTime,
-        supplier: { reference: `Organization/${supplier}`, display: supplierName },
+        suppliedItem: { quantity: { value: 1, unit: 'stuk', system: 'http://unitsofmeasure.org', code: '1' }, ...item() },
+        occurrenceDateTime: occurrence,
+        supplier: performer(),
       } as Resource);
     }
   }
@@ -524,6 +795,10 @@ export function generateClientRecord(rng: Random, bsns: Set<string>): Resource[]
     out.push({
       resourceType: 'CarePlan',
       id: rng.uuid(),
+      contained: [{
+        resourceType: 'Goal', id: 'doel-1', lifecycleStatus: 'active',
+        description: { text: 'Zelfstandig thuis blijven wonen met passende hulpmiddelen' }, subject: { reference: patientRef },
+      }],
       status: rng.chance(0.5) ? 'active' : 'completed',
       intent: 'plan',
       title: 'Zorgplan hulpmiddelen',
@@ -531,6 +806,7 @@ export function generateClientRecord(rng: Random, bsns: Set<string>): Resource[]
       subject: { reference: patientRef },
       period: { start, end },
       author: { reference: `Practitioner/${practitioner}` },
+      goal: [{ reference: '#doel-1' }],
       activity: requests.map((request) => ({ reference: { reference: `DeviceRequest/${request.id}` } })),
     } as Resource);
   }

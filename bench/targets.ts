@@ -17,8 +17,10 @@ export async function startHub(databaseUrl: string): Promise<RunningServer> {
   const sql = openPool(databaseUrl, POOL_SIZE);
   const searchSql = openPool(databaseUrl, POOL_SIZE / 2, { valuePlans: true }); // as server/db/connect.ts opens it
   // The base URL is only used for Location headers and Bundle links; the real port is not known before listen.
+  // Every write of a type with a hub profile must conform to it, as in production (HUB_REQUIRED_PROFILES=all, the
+  // default): bench/generate.ts produces conforming data.
   const app = await buildApp(
-    { baseUrl: 'http://127.0.0.1', maxBodyBytes: 50 * 1024 * 1024, maxBundleEntries: 10000, logLevel: 'silent', requiredProfiles: 'none' },
+    { baseUrl: 'http://127.0.0.1', maxBodyBytes: 50 * 1024 * 1024, maxBundleEntries: 10000, logLevel: 'silent', requiredProfiles: 'all' },
     sql,
     searchSql,
   );

@@ -1,10 +1,12 @@
 // Where a write's CPU time goes in the hub process, step by step and without HTTP or a database: JSON parse, the
-// R4 schema (ajv), Medplum's validator, index extraction, the stored text, and the structuredClone a Bundle entry
-// gets. Resources are the benchmark's own (generate.ts), references resolved as a transaction would resolve them.
+// R4 schema (ajv), Medplum's validator, the hub profile (HUB_REQUIRED_PROFILES=all), index extraction, the stored
+// text, and the structuredClone a Bundle entry gets. Resources are the benchmark's own (generate.ts), references
+// resolved as a transaction would resolve them.
 // Usage: tsx bench/write-path-breakdown.ts [resources per type, default 2000]
 import { randomUUID } from 'node:crypto';
 import type { Resource } from '@medplum/fhirtypes';
 import { loadDefinitions } from '../server/fhir/definitions.js';
+import { buildConformance, profileIssues } from '../server/fhir/profiles/conformance.js';
 import { validateSchema } from '../server/fhir/validation/schema.js';
 import { validateResource } from '../server/fhir/validation/validate.js';
 import { computeIndexValues } from '../server/storage/index-values.js';
@@ -28,21 +30,24 @@ function resolved(): Map<string, string[]> {
   return texts;
 }
 
+loadDefinitions();
+const conformance = await buildConformance({ required: 'all' });
+
 const steps: [string, (text: string, resource: Resource) => unknown][] = [
   ['JSON.parse', (text) => JSON.parse(text)],
   ['schema (ajv)', (_t, r) => validateSchema(r)],
   ['validateResource (schema + walker)', (_t, r) => validateResource(r)],
+  ['hub profile (profileIssues)', (_t, r) => profileIssues(conformance, r)],
   ['computeIndexValues', (_t, r) => computeIndexValues({ ...r, id: randomUUID() } as Resource)],
   ['storedContent', (_t, r) => storedContent(r, randomUUID(), 1, new Date())],
 ];
 
-loadDefinitions();
 const byType = resolved();
 const rows: Record<string, Record<string, number>> = {};
 for (const [type, texts] of byType) {
   const resources = texts.map((t) => JSON.parse(t) as Resource);
-  const invalid = resources.filter((r) => !validateResource(r).ok).length;
-  if (invalid) throw new Error(`${invalid} generated ${type} resources are not valid`);
+  const invalid = resources.filter((r) => !validateResource(r).ok || profileIssues(conformance, r).some((i) => i.severity === 'error')).length;
+  if (invalid) throw new Error(`${invalid} generated ${type} resources are not valid or do not conform to the hub profile`);
   rows[type] = {};
   for (const [name, fn] of steps) {
     for (let round = 0; round < 3; round++) {

@@ -5,13 +5,14 @@ import type { Sql } from 'postgres';
 import type { HubConfig } from './config.js';
 import { loadDefinitions } from './fhir/definitions.js';
 import { fhirPlugin } from './fhir/plugin.js';
+import { setUpConsent } from '../consent/setup.js';
 import { buildConformance } from './fhir/profiles/conformance.js';
 import { healthRoutes } from './health.js';
 import { loggerOptions } from './logger.js';
 import { PgRepository } from './storage/pg/pg-repository.js';
 
 export type AppConfig = Pick<HubConfig, 'baseUrl' | 'maxBodyBytes' | 'maxBundleEntries' | 'logLevel' | 'requiredProfiles'> &
-  Partial<Pick<HubConfig, 'profilePackages'>>;
+  Partial<Pick<HubConfig, 'profilePackages' | 'auth' | 'dataDir'>>;
 
 /** `searchSql`: a pool opened with `valuePlans` for searches (connect.ts); without it searches plan per transaction. */
 export async function buildApp(config: AppConfig, sql: Sql, searchSql?: Sql): Promise<FastifyInstance> {
@@ -33,8 +34,16 @@ export async function buildApp(config: AppConfig, sql: Sql, searchSql?: Sql): Pr
     }
   }
   await app.register(healthRoutes, { sql });
+  const repository = new PgRepository(sql, { baseUrl: config.baseUrl, searchDb: searchSql, conformance });
+  // The authorization server and bearer tokens (consent/); tests of the FHIR core build the app without it.
+  const consent =
+    config.auth && config.dataDir
+      ? await setUpConsent({ sql, repository, config: config.auth, dataDir: config.dataDir, baseUrl: config.baseUrl, log: app.log })
+      : undefined;
+  await consent?.register(app);
   await app.register(fhirPlugin, {
-    repository: new PgRepository(sql, { baseUrl: config.baseUrl, searchDb: searchSql, conformance }),
+    authenticator: consent?.authenticator,
+    repository,
     conformance,
     baseUrl: config.baseUrl,
     maxBodyBytes: config.maxBodyBytes,

@@ -45,6 +45,23 @@ describe('loadConfig', () => {
       shutdownTimeoutMs: 1000,
       requiredProfiles: ['Patient', 'Coverage'],
       profilePackages: [path.resolve('profiles/structure-definitions'), path.resolve('profiles/value-sets')],
+      auth: { providerName: 'zorghub', devLoginBsns: [], oidc: undefined, clientsFile: undefined },
+    });
+  });
+
+  it('reads the authorization server settings', () => {
+    const { auth } = loadConfig({
+      HUB_PROVIDER_NAME: 'hub.example',
+      HUB_DEV_LOGIN_BSNS: '999911120, 999600011',
+      HUB_OIDC_ISSUER: 'https://login.example',
+      HUB_OIDC_CLIENT_ID: 'zorghub',
+      HUB_OIDC_CLIENT_SECRET: 's3cret',
+    });
+    expect(auth).toEqual({
+      providerName: 'hub.example',
+      devLoginBsns: ['999911120', '999600011'],
+      oidc: { issuer: 'https://login.example', clientId: 'zorghub', clientSecret: 's3cret', bsnClaim: 'bsn' },
+      clientsFile: undefined,
     });
   });
 
@@ -63,6 +80,9 @@ describe('loadConfig', () => {
     [{ HUB_PROT: '1' }, 'HUB_PROT is not a known setting'],
     [{ HUB_MAX_BODY_BYTES: '-5' }, 'HUB_MAX_BODY_BYTES="-5" is not a whole number'],
     [{ HUB_REQUIRED_PROFILES: 'Patient;Coverage' }, '"Patient;Coverage" is not a resource type'],
+    [{ HUB_DEV_LOGIN_BSNS: '999911120,123456789' }, 'HUB_DEV_LOGIN_BSNS holds "123456789", which is not a BSN'],
+    [{ HUB_OIDC_ISSUER: 'https://login.example' }, 'HUB_OIDC_ISSUER and HUB_OIDC_CLIENT_ID go together'],
+    [{ HUB_PROVIDER_NAME: 'Zorg Hub' }, 'HUB_PROVIDER_NAME="Zorg Hub" must be lower-case'],
     [{ HUB_PROFILE_PACKAGES: '/nowhere/nl-core.tgz' }, 'HUB_PROFILE_PACKAGES names /nowhere/nl-core.tgz, which does not exist'],
   ])('refuses %o with a one-line explanation', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);

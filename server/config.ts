@@ -36,6 +36,19 @@ export interface HubConfig {
   requiredProfiles: RequiredProfiles;
   /** Extra profile packages loaded at start-up: folders or FHIR package tarballs (HUB_PROFILE_PACKAGES, comma-separated). */
   profilePackages: string[];
+  /** The authorization server (consent/). */
+  auth: AuthConfig;
+}
+
+export interface AuthConfig {
+  /** `<hub-provider-name>` in MedMij scopes (HUB_PROVIDER_NAME, default zorghub). */
+  providerName: string;
+  /** Test BSNs offered by the development login (HUB_DEV_LOGIN_BSNS, comma-separated; empty: no development login). */
+  devLoginBsns: string[];
+  /** OpenID Connect upstream for person login (HUB_OIDC_ISSUER, HUB_OIDC_CLIENT_ID, HUB_OIDC_CLIENT_SECRET, HUB_OIDC_BSN_CLAIM). */
+  oidc?: { issuer: string; clientId: string; clientSecret?: string; bsnClaim: string };
+  /** JSON file of OAuth clients upserted into the registry at start-up (HUB_CLIENTS_FILE). */
+  clientsFile?: string;
 }
 
 export class ConfigError extends Error {
@@ -56,6 +69,13 @@ const KNOWN = new Set([
   'HUB_SHUTDOWN_TIMEOUT_MS',
   'HUB_REQUIRED_PROFILES',
   'HUB_PROFILE_PACKAGES',
+  'HUB_PROVIDER_NAME',
+  'HUB_DEV_LOGIN_BSNS',
+  'HUB_OIDC_ISSUER',
+  'HUB_OIDC_CLIENT_ID',
+  'HUB_OIDC_CLIENT_SECRET',
+  'HUB_OIDC_BSN_CLAIM',
+  'HUB_CLIENTS_FILE',
 ]);
 
 function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
@@ -114,7 +134,49 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HubConfig {
     shutdownTimeoutMs: integer(env, 'HUB_SHUTDOWN_TIMEOUT_MS', 10000, 0, 600000),
     requiredProfiles: requiredProfiles(env.HUB_REQUIRED_PROFILES),
     profilePackages: profilePackages(env.HUB_PROFILE_PACKAGES),
+    auth: authConfig(env),
   };
+}
+
+function authConfig(env: NodeJS.ProcessEnv): AuthConfig {
+  const providerName = env.HUB_PROVIDER_NAME?.trim() || 'zorghub';
+  if (!/^[a-z0-9][a-z0-9.-]*$/.test(providerName)) {
+    throw new ConfigError(`HUB_PROVIDER_NAME="${providerName}" must be lower-case letters, digits, dots and hyphens (it appears in scopes as <name>~<data service>)`);
+  }
+  const devLoginBsns = (env.HUB_DEV_LOGIN_BSNS ?? '').split(',').map((b) => b.trim()).filter(Boolean);
+  const badBsn = devLoginBsns.find((b) => !elevenProof(b));
+  if (badBsn !== undefined) {
+    throw new ConfigError(`HUB_DEV_LOGIN_BSNS holds "${badBsn}", which is not a BSN (9 digits passing the 11-proof)`);
+  }
+  const issuer = env.HUB_OIDC_ISSUER?.trim();
+  const clientId = env.HUB_OIDC_CLIENT_ID?.trim();
+  if (!!issuer !== !!clientId) {
+    throw new ConfigError('HUB_OIDC_ISSUER and HUB_OIDC_CLIENT_ID go together: set both to log persons in through OpenID Connect, or neither');
+  }
+  if (issuer && !/^https?:\/\//.test(issuer)) {
+    throw new ConfigError(`HUB_OIDC_ISSUER="${issuer}" is not an http(s) URL`);
+  }
+  const clientsFile = env.HUB_CLIENTS_FILE?.trim() || undefined;
+  if (clientsFile && !existsSync(clientsFile)) {
+    throw new ConfigError(`HUB_CLIENTS_FILE names ${clientsFile}, which does not exist`);
+  }
+  return {
+    providerName,
+    devLoginBsns,
+    oidc: issuer && clientId ? { issuer, clientId, clientSecret: env.HUB_OIDC_CLIENT_SECRET || undefined, bsnClaim: env.HUB_OIDC_BSN_CLAIM?.trim() || 'bsn' } : undefined,
+    clientsFile: clientsFile ? path.resolve(clientsFile) : undefined,
+  };
+}
+
+function elevenProof(bsn: string): boolean {
+  if (!/^\d{9}$/.test(bsn)) {
+    return false;
+  }
+  let sum = 0;
+  for (let i = 0; i < 8; i++) {
+    sum += Number(bsn[i]) * (9 - i);
+  }
+  return (sum - Number(bsn[8])) % 11 === 0;
 }
 
 function requiredProfiles(raw: string | undefined): RequiredProfiles {

@@ -155,6 +155,9 @@ export const errors = {
     412,
     'required',
   ),
+  // AUTH: who is asking (consent/): bearer tokens on the FHIR API and what a token's data services allow.
+  invalidToken: define<[string]>('HUB_ERR_AUTH_INVALID_TOKEN', '%s', 401, 'login'),
+  insufficientScope: define<[string]>('HUB_ERR_AUTH_INSUFFICIENT_SCOPE', '%s', 403, 'forbidden'),
   // TERM: terminology operations ($expand, $lookup, $validate-code) over the conformance registry.
   unknownValueSet: define<[string]>(
     'HUB_ERR_TERM_UNKNOWN_VALUE_SET',
@@ -182,4 +185,26 @@ export const errors = {
     'not-supported',
   ),
   cannotExpand: define<[string, string]>('HUB_ERR_TERM_CANNOT_EXPAND', 'ValueSet %s cannot be expanded here: %s', 422, 'not-supported'),
+  // REGISTRY: the registry of OAuth clients and its admin API (consent/registry/).
+  registryInvalidClient: define<[string, string]>('HUB_ERR_REGISTRY_INVALID_CLIENT', 'OAuth client "%s" is not valid: %s', 400, 'invalid'),
+  registryUnknownClient: define<[string]>('HUB_ERR_REGISTRY_UNKNOWN_CLIENT', 'No OAuth client "%s" is registered', 404, 'not-found'),
+  registryClientIdMismatch: define<[string, string]>(
+    'HUB_ERR_REGISTRY_CLIENT_ID_MISMATCH',
+    'The body names client "%s" but the URL names "%s"',
+    400,
+    'value',
+  ),
+  registryInvalidClientList: define<[string]>(
+    'HUB_ERR_REGISTRY_INVALID_CLIENT_LIST',
+    'The MedMij OAuth client list is not valid: %s',
+    400,
+    'invalid',
+  ),
+  registryUnsupportedMediaType: define<[string, string]>(
+    'HUB_ERR_REGISTRY_UNSUPPORTED_MEDIA_TYPE',
+    'Content-Type "%s" is not accepted here; send %s',
+    415,
+    'not-supported',
+  ),
+  registryForbidden: define<[]>('HUB_ERR_REGISTRY_FORBIDDEN', 'Only an authenticated admin may manage OAuth clients', 403, 'forbidden'),
 };

@@ -1,9 +1,11 @@
-// Loads the data set through the hub's own write path, PgRepository.createMany (validation, index extraction, one
-// statement per resource type writing rows, history and search rows), so the search tables hold exactly what
-// production would write. Two batches in flight: one validates and indexes in this process while the other is in
-// PostgreSQL. Progress goes to stderr at least every 10 seconds.
+// Loads the data set through the hub's own write path, PgRepository.createMany (validation against R4 and the hub
+// profiles, as HUB_REQUIRED_PROFILES=all enforces them; index extraction; one statement per resource type writing
+// rows, history and search rows), so the search tables hold exactly what production would write and accept. Two
+// batches in flight: one validates and indexes in this process while the other is in PostgreSQL. Progress goes to
+// stderr at least every 10 seconds.
 import type { Sql } from 'postgres';
 import { loadDefinitions } from '../../server/fhir/definitions.js';
+import { buildConformance } from '../../server/fhir/profiles/conformance.js';
 import { PgRepository } from '../../server/storage/pg/pg-repository.js';
 import { datasetBatches } from './dataset.js';
 
@@ -19,7 +21,7 @@ export interface LoadFigures {
 
 export async function loadDataset(sql: Sql, seed: number, total: number, log: (message: string) => void): Promise<LoadFigures> {
   loadDefinitions();
-  const repository = new PgRepository(sql);
+  const repository = new PgRepository(sql, { conformance: await buildConformance({ required: 'all' }) });
   const batches = datasetBatches(seed, total, BATCH_SIZE);
   const started = performance.now();
   let loaded = 0;

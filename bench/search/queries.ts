@@ -104,13 +104,16 @@ export async function searchCases(db: Sql, seed: number, rotation = 1000): Promi
         (await db<{ n: number }[]>`SELECT count(*)::int AS n FROM "DeviceRequest" WHERE tokens @> ${activeWithCode(code)}::text[] AND NOT deleted`)[0].n,
     },
     {
-      name: 'compartment: DeviceRequest?patient=Patient/<id>&_include=DeviceRequest:device',
+      // The hub profile codes the aid (DeviceRequest.code is a CodeableConcept), so no request names a Device any more
+      // (DeviceRequest:device); the include is the request's Coverage, one or two per client, as the Device was for
+      // some of them.
+      name: 'compartment: DeviceRequest?patient=Patient/<id>&_include=DeviceRequest:insurance',
       kind: 'compartment',
       values: patientIds,
-      path: (id) => `/DeviceRequest?patient=${q(`Patient/${id}`)}&_include=DeviceRequest:device`,
+      path: (id) => `/DeviceRequest?patient=${q(`Patient/${id}`)}&_include=DeviceRequest:insurance`,
       sqlText:
         `page: DeviceRequest ids IN (search_reference param 'patient' -> Patient/<id>) AND NOT deleted ORDER BY id LIMIT n; ` +
-        `plus Devices whose id IN (search_reference param 'device' of the page's rows), in one statement`,
+        `plus Coverages whose id IN (search_reference param 'insurance' of the page's rows), in one statement`,
       sql: async (db, id, limit) => {
         const rows = await db<(Row & { mode: string })[]>`
           WITH page AS (
@@ -122,11 +125,11 @@ export async function searchCases(db: Sql, seed: number, rotation = 1000): Promi
           )
           SELECT 'match' AS mode, id, content FROM page
           UNION ALL
-          SELECT 'include', d.id, d.content FROM "Device" d
-          WHERE d.id IN (SELECT target_id FROM search_reference
+          SELECT 'include', c.id, c.content FROM "Coverage" c
+          WHERE c.id IN (SELECT target_id FROM search_reference
                          WHERE resource_type = 'DeviceRequest' AND resource_id IN (SELECT id FROM page)
-                           AND param = 'device' AND target_type = 'Device')
-            AND NOT d.deleted`;
+                           AND param = 'insurance' AND target_type = 'Coverage')
+            AND NOT c.deleted`;
         return { matches: ids(rows.filter((r) => r.mode === 'match')), includes: ids(rows.filter((r) => r.mode === 'include')) };
       },
       countMatches: async (db, id) =>

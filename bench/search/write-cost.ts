@@ -6,11 +6,13 @@
 //   no search rows  as above, and the search rows not written at all: the repository's own steps (prepareVersion:
 //                   validation and index extraction; insertResources: the one statement per type) with the
 //                   extracted search-table rows left out (the tokens column is still filled)
-// Validation and extraction run in every variant, so the differences are the database's share of indexing.
+// Validation (R4 and the hub profiles, as HUB_REQUIRED_PROFILES=all enforces them) and extraction run in every
+// variant, so the differences are the database's share of indexing.
 import type { Sql } from 'postgres';
 import type { Resource } from '@medplum/fhirtypes';
 import { openPool } from '../../server/db/connect.js';
 import { loadDefinitions } from '../../server/fhir/definitions.js';
+import { buildConformance, type Conformance } from '../../server/fhir/profiles/conformance.js';
 import { PgRepository } from '../../server/storage/pg/pg-repository.js';
 import { prepareVersion } from '../../server/storage/pg/prepare.js';
 import { insertResources, type VersionRow } from '../../server/storage/pg/write.js';
@@ -44,11 +46,11 @@ async function timed(batches: Resource[][], write: (batch: Resource[]) => Promis
 }
 
 /** createMany's own steps, minus the search-table rows. */
-async function createWithoutSearchRows(sql: Sql, batch: Resource[]): Promise<unknown> {
+async function createWithoutSearchRows(sql: Sql, conformance: Conformance, batch: Resource[]): Promise<unknown> {
   const now = new Date();
   const byType = new Map<string, VersionRow[]>();
   for (const resource of batch) {
-    const row = prepareVersion(resource, resource.id!, 1, now, 'POST');
+    const row = prepareVersion(resource, resource.id!, 1, now, 'POST', { conformance });
     row.index = { ...row.index, strings: [], dates: [], numbers: [], quantities: [], references: [], uris: [] };
     const group = byType.get(row.resourceType);
     if (group) group.push(row);
@@ -59,12 +61,13 @@ async function createWithoutSearchRows(sql: Sql, batch: Resource[]): Promise<unk
 
 export async function measureWriteCost(seed: number, count: number, types: string[], log: (message: string) => void): Promise<WriteRun[]> {
   loadDefinitions();
+  const conformance = await buildConformance({ required: 'all' });
   const db = await startBenchDatabase();
   const sql: Sql = openPool(db.url, 4);
   try {
     const batches = [...datasetBatches(seed, count, BATCH_SIZE)];
     const warmUp = [...datasetBatches(seed + 1000, 2000, BATCH_SIZE)];
-    const repository = new PgRepository(sql);
+    const repository = new PgRepository(sql, { conformance });
     const empty = async () => {
       await sql`TRUNCATE ${sql(types)}, resource_history, ${sql(SEARCH_TABLES)}`;
       await sql`VACUUM ANALYZE`;
@@ -87,7 +90,7 @@ export async function measureWriteCost(seed: number, count: number, types: strin
     for (const { name } of indexes) await sql`DROP INDEX ${sql(name)}`;
     log(`write cost: dropped ${indexes.length} indexes`);
     await run(`search rows written, ${indexes.length} search and tokens indexes dropped`, (batch) => repository.createMany(batch));
-    await run('no search rows written, those indexes dropped (tokens column still filled)', (batch) => createWithoutSearchRows(sql, batch));
+    await run('no search rows written, those indexes dropped (tokens column still filled)', (batch) => createWithoutSearchRows(sql, conformance, batch));
     for (const r of runs) r.ratio = Number((r.perSecond / runs[0].perSecond).toFixed(3));
     return runs;
   } finally {

@@ -66,7 +66,9 @@ describe('server/main.ts', () => {
     const db = await createTestDatabase(2);
     const port = await freePort();
     const baseUrl = `http://127.0.0.1:${port}`;
-    const hub = startHub({ DATABASE_URL: db.url, HUB_PORT: String(port), HUB_LOG_LEVEL: 'info' });
+    // The hub keeps its signing keys in HUB_DATA_DIR: a fresh folder, not the checkout's ./data.
+    const dataDir = mkdtempSync(path.join(os.tmpdir(), 'zorghub-main-'));
+    const hub = startHub({ DATABASE_URL: db.url, HUB_PORT: String(port), HUB_LOG_LEVEL: 'info', HUB_DATA_DIR: dataDir });
     afterAll(() => hub.child.kill('SIGKILL'));
     await waitReady(baseUrl, hub);
     expect(await (await fetch(`${baseUrl}/healthz`)).json()).toEqual({ status: 'ok' });

@@ -1,4 +1,7 @@
 // The hub app on a test database, for route tests (inject / supertest) and end-to-end tests (listen).
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll } from 'vitest';
 import { type AppConfig, buildApp } from '../../server/app.js';
@@ -37,7 +40,8 @@ export async function createTestApp(
 }
 
 /** The hub listening on a free loopback port, for clients that speak real HTTP. */
-export async function startTestServer(options: Partial<Pick<AppConfig, 'requiredProfiles'>> = {}): Promise<TestApp & { baseUrl: string }> {
+/** `auth`: the authorization server too (consent/), with its keys in a fresh temporary data folder. */
+export async function startTestServer(options: Partial<Pick<AppConfig, 'requiredProfiles' | 'auth'>> = {}): Promise<TestApp & { baseUrl: string }> {
   const db = await createTestDatabase();
   const probe = await buildApp({ baseUrl: TEST_BASE_URL, maxBodyBytes: 10 * 1024 * 1024, maxBundleEntries: 10000, logLevel: 'silent', requiredProfiles: 'none' }, db.sql);
   // The base URL must name the real port, which is known only after listening: listen, read it, rebuild.
@@ -46,7 +50,8 @@ export async function startTestServer(options: Partial<Pick<AppConfig, 'required
   await probe.close();
   const baseUrl = `http://127.0.0.1:${port}`;
   const config = { baseUrl, maxBodyBytes: 10 * 1024 * 1024, maxBundleEntries: 10000, logLevel: 'silent' as const };
-  const app = await buildApp({ ...config, requiredProfiles: options.requiredProfiles ?? 'none' }, db.sql, db.searchSql);
+  const dataDir = options.auth ? mkdtempSync(path.join(os.tmpdir(), 'zorghub-test-')) : undefined;
+  const app = await buildApp({ ...config, requiredProfiles: options.requiredProfiles ?? 'none', auth: options.auth, dataDir }, db.sql, db.searchSql);
   await app.listen({ port, host: '127.0.0.1' });
   afterAll(() => app.close());
   return { app, db, baseUrl };

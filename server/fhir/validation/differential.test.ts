@@ -168,6 +168,17 @@ function buildCases(): Case[] {
   return cases;
 }
 
+/**
+ * The one deliberate difference in issues: @medplum/core's FHIRPath cannot apply string functions to a primitive
+ * that carries extensions, so Medplum reports "Error evaluating invariant expression" (and the invariant as
+ * failed) where the walker, through validation/primitive-extensions.ts, evaluates the invariant for real. The
+ * decision is still compared; only the issue lists may differ then.
+ */
+function onlyPrimitiveExtensionGap(walker: { diagnostics?: string }[], medplum: { diagnostics?: string }[]): boolean {
+  const gap = (i: { diagnostics?: string }) => /Error evaluating invariant expression/.test(i.diagnostics ?? '');
+  return medplum.filter(gap).length > walker.filter(gap).length;
+}
+
 /** Issues as an order-independent string. */
 function issueKey(issues: unknown[]): string {
   return issues.map((i) => JSON.stringify(i)).sort().join('\n');
@@ -197,7 +208,7 @@ describe('element walker vs @medplum/core validator (differential)', () => {
       if (!walker.ok && validateSchema(c.resource).length === 0) {
         byStep4[c.label] = (byStep4[c.label] ?? 0) + 1; // refused by step (4) alone: the part being compared
       }
-      if (issueKey(walker.issues) !== issueKey(medplum.issues)) {
+      if (issueKey(walker.issues) !== issueKey(medplum.issues) && !onlyPrimitiveExtensionGap(walker.issues, medplum.issues)) {
         issueDifferences.push(`${c.label} ${c.file} ${c.path}`);
       }
       if (walker.ok !== medplum.ok && !(c.label in DELIBERATE_DIFFERENCES)) {

@@ -1,0 +1,227 @@
+// The OAuth flow's state in PostgreSQL (migration 0007): pending authorization requests, grants, one-time codes,
+// rotating refresh tokens and individually revoked access tokens. Codes and tokens are stored as SHA-256 hashes;
+// the single-use rules are enforced by conditional UPDATEs, so two concurrent redemptions cannot both win.
+import type { Sql } from 'postgres';
+import { hashSecret } from '../tokens/opaque.js';
+
+export interface PendingRequest {
+  clientId: string;
+  redirectUri: string;
+  scopes: string[];
+  state?: string;
+  codeChallenge?: string;
+  csrfToken: string;
+  patient?: string;
+  loginState?: Record<string, string>;
+}
+
+export interface Grant {
+  consentId: string;
+  clientId: string;
+  patient: string;
+  actor?: string;
+  dataServices: string[];
+  scope: string;
+  once: boolean;
+  revokedAt?: Date;
+}
+
+const REQUEST_LIFETIME_MS = 10 * 60 * 1000;
+const CODE_LIFETIME_MS = 60 * 1000;
+/** A refresh token unused for six months lapses (MedMij). */
+export const REFRESH_IDLE_MS = 183 * 24 * 60 * 60 * 1000;
+
+type Row = Record<string, any>;
+
+export class OAuthStore {
+  constructor(private readonly sql: Sql) {}
+
+  async createRequest(id: string, session: string, request: PendingRequest, now: Date): Promise<void> {
+    await this.sql`
+      INSERT INTO oauth_requests (id_hash, client_id, redirect_uri, scopes, state, code_challenge, session_hash, csrf_token, created_at, expires_at)
+      VALUES (${hashSecret(id)}, ${request.clientId}, ${request.redirectUri}, ${request.scopes}, ${request.state ?? null},
+              ${request.codeChallenge ?? null}, ${hashSecret(session)}, ${request.csrfToken}, ${now}, ${new Date(now.getTime() + REQUEST_LIFETIME_MS)})`;
+  }
+
+  /** The pending request, only for the browser session that started it, while it is open and fresh. */
+  async request(id: string, session: string | undefined, now: Date): Promise<PendingRequest | undefined> {
+    if (!session) {
+      return undefined;
+    }
+    const [row] = await this.sql<Row[]>`
+      SELECT * FROM oauth_requests
+      WHERE id_hash = ${hashSecret(id)} AND session_hash = ${hashSecret(session)} AND finished_at IS NULL AND expires_at > ${now}`;
+    return row ? toRequest(row) : undefined;
+  }
+
+  async setLoginState(id: string, state: Record<string, string>): Promise<void> {
+    await this.sql`UPDATE oauth_requests SET login_state = ${this.sql.json(state)} WHERE id_hash = ${hashSecret(id)}`;
+  }
+
+  async setPatient(id: string, patient: string): Promise<void> {
+    await this.sql`UPDATE oauth_requests SET patient = ${patient} WHERE id_hash = ${hashSecret(id)}`;
+  }
+
+  /** Closes the request; true only for the first caller, so a decision cannot be submitted twice. */
+  async finishRequest(id: string, now: Date): Promise<boolean> {
+    const rows = await this.sql`UPDATE oauth_requests SET finished_at = ${now} WHERE id_hash = ${hashSecret(id)} AND finished_at IS NULL RETURNING 1`;
+    return rows.length === 1;
+  }
+
+  async createGrant(grant: Grant, code: string, redirectUri: string, codeChallenge: string | undefined, now: Date): Promise<void> {
+    await this.sql.begin(async (tx) => {
+      await tx`
+        INSERT INTO oauth_grants (consent_id, client_id, patient, actor, data_services, scope, once, created_at)
+        VALUES (${grant.consentId}, ${grant.clientId}, ${grant.patient}, ${grant.actor ?? null}, ${grant.dataServices}, ${grant.scope}, ${grant.once}, ${now})`;
+      await tx`
+        INSERT INTO oauth_codes (code_hash, consent_id, client_id, redirect_uri, code_challenge, expires_at)
+        VALUES (${hashSecret(code)}, ${grant.consentId}, ${grant.clientId}, ${redirectUri}, ${codeChallenge ?? null}, ${new Date(now.getTime() + CODE_LIFETIME_MS)})`;
+    });
+  }
+
+  /**
+   * Redeems a code once. A code presented a second time revokes its grant (RFC 6749 4.1.2: tokens issued from
+   * it must stop working) and answers `replayed`.
+   */
+  async redeemCode(
+    code: string,
+    now: Date
+  ): Promise<{ status: 'ok'; grant: Grant; redirectUri: string; codeChallenge?: string; clientId: string } | { status: 'unknown' | 'expired' | 'replayed' }> {
+    const hash = hashSecret(code);
+    const [used] = await this.sql<Row[]>`UPDATE oauth_codes SET used_at = ${now} WHERE code_hash = ${hash} AND used_at IS NULL RETURNING *`;
+    if (!used) {
+      const [seen] = await this.sql<Row[]>`SELECT consent_id FROM oauth_codes WHERE code_hash = ${hash}`;
+      if (!seen) {
+        return { status: 'unknown' };
+      }
+      await this.revokeGrant(seen.consent_id, 'authorization code replayed', now);
+      return { status: 'replayed' };
+    }
+    if (used.expires_at <= now) {
+      return { status: 'expired' };
+    }
+    const grant = await this.grant(used.consent_id);
+    if (!grant || grant.revokedAt) {
+      return { status: 'unknown' };
+    }
+    return { status: 'ok', grant, redirectUri: used.redirect_uri, codeChallenge: used.code_challenge ?? undefined, clientId: used.client_id };
+  }
+
+  async grant(consentId: string): Promise<Grant | undefined> {
+    const [row] = await this.sql<Row[]>`SELECT * FROM oauth_grants WHERE consent_id = ${consentId}`;
+    return row ? toGrant(row) : undefined;
+  }
+
+  async revokeGrant(consentId: string, reason: string, now: Date): Promise<void> {
+    await this.sql`UPDATE oauth_grants SET revoked_at = ${now}, revoked_reason = ${reason} WHERE consent_id = ${consentId} AND revoked_at IS NULL`;
+  }
+
+  async issueRefreshToken(token: string, consentId: string, clientId: string, scope: string, now: Date): Promise<void> {
+    await this.sql`
+      INSERT INTO oauth_refresh_tokens (token_hash, consent_id, client_id, scope, last_used_at)
+      VALUES (${hashSecret(token)}, ${consentId}, ${clientId}, ${scope}, ${now})`;
+  }
+
+  /**
+   * Uses a refresh token once: it is replaced by `next`. A replaced token presented again means it was stolen or
+   * copied, so the whole grant is revoked; a token idle for six months has lapsed.
+   */
+  async rotateRefreshToken(
+    token: string,
+    next: string,
+    now: Date,
+    /** The client presenting the token: another client's token is refused without being used. */
+    clientId: string,
+    /** Refuses (without using the token) when this returns false for the grant's scope. */
+    acceptsScope: (grantedScope: string) => boolean = () => true
+  ): Promise<{ status: 'ok'; grant: Grant; scope: string; clientId: string } | { status: 'unknown' | 'lapsed' | 'reused' | 'revoked' | 'scope' | 'other-client' }> {
+    const hash = hashSecret(token);
+    return this.sql.begin(async (tx) => {
+      const [row] = await tx<Row[]>`SELECT * FROM oauth_refresh_tokens WHERE token_hash = ${hash} FOR UPDATE`;
+      if (!row) {
+        return { status: 'unknown' as const };
+      }
+      if (row.client_id !== clientId) {
+        return { status: 'other-client' as const };
+      }
+      if (row.replaced_at) {
+        await tx`UPDATE oauth_grants SET revoked_at = ${now}, revoked_reason = 'refresh token reused' WHERE consent_id = ${row.consent_id} AND revoked_at IS NULL`;
+        return { status: 'reused' as const };
+      }
+      if (now.getTime() - row.last_used_at.getTime() > REFRESH_IDLE_MS) {
+        return { status: 'lapsed' as const };
+      }
+      const [grantRow] = await tx<Row[]>`SELECT * FROM oauth_grants WHERE consent_id = ${row.consent_id}`;
+      if (!grantRow || grantRow.revoked_at) {
+        return { status: 'revoked' as const };
+      }
+      if (!acceptsScope(row.scope)) {
+        return { status: 'scope' as const };
+      }
+      await tx`UPDATE oauth_refresh_tokens SET replaced_at = ${now} WHERE token_hash = ${hash}`;
+      await tx`
+        INSERT INTO oauth_refresh_tokens (token_hash, consent_id, client_id, scope, last_used_at)
+        VALUES (${hashSecret(next)}, ${row.consent_id}, ${row.client_id}, ${row.scope}, ${now})`;
+      return { status: 'ok' as const, grant: toGrant(grantRow), scope: row.scope as string, clientId: row.client_id as string };
+    });
+  }
+
+  /** Revocation endpoint: a refresh token revokes its grant; returns false when the token is not one of ours. */
+  async revokeRefreshToken(token: string, clientId: string, now: Date): Promise<boolean> {
+    const [row] = await this.sql<Row[]>`SELECT consent_id FROM oauth_refresh_tokens WHERE token_hash = ${hashSecret(token)} AND client_id = ${clientId}`;
+    if (!row) {
+      return false;
+    }
+    await this.revokeGrant(row.consent_id, 'refresh token revoked', now);
+    return true;
+  }
+
+  async revokeAccessToken(jti: string, expiresAt: Date): Promise<void> {
+    await this.sql`INSERT INTO oauth_revoked_tokens (jti, expires_at) VALUES (${jti}, ${expiresAt}) ON CONFLICT DO NOTHING`;
+  }
+
+  /**
+   * Whether a person's token still stands: its grant is not revoked, the Consent it rests on still exists and is
+   * active, and the token itself was not revoked. One indexed round trip per request.
+   */
+  async tokenStands(consentId: string, jti: string): Promise<boolean> {
+    const [row] = await this.sql<Row[]>`
+      SELECT g.revoked_at IS NULL AS granted,
+             (SELECT NOT c.deleted AND (c.content::jsonb ->> 'status') = 'active' FROM "Consent" c WHERE c.id = g.consent_id) AS consented,
+             EXISTS (SELECT 1 FROM oauth_revoked_tokens r WHERE r.jti = ${jti}) AS revoked
+      FROM oauth_grants g WHERE g.consent_id = ${consentId}`;
+    return !!row && row.granted && row.consented === true && !row.revoked;
+  }
+
+  /** A token whose jti is revoked (system tokens have no grant). */
+  async tokenRevoked(jti: string): Promise<boolean> {
+    const rows = await this.sql`SELECT 1 FROM oauth_revoked_tokens WHERE jti = ${jti}`;
+    return rows.length > 0;
+  }
+}
+
+function toRequest(row: Row): PendingRequest {
+  return {
+    clientId: row.client_id,
+    redirectUri: row.redirect_uri,
+    scopes: row.scopes,
+    state: row.state ?? undefined,
+    codeChallenge: row.code_challenge ?? undefined,
+    csrfToken: row.csrf_token,
+    patient: row.patient ?? undefined,
+    loginState: row.login_state ?? undefined,
+  };
+}
+
+function toGrant(row: Row): Grant {
+  return {
+    consentId: row.consent_id,
+    clientId: row.client_id,
+    patient: row.patient,
+    actor: row.actor ?? undefined,
+    dataServices: row.data_services,
+    scope: row.scope,
+    once: row.once,
+    revokedAt: row.revoked_at ?? undefined,
+  };
+}

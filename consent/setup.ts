@@ -1,0 +1,82 @@
+// Assembles the consent layer from configuration, once at start-up: the signing keys (in HUB_DATA_DIR/keys), the
+// client registry (seeded from HUB_CLIENTS_FILE), the OAuth state, the person login (an OIDC upstream, or the
+// development login), and registers the authorization server's routes and the registry's admin API.
+import type { FastifyBaseLogger, FastifyInstance, FastifyRequest } from 'fastify';
+import type { Sql } from 'postgres';
+import type { AuthConfig } from '../server/config.js';
+import { errors } from '../server/errors.js';
+import type { Repository } from '../server/storage/repository.js';
+import { type Authenticator, authenticate, AuthenticationError } from './authenticate.js';
+import { HubKeys } from './keys/hub-keys.js';
+import { OidcUpstream } from './login/oidc-upstream.js';
+import type { OAuthContext } from './oauth/oauth-context.js';
+import { OAuthStore } from './oauth/oauth-store.js';
+import { consentRoutes } from './plugin.js';
+import { adminClientRoutes } from './registry/admin-routes.js';
+import { ClientRegistry } from './registry/client-registry.js';
+import { seedClients } from './registry/seed.js';
+import { MemoryReplayCache } from './tokens/client-assertion.js';
+
+export interface ConsentLayer {
+  context: OAuthContext;
+  authenticator: Authenticator;
+  register(app: FastifyInstance): Promise<void>;
+}
+
+export async function setUpConsent(options: {
+  sql: Sql;
+  repository: Repository;
+  config: AuthConfig;
+  dataDir: string;
+  baseUrl: string;
+  log: FastifyBaseLogger;
+  now?: () => Date;
+}): Promise<ConsentLayer> {
+  const now = options.now ?? (() => new Date());
+  const keys = await HubKeys.open({ dataDir: options.dataDir, now });
+  const registry = new ClientRegistry(options.sql);
+  if (options.config.clientsFile) {
+    const report = await seedClients(registry, options.config.clientsFile, { log: options.log });
+    options.log.info({ added: report.added.length, updated: report.updated.length, unchanged: report.unchanged.length }, 'OAuth clients seeded');
+  }
+  const oidc = options.config.oidc
+    ? await OidcUpstream.discover({ ...options.config.oidc, redirectUri: `${options.baseUrl}/oauth/login/oidc/callback` })
+    : undefined;
+  const store = new OAuthStore(options.sql);
+  const context: OAuthContext = {
+    store,
+    registry,
+    keys,
+    repository: options.repository,
+    issuer: options.baseUrl,
+    providerName: options.config.providerName,
+    devLoginBsns: oidc ? [] : options.config.devLoginBsns,
+    oidc,
+    replay: new MemoryReplayCache(),
+    secureCookies: options.baseUrl.startsWith('https:'),
+    now,
+  };
+  const authenticator: Authenticator = { keys, store, issuer: options.baseUrl, now };
+  const requireAdmin = async (request: FastifyRequest): Promise<void> => {
+    let principal;
+    try {
+      principal = await authenticate(authenticator, request);
+    } catch (err) {
+      throw err instanceof AuthenticationError ? errors.invalidToken(err.message) : err;
+    }
+    if (!principal) {
+      throw errors.invalidToken('The admin API needs an access token of an admin client');
+    }
+    if (principal.kind !== 'system' || principal.role !== 'admin') {
+      throw errors.insufficientScope('The admin API is for admin clients only');
+    }
+  };
+  return {
+    context,
+    authenticator,
+    register: async (app) => {
+      await app.register(async (scoped) => consentRoutes(scoped, context));
+      await app.register(async (scoped) => adminClientRoutes(scoped, { registry, authorize: requireAdmin }));
+    },
+  };
+}
