@@ -1,0 +1,94 @@
+// The single-use and lapse rules of the OAuth state, on a real database with a controlled clock: a code works
+// once and its replay revokes the grant; a refresh token rotates, a replaced one revokes the grant, one idle for
+// six months lapses; an expired request or code is refused; withdrawal through the Consent row is seen.
+import { describe, expect, it } from 'vitest';
+import { createTestDatabase } from '../../test/support/database.js';
+import { newSecret } from '../tokens/opaque.js';
+import { OAuthStore, REFRESH_IDLE_MS } from './oauth-store.js';
+
+const db = await createTestDatabase(4);
+const store = new OAuthStore(db.sql);
+const T0 = new Date('2026-06-01T10:00:00Z');
+const at = (ms: number) => new Date(T0.getTime() + ms);
+
+async function grant(consentId = newSecret(16)) {
+  const code = newSecret();
+  await store.createGrant(
+    { consentId, clientId: 'pgo', patient: 'Patient/p1', dataServices: ['hulpmiddelen'], scope: 'zorghub~hulpmiddelen', once: false },
+    code,
+    'https://pgo.example/cb',
+    undefined,
+    T0,
+  );
+  return { consentId, code };
+}
+
+describe('OAuthStore', () => {
+  it('redeems a code once; a replay revokes the grant', async () => {
+    const { consentId, code } = await grant();
+    expect((await store.redeemCode(code, at(1000))).status).toBe('ok');
+    expect((await store.redeemCode(code, at(2000))).status).toBe('replayed');
+    expect((await store.grant(consentId))?.revokedAt).toBeInstanceOf(Date);
+    expect((await store.redeemCode(newSecret(), at(2000))).status).toBe('unknown');
+  });
+
+  it('refuses a code after its minute', async () => {
+    const { code } = await grant();
+    expect((await store.redeemCode(code, at(61_000))).status).toBe('expired');
+  });
+
+  it('rotates refresh tokens; reuse of a replaced one revokes the grant', async () => {
+    const { consentId } = await grant();
+    const first = newSecret();
+    await store.issueRefreshToken(first, consentId, 'pgo', 'zorghub~hulpmiddelen', T0);
+    const second = newSecret();
+    expect((await store.rotateRefreshToken(first, second, at(1000), 'pgo')).status).toBe('ok');
+    expect((await store.rotateRefreshToken(first, newSecret(), at(2000), 'pgo')).status).toBe('reused');
+    expect((await store.rotateRefreshToken(second, newSecret(), at(3000), 'pgo')).status).toBe('revoked');
+    expect((await store.grant(consentId))?.revokedAt).toBeInstanceOf(Date);
+  });
+
+  it('lets a refresh token lapse after six months without use, and keeps it alive while it is used', async () => {
+    const { consentId } = await grant();
+    const token = newSecret();
+    await store.issueRefreshToken(token, consentId, 'pgo', 'zorghub~hulpmiddelen', T0);
+    const next = newSecret();
+    expect((await store.rotateRefreshToken(token, next, at(REFRESH_IDLE_MS - 1000), 'pgo')).status).toBe('ok');
+    // Used just before the lapse, the new token counts from then.
+    expect((await store.rotateRefreshToken(next, newSecret(), at(2 * REFRESH_IDLE_MS + 1000), 'pgo')).status).toBe('lapsed');
+  });
+
+  it("refuses another client's refresh token without using it, and a scope beyond the grant", async () => {
+    const { consentId } = await grant();
+    const token = newSecret();
+    await store.issueRefreshToken(token, consentId, 'pgo', 'zorghub~hulpmiddelen', T0);
+    expect((await store.rotateRefreshToken(token, newSecret(), at(1000), 'other-pgo')).status).toBe('other-client');
+    expect((await store.rotateRefreshToken(token, newSecret(), at(1000), 'pgo', () => false)).status).toBe('scope');
+    expect((await store.rotateRefreshToken(token, newSecret(), at(2000), 'pgo')).status).toBe('ok');
+  });
+
+  it('lets a token stand only while its grant stands and its Consent is active', async () => {
+    const { consentId } = await grant();
+    await db.sql`INSERT INTO "Consent" (id, version, last_updated, deleted, content, compartments, tokens)
+                 VALUES (${consentId}, 1, now(), false, ${JSON.stringify({ resourceType: 'Consent', status: 'active' })}, '{}', '{}')`;
+    expect(await store.tokenStands(consentId, 'jti-1')).toBe(true);
+    await store.revokeAccessToken('jti-1', at(900_000));
+    expect(await store.tokenStands(consentId, 'jti-1')).toBe(false);
+    expect(await store.tokenStands(consentId, 'jti-2')).toBe(true);
+    await db.sql`UPDATE "Consent" SET content = ${JSON.stringify({ resourceType: 'Consent', status: 'inactive' })} WHERE id = ${consentId}`;
+    expect(await store.tokenStands(consentId, 'jti-2')).toBe(false);
+  });
+
+  it('keeps a pending request to the browser session that started it, until it expires or is finished', async () => {
+    const id = newSecret();
+    const session = newSecret();
+    await store.createRequest(id, session, { clientId: 'pgo', redirectUri: 'https://pgo.example/cb', scopes: ['hulpmiddelen'], csrfToken: 'c' }, T0);
+    expect(await store.request(id, session, at(1000))).toMatchObject({ clientId: 'pgo' });
+    expect(await store.request(id, newSecret(), at(1000))).toBeUndefined();
+    expect(await store.request(id, undefined, at(1000))).toBeUndefined();
+    expect(await store.request(id, session, at(11 * 60_000))).toBeUndefined();
+    expect(await store.finishRequest(id, at(2000))).toBe(true);
+    expect(await store.finishRequest(id, at(3000))).toBe(false);
+    expect(await store.request(id, session, at(4000))).toBeUndefined();
+  });
+});
