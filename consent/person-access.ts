@@ -27,7 +27,7 @@ export function personRoute(principal: Principal, route: FhirRoute, request: Fhi
   const patientId = principal.patient!.replace(/^Patient\//, '');
   const wanted = AS_SERVICE_INTERACTION[route.interaction];
   const type = route.interaction === 'search-compartment' ? request.params.type : request.params.resourceType;
-  if (!wanted || !type || !allows(principal, type, wanted)) {
+  if (!wanted || !type || !allows(principal, type, wanted) || (principal.readOnly && wanted === 'update')) {
     throw errors.insufficientScope(`This token's data services (${principal.dataServices.join(', ') || 'none'}) do not allow ${route.interaction}${type ? ` of ${type}` : ''}`);
   }
   if (route.interaction === 'search-compartment') {

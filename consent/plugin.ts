@@ -4,6 +4,7 @@
 import type { FastifyInstance } from 'fastify';
 import { errors } from '../server/errors.js';
 import { authorizeRoutes } from './oauth/authorize-routes.js';
+import { delegationRoutes } from './oauth/delegation-routes.js';
 import { metadataRoutes } from './oauth/metadata-routes.js';
 import type { OAuthContext } from './oauth/oauth-context.js';
 import { tokenRoutes } from './oauth/token-routes.js';
@@ -23,6 +24,7 @@ export async function consentRoutes(app: FastifyInstance, ctx: OAuthContext): Pr
   });
   await app.register(async (scoped) => authorizeRoutes(scoped, ctx));
   await app.register(async (scoped) => tokenRoutes(scoped, ctx));
+  await app.register(async (scoped) => delegationRoutes(scoped, ctx));
   await app.register(async (scoped) => metadataRoutes(scoped, ctx));
 }
 

@@ -24,4 +24,6 @@ export interface Principal {
   organization?: { system: string; value: string };
   /** The token's id (jti), for revocation and the audit trail. */
   tokenId: string;
+  /** delegate: the delegation allows reading only (set at authentication from the grant, not a token claim). */
+  readOnly?: boolean;
 }

@@ -7,6 +7,8 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { newSecret, safeEqual } from '../tokens/opaque.js';
 import { consentRecord } from './consent-record.js';
 import { renderConsentScreen, renderErrorPage } from './consent-screen.js';
+import { delegationsFor, patientName } from './delegation.js';
+import { renderActFor } from './act-for.js';
 import { renderDevLogin } from './dev-login.js';
 import { pickLanguage } from './html.js';
 import type { OAuthContext } from './oauth-context.js';
@@ -112,6 +114,42 @@ export async function authorizeRoutes(app: FastifyInstance, ctx: OAuthContext): 
     }
   });
 
+  app.get('/oauth/act-for', async (request, reply) => {
+    const q = request.query as Query;
+    const language = pickLanguage(request.headers['accept-language']);
+    const pending = await pendingFor(request, ctx, q.request);
+    const choices = pending ? choicesOf(pending) : [];
+    if (!pending || !choices.length) {
+      return expired(reply, language);
+    }
+    const named = await Promise.all(choices.map(async (c) => ({ key: c.key, name: await patientName(ctx.repository, c.patient), self: c.key === 'self' })));
+    return html(reply, renderActFor(language, q.request!, pending.csrfToken, named));
+  });
+
+  app.post('/oauth/act-for', async (request, reply) => {
+    const form = request.body as Query;
+    const language = pickLanguage(request.headers['accept-language']);
+    const pending = await pendingFor(request, ctx, form.request);
+    if (!pending || !form.csrf || !safeEqual(form.csrf, pending.csrfToken)) {
+      return expired(reply, language);
+    }
+    const choice = choicesOf(pending).find((c) => c.key === form.choice);
+    if (!choice) {
+      return expired(reply, language);
+    }
+    if (choice.actor) {
+      // A delegate may pass on no more than she was given.
+      const scopes = pending.scopes.filter((s) => choice.dataServices!.includes(s));
+      if (!scopes.length) {
+        return errorPage(reply, language, 403, { nl: 'U bent niet gemachtigd voor de gegevens die deze app vraagt.', en: 'You are not authorised for the data this app asks for.' });
+      }
+      await ctx.store.setScopes(form.request!, scopes);
+      await ctx.store.setLoginState(form.request!, { actor: choice.actor, delegation: choice.key, readOnly: String(choice.readOnly) });
+    }
+    await ctx.store.setPatient(form.request!, choice.patient);
+    return reply.redirect(`/oauth/consent?request=${form.request}`, 303);
+  });
+
   app.get('/oauth/consent', async (request, reply) => {
     const q = request.query as Query;
     const language = pickLanguage(request.headers['accept-language'], q.lang);
@@ -120,7 +158,8 @@ export async function authorizeRoutes(app: FastifyInstance, ctx: OAuthContext): 
       return expired(reply, language);
     }
     const client = await ctx.registry.get(pending.clientId);
-    return html(reply, renderConsentScreen({ language, clientName: client?.name ?? pending.clientId, dataServices: pending.scopes, requestId: q.request!, csrfToken: pending.csrfToken }));
+    const onBehalfOf = pending.loginState?.actor ? await patientName(ctx.repository, pending.patient) : undefined;
+    return html(reply, renderConsentScreen({ language, clientName: client?.name ?? pending.clientId, dataServices: pending.scopes, requestId: q.request!, csrfToken: pending.csrfToken, onBehalfOf }));
   });
 
   app.post('/oauth/consent', async (request, reply) => {
@@ -148,16 +187,27 @@ export async function authorizeRoutes(app: FastifyInstance, ctx: OAuthContext): 
     }
     const once = form.period === 'once';
     const now = ctx.now();
-    const consent = await ctx.repository.create(consentRecord({ patient: pending.patient, clientId: client.clientId, clientName: client.name, dataServices: pending.scopes, once, now }));
+    const actor = pending.loginState?.actor;
+    const consent = await ctx.repository.create(consentRecord({ patient: pending.patient, actor, clientId: client.clientId, clientName: client.name, dataServices: pending.scopes, once, now }));
     const code = newSecret();
     await ctx.store.createGrant(
-      { consentId: consent.version.id, clientId: client.clientId, patient: pending.patient, dataServices: pending.scopes, scope: formatScope(pending.scopes, ctx.providerName), once },
+      {
+        consentId: consent.version.id,
+        clientId: client.clientId,
+        patient: pending.patient,
+        actor,
+        delegationConsent: actor ? pending.loginState?.delegation : undefined,
+        readOnly: actor ? pending.loginState?.readOnly === 'true' : false,
+        dataServices: pending.scopes,
+        scope: formatScope(pending.scopes, ctx.providerName),
+        once,
+      },
       code,
       pending.redirectUri,
       pending.codeChallenge,
       now,
     );
-    request.log.info({ clientId: client.clientId, consent: consent.version.id, once }, 'consent given');
+    request.log.info({ clientId: client.clientId, consent: consent.version.id, once, delegate: !!actor }, 'consent given');
     const target = new URL(pending.redirectUri);
     target.searchParams.set('code', code);
     if (pending.state !== undefined) {
@@ -168,13 +218,29 @@ export async function authorizeRoutes(app: FastifyInstance, ctx: OAuthContext): 
 }
 
 async function loggedIn(request: FastifyRequest, reply: FastifyReply, ctx: OAuthContext, requestId: string, bsn: string, language: 'nl' | 'en') {
-  const ids = await ctx.repository.findIds('Patient', `identifier=${BSN_SYSTEM}|${bsn}`, 2);
-  if (ids.length !== 1) {
-    request.log.warn({ matches: ids.length }, 'login: no single client record for the BSN');
-    return errorPage(reply, language, 404, { nl: 'Er zijn bij deze hub geen gegevens over u bekend.', en: 'This hub holds no data about you.' });
+  const own = await ctx.repository.findIds('Patient', `identifier=${BSN_SYSTEM}|${bsn}`, 2);
+  const delegations = await delegationsFor(ctx.repository, bsn, ctx.now());
+  if (own.length > 1) {
+    request.log.warn({ matches: own.length }, 'login: several client records for one BSN');
   }
-  await ctx.store.setPatient(requestId, `Patient/${ids[0]}`);
-  return reply.redirect(`/oauth/consent?request=${requestId}`, 303);
+  if (!delegations.length) {
+    if (own.length !== 1) {
+      request.log.warn({ matches: own.length }, 'login: no single client record for the BSN');
+      return errorPage(reply, language, 404, { nl: 'Er zijn bij deze hub geen gegevens over u bekend.', en: 'This hub holds no data about you.' });
+    }
+    await ctx.store.setPatient(requestId, `Patient/${own[0]}`);
+    return reply.redirect(`/oauth/consent?request=${requestId}`, 303);
+  }
+  // A delegate picks whom she acts for: herself (if she is a client here too) or a client who authorised her.
+  const choices = [...(own.length === 1 ? [{ key: 'self', patient: `Patient/${own[0]}` }] : []), ...delegations.map((d) => ({ key: d.consentId, ...d }))];
+  await ctx.store.setLoginState(requestId, { choices: JSON.stringify(choices) });
+  return reply.redirect(`/oauth/act-for?request=${requestId}`, 303);
+}
+
+type Choice = { key: string; patient: string; actor?: string; dataServices?: string[]; readOnly?: boolean; consentId?: string };
+
+function choicesOf(pending: { loginState?: Record<string, string> }): Choice[] {
+  return pending.loginState?.choices ? (JSON.parse(pending.loginState.choices) as Choice[]) : [];
 }
 
 async function pendingFor(request: FastifyRequest, ctx: OAuthContext, id: string | undefined) {

@@ -9,6 +9,8 @@ const HUB_CONSENT = 'https://zorghub.example.org/fhir/StructureDefinition/hub-Co
 
 export interface ConsentDecision {
   patient: string;
+  /** A delegate's decision: the RelatedPerson who gave it, on the client's behalf. */
+  actor?: string;
   clientId: string;
   clientName: string;
   dataServices: string[];
@@ -29,7 +31,7 @@ export function consentRecord(decision: ConsentDecision): Consent {
     category: [{ coding: [{ system: 'https://zorghub.example.org/fhir/CodeSystem/consent-category', code: 'pgo-authorisation' }] }],
     patient: { reference: decision.patient },
     dateTime: start,
-    performer: [{ reference: decision.patient }],
+    performer: [{ reference: decision.actor ?? decision.patient }],
     policyRule: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-ActCode', code: 'OPTIN' }] },
     provision: {
       type: 'permit',

@@ -12,12 +12,15 @@ export interface ConsentScreen {
   csrfToken: string;
   /** Shown again when the form came back without a period. */
   missingPeriod?: boolean;
+  /** A delegate deciding for a client: the client's name. */
+  onBehalfOf?: string;
 }
 
 const TEXT = {
   nl: {
     title: 'Toestemming geven',
     intro: (pgo: string) => `<strong>${pgo}</strong> vraagt toegang tot de volgende gegevens over u:`,
+    behalf: (name: string) => `U geeft deze toestemming namens <strong>${name}</strong>, die u daarvoor heeft gemachtigd.`,
     period: 'Hoe lang mag deze app erbij?',
     once: 'Eenmalig (nu, en niet opnieuw zonder uw toestemming)',
     lasting: 'Tot ik mijn toestemming intrek',
@@ -29,6 +32,7 @@ const TEXT = {
   en: {
     title: 'Give consent',
     intro: (pgo: string) => `<strong>${pgo}</strong> asks for access to the following data about you:`,
+    behalf: (name: string) => `You give this consent on behalf of <strong>${name}</strong>, who authorised you to.`,
     period: 'For how long may this app have access?',
     once: 'Once (now, and not again without your consent)',
     lasting: 'Until I withdraw my consent',
@@ -46,7 +50,7 @@ export function renderConsentScreen(screen: ConsentScreen): string {
     .map((s) => `<li><strong>${escapeHtml(s.name[screen.language])}</strong>: ${escapeHtml(s.description[screen.language])}</li>`)
     .join('\n');
   const body = `<h1>${t.title}</h1>
-<p>${t.intro(escapeHtml(screen.clientName))}</p>
+${screen.onBehalfOf ? `<p>${t.behalf(escapeHtml(screen.onBehalfOf))}</p>\n` : ''}<p>${t.intro(escapeHtml(screen.clientName))}</p>
 <ul>
 ${items}
 </ul>

@@ -71,12 +71,12 @@ describe('OAuthStore', () => {
     const { consentId } = await grant();
     await db.sql`INSERT INTO "Consent" (id, version, last_updated, deleted, content, compartments, tokens)
                  VALUES (${consentId}, 1, now(), false, ${JSON.stringify({ resourceType: 'Consent', status: 'active' })}, '{}', '{}')`;
-    expect(await store.tokenStands(consentId, 'jti-1')).toBe(true);
+    expect((await store.tokenStands(consentId, 'jti-1')).stands).toBe(true);
     await store.revokeAccessToken('jti-1', at(900_000));
-    expect(await store.tokenStands(consentId, 'jti-1')).toBe(false);
-    expect(await store.tokenStands(consentId, 'jti-2')).toBe(true);
+    expect((await store.tokenStands(consentId, 'jti-1')).stands).toBe(false);
+    expect((await store.tokenStands(consentId, 'jti-2')).stands).toBe(true);
     await db.sql`UPDATE "Consent" SET content = ${JSON.stringify({ resourceType: 'Consent', status: 'inactive' })} WHERE id = ${consentId}`;
-    expect(await store.tokenStands(consentId, 'jti-2')).toBe(false);
+    expect((await store.tokenStands(consentId, 'jti-2')).stands).toBe(false);
   });
 
   it('keeps a pending request to the browser session that started it, until it expires or is finished', async () => {

@@ -19,7 +19,10 @@ export interface Grant {
   consentId: string;
   clientId: string;
   patient: string;
+  /** A delegate's grant: the acting RelatedPerson, and the delegation Consent she acts on. */
   actor?: string;
+  delegationConsent?: string;
+  readOnly?: boolean;
   dataServices: string[];
   scope: string;
   once: boolean;
@@ -54,8 +57,13 @@ export class OAuthStore {
     return row ? toRequest(row) : undefined;
   }
 
+  /** Merges into the request's login state (OIDC nonce and verifier; the delegate's choice). */
   async setLoginState(id: string, state: Record<string, string>): Promise<void> {
-    await this.sql`UPDATE oauth_requests SET login_state = ${this.sql.json(state)} WHERE id_hash = ${hashSecret(id)}`;
+    await this.sql`UPDATE oauth_requests SET login_state = coalesce(login_state, '{}'::jsonb) || ${this.sql.json(state)} WHERE id_hash = ${hashSecret(id)}`;
+  }
+
+  async setScopes(id: string, scopes: string[]): Promise<void> {
+    await this.sql`UPDATE oauth_requests SET scopes = ${scopes} WHERE id_hash = ${hashSecret(id)}`;
   }
 
   async setPatient(id: string, patient: string): Promise<void> {
@@ -71,8 +79,9 @@ export class OAuthStore {
   async createGrant(grant: Grant, code: string, redirectUri: string, codeChallenge: string | undefined, now: Date): Promise<void> {
     await this.sql.begin(async (tx) => {
       await tx`
-        INSERT INTO oauth_grants (consent_id, client_id, patient, actor, data_services, scope, once, created_at)
-        VALUES (${grant.consentId}, ${grant.clientId}, ${grant.patient}, ${grant.actor ?? null}, ${grant.dataServices}, ${grant.scope}, ${grant.once}, ${now})`;
+        INSERT INTO oauth_grants (consent_id, client_id, patient, actor, delegation_consent, read_only, data_services, scope, once, created_at)
+        VALUES (${grant.consentId}, ${grant.clientId}, ${grant.patient}, ${grant.actor ?? null}, ${grant.delegationConsent ?? null},
+                ${grant.readOnly ?? false}, ${grant.dataServices}, ${grant.scope}, ${grant.once}, ${now})`;
       await tx`
         INSERT INTO oauth_codes (code_hash, consent_id, client_id, redirect_uri, code_challenge, expires_at)
         VALUES (${hashSecret(code)}, ${grant.consentId}, ${grant.clientId}, ${redirectUri}, ${codeChallenge ?? null}, ${new Date(now.getTime() + CODE_LIFETIME_MS)})`;
@@ -181,16 +190,20 @@ export class OAuthStore {
   }
 
   /**
-   * Whether a person's token still stands: its grant is not revoked, the Consent it rests on still exists and is
-   * active, and the token itself was not revoked. One indexed round trip per request.
+   * Whether a person's or delegate's token still stands: its grant is not revoked, the Consent it rests on (and a
+   * delegate's delegation Consent) still exists and is active, and the token itself was not revoked. One indexed
+   * round trip per request; also says whether the grant is read-only.
    */
-  async tokenStands(consentId: string, jti: string): Promise<boolean> {
+  async tokenStands(consentId: string, jti: string): Promise<{ stands: boolean; readOnly: boolean }> {
     const [row] = await this.sql<Row[]>`
-      SELECT g.revoked_at IS NULL AS granted,
+      SELECT g.revoked_at IS NULL AS granted, g.read_only,
              (SELECT NOT c.deleted AND (c.content::jsonb ->> 'status') = 'active' FROM "Consent" c WHERE c.id = g.consent_id) AS consented,
+             (g.delegation_consent IS NULL OR
+               (SELECT NOT d.deleted AND (d.content::jsonb ->> 'status') = 'active' FROM "Consent" d WHERE d.id = g.delegation_consent)) AS delegated,
              EXISTS (SELECT 1 FROM oauth_revoked_tokens r WHERE r.jti = ${jti}) AS revoked
       FROM oauth_grants g WHERE g.consent_id = ${consentId}`;
-    return !!row && row.granted && row.consented === true && !row.revoked;
+    const stands = !!row && row.granted && row.consented === true && row.delegated === true && !row.revoked;
+    return { stands, readOnly: !!row?.read_only };
   }
 
   /** A token whose jti is revoked (system tokens have no grant). */
@@ -219,6 +232,8 @@ function toGrant(row: Row): Grant {
     clientId: row.client_id,
     patient: row.patient,
     actor: row.actor ?? undefined,
+    delegationConsent: row.delegation_consent ?? undefined,
+    readOnly: row.read_only ?? false,
     dataServices: row.data_services,
     scope: row.scope,
     once: row.once,

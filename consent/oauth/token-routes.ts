@@ -80,10 +80,17 @@ export async function tokenRoutes(app: FastifyInstance, ctx: OAuthContext): Prom
   });
 }
 
-/** Whether a verified token still stands: grant and Consent for person tokens, the revocation list for all. */
+/**
+ * Whether a verified token still stands: grant and Consent(s) for person and delegate tokens, the revocation list
+ * for all. A read-only delegation marks the principal so.
+ */
 export async function stands(ctx: Pick<OAuthContext, 'store'>, principal: Principal): Promise<boolean> {
   if (principal.consent) {
-    return ctx.store.tokenStands(principal.consent.replace(/^Consent\//, ''), principal.tokenId);
+    const { stands: ok, readOnly } = await ctx.store.tokenStands(principal.consent.replace(/^Consent\//, ''), principal.tokenId);
+    if (readOnly) {
+      principal.readOnly = true;
+    }
+    return ok;
   }
   return !(await ctx.store.tokenRevoked(principal.tokenId));
 }
