@@ -3,10 +3,13 @@
 // compartment. A type search becomes a search of that compartment (MedMij: a PGO sends no patient= parameter; the
 // token binds the patient); a read of a resource outside it answers 404, as if it did not exist. Everything else
 // (writes other than the data service's updates, history, system search, Bundles, operations) is refused.
+import type { Resource } from '@medplum/fhirtypes';
 import { errors } from '../server/errors.js';
 import { searchCompartment } from '../server/fhir/interactions/search.js';
 import type { FhirRequest, InteractionContext, Interaction } from '../server/fhir/request.js';
 import type { FhirRoute } from '../server/fhir/routes.js';
+import { compartmentKey } from '../server/storage/compartment-key.js';
+import { computeIndexValues } from '../server/storage/index-values.js';
 import { type DataServiceInteraction, dataService } from './data-services.js';
 import type { Principal } from './principal.js';
 
@@ -39,15 +42,26 @@ export function personRoute(principal: Principal, route: FhirRoute, request: Fhi
   if (route.interaction === 'search-type') {
     return { handler: searchCompartment, request: { ...request, params: { resourceType: 'Patient', id: patientId, type } } };
   }
-  // read, vread, update: the resource must be in the client's compartment, checked by a search of it.
+  // read, vread, update: the resource must be in the client's compartment, checked by a search of it; an update
+  // must also leave it there (a delivery moved to another client's address is not the client's to make).
   const id = request.params.id!;
   const handler: Interaction = async (inner, context) => {
     if (!(await inCompartment(context, patientId, type, id))) {
       throw errors.notFound(`${type}/${id}`);
     }
+    if (route.interaction === 'update' && !staysInCompartment(inner.body, patientId, context.baseUrl)) {
+      throw errors.insufficientScope(`The new version of ${type}/${id} would no longer belong to the client whose token this is`);
+    }
     return route.handler(inner, context);
   };
   return { handler, request };
+}
+
+function staysInCompartment(body: unknown, patientId: string, baseUrl: string): boolean {
+  if (!body || typeof body !== 'object') {
+    return true; // the interaction itself refuses a missing or malformed body
+  }
+  return computeIndexValues(body as Resource, { baseUrl }).compartments.includes(compartmentKey(patientId));
 }
 
 function allows(principal: Principal, type: string, interaction: DataServiceInteraction): boolean {

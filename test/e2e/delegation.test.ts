@@ -21,6 +21,7 @@ let clientId: string;
 let daughterId: string;
 let deliveryId: string;
 let orderId: string;
+let otherClient: string;
 
 async function create(resource: Record<string, unknown>): Promise<string> {
   const res = await fetch(`${baseUrl}/${resource.resourceType}`, { method: 'POST', headers: { 'content-type': 'application/fhir+json' }, body: JSON.stringify(resource) });
@@ -39,6 +40,7 @@ beforeAll(async () => {
     name: [{ given: ['Anna'], family: 'de Vries' }], relationship: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-RoleCode', code: 'DAU' }] }],
   });
   deliveryId = await create({ resourceType: 'SupplyRequest', status: 'active', itemCodeableConcept: { text: 'hoog-laagbed' }, quantity: { value: 1 }, deliverTo: { reference: `Patient/${clientId}` } });
+  otherClient = await create({ resourceType: 'Patient', identifier: [{ system: BSN, value: '999600023' }], name: [{ family: 'Bakker' }] });
   orderId = await create({ resourceType: 'DeviceRequest', status: 'active', intent: 'order', codeCodeableConcept: { text: 'hoog-laagbed' }, subject: { reference: `Patient/${clientId}` } });
 });
 
@@ -94,6 +96,12 @@ describe('delegation (machtigen)', () => {
     delegation = JSON.parse(text) as Consent;
     expect(delegation.category?.[0].coding?.[0].code).toBe('delegation');
     expect(delegation.provision?.actor?.[0].reference?.reference).toBe(`RelatedPerson/${daughterId}`);
+    // His own token may change his delivery window (leveringen allows updates), but not move it to someone else.
+    const current = await (await fetch(`${baseUrl}/SupplyRequest/${deliveryId}`)).json();
+    const later = { ...current, occurrenceDateTime: '2027-01-04T10:00:00+01:00' };
+    expect(await status('PUT', `/SupplyRequest/${deliveryId}`, own.body.access_token, later)).toBe(200);
+    const moved = { ...later, deliverTo: { reference: `Patient/${otherClient}` } };
+    expect(await status('PUT', `/SupplyRequest/${deliveryId}`, own.body.access_token, moved)).toBe(403);
     // Nobody else's RelatedPerson, and not without a token.
     const anonymous = await fetch(`${baseUrl}/oauth/delegations`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
     expect(anonymous.status).toBe(401);
