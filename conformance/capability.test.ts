@@ -57,6 +57,19 @@ describe('buildCapabilityStatement', () => {
     expect(location.searchParam!.map((p) => p.name)).not.toContain('near');
   });
 
+  it('describes the authorization server when the hub takes tokens, and nothing of it when it does not', () => {
+    expect(buildCapabilityStatement(fhirRoutes, operationDefinitions, options).rest?.[0].security).toBeUndefined();
+    const secured = buildCapabilityStatement(fhirRoutes, operationDefinitions, { ...options, oauthIssuer: 'https://hub.example' }).rest?.[0].security;
+    expect(secured?.service?.[0].coding?.[0].code).toBe('SMART-on-FHIR');
+    const uris = secured?.extension?.[0].extension?.map((e) => [e.url, e.valueUri]);
+    expect(uris).toEqual([
+      ['authorize', 'https://hub.example/oauth/authorize'],
+      ['token', 'https://hub.example/oauth/token'],
+      ['revoke', 'https://hub.example/oauth/revoke'],
+      ['introspect', 'https://hub.example/oauth/introspect'],
+    ]);
+  });
+
   it('lists one resource entry per stored type', () => {
     const statement = buildCapabilityStatement(fhirRoutes, operationDefinitions, options);
     expect(statement.rest![0].resource!.map((r) => r.type)).toEqual(['Patient', 'Coverage']);

@@ -37,6 +37,8 @@ export interface CapabilityOptions {
   resourceTypes: string[];
   /** When the server started: the statement's date. */
   date: string;
+  /** The authorization server's base (consent/), when the hub takes tokens: described in rest.security. */
+  oauthIssuer?: string;
 }
 
 type TypeInteraction = CapabilityStatementRestResourceInteraction['code'];
@@ -99,8 +101,9 @@ export function buildCapabilityStatement(
       {
         mode: 'server',
         documentation:
-          'Conditional create, update and delete evaluate _id, _lastUpdated and token search parameters; other criteria are refused with 400. ' +
+          'Conditional create, update and delete evaluate their criteria with the search layer; a parameter it cannot apply is refused with 400. ' +
           (searches ? SEARCH_DOCUMENTATION : 'Search is not offered.'),
+        ...(options.oauthIssuer ? { security: security(options.oauthIssuer) } : {}),
         resource,
         interaction: system,
       },
@@ -141,4 +144,22 @@ function revIncludes(type: string): string[] {
     }
   }
   return revIncludesByTarget.get(type) ?? [];
+}
+
+/** SMART's oauth-uris and the service: where a client gets a token, as the hub's /.well-known documents say too. */
+function security(issuer: string): NonNullable<CapabilityStatement['rest']>[number]['security'] {
+  const uri = (name: string, path: string) => ({ url: name, valueUri: `${issuer}${path}` });
+  return {
+    cors: false,
+    service: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/restful-security-service', code: 'SMART-on-FHIR' }] }],
+    description:
+      'OAuth 2.0 in the MedMij style: authorization code with PKCE for PGOs (scopes <provider>~<data service>), client_credentials with private_key_jwt for systems. ' +
+      "A person's token reads only the client's own compartment within its data services. Requests without a token are still served until consent layer 2.",
+    extension: [
+      {
+        url: 'http://fhir-registry.smarthealthit.org/StructureDefinition/oauth-uris',
+        extension: [uri('authorize', '/oauth/authorize'), uri('token', '/oauth/token'), uri('revoke', '/oauth/revoke'), uri('introspect', '/oauth/introspect')],
+      },
+    ],
+  };
 }

@@ -101,6 +101,7 @@ export async function fhirPlugin(app: FastifyInstance, options: FhirPluginOption
     repository: options.repository,
     conformance: options.conformance,
     baseUrl: options.baseUrl,
+    oauthIssuer: options.authenticator?.issuer,
     maxBundleEntries: options.maxBundleEntries,
     routes: fhirRoutes,
   };

@@ -44,6 +44,8 @@ export interface InteractionContext {
   conformance: Conformance;
   /** Public base URL of the FHIR endpoint, without trailing slash. */
   baseUrl: string;
+  /** The authorization server's issuer, when the hub takes tokens (for the CapabilityStatement). */
+  oauthIssuer?: string;
   maxBundleEntries: number;
   /** The route table, for dispatching Bundle entries through the same interactions as REST calls. */
   routes: FhirRoute[];

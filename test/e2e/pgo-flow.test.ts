@@ -181,6 +181,8 @@ describe('a PGO, MedMij style', () => {
     expect(smart).toMatchObject({ token_endpoint: `${baseUrl}/oauth/token`, code_challenge_methods_supported: ['S256'] });
     const services = await (await fetch(`${baseUrl}/oauth/data-services`)).json();
     expect(services.dataServices.map((s: { scope: string }) => s.scope)).toContain('zorghub~hulpmiddelen');
+    const metadata = await (await fetch(`${baseUrl}/metadata`)).json();
+    expect(JSON.stringify(metadata.rest[0].security)).toContain(`${baseUrl}/oauth/token`);
     const xml = await (await fetch(`${baseUrl}/oauth/data-services.xml`)).text();
     expect(xml).toContain('<Scope>zorghub~financiering</Scope>');
   });

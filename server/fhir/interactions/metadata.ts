@@ -2,11 +2,12 @@
 import type { CapabilityStatement } from '@medplum/fhirtypes';
 import type { Interaction } from '../request.js';
 
-let cached: { baseUrl: string; statement: CapabilityStatement } | undefined;
+let cached: { key: string; statement: CapabilityStatement } | undefined;
 const started = new Date().toISOString();
 
 export const metadata: Interaction = async (_request, context) => {
-  if (!cached || cached.baseUrl !== context.baseUrl) {
+  const key = `${context.baseUrl} ${context.oauthIssuer ?? ''}`;
+  if (!cached || cached.key !== key) {
     // Imported at call time: the route table imports this module, so a static import would be a cycle.
     const [{ buildCapabilityStatement }, { fhirRoutes, operationDefinitions }, { storedResourceTypes }, { HUB_VERSION }] =
       await Promise.all([
@@ -20,8 +21,9 @@ export const metadata: Interaction = async (_request, context) => {
       version: HUB_VERSION,
       resourceTypes: storedResourceTypes(),
       date: started,
+      oauthIssuer: context.oauthIssuer,
     });
-    cached = { baseUrl: context.baseUrl, statement };
+    cached = { key, statement };
   }
   return { status: 200, resource: cached.statement };
 };
