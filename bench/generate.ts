@@ -71,13 +71,7 @@ const hubExtension = (name: string) => `${HUB_BASE}/StructureDefinition/hub-ext-
 const hubNamingSystem = (name: string) => `${HUB_BASE}/NamingSystem/${name}`;
 
 
-/** The 11-proof of a BSN: 9·d1 + 8·d2 + ... + 2·d8 − d9 is divisible by 11 (and not all zeros). */
-export function isValidBsn(bsn: string): boolean {
-  if (!/^\d{9}$/.test(bsn) || bsn === '000000000') return false;
-  let sum = 0;
-  for (let i = 0; i < 8; i++) sum += Number(bsn[i]) * (9 - i);
-  return (sum - Number(bsn[8])) % 11 === 0;
-}
+export { isValidBsn } from '../server/fhir/bsn.js';
 
 export function randomBsn(rng: Random): string {
   for (;;) {

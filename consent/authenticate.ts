@@ -4,9 +4,10 @@
 // consent layer 2 switches authentication on for every route (with the bootstrap admin client); that is the one
 // gap of this layer and is named in consent/README.md.
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { errors } from '../server/errors.js';
 import type { HubKeys } from './keys/hub-keys.js';
 import type { OAuthStore } from './oauth/oauth-store.js';
-import { stands } from './oauth/token-routes.js';
+import { standing } from './oauth/token-routes.js';
 import type { Principal } from './principal.js';
 import { verifyAccessToken } from './tokens/access-token.js';
 
@@ -49,13 +50,32 @@ export async function authenticate(auth: Authenticator, request: FastifyRequest)
     request.log.warn({ reason: (err as { reason?: string }).reason ?? 'invalid' }, 'access token refused');
     throw new AuthenticationError('invalid_token', 'The access token is not valid');
   }
-  if (!(await stands(auth, principal))) {
+  const { stands, readOnly } = await standing(auth, principal);
+  if (!stands) {
     request.log.warn({ clientId: principal.clientId, tokenId: principal.tokenId }, 'access token refused: revoked or consent withdrawn');
     throw new AuthenticationError('invalid_token', 'The access token was revoked or its consent withdrawn');
   }
-  return principal;
+  return readOnly ? { ...principal, readOnly } : principal;
 }
 
 export function challenge(reply: FastifyReply, error: AuthenticationError): FastifyReply {
   return reply.header('www-authenticate', `Bearer realm="zorghub", error="${error.oauthError}", error_description="${error.message}"`);
+}
+
+/**
+ * authenticate() for route handlers: a refused token becomes HUB_ERR_AUTH_INVALID_TOKEN (401), with the RFC 6750
+ * challenge on the reply when there is one. The FHIR plugin, the admin API and the delegation endpoint all use it.
+ */
+export async function authenticateOrThrow(auth: Authenticator, request: FastifyRequest, reply?: FastifyReply): Promise<Principal | undefined> {
+  try {
+    return await authenticate(auth, request);
+  } catch (err) {
+    if (err instanceof AuthenticationError) {
+      if (reply) {
+        challenge(reply, err);
+      }
+      throw errors.invalidToken(err.message);
+    }
+    throw err;
+  }
 }

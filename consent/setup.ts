@@ -6,7 +6,7 @@ import type { Sql } from 'postgres';
 import type { AuthConfig } from '../server/config.js';
 import { errors } from '../server/errors.js';
 import type { Repository } from '../server/storage/repository.js';
-import { type Authenticator, authenticate, AuthenticationError } from './authenticate.js';
+import { type Authenticator, authenticateOrThrow } from './authenticate.js';
 import { HubKeys } from './keys/hub-keys.js';
 import { OidcUpstream } from './login/oidc-upstream.js';
 import type { OAuthContext } from './oauth/oauth-context.js';
@@ -58,12 +58,7 @@ export async function setUpConsent(options: {
   };
   const authenticator: Authenticator = { keys, store, issuer: options.baseUrl, now };
   const requireAdmin = async (request: FastifyRequest): Promise<void> => {
-    let principal;
-    try {
-      principal = await authenticate(authenticator, request);
-    } catch (err) {
-      throw err instanceof AuthenticationError ? errors.invalidToken(err.message) : err;
-    }
+    const principal = await authenticateOrThrow(authenticator, request);
     if (!principal) {
       throw errors.invalidToken('The admin API needs an access token of an admin client');
     }

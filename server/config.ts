@@ -2,6 +2,7 @@
 // start-up. A bad value throws a ConfigError whose message is one line that names the variable and the fix.
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { isValidBsn } from './fhir/bsn.js';
 import type { RequiredProfiles } from './fhir/profiles/conformance.js';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -144,7 +145,7 @@ function authConfig(env: NodeJS.ProcessEnv): AuthConfig {
     throw new ConfigError(`HUB_PROVIDER_NAME="${providerName}" must be lower-case letters, digits, dots and hyphens (it appears in scopes as <name>~<data service>)`);
   }
   const devLoginBsns = (env.HUB_DEV_LOGIN_BSNS ?? '').split(',').map((b) => b.trim()).filter(Boolean);
-  const badBsn = devLoginBsns.find((b) => !elevenProof(b));
+  const badBsn = devLoginBsns.find((b) => !isValidBsn(b));
   if (badBsn !== undefined) {
     throw new ConfigError(`HUB_DEV_LOGIN_BSNS holds "${badBsn}", which is not a BSN (9 digits passing the 11-proof)`);
   }
@@ -166,17 +167,6 @@ function authConfig(env: NodeJS.ProcessEnv): AuthConfig {
     oidc: issuer && clientId ? { issuer, clientId, clientSecret: env.HUB_OIDC_CLIENT_SECRET || undefined, bsnClaim: env.HUB_OIDC_BSN_CLAIM?.trim() || 'bsn' } : undefined,
     clientsFile: clientsFile ? path.resolve(clientsFile) : undefined,
   };
-}
-
-function elevenProof(bsn: string): boolean {
-  if (!/^\d{9}$/.test(bsn)) {
-    return false;
-  }
-  let sum = 0;
-  for (let i = 0; i < 8; i++) {
-    sum += Number(bsn[i]) * (9 - i);
-  }
-  return (sum - Number(bsn[8])) % 11 === 0;
 }
 
 function requiredProfiles(raw: string | undefined): RequiredProfiles {

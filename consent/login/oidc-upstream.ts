@@ -3,7 +3,7 @@
 // and fetch only: discovery once at boot, then per login a URL for the browser and, at the callback, a verified BSN.
 // The caller keeps state, nonce and code verifier in its own session and checks state itself; this class keeps
 // nothing per login. It never logs, and no BSN, code or token ever appears in an error it throws.
-import { isValidBsn } from './oidc-bsn.js';
+import { isValidBsn } from '../../server/fhir/bsn.js';
 import { discoverProvider, secureUrl, type ProviderMetadata } from './oidc-discovery.js';
 import { OidcLoginError } from './oidc-error.js';
 import { FETCH_TIMEOUT_MS, type HttpSettings } from './oidc-http.js';

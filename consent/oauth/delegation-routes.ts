@@ -4,20 +4,14 @@
 import type { FastifyInstance } from 'fastify';
 import { errorInfo, errors, type HubError } from '../../server/errors.js';
 import { outcomeForError } from '../../server/fhir/outcome.js';
-import { authenticate, AuthenticationError, challenge } from '../authenticate.js';
+import { authenticateOrThrow } from '../authenticate.js';
 import { recordDelegation } from './delegation.js';
 import type { OAuthContext } from './oauth-context.js';
 
 export async function delegationRoutes(app: FastifyInstance, ctx: OAuthContext): Promise<void> {
   app.post('/oauth/delegations', async (request, reply) => {
     try {
-      const principal = await authenticate(ctx, request).catch((err) => {
-        if (err instanceof AuthenticationError) {
-          challenge(reply, err);
-          throw errors.invalidToken(err.message);
-        }
-        throw err;
-      });
+      const principal = await authenticateOrThrow(ctx, request, reply);
       if (!principal || principal.kind !== 'person') {
         throw principal ? errors.insufficientScope('Only the client himself can authorise someone to act for him') : errors.invalidToken('A delegation needs the access token of the client');
       }

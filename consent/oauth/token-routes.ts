@@ -69,7 +69,7 @@ export async function tokenRoutes(app: FastifyInstance, ctx: OAuthContext): Prom
         throw new OAuthError('unauthorized_client', 'introspection is for resource servers (system clients)');
       }
       const verified = await verifyAccessToken(ctx.keys, form.token ?? '', { issuer: ctx.issuer, audience: ctx.issuer, now: ctx.now().getTime() }).catch(() => undefined);
-      if (!verified || !(await stands(ctx, verified.principal))) {
+      if (!verified || !(await standing(ctx, verified.principal)).stands) {
         return reply.header('cache-control', 'no-store').send({ active: false });
       }
       const { claims } = verified;
@@ -82,17 +82,13 @@ export async function tokenRoutes(app: FastifyInstance, ctx: OAuthContext): Prom
 
 /**
  * Whether a verified token still stands: grant and Consent(s) for person and delegate tokens, the revocation list
- * for all. A read-only delegation marks the principal so.
+ * for all; and whether its grant is read-only (a delegation without "correct").
  */
-export async function stands(ctx: Pick<OAuthContext, 'store'>, principal: Principal): Promise<boolean> {
+export async function standing(ctx: Pick<OAuthContext, 'store'>, principal: Principal): Promise<{ stands: boolean; readOnly: boolean }> {
   if (principal.consent) {
-    const { stands: ok, readOnly } = await ctx.store.tokenStands(principal.consent.replace(/^Consent\//, ''), principal.tokenId);
-    if (readOnly) {
-      principal.readOnly = true;
-    }
-    return ok;
+    return ctx.store.tokenStands(principal.consent.replace(/^Consent\//, ''), principal.tokenId);
   }
-  return !(await ctx.store.tokenRevoked(principal.tokenId));
+  return { stands: !(await ctx.store.tokenRevoked(principal.tokenId)), readOnly: false };
 }
 
 async function authorizationCode(form: Form, clientId: string, ctx: OAuthContext) {

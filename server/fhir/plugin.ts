@@ -4,9 +4,8 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { errors, type HubError } from '../errors.js';
 import type { Repository } from '../storage/repository.js';
-import { type Authenticator, authenticate, AuthenticationError, challenge } from '../../consent/authenticate.js';
+import { type Authenticator, authenticateOrThrow } from '../../consent/authenticate.js';
 import { personRoute } from '../../consent/person-access.js';
-import type { Principal } from '../../consent/principal.js';
 import type { Conformance } from './profiles/conformance.js';
 import { negotiate, preferHandling, preferReturn } from './format.js';
 import { outcome, outcomeForError } from './outcome.js';
@@ -129,7 +128,7 @@ export async function fhirPlugin(app: FastifyInstance, options: FhirPluginOption
           },
           body: request.body,
         };
-        const principal = options.authenticator ? await authenticateOrChallenge(options.authenticator, request, reply) : undefined;
+        const principal = options.authenticator ? await authenticateOrThrow(options.authenticator, request, reply) : undefined;
         request.principal = principal;
         const routed = principal && principal.kind !== 'system' ? personRoute(principal, route, fhirRequest) : { handler: route.handler, request: fhirRequest };
         const result = await routed.handler(routed.request, { ...baseContext, preferReturn: prefer });
@@ -147,16 +146,4 @@ export async function fhirPlugin(app: FastifyInstance, options: FhirPluginOption
 
 function header(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;
-}
-
-async function authenticateOrChallenge(authenticator: Authenticator, request: FastifyRequest, reply: FastifyReply): Promise<Principal | undefined> {
-  try {
-    return await authenticate(authenticator, request);
-  } catch (err) {
-    if (err instanceof AuthenticationError) {
-      challenge(reply, err);
-      throw errors.invalidToken(err.message);
-    }
-    throw err;
-  }
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isValidBsn } from './oidc-bsn.js';
+import { isValidBsn } from './bsn.js';
 
 describe('isValidBsn', () => {
   it.each([
