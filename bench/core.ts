@@ -6,6 +6,9 @@
 // process, the load generator (autocannon) in this one. Prints a JSON report, then one summary line. Exit code 1
 // when the run is invalid (a request failed), 0 otherwise, whether or not the targets are met. The hub enforces its
 // profiles on every write (requiredProfiles 'all', bench/targets.ts), as in production.
+// Figures are measured with authentication on, as the hub always runs: every request to the hub carries a bearer
+// token of its bootstrap admin client (client_credentials, bench/hub-auth.ts), so every figure includes the
+// token's verification on every request; the bare read route and the plain INSERTs have no authentication.
 // Environment: BENCH_WARMUP / BENCH_DURATION (seconds, default 2 / 10), BENCH_ONLY=create,read,bundle,
 // BENCH_LAYOUT=in-process (compare layouts only), BENCH_CPU_PROF=<dir> (--cpu-prof the hub child).
 import os from 'node:os';
@@ -14,6 +17,7 @@ import { openPool } from '../server/db/connect.js';
 import { startBenchDatabase } from './database.js';
 import { generateTransactionBundle, patientTexts, Random, referenceResources } from './generate.js';
 import { accountPostgres, machineLoad } from './cpu.js';
+import { hubTokens } from './hub-auth.js';
 import { runLoad, type LoadResult } from './load.js';
 import { runJob, type Layout } from './process-layout.js';
 import { checkValid, createReferenceData, seedPatients } from './setup.js';
@@ -81,8 +85,9 @@ async function main(): Promise<void> {
     const hub = await runJob({ kind: 'hub', databaseUrl: db.url }, LAYOUT, CPU_PROF);
     handles.push(hub);
     const base = `http://127.0.0.1:${hub.port}`;
-    await createReferenceData(base, referenceResources());
-    const invalid = await checkValid(base, [
+    const tokens = hubTokens(hub);
+    await createReferenceData(base, tokens, referenceResources());
+    const invalid = await checkValid(base, tokens, [
       ...patients.slice(0, 20),
       ...entryTexts.slice(0, 2).flat(),
     ]);
@@ -98,7 +103,7 @@ async function main(): Promise<void> {
       await checkpoint();
       log(`create: hub, POST /Patient, ${CREATE_CLIENTS} clients`);
       const hubResult = await runLoad({
-        port: hub.port!, method: 'POST', connections: CREATE_CLIENTS, expectStatus: 201, ...settings, pids: { hub: hub.pid },
+        port: hub.port!, method: 'POST', connections: CREATE_CLIENTS, expectStatus: 201, ...settings, pids: { hub: hub.pid }, authorization: tokens,
         next: () => ({ path: '/Patient', body: patients[i++ % patients.length] }),
       });
       await checkpoint();
@@ -121,20 +126,21 @@ async function main(): Promise<void> {
 
     if (ONLY.has('read')) {
       if (!ONLY.has('create')) {
-        await seedPatients(base, patients.slice(0, 4000));
+        await seedPatients(base, tokens, patients.slice(0, 4000));
       }
       const ids = (await admin<{ id: string }[]>`SELECT id FROM "Patient" WHERE NOT deleted ORDER BY random() LIMIT 10000`).map((r) => r.id);
       await admin`VACUUM ANALYZE "Patient"`;
       await checkpoint();
-      const readLoad = (port: number, pids: Record<string, number>) => {
+      // The hub with its bearer token, the bare route without one.
+      const readLoad = (port: number, pids: Record<string, number>, authorization?: typeof tokens) => {
         let i = 0;
         return runLoad({
-          port, method: 'GET', connections: READ_CLIENTS, expectStatus: 200, ...settings, pids,
+          port, method: 'GET', connections: READ_CLIENTS, expectStatus: 200, ...settings, pids, authorization,
           next: () => ({ path: `/Patient/${ids[i++ % ids.length]}` }),
         });
       };
       log(`read: hub, GET /Patient/<id> over ${ids.length} ids, ${READ_CLIENTS} clients`);
-      const hubResult = await readLoad(hub.port!, { hub: hub.pid });
+      const hubResult = await readLoad(hub.port!, { hub: hub.pid }, tokens);
       log('read: bare fastify + postgres.js route');
       const bare = await runJob({ kind: 'bare-read', databaseUrl: db.url }, LAYOUT);
       const bareResult = await readLoad(bare.port!, { bare: bare.pid }).finally(() => bare.stop());
@@ -155,7 +161,7 @@ async function main(): Promise<void> {
       await checkpoint();
       log(`bundle: hub, POST / ${BUNDLE_SIZE}-entry transactions, ${BUNDLE_CLIENTS} clients`);
       const hubResult = await runLoad({
-        port: hub.port!, method: 'POST', connections: BUNDLE_CLIENTS, expectStatus: 200, ...settings, pids: { hub: hub.pid }, unitsPerRequest: BUNDLE_SIZE,
+        port: hub.port!, method: 'POST', connections: BUNDLE_CLIENTS, expectStatus: 200, ...settings, pids: { hub: hub.pid }, unitsPerRequest: BUNDLE_SIZE, authorization: tokens,
         next: () => ({ path: '/', body: bundleTexts[i++ % bundleTexts.length] }),
       });
       await checkpoint();
@@ -194,6 +200,7 @@ async function main(): Promise<void> {
         os: `${os.type()} ${os.release()} ${os.arch()}`, node: process.version, busyCoresBeforeRun: busyBefore,
       },
       postgres: { version: db.version, settings: db.settings },
+      authentication: 'on: every hub request carries a bearer token (client_credentials, bootstrap admin client), verified by the hub; baselines without',
       layout: LAYOUT === 'child-process'
         ? 'hub, bare server and SQL baselines each in a child process; autocannon in the parent'
         : 'everything in one process (comparison only)',

@@ -1,6 +1,7 @@
 // What a benchmark process runs: a server under load (the hub or the bare read baseline) or a SQL baseline loop.
 // The same function runs in a child process (server-process.ts, the default) or in the load generator's own process
 // (BENCH_LAYOUT=in-process, only to compare the two layouts).
+import type { AdminCredentials } from '../consent/bootstrap/admin-credentials.js';
 import { runPlainInserts, type PlainInsertJob, type PlainInsertResult } from './baselines/plain-insert.js';
 import { startBareRead, startHub } from './targets.js';
 
@@ -14,6 +15,8 @@ export interface JobHandle {
   pid: number;
   /** Port of a server job. */
   port?: number;
+  /** The hub's bootstrap admin client (a hub job): what the load generator gets its bearer tokens with. */
+  credentials?: AdminCredentials;
   /** Result of a SQL baseline job. */
   result?: PlainInsertResult;
   stop(): Promise<void>;
@@ -24,7 +27,7 @@ export async function startJob(job: Job): Promise<JobHandle> {
     case 'hub':
     case 'bare-read': {
       const server = await (job.kind === 'hub' ? startHub : startBareRead)(job.databaseUrl);
-      return { pid: process.pid, port: server.port, stop: () => server.close() };
+      return { pid: process.pid, port: server.port, credentials: server.credentials, stop: () => server.close() };
     }
     case 'plain-insert':
       return { pid: process.pid, result: await runPlainInserts(job), stop: async () => undefined };

@@ -1,8 +1,11 @@
 // The HTTP load generator: autocannon, used programmatically, with a warm-up run before the measured run. Each
 // request takes its path and body from `next()` (rotating ids or bodies); every response whose status is not the
 // expected one counts as a failure, and the first one is kept (status and body) so that a failed run can show why.
+// Requests to the hub carry a bearer token (`authorization`, asked for before each run and renewed while it lasts,
+// bench/hub-auth.ts); requests to a bare baseline carry none.
 import autocannon from 'autocannon';
 import { cpuUse, sampleCpu, type CpuUse } from './cpu.js';
+import { liveBearer, type LiveBearer, type TokenSource } from './hub-auth.js';
 
 export interface LoadOptions {
   port: number;
@@ -16,6 +19,10 @@ export interface LoadOptions {
   pids?: Record<string, number>;
   /** Units of work per request, for CPU time per unit (100 for 100-entry Bundles). */
   unitsPerRequest?: number;
+  /** Send `Authorization: Bearer <token>` with every request, tokens from this source (the hub; not a baseline). */
+  authorization?: TokenSource;
+  /** More headers for every request. */
+  headers?: Record<string, string>;
 }
 
 export interface LoadResult {
@@ -33,17 +40,20 @@ export interface LoadResult {
   cpu?: CpuUse;
 }
 
-async function run(options: LoadOptions, seconds: number, onFailure: (status: number, body: string) => void) {
+async function run(options: LoadOptions, seconds: number, bearer: LiveBearer | undefined, onFailure: (status: number, body: string) => void) {
   return autocannon({
     url: `http://127.0.0.1:${options.port}`,
     connections: options.connections,
     duration: seconds,
     timeout: 60,
-    headers: { 'content-type': 'application/fhir+json', accept: 'application/fhir+json' },
+    headers: { 'content-type': 'application/fhir+json', accept: 'application/fhir+json', ...options.headers },
     requests: [
       {
         method: options.method,
-        setupRequest: (request) => ({ ...request, ...options.next() }),
+        setupRequest: (request) => {
+          const next = { ...request, ...options.next() };
+          return bearer ? { ...next, headers: { ...next.headers, authorization: bearer.value() } } : next;
+        },
         onResponse: (status, body) => {
           if (status !== options.expectStatus) onFailure(status, body);
         },
@@ -59,12 +69,16 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     failures++;
     firstFailure ??= { status, body: body.slice(0, 2000) };
   };
+  // A fresh token before each run, outside the measured window.
+  const bearer = () => (options.authorization ? liveBearer(options.authorization) : Promise.resolve(undefined));
   if (options.warmupSeconds > 0) {
-    await run(options, options.warmupSeconds, onFailure);
+    const warm = await bearer();
+    await run(options, options.warmupSeconds, warm, onFailure).finally(() => warm?.stop());
   }
   const pids = { ...options.pids, loadgen: process.pid };
+  const measured = await bearer();
   const before = sampleCpu(pids);
-  const result = await run(options, options.durationSeconds, onFailure);
+  const result = await run(options, options.durationSeconds, measured, onFailure).finally(() => measured?.stop());
   const after = sampleCpu(pids);
   const ok = (result.statusCodeStats?.[String(options.expectStatus) as `${number}`]?.count ?? 0) as number;
   return {

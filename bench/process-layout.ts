@@ -33,6 +33,7 @@ export async function runJob(job: Job, layout: Layout, cpuProfileDir?: string): 
   return {
     pid: child.pid!,
     port: reply.port,
+    credentials: reply.credentials,
     result: reply.result,
     stop: async () => {
       if (child.connected) {

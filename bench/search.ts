@@ -8,12 +8,17 @@
 //   writes   the write-throughput cost of indexing, in a fresh throwaway database (bench/search/write-cost.ts)
 // Prints a JSON report, then one summary line. Exit code 1 when the hub's answer differs from the SQL's or a
 // request failed; 0 otherwise, whether or not the targets are met.
+// The hub's figures are measured with authentication on, as the hub always runs: every request to it carries a
+// bearer token of its bootstrap admin client (client_credentials, bench/hub-auth.ts), so they include the token's
+// verification on every request; the hand-written SQL has none. The data load and the write-cost figure go
+// through PgRepository directly, beneath the HTTP layer, and so have no authentication either.
 // Environment: BENCH_SEARCH_RESOURCES, BENCH_SEARCH_SEED (1), BENCH_SEARCH_DATA_DIR, BENCH_WARMUP / BENCH_DURATION
 // (seconds per figure, default 2 / 10), BENCH_CONNECTIONS (8), BENCH_SEARCH_WRITE_RESOURCES (20000),
 // BENCH_ONLY=search,size,write, BENCH_SEARCH_KINDS=token,compartment,chained,has,date-sort,total, BENCH_SEARCH_REUSE=stale (keep a loaded cluster though the write path changed).
 import os from 'node:os';
 import { openPool } from '../server/db/connect.js';
 import { accountPostgres, machineLoad } from './cpu.js';
+import { hubTokens } from './hub-auth.js';
 import { runJob } from './process-layout.js';
 import { checkCase, fetchHubPage } from './search/check.js';
 import { openSearchCluster } from './search/cluster.js';
@@ -93,7 +98,10 @@ async function main(): Promise<void> {
           ? { loadedThisRun: true, seconds: round(cluster.load.seconds, 1), resourcesPerSecond: Math.round(cluster.load.perSecond), path: 'PgRepository.createMany with the hub profiles enforced, batches of 500, 2 in flight' }
           : { loadedThisRun: false },
       },
-      settings: { warmupSeconds: WARMUP, durationSeconds: DURATION, connections: CONNECTIONS, layout: 'hub in a child process; autocannon and the SQL loops in the parent' },
+      settings: {
+        warmupSeconds: WARMUP, durationSeconds: DURATION, connections: CONNECTIONS, layout: 'hub in a child process; autocannon and the SQL loops in the parent',
+        authentication: 'on: every hub request carries a bearer token (client_credentials, bootstrap admin client), verified by the hub; SQL without',
+      },
     });
 
     if (ONLY.has('search')) {
@@ -101,8 +109,9 @@ async function main(): Promise<void> {
       const hub = await runJob({ kind: 'hub', databaseUrl: cluster.url }, 'child-process');
       handles.push(hub);
       const base = `http://127.0.0.1:${hub.port}`;
+      const tokens = hubTokens(hub);
       // Is search there at all? A searchset whose Patients are all born from 1940 on.
-      const probe = await fetchHubPage(base, '/Patient?birthdate=ge1940-01-01&_count=50');
+      const probe = await fetchHubPage(base, tokens, '/Patient?birthdate=ge1940-01-01&_count=50');
       const probeOk = probe.status === 200 && probe.type === 'searchset' && probe.matches.length > 0;
       let filtered = false;
       if (probeOk) {
@@ -117,14 +126,14 @@ async function main(): Promise<void> {
       let single: ReturnType<typeof summarize> | undefined;
       for (const search of cases.filter((c) => KINDS.has(c.kind))) {
         log(`${search.name}: checking ${CHECK_SAMPLES} values against the SQL`);
-        const check = await checkCase(base, sql, search, CHECK_SAMPLES);
+        const check = await checkCase(base, tokens, sql, search, CHECK_SAMPLES);
         for (const m of check.mismatches) log(`MISMATCH ${m}`);
         mismatches.push(...check.mismatches);
         const matchCounts = await Promise.all(search.values.slice(0, COUNT_SAMPLES).map((value) => search.countMatches(sql, value)));
         let h = 0;
         log(`${search.name}: hub, ${CONNECTIONS} connections, ${search.values.length} values`);
         const hubTiming = await runHttpLoad({
-          port: hub.port!, connections: CONNECTIONS, warmupSeconds: WARMUP, durationSeconds: DURATION, pids: { hub: hub.pid },
+          port: hub.port!, connections: CONNECTIONS, warmupSeconds: WARMUP, durationSeconds: DURATION, pids: { hub: hub.pid }, authorization: tokens,
           nextPath: () => search.path(search.values[h++ % search.values.length]),
         });
         if (search.kind === 'total') {
@@ -132,7 +141,7 @@ async function main(): Promise<void> {
           let one = 0;
           log(`${search.name}: hub, 1 connection`);
           single = summarize(await runHttpLoad({
-            port: hub.port!, connections: 1, warmupSeconds: WARMUP, durationSeconds: DURATION, pids: { hub: hub.pid },
+            port: hub.port!, connections: 1, warmupSeconds: WARMUP, durationSeconds: DURATION, pids: { hub: hub.pid }, authorization: tokens,
             nextPath: () => search.path(search.values[one++ % search.values.length]),
           }));
         }

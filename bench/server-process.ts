@@ -1,9 +1,10 @@
 // Entry point of a benchmark child process: receives one Job over IPC, runs it, reports `ready` (a server, with its
-// port) or `result` (a SQL baseline), and exits when told to stop, so that --cpu-prof can write its profile.
+// port and, for the hub, its bootstrap admin client's credentials; or `result`, a SQL baseline), and exits when told
+// to stop, so that --cpu-prof can write its profile.
 import { startJob, type Job, type JobHandle } from './jobs.js';
 
 export type ChildMessage =
-  | { type: 'ready'; port?: number; result?: JobHandle['result'] }
+  | { type: 'ready'; port?: number; credentials?: JobHandle['credentials']; result?: JobHandle['result'] }
   | { type: 'error'; message: string };
 
 function send(message: ChildMessage): void {
@@ -17,7 +18,7 @@ process.on('message', (message: { type: 'job'; job: Job } | { type: 'stop' }) =>
     startJob(message.job).then(
       (started) => {
         handle = started;
-        send({ type: 'ready', port: started.port, result: started.result });
+        send({ type: 'ready', port: started.port, credentials: started.credentials, result: started.result });
       },
       (error: unknown) => {
         send({ type: 'error', message: error instanceof Error ? (error.stack ?? error.message) : String(error) });

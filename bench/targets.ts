@@ -1,7 +1,13 @@
 // The HTTP servers under load: the hub itself, and the bare read baseline (a fastify route that selects the stored
 // text by id and sends it). Both listen on 127.0.0.1, on a port of the system's choosing, with a pool of the same
-// size (the hub's default HUB_DB_POOL_SIZE).
+// size (the hub's default HUB_DB_POOL_SIZE). The hub runs with authentication on, as it always does: it gets a
+// temporary data folder of its own (signing keys, and its bootstrap admin client's credentials, which startHub
+// returns so that the load generator can get tokens); the bare baseline has no authentication at all.
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import Fastify from 'fastify';
+import { type AdminCredentials, readAdminCredentials } from '../consent/bootstrap/admin-credentials.js';
 import { buildApp } from '../server/app.js';
 import { openPool } from '../server/db/connect.js';
 import { warmUp } from '../server/fhir/warm-up.js';
@@ -10,29 +16,47 @@ export const POOL_SIZE = 20;
 
 export interface RunningServer {
   port: number;
+  /** The hub's bootstrap admin client, its token endpoint on the real port (undefined for the bare baseline). */
+  credentials?: AdminCredentials;
   close(): Promise<void>;
 }
 
 export async function startHub(databaseUrl: string): Promise<RunningServer> {
   const sql = openPool(databaseUrl, POOL_SIZE);
   const searchSql = openPool(databaseUrl, POOL_SIZE / 2, { valuePlans: true }); // as server/db/connect.ts opens it
-  // The base URL is only used for Location headers and Bundle links; the real port is not known before listen.
-  // Every write of a type with a hub profile must conform to it, as in production (HUB_REQUIRED_PROFILES=all, the
-  // default): bench/generate.ts produces conforming data.
-  const app = await buildApp(
-    { baseUrl: 'http://127.0.0.1', maxBodyBytes: 50 * 1024 * 1024, maxBundleEntries: 10000, logLevel: 'silent', requiredProfiles: 'all' },
-    sql,
-    searchSql,
-  );
-  warmUp(); // as server/main.ts does before listening
-  await app.listen({ port: 0, host: '127.0.0.1' });
-  return {
-    port: (app.server.address() as { port: number }).port,
-    close: async () => {
-      await app.close();
-      await Promise.all([sql.end({ timeout: 5 }), searchSql.end({ timeout: 5 })]);
-    },
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'zorghub-bench-hub-'));
+  let app: Awaited<ReturnType<typeof buildApp>> | undefined;
+  const close = async () => {
+    await app?.close();
+    await Promise.all([sql.end({ timeout: 5 }), searchSql.end({ timeout: 5 })]);
+    await rm(dataDir, { recursive: true, force: true });
   };
+  try {
+    // The base URL is used for Location headers, Bundle links and as the tokens' issuer and audience; the real port
+    // is not known before listen, so the token_endpoint in the credentials file (built from it) lacks the port.
+    // Every write of a type with a hub profile must conform to it, as in production (HUB_REQUIRED_PROFILES=all, the
+    // default): bench/generate.ts produces conforming data.
+    app = await buildApp(
+      {
+        baseUrl: 'http://127.0.0.1', maxBodyBytes: 50 * 1024 * 1024, maxBundleEntries: 10000, logLevel: 'silent', requiredProfiles: 'all',
+        auth: { providerName: 'zorghub', devLoginBsns: [], admin: { clientId: 'hub-admin' } },
+        dataDir,
+      },
+      sql,
+      searchSql,
+    );
+    warmUp(); // as server/main.ts does before listening
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    const port = (app.server.address() as { port: number }).port;
+    const written = await readAdminCredentials(dataDir);
+    if (!written) {
+      throw new Error(`the benchmark hub wrote no admin credentials into ${dataDir}`);
+    }
+    return { port, credentials: { ...written, token_endpoint: `http://127.0.0.1:${port}/oauth/token` }, close };
+  } catch (error) {
+    await close().catch(() => undefined);
+    throw error;
+  }
 }
 
 export async function startBareRead(databaseUrl: string): Promise<RunningServer> {

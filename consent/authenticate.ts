@@ -1,8 +1,8 @@
-// Bearer tokens on the FHIR API: a presented token must be the hub's, unexpired, and still standing (its grant
-// not revoked, its Consent active, the token not revoked), or the request is refused with 401 and an RFC 6750
-// challenge. A valid token becomes the request's Principal. Requests without a token are still let through until
-// consent layer 2 switches authentication on for every route (with the bootstrap admin client); that is the one
-// gap of this layer and is named in consent/README.md.
+// Bearer tokens on every route that is not public on purpose (metadata, JWKS, health, the OAuth endpoints): the
+// token must be the hub's, unexpired, and still standing (its grant not revoked, its Consent active, the token not
+// revoked), or the request is refused with 401 and an RFC 6750 challenge. No token is a 401 too: authentication
+// cannot be switched off (a fresh hub has its bootstrap admin client, consent/bootstrap/). A valid token becomes
+// the request's Principal.
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { errors } from '../server/errors.js';
 import type { HubKeys } from './keys/hub-keys.js';
@@ -26,18 +26,19 @@ export interface Authenticator {
 
 export class AuthenticationError extends Error {
   constructor(
-    readonly oauthError: 'invalid_token' | 'invalid_request',
+    /** undefined: no credentials were sent, and RFC 6750 3.1 wants the challenge without an error code. */
+    readonly oauthError: 'invalid_token' | 'invalid_request' | undefined,
     message: string
   ) {
     super(message);
   }
 }
 
-/** The Principal of a request, undefined without a token; throws AuthenticationError for a bad one. */
-export async function authenticate(auth: Authenticator, request: FastifyRequest): Promise<Principal | undefined> {
+/** The Principal of a request; throws AuthenticationError for a missing or bad token. */
+export async function authenticate(auth: Authenticator, request: FastifyRequest): Promise<Principal> {
   const header = request.headers.authorization;
   if (header === undefined) {
-    return undefined;
+    throw new AuthenticationError(undefined, 'This endpoint needs an access token: send "Authorization: Bearer <access token>" (npm run token prints one)');
   }
   const match = /^Bearer ([A-Za-z0-9\-._~+/]+=*)$/.exec(header);
   if (!match) {
@@ -59,14 +60,17 @@ export async function authenticate(auth: Authenticator, request: FastifyRequest)
 }
 
 export function challenge(reply: FastifyReply, error: AuthenticationError): FastifyReply {
-  return reply.header('www-authenticate', `Bearer realm="zorghub", error="${error.oauthError}", error_description="${error.message}"`);
+  return reply.header(
+    'www-authenticate',
+    error.oauthError ? `Bearer realm="zorghub", error="${error.oauthError}", error_description="${error.message}"` : 'Bearer realm="zorghub"',
+  );
 }
 
 /**
  * authenticate() for route handlers: a refused token becomes HUB_ERR_AUTH_INVALID_TOKEN (401), with the RFC 6750
  * challenge on the reply when there is one. The FHIR plugin, the admin API and the delegation endpoint all use it.
  */
-export async function authenticateOrThrow(auth: Authenticator, request: FastifyRequest, reply?: FastifyReply): Promise<Principal | undefined> {
+export async function authenticateOrThrow(auth: Authenticator, request: FastifyRequest, reply?: FastifyReply): Promise<Principal> {
   try {
     return await authenticate(auth, request);
   } catch (err) {

@@ -1,5 +1,5 @@
 // Assembles the consent layer from configuration, once at start-up: the signing keys (in HUB_DATA_DIR/keys), the
-// client registry (seeded from HUB_CLIENTS_FILE), the OAuth state, the person login (an OIDC upstream, or the
+// client registry (with the bootstrap admin client, and seeded from HUB_CLIENTS_FILE), the OAuth state, the person login (an OIDC upstream, or the
 // development login), and registers the authorization server's routes and the registry's admin API.
 import type { FastifyBaseLogger, FastifyInstance, FastifyRequest } from 'fastify';
 import type { Sql } from 'postgres';
@@ -7,7 +7,9 @@ import type { AuthConfig } from '../server/config.js';
 import { errors } from '../server/errors.js';
 import type { Repository } from '../server/storage/repository.js';
 import { type Authenticator, authenticateOrThrow } from './authenticate.js';
+import { type AdminBootstrap, ensureAdminClient } from './bootstrap/admin-client.js';
 import { HubKeys } from './keys/hub-keys.js';
+import { issueSystemToken } from './oauth/token-routes.js';
 import { OidcUpstream } from './login/oidc-upstream.js';
 import type { OAuthContext } from './oauth/oauth-context.js';
 import { OAuthStore } from './oauth/oauth-store.js';
@@ -19,6 +21,8 @@ import { MemoryReplayCache } from './tokens/client-assertion.js';
 
 export interface ConsentLayer {
   context: OAuthContext;
+  /** Where the bootstrap admin client's credentials came from (consent/bootstrap/admin-client.ts). */
+  admin: AdminBootstrap;
   authenticator: Authenticator;
   register(app: FastifyInstance): Promise<void>;
 }
@@ -35,6 +39,14 @@ export async function setUpConsent(options: {
   const now = options.now ?? (() => new Date());
   const keys = await HubKeys.open({ dataDir: options.dataDir, now });
   const registry = new ClientRegistry(options.sql);
+  const admin = await ensureAdminClient({
+    registry,
+    settings: options.config.admin,
+    dataDir: options.dataDir,
+    baseUrl: options.baseUrl,
+    providerName: options.config.providerName,
+    log: options.log,
+  });
   if (options.config.clientsFile) {
     const report = await seedClients(registry, options.config.clientsFile, { log: options.log });
     options.log.info({ added: report.added.length, updated: report.updated.length, unchanged: report.unchanged.length }, 'OAuth clients seeded');
@@ -59,19 +71,19 @@ export async function setUpConsent(options: {
   const authenticator: Authenticator = { keys, store, issuer: options.baseUrl, now };
   const requireAdmin = async (request: FastifyRequest): Promise<void> => {
     const principal = await authenticateOrThrow(authenticator, request);
-    if (!principal) {
-      throw errors.invalidToken('The admin API needs an access token of an admin client');
-    }
     if (principal.kind !== 'system' || principal.role !== 'admin') {
       throw errors.insufficientScope('The admin API is for admin clients only');
     }
   };
   return {
     context,
+    admin,
     authenticator,
     register: async (app) => {
       await app.register(async (scoped) => consentRoutes(scoped, context));
-      await app.register(async (scoped) => adminClientRoutes(scoped, { registry, authorize: requireAdmin }));
+      await app.register(async (scoped) =>
+        adminClientRoutes(scoped, { registry, authorize: requireAdmin, issueToken: (client, scope) => issueSystemToken(context, client, scope) }),
+      );
     },
   };
 }

@@ -11,8 +11,8 @@ import { healthRoutes } from './health.js';
 import { loggerOptions } from './logger.js';
 import { PgRepository } from './storage/pg/pg-repository.js';
 
-export type AppConfig = Pick<HubConfig, 'baseUrl' | 'maxBodyBytes' | 'maxBundleEntries' | 'logLevel' | 'requiredProfiles'> &
-  Partial<Pick<HubConfig, 'profilePackages' | 'auth' | 'dataDir'>>;
+export type AppConfig = Pick<HubConfig, 'baseUrl' | 'maxBodyBytes' | 'maxBundleEntries' | 'logLevel' | 'requiredProfiles' | 'auth' | 'dataDir'> &
+  Partial<Pick<HubConfig, 'profilePackages'>>;
 
 /** `searchSql`: a pool opened with `valuePlans` for searches (connect.ts); without it searches plan per transaction. */
 export async function buildApp(config: AppConfig, sql: Sql, searchSql?: Sql): Promise<FastifyInstance> {
@@ -35,14 +35,11 @@ export async function buildApp(config: AppConfig, sql: Sql, searchSql?: Sql): Pr
   }
   await app.register(healthRoutes, { sql });
   const repository = new PgRepository(sql, { baseUrl: config.baseUrl, searchDb: searchSql, conformance });
-  // The authorization server and bearer tokens (consent/); tests of the FHIR core build the app without it.
-  const consent =
-    config.auth && config.dataDir
-      ? await setUpConsent({ sql, repository, config: config.auth, dataDir: config.dataDir, baseUrl: config.baseUrl, log: app.log })
-      : undefined;
-  await consent?.register(app);
+  // The authorization server and bearer tokens (consent/): always on, there is no way to build the hub without.
+  const consent = await setUpConsent({ sql, repository, config: config.auth, dataDir: config.dataDir, baseUrl: config.baseUrl, log: app.log });
+  await consent.register(app);
   await app.register(fhirPlugin, {
-    authenticator: consent?.authenticator,
+    authenticator: consent.authenticator,
     repository,
     conformance,
     baseUrl: config.baseUrl,

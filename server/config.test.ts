@@ -45,7 +45,7 @@ describe('loadConfig', () => {
       shutdownTimeoutMs: 1000,
       requiredProfiles: ['Patient', 'Coverage'],
       profilePackages: [path.resolve('profiles/structure-definitions'), path.resolve('profiles/value-sets')],
-      auth: { providerName: 'zorghub', devLoginBsns: [], oidc: undefined, clientsFile: undefined },
+      auth: { providerName: 'zorghub', devLoginBsns: [], admin: { clientId: 'hub-admin', secret: undefined }, oidc: undefined, clientsFile: undefined },
     });
   });
 
@@ -56,10 +56,13 @@ describe('loadConfig', () => {
       HUB_OIDC_ISSUER: 'https://login.example',
       HUB_OIDC_CLIENT_ID: 'zorghub',
       HUB_OIDC_CLIENT_SECRET: 's3cret',
+      HUB_ADMIN_CLIENT_ID: 'beheer',
+      HUB_ADMIN_CLIENT_SECRET: 'beheer-secret-0123456789-abcdefghijklmnop',
     });
     expect(auth).toEqual({
       providerName: 'hub.example',
       devLoginBsns: ['999911120', '999600011'],
+      admin: { clientId: 'beheer', secret: 'beheer-secret-0123456789-abcdefghijklmnop' },
       oidc: { issuer: 'https://login.example', clientId: 'zorghub', clientSecret: 's3cret', bsnClaim: 'bsn' },
       clientsFile: undefined,
     });
@@ -83,6 +86,8 @@ describe('loadConfig', () => {
     [{ HUB_DEV_LOGIN_BSNS: '999911120,123456789' }, 'HUB_DEV_LOGIN_BSNS holds "123456789", which is not a BSN'],
     [{ HUB_OIDC_ISSUER: 'https://login.example' }, 'HUB_OIDC_ISSUER and HUB_OIDC_CLIENT_ID go together'],
     [{ HUB_PROVIDER_NAME: 'Zorg Hub' }, 'HUB_PROVIDER_NAME="Zorg Hub" must be lower-case'],
+    [{ HUB_ADMIN_CLIENT_SECRET: 'kort' }, 'HUB_ADMIN_CLIENT_SECRET must be 32 to 512 printable ASCII characters'],
+    [{ HUB_ADMIN_CLIENT_ID: 'beheer client' }, 'HUB_ADMIN_CLIENT_ID="beheer client" must be letters'],
     [{ HUB_PROFILE_PACKAGES: '/nowhere/nl-core.tgz' }, 'HUB_PROFILE_PACKAGES names /nowhere/nl-core.tgz, which does not exist'],
   ])('refuses %o with a one-line explanation', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);

@@ -2,6 +2,7 @@
 // start-up. A bad value throws a ConfigError whose message is one line that names the variable and the fix.
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { validateSecret } from '../consent/registry/client-validation.js';
 import { isValidBsn } from './fhir/bsn.js';
 import type { RequiredProfiles } from './fhir/profiles/conformance.js';
 
@@ -50,6 +51,11 @@ export interface AuthConfig {
   oidc?: { issuer: string; clientId: string; clientSecret?: string; bsnClaim: string };
   /** JSON file of OAuth clients upserted into the registry at start-up (HUB_CLIENTS_FILE). */
   clientsFile?: string;
+  /**
+   * The bootstrap admin client (consent/bootstrap/): HUB_ADMIN_CLIENT_ID (default hub-admin) and, optionally,
+   * HUB_ADMIN_CLIENT_SECRET; without a secret the hub writes generated credentials to HUB_DATA_DIR/admin-client.json.
+   */
+  admin: { clientId: string; secret?: string };
 }
 
 export class ConfigError extends Error {
@@ -77,6 +83,8 @@ const KNOWN = new Set([
   'HUB_OIDC_CLIENT_SECRET',
   'HUB_OIDC_BSN_CLAIM',
   'HUB_CLIENTS_FILE',
+  'HUB_ADMIN_CLIENT_ID',
+  'HUB_ADMIN_CLIENT_SECRET',
 ]);
 
 function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
@@ -161,9 +169,18 @@ function authConfig(env: NodeJS.ProcessEnv): AuthConfig {
   if (clientsFile && !existsSync(clientsFile)) {
     throw new ConfigError(`HUB_CLIENTS_FILE names ${clientsFile}, which does not exist`);
   }
+  const adminClientId = env.HUB_ADMIN_CLIENT_ID?.trim() || 'hub-admin';
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/.test(adminClientId)) {
+    throw new ConfigError(`HUB_ADMIN_CLIENT_ID="${adminClientId}" must be letters, digits, dots, hyphens and underscores`);
+  }
+  const adminSecret = env.HUB_ADMIN_CLIENT_SECRET || undefined;
+  if (adminSecret !== undefined && validateSecret(adminSecret).length > 0) {
+    throw new ConfigError('HUB_ADMIN_CLIENT_SECRET must be 32 to 512 printable ASCII characters; or leave it unset and the hub writes generated credentials to the data folder');
+  }
   return {
     providerName,
     devLoginBsns,
+    admin: { clientId: adminClientId, secret: adminSecret },
     oidc: issuer && clientId ? { issuer, clientId, clientSecret: env.HUB_OIDC_CLIENT_SECRET || undefined, bsnClaim: env.HUB_OIDC_BSN_CLAIM?.trim() || 'bsn' } : undefined,
     clientsFile: clientsFile ? path.resolve(clientsFile) : undefined,
   };

@@ -207,4 +207,10 @@ export const errors = {
     'not-supported',
   ),
   registryForbidden: define<[]>('HUB_ERR_REGISTRY_FORBIDDEN', 'Only an authenticated admin may manage OAuth clients', 403, 'forbidden'),
+  registryNoTokenForClient: define<[string, string]>(
+    'HUB_ERR_REGISTRY_NO_TOKEN_FOR_CLIENT',
+    'No token can be issued here for OAuth client "%s": %s',
+    409,
+    'business-rule',
+  ),
 };

@@ -1,8 +1,10 @@
 // The correctness check before any timing: for a few values of a query type, the hub's first page (its match ids
 // in order, its include ids as a set, Bundle.total) must equal the hand-written SQL's. It also finds the hub's
-// page size when the request does not ask for one (a full page with a next link shows it).
+// page size when the request does not ask for one (a full page with a next link shows it). The hub is asked with
+// its admin client's bearer token, from `tokens` per request.
 import type { Sql } from 'postgres';
 import { DEFAULT_COUNT } from '../../server/fhir/search/parse.js';
+import { bearerHeaders, type TokenSource } from '../hub-auth.js';
 import type { Page, SearchCase } from './queries.js';
 
 interface HubPage extends Page {
@@ -20,8 +22,8 @@ interface SearchBundle {
   entry?: { resource?: { resourceType?: string; id?: string }; search?: { mode?: string } }[];
 }
 
-export async function fetchHubPage(base: string, path: string): Promise<HubPage> {
-  const response = await fetch(base + path, { headers: { accept: 'application/fhir+json' } });
+export async function fetchHubPage(base: string, tokens: TokenSource, path: string): Promise<HubPage> {
+  const response = await fetch(base + path, { headers: { accept: 'application/fhir+json', ...(await bearerHeaders(tokens)) } });
   const text = await response.text();
   if (response.status !== 200) return { status: response.status, next: false, matches: [], includes: [], body: text.slice(0, 500) };
   const bundle = JSON.parse(text) as SearchBundle;
@@ -44,9 +46,9 @@ export interface CheckResult {
   mismatches: string[];
 }
 
-export async function checkCase(base: string, db: Sql, search: SearchCase, samples: number): Promise<CheckResult> {
+export async function checkCase(base: string, tokens: TokenSource, db: Sql, search: SearchCase, samples: number): Promise<CheckResult> {
   const values = search.values.slice(0, samples);
-  const hub = await Promise.all(values.map((value) => fetchHubPage(base, search.path(value))));
+  const hub = await Promise.all(values.map((value) => fetchHubPage(base, tokens, search.path(value))));
   const paged = hub.filter((page) => page.next).map((page) => page.matches.length);
   // Without a full page to show it, the hub's page size is its default (a larger result without a next link
   // fails the check below).

@@ -1,7 +1,9 @@
 // The hub side of a search figure: autocannon GETs at a fixed number of connections, each request taking the next
 // path of a rotation, a warm-up run first. Latencies come from autocannon's per-response event (its summary has
-// no p95); only 200 responses count as done, anything else is a failure whose first body is kept.
+// no p95); only 200 responses count as done, anything else is a failure whose first body is kept. Every request
+// carries the hub admin client's bearer token (asked for before each run and renewed while it lasts, ../hub-auth.ts).
 import autocannon from 'autocannon';
+import { liveBearer, type LiveBearer, type TokenSource } from '../hub-auth.js';
 import { measureWindow, type Timing } from './stats.js';
 
 export interface HttpLoadOptions {
@@ -12,9 +14,14 @@ export interface HttpLoadOptions {
   /** Processes whose CPU time to account over the measured run (this process is added as `loadgen`). */
   pids?: Record<string, number>;
   nextPath: () => string;
+  /** Where the `Authorization: Bearer <token>` of every request comes from. */
+  authorization: TokenSource;
 }
 
-function run(options: HttpLoadOptions, seconds: number, latencies: number[] | undefined) {
+/** `header`: the current Authorization value, read per request (autocannon's setupRequest cannot wait). */
+type RunOptions = HttpLoadOptions & { header: () => string };
+
+function run(options: RunOptions, seconds: number, latencies: number[] | undefined) {
   let failures = 0;
   let firstFailure: string | undefined;
   return new Promise<{ failures: number; firstFailure?: string; seconds: number }>((resolve, reject) => {
@@ -28,7 +35,11 @@ function run(options: HttpLoadOptions, seconds: number, latencies: number[] | un
         requests: [
           {
             method: 'GET',
-            setupRequest: (request) => ({ ...request, path: options.nextPath() }),
+            setupRequest: (request) => ({
+              ...request,
+              path: options.nextPath(),
+              headers: { ...request.headers, authorization: options.header() },
+            }),
             onResponse: (status, body) => {
               if (status !== 200) {
                 failures++;
@@ -46,6 +57,16 @@ function run(options: HttpLoadOptions, seconds: number, latencies: number[] | un
   });
 }
 
-export function runHttpLoad(options: HttpLoadOptions): Promise<Timing> {
-  return measureWindow(options, run);
+export async function runHttpLoad(options: HttpLoadOptions): Promise<Timing> {
+  // A fresh token before each run (warm-up and measured), outside the measured window's CPU accounting.
+  let bearer: LiveBearer | undefined;
+  const prepare = async () => {
+    bearer?.stop();
+    bearer = await liveBearer(options.authorization);
+  };
+  try {
+    return await measureWindow<RunOptions>({ ...options, header: () => bearer?.value() ?? '' }, run, prepare);
+  } finally {
+    bearer?.stop();
+  }
 }

@@ -51,12 +51,20 @@ export interface WindowResult {
   firstFailure?: string;
 }
 
-/** A warm-up, then the measured window with its CPU accounting: the same for the HTTP and the SQL side. */
+/**
+ * A warm-up, then the measured window with its CPU accounting: the same for the HTTP and the SQL side. `prepare`
+ * runs before each of the two runs, outside the accounted window (the HTTP side gets a fresh token there).
+ */
 export async function measureWindow<O extends WindowOptions>(
   options: O,
   run: (options: O, seconds: number, latencies: number[] | undefined) => Promise<WindowResult>,
+  prepare?: () => Promise<void>,
 ): Promise<Timing> {
-  if (options.warmupSeconds > 0) await run(options, options.warmupSeconds, undefined);
+  if (options.warmupSeconds > 0) {
+    await prepare?.();
+    await run(options, options.warmupSeconds, undefined);
+  }
+  await prepare?.();
   const latencies: number[] = [];
   const pids = { ...options.pids, loadgen: process.pid };
   const before = sampleCpu(pids);

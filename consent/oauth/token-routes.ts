@@ -11,6 +11,7 @@ import { authenticateClient, OAuthError } from './client-auth.js';
 import type { OAuthContext } from './oauth-context.js';
 import type { Grant } from './oauth-store.js';
 import { parseScope } from './scope.js';
+import type { RegisteredClient } from '../registry/registered-client.js';
 
 const ACCESS_TOKEN_SECONDS = 900;
 
@@ -171,13 +172,24 @@ async function tokensFor(grant: Grant, scope: string, ctx: OAuthContext, withRef
   };
 }
 
-async function systemToken(form: Form, client: Awaited<ReturnType<typeof authenticateClient>>, ctx: OAuthContext) {
-  const asked = (form.scope ?? '').split(' ').filter(Boolean);
+async function systemToken(form: Form, client: RegisteredClient, ctx: OAuthContext) {
+  return issueSystemToken(ctx, client, form.scope);
+}
+
+/**
+ * An access token for a system client, with the scopes asked for (all it is registered for when none are): the
+ * client_credentials grant, and the admin API's token for a registered client (`npm run token`).
+ */
+export async function issueSystemToken(ctx: Pick<OAuthContext, 'keys' | 'issuer' | 'now'>, client: RegisteredClient, askedScope: string | undefined) {
+  const asked = (askedScope ?? '').split(' ').filter(Boolean);
   const beyond = asked.filter((s) => !client.dataServices.includes(s));
   if (beyond.length) {
     throw new OAuthError('invalid_scope', `the client is not registered for: ${beyond.join(' ')}`);
   }
   const scope = (asked.length ? asked : client.dataServices).join(' ');
+  if (scope === '') {
+    throw new OAuthError('invalid_scope', 'the client is registered for no scopes; register at least one before asking for a token');
+  }
   const { token } = await issueAccessToken(ctx.keys, {
     issuer: ctx.issuer,
     audience: ctx.issuer,

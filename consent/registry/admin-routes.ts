@@ -5,6 +5,8 @@
 //   PUT    /admin/clients/:clientId         application/json: a RegisteredClient, plus an optional `secret` (stored
 //                                          hashed, never returned) -> 201 (added, with Location) or 200, StoredClient
 //   DELETE /admin/clients/:clientId         -> 204, or 404
+//   POST   /admin/clients/:clientId/$token  optional application/json { scope }: a short-lived access token for
+//                                          an active system client (npm run token) -> { access_token, ... }
 //   POST   /admin/clients/$import-medmij    application/xml or text/xml: the MedMij OAuth client list
 //                                          -> MedmijImportReport (medmij-client-list.ts)
 // `authorize` runs first on every request (onRequest: before the body is read) and throws when the caller is not an
@@ -27,6 +29,8 @@ export interface AdminClientRoutesOptions {
   medmij?: MedmijImportOptions;
   /** Largest body accepted, in bytes (default 1 MiB). */
   bodyLimit?: number;
+  /** Issues an access token for a system client (token-routes.ts issueSystemToken); without it, no $token route. */
+  issueToken?: (client: RegisteredClient, scope: string | undefined) => Promise<object>;
 }
 
 const JSON_TYPE = 'application/json';
@@ -104,6 +108,31 @@ export async function adminClientRoutes(app: FastifyInstance, options: AdminClie
     request.log.info({ clientId: request.params.clientId }, 'OAuth client deleted');
     return reply.status(204).send();
   });
+
+  const issueToken = options.issueToken;
+  if (issueToken) {
+    app.post<{ Params: { clientId: string } }>('/admin/clients/:clientId/$token', async (request, reply) => {
+      const { clientId } = request.params;
+      const client = await registry.get(clientId);
+      if (!client) {
+        throw errors.registryUnknownClient(clientId);
+      }
+      if (client.kind !== 'system' || !client.active) {
+        throw errors.registryNoTokenForClient(clientId, client.active ? 'a PGO gets tokens only through a person\'s consent' : 'the client is inactive');
+      }
+      const scope = (request.body as { scope?: unknown } | undefined)?.scope;
+      if (scope !== undefined && typeof scope !== 'string') {
+        throw errors.registryNoTokenForClient(clientId, 'scope is a space-separated string');
+      }
+      try {
+        const issued = await issueToken(client, scope);
+        request.log.info({ clientId }, 'access token issued through the admin API');
+        return reply.header('cache-control', 'no-store').send(issued);
+      } catch (error) {
+        throw errors.registryNoTokenForClient(clientId, (error as Error).message);
+      }
+    });
+  }
 
   app.post('/admin/clients/$import-medmij', async (request) => {
     if (!XML_TYPES.includes(mediaType(request))) {

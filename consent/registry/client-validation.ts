@@ -35,6 +35,9 @@ export const IDENTIFIER_SYSTEMS = {
   gemeentecode: 'urn:oid:2.16.840.1.113883.2.4.6.14',
 } as const;
 
+/** The hub itself as an organisation (value: its provider name): the bootstrap admin client's (consent/bootstrap/). */
+export const HUB_OPERATOR_SYSTEM = 'https://zorghub.example.org/fhir/NamingSystem/hub-operator';
+
 const { ura, agb, gln, uzovi, gemeentecode } = IDENTIFIER_SYSTEMS;
 const ANY_SYSTEM = Object.values(IDENTIFIER_SYSTEMS);
 
@@ -49,7 +52,7 @@ export const ORGANIZATION_SYSTEMS: Readonly<Record<SystemRole, readonly string[]
   logistics: [gln],
   financier: [uzovi, gemeentecode],
   auditor: ANY_SYSTEM,
-  admin: ANY_SYSTEM,
+  admin: [...ANY_SYSTEM, HUB_OPERATOR_SYSTEM],
 };
 
 export const SYSTEM_ROLES = Object.keys(ORGANIZATION_SYSTEMS) as SystemRole[];
@@ -60,6 +63,7 @@ const SYSTEM_NAMES: Record<string, string> = {
   [gln]: 'GLN',
   [uzovi]: 'UZOVI',
   [gemeentecode]: 'CBS gemeentecode',
+  [HUB_OPERATOR_SYSTEM]: 'hub operator',
 };
 
 const VALUE_FORMATS: Record<string, { valid: (value: string) => boolean; rule: string }> = {
@@ -68,6 +72,7 @@ const VALUE_FORMATS: Record<string, { valid: (value: string) => boolean; rule: s
   [uzovi]: { valid: (value) => /^\d{4}$/.test(value), rule: 'a UZOVI code is 4 digits' },
   [gemeentecode]: { valid: (value) => /^\d{4}$/.test(value), rule: 'a CBS gemeentecode is 4 digits, e.g. 0363' },
   [gln]: { valid: isGln, rule: 'a GLN is 13 digits ending in its GS1 check digit' },
+  [HUB_OPERATOR_SYSTEM]: { valid: (value) => /^[a-z0-9][a-z0-9.-]*$/.test(value), rule: 'the hub operator is named by the provider name (HUB_PROVIDER_NAME)' },
 };
 
 const AUTH_METHODS = ['private_key_jwt', 'client_secret_basic', 'none'] as const;

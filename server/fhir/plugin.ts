@@ -14,8 +14,8 @@ import type { FhirRequest, InteractionContext } from './request.js';
 import { fhirRoutes } from './routes.js';
 
 export interface FhirPluginOptions {
-  /** Bearer tokens (consent/authenticate.ts); without it the API takes no tokens at all (tests of the core). */
-  authenticator?: Authenticator;
+  /** Bearer tokens (consent/authenticate.ts): every route but the public ones (metadata) needs one. */
+  authenticator: Authenticator;
   repository: Repository;
   conformance: Conformance;
   baseUrl: string;
@@ -100,7 +100,7 @@ export async function fhirPlugin(app: FastifyInstance, options: FhirPluginOption
     repository: options.repository,
     conformance: options.conformance,
     baseUrl: options.baseUrl,
-    oauthIssuer: options.authenticator?.issuer,
+    oauthIssuer: options.authenticator.issuer,
     maxBundleEntries: options.maxBundleEntries,
     routes: fhirRoutes,
   };
@@ -128,7 +128,7 @@ export async function fhirPlugin(app: FastifyInstance, options: FhirPluginOption
           },
           body: request.body,
         };
-        const principal = options.authenticator ? await authenticateOrThrow(options.authenticator, request, reply) : undefined;
+        const principal = route.public ? undefined : await authenticateOrThrow(options.authenticator, request, reply);
         request.principal = principal;
         const routed = principal && principal.kind !== 'system' ? personRoute(principal, route, fhirRequest) : { handler: route.handler, request: fhirRequest };
         const result = await routed.handler(routed.request, { ...baseContext, preferReturn: prefer });

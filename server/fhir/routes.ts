@@ -47,7 +47,7 @@ export interface FhirRoute {
   path: string;
   interaction: InteractionName;
   handler: Interaction;
-  /** Public routes need no authentication (metadata); every other route will require it. */
+  /** Public routes need no authentication (metadata); every other route requires a bearer token. */
   public?: boolean;
 }
 

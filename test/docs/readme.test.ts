@@ -21,17 +21,19 @@ describe('README.md', () => {
   // The tour needs curl; a machine without it cannot run the tour as written, so the check is skipped there.
   it.skipIf(!hasCurl)('runs the curl tour against a live hub with the answers it promises', async () => {
     // With the profiles enforced, as the hub runs by default.
-    const { baseUrl } = await startTestServer({ requiredProfiles: 'all' });
+    const { baseUrl, dataDir } = await startTestServer({ requiredProfiles: 'all' });
     const tour = blocks.find((block) => block.includes('B=http://127.0.0.1:8080'))!;
     const script = tour.replace('B=http://127.0.0.1:8080', `B=${baseUrl}`);
     // Asynchronous: the hub answering the tour runs in this very process. (No pipefail: `curl | head` ends early.)
     const output = await new Promise<string>((resolve, reject) => {
-      execFile('bash', ['-eu', '-c', script], { timeout: 60_000 }, (error, stdout, stderr) =>
+      // `npm run token` finds the test hub as it finds a real one: by the hub's own environment.
+      const env = { ...Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('HUB_'))), HUB_DATA_DIR: dataDir, HUB_BASE_URL: baseUrl };
+      execFile('bash', ['-eu', '-c', script], { timeout: 90_000, env, cwd: new URL('../..', import.meta.url).pathname }, (error, stdout, stderr) =>
         error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve(stdout),
       );
     });
     expect(output).toContain('{"resourceType":"CapabilityStatement"');
-    expect(output.match(/HTTP\/1\.1 \d+/g)).toEqual(['HTTP/1.1 200', 'HTTP/1.1 412', 'HTTP/1.1 200']);
+    expect(output.match(/HTTP\/1\.1 \d+/g)).toEqual(['HTTP/1.1 401', 'HTTP/1.1 200', 'HTTP/1.1 412', 'HTTP/1.1 200']);
     expect(output).toContain('rule hub-pat-1 failed');
     expect(output).toContain('"type":"transaction-response"');
     expect(output).toContain('"status":"201 Created"');

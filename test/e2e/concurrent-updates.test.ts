@@ -3,14 +3,15 @@ import type { Bundle, Patient } from '@medplum/fhirtypes';
 import { describe, expect, it } from 'vitest';
 import { startTestServer } from '../support/app.js';
 
-const { baseUrl, db } = await startTestServer();
+const { baseUrl, db, adminHeaders } = await startTestServer();
+const auth = await adminHeaders();
 const CLIENTS = 20;
 const ROUNDS = 5;
 
 async function put(id: string, body: Patient, ifMatch: string): Promise<number> {
   const response = await fetch(`${baseUrl}/Patient/${id}`, {
     method: 'PUT',
-    headers: { 'content-type': 'application/fhir+json', 'if-match': ifMatch },
+    headers: { ...auth, 'content-type': 'application/fhir+json', 'if-match': ifMatch },
     body: JSON.stringify(body),
   });
   await response.arrayBuffer();
@@ -24,7 +25,7 @@ describe('concurrent updates with If-Match', () => {
     expect(await put(id, base, 'W/"0"').catch(() => 0)).toBe(412); // no version 0: the If-Match guard holds for creation too
     const created = await fetch(`${baseUrl}/Patient/${id}`, {
       method: 'PUT',
-      headers: { 'content-type': 'application/fhir+json' },
+      headers: { ...auth, 'content-type': 'application/fhir+json' },
       body: JSON.stringify(base),
     });
     expect(created.status).toBe(201);
@@ -44,7 +45,7 @@ describe('concurrent updates with If-Match', () => {
       winners.push(`round${round}-client${won[0].client}`);
     }
 
-    const history = (await (await fetch(`${baseUrl}/Patient/${id}/_history?_count=100`)).json()) as Bundle<Patient>;
+    const history = (await (await fetch(`${baseUrl}/Patient/${id}/_history?_count=100`, { headers: auth })).json()) as Bundle<Patient>;
     const versions = history.entry!.map((entry) => entry.resource!);
     expect(versions.map((v) => v.meta?.versionId)).toEqual(['6', '5', '4', '3', '2', '1']);
     // Every winner's content is a version of its own: nothing overwritten without a trace.
@@ -58,14 +59,14 @@ describe('concurrent updates with If-Match', () => {
     const id = 'last-writer';
     await fetch(`${baseUrl}/Patient/${id}`, {
       method: 'PUT',
-      headers: { 'content-type': 'application/fhir+json' },
+      headers: { ...auth, 'content-type': 'application/fhir+json' },
       body: JSON.stringify({ resourceType: 'Patient', id }),
     });
     const statuses = await Promise.all(
       Array.from({ length: CLIENTS }, (_, client) =>
         fetch(`${baseUrl}/Patient/${id}`, {
           method: 'PUT',
-          headers: { 'content-type': 'application/fhir+json' },
+          headers: { ...auth, 'content-type': 'application/fhir+json' },
           body: JSON.stringify({ resourceType: 'Patient', id, name: [{ family: `writer${client}` }] }),
         }).then((r) => r.status),
       ),

@@ -15,7 +15,8 @@ const REDIRECT = 'http://127.0.0.1:9/pgo/callback';
 const PGO = 'pgo.example.nl';
 const BSN = 'http://fhir.nl/fhir/NamingSystem/bsn';
 
-const { baseUrl, db } = await startTestServer({ auth: { providerName: 'zorghub', devLoginBsns: [CLIENT_BSN, DAUGHTER_BSN] } });
+const { baseUrl, db, adminHeaders } = await startTestServer({ auth: { providerName: 'zorghub', devLoginBsns: [CLIENT_BSN, DAUGHTER_BSN] } });
+const auth = await adminHeaders();
 
 let clientId: string;
 let daughterId: string;
@@ -24,7 +25,7 @@ let orderId: string;
 let otherClient: string;
 
 async function create(resource: Record<string, unknown>): Promise<string> {
-  const res = await fetch(`${baseUrl}/${resource.resourceType}`, { method: 'POST', headers: { 'content-type': 'application/fhir+json' }, body: JSON.stringify(resource) });
+  const res = await fetch(`${baseUrl}/${resource.resourceType}`, { method: 'POST', headers: { ...auth, 'content-type': 'application/fhir+json' }, body: JSON.stringify(resource) });
   expect(res.status).toBe(201);
   return ((await res.json()) as { id: string }).id;
 }
@@ -97,7 +98,7 @@ describe('delegation (machtigen)', () => {
     expect(delegation.category?.[0].coding?.[0].code).toBe('delegation');
     expect(delegation.provision?.actor?.[0].reference?.reference).toBe(`RelatedPerson/${daughterId}`);
     // His own token may change his delivery window (leveringen allows updates), but not move it to someone else.
-    const current = await (await fetch(`${baseUrl}/SupplyRequest/${deliveryId}`)).json();
+    const current = await (await fetch(`${baseUrl}/SupplyRequest/${deliveryId}`, { headers: auth })).json();
     const later = { ...current, occurrenceDateTime: '2027-01-04T10:00:00+01:00' };
     expect(await status('PUT', `/SupplyRequest/${deliveryId}`, own.body.access_token, later)).toBe(200);
     const moved = { ...later, deliverTo: { reference: `Patient/${otherClient}` } };
@@ -119,16 +120,16 @@ describe('delegation (machtigen)', () => {
     expect(await status('GET', `/SupplyRequest/${deliveryId}`, token)).toBe(200);
     expect(await status('GET', `/DeviceRequest/${orderId}`, token)).toBe(403);
     // Read-only: no change of the delivery window, although the data service allows updates.
-    const current = await (await fetch(`${baseUrl}/SupplyRequest/${deliveryId}`)).json();
+    const current = await (await fetch(`${baseUrl}/SupplyRequest/${deliveryId}`, { headers: auth })).json();
     expect(await status('PUT', `/SupplyRequest/${deliveryId}`, token, { ...current, occurrenceDateTime: '2027-01-05T10:00:00+01:00' })).toBe(403);
 
     // The PGO authorisation she gave names her as performer, on his behalf.
-    const consent = (await (await fetch(`${baseUrl}/Consent/${claims(token).consent.replace('Consent/', '')}`)).json()) as Consent;
+    const consent = (await (await fetch(`${baseUrl}/Consent/${claims(token).consent.replace('Consent/', '')}`, { headers: auth })).json()) as Consent;
     expect(consent.patient?.reference).toBe(`Patient/${clientId}`);
     expect(consent.performer?.[0].reference).toBe(`RelatedPerson/${daughterId}`);
 
     // The client withdraws the delegation: her token stops at once.
-    const put = await fetch(`${baseUrl}/Consent/${delegation.id}`, { method: 'PUT', headers: { 'content-type': 'application/fhir+json' }, body: JSON.stringify({ ...delegation, status: 'inactive' }) });
+    const put = await fetch(`${baseUrl}/Consent/${delegation.id}`, { method: 'PUT', headers: { ...auth, 'content-type': 'application/fhir+json' }, body: JSON.stringify({ ...delegation, status: 'inactive' }) });
     expect(put.status).toBe(200);
     expect(await status('GET', `/SupplyRequest/${deliveryId}`, token)).toBe(401);
   });

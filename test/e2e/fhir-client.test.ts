@@ -4,8 +4,8 @@ import { Client, type FhirResource } from 'fhir-kit-client';
 import { describe, expect, it } from 'vitest';
 import { startTestServer } from '../support/app.js';
 
-const { baseUrl } = await startTestServer();
-const client = new Client({ baseUrl });
+const { baseUrl, adminToken } = await startTestServer();
+const client = new Client({ baseUrl, bearerToken: await adminToken() });
 
 const BSN = 'http://fhir.nl/fhir/NamingSystem/bsn';
 

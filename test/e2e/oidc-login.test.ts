@@ -14,9 +14,10 @@ const REDIRECT = 'http://127.0.0.1:9/pgo/callback';
 
 const provider = await startOidcProvider({ users: { anna: { bsn: BSN } }, clientId: 'zorghub', bsnClaim: 'urn:nl:bsn' });
 afterAll(() => provider.close());
-const { baseUrl, db } = await startTestServer({
+const { baseUrl, db, adminHeaders } = await startTestServer({
   auth: { providerName: 'zorghub', devLoginBsns: [], oidc: { issuer: provider.issuer, clientId: 'zorghub', bsnClaim: 'urn:nl:bsn' } },
 });
+const auth = await adminHeaders();
 
 beforeAll(async () => {
   await new ClientRegistry(db.sql).put({
@@ -24,7 +25,7 @@ beforeAll(async () => {
     tokenEndpointAuthMethod: 'none', dataServices: ['hulpmiddelen'], active: true,
   });
   const patient = { resourceType: 'Patient', identifier: [{ system: 'http://fhir.nl/fhir/NamingSystem/bsn', value: BSN }], name: [{ family: 'Jansen' }] };
-  const res = await fetch(`${baseUrl}/Patient`, { method: 'POST', headers: { 'content-type': 'application/fhir+json' }, body: JSON.stringify(patient) });
+  const res = await fetch(`${baseUrl}/Patient`, { method: 'POST', headers: { ...auth, 'content-type': 'application/fhir+json' }, body: JSON.stringify(patient) });
   expect(res.status).toBe(201);
 });
 

@@ -17,8 +17,10 @@ const PGO = 'pgo.example.nl';
 const CONFIDENTIAL = 'pgo-confidential.example.nl';
 const SECRET = 'a-long-enough-client-secret-for-the-tests-0123456789';
 
-const { baseUrl, db } = await startTestServer({ auth: { providerName: 'zorghub', devLoginBsns: [BSN, OTHER_BSN] } });
-const open = new Client({ baseUrl });
+const { baseUrl, db, adminHeaders } = await startTestServer({ auth: { providerName: 'zorghub', devLoginBsns: [BSN, OTHER_BSN] } });
+const auth = await adminHeaders();
+/** The hospital side that stores the client's records: the bootstrap admin (consent layer 2 gives EHRs their own role). */
+const open = new Client({ baseUrl, bearerToken: auth.authorization.replace('Bearer ', '') });
 
 let patientId: string;
 let otherPatientId: string;

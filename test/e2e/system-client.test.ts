@@ -42,20 +42,24 @@ async function token(clientAssertion: string, scope?: string) {
 beforeAll(async () => {
   const registry = new ClientRegistry(db.sql);
   const system = { kind: 'system' as const, redirectUris: [], publicClient: false, tokenEndpointAuthMethod: 'private_key_jwt' as const, active: true };
-  await registry.put({ ...system, clientId: 'hub-admin', name: 'Beheer', role: 'admin', organization: { system: 'http://fhir.nl/fhir/NamingSystem/ura', value: '12345678' }, jwks: { keys: [admin.jwk] }, dataServices: ['system/*.*'] } as never);
+  await registry.put({ ...system, clientId: 'beheer-jwt', name: 'Beheer', role: 'admin', organization: { system: 'http://fhir.nl/fhir/NamingSystem/ura', value: '12345678' }, jwks: { keys: [admin.jwk] }, dataServices: ['system/*.*'] } as never);
   await registry.put({ ...system, clientId: 'snel-transport', name: 'Snel Transport', role: 'logistics', organization: { system: 'https://www.gs1.org/gln', value: '8712345000004' }, jwks: { keys: [logistics.jwk] }, dataServices: ['system/SupplyRequest.read'] } as never);
 });
 
 describe('system clients', () => {
   it('get a token with client_credentials and private_key_jwt, and an admin token opens the admin API', async () => {
-    const issued = await token(assertion('hub-admin', admin));
+    const issued = await token(assertion('beheer-jwt', admin));
     expect(issued.status).toBe(200);
     expect(issued.body).toMatchObject({ token_type: 'Bearer', expires_in: 900 });
     const list = await fetch(`${baseUrl}/admin/clients`, { headers: { authorization: `Bearer ${issued.body.access_token}` } });
     expect(list.status).toBe(200);
     const body = JSON.stringify(await list.json());
     expect(body).toContain('snel-transport');
-    expect(body).not.toContain('secret');
+    // No secret nor its hash: the bootstrap admin has one (client_secret_basic), and only its existence shows.
+    expect(body).toContain('"hasSecret":true');
+    expect(body).not.toMatch(/client_secret\b|secret_hash|scrypt/);
+    const bootstrap = JSON.parse(body).clients.find((client: { clientId: string }) => client.clientId === 'hub-admin');
+    expect(Object.keys(bootstrap)).not.toContain('secret');
   });
 
   it('keep the admin API closed to other roles and to callers without a token', async () => {
@@ -72,7 +76,7 @@ describe('system clients', () => {
     expect(replay.status).toBe(401);
     expect(replay.body.error).toBe('invalid_client');
     expect((await token(assertion('snel-transport', logistics, { aud: 'https://elsewhere.example/token' }))).body.error).toBe('invalid_client');
-    expect((await token(assertion('hub-admin', stranger))).body.error).toBe('invalid_client');
+    expect((await token(assertion('beheer-jwt', stranger))).body.error).toBe('invalid_client');
     expect((await token(assertion('snel-transport', logistics), 'system/Patient.read')).body.error).toBe('invalid_scope');
   });
 });

@@ -3,7 +3,8 @@ import type { Bundle, OperationOutcome } from '@medplum/fhirtypes';
 import { describe, expect, it } from 'vitest';
 import { startTestServer } from '../support/app.js';
 
-const { baseUrl, db } = await startTestServer();
+const { baseUrl, db, adminHeaders } = await startTestServer();
+const auth = await adminHeaders();
 
 async function rowCounts(): Promise<Record<string, number>> {
   const [row] = await db.sql<Record<string, number>[]>`
@@ -35,7 +36,7 @@ describe('transaction atomicity', () => {
     const before = await rowCounts();
     const response = await fetch(baseUrl, {
       method: 'POST',
-      headers: { 'content-type': 'application/fhir+json' },
+      headers: { ...auth, 'content-type': 'application/fhir+json' },
       body: JSON.stringify(bundleWithInvalidLast(50)),
     });
     expect(response.status).toBe(400);
@@ -48,7 +49,7 @@ describe('transaction atomicity', () => {
   it('rolls back writes already made when a later entry fails in the database (an If-Match conflict)', async () => {
     await fetch(`${baseUrl}/Coverage/cov-1`, {
       method: 'PUT',
-      headers: { 'content-type': 'application/fhir+json' },
+      headers: { ...auth, 'content-type': 'application/fhir+json' },
       body: JSON.stringify({ resourceType: 'Coverage', id: 'cov-1', status: 'active', beneficiary: { reference: 'Patient/x' }, payor: [{ display: 'CZ' }] }),
     });
     const before = await rowCounts();
@@ -63,7 +64,7 @@ describe('transaction atomicity', () => {
         },
       ],
     };
-    const response = await fetch(baseUrl, { method: 'POST', headers: { 'content-type': 'application/fhir+json' }, body: JSON.stringify(bundle) });
+    const response = await fetch(baseUrl, { method: 'POST', headers: { ...auth, 'content-type': 'application/fhir+json' }, body: JSON.stringify(bundle) });
     expect(response.status).toBe(412);
     expect(((await response.json()) as OperationOutcome).issue[0].diagnostics).toContain('Bundle.entry[1]');
     expect(await rowCounts()).toEqual(before);
