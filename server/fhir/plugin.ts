@@ -5,7 +5,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { errors, type HubError } from '../errors.js';
 import type { Repository } from '../storage/repository.js';
 import { type Authenticator, authenticateOrThrow } from '../../consent/authenticate.js';
-import { personRoute } from '../../consent/person-access.js';
+import { PolicyRepository } from '../../consent/policy/policy-repository.js';
 import type { Conformance } from './profiles/conformance.js';
 import { negotiate, preferHandling, preferReturn } from './format.js';
 import { outcome, outcomeForError } from './outcome.js';
@@ -130,8 +130,10 @@ export async function fhirPlugin(app: FastifyInstance, options: FhirPluginOption
         };
         const principal = route.public ? undefined : await authenticateOrThrow(options.authenticator, request, reply);
         request.principal = principal;
-        const routed = principal && principal.kind !== 'system' ? personRoute(principal, route, fhirRequest) : { handler: route.handler, request: fhirRequest };
-        const result = await routed.handler(routed.request, { ...baseContext, preferReturn: prefer });
+        // Every interaction reaches the data through the caller's decisions (consent/policy/); a public route has
+        // no principal, and its repository denies everything.
+        const repository = new PolicyRepository(options.repository, principal);
+        const result = await route.handler(fhirRequest, { ...baseContext, repository, preferReturn: prefer });
         return sendResult(reply, result, {
           mediaType,
           pretty: query.get('_pretty') === 'true',

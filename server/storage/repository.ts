@@ -1,9 +1,10 @@
 // The contract every FHIR interaction handler sees. One implementation (server/storage/pg/) backs it; there is no
-// in-memory variant, because access filters will live in SQL. Each method names the interaction it serves in the
+// in-memory variant, because access filters live in SQL (withAccess). Each method names the interaction it serves in the
 // R4 RESTful API (http://hl7.org/fhir/R4/http.html).
 import type { Resource } from '@medplum/fhirtypes';
 import type { Operation } from 'fast-json-patch';
 import type { Plan } from '../fhir/search/plan.js';
+import type { AccessFilter, AccessPurpose } from './access.js';
 
 /** One stored version of a resource. `json` is the exact text stored (meta included), ready to send. */
 export interface StoredVersion {
@@ -92,4 +93,12 @@ export interface Repository {
   lockCriteria(key: string): Promise<void>;
   /** Runs `work` in one database transaction: all its writes commit together or not at all. */
   transaction<T>(work: (repository: Repository) => Promise<T>): Promise<T>;
+  /**
+   * This repository narrowed to what a caller may see (server/storage/access.ts): read, vread and instance history
+   * of a resource outside it answer 404; searches, includes, chains, _has, totals and conditional matches leave it
+   * out; type and system history need unrestricted access. Writes are not narrowed here: the policy checks them.
+   */
+  withAccess(access: AccessFilter): Repository;
+  /** Whether the live resource exists and is within this repository's access for `purpose`. */
+  isVisible(resourceType: string, id: string, purpose?: AccessPurpose): Promise<boolean>;
 }

@@ -42,6 +42,8 @@ export function explainCondition(condition: Condition): string {
       return `${condition.param} -> ${condition.targetType} where ${explainCondition(condition.condition)}`;
     case 'has':
       return `referenced by ${condition.sourceType}.${condition.param} where ${explainCondition(condition.condition)}`;
+    case 'in-compartment-of':
+      return `in the compartment of a Patient where ${explainCondition(condition.condition)}`;
   }
 }
 

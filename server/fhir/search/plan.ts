@@ -55,7 +55,9 @@ export type Condition =
   /** Resources whose `param` references a `targetType` resource satisfying `condition`. */
   | { kind: 'chain'; param: string; targetType: string; condition: Condition }
   /** Resources referenced through `param` by a `sourceType` resource satisfying `condition`. */
-  | { kind: 'has'; sourceType: string; param: string; condition: Condition };
+  | { kind: 'has'; sourceType: string; param: string; condition: Condition }
+  /** Resources in the Patient compartment of a Patient satisfying `condition` (the access policy's care relations). */
+  | { kind: 'in-compartment-of'; condition: Condition };
 
 export interface SortKey {
   param: string;

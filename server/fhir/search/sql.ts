@@ -191,6 +191,14 @@ export function conditionSql(ctx: CompileContext, resourceType: string, alias: A
           AND target_id IN (SELECT ${db.unsafe(inner)}.id FROM ${db(condition.targetType)} ${db.unsafe(inner)}
                             WHERE NOT ${db.unsafe(inner)}.deleted AND ${innerWhere}))`;
     }
+    case 'in-compartment-of': {
+      // A Patient's own compartments hold its own key (and those of Patients it links to).
+      const inner = `p${depth + 1}`;
+      const innerWhere = conditionSql({ ...ctx, depth: depth + 1 }, 'Patient', inner, condition.condition);
+      return db`${a}.compartments && ARRAY(
+        SELECT unnest(${db.unsafe(inner)}.compartments) FROM "Patient" ${db.unsafe(inner)}
+        WHERE NOT ${db.unsafe(inner)}.deleted AND ${innerWhere})`;
+    }
     case 'has': {
       const inner = `h${depth + 1}`;
       const innerWhere = conditionSql({ ...ctx, depth: depth + 1 }, condition.sourceType, inner, condition.condition);

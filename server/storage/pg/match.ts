@@ -6,13 +6,22 @@ import { errors } from '../../errors.js';
 import { parseSearch } from '../../fhir/search/parse.js';
 import { planSearch } from '../../fhir/search/plan.js';
 import { conditionSql } from '../../fhir/search/sql.js';
+import { type AccessFilter, restrict } from '../access.js';
 import type { Db } from './db.js';
 import { withValuePlans } from './value-plans.js';
 
 /** Result parameters that make no sense as criteria and are skipped, as the spec's examples send them. */
 const RESULT_PARAMETERS = ['_format', '_pretty', '_count', '_summary', '_elements', '_sort', '_total'];
 
-export async function findIds(db: Db, resourceType: string, criteria: string, limit: number, storedTypes: ReadonlySet<string>, now: Date): Promise<string[]> {
+export async function findIds(
+  db: Db,
+  resourceType: string,
+  criteria: string,
+  limit: number,
+  storedTypes: ReadonlySet<string>,
+  now: Date,
+  access?: AccessFilter,
+): Promise<string[]> {
   const query = new URLSearchParams(criteria.startsWith('?') ? criteria.slice(1) : criteria);
   for (const name of RESULT_PARAMETERS) query.delete(name);
   const search = parseSearch([resourceType], query, storedTypes);
@@ -25,7 +34,9 @@ export async function findIds(db: Db, resourceType: string, criteria: string, li
   if (search.criteria.length === 0) {
     throw errors.missingCriteria('interaction');
   }
-  const [{ where }] = planSearch(search).types;
+  const [{ where: criteriaWhere }] = planSearch(search).types;
+  // A conditional write matches only what its caller may resolve: a resource it may not see stays absent.
+  const where = access ? restrict(criteriaWhere, resourceType, access, 'resolve') : criteriaWhere;
   const rows = await withValuePlans(db, (tx) => tx<{ id: string }[]>`
     SELECT r.id FROM ${tx(resourceType)} r WHERE NOT r.deleted AND ${conditionSql({ db: tx, now }, resourceType, 'r', where)} LIMIT ${limit}`);
   return rows.map((row) => row.id);

@@ -17,6 +17,8 @@ import type {
 } from '../repository.js';
 import type { Db } from './db.js';
 import { readHistory } from './history.js';
+import { type AccessFilter, type AccessPurpose, isUnrestricted } from '../access.js';
+import { conditionSql } from '../../fhir/search/sql.js';
 import { findIds } from './match.js';
 import type { IndexOptions } from '../index-values.js';
 import { newResourceId } from '../resource-id.js';
@@ -59,6 +61,8 @@ export interface PgRepositoryOptions {
   searchDb?: Db;
   /** The profiles every write must meet (server/fhir/profiles/conformance.ts); base R4 only without it. */
   conformance?: Conformance;
+  /** What the caller may see (withAccess): reads, searches and conditional matches are narrowed by it in SQL. */
+  access?: AccessFilter;
 }
 
 export class PgRepository implements Repository {
@@ -68,10 +72,38 @@ export class PgRepository implements Repository {
     private readonly db: Db,
     private readonly options: PgRepositoryOptions = {},
     private readonly inTransaction = false,
+    batcher?: CreateBatcher,
   ) {
     this.now = options.now ?? (() => new Date());
     this.indexOptions = { baseUrl: options.baseUrl, conformance: options.conformance };
-    this.batcher = inTransaction || options.batchCreates === false ? undefined : new CreateBatcher(db);
+    this.batcher = inTransaction || options.batchCreates === false ? undefined : (batcher ?? new CreateBatcher(db));
+  }
+
+  /** The same repository (pool, create batching) narrowed to what `access` lets its caller see. */
+  withAccess(access: AccessFilter): Repository {
+    return new PgRepository(this.db, { ...this.options, access }, this.inTransaction, this.batcher);
+  }
+
+  /** Whether the live resource exists and the caller may reach it for `purpose` (true when unrestricted and live). */
+  async isVisible(resourceType: string, id: string, purpose: AccessPurpose = 'read'): Promise<boolean> {
+    assertStoredType(resourceType);
+    const condition = this.options.access?.condition(resourceType, purpose) ?? { kind: 'true' as const };
+    if (condition.kind === 'false') {
+      return false;
+    }
+    const now = this.now();
+    const [row] = await this.db<{ visible: boolean }[]>`
+      SELECT EXISTS (SELECT 1 FROM ${this.db(resourceType)} r
+                     WHERE r.id = ${id} AND NOT r.deleted AND ${conditionSql({ db: this.db, now }, resourceType, 'r', condition)}) AS visible`;
+    return row.visible;
+  }
+
+  /** A restricted caller sees a resource outside its access as absent: 404, whether it exists, was deleted or not. */
+  private async assertVisible(resourceType: string, id: string): Promise<void> {
+    const condition = this.options.access?.condition(resourceType, 'read');
+    if (condition && !isUnrestricted(condition) && !(await this.isVisible(resourceType, id))) {
+      throw errors.notFound(`${resourceType}/${id}`);
+    }
   }
 
   private readonly batcher: CreateBatcher | undefined;
@@ -142,6 +174,7 @@ export class PgRepository implements Repository {
   async read(resourceType: string, id: string): Promise<StoredVersion> {
     assertStoredType(resourceType);
     assertValidId(id);
+    await this.assertVisible(resourceType, id);
     const version = await readCurrent(this.db, resourceType, id);
     if (!version) {
       throw errors.notFound(`${resourceType}/${id}`);
@@ -155,6 +188,8 @@ export class PgRepository implements Repository {
   async vread(resourceType: string, id: string, versionId: string): Promise<StoredVersion> {
     assertStoredType(resourceType);
     assertValidId(id);
+    // Older versions are as visible as the current one is (the policy decides on current content).
+    await this.assertVisible(resourceType, id);
     const number = /^\d{1,9}$/.test(versionId) ? Number(versionId) : NaN;
     const version = Number.isNaN(number) ? undefined : await readVersion(this.db, resourceType, id, number);
     if (!version) {
@@ -262,7 +297,7 @@ export class PgRepository implements Repository {
 
   findIds(resourceType: string, criteria: string, limit: number): Promise<string[]> {
     assertStoredType(resourceType);
-    return findIds(this.db, resourceType, criteria, limit, storedResourceTypeSet(), this.now());
+    return findIds(this.db, resourceType, criteria, limit, storedResourceTypeSet(), this.now(), this.options.access);
   }
 
   search(plan: Plan): Promise<SearchResult> {
@@ -270,15 +305,25 @@ export class PgRepository implements Repository {
       assertStoredType(resourceType);
     }
     const searchDb = this.inTransaction ? undefined : this.options.searchDb;
-    return runSearch(searchDb ?? this.db, plan, storedResourceTypeSet(), this.now(), searchDb !== undefined);
+    return runSearch(searchDb ?? this.db, plan, storedResourceTypeSet(), this.now(), searchDb !== undefined, this.options.access);
   }
 
-  history(scope: HistoryScope, options: HistoryOptions): Promise<HistoryPage> {
+  async history(scope: HistoryScope, options: HistoryOptions): Promise<HistoryPage> {
     if (scope.resourceType) {
       assertStoredType(scope.resourceType);
     }
     if (scope.id) {
       assertValidId(scope.id);
+    }
+    const access = this.options.access;
+    if (access) {
+      // Instance history: as visible as the resource. Type and system history hold deleted and earlier versions no
+      // condition on current content can judge: only a caller unrestricted on every type it covers gets them.
+      if (scope.resourceType && scope.id) {
+        await this.assertVisible(scope.resourceType, scope.id);
+      } else if (!scope.resourceType || !isUnrestricted(access.condition(scope.resourceType, 'read'))) {
+        throw errors.insufficientScope(`History of ${scope.resourceType ?? 'the whole server'} is only for callers who may read all of it`);
+      }
     }
     return readHistory(this.db, scope, options);
   }

@@ -6,6 +6,7 @@ import { decodeCursor, encodeCursor, type Cursor } from '../../fhir/search/curso
 import { MAX_INCLUDED, type IncludeRule } from '../../fhir/search/parse.js';
 import type { Plan } from '../../fhir/search/plan.js';
 import { conditionSql, sortKeySql, type SortSqlType } from '../../fhir/search/sql.js';
+import { type AccessFilter, restrict } from '../access.js';
 import type { SearchResult, StoredVersion } from '../repository.js';
 import type { CurrentRow, Db } from './db.js';
 import { toStoredVersion } from './read.js';
@@ -112,9 +113,15 @@ async function estimate(db: Db, plan: Plan, now: Date): Promise<number> {
   return sum;
 }
 
-async function readMany(db: Db, resourceType: string, ids: string[]): Promise<StoredVersion[]> {
+/** What the caller may see of the included resources: nothing beyond its access condition (none: everything). */
+function visibleSql(db: Db, resourceType: string, alias: string, access: AccessFilter | undefined, now: Date): Fragment {
+  return access ? db`AND ${conditionSql({ db, now }, resourceType, alias, access.condition(resourceType, 'read'))}` : db``;
+}
+
+async function readMany(db: Db, resourceType: string, ids: string[], access: AccessFilter | undefined, now: Date): Promise<StoredVersion[]> {
   const rows = await db<CurrentRow[]>`
-    SELECT id, version, last_updated, deleted, content FROM ${db(resourceType)} WHERE id = ANY(${ids}::text[]) AND NOT deleted`;
+    SELECT r.id, r.version, r.last_updated, r.deleted, r.content FROM ${db(resourceType)} r
+    WHERE r.id = ANY(${ids}::text[]) AND NOT r.deleted ${visibleSql(db, resourceType, 'r', access, now)}`;
   return rows.map((row) => toStoredVersion(resourceType, row));
 }
 
@@ -129,7 +136,15 @@ function byType(versions: StoredVersion[]): Map<string, string[]> {
 }
 
 /** The resources `rules` reach from `sources`: targets of their references (_include) or resources referencing them (_revinclude). */
-async function follow(db: Db, rules: IncludeRule[], reverse: boolean, sources: StoredVersion[], storedTypes: ReadonlySet<string>): Promise<StoredVersion[]> {
+async function follow(
+  db: Db,
+  rules: IncludeRule[],
+  reverse: boolean,
+  sources: StoredVersion[],
+  storedTypes: ReadonlySet<string>,
+  access: AccessFilter | undefined,
+  now: Date,
+): Promise<StoredVersion[]> {
   const wanted = new Map<string, Set<string>>();
   const direct: StoredVersion[] = [];
   const sourceIds = byType(sources);
@@ -141,11 +156,11 @@ async function follow(db: Db, rules: IncludeRule[], reverse: boolean, sources: S
       if (onlyTarget && rule.param && storedTypes.has(onlyTarget)) {
         // One target type: the targets in the same statement as the reference lookup (one round trip, not two).
         const rows = await db<CurrentRow[]>`
-          SELECT id, version, last_updated, deleted, content FROM ${db(onlyTarget)}
-          WHERE NOT deleted AND id IN (
+          SELECT r.id, r.version, r.last_updated, r.deleted, r.content FROM ${db(onlyTarget)} r
+          WHERE NOT r.deleted AND r.id IN (
             SELECT target_id FROM search_reference
             WHERE resource_type = ${rule.sourceType} AND resource_id = ANY(${ids}::text[]) AND param = ${rule.param.stored}
-              AND target_type = ${onlyTarget})`;
+              AND target_type = ${onlyTarget}) ${visibleSql(db, onlyTarget, 'r', access, now)}`;
         direct.push(...rows.map((row) => toStoredVersion(onlyTarget, row)));
         continue;
       }
@@ -176,12 +191,19 @@ async function follow(db: Db, rules: IncludeRule[], reverse: boolean, sources: S
   }
   const found: StoredVersion[] = direct;
   for (const [type, ids] of wanted) {
-    if (ids.size) found.push(...(await readMany(db, type, [...ids])));
+    if (ids.size) found.push(...(await readMany(db, type, [...ids], access, now)));
   }
   return found;
 }
 
-async function included(db: Db, plan: Plan, matches: StoredVersion[], storedTypes: ReadonlySet<string>): Promise<{ resources: StoredVersion[]; truncated: boolean }> {
+async function included(
+  db: Db,
+  plan: Plan,
+  matches: StoredVersion[],
+  storedTypes: ReadonlySet<string>,
+  access: AccessFilter | undefined,
+  now: Date,
+): Promise<{ resources: StoredVersion[]; truncated: boolean }> {
   if (!plan.include.length && !plan.revinclude.length) {
     return { resources: [], truncated: false };
   }
@@ -194,7 +216,10 @@ async function included(db: Db, plan: Plan, matches: StoredVersion[], storedType
     const include = round === 0 ? plan.include : plan.include.filter((r) => r.iterate);
     const revinclude = round === 0 ? plan.revinclude : plan.revinclude.filter((r) => r.iterate);
     if (!include.length && !revinclude.length) break;
-    const found = [...(await follow(db, include, false, sources, storedTypes)), ...(await follow(db, revinclude, true, sources, storedTypes))];
+    const found = [
+      ...(await follow(db, include, false, sources, storedTypes, access, now)),
+      ...(await follow(db, revinclude, true, sources, storedTypes, access, now)),
+    ];
     const fresh = found.filter((v) => !seen.has(`${v.resourceType}/${v.id}`) && (seen.add(`${v.resourceType}/${v.id}`), true));
     out.push(...fresh);
     sources = fresh;
@@ -203,12 +228,18 @@ async function included(db: Db, plan: Plan, matches: StoredVersion[], storedType
   return { resources: out.slice(0, MAX_INCLUDED), truncated: out.length > MAX_INCLUDED };
 }
 
-/** `valuePlans`: `db` already plans with bound values (a pool opened so); else the search sets it up itself. */
-export function runSearch(db: Db, plan: Plan, storedTypes: ReadonlySet<string>, now: Date, valuePlans = false): Promise<SearchResult> {
-  return valuePlans ? searchIn(db, plan, storedTypes, now) : withValuePlans(db, (tx) => searchIn(tx, plan, storedTypes, now));
+/**
+ * `valuePlans`: `db` already plans with bound values (a pool opened so); else the search sets it up itself.
+ * `access`: what the caller may see, applied to the matches, the total, every chain and _has, and the includes.
+ */
+export function runSearch(db: Db, plan: Plan, storedTypes: ReadonlySet<string>, now: Date, valuePlans = false, access?: AccessFilter): Promise<SearchResult> {
+  const scoped = access ? { ...plan, types: plan.types.map((t) => ({ ...t, where: restrict(t.where, t.resourceType, access) })) } : plan;
+  return valuePlans
+    ? searchIn(db, scoped, storedTypes, now, access)
+    : withValuePlans(db, (tx) => searchIn(tx, scoped, storedTypes, now, access));
 }
 
-async function searchIn(db: Db, plan: Plan, storedTypes: ReadonlySet<string>, now: Date): Promise<SearchResult> {
+async function searchIn(db: Db, plan: Plan, storedTypes: ReadonlySet<string>, now: Date, access: AccessFilter | undefined): Promise<SearchResult> {
   const cursor = plan.cursor ? decodeCursor(plan.cursor, plan.sort.length) : undefined;
   const result: SearchResult = { matches: [], included: [] };
   if (plan.total === 'accurate' || plan.summary === 'count') {
@@ -226,7 +257,7 @@ async function searchIn(db: Db, plan: Plan, storedTypes: ReadonlySet<string>, no
     if (!reverse ? more : true) result.next = boundary(plan, rows[rows.length - 1], 'next');
     if (reverse ? more : cursor !== undefined) result.previous = boundary(plan, rows[0], 'previous');
   }
-  const inc = await included(db, plan, result.matches, storedTypes);
+  const inc = await included(db, plan, result.matches, storedTypes, access, now);
   result.included = inc.resources;
   result.includedTruncated = inc.truncated;
   return result;

@@ -1,0 +1,50 @@
+// A principal's decisions as the storage layer's AccessFilter (server/storage/access.ts): per resource type, the
+// permit's scope as a search Condition, or `false` where the decision denies. Built once per request and cached
+// per (type, interaction), so a search over many types and includes decides each type once.
+import type { Condition } from '../../server/fhir/search/plan.js';
+import type { AccessFilter, AccessPurpose } from '../../server/storage/access.js';
+import type { Principal } from '../principal.js';
+import { decide, type Decision } from './decide.js';
+import type { AccessInteraction } from './rules.js';
+import { scopeCondition } from './scope-condition.js';
+
+const DENY: Decision = { effect: 'deny', reason: 'the request carries no principal' };
+
+export class PrincipalAccess {
+  readonly #decisions = new Map<string, Decision>();
+  readonly #conditions = new Map<string, Condition>();
+
+  constructor(readonly principal: Principal | undefined) {}
+
+  decide(interaction: AccessInteraction, resourceType: string): Decision {
+    const key = `${interaction} ${resourceType}`;
+    let decision = this.#decisions.get(key);
+    if (!decision) {
+      decision = this.principal ? decide(this.principal, interaction, resourceType) : DENY;
+      this.#decisions.set(key, decision);
+    }
+    return decision;
+  }
+
+  /** The resources of `resourceType` the `interaction` may touch, as a Condition (`false` when denied). */
+  condition(interaction: AccessInteraction, resourceType: string): Condition {
+    const key = `${interaction} ${resourceType}`;
+    let condition = this.#conditions.get(key);
+    if (!condition) {
+      const decision = this.decide(interaction, resourceType);
+      condition = decision.effect === 'permit' ? scopeCondition(this.principal!, decision.scope, resourceType) : { kind: 'false' };
+      this.#conditions.set(key, condition);
+    }
+    return condition;
+  }
+
+  /** What reads, searches and conditional matches see: `read` and `resolve` decisions. */
+  readFilter(): AccessFilter {
+    return { condition: (resourceType: string, purpose: AccessPurpose) => this.condition(purpose, resourceType) };
+  }
+
+  /** What a write of `interaction` may leave behind (or start from): its own decision's scope, for every purpose. */
+  writeFilter(interaction: 'create' | 'update' | 'delete'): AccessFilter {
+    return { condition: (resourceType: string) => this.condition(interaction, resourceType) };
+  }
+}

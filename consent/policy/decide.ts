@@ -1,0 +1,67 @@
+// The one access decision: (principal, interaction, resource type) -> deny, or permit within a scope and under a
+// mask. Pure: no I/O, no clock; the same inputs give the same answer, which is what the table-driven test and
+// docs/access-policy.md rely on. Persons and delegates are decided by their token's data services (inside the
+// client's own compartment); system clients by their role's rules (rules.ts). policy-repository.ts turns a permit
+// into SQL (scope-condition.ts) on every read, search, include, chain, history and write.
+import { dataService } from '../data-services.js';
+import type { Principal } from '../principal.js';
+import { type AccessInteraction, type MaskName, type Rule, type Scope, SYSTEM_RULES } from './rules.js';
+
+export type Decision =
+  | { effect: 'deny'; reason: string }
+  | { effect: 'permit'; rule: string; scope: Scope; mask?: MaskName };
+
+/** A person's data-service interactions, as the policy's: a data service's `search` also opens the id lookup. */
+const SERVICE_INTERACTIONS: Record<string, AccessInteraction[]> = {
+  read: ['read'],
+  search: ['search', 'resolve'],
+  update: ['update'],
+  create: ['create'],
+};
+
+const OWN_CONSENT_INTERACTIONS: AccessInteraction[] = ['read', 'search', 'resolve', 'update'];
+
+export function decide(principal: Principal, interaction: AccessInteraction, resourceType: string): Decision {
+  if (principal.kind === 'system') {
+    return decideSystem(principal, interaction, resourceType);
+  }
+  return decidePerson(principal, interaction, resourceType);
+}
+
+function decidePerson(principal: Principal, interaction: AccessInteraction, resourceType: string): Decision {
+  if (!principal.patient) {
+    return { effect: 'deny', reason: 'the token names no client' };
+  }
+  if (principal.readOnly && (interaction === 'create' || interaction === 'update' || interaction === 'delete')) {
+    return { effect: 'deny', reason: 'the delegation allows reading only' };
+  }
+  // A client manages his own consents (reads them, withdraws one by setting it inactive) whatever his token's data
+  // services; a delegate does not manage the client's consents.
+  if (resourceType === 'Consent' && principal.kind === 'person' && OWN_CONSENT_INTERACTIONS.includes(interaction)) {
+    return { effect: 'permit', rule: 'person-own-consents', scope: { kind: 'own-compartment' } };
+  }
+  for (const id of principal.dataServices) {
+    const service = dataService(id);
+    if (!service || !service.resourceTypes.includes(resourceType)) {
+      continue;
+    }
+    if (service.interactions.some((allowed) => SERVICE_INTERACTIONS[allowed]?.includes(interaction))) {
+      const scope: Scope = resourceType === 'Organization' ? { kind: 'own-payors' } : { kind: 'own-compartment' };
+      return { effect: 'permit', rule: `${principal.kind}-service-${service.id}`, scope };
+    }
+  }
+  const services = principal.dataServices.join(', ') || 'none';
+  return { effect: 'deny', reason: `the token's data services (${services}) do not allow ${interaction} of ${resourceType}` };
+}
+
+function decideSystem(principal: Principal, interaction: AccessInteraction, resourceType: string): Decision {
+  const rules: readonly Rule[] = principal.role ? SYSTEM_RULES[principal.role] : [];
+  const rule = rules.find((r) => (r.types.includes('*') || r.types.includes(resourceType)) && r.interactions.includes(interaction));
+  if (!rule) {
+    return { effect: 'deny', reason: `the role ${principal.role ?? '(none)'} may not ${interaction} ${resourceType}` };
+  }
+  if (rule.scope.kind !== 'everything' && !principal.organization) {
+    return { effect: 'deny', reason: 'the token names no organisation to scope the access by' };
+  }
+  return { effect: 'permit', rule: rule.id, scope: rule.scope, ...(rule.mask ? { mask: rule.mask } : {}) };
+}

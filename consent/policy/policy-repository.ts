@@ -1,0 +1,305 @@
+// The Repository every FHIR request works with: the storage repository behind the caller's decisions. Each method
+// asks the one decision function (decide.ts) first: a type or interaction the caller may not use at all is a 403
+// that names the rule missing (it tells nothing about any resource); within a permitted type, what lies outside the
+// permit's scope behaves as absent (404, or left out of searches, includes, chains and totals), because the scope
+// is compiled into the SQL (withAccess). Writes are checked on both sides in one transaction: the resource written
+// must be within the caller's scope before (update, patch, delete) and after (create, update, patch), or nothing is
+// written. Masked principals (supplier, logistics, financier) get masked resources, and their updates leave what
+// the mask hides as stored. A caller whose decision is `everything` (the admin) goes straight through.
+import type { Resource } from '@medplum/fhirtypes';
+import type { Operation } from 'fast-json-patch';
+import { errors, type HubError } from '../../server/errors.js';
+import type { Plan } from '../../server/fhir/search/plan.js';
+import type { AccessFilter, AccessPurpose } from '../../server/storage/access.js';
+import { CONDITIONAL_DELETE_LIMIT } from '../../server/storage/pg/pg-repository.js';
+import type {
+  HistoryOptions,
+  HistoryPage,
+  HistoryScope,
+  Repository,
+  SearchResult,
+  StoredVersion,
+  WriteOptions,
+  WriteOutcome,
+} from '../../server/storage/repository.js';
+import type { Principal } from '../principal.js';
+import { PrincipalAccess } from './access-filter.js';
+import type { Decision } from './decide.js';
+import { applyMask, keptElements, mergeMaskedUpdate, SUBSETTED } from './masks.js';
+import type { AccessInteraction, MaskName } from './rules.js';
+
+type Permit = Extract<Decision, { effect: 'permit' }>;
+
+export class PolicyRepository implements Repository {
+  readonly #inner: Repository;
+  readonly #access: PrincipalAccess;
+  readonly #scoped: Repository;
+
+  /** `inner`: the unrestricted storage repository (or a transaction of it). */
+  constructor(inner: Repository, principal: Principal | undefined | PrincipalAccess) {
+    this.#inner = inner;
+    this.#access = principal instanceof PrincipalAccess ? principal : new PrincipalAccess(principal);
+    this.#scoped = inner.withAccess(this.#access.readFilter());
+  }
+
+  get principal(): Principal | undefined {
+    return this.#access.principal;
+  }
+
+  /** The permit, or a 403 naming what is not allowed. */
+  #permit(interaction: AccessInteraction, resourceType: string): Permit {
+    const decision = this.#access.decide(interaction, resourceType);
+    if (decision.effect === 'deny') {
+      throw errors.insufficientScope(`Not allowed: ${decision.reason}`);
+    }
+    return decision;
+  }
+
+  #everything(decision: Permit): boolean {
+    return decision.scope.kind === 'everything' && !decision.mask;
+  }
+
+  #mask(version: StoredVersion): StoredVersion {
+    const decision = this.#access.decide('read', version.resourceType);
+    const mask = decision.effect === 'permit' ? decision.mask : undefined;
+    if (!mask || version.deleted || !keptElements(mask, version.resourceType)) {
+      return version;
+    }
+    return { ...version, json: JSON.stringify(applyMask(JSON.parse(version.json) as Resource, mask)) };
+  }
+
+  /** A resource the caller wrote or matched but may not read: its id and version only, labelled SUBSETTED. */
+  #idOnly(version: StoredVersion): StoredVersion {
+    const meta = { versionId: version.versionId, lastUpdated: version.lastUpdated, security: [SUBSETTED] };
+    return { ...version, json: JSON.stringify({ resourceType: version.resourceType, id: version.id, meta }) };
+  }
+
+  async #readable(version: StoredVersion): Promise<StoredVersion> {
+    const decision = this.#access.decide('read', version.resourceType);
+    if (decision.effect === 'deny' || !(await this.#scoped.isVisible(version.resourceType, version.id))) {
+      return this.#idOnly(version);
+    }
+    return this.#mask(version);
+  }
+
+  #outcome(outcome: WriteOutcome): Promise<WriteOutcome> {
+    return this.#readable(outcome.version).then((version) => ({ ...outcome, version }));
+  }
+
+  /** In one transaction: `work` with this policy over it, then `after` checks, which throw to roll it all back. */
+  #inTransaction<T>(work: (policy: PolicyRepository, tx: Repository) => Promise<T>): Promise<T> {
+    return this.#inner.transaction((tx) => work(new PolicyRepository(tx, this.#access), tx));
+  }
+
+  async #assertWithin(tx: Repository, interaction: 'create' | 'update', resourceType: string, id: string): Promise<void> {
+    if (!(await tx.withAccess(this.#access.writeFilter(interaction)).isVisible(resourceType, id))) {
+      throw errors.insufficientScope(
+        `${resourceType}/${id} as written would be outside what this caller may ${interaction} (${this.#permit(interaction, resourceType).rule}); nothing was written`,
+      );
+    }
+  }
+
+  // -- reads --------------------------------------------------------------------------------------------------
+
+  async read(resourceType: string, id: string): Promise<StoredVersion> {
+    this.#permit('read', resourceType);
+    return this.#mask(await this.#scoped.read(resourceType, id));
+  }
+
+  async vread(resourceType: string, id: string, versionId: string): Promise<StoredVersion> {
+    this.#permit('read', resourceType);
+    return this.#mask(await this.#scoped.vread(resourceType, id, versionId));
+  }
+
+  async search(plan: Plan): Promise<SearchResult> {
+    const allowed = plan.types.filter(({ resourceType }) => this.#access.decide('search', resourceType).effect === 'permit');
+    if (allowed.length === 0) {
+      // One type: say why. Several (a system search): none of them may be searched.
+      this.#permit('search', plan.types[0]?.resourceType ?? 'any type');
+      throw errors.insufficientScope('Not allowed: none of the types searched may be searched by this caller');
+    }
+    const result = await this.#scoped.search(allowed.length === plan.types.length ? plan : { ...plan, types: allowed });
+    return { ...result, matches: result.matches.map((v) => this.#mask(v)), included: result.included.map((v) => this.#mask(v)) };
+  }
+
+  async history(scope: HistoryScope, options: HistoryOptions): Promise<HistoryPage> {
+    const decision = this.#permit('history', scope.resourceType ?? '*');
+    const page = await (this.#everything(decision) ? this.#inner : this.#scoped).history(scope, options);
+    return { ...page, entries: page.entries.map((entry) => ({ ...entry, ...this.#mask(entry) })) };
+  }
+
+  async findIds(resourceType: string, criteria: string, limit: number): Promise<string[]> {
+    // A conditional match the caller may not resolve finds nothing: the resource behaves as absent.
+    return this.#access.decide('resolve', resourceType).effect === 'permit' ? this.#scoped.findIds(resourceType, criteria, limit) : [];
+  }
+
+  isVisible(resourceType: string, id: string, purpose?: AccessPurpose): Promise<boolean> {
+    return this.#scoped.isVisible(resourceType, id, purpose);
+  }
+
+  // -- writes -------------------------------------------------------------------------------------------------
+
+  async create(resource: Resource, options: { ifNoneExist?: string } = {}): Promise<WriteOutcome> {
+    const decision = this.#permit('create', resource.resourceType);
+    if (this.#everything(decision) && options.ifNoneExist === undefined) {
+      return this.#inner.create(resource);
+    }
+    return this.#inTransaction(async (policy, tx) => {
+      if (options.ifNoneExist !== undefined) {
+        await tx.lockCriteria(`${resource.resourceType}?${options.ifNoneExist}`);
+        const ids = await policy.findIds(resource.resourceType, options.ifNoneExist, 2);
+        if (ids.length > 1) {
+          throw errors.multipleMatches('create', `If-None-Exist: ${options.ifNoneExist}`);
+        }
+        if (ids.length === 1) {
+          return policy.#outcome({ version: await tx.read(resource.resourceType, ids[0]), created: false, unchanged: true });
+        }
+      }
+      const outcome = await tx.create(resource);
+      await policy.#assertWithin(tx, 'create', resource.resourceType, outcome.version.id);
+      return policy.#outcome(outcome);
+    });
+  }
+
+  async createMany(resources: Resource[]): Promise<WriteOutcome[]> {
+    const decisions = resources.map((resource, position) => {
+      try {
+        return this.#permit('create', resource.resourceType);
+      } catch (error) {
+        (error as HubError).position = position;
+        throw error;
+      }
+    });
+    if (decisions.every((d) => this.#everything(d))) {
+      return this.#inner.createMany(resources);
+    }
+    return this.#inTransaction(async (policy, tx) => {
+      const outcomes = await tx.createMany(resources);
+      for (const [position, outcome] of outcomes.entries()) {
+        try {
+          await policy.#assertWithin(tx, 'create', outcome.version.resourceType, outcome.version.id);
+        } catch (error) {
+          (error as HubError).position = position;
+          throw error;
+        }
+      }
+      return Promise.all(outcomes.map((outcome) => policy.#outcome(outcome)));
+    });
+  }
+
+  async update(resource: Resource, options: WriteOptions = {}): Promise<WriteOutcome> {
+    const decision = this.#permit('update', resource.resourceType);
+    if (this.#everything(decision)) {
+      return this.#inner.update(resource, options);
+    }
+    const { resourceType, id } = resource;
+    if (!id) {
+      throw errors.missingId();
+    }
+    return this.#inTransaction(async (policy, tx) => {
+      let body = resource;
+      if (await tx.withAccess(policy.#access.writeFilter('update')).isVisible(resourceType, id)) {
+        body = decision.mask ? await mergeStored(tx, resource, decision.mask) : resource;
+      } else if (await tx.isVisible(resourceType, id)) {
+        throw errors.notFound(`${resourceType}/${id}`); // it exists, but not for this caller
+      } else {
+        policy.#permit('create', resourceType); // update-as-create (or of a deleted resource) is a create
+      }
+      const outcome = await tx.update(body, options);
+      await policy.#assertWithin(tx, 'update', resourceType, id);
+      return policy.#outcome(outcome);
+    });
+  }
+
+  async conditionalUpdate(resource: Resource, criteria: string, options: WriteOptions = {}): Promise<WriteOutcome> {
+    const decision = this.#permit('update', resource.resourceType);
+    if (this.#everything(decision) && this.#everything(this.#permit('resolve', resource.resourceType))) {
+      return this.#inner.conditionalUpdate(resource, criteria, options);
+    }
+    return this.#inTransaction(async (policy, tx) => {
+      await tx.lockCriteria(`${resource.resourceType}?${criteria}`);
+      const ids = await policy.findIds(resource.resourceType, criteria, 2);
+      if (ids.length > 1) {
+        throw errors.multipleMatches('update', criteria);
+      }
+      if (ids.length === 1) {
+        if (resource.id && resource.id !== ids[0]) {
+          throw errors.idMismatch(resource.id, ids[0]);
+        }
+        return policy.update({ ...resource, id: ids[0] }, options);
+      }
+      return resource.id ? policy.update(resource, options) : policy.create(resource);
+    });
+  }
+
+  async patch(resourceType: string, id: string, operations: Operation[], options: WriteOptions = {}): Promise<WriteOutcome> {
+    const decision = this.#permit('update', resourceType);
+    if (this.#everything(decision)) {
+      return this.#inner.patch(resourceType, id, operations, options);
+    }
+    const kept = decision.mask ? keptElements(decision.mask, resourceType) : undefined;
+    const hidden = kept && operations.map((op) => String(op.path).split('/')[1]).find((element) => !kept.has(element) || element === 'meta');
+    if (hidden !== undefined) {
+      throw errors.insufficientScope(`Not allowed: this caller may not change ${resourceType}.${hidden}`);
+    }
+    return this.#inTransaction(async (policy, tx) => {
+      if (!(await tx.withAccess(policy.#access.writeFilter('update')).isVisible(resourceType, id))) {
+        throw errors.notFound(`${resourceType}/${id}`);
+      }
+      const outcome = await tx.patch(resourceType, id, operations, options);
+      await policy.#assertWithin(tx, 'update', resourceType, id);
+      return policy.#outcome(outcome);
+    });
+  }
+
+  async delete(resourceType: string, id: string, options: WriteOptions = {}): Promise<{ deleted: boolean; version?: StoredVersion }> {
+    const decision = this.#permit('delete', resourceType);
+    if (this.#everything(decision)) {
+      return this.#inner.delete(resourceType, id, options);
+    }
+    return this.#inTransaction(async (_policy, tx) => {
+      // Not there, or not this caller's to see: the same answer, so that a delete tells nothing.
+      if (!(await tx.withAccess(this.#access.writeFilter('delete')).isVisible(resourceType, id))) {
+        return { deleted: false };
+      }
+      return tx.delete(resourceType, id, options);
+    });
+  }
+
+  async conditionalDelete(resourceType: string, criteria: string): Promise<{ deleted: number }> {
+    const decision = this.#permit('delete', resourceType);
+    if (this.#everything(decision) && this.#everything(this.#permit('resolve', resourceType))) {
+      return this.#inner.conditionalDelete(resourceType, criteria);
+    }
+    return this.#inTransaction(async (policy, tx) => {
+      await tx.lockCriteria(`${resourceType}?${criteria}`);
+      const ids = await policy.findIds(resourceType, criteria, CONDITIONAL_DELETE_LIMIT + 1);
+      if (ids.length > CONDITIONAL_DELETE_LIMIT) {
+        throw errors.multipleMatches('delete', `more than ${CONDITIONAL_DELETE_LIMIT} matches`);
+      }
+      let deleted = 0;
+      for (const id of ids) {
+        deleted += (await policy.delete(resourceType, id)).deleted ? 1 : 0;
+      }
+      return { deleted };
+    });
+  }
+
+  lockCriteria(key: string): Promise<void> {
+    return this.#inner.lockCriteria(key);
+  }
+
+  transaction<T>(work: (repository: Repository) => Promise<T>): Promise<T> {
+    return this.#inTransaction((policy) => work(policy));
+  }
+
+  withAccess(_access: AccessFilter): Repository {
+    throw new Error('a PolicyRepository is already narrowed to its principal'); // a programming error
+  }
+}
+
+/** The update a masked caller sends, with what its mask hides taken from the stored version. */
+async function mergeStored(tx: Repository, resource: Resource, mask: MaskName): Promise<Resource> {
+  const stored = JSON.parse((await tx.read(resource.resourceType, resource.id!)).json) as Record<string, unknown>;
+  return mergeMaskedUpdate(stored, resource as unknown as Record<string, unknown>, mask) as unknown as Resource;
+}

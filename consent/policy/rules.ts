@@ -1,0 +1,199 @@
+// The baseline access policy, as data: per role, which interactions on which resource types, within which scope,
+// under which mask. decide.ts reads it, policy-repository.ts enforces it in SQL, and docs/access-policy.md is
+// rendered from it (access-policy-doc.ts), so the documentation cannot drift from what is enforced. Deny by
+// default: a role, type or interaction without a rule is refused. Persons and delegates get their rules from the
+// data services of their token (data-services.ts), always inside the client's own Patient compartment.
+import type { SystemRole } from '../principal.js';
+
+/** The interactions the policy decides on; vread is a read, patch an update, `resolve` the id lookup of a conditional write. */
+export type AccessInteraction = 'read' | 'search' | 'history' | 'create' | 'update' | 'delete' | 'resolve';
+
+export const ACCESS_INTERACTIONS: readonly AccessInteraction[] = ['read', 'search', 'history', 'create', 'update', 'delete', 'resolve'];
+
+/** Which resources of a type a rule opens; scope-condition.ts turns each into a search Condition. */
+export type Scope =
+  /** Every resource of the type. */
+  | { kind: 'everything' }
+  /** person / delegate: the resources in the client's own Patient compartment (a Patient: the client himself). */
+  | { kind: 'own-compartment' }
+  /** person / delegate: the Organizations that pay for the client's Coverage. */
+  | { kind: 'own-payors' }
+  /** Resources whose reference `params` point at the caller's organisation (by reference or by identifier). */
+  | { kind: 'organization'; params: string[] }
+  /** DeviceRequests charged (`insurance`) to a Coverage the caller's organisation pays (`payor`). */
+  | { kind: 'charged-to-own-coverage' }
+  /** Patients who are the subject of a resource that is the caller's organisation's by `via`. */
+  | { kind: 'clients-of'; via: { type: string; patientParam: string; organizationParams: string[] }[] }
+  /** Resources in the compartment of a client with whom the caller's organisation has a care relation. */
+  | { kind: 'care-relation' };
+
+/** What a masked principal may see of a resource: the top-level elements kept (resourceType, id, meta always). */
+export type MaskName = 'delivery' | 'administrative';
+
+export interface Rule {
+  /** Stable id, recorded in the audit trail as the rule that allowed an access. */
+  id: string;
+  types: readonly string[];
+  interactions: readonly AccessInteraction[];
+  scope: Scope;
+  mask?: MaskName;
+  /** Why, in one line, for docs/access-policy.md. */
+  why: string;
+}
+
+const READ: AccessInteraction[] = ['read', 'search', 'resolve'];
+
+/** A care relation: the client is the subject of an order, care plan or delivery request of the organisation. */
+export const CARE_RELATION_VIA = [
+  { type: 'DeviceRequest', patientParam: 'subject', organizationParams: ['requester', 'performer'] },
+  { type: 'CarePlan', patientParam: 'subject', organizationParams: ['performer'] },
+  { type: 'CareTeam', patientParam: 'subject', organizationParams: ['participant'] },
+  { type: 'SupplyRequest', patientParam: 'subject', organizationParams: ['requester'] },
+];
+
+/** A delivery relation: the client receives what the organisation is to supply, deliver or hold. */
+export const DELIVERY_VIA = [
+  { type: 'SupplyRequest', patientParam: 'subject', organizationParams: ['supplier'] },
+  { type: 'SupplyDelivery', patientParam: 'patient', organizationParams: ['supplier'] },
+  { type: 'DeviceRequest', patientParam: 'subject', organizationParams: ['performer'] },
+];
+
+/** Directory data (organisations, practitioners, locations): not about a client, readable by every system role. */
+const DIRECTORY = ['Organization', 'Practitioner', 'PractitionerRole', 'Location'];
+
+const CLINICAL_OF_CLIENT = [
+  'Patient',
+  'RelatedPerson',
+  'CarePlan',
+  'Goal',
+  'CareTeam',
+  'DeviceRequest',
+  'Device',
+  'DeviceUseStatement',
+  'SupplyRequest',
+  'SupplyDelivery',
+  'Coverage',
+  'Consent',
+];
+
+export const SYSTEM_RULES: Readonly<Record<SystemRole, readonly Rule[]>> = {
+  admin: [
+    {
+      id: 'admin-operator',
+      types: ['*'],
+      interactions: ACCESS_INTERACTIONS,
+      scope: { kind: 'everything' },
+      why: 'the hub operator: registry, conformance resources, data maintenance; every access is audited',
+    },
+  ],
+  'care-provider': [
+    { id: 'care-directory', types: DIRECTORY, interactions: [...READ, 'create'], scope: { kind: 'everything' }, why: 'directory data, no client data' },
+    {
+      id: 'care-new-client',
+      types: ['Patient'],
+      interactions: ['create', 'resolve'],
+      scope: { kind: 'everything' },
+      why: 'an EHR registers a client, or finds him by BSN for an order it writes, before it has a care relation',
+    },
+    {
+      id: 'care-relation-read',
+      types: CLINICAL_OF_CLIENT,
+      interactions: [...READ, 'history'],
+      scope: { kind: 'care-relation' },
+      why: 'the client is the subject of an order, care plan, care team or delivery request of the organisation',
+    },
+    {
+      id: 'care-orders-write',
+      types: ['DeviceRequest', 'CarePlan', 'Goal', 'CareTeam', 'SupplyRequest', 'DeviceUseStatement', 'Patient', 'RelatedPerson'],
+      interactions: ['create', 'update'],
+      scope: { kind: 'care-relation' },
+      why: 'orders and care plans for its own clients; the written resource must stay within its care relations',
+    },
+  ],
+  supplier: deliveryRules('supply'),
+  logistics: deliveryRules('logistics'),
+  financier: [
+    { id: 'finance-directory', types: DIRECTORY, interactions: READ, scope: { kind: 'everything' }, why: 'directory data, no client data' },
+    {
+      id: 'finance-coverage',
+      types: ['Coverage'],
+      interactions: [...READ, 'history'],
+      scope: { kind: 'organization', params: ['payor'] },
+      why: 'the coverage it issued (its own regime: an insurer Zvw, a municipality Wmo, a care office Wlz)',
+    },
+    {
+      id: 'finance-orders',
+      types: ['DeviceRequest'],
+      interactions: READ,
+      scope: { kind: 'charged-to-own-coverage' },
+      why: 'the orders charged to coverage it issued',
+    },
+    {
+      id: 'finance-beneficiaries',
+      types: ['Patient'],
+      interactions: READ,
+      scope: { kind: 'clients-of', via: [{ type: 'Coverage', patientParam: 'beneficiary', organizationParams: ['payor'] }] },
+      mask: 'administrative',
+      why: 'the beneficiaries of its coverage: identification and address only',
+    },
+  ],
+  auditor: [
+    {
+      id: 'audit-trail',
+      types: ['AuditEvent', 'Consent'],
+      interactions: [...READ, 'history'],
+      scope: { kind: 'everything' },
+      why: 'the access log and the consents it rests on; never clinical content',
+    },
+  ],
+};
+
+
+/** A supplier's and a logistics provider's rules are the same delivery work, under ids of their own. */
+function deliveryRules(prefix: 'supply' | 'logistics'): Rule[] {
+  return [
+    { id: `${prefix}-directory`, types: DIRECTORY, interactions: READ, scope: { kind: 'everything' }, why: 'directory data, no client data' },
+    {
+      id: `${prefix}-orders`,
+      types: ['DeviceRequest'],
+      interactions: READ,
+      scope: { kind: 'organization', params: ['performer'] },
+      mask: 'delivery',
+      why: 'the orders it is to fulfil, with only what delivery needs',
+    },
+    {
+      id: `${prefix}-requests`,
+      types: ['SupplyRequest'],
+      interactions: READ,
+      scope: { kind: 'organization', params: ['supplier'] },
+      mask: 'delivery',
+      why: 'the delivery requests addressed to it, with only what delivery needs',
+    },
+    {
+      id: `${prefix}-deliveries`,
+      types: ['SupplyDelivery'],
+      interactions: [...READ, 'create', 'update'],
+      scope: { kind: 'organization', params: ['supplier'] },
+      why: 'the deliveries and returns it makes',
+    },
+    {
+      id: `${prefix}-devices`,
+      types: ['Device'],
+      interactions: [...READ, 'update'],
+      scope: { kind: 'organization', params: ['organization', 'holder'] },
+      mask: 'delivery',
+      why: 'the devices it owns or holds: their location and status',
+    },
+    {
+      id: `${prefix}-clients`,
+      types: ['Patient'],
+      interactions: READ,
+      scope: { kind: 'clients-of', via: DELIVERY_VIA },
+      mask: 'delivery',
+      why: 'the clients it delivers to: name, address and phone only',
+    },
+  ];
+}
+
+/** The core resource types the policy table (and its test) covers. */
+export const CORE_TYPES = [...CLINICAL_OF_CLIENT, ...DIRECTORY, 'AuditEvent'];

@@ -1,0 +1,68 @@
+// A permit's scope as a search Condition (server/fhir/search/plan.ts), which the search compiler turns into SQL:
+// the policy is enforced by the database, in the same statement as the query, never by filtering rows afterwards.
+// The caller's organisation is known by its identifier (URA, AGB, GLN, UZOVI, gemeentecode), so a reference to it
+// matches either way a resource can point at it: a literal reference to an Organization with that identifier, or a
+// logical reference carrying the identifier itself.
+import { compartmentKey } from '../../server/storage/compartment-key.js';
+import type { Condition } from '../../server/fhir/search/plan.js';
+import type { Principal } from '../principal.js';
+import { CARE_RELATION_VIA, type Scope } from './rules.js';
+
+const or = (conditions: Condition[]): Condition => (conditions.length === 1 ? conditions[0] : { kind: 'or', conditions });
+
+/**
+ * Types the R4 Patient CompartmentDefinition leaves out although they belong to one client, and the reference
+ * parameter that names him: a Device is the client's by Device.patient.
+ */
+const OUTSIDE_COMPARTMENT: Partial<Record<string, string>> = { Device: 'patient' };
+
+/** The resources of `resourceType` the scope opens to `principal`. */
+export function scopeCondition(principal: Principal, scope: Scope, resourceType: string): Condition {
+  switch (scope.kind) {
+    case 'everything':
+      return { kind: 'true' };
+    case 'own-compartment': {
+      const patientId = principal.patient!.replace(/^Patient\//, '');
+      if (resourceType === 'Patient') {
+        return { kind: 'id', ids: [patientId] };
+      }
+      const param = OUTSIDE_COMPARTMENT[resourceType];
+      return param ? { kind: 'reference', param, targetType: 'Patient', targetId: patientId } : { kind: 'compartment', patientKey: compartmentKey(patientId) };
+    }
+    case 'own-payors': {
+      const patientId = principal.patient!.replace(/^Patient\//, '');
+      return { kind: 'has', sourceType: 'Coverage', param: 'payor', condition: { kind: 'compartment', patientKey: compartmentKey(patientId) } };
+    }
+    case 'organization':
+      return or(scope.params.map((param) => referencesOwnOrganization(principal, param)));
+    case 'charged-to-own-coverage':
+      return { kind: 'chain', param: 'insurance', targetType: 'Coverage', condition: referencesOwnOrganization(principal, 'payor') };
+    case 'clients-of':
+      return or(
+        scope.via.map((via) => ({
+          kind: 'has',
+          sourceType: via.type,
+          param: via.patientParam,
+          condition: or(via.organizationParams.map((param) => referencesOwnOrganization(principal, param))),
+        })),
+      );
+    case 'care-relation': {
+      const clients = scopeCondition(principal, { kind: 'clients-of', via: CARE_RELATION_VIA }, 'Patient');
+      if (resourceType === 'Patient') {
+        return clients;
+      }
+      const param = OUTSIDE_COMPARTMENT[resourceType];
+      return param ? { kind: 'chain', param, targetType: 'Patient', condition: clients } : { kind: 'in-compartment-of', condition: clients };
+    }
+  }
+}
+
+/** `param` points at the principal's organisation: by a reference to it, or by its identifier. */
+export function referencesOwnOrganization(principal: Principal, param: string): Condition {
+  const { system, value } = principal.organization!;
+  return or([
+    { kind: 'chain', param, targetType: 'Organization', condition: { kind: 'tokens', entries: [`identifier|${system}|${value}`] } },
+    { kind: 'tokens', entries: [`${param}:identifier|${system}|${value}`] },
+  ]);
+}
+

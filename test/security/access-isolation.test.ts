@@ -1,0 +1,304 @@
+// Cross-tenant isolation, generated: clients whose orders, coverage, deliveries and devices belong to different care
+// providers, suppliers, a logistics provider and financiers, and for every principal an independent statement of
+// what it may see (the oracle below, written from the data model, not from the policy code). No principal may read,
+// search, count, page, include, revinclude, chain or _has its way to anything else; masks hold; writes stay inside.
+import type { Resource } from '@medplum/fhirtypes';
+import { describe, expect, it } from 'vitest';
+import type { Principal, SystemRole } from '../../consent/principal.js';
+import { PgRepository } from '../../server/storage/pg/pg-repository.js';
+import { principalClient } from '../support/as-principal.js';
+import { createTestDatabase } from '../support/database.js';
+
+const BASE = 'http://hub.test';
+const { sql } = await createTestDatabase();
+const store = new PgRepository(sql, { baseUrl: BASE });
+const as = await principalClient(store, BASE);
+
+const URA = 'http://fhir.nl/fhir/NamingSystem/ura';
+const GLN = 'https://www.gs1.org/gln';
+const UZOVI = 'http://fhir.nl/fhir/NamingSystem/uzovi';
+interface Org { id: string; system: string; value: string; role: SystemRole }
+const CARE: Org[] = [{ id: 'cp0', system: URA, value: '10000001', role: 'care-provider' }, { id: 'cp1', system: URA, value: '10000002', role: 'care-provider' }];
+const SUPPLIERS: Org[] = [{ id: 's0', system: GLN, value: '8712345000011', role: 'supplier' }, { id: 's1', system: GLN, value: '8712345000028', role: 'supplier' }];
+const LOGISTICS: Org = { id: 'l0', system: GLN, value: '8712345000035', role: 'logistics' };
+const FINANCIERS: Org[] = [{ id: 'f0', system: UZOVI, value: '3311', role: 'financier' }, { id: 'f1', system: UZOVI, value: '3312', role: 'financier' }];
+const ORGS = [...CARE, ...SUPPLIERS, LOGISTICS, ...FINANCIERS];
+const CLIENTS = 10;
+
+/** Literal for some, logical (identifier only) for others: the policy must match both. */
+const orgRef = (org: Org, literal: boolean) => (literal ? { reference: `Organization/${org.id}` } : { identifier: { system: org.system, value: org.value } });
+
+interface Client { i: number; care: Org; supplier: Org; deliverer: Org; financier: Org }
+const clients: Client[] = Array.from({ length: CLIENTS }, (_, i) => ({
+  i,
+  care: CARE[i % 2],
+  supplier: SUPPLIERS[i % 2],
+  deliverer: i % 3 === 0 ? LOGISTICS : SUPPLIERS[i % 2],
+  financier: FINANCIERS[(i >> 1) % 2],
+}));
+
+const resources: Resource[] = [
+  ...ORGS.map((o) => ({ resourceType: 'Organization', id: o.id, name: o.id, identifier: [{ system: o.system, value: o.value }] }) as Resource),
+  // A client nobody has a relation with.
+  { resourceType: 'Patient', id: 'loner', name: [{ family: 'Alleen' }] },
+  { resourceType: 'CarePlan', id: 'cpl-loner', status: 'active', intent: 'plan', subject: { reference: 'Patient/loner' } },
+];
+for (const { i, care, supplier, deliverer, financier } of clients) {
+  const patient = { reference: `Patient/c${i}` };
+  resources.push(
+    { resourceType: 'Patient', id: `c${i}`, name: [{ family: `Familie${i}` }], address: [{ city: 'Zwolle' }], telecom: [{ system: 'phone', value: `06${i}` }], birthDate: '1940-01-01', gender: 'female' },
+    { resourceType: 'Coverage', id: `cov${i}`, status: 'active', beneficiary: patient, payor: [orgRef(financier, i % 2 === 0)] },
+    {
+      resourceType: 'DeviceRequest', id: `dr${i}`, status: 'active', intent: 'order', subject: patient, codeCodeableConcept: { text: 'rolstoel' },
+      requester: orgRef(care, true), performer: orgRef(supplier, i % 4 < 2), insurance: [{ reference: `Coverage/cov${i}` }],
+      reasonCode: [{ text: `diagnose ${i}` }], note: [{ text: `notitie ${i}` }],
+    },
+    { resourceType: 'SupplyRequest', id: `sr${i}`, status: 'active', itemCodeableConcept: { text: 'rolstoel' }, quantity: { value: 1 }, deliverTo: patient, supplier: [orgRef(deliverer, true)], reasonCode: [{ text: `diagnose ${i}` }] },
+    { resourceType: 'SupplyDelivery', id: `sd${i}`, status: 'in-progress', patient, supplier: orgRef(deliverer, true) },
+    { resourceType: 'Device', id: `dev${i}`, status: 'active', patient, owner: orgRef(supplier, true), note: [{ text: `onderhoud ${i}` }] },
+    { resourceType: 'CarePlan', id: `cpl${i}`, status: 'active', intent: 'plan', subject: patient, ...(i % 2 === 0 ? { activity: [{ detail: { status: 'in-progress', performer: [orgRef(care, true)] } }] } : {}) },
+    { resourceType: 'Consent', id: `con${i}`, status: 'active', scope: { text: 'patient-privacy' }, category: [{ text: 'toestemming' }], patient, policyRule: { text: 'opt-in' } },
+  );
+}
+await store.createMany(resources);
+
+const TYPES = ['Patient', 'Coverage', 'DeviceRequest', 'SupplyRequest', 'SupplyDelivery', 'Device', 'CarePlan', 'Consent', 'Organization'];
+const ALL: Record<string, string[]> = Object.fromEntries(TYPES.map((t) => [t, resources.filter((r) => r.resourceType === t).map((r) => r.id!).sort()]));
+
+type Visible = Partial<Record<string, string[]>>;
+/** The resources of client i, by type. */
+const ofClient = (i: number): Visible => ({
+  Patient: [`c${i}`], Coverage: [`cov${i}`], DeviceRequest: [`dr${i}`], SupplyRequest: [`sr${i}`], SupplyDelivery: [`sd${i}`], Device: [`dev${i}`], CarePlan: [`cpl${i}`], Consent: [`con${i}`],
+});
+const ids = (prefix: string, which: Client[]) => which.map((c) => `${prefix}${c.i}`);
+
+interface Case { name: string; principal: Principal; visible: Visible; denied: string[]; masked?: Record<string, string[]> }
+
+const system = (org: Org): Principal => ({ kind: 'system', clientId: org.id, role: org.role, organization: { system: org.system, value: org.value }, dataServices: [], tokenId: 't' });
+const ALL_SERVICES = ['basisgegevens', 'zorgplan', 'hulpmiddelen', 'leveringen', 'financiering', 'toegangslog'];
+
+const cases: Case[] = [
+  ...[0, 1, 4].map((k): Case => ({
+    name: `person c${k}`,
+    principal: { kind: 'person', clientId: 'pgo', patient: `Patient/c${k}`, dataServices: ALL_SERVICES, tokenId: 't' },
+    // His financier's Organization only where his Coverage references it literally.
+    visible: { ...ofClient(k), Organization: k % 2 === 0 ? [clients[k].financier.id] : [] },
+    denied: [],
+  })),
+  ...CARE.map((org, j): Case => {
+    const mine = clients.filter((c) => c.i % 2 === j);
+    const visible: Visible = { Organization: ALL.Organization };
+    for (const type of TYPES.filter((t) => t !== 'Organization')) visible[type] = mine.flatMap((c) => ofClient(c.i)[type]!);
+    return { name: `care provider ${org.id}`, principal: system(org), visible, denied: [] };
+  }),
+  ...SUPPLIERS.map((org, j): Case => {
+    const mine = clients.filter((c) => c.i % 2 === j);
+    const delivers = mine.filter((c) => c.i % 3 !== 0);
+    return {
+      name: `supplier ${org.id}`,
+      principal: system(org),
+      visible: { Patient: ids('c', mine), DeviceRequest: ids('dr', mine), SupplyRequest: ids('sr', delivers), SupplyDelivery: ids('sd', delivers), Device: ids('dev', mine), Organization: ALL.Organization },
+      denied: ['Coverage', 'CarePlan', 'Consent'],
+      masked: { DeviceRequest: ['reasonCode', 'note', 'insurance', 'requester'], SupplyRequest: ['reasonCode'], Patient: ['birthDate', 'gender'], Device: ['note'] },
+    };
+  }),
+  (() => {
+    const mine = clients.filter((c) => c.i % 3 === 0);
+    return {
+      name: 'logistics l0',
+      principal: system(LOGISTICS),
+      visible: { Patient: ids('c', mine), DeviceRequest: [], SupplyRequest: ids('sr', mine), SupplyDelivery: ids('sd', mine), Device: [], Organization: ALL.Organization },
+      denied: ['Coverage', 'CarePlan', 'Consent'],
+      masked: { SupplyRequest: ['reasonCode'], Patient: ['birthDate', 'gender'] },
+    };
+  })(),
+  ...FINANCIERS.map((org, m): Case => {
+    const mine = clients.filter((c) => (c.i >> 1) % 2 === m);
+    return {
+      name: `financier ${org.id}`,
+      principal: system(org),
+      visible: { Patient: ids('c', mine), Coverage: ids('cov', mine), DeviceRequest: ids('dr', mine), Organization: ALL.Organization },
+      denied: ['SupplyRequest', 'SupplyDelivery', 'Device', 'CarePlan', 'Consent'],
+      masked: { Patient: ['telecom'] },
+    };
+  }),
+  {
+    name: 'auditor',
+    principal: { kind: 'system', clientId: 'audit', role: 'auditor', organization: { system: URA, value: '87654321' }, dataServices: [], tokenId: 't' },
+    visible: { Consent: ALL.Consent },
+    denied: TYPES.filter((t) => t !== 'Consent'),
+  },
+];
+
+async function searchAll(call: ReturnType<typeof as>, url: string): Promise<{ ids: string[]; included: any[]; pages: number }> {
+  const found: string[] = [];
+  const included: any[] = [];
+  let next: string | undefined = url;
+  let pages = 0;
+  while (next) {
+    const answer = await call('GET', next);
+    expect(answer.status, `${url}: ${answer.code}`).toBe(200);
+    for (const entry of answer.body.entry ?? []) {
+      (entry.search?.mode === 'include' ? included : found).push(entry.search?.mode === 'include' ? entry.resource : entry.resource.id);
+    }
+    const link = answer.body.link?.find((l: { relation: string }) => l.relation === 'next')?.url as string | undefined;
+    next = link ? link.slice(BASE.length) : undefined;
+    pages++;
+  }
+  return { ids: found.sort(), included, pages };
+}
+
+const visibleSet = (c: Case) => new Set(Object.entries(c.visible).flatMap(([type, list]) => (list ?? []).map((id) => `${type}/${id}`)));
+
+describe.each(cases)('isolation: $name', (c) => {
+  const call = as(c.principal);
+  const expected = (type: string) => [...(c.visible[type] ?? [])].sort();
+
+  it('searches, counts and pages to exactly what it may see; a type it may not use is a 403', async () => {
+    for (const type of TYPES) {
+      if (c.denied.includes(type)) {
+        expect((await call('GET', `/${type}`)).status, type).toBe(403);
+        continue;
+      }
+      expect((await searchAll(call, `/${type}?_count=1000`)).ids, type).toEqual(expected(type));
+      const paged = await searchAll(call, `/${type}?_count=3`);
+      expect(paged.ids, `${type} paged`).toEqual(expected(type));
+      expect((await call('GET', `/${type}?_summary=count`)).body.total, `${type} total`).toBe(expected(type).length);
+      expect((await call('GET', `/${type}?_total=accurate&_count=1`)).body.total, `${type} _total`).toBe(expected(type).length);
+    }
+  });
+
+  it('reads what it may see, and gets 404 for everything else of a type it may read', async () => {
+    for (const type of TYPES) {
+      for (const id of ALL[type]) {
+        const answer = await call('GET', `/${type}/${id}`);
+        const status = c.denied.includes(type) ? 403 : expected(type).includes(id) ? 200 : 404;
+        expect(answer.status, `${type}/${id}`).toBe(status);
+        if (status === 200) {
+          expect((await call('GET', `/${type}/${id}/_history/1`)).status, `${type}/${id} vread`).toBe(200);
+        } else if (status === 404) {
+          expect((await call('GET', `/${type}/${id}/_history/1`)).status, `${type}/${id} vread`).toBe(404);
+          expect((await call('GET', `/${type}/${id}/_history`)).status, `${type}/${id} history`).not.toBe(200);
+        }
+      }
+    }
+  });
+
+  it('includes and revincludes nothing it may not see', async () => {
+    const seen = visibleSet(c);
+    const urls = [
+      '/DeviceRequest?_include=DeviceRequest:subject&_include=DeviceRequest:insurance&_include=DeviceRequest:performer&_include=DeviceRequest:requester',
+      '/Patient?_revinclude=DeviceRequest:subject&_revinclude=Coverage:beneficiary&_revinclude=SupplyRequest:subject&_revinclude=CarePlan:subject',
+      '/SupplyRequest?_include=SupplyRequest:subject&_include:iterate=Patient:organization&_revinclude:iterate=SupplyDelivery:patient',
+    ];
+    for (const url of urls) {
+      const type = url.slice(1, url.indexOf('?'));
+      if (c.denied.includes(type)) continue;
+      const { included } = await searchAll(call, url);
+      for (const resource of included) {
+        expect(seen.has(`${resource.resourceType}/${resource.id}`), `${url} included ${resource.resourceType}/${resource.id}`).toBe(true);
+      }
+    }
+  });
+
+  it('learns nothing through chains or _has about what it may not see', async () => {
+    if (!c.denied.includes('DeviceRequest')) {
+      for (const { i } of clients) {
+        const { ids: found } = await searchAll(call, `/DeviceRequest?subject:Patient.family=Familie${i}`);
+        const visiblePatient = expected('Patient').includes(`c${i}`);
+        expect(found, `chain to c${i}`).toEqual(visiblePatient && expected('DeviceRequest').includes(`dr${i}`) ? [`dr${i}`] : []);
+      }
+      const { ids: byPayor } = await searchAll(call, `/DeviceRequest?insurance:Coverage.status=active`);
+      expect(byPayor).toEqual(c.denied.includes('Coverage') ? [] : expected('DeviceRequest').filter((id) => expected('Coverage').includes(id.replace('dr', 'cov'))));
+    }
+    if (!c.denied.includes('Patient')) {
+      const { ids: withOrders } = await searchAll(call, '/Patient?_has:DeviceRequest:subject:status=active');
+      expect(withOrders).toEqual(expected('Patient').filter((id) => expected('DeviceRequest').includes(id.replace('c', 'dr'))));
+      const { ids: withPlan } = await searchAll(call, '/Patient?_has:CarePlan:subject:status=active');
+      expect(withPlan).toEqual(c.denied.includes('CarePlan') ? [] : expected('Patient').filter((id) => expected('CarePlan').includes(id.replace('c', 'cpl'))));
+    }
+  });
+
+  // Only the masked roles (supplier, logistics, financier) have a mask to check.
+  if (c.masked) it('sees only what its mask lets through, labelled SUBSETTED', async () => {
+    for (const [type, hidden] of Object.entries(c.masked ?? {})) {
+      for (const id of expected(type)) {
+        const { body } = await call('GET', `/${type}/${id}`);
+        for (const element of hidden) expect(body[element], `${type}/${id}.${element}`).toBeUndefined();
+        expect(body.meta.security).toContainEqual(expect.objectContaining({ code: 'SUBSETTED' }));
+      }
+      const { body } = await call('GET', `/${type}?_count=1000`);
+      for (const entry of body.entry ?? []) for (const element of hidden) expect(entry.resource[element]).toBeUndefined();
+    }
+  });
+});
+
+describe('writes stay inside the caller\'s scope', () => {
+  const supplier = as(system(SUPPLIERS[0]));
+  const person = as(cases[0].principal);
+  const care = as(system(CARE[0]));
+
+  it('lets a supplier record its own delivery, and not one in another supplier\'s name', async () => {
+    const own = await supplier('POST', '/SupplyDelivery', { resourceType: 'SupplyDelivery', status: 'completed', patient: { reference: 'Patient/c2' }, supplier: { reference: 'Organization/s0' } });
+    expect(own.status).toBe(201);
+    const before = (await store.search({ types: [{ resourceType: 'SupplyDelivery', where: { kind: 'true' } }], sort: [], count: 1000, total: 'accurate', include: [], revinclude: [] })).total;
+    const other = await supplier('POST', '/SupplyDelivery', { resourceType: 'SupplyDelivery', status: 'completed', patient: { reference: 'Patient/c1' }, supplier: { reference: 'Organization/s1' } });
+    expect(other).toMatchObject({ status: 403, code: 'HUB_ERR_AUTH_INSUFFICIENT_SCOPE' });
+    const after = (await store.search({ types: [{ resourceType: 'SupplyDelivery', where: { kind: 'true' } }], sort: [], count: 1000, total: 'accurate', include: [], revinclude: [] })).total;
+    expect(after).toBe(before);
+  });
+
+  it('lets a supplier move its device and keeps what its mask hid; a patch of a hidden element is refused', async () => {
+    const read = (await supplier('GET', '/Device/dev0')).body;
+    expect(read.note).toBeUndefined();
+    const moved = await supplier('PUT', '/Device/dev0', { ...read, location: { display: 'Depot Zwolle' } });
+    expect(moved.status).toBe(200);
+    const stored = JSON.parse((await store.read('Device', 'dev0')).json);
+    expect(stored.location).toEqual({ display: 'Depot Zwolle' });
+    expect(stored.note).toEqual([{ text: 'onderhoud 0' }]);
+    expect(stored.meta.security ?? []).not.toContainEqual(expect.objectContaining({ code: 'SUBSETTED' }));
+    expect((await supplier('PATCH', '/Device/dev0', [{ op: 'add', path: '/note', value: [{ text: 'x' }] }])).status).toBe(403);
+    expect((await supplier('PUT', '/Device/dev1', { resourceType: 'Device', id: 'dev1', status: 'inactive' })).status).toBe(404);
+  });
+
+  it('lets a person change his delivery window, not move the delivery to another client, nor touch another\'s', async () => {
+    const sr = JSON.parse((await store.read('SupplyRequest', 'sr0')).json);
+    expect((await person('PUT', '/SupplyRequest/sr0', { ...sr, occurrenceDateTime: '2027-01-04T10:00:00+01:00' })).status).toBe(200);
+    const moved = await person('PUT', '/SupplyRequest/sr0', { ...sr, deliverTo: { reference: 'Patient/c1' } });
+    expect(moved.status).toBe(403);
+    expect(JSON.parse((await store.read('SupplyRequest', 'sr0')).json).deliverTo).toEqual({ reference: 'Patient/c0' });
+    const other = JSON.parse((await store.read('SupplyRequest', 'sr1')).json);
+    expect((await person('PUT', '/SupplyRequest/sr1', { ...other, occurrenceDateTime: '2027-01-04T10:00:00+01:00' })).status).toBe(404);
+    expect((await person('DELETE', '/SupplyRequest/sr0')).status).toBe(403);
+  });
+
+  it('lets a care provider order for its client, not in another organisation\'s name, and not delete', async () => {
+    const order = { resourceType: 'DeviceRequest', status: 'active', intent: 'order', codeCodeableConcept: { text: 'bed' }, subject: { reference: 'Patient/c0' }, requester: { reference: 'Organization/cp0' } };
+    expect((await care('POST', '/DeviceRequest', order)).status).toBe(201);
+    expect((await care('POST', '/DeviceRequest', { ...order, subject: { reference: 'Patient/c1' }, requester: { reference: 'Organization/cp1' } })).status).toBe(403);
+    expect((await care('DELETE', '/DeviceRequest/dr0')).status).toBe(403);
+  });
+
+  it('rolls back a whole transaction when one entry leaves the caller\'s scope', async () => {
+    const bundle = {
+      resourceType: 'Bundle', type: 'transaction', entry: [
+        { resource: { resourceType: 'SupplyDelivery', status: 'completed', patient: { reference: 'Patient/c4' }, supplier: { reference: 'Organization/s0' }, identifier: [{ value: 'tx-ok' }] }, request: { method: 'POST', url: 'SupplyDelivery' } },
+        { resource: { resourceType: 'SupplyDelivery', status: 'completed', patient: { reference: 'Patient/c5' }, supplier: { reference: 'Organization/s1' } }, request: { method: 'POST', url: 'SupplyDelivery' } },
+      ],
+    };
+    expect((await supplier('POST', '/', bundle)).status).toBe(403);
+    expect(await store.findIds('SupplyDelivery', 'identifier=tx-ok', 2)).toEqual([]);
+  });
+
+  it('does not match another supplier\'s resource in a conditional create, and answers a match it may not read with its id only', async () => {
+    await store.create({ resourceType: 'SupplyDelivery', status: 'completed', patient: { reference: 'Patient/c1' }, supplier: { reference: 'Organization/s1' }, identifier: [{ system: 'urn:sscc', value: '1' }] } as Resource);
+    expect(await supplier('POST', '/SupplyDelivery', { resourceType: 'SupplyDelivery', status: 'completed', patient: { reference: 'Patient/c0' }, supplier: { reference: 'Organization/s0' }, identifier: [{ system: 'urn:sscc', value: '1' }] })).toMatchObject({ status: 201 });
+  });
+
+  it('keeps type and system history to callers who may read all of it', async () => {
+    expect((await supplier('GET', '/SupplyDelivery/_history')).status).toBe(403);
+    expect((await supplier('GET', '/_history')).status).toBe(403);
+    expect((await care('GET', '/Patient/_history')).status).toBe(403);
+    expect((await care('GET', '/Patient/c0/_history')).status).toBe(200);
+  });
+});
