@@ -6,7 +6,7 @@ import { runPlainInserts, type PlainInsertJob, type PlainInsertResult } from './
 import { startBareRead, startHub } from './targets.js';
 
 export type Job =
-  | { kind: 'hub'; databaseUrl: string }
+  | { kind: 'hub'; databaseUrl: string; unaudited?: boolean }
   | { kind: 'bare-read'; databaseUrl: string }
   | ({ kind: 'plain-insert' } & PlainInsertJob);
 
@@ -26,7 +26,7 @@ export async function startJob(job: Job): Promise<JobHandle> {
   switch (job.kind) {
     case 'hub':
     case 'bare-read': {
-      const server = await (job.kind === 'hub' ? startHub : startBareRead)(job.databaseUrl);
+      const server = job.kind === 'hub' ? await startHub(job.databaseUrl, { unaudited: job.unaudited }) : await startBareRead(job.databaseUrl);
       return { pid: process.pid, port: server.port, credentials: server.credentials, stop: () => server.close() };
     }
     case 'plain-insert':

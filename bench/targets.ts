@@ -21,7 +21,8 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-export async function startHub(databaseUrl: string): Promise<RunningServer> {
+/** `unaudited`: the hub without its audit trail, only to measure what the trail costs (bench/core.ts). */
+export async function startHub(databaseUrl: string, { unaudited = false }: { unaudited?: boolean } = {}): Promise<RunningServer> {
   const sql = openPool(databaseUrl, POOL_SIZE);
   const searchSql = openPool(databaseUrl, POOL_SIZE / 2, { valuePlans: true }); // as server/db/connect.ts opens it
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'zorghub-bench-hub-'));
@@ -41,6 +42,7 @@ export async function startHub(databaseUrl: string): Promise<RunningServer> {
         baseUrl: 'http://127.0.0.1', maxBodyBytes: 50 * 1024 * 1024, maxBundleEntries: 10000, logLevel: 'silent', requiredProfiles: 'all',
         auth: { providerName: 'zorghub', devLoginBsns: [], admin: { clientId: 'hub-admin' } },
         dataDir,
+        unaudited,
       },
       sql,
       searchSql,

@@ -7,6 +7,8 @@ import type { AuthConfig } from '../server/config.js';
 import { errors } from '../server/errors.js';
 import type { Repository } from '../server/storage/repository.js';
 import { type Authenticator, authenticateOrThrow } from './authenticate.js';
+import { auditRoutes } from './audit/audit-routes.js';
+import { AuditTrail } from './audit/audit-trail.js';
 import { type AdminBootstrap, ensureAdminClient } from './bootstrap/admin-client.js';
 import { HubKeys } from './keys/hub-keys.js';
 import { issueSystemToken } from './oauth/token-routes.js';
@@ -21,6 +23,8 @@ import { MemoryReplayCache } from './tokens/client-assertion.js';
 
 export interface ConsentLayer {
   context: OAuthContext;
+  /** The NEN 7513 audit trail (consent/audit/). */
+  audit: AuditTrail;
   /** Where the bootstrap admin client's credentials came from (consent/bootstrap/admin-client.ts). */
   admin: AdminBootstrap;
   authenticator: Authenticator;
@@ -75,11 +79,26 @@ export async function setUpConsent(options: {
       throw errors.insufficientScope('The admin API is for admin clients only');
     }
   };
+  const audit = new AuditTrail(options.sql, options.repository, keys, now);
+  const auditSettings = options.config.audit ?? { retentionMonths: 36, checkpointSeconds: 300 };
   return {
     context,
+    audit,
     admin,
     authenticator,
     register: async (app) => {
+      await app.register(async (scoped) =>
+        auditRoutes(scoped, { audit, authenticator, baseUrl: options.baseUrl, retentionMonths: auditSettings.retentionMonths }),
+      );
+      // The chain's head is signed at intervals, and once more on the way down.
+      const timer = setInterval(() => {
+        audit.checkpoint().catch((error: unknown) => app.log.error({ err: error }, 'audit checkpoint failed'));
+      }, auditSettings.checkpointSeconds * 1000);
+      timer.unref();
+      app.addHook('onClose', async () => {
+        clearInterval(timer);
+        await audit.checkpoint().catch((error: unknown) => app.log.warn({ err: error }, 'final audit checkpoint failed'));
+      });
       await app.register(async (scoped) => consentRoutes(scoped, context));
       await app.register(async (scoped) =>
         adminClientRoutes(scoped, { registry, authorize: requireAdmin, issueToken: (client, scope) => issueSystemToken(context, client, scope) }),

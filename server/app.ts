@@ -12,7 +12,10 @@ import { loggerOptions } from './logger.js';
 import { PgRepository } from './storage/pg/pg-repository.js';
 
 export type AppConfig = Pick<HubConfig, 'baseUrl' | 'maxBodyBytes' | 'maxBundleEntries' | 'logLevel' | 'requiredProfiles' | 'auth' | 'dataDir'> &
-  Partial<Pick<HubConfig, 'profilePackages'>>;
+  Partial<Pick<HubConfig, 'profilePackages'>> & {
+    /** Benchmarks only (bench/core.ts measures the audit trail's cost): FHIR requests are not recorded. No setting of the hub sets it. */
+    unaudited?: boolean;
+  };
 
 /** `searchSql`: a pool opened with `valuePlans` for searches (connect.ts); without it searches plan per transaction. */
 export async function buildApp(config: AppConfig, sql: Sql, searchSql?: Sql): Promise<FastifyInstance> {
@@ -40,6 +43,7 @@ export async function buildApp(config: AppConfig, sql: Sql, searchSql?: Sql): Pr
   await consent.register(app);
   await app.register(fhirPlugin, {
     authenticator: consent.authenticator,
+    audit: config.unaudited ? undefined : consent.audit,
     repository,
     conformance,
     baseUrl: config.baseUrl,

@@ -45,7 +45,7 @@ describe('loadConfig', () => {
       shutdownTimeoutMs: 1000,
       requiredProfiles: ['Patient', 'Coverage'],
       profilePackages: [path.resolve('profiles/structure-definitions'), path.resolve('profiles/value-sets')],
-      auth: { providerName: 'zorghub', devLoginBsns: [], admin: { clientId: 'hub-admin', secret: undefined }, oidc: undefined, clientsFile: undefined },
+      auth: { providerName: 'zorghub', devLoginBsns: [], admin: { clientId: 'hub-admin', secret: undefined }, audit: { retentionMonths: 36, checkpointSeconds: 300 }, oidc: undefined, clientsFile: undefined },
     });
   });
 
@@ -63,6 +63,7 @@ describe('loadConfig', () => {
       providerName: 'hub.example',
       devLoginBsns: ['999911120', '999600011'],
       admin: { clientId: 'beheer', secret: 'beheer-secret-0123456789-abcdefghijklmnop' },
+      audit: { retentionMonths: 36, checkpointSeconds: 300 },
       oidc: { issuer: 'https://login.example', clientId: 'zorghub', clientSecret: 's3cret', bsnClaim: 'bsn' },
       clientsFile: undefined,
     });

@@ -56,6 +56,11 @@ export interface AuthConfig {
    * HUB_ADMIN_CLIENT_SECRET; without a secret the hub writes generated credentials to HUB_DATA_DIR/admin-client.json.
    */
   admin: { clientId: string; secret?: string };
+  /**
+   * The audit trail: HUB_AUDIT_RETENTION_MONTHS (default 36, what `npm run audit:prune` keeps) and
+   * HUB_AUDIT_CHECKPOINT_SECONDS (default 300, how often the chain's head is signed). Defaults when absent.
+   */
+  audit?: { retentionMonths: number; checkpointSeconds: number };
 }
 
 export class ConfigError extends Error {
@@ -85,6 +90,8 @@ const KNOWN = new Set([
   'HUB_CLIENTS_FILE',
   'HUB_ADMIN_CLIENT_ID',
   'HUB_ADMIN_CLIENT_SECRET',
+  'HUB_AUDIT_RETENTION_MONTHS',
+  'HUB_AUDIT_CHECKPOINT_SECONDS',
 ]);
 
 function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
@@ -181,6 +188,10 @@ function authConfig(env: NodeJS.ProcessEnv): AuthConfig {
     providerName,
     devLoginBsns,
     admin: { clientId: adminClientId, secret: adminSecret },
+    audit: {
+      retentionMonths: integer(env, 'HUB_AUDIT_RETENTION_MONTHS', 36, 1, 1200),
+      checkpointSeconds: integer(env, 'HUB_AUDIT_CHECKPOINT_SECONDS', 300, 1, 86400),
+    },
     oidc: issuer && clientId ? { issuer, clientId, clientSecret: env.HUB_OIDC_CLIENT_SECRET || undefined, bsnClaim: env.HUB_OIDC_BSN_CLAIM?.trim() || 'bsn' } : undefined,
     clientsFile: clientsFile ? path.resolve(clientsFile) : undefined,
   };

@@ -162,7 +162,7 @@ const POLICY: Record<string, Record<string, string>> = {
     Practitioner:       'all       all       all       all       all       all       all',
     PractitionerRole:   'all       all       all       all       all       all       all',
     Location:           'all       all       all       all       all       all       all',
-    AuditEvent:         'all       all       all       all       all       all       all',
+    AuditEvent:         'all       all       all       all       -         -         all',
   },
 };
 

@@ -21,7 +21,13 @@ const SERVICE_INTERACTIONS: Record<string, AccessInteraction[]> = {
 
 const OWN_CONSENT_INTERACTIONS: AccessInteraction[] = ['read', 'search', 'resolve', 'update'];
 
+const CHANGES: AccessInteraction[] = ['update', 'delete'];
+
 export function decide(principal: Principal, interaction: AccessInteraction, resourceType: string): Decision {
+  // An AuditEvent is never changed or removed, not even by the admin (tamper evidence; retention prunes).
+  if (resourceType === 'AuditEvent' && CHANGES.includes(interaction)) {
+    return { effect: 'deny', reason: 'an AuditEvent cannot be changed or deleted' };
+  }
   if (principal.kind === 'system') {
     return decideSystem(principal, interaction, resourceType);
   }

@@ -12,6 +12,7 @@ import { errors, type HubError } from '../../server/errors.js';
 import type { Plan } from '../../server/fhir/search/plan.js';
 import type { AccessFilter, AccessPurpose } from '../../server/storage/access.js';
 import { CONDITIONAL_DELETE_LIMIT } from '../../server/storage/pg/pg-repository.js';
+import type { AuditRecord } from '../../server/storage/pg/audit-log.js';
 import type {
   HistoryOptions,
   HistoryPage,
@@ -34,9 +35,13 @@ export class PolicyRepository implements Repository {
   readonly #inner: Repository;
   readonly #access: PrincipalAccess;
   readonly #scoped: Repository;
+  readonly #rules: Set<string>;
+  readonly #touched: StoredVersion[];
 
   /** `inner`: the unrestricted storage repository (or a transaction of it). */
-  constructor(inner: Repository, principal: Principal | undefined | PrincipalAccess) {
+  constructor(inner: Repository, principal: Principal | undefined | PrincipalAccess, rules = new Set<string>(), touched: StoredVersion[] = []) {
+    this.#rules = rules;
+    this.#touched = touched;
     this.#inner = inner;
     this.#access = principal instanceof PrincipalAccess ? principal : new PrincipalAccess(principal);
     this.#scoped = inner.withAccess(this.#access.readFilter());
@@ -52,6 +57,7 @@ export class PolicyRepository implements Repository {
     if (decision.effect === 'deny') {
       throw errors.insufficientScope(`Not allowed: ${decision.reason}`);
     }
+    this.#rules.add(decision.rule);
     return decision;
   }
 
@@ -59,7 +65,13 @@ export class PolicyRepository implements Repository {
     return decision.scope.kind === 'everything' && !decision.mask;
   }
 
+  /** What left storage for this caller, unmasked, for the audit record (bounded: a record names at most a few). */
+  #touch(version: StoredVersion): void {
+    if (this.#touched.length < 1000) this.#touched.push(version);
+  }
+
   #mask(version: StoredVersion): StoredVersion {
+    this.#touch(version);
     const decision = this.#access.decide('read', version.resourceType);
     const mask = decision.effect === 'permit' ? decision.mask : undefined;
     if (!mask || version.deleted || !keptElements(mask, version.resourceType)) {
@@ -75,6 +87,7 @@ export class PolicyRepository implements Repository {
   }
 
   async #readable(version: StoredVersion): Promise<StoredVersion> {
+    this.#touch(version);
     const decision = this.#access.decide('read', version.resourceType);
     if (decision.effect === 'deny' || !(await this.#scoped.isVisible(version.resourceType, version.id))) {
       return this.#idOnly(version);
@@ -82,13 +95,19 @@ export class PolicyRepository implements Repository {
     return this.#mask(version);
   }
 
+  #touchOutcome(outcome: WriteOutcome): WriteOutcome {
+    this.#touch(outcome.version);
+    return outcome;
+  }
+
   #outcome(outcome: WriteOutcome): Promise<WriteOutcome> {
+    this.#touch(outcome.version);
     return this.#readable(outcome.version).then((version) => ({ ...outcome, version }));
   }
 
   /** In one transaction: `work` with this policy over it, then `after` checks, which throw to roll it all back. */
   #inTransaction<T>(work: (policy: PolicyRepository, tx: Repository) => Promise<T>): Promise<T> {
-    return this.#inner.transaction((tx) => work(new PolicyRepository(tx, this.#access), tx));
+    return this.#inner.transaction((tx) => work(new PolicyRepository(tx, this.#access, this.#rules, this.#touched), tx));
   }
 
   async #assertWithin(tx: Repository, interaction: 'create' | 'update', resourceType: string, id: string): Promise<void> {
@@ -118,6 +137,7 @@ export class PolicyRepository implements Repository {
       this.#permit('search', plan.types[0]?.resourceType ?? 'any type');
       throw errors.insufficientScope('Not allowed: none of the types searched may be searched by this caller');
     }
+    for (const { resourceType } of allowed) this.#permit('search', resourceType);
     const result = await this.#scoped.search(allowed.length === plan.types.length ? plan : { ...plan, types: allowed });
     return { ...result, matches: result.matches.map((v) => this.#mask(v)), included: result.included.map((v) => this.#mask(v)) };
   }
@@ -142,7 +162,7 @@ export class PolicyRepository implements Repository {
   async create(resource: Resource, options: { ifNoneExist?: string } = {}): Promise<WriteOutcome> {
     const decision = this.#permit('create', resource.resourceType);
     if (this.#everything(decision) && options.ifNoneExist === undefined) {
-      return this.#inner.create(resource);
+      return this.#touchOutcome(await this.#inner.create(resource));
     }
     return this.#inTransaction(async (policy, tx) => {
       if (options.ifNoneExist !== undefined) {
@@ -171,7 +191,7 @@ export class PolicyRepository implements Repository {
       }
     });
     if (decisions.every((d) => this.#everything(d))) {
-      return this.#inner.createMany(resources);
+      return (await this.#inner.createMany(resources)).map((outcome) => this.#touchOutcome(outcome));
     }
     return this.#inTransaction(async (policy, tx) => {
       const outcomes = await tx.createMany(resources);
@@ -188,9 +208,13 @@ export class PolicyRepository implements Repository {
   }
 
   async update(resource: Resource, options: WriteOptions = {}): Promise<WriteOutcome> {
+    const denied = this.#access.decide('update', resource.resourceType);
+    if (denied.effect === 'deny' && resource.id && this.#access.decide('create', resource.resourceType).effect === 'permit') {
+      return this.#createByUpdate(resource, options); // a PUT to an id that does not exist is a create
+    }
     const decision = this.#permit('update', resource.resourceType);
     if (this.#everything(decision)) {
-      return this.#inner.update(resource, options);
+      return this.#touchOutcome(await this.#inner.update(resource, options));
     }
     const { resourceType, id } = resource;
     if (!id) {
@@ -211,10 +235,27 @@ export class PolicyRepository implements Repository {
     });
   }
 
+  /** Update-as-create for a caller who may create but not update the type: only where nothing has that id yet. */
+  async #createByUpdate(resource: Resource, options: WriteOptions): Promise<WriteOutcome> {
+    return this.#inTransaction(async (policy, tx) => {
+      const exists = await tx.read(resource.resourceType, resource.id!).then(
+        () => true,
+        (error: HubError) => error.statusCode === 410,
+      );
+      if (exists) {
+        policy.#permit('update', resource.resourceType); // throws: it exists, and this caller may not change it
+      }
+      policy.#permit('create', resource.resourceType);
+      const outcome = await tx.update(resource, options);
+      await policy.#assertWithin(tx, 'create', resource.resourceType, resource.id!);
+      return policy.#outcome(outcome);
+    });
+  }
+
   async conditionalUpdate(resource: Resource, criteria: string, options: WriteOptions = {}): Promise<WriteOutcome> {
     const decision = this.#permit('update', resource.resourceType);
     if (this.#everything(decision) && this.#everything(this.#permit('resolve', resource.resourceType))) {
-      return this.#inner.conditionalUpdate(resource, criteria, options);
+      return this.#touchOutcome(await this.#inner.conditionalUpdate(resource, criteria, options));
     }
     return this.#inTransaction(async (policy, tx) => {
       await tx.lockCriteria(`${resource.resourceType}?${criteria}`);
@@ -235,7 +276,7 @@ export class PolicyRepository implements Repository {
   async patch(resourceType: string, id: string, operations: Operation[], options: WriteOptions = {}): Promise<WriteOutcome> {
     const decision = this.#permit('update', resourceType);
     if (this.#everything(decision)) {
-      return this.#inner.patch(resourceType, id, operations, options);
+      return this.#touchOutcome(await this.#inner.patch(resourceType, id, operations, options));
     }
     const kept = decision.mask ? keptElements(decision.mask, resourceType) : undefined;
     const hidden = kept && operations.map((op) => String(op.path).split('/')[1]).find((element) => !kept.has(element) || element === 'meta');
@@ -283,6 +324,21 @@ export class PolicyRepository implements Repository {
       }
       return { deleted };
     });
+  }
+
+  /** The hub's own audit records are not the caller's writes: they pass through unnarrowed. */
+  appendAudit(records: AuditRecord[]): Promise<void> {
+    return this.#inner.appendAudit(records);
+  }
+
+  /** The rules that permitted this request's interactions so far, for its audit record. */
+  get rulesUsed(): string[] {
+    return [...this.#rules];
+  }
+
+  /** The versions this request read or wrote, as stored (before any mask). */
+  get touched(): readonly StoredVersion[] {
+    return this.#touched;
   }
 
   lockCriteria(key: string): Promise<void> {

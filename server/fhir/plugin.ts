@@ -6,16 +6,24 @@ import { errors, type HubError } from '../errors.js';
 import type { Repository } from '../storage/repository.js';
 import { type Authenticator, authenticateOrThrow } from '../../consent/authenticate.js';
 import { PolicyRepository } from '../../consent/policy/policy-repository.js';
+import type { AuditTrail } from '../../consent/audit/audit-trail.js';
+import { requestRecord } from '../../consent/audit/request-record.js';
+import type { Principal } from '../../consent/principal.js';
 import type { Conformance } from './profiles/conformance.js';
 import { negotiate, preferHandling, preferReturn } from './format.js';
 import { outcome, outcomeForError } from './outcome.js';
 import { sendResult } from './reply.js';
-import type { FhirRequest, InteractionContext } from './request.js';
-import { fhirRoutes } from './routes.js';
+import type { FhirRequest, FhirResult, InteractionContext } from './request.js';
+import { type FhirRoute, fhirRoutes } from './routes.js';
 
 export interface FhirPluginOptions {
   /** Bearer tokens (consent/authenticate.ts): every route but the public ones (metadata) needs one. */
   authenticator: Authenticator;
+  /**
+   * The NEN 7513 audit trail every non-public request is recorded in. Absent only in the benchmark that measures
+   * what the trail costs (AppConfig.unaudited); no configuration of the hub turns it off.
+   */
+  audit?: AuditTrail;
   repository: Repository;
   conformance: Conformance;
   baseUrl: string;
@@ -128,12 +136,9 @@ export async function fhirPlugin(app: FastifyInstance, options: FhirPluginOption
           },
           body: request.body,
         };
-        const principal = route.public ? undefined : await authenticateOrThrow(options.authenticator, request, reply);
-        request.principal = principal;
-        // Every interaction reaches the data through the caller's decisions (consent/policy/); a public route has
-        // no principal, and its repository denies everything.
-        const repository = new PolicyRepository(options.repository, principal);
-        const result = await route.handler(fhirRequest, { ...baseContext, repository, preferReturn: prefer });
+        const result = route.public
+          ? await route.handler(fhirRequest, { ...baseContext, repository: new PolicyRepository(options.repository, undefined), preferReturn: prefer })
+          : await audited.call({ options, baseContext }, request, reply, route, fhirRequest, queryString, prefer);
         return sendResult(reply, result, {
           mediaType,
           pretty: query.get('_pretty') === 'true',
@@ -144,6 +149,74 @@ export async function fhirPlugin(app: FastifyInstance, options: FhirPluginOption
       },
     });
   }
+}
+
+/**
+ * Authenticates, runs the interaction through the caller's decisions (consent/policy/) and records it in the audit
+ * trail (consent/audit/), refused or not. A write (and a transaction Bundle) runs in one database transaction with
+ * its record; everything else is recorded before the answer leaves. A record that cannot be written fails the
+ * request: no access goes unlogged.
+ */
+async function audited(
+  this: { options: FhirPluginOptions; baseContext: InteractionContext },
+  request: FastifyRequest,
+  reply: FastifyReply,
+  route: FhirRoute,
+  fhirRequest: FhirRequest,
+  queryString: string,
+  prefer: InteractionContext['preferReturn'],
+): Promise<FhirResult> {
+  const { options, baseContext } = this;
+  const facts = {
+    interaction: route.interaction,
+    method: route.method,
+    resourceType: fhirRequest.params.type ?? fhirRequest.params.resourceType,
+    id: fhirRequest.params.type ? undefined : fhirRequest.params.id,
+    query: queryString || undefined,
+    address: request.ip,
+    hub: options.baseUrl,
+  };
+  let principal: Principal | undefined;
+  let repository: PolicyRepository | undefined;
+  let recording = false;
+  try {
+    principal = await authenticateOrThrow(options.authenticator, request, reply);
+    request.principal = principal;
+    repository = new PolicyRepository(options.repository, principal);
+    const policy = repository;
+    const record = (result: FhirResult) => requestRecord({ ...facts, principal, status: result.status, recorded: new Date() }, { rules: policy.rulesUsed, touched: policy.touched });
+    if (isAtomicWrite(route, fhirRequest)) {
+      return await policy.transaction(async (tx) => {
+        const result = await route.handler(fhirRequest, { ...baseContext, repository: tx, preferReturn: prefer });
+        recording = true;
+        if (options.audit) await tx.appendAudit([record(result)]);
+        return result;
+      });
+    }
+    const result = await route.handler(fhirRequest, { ...baseContext, repository: policy, preferReturn: prefer });
+    recording = true;
+    await options.audit?.record(record(result));
+    return result;
+  } catch (error) {
+    if (!recording && options.audit) {
+      // The refusal or failure is recorded too; if that fails as well, the original error is the answer.
+      const hub = toHubError(error as FastifyError, request, options.maxBodyBytes);
+      const status = typeof hub.statusCode === 'number' ? hub.statusCode : 500;
+      const seen = repository ? { rules: repository.rulesUsed, touched: [] } : { rules: [], touched: [] };
+      await options.audit
+        .record(requestRecord({ ...facts, principal, status, errorCode: hub.code, recorded: new Date() }, seen))
+        .catch((auditError: unknown) => request.log.error({ err: auditError }, 'audit record of a refused request failed'));
+    }
+    throw error;
+  }
+}
+
+/** Writes that commit with their audit record in one transaction. A batch's entries commit one by one. */
+function isAtomicWrite(route: FhirRoute, request: FhirRequest): boolean {
+  if (route.interaction === 'batch-transaction') {
+    return (request.body as { type?: unknown } | undefined)?.type === 'transaction';
+  }
+  return ['create', 'update', 'conditional-update', 'patch', 'delete', 'conditional-delete'].includes(route.interaction);
 }
 
 function header(value: string | string[] | undefined): string | undefined {

@@ -5,6 +5,7 @@ import type { Resource } from '@medplum/fhirtypes';
 import type { Operation } from 'fast-json-patch';
 import type { Plan } from '../fhir/search/plan.js';
 import type { AccessFilter, AccessPurpose } from './access.js';
+import type { AuditRecord } from './pg/audit-log.js';
 
 /** One stored version of a resource. `json` is the exact text stored (meta included), ready to send. */
 export interface StoredVersion {
@@ -14,6 +15,8 @@ export interface StoredVersion {
   lastUpdated: string;
   deleted: boolean;
   json: string;
+  /** The Patient compartments it belongs to, when the read had them at hand (for the audit trail). */
+  compartments?: string[];
 }
 
 export interface HistoryEntry extends StoredVersion {
@@ -99,6 +102,11 @@ export interface Repository {
    * out; type and system history need unrestricted access. Writes are not narrowed here: the policy checks them.
    */
   withAccess(access: AccessFilter): Repository;
+  /**
+   * Records the hub's own audit events (NEN 7513), chained for tamper evidence: in the current transaction when
+   * there is one, so that a write and its log commit together or not at all. Not narrowed by any access.
+   */
+  appendAudit(records: AuditRecord[]): Promise<void>;
   /** Whether the live resource exists and is within this repository's access for `purpose`. */
   isVisible(resourceType: string, id: string, purpose?: AccessPurpose): Promise<boolean>;
 }

@@ -158,7 +158,7 @@ describe('server/main.ts', () => {
     const { client_secret: secret } = JSON.parse(readFileSync(path.join(dataDir, 'admin-client.json'), 'utf8')) as { client_secret: string };
     expect(hub.output()).not.toContain(secret);
     expect(hub.output()).not.toContain(issued.stdout.trim());
-  });
+  }, 90_000); // it starts the hub and runs npm run token three times: slow on a loaded 2-core machine
 
   it('starts an embedded PostgreSQL in HUB_DATA_DIR when DATABASE_URL is not set, and stops it on SIGTERM', async () => {
     const dataDir = mkdtempSync(path.join(os.tmpdir(), 'zorghub-main-'));

@@ -110,8 +110,9 @@ describe('system history', () => {
   it('returns the versions of all types, newest first', async () => {
     const p = await post(patient());
     const d = await post(device('Hoog-laagbed Thuiszorg'));
-    const entries = (await history('/_history?_count=2')).entry!;
-    expect(entries.map((e) => e.fullUrl)).toEqual([`${TEST_BASE_URL}/Device/${d.id}`, `${TEST_BASE_URL}/Patient/${p.id}`]);
+    // The hub's own audit records of these requests are versions too; the data versions come in order among them.
+    const entries = (await history('/_history?_count=10')).entry!.filter((e) => !e.fullUrl!.includes('/AuditEvent/'));
+    expect(entries.slice(0, 2).map((e) => e.fullUrl)).toEqual([`${TEST_BASE_URL}/Device/${d.id}`, `${TEST_BASE_URL}/Patient/${p.id}`]);
   });
 
   it('orders all entries by lastModified, newest first', async () => {

@@ -10,4 +10,6 @@ export interface CurrentRow {
   last_updated: Date;
   deleted: boolean;
   content: string;
+  /** Patient compartment keys, where the query selects them (current-table reads: read, search, include). */
+  compartments?: string[] | string;
 }

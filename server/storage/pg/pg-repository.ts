@@ -20,6 +20,7 @@ import { readHistory } from './history.js';
 import { type AccessFilter, type AccessPurpose, isUnrestricted } from '../access.js';
 import { conditionSql } from '../../fhir/search/sql.js';
 import { findIds } from './match.js';
+import { type AuditRecord, appendAuditRecords } from './audit-log.js';
 import type { IndexOptions } from '../index-values.js';
 import { newResourceId } from '../resource-id.js';
 import { assertValidId, type PrepareOptions, prepareVersion, storedContent } from './prepare.js';
@@ -82,6 +83,14 @@ export class PgRepository implements Repository {
   /** The same repository (pool, create batching) narrowed to what `access` lets its caller see. */
   withAccess(access: AccessFilter): Repository {
     return new PgRepository(this.db, { ...this.options, access }, this.inTransaction, this.batcher);
+  }
+
+  /** Records audit events (audit-log.ts): in this transaction, or in one of their own. */
+  async appendAudit(records: AuditRecord[]): Promise<void> {
+    if (!this.inTransaction) {
+      return this.transaction((repository) => repository.appendAudit(records));
+    }
+    await appendAuditRecords(this.db, records, this.now(), this.indexOptions);
   }
 
   /** Whether the live resource exists and the caller may reach it for `purpose` (true when unrestricted and live). */

@@ -10,13 +10,21 @@ export function toStoredVersion(resourceType: string, row: CurrentRow): StoredVe
     lastUpdated: row.last_updated.toISOString(),
     deleted: row.deleted,
     json: row.content,
+    ...(row.compartments !== undefined ? { compartments: compartmentList(row.compartments) } : {}),
   };
+}
+
+/** uuid[] as postgres.js returns it: an array, or the array literal `{a,b}` when it has no parser for the type. */
+function compartmentList(value: string[] | string): string[] {
+  if (Array.isArray(value)) return value;
+  const inner = value.replace(/^\{|\}$/g, '');
+  return inner ? inner.split(',') : [];
 }
 
 /** `forUpdate` (inside a transaction) locks the row until commit: the pessimistic path under contention. */
 export async function readCurrent(db: Db, resourceType: string, id: string, forUpdate = false): Promise<StoredVersion | undefined> {
   const rows = await db<CurrentRow[]>`
-    SELECT id, version, last_updated, deleted, content FROM ${db(resourceType)} WHERE id = ${id}
+    SELECT id, version, last_updated, deleted, content, compartments FROM ${db(resourceType)} WHERE id = ${id}
     ${forUpdate ? db`FOR UPDATE` : db``}`;
   return rows.length ? toStoredVersion(resourceType, rows[0]) : undefined;
 }

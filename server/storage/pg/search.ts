@@ -66,7 +66,7 @@ function typeSelect(db: Db, plan: Plan, index: number, now: Date): { sql: Fragme
   const keys = plan.sort.map((key) => sortKeySql(db, resourceType, 'r', key));
   const keyColumns = keys.reduce((acc, key, i) => db`${acc}, ${key.sql} AS ${db.unsafe(`k${i}`)}`, db``);
   return {
-    sql: db`SELECT ${resourceType}::text AS resource_type, r.id, r.version, r.last_updated, r.deleted, r.content${keyColumns}
+    sql: db`SELECT ${resourceType}::text AS resource_type, r.id, r.version, r.last_updated, r.deleted, r.content, r.compartments${keyColumns}
       FROM ${db(resourceType)} r WHERE NOT r.deleted AND ${conditionSql({ db, now }, resourceType, 'r', where)}`,
     types: keys.map((key) => key.type),
   };
@@ -120,7 +120,7 @@ function visibleSql(db: Db, resourceType: string, alias: string, access: AccessF
 
 async function readMany(db: Db, resourceType: string, ids: string[], access: AccessFilter | undefined, now: Date): Promise<StoredVersion[]> {
   const rows = await db<CurrentRow[]>`
-    SELECT r.id, r.version, r.last_updated, r.deleted, r.content FROM ${db(resourceType)} r
+    SELECT r.id, r.version, r.last_updated, r.deleted, r.content, r.compartments FROM ${db(resourceType)} r
     WHERE r.id = ANY(${ids}::text[]) AND NOT r.deleted ${visibleSql(db, resourceType, 'r', access, now)}`;
   return rows.map((row) => toStoredVersion(resourceType, row));
 }
@@ -156,7 +156,7 @@ async function follow(
       if (onlyTarget && rule.param && storedTypes.has(onlyTarget)) {
         // One target type: the targets in the same statement as the reference lookup (one round trip, not two).
         const rows = await db<CurrentRow[]>`
-          SELECT r.id, r.version, r.last_updated, r.deleted, r.content FROM ${db(onlyTarget)} r
+          SELECT r.id, r.version, r.last_updated, r.deleted, r.content, r.compartments FROM ${db(onlyTarget)} r
           WHERE NOT r.deleted AND r.id IN (
             SELECT target_id FROM search_reference
             WHERE resource_type = ${rule.sourceType} AND resource_id = ANY(${ids}::text[]) AND param = ${rule.param.stored}

@@ -1,0 +1,155 @@
+// One NEN 7513 record of one request, as a FHIR AuditEvent that meets the hub-AuditEvent profile: what happened
+// (type rest, subtype the REST interaction, action C/R/U/D/E), when, the outcome, why (purposeOfEvent by role), who
+// (the OAuth client with its role; for a system client its organisation as responsible party; for a person the
+// client himself, for a delegate the acting RelatedPerson and the client she acts for), the rule and consent that
+// allowed it (agent.policy), the source (this hub), the network address, the client(s) and the data touched, or the
+// query. Pure: the caller passes the clock and the request's facts. Never the content of the data touched.
+import type { AuditEvent, AuditEventAgent, AuditEventEntity } from '@medplum/fhirtypes';
+import type { Principal } from '../principal.js';
+
+export const AUDIT_PROFILE = 'https://zorghub.example.org/fhir/StructureDefinition/hub-AuditEvent';
+const OAUTH_CLIENT = 'https://zorghub.example.org/fhir/NamingSystem/oauth-client';
+const RULE_PREFIX = 'urn:zorghub:access-rule:';
+/** The most data entities one record lists; a search touching more records its query (which reproduces them). */
+export const MAX_ENTITIES = 50;
+
+export interface AccessFacts {
+  principal?: Principal;
+  /** The route's interaction (routes.ts): read, search-type, create, batch-transaction, operation:validate, ... */
+  interaction: string;
+  method: string;
+  resourceType?: string;
+  id?: string;
+  /** The query string, for searches and conditional interactions. */
+  query?: string;
+  status: number;
+  /** The error code of a refusal or failure. */
+  errorCode?: string;
+  /** Rules of the access policy that permitted the interactions. */
+  rules: string[];
+  /** The resources read or written, as `Type/id/_history/version`. */
+  touched: string[];
+  /** Patients named: the principal's client, Patient resources touched. */
+  patients: string[];
+  address?: string;
+  recorded: Date;
+  /** The hub's base URL, naming it as the source. */
+  hub: string;
+}
+
+const ACTIONS: Record<string, AuditEvent['action']> = {
+  create: 'C', read: 'R', vread: 'R', 'search-type': 'E', 'search-system': 'E', 'search-compartment': 'E', 'history-instance': 'R',
+  'history-type': 'R', 'history-system': 'R', update: 'U', 'conditional-update': 'U', patch: 'U', delete: 'D', 'conditional-delete': 'D',
+  'batch-transaction': 'E', capabilities: 'E',
+};
+
+/** v3-ActReason: why each kind of principal accesses. */
+const PURPOSE: Record<string, { code: string; display: string }> = {
+  person: { code: 'PATRQT', display: 'patient requested' },
+  delegate: { code: 'FAMRQT', display: 'family requested' },
+  'care-provider': { code: 'TREAT', display: 'treatment' },
+  supplier: { code: 'HOPERAT', display: 'healthcare operations' },
+  logistics: { code: 'HOPERAT', display: 'healthcare operations' },
+  financier: { code: 'COVERAGE', display: 'coverage under policy or program' },
+  auditor: { code: 'HSYSADMIN', display: 'health system administration' },
+  admin: { code: 'HSYSADMIN', display: 'health system administration' },
+  anonymous: { code: 'HSYSADMIN', display: 'health system administration' },
+};
+
+/** restful-interaction codes (the CapabilityStatement's names where they differ). */
+const SUBTYPES: Record<string, string> = {
+  'conditional-update': 'update',
+  'conditional-delete': 'delete',
+  'search-compartment': 'search',
+  'batch-transaction': 'transaction',
+};
+
+export function actionOf(interaction: string): AuditEvent['action'] {
+  return ACTIONS[interaction] ?? 'E';
+}
+
+export function buildAuditEvent(facts: AccessFacts): AuditEvent {
+  const { principal } = facts;
+  const kind = principal ? (principal.kind === 'system' ? (principal.role ?? 'anonymous') : principal.kind) : 'anonymous';
+  const purpose = PURPOSE[kind] ?? PURPOSE.anonymous;
+  const policy = [...facts.rules.map((rule) => `${RULE_PREFIX}${rule}`), ...(principal?.consent ? [principal.consent] : [])];
+  const agents: AuditEventAgent[] = [
+    {
+      type: { coding: [{ system: 'http://dicom.nema.org/resources/ontology/DCM', code: '110150', display: 'Application' }] },
+      role: [{ text: kind }],
+      // Without a valid token the caller is unknown: only its network address says anything.
+      who: principal ? { type: 'Device', identifier: { system: OAUTH_CLIENT, value: principal.clientId } } : { display: 'unauthenticated caller' },
+      requestor: true,
+      ...(policy.length ? { policy } : {}),
+      ...(facts.address ? { network: { address: facts.address, type: '2' as const } } : {}),
+    },
+  ];
+  if (principal?.organization) {
+    agents.push({
+      type: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-ParticipationType', code: 'RESP', display: 'responsible party' }] },
+      who: { type: 'Organization', identifier: { system: principal.organization.system, value: principal.organization.value } },
+      requestor: false,
+    });
+  }
+  if (principal?.actor) {
+    agents.push({
+      type: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-ParticipationType', code: 'AUT', display: 'author (originator)' }] },
+      role: [{ text: 'delegate' }],
+      who: { reference: principal.actor },
+      requestor: false,
+    });
+  }
+  if (principal?.patient && principal.kind === 'person') {
+    agents.push({
+      type: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-ParticipationType', code: 'AUT', display: 'author (originator)' }] },
+      role: [{ text: 'client' }],
+      who: { reference: principal.patient },
+      requestor: false,
+    });
+  }
+  const entities: AuditEventEntity[] = [...new Set(facts.patients)].map((patient) => ({
+    what: { reference: patient },
+    type: { system: 'http://terminology.hl7.org/CodeSystem/audit-entity-type', code: '1', display: 'Person' },
+    role: { system: 'http://terminology.hl7.org/CodeSystem/object-role', code: '1', display: 'Patient' },
+  }));
+  const touched = facts.touched.length ? facts.touched : facts.resourceType && facts.id ? [`${facts.resourceType}/${facts.id}`] : [];
+  for (const reference of touched.slice(0, MAX_ENTITIES)) {
+    entities.push({
+      what: { reference },
+      type: { system: 'http://terminology.hl7.org/CodeSystem/audit-entity-type', code: '2', display: 'System Object' },
+      role: { system: 'http://terminology.hl7.org/CodeSystem/object-role', code: '4', display: 'Domain Resource' },
+    });
+  }
+  if (facts.query !== undefined || touched.length === 0 || touched.length > MAX_ENTITIES) {
+    const path = `${facts.method} ${facts.resourceType ?? ''}${facts.query ? `?${facts.query}` : ''}`;
+    entities.push({
+      type: { system: 'http://terminology.hl7.org/CodeSystem/audit-entity-type', code: '2', display: 'System Object' },
+      role: { system: 'http://terminology.hl7.org/CodeSystem/object-role', code: '24', display: 'Query' },
+      query: Buffer.from(path, 'utf8').toString('base64'),
+    });
+  }
+  const outcome = facts.status < 400 ? '0' : facts.status < 500 ? '4' : '8';
+  return {
+    resourceType: 'AuditEvent',
+    meta: { profile: [AUDIT_PROFILE] },
+    type: { system: 'http://terminology.hl7.org/CodeSystem/audit-event-type', code: 'rest', display: 'RESTful Operation' },
+    subtype: [
+      {
+        system: 'http://hl7.org/fhir/restful-interaction',
+        code: facts.interaction.startsWith('operation:') ? 'operation' : (SUBTYPES[facts.interaction] ?? facts.interaction),
+        display: facts.interaction,
+      },
+    ],
+    action: actionOf(facts.interaction),
+    recorded: facts.recorded.toISOString(),
+    outcome,
+    ...(facts.errorCode ? { outcomeDesc: facts.errorCode } : {}),
+    purposeOfEvent: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-ActReason', ...purpose }] }],
+    agent: agents,
+    source: {
+      observer: { display: 'zorghub FHIR-server', identifier: { system: 'urn:ietf:rfc:3986', value: facts.hub } },
+      type: [{ system: 'http://terminology.hl7.org/CodeSystem/security-source-type', code: '4', display: 'Application Server' }],
+    },
+    entity: entities,
+  };
+}

@@ -1,0 +1,197 @@
+// The audit trail as a service: records the AuditEvent of every request (audit-event.ts), signs checkpoints of the
+// hash chain, verifies the chain over a period, and prunes what is past retention. Reads are recorded by group
+// commit: the records of requests finishing in the same turn of the event loop go into one transaction, and each
+// response waits for it, so no data leaves the hub without its record, and a failed record fails the request
+// (500). Writes record inside their own transaction (the FHIR plugin runs them so): write and record commit
+// together or not at all. The chain itself is in the database (migration 0009, server/storage/pg/audit-log.ts).
+import type { Sql } from 'postgres';
+import type { HubKeys } from '../keys/hub-keys.js';
+import type { Repository } from '../../server/storage/repository.js';
+import type { AuditRecord } from '../../server/storage/pg/audit-log.js';
+import { sha256Hex } from '../../server/storage/pg/audit-log.js';
+
+const CHECKPOINT_TYP = 'zorghub-audit-checkpoint+jwt';
+const GENESIS = '0'.repeat(64);
+
+export interface ChainBreak {
+  seq: number;
+  eventId?: string;
+  reason: string;
+}
+
+export interface Verification {
+  intact: boolean;
+  checked: number;
+  checkpoints: number;
+  firstBreak?: ChainBreak;
+  /** Checkpoints signed by a key the hub no longer holds: their signature could not be checked. */
+  unverifiable: number;
+}
+
+interface TrailRow {
+  seq: string;
+  event_id: string;
+  content_hash: string;
+  previous_hash: string;
+  chain_hash: string;
+  content: string | null;
+}
+
+export class AuditTrail {
+  #pending: { record: AuditRecord; resolve: () => void; reject: (error: unknown) => void }[] = [];
+  #scheduled = false;
+
+  constructor(
+    private readonly sql: Sql,
+    private readonly repository: Repository,
+    private readonly keys: HubKeys,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  /** Records outside any transaction, grouped with the others of this turn of the event loop. */
+  record(record: AuditRecord): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.#pending.push({ record, resolve, reject });
+      if (!this.#scheduled) {
+        this.#scheduled = true;
+        setImmediate(() => void this.#flush());
+      }
+    });
+  }
+
+  async #flush(): Promise<void> {
+    const batch = this.#pending;
+    this.#pending = [];
+    this.#scheduled = false;
+    try {
+      await this.repository.appendAudit(batch.map((entry) => entry.record));
+      for (const entry of batch) entry.resolve();
+    } catch (error) {
+      for (const entry of batch) entry.reject(error);
+    }
+  }
+
+  /** Signs the chain's current head, unless the last checkpoint already covers it. Returns its seq, if one was made. */
+  async checkpoint(kind: 'interval' | 'prune' = 'interval', at?: { seq: number; chainHash: string }): Promise<number | undefined> {
+    const head = at ?? (await this.#head());
+    if (!head) {
+      return undefined;
+    }
+    const [last] = await this.sql<{ seq: string }[]>`SELECT seq FROM audit_checkpoints ORDER BY seq DESC LIMIT 1`;
+    if (kind === 'interval' && last && Number(last.seq) >= head.seq) {
+      return undefined;
+    }
+    const jws = await this.keys.sign({ seq: head.seq, chain_hash: head.chainHash, kind, iat: Math.floor(this.now().getTime() / 1000) }, { typ: CHECKPOINT_TYP });
+    await this.sql`
+      INSERT INTO audit_checkpoints (seq, chain_hash, kind, jws, created) VALUES (${head.seq}, ${head.chainHash}, ${kind}, ${jws}, ${this.now()})
+      ON CONFLICT (seq) DO NOTHING`;
+    return head.seq;
+  }
+
+  async #head(): Promise<{ seq: number; chainHash: string } | undefined> {
+    const [row] = await this.sql<{ seq: string; chain_hash: string }[]>`SELECT seq, chain_hash FROM audit_trail ORDER BY seq DESC LIMIT 1`;
+    return row ? { seq: Number(row.seq), chainHash: row.chain_hash } : undefined;
+  }
+
+  /**
+   * Walks the chain from its start (or the last prune) through every record recorded until `end`, checking each
+   * record's content against its hash, each link against its predecessor, every seq present, and every signed
+   * checkpoint on the way. `start` limits the report to records from then on; the walk always begins at the
+   * chain's anchor, since a break before `start` would otherwise hide.
+   */
+  async verify(options: { start?: Date; end?: Date } = {}): Promise<Verification> {
+    const checkpoints = await this.sql<{ seq: string; chain_hash: string; kind: string; jws: string }[]>`
+      SELECT seq, chain_hash, kind, jws FROM audit_checkpoints ORDER BY seq`;
+    const result: Verification = { intact: true, checked: 0, checkpoints: 0, unverifiable: 0 };
+    const fail = (seq: number, reason: string, eventId?: string): Verification => ({ ...result, intact: false, firstBreak: { seq, eventId, reason } });
+    const signed = new Map<number, { chainHash: string; kind: string }>();
+    for (const checkpoint of checkpoints) {
+      try {
+        const { payload } = await this.keys.verify(checkpoint.jws, { typ: CHECKPOINT_TYP });
+        if (payload.seq !== Number(checkpoint.seq) || payload.chain_hash !== checkpoint.chain_hash || payload.kind !== checkpoint.kind) {
+          return fail(Number(checkpoint.seq), 'a checkpoint row does not match what its signature says');
+        }
+      } catch (error) {
+        if ((error as { reason?: string }).reason === 'unknown-key') {
+          result.unverifiable++;
+        } else {
+          return fail(Number(checkpoint.seq), `a checkpoint's signature does not verify (${(error as Error).message})`);
+        }
+      }
+      signed.set(Number(checkpoint.seq), { chainHash: checkpoint.chain_hash, kind: checkpoint.kind });
+    }
+    // The anchor: the last prune checkpoint (the chain resumes after it), or the genesis hash.
+    const prune = [...signed.entries()].filter(([, c]) => c.kind === 'prune').pop();
+    let previousSeq = prune ? prune[0] : 0;
+    let previousHash = prune ? prune[1].chainHash : GENESIS;
+    const end = options.end ?? this.now();
+    const startMs = options.start?.getTime();
+    for (;;) {
+      const rows = await this.sql<(TrailRow & { recorded: Date })[]>`
+        SELECT t.seq, t.recorded, t.event_id, t.content_hash, t.previous_hash, t.chain_hash, a.content
+        FROM audit_trail t LEFT JOIN "AuditEvent" a ON a.id = t.event_id AND NOT a.deleted
+        WHERE t.seq > ${previousSeq} AND t.recorded <= ${end}
+        ORDER BY t.seq LIMIT 2000`;
+      if (rows.length === 0) break;
+      for (const row of rows) {
+        const seq = Number(row.seq);
+        if (seq !== previousSeq + 1) {
+          return fail(previousSeq + 1, `record ${previousSeq + 1} is missing from the chain`);
+        }
+        if (row.previous_hash !== previousHash) {
+          return fail(seq, 'the link to the previous record does not match: a record before it was altered or removed', row.event_id);
+        }
+        if (row.content === null) {
+          return fail(seq, 'the AuditEvent of this record is gone', row.event_id);
+        }
+        if (sha256Hex(row.content) !== row.content_hash) {
+          return fail(seq, 'the AuditEvent was altered after it was recorded', row.event_id);
+        }
+        if (sha256Hex(previousHash + row.content_hash) !== row.chain_hash) {
+          return fail(seq, "the record's chain hash was altered", row.event_id);
+        }
+        const checkpoint = signed.get(seq);
+        if (checkpoint && checkpoint.chainHash !== row.chain_hash) {
+          return fail(seq, 'the chain differs from what a signed checkpoint says: the log was rewritten', row.event_id);
+        }
+        if (checkpoint) result.checkpoints++;
+        if (startMs === undefined || row.recorded.getTime() >= startMs) result.checked++;
+        previousSeq = seq;
+        previousHash = row.chain_hash;
+      }
+    }
+    // A checkpoint beyond the last record reached: records it covered were removed from the end.
+    const beyond = [...signed.keys()].find((seq) => seq > previousSeq && (options.end === undefined));
+    if (beyond !== undefined) {
+      return fail(previousSeq + 1, `a signed checkpoint covers record ${beyond}, but the chain ends at ${previousSeq}: records were removed`);
+    }
+    return result;
+  }
+
+  /**
+   * Removes the records recorded before `before` (their AuditEvents with them) and signs a prune checkpoint where
+   * the chain resumes, so that verification still passes. Returns how many were removed.
+   */
+  async prune(before: Date): Promise<{ removed: number; upTo?: number }> {
+    return this.sql.begin(async (tx) => {
+      await tx`SELECT pg_advisory_xact_lock(7513)`;
+      const [last] = await tx<{ seq: string; chain_hash: string }[]>`
+        SELECT seq, chain_hash FROM audit_trail WHERE recorded < ${before} ORDER BY seq DESC LIMIT 1`;
+      if (!last) {
+        return { removed: 0 };
+      }
+      const ids = (await tx<{ event_id: string }[]>`SELECT event_id FROM audit_trail WHERE seq <= ${last.seq}`).map((r) => r.event_id);
+      for (const table of ['search_string', 'search_date', 'search_number', 'search_quantity', 'search_reference', 'search_uri']) {
+        await tx`DELETE FROM ${tx(table)} WHERE resource_type = 'AuditEvent' AND resource_id = ANY(${ids}::text[])`;
+      }
+      await tx`DELETE FROM resource_history WHERE resource_type = 'AuditEvent' AND id = ANY(${ids}::text[])`;
+      await tx`DELETE FROM "AuditEvent" WHERE id = ANY(${ids}::text[])`;
+      await tx`DELETE FROM audit_trail WHERE seq <= ${last.seq}`;
+      const seq = Number(last.seq);
+      const jws = await this.keys.sign({ seq, chain_hash: last.chain_hash, kind: 'prune', iat: Math.floor(this.now().getTime() / 1000) }, { typ: CHECKPOINT_TYP });
+      await tx`DELETE FROM audit_checkpoints WHERE seq <= ${seq}`;
+      await tx`INSERT INTO audit_checkpoints (seq, chain_hash, kind, jws, created) VALUES (${seq}, ${last.chain_hash}, 'prune', ${jws}, ${this.now()})`;
+      return { removed: ids.length, upTo: seq };
+    }) as Promise<{ removed: number; upTo?: number }>;
+  }
+}
