@@ -10,6 +10,7 @@ import type { Repository } from '../../server/storage/repository.js';
 import type { AuditRecord } from '../../server/storage/pg/audit-log.js';
 import { sha256Hex } from '../../server/storage/pg/audit-log.js';
 
+const MAX_BATCH = 500;
 const CHECKPOINT_TYP = 'zorghub-audit-checkpoint+jwt';
 const GENESIS = '0'.repeat(64);
 
@@ -40,6 +41,7 @@ interface TrailRow {
 export class AuditTrail {
   #pending: { record: AuditRecord; resolve: () => void; reject: (error: unknown) => void }[] = [];
   #scheduled = false;
+  #flushing = false;
 
   constructor(
     private readonly sql: Sql,
@@ -48,26 +50,36 @@ export class AuditTrail {
     private readonly now: () => Date = () => new Date(),
   ) {}
 
-  /** Records outside any transaction, grouped with the others of this turn of the event loop. */
+  /**
+   * Records outside any transaction, by group commit: one statement at a time writes every record that arrived
+   * while the previous one ran (at most MAX_BATCH), so under load a commit carries many records.
+   */
   record(record: AuditRecord): Promise<void> {
     return new Promise((resolve, reject) => {
       this.#pending.push({ record, resolve, reject });
-      if (!this.#scheduled) {
-        this.#scheduled = true;
-        setImmediate(() => void this.#flush());
-      }
+      this.#schedule();
     });
   }
 
+  #schedule(): void {
+    if (!this.#scheduled && !this.#flushing && this.#pending.length) {
+      this.#scheduled = true;
+      setImmediate(() => void this.#flush());
+    }
+  }
+
   async #flush(): Promise<void> {
-    const batch = this.#pending;
-    this.#pending = [];
     this.#scheduled = false;
+    this.#flushing = true;
+    const batch = this.#pending.splice(0, MAX_BATCH);
     try {
       await this.repository.appendAudit(batch.map((entry) => entry.record));
       for (const entry of batch) entry.resolve();
     } catch (error) {
       for (const entry of batch) entry.reject(error);
+    } finally {
+      this.#flushing = false;
+      this.#schedule();
     }
   }
 

@@ -10,7 +10,8 @@ import { computeIndexValues, type IndexOptions } from '../index-values.js';
 import { newResourceId } from '../resource-id.js';
 import type { Db } from './db.js';
 import { storedContent } from './prepare.js';
-import { insertResources, type VersionRow } from './write.js';
+import { insertSearchRows } from './search-rows.js';
+import { pgTextArray, type VersionRow } from './write.js';
 
 export interface AuditRecord {
   event: Resource;
@@ -22,7 +23,10 @@ export function sha256Hex(text: string): string {
   return createHash('sha256').update(text, 'utf8').digest('hex');
 }
 
-/** Inserts the events and chains them; `db` must be inside a transaction (the chain lock is transaction-scoped). */
+/**
+ * Inserts the events, their history and search rows, and chains them, in one statement: atomic on its own, and
+ * inside the caller's transaction when there is one (the chain's advisory lock is held until that commits).
+ */
 export async function appendAuditRecords(db: Db, records: AuditRecord[], now: Date, options: IndexOptions): Promise<void> {
   if (records.length === 0) {
     return;
@@ -34,6 +38,21 @@ export async function appendAuditRecords(db: Db, records: AuditRecord[], now: Da
     index.compartments = [...new Set([...index.compartments, ...compartments])];
     return { resourceType: 'AuditEvent', id, version: 1, lastUpdated: now, content, index, method: 'POST' };
   });
-  await insertResources(db, rows);
-  await db`SELECT audit_append(${rows.map((r) => r.id)}::text[], ${rows.map((r) => sha256Hex(r.content))}::text[], ${now})`;
+  const values = rows.map((row) => ({
+    id: row.id,
+    version: 1,
+    last_updated: row.lastUpdated,
+    content: row.content,
+    compartments: `{${row.index.compartments.join(',')}}`,
+    tokens: pgTextArray(row.index.tokens),
+  }));
+  await db`
+    WITH cur AS (
+      INSERT INTO "AuditEvent" ${db(values)}
+      RETURNING id, version, last_updated, content
+    ), hist AS (
+      INSERT INTO resource_history (resource_type, id, version, last_updated, method, content)
+      SELECT 'AuditEvent', id, version, last_updated, 'POST', content FROM cur
+    )${insertSearchRows(db, 'AuditEvent', rows)}
+    SELECT audit_append(${rows.map((r) => r.id)}::text[], ${rows.map((r) => sha256Hex(r.content))}::text[], ${now})`;
 }

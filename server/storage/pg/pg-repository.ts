@@ -85,11 +85,8 @@ export class PgRepository implements Repository {
     return new PgRepository(this.db, { ...this.options, access }, this.inTransaction, this.batcher);
   }
 
-  /** Records audit events (audit-log.ts): in this transaction, or in one of their own. */
+  /** Records audit events (audit-log.ts): one statement, inside this repository's transaction when it has one. */
   async appendAudit(records: AuditRecord[]): Promise<void> {
-    if (!this.inTransaction) {
-      return this.transaction((repository) => repository.appendAudit(records));
-    }
     await appendAuditRecords(this.db, records, this.now(), this.indexOptions);
   }
 
