@@ -46,7 +46,7 @@ export async function authenticate(auth: Authenticator, request: FastifyRequest)
   }
   let principal: Principal;
   try {
-    ({ principal } = await verifyAccessToken(auth.keys, match[1], { issuer: auth.issuer, audience: auth.issuer, now: auth.now().getTime() }));
+    principal = await verified(auth, match[1]);
   } catch (err) {
     request.log.warn({ reason: (err as { reason?: string }).reason ?? 'invalid' }, 'access token refused');
     throw new AuthenticationError('invalid_token', 'The access token is not valid');
@@ -57,6 +57,34 @@ export async function authenticate(auth: Authenticator, request: FastifyRequest)
     throw new AuthenticationError('invalid_token', 'The access token was revoked or its consent withdrawn');
   }
   return readOnly ? { ...principal, readOnly } : principal;
+}
+
+/**
+ * A token's signature and claims verify the same way every time until it expires, so a verified token is kept
+ * (bounded, oldest first out) and only its expiry is checked again: RS256 verification is most of what
+ * authentication costs. Whether it still stands (revocation, withdrawn consent) is asked on every request.
+ */
+const VERIFIED = new WeakMap<HubKeys, Map<string, { principal: Principal; expiresMs: number }>>();
+const VERIFIED_MAX = 10_000;
+
+async function verified(auth: Authenticator, token: string): Promise<Principal> {
+  const nowMs = auth.now().getTime();
+  // One cache per key set (per hub): a token one hub verified means nothing to another.
+  let cache = VERIFIED.get(auth.keys);
+  if (!cache) {
+    cache = new Map();
+    VERIFIED.set(auth.keys, cache);
+  }
+  const known = cache.get(token);
+  if (known && known.expiresMs > nowMs) {
+    return known.principal;
+  }
+  const { principal, claims } = await verifyAccessToken(auth.keys, token, { issuer: auth.issuer, audience: auth.issuer, now: nowMs });
+  if (cache.size >= VERIFIED_MAX) {
+    cache.delete(cache.keys().next().value!);
+  }
+  cache.set(token, { principal, expiresMs: claims.exp * 1000 });
+  return principal;
 }
 
 export function challenge(reply: FastifyReply, error: AuthenticationError): FastifyReply {

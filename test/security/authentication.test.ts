@@ -55,6 +55,12 @@ describe('authentication on the FHIR API', () => {
     expect(response.headers['www-authenticate']).toMatch(/^Bearer realm="zorghub", error="invalid_(request|token)"/);
   });
 
+  it('refuses a token another hub signed, though it has the same issuer name', async () => {
+    const other = await createTestApp();
+    const response = await anonymous.inject({ method: 'GET', url: '/Patient', headers: { authorization: `Bearer ${await other.adminToken()}` } });
+    expect(response.statusCode).toBe(401);
+  });
+
   it('lets the bootstrap admin in', async () => {
     expect((await app.inject({ method: 'GET', url: '/Patient' })).statusCode).toBe(200);
   });
