@@ -144,8 +144,10 @@ describe('a PGO, MedMij style', () => {
     expect(refreshed.body.refresh_token).not.toBe(issued.body.refresh_token);
     expect(await fhirStatus('/DeviceRequest', refreshed.body.access_token)).toBe(200);
 
-    // Withdrawal: the Consent set inactive through the API; every token of it stops at once.
-    await open.update({ resourceType: 'Consent', id: consent.id!, body: { ...consent, status: 'inactive' } as never });
+    // Withdrawal: the client sets his Consent inactive through the API, with his own token; every token of it
+    // stops at once. (He may read and withdraw his own consents whatever his data services.)
+    const withdrawing = new Client({ baseUrl, bearerToken: refreshed.body.access_token });
+    await withdrawing.update({ resourceType: 'Consent', id: consent.id!, body: { ...consent, status: 'inactive' } as never });
     expect(await fhirStatus('/DeviceRequest', refreshed.body.access_token)).toBe(401);
     expect(await fhirStatus('/DeviceRequest', issued.body.access_token)).toBe(401);
   });
