@@ -59,6 +59,7 @@ export async function setUpConsent(options: {
     ? await OidcUpstream.discover({ ...options.config.oidc, redirectUri: `${options.baseUrl}/oauth/login/oidc/callback` })
     : undefined;
   const store = new OAuthStore(options.sql);
+  const audit = new AuditTrail(options.sql, options.repository, keys, now);
   const context: OAuthContext = {
     store,
     registry,
@@ -71,6 +72,7 @@ export async function setUpConsent(options: {
     replay: new MemoryReplayCache(),
     secureCookies: options.baseUrl.startsWith('https:'),
     now,
+    audit,
   };
   const authenticator: Authenticator = { keys, store, issuer: options.baseUrl, now };
   const requireAdmin = async (request: FastifyRequest): Promise<void> => {
@@ -79,7 +81,6 @@ export async function setUpConsent(options: {
       throw errors.insufficientScope('The admin API is for admin clients only');
     }
   };
-  const audit = new AuditTrail(options.sql, options.repository, keys, now);
   const auditSettings = options.config.audit ?? { retentionMonths: 36, checkpointSeconds: 300 };
   return {
     context,

@@ -83,6 +83,21 @@ describe('the audit trail', () => {
     expect(what.join()).not.toContain(other.id);
   });
 
+  it('records token requests, issued and refused, without a secret', async () => {
+    const basic = (secret: string) => `Basic ${Buffer.from(`logistiek.test:${secret}`).toString('base64')}`;
+    const ask = (secret: string) =>
+      anonymous.inject({ method: 'POST', url: '/oauth/token', headers: { authorization: basic(secret), 'content-type': 'application/x-www-form-urlencoded' }, payload: 'grant_type=client_credentials' });
+    expect((await ask('logistiek-secret-0123456789-abcdefghijkl')).statusCode).toBe(200);
+    const issued = await last();
+    expect(issued).toMatchObject({ type: { code: '110114' }, outcome: '0' });
+    expect(issued.agent[0]).toMatchObject({ who: { identifier: { value: 'logistiek.test' } }, requestor: true });
+    expect(issued.agent[1]).toMatchObject({ who: { type: 'Organization', identifier: { value: '8712345000035' } } });
+    expect((await ask('fout-fout-fout-fout-fout-fout-fout-fout')).statusCode).toBe(401);
+    const refused = await last();
+    expect(refused).toMatchObject({ type: { code: '110114' }, outcome: '4', outcomeDesc: 'invalid_client' });
+    expect(JSON.stringify(refused)).not.toContain('fout-fout');
+  });
+
   it('writes AuditEvents that meet the hub-AuditEvent profile and the base specification', async () => {
     const conformance = await buildConformance({ required: 'all' });
     for (const event of (await events()).slice(-12)) {

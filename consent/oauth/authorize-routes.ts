@@ -13,6 +13,7 @@ import { renderDevLogin } from './dev-login.js';
 import { pickLanguage } from './html.js';
 import type { OAuthContext } from './oauth-context.js';
 import { formatScope, parseScope } from './scope.js';
+import { securityRecord } from '../audit/security-event.js';
 
 const SESSION_COOKIE = 'hub_oauth_session';
 const BSN_SYSTEM = 'http://fhir.nl/fhir/NamingSystem/bsn';
@@ -181,7 +182,10 @@ export async function authorizeRoutes(app: FastifyInstance, ctx: OAuthContext): 
     if (!(await ctx.store.finishRequest(form.request!, ctx.now()))) {
       return expired(reply, language);
     }
+    const decided = (consent?: string) =>
+      ctx.audit?.record(securityRecord({ event: 'consent', clientId: client.clientId, patient: pending.patient, consent, approved: consent !== undefined, address: request.ip, recorded: ctx.now(), hub: ctx.issuer }));
     if (form.decision !== 'approve') {
+      await decided();
       request.log.info({ clientId: client.clientId }, 'consent denied');
       return redirectError(reply, pending.redirectUri, 'access_denied', 'the person did not give consent', pending.state);
     }
@@ -207,6 +211,7 @@ export async function authorizeRoutes(app: FastifyInstance, ctx: OAuthContext): 
       pending.codeChallenge,
       now,
     );
+    await decided(`Consent/${consent.version.id}`);
     request.log.info({ clientId: client.clientId, consent: consent.version.id, once, delegate: !!actor }, 'consent given');
     const target = new URL(pending.redirectUri);
     target.searchParams.set('code', code);
@@ -229,6 +234,7 @@ async function loggedIn(request: FastifyRequest, reply: FastifyReply, ctx: OAuth
       return errorPage(reply, language, 404, { nl: 'Er zijn bij deze hub geen gegevens over u bekend.', en: 'This hub holds no data about you.' });
     }
     await ctx.store.setPatient(requestId, `Patient/${own[0]}`);
+    await ctx.audit?.record(securityRecord({ event: 'login', patient: `Patient/${own[0]}`, address: request.ip, recorded: ctx.now(), hub: ctx.issuer }));
     return reply.redirect(`/oauth/consent?request=${requestId}`, 303);
   }
   // A delegate picks whom she acts for: herself (if she is a client here too) or a client who authorised her.

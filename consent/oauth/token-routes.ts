@@ -12,6 +12,7 @@ import type { OAuthContext } from './oauth-context.js';
 import type { Grant } from './oauth-store.js';
 import { parseScope } from './scope.js';
 import type { RegisteredClient } from '../registry/registered-client.js';
+import { securityRecord } from '../audit/security-event.js';
 
 const ACCESS_TOKEN_SECONDS = 900;
 
@@ -21,22 +22,37 @@ export async function tokenRoutes(app: FastifyInstance, ctx: OAuthContext): Prom
   app.post('/oauth/token', async (request, reply) => {
     const form = (request.body ?? {}) as Form;
     request.log.info({ grantType: form.grant_type, medmijRequestId: request.headers['medmij-request-id'], correlationId: request.headers['x-correlation-id'] }, 'token request');
+    let clientId: string | undefined;
+    let organization: RegisteredClient['organization'];
+    const recorded = (error?: string, patient?: string) =>
+      ctx.audit?.record(securityRecord({ event: 'token', clientId, organization, patient, grantType: form.grant_type, error, address: request.ip, recorded: ctx.now(), hub: ctx.issuer }));
     try {
       const client = await authenticateClient(request, form, ctx);
+      clientId = client.clientId;
+      organization = client.organization;
+      let body: { patient?: string; access_token: string };
       switch (form.grant_type) {
         case 'authorization_code':
-          return send(reply, await authorizationCode(form, client.clientId, ctx));
+          body = await authorizationCode(form, client.clientId, ctx);
+          break;
         case 'refresh_token':
-          return send(reply, await refresh(form, client.clientId, ctx));
+          body = await refresh(form, client.clientId, ctx);
+          break;
         case 'client_credentials':
           if (client.kind !== 'system') {
             throw new OAuthError('unauthorized_client', 'client_credentials is for system clients');
           }
-          return send(reply, await systemToken(form, client, ctx));
+          body = await systemToken(form, client, ctx);
+          break;
         default:
           throw new OAuthError('unsupported_grant_type', `grant_type ${form.grant_type ?? '(none)'} is not supported`);
       }
+      await recorded(undefined, body.patient ? `Patient/${body.patient}` : undefined);
+      return send(reply, body);
     } catch (err) {
+      if (err instanceof OAuthError) {
+        await recorded(err.error);
+      }
       return oauthError(request, reply, err);
     }
   });

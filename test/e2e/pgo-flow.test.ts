@@ -7,6 +7,7 @@ import type { Bundle, Consent, DeviceRequest, Patient } from '@medplum/fhirtypes
 import { Client } from 'fhir-kit-client';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ClientRegistry } from '../../consent/registry/client-registry.js';
+import { buildConformance } from '../../server/fhir/profiles/conformance.js';
 import { startTestServer } from '../support/app.js';
 import { Browser, hiddenFields } from '../support/browser.js';
 
@@ -126,6 +127,15 @@ describe('a PGO, MedMij style', () => {
     expect(consent.patient?.reference).toBe(`Patient/${patientId}`);
     expect(consent.provision?.actor?.[0].reference?.identifier?.value).toBe(PGO);
     expect(consent.provision?.class?.map((c) => c.code).sort()).toEqual(['basisgegevens', 'hulpmiddelen']);
+    // The login, the consent given and the token issued are in the client's own audit trail.
+    const trail = (await db.sql<{ content: string }[]>`SELECT a.content FROM audit_trail t JOIN "AuditEvent" a ON a.id = t.event_id ORDER BY t.seq`).map((r) => JSON.parse(r.content));
+    const security = trail.filter((e) => e.entity?.some((x: { what?: { reference?: string } }) => x.what?.reference === `Patient/${patientId}`) && e.type.system === 'http://dicom.nema.org/resources/ontology/DCM');
+    expect(security.map((e) => `${e.type.code} ${e.outcome}`)).toEqual(expect.arrayContaining(['110114 0', '110137 0']));
+    expect(security.find((e) => e.type.code === '110137').entity).toContainEqual(expect.objectContaining({ what: { reference: `Consent/${consent.id}` } }));
+    const conformance = await buildConformance({ required: 'all' });
+    for (const event of security) {
+      expect(conformance.validator.validate(event, 'https://zorghub.example.org/fhir/StructureDefinition/hub-AuditEvent').filter((i) => i.severity === 'error'), JSON.stringify(event)).toEqual([]);
+    }
     expect(consent.provision?.period?.end).toBeUndefined();
 
     // Reading with the token: a search without patient= finds only this client's orders.
