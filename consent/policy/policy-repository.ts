@@ -11,7 +11,7 @@ import type { Operation } from 'fast-json-patch';
 import { errors, type HubError } from '../../server/errors.js';
 import type { Plan } from '../../server/fhir/search/plan.js';
 import type { AccessFilter, AccessPurpose } from '../../server/storage/access.js';
-import { CONDITIONAL_DELETE_LIMIT } from '../../server/storage/pg/pg-repository.js';
+import { conditionalDeleteWith, conditionalUpdateWith } from '../../server/storage/conditional-writes.js';
 import type { AuditRecord } from '../../server/storage/pg/audit-log.js';
 import type {
   HistoryOptions,
@@ -259,17 +259,7 @@ export class PolicyRepository implements Repository {
     }
     return this.#inTransaction(async (policy, tx) => {
       await tx.lockCriteria(`${resource.resourceType}?${criteria}`);
-      const ids = await policy.findIds(resource.resourceType, criteria, 2);
-      if (ids.length > 1) {
-        throw errors.multipleMatches('update', criteria);
-      }
-      if (ids.length === 1) {
-        if (resource.id && resource.id !== ids[0]) {
-          throw errors.idMismatch(resource.id, ids[0]);
-        }
-        return policy.update({ ...resource, id: ids[0] }, options);
-      }
-      return resource.id ? policy.update(resource, options) : policy.create(resource);
+      return conditionalUpdateWith(policy, resource, criteria, options);
     });
   }
 
@@ -314,15 +304,7 @@ export class PolicyRepository implements Repository {
     }
     return this.#inTransaction(async (policy, tx) => {
       await tx.lockCriteria(`${resourceType}?${criteria}`);
-      const ids = await policy.findIds(resourceType, criteria, CONDITIONAL_DELETE_LIMIT + 1);
-      if (ids.length > CONDITIONAL_DELETE_LIMIT) {
-        throw errors.multipleMatches('delete', `more than ${CONDITIONAL_DELETE_LIMIT} matches`);
-      }
-      let deleted = 0;
-      for (const id of ids) {
-        deleted += (await policy.delete(resourceType, id)).deleted ? 1 : 0;
-      }
-      return { deleted };
+      return conditionalDeleteWith(policy, resourceType, criteria);
     });
   }
 

@@ -5,7 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { createTestDatabase } from '../../../test/support/database.js';
 import { loadDefinitions } from '../../fhir/definitions.js';
 import type { HubError } from '../../errors.js';
-import { CONDITIONAL_DELETE_LIMIT, PgRepository } from './pg-repository.js';
+import { CONDITIONAL_DELETE_LIMIT } from '../conditional-writes.js';
+import { PgRepository } from './pg-repository.js';
 
 loadDefinitions();
 const db = await createTestDatabase(20);

@@ -19,6 +19,7 @@ import type { Db } from './db.js';
 import { readHistory } from './history.js';
 import { type AccessFilter, type AccessPurpose, isUnrestricted } from '../access.js';
 import { conditionSql } from '../../fhir/search/sql.js';
+import { conditionalDeleteWith, conditionalUpdateWith } from '../conditional-writes.js';
 import { findIds } from './match.js';
 import { type AuditRecord, appendAuditRecords } from './audit-log.js';
 import type { IndexOptions } from '../index-values.js';
@@ -33,8 +34,6 @@ import { storedResourceTypeSet } from './resource-tables.js';
 import { insertResource, insertResources, markDeleted, replaceResource } from './write.js';
 
 const MAX_ATTEMPTS = 10;
-/** Conditional delete removes at most this many matches; more is refused (412) as too broad. */
-export const CONDITIONAL_DELETE_LIMIT = 100;
 
 export function assertStoredType(resourceType: string): void {
   if (!storedResourceTypeSet().has(resourceType)) {
@@ -219,20 +218,7 @@ export class PgRepository implements Repository {
 
   async conditionalUpdate(resource: Resource, criteria: string, options: WriteOptions = {}): Promise<WriteOutcome> {
     assertStoredType(resource.resourceType);
-    return this.serialized(`${resource.resourceType}?${criteria}`, async (repository) => {
-      const ids = await repository.findIds(resource.resourceType, criteria, 2);
-      if (ids.length > 1) {
-        throw errors.multipleMatches('update', criteria);
-      }
-      if (ids.length === 1) {
-        if (resource.id && resource.id !== ids[0]) {
-          throw errors.idMismatch(resource.id, ids[0]);
-        }
-        return repository.update({ ...resource, id: ids[0] }, options);
-      }
-      // No match: with an id in the body this is an update-as-create, without one a create.
-      return resource.id ? repository.update(resource, options) : repository.create(resource);
-    });
+    return this.serialized(`${resource.resourceType}?${criteria}`, (repository) => conditionalUpdateWith(repository, resource, criteria, options));
   }
 
   async patch(resourceType: string, id: string, operations: Operation[], options: WriteOptions = {}): Promise<WriteOutcome> {
@@ -288,17 +274,7 @@ export class PgRepository implements Repository {
 
   async conditionalDelete(resourceType: string, criteria: string): Promise<{ deleted: number }> {
     assertStoredType(resourceType);
-    return this.serialized(`${resourceType}?${criteria}`, async (repository) => {
-      const ids = await repository.findIds(resourceType, criteria, CONDITIONAL_DELETE_LIMIT + 1);
-      if (ids.length > CONDITIONAL_DELETE_LIMIT) {
-        throw errors.multipleMatches('delete', `more than ${CONDITIONAL_DELETE_LIMIT} matches`);
-      }
-      let deleted = 0;
-      for (const id of ids) {
-        deleted += (await repository.delete(resourceType, id)).deleted ? 1 : 0;
-      }
-      return { deleted };
-    });
+    return this.serialized(`${resourceType}?${criteria}`, (repository) => conditionalDeleteWith(repository, resourceType, criteria));
   }
 
   findIds(resourceType: string, criteria: string, limit: number): Promise<string[]> {
