@@ -172,8 +172,8 @@ export class AuditTrail {
         previousHash = row.chain_hash;
       }
     }
-    // A checkpoint beyond the last record reached: records it covered were removed from the end.
-    const beyond = [...signed.keys()].find((seq) => seq > previousSeq && (options.end === undefined));
+    // Up to now (no end given), a checkpoint beyond the last record means records were removed from the end.
+    const beyond = options.end === undefined ? [...signed.keys()].find((seq) => seq > previousSeq) : undefined;
     if (beyond !== undefined) {
       return fail(previousSeq + 1, `a signed checkpoint covers record ${beyond}, but the chain ends at ${previousSeq}: records were removed`);
     }

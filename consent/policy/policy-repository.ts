@@ -47,10 +47,6 @@ export class PolicyRepository implements Repository {
     this.#scoped = inner.withAccess(this.#access.readFilter());
   }
 
-  get principal(): Principal | undefined {
-    return this.#access.principal;
-  }
-
   /** The permit, or a 403 naming what is not allowed. */
   #permit(interaction: AccessInteraction, resourceType: string): Permit {
     const decision = this.#access.decide(interaction, resourceType);
@@ -86,13 +82,14 @@ export class PolicyRepository implements Repository {
     return { ...version, json: JSON.stringify({ resourceType: version.resourceType, id: version.id, meta }) };
   }
 
+  /** What a writer gets back of what it wrote or matched: masked, or its id only where it may not read it. */
   async #readable(version: StoredVersion): Promise<StoredVersion> {
-    this.#touch(version);
     const decision = this.#access.decide('read', version.resourceType);
     if (decision.effect === 'deny' || !(await this.#scoped.isVisible(version.resourceType, version.id))) {
+      this.#touch(version);
       return this.#idOnly(version);
     }
-    return this.#mask(version);
+    return this.#mask(version); // touches it
   }
 
   #touchOutcome(outcome: WriteOutcome): WriteOutcome {
@@ -101,7 +98,6 @@ export class PolicyRepository implements Repository {
   }
 
   #outcome(outcome: WriteOutcome): Promise<WriteOutcome> {
-    this.#touch(outcome.version);
     return this.#readable(outcome.version).then((version) => ({ ...outcome, version }));
   }
 

@@ -4,11 +4,10 @@
 // matches either way a resource can point at it: a literal reference to an Organization with that identifier, or a
 // logical reference carrying the identifier itself.
 import { compartmentKey } from '../../server/storage/compartment-key.js';
-import type { Condition } from '../../server/fhir/search/plan.js';
+import { type Condition, or } from '../../server/fhir/search/plan.js';
 import type { Principal } from '../principal.js';
 import { CARE_RELATION_VIA, type Scope } from './rules.js';
 
-const or = (conditions: Condition[]): Condition => (conditions.length === 1 ? conditions[0] : { kind: 'or', conditions });
 
 /**
  * Types the R4 Patient CompartmentDefinition leaves out although they belong to one client, and the reference

@@ -1,7 +1,7 @@
 // What a caller may see, as the storage layer takes it: per resource type, a search Condition that the SQL of
 // every read, search, include, chain, _has and conditional match is narrowed by. The consent layer's policy
 // (consent/policy/) builds one per request from its decision; the storage layer knows nothing of principals.
-import type { Condition } from '../fhir/search/plan.js';
+import { and, type Condition } from '../fhir/search/plan.js';
 
 /** read: reading and searching (includes, chains and _has included); resolve: the id lookup of a conditional write. */
 export type AccessPurpose = 'read' | 'resolve';
@@ -13,12 +13,6 @@ export interface AccessFilter {
 
 export function isUnrestricted(condition: Condition): boolean {
   return condition.kind === 'true';
-}
-
-function and(conditions: Condition[]): Condition {
-  const kept = conditions.filter((c) => c.kind !== 'true');
-  if (kept.some((c) => c.kind === 'false')) return { kind: 'false' };
-  return kept.length === 0 ? { kind: 'true' } : kept.length === 1 ? kept[0] : { kind: 'and', conditions: kept };
 }
 
 /**

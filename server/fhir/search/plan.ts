@@ -91,12 +91,14 @@ export interface PlanOptions {
   now?: Date;
 }
 
-const and = (conditions: Condition[]): Condition => {
+/** AND of conditions, simplified (true dropped, false absorbs); also the access layer's. */
+export const and = (conditions: Condition[]): Condition => {
   const kept = conditions.filter((c) => c.kind !== 'true');
   if (kept.some((c) => c.kind === 'false')) return { kind: 'false' };
   return kept.length === 0 ? { kind: 'true' } : kept.length === 1 ? kept[0] : { kind: 'and', conditions: kept };
 };
-const or = (conditions: Condition[]): Condition => {
+/** OR of conditions, simplified (false dropped, true absorbs). */
+export const or = (conditions: Condition[]): Condition => {
   const kept = conditions.filter((c) => c.kind !== 'false');
   if (kept.some((c) => c.kind === 'true')) return { kind: 'true' };
   return kept.length === 0 ? { kind: 'false' } : kept.length === 1 ? kept[0] : { kind: 'or', conditions: kept };

@@ -34,6 +34,20 @@ async function historyOf(id: string) {
 }
 
 describe('PgRepository writes', () => {
+  it('answers every write with the compartments it stored, so the audit record need not compute them again', async () => {
+    const owner = (await repository.create(patient())).version;
+    const device = { resourceType: 'Coverage', status: 'active', beneficiary: { reference: `Patient/${owner.id}` }, payor: [{ display: 'Gemeente Zwolle' }] } as never;
+    const [row] = await db.sql<{ compartments: string[] }[]>`SELECT compartments FROM "Patient" WHERE id = ${owner.id}`;
+    expect(owner.compartments).toEqual(row.compartments);
+    for (const outcome of [await repository.create(device), ...(await repository.createMany([device, device]))]) {
+      const [stored] = await db.sql<{ compartments: string[] }[]>`SELECT compartments FROM "Coverage" WHERE id = ${outcome.version.id}`;
+      expect(outcome.version.compartments, 'create').toEqual(stored.compartments);
+      expect(stored.compartments).toEqual(row.compartments);
+    }
+    const updated = await repository.update({ ...patient(), id: owner.id, gender: 'female' });
+    expect(updated.version.compartments).toEqual(row.compartments);
+  });
+
   it('writes the current row and its history row with the same content', async () => {
     const { version } = await repository.create(patient());
     const [current] = await db.sql`SELECT version, content FROM "Patient" WHERE id = ${version.id}`;

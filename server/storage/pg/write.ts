@@ -32,7 +32,7 @@ export async function insertResource(db: Db, row: VersionRow): Promise<StoredVer
       SELECT ${row.resourceType}, id, version, last_updated, ${row.method}, content FROM cur
     )${insertSearchRows(db, row.resourceType, [row])}
     SELECT * FROM cur`;
-  return rows.length ? toStoredVersion(row.resourceType, rows[0]) : undefined;
+  return rows.length ? { ...toStoredVersion(row.resourceType, rows[0]), compartments: row.index.compartments } : undefined;
 }
 
 /** Inserts many new resources of one type in one statement. Ids are fresh uuids, so no conflict is expected. */
@@ -58,9 +58,12 @@ export async function insertResources(db: Db, rows: VersionRow[]): Promise<Store
       SELECT ${resourceType}, id, version, last_updated, 'POST', content FROM cur
     )${insertSearchRows(db, resourceType, rows)}
     SELECT id, version, last_updated, deleted, '' AS content FROM cur`;
-  // The content is known here already; not sending it back halves the traffic of a bulk insert.
-  const byId = new Map(rows.map((row) => [row.id, row.content]));
-  return inserted.map((row) => toStoredVersion(resourceType, { ...row, content: byId.get(row.id) ?? '' }));
+  // The content and compartments are known here already; not sending them back halves the traffic of a bulk insert.
+  const byId = new Map(rows.map((row) => [row.id, row]));
+  return inserted.map((row) => ({
+    ...toStoredVersion(resourceType, { ...row, content: byId.get(row.id)?.content ?? '' }),
+    compartments: byId.get(row.id)?.index.compartments ?? [],
+  }));
 }
 
 /** Writes version `row.version` over `expectedVersion`; undefined when the current version is no longer that. */
@@ -77,7 +80,7 @@ export async function replaceResource(db: Db, row: VersionRow, expectedVersion: 
       SELECT ${row.resourceType}, id, version, last_updated, ${row.method}, content FROM cur
     )${deleteSearchRows(db, row.resourceType)}${insertSearchRows(db, row.resourceType, [row])}
     SELECT * FROM cur`;
-  return rows.length ? toStoredVersion(row.resourceType, rows[0]) : undefined;
+  return rows.length ? { ...toStoredVersion(row.resourceType, rows[0]), compartments: row.index.compartments } : undefined;
 }
 
 /** Marks the resource deleted as a new version; undefined when the current version is no longer `expectedVersion`. */
