@@ -59,7 +59,7 @@ export async function setUpConsent(options: {
     ? await OidcUpstream.discover({ ...options.config.oidc, redirectUri: `${options.baseUrl}/oauth/login/oidc/callback` })
     : undefined;
   const store = new OAuthStore(options.sql);
-  const audit = new AuditTrail(options.sql, options.repository, keys, now);
+  const audit = new AuditTrail(options.sql, options.repository, keys, now, { baseUrl: options.baseUrl, log: options.log });
   const context: OAuthContext = {
     store,
     registry,
@@ -96,8 +96,11 @@ export async function setUpConsent(options: {
         audit.checkpoint().catch((error: unknown) => app.log.error({ err: error }, 'audit checkpoint failed'));
       }, auditSettings.checkpointSeconds * 1000);
       timer.unref();
+      // Records a previous run left in the inbox are sealed now; on the way down the inbox is drained first.
+      audit.sealSoon();
       app.addHook('onClose', async () => {
         clearInterval(timer);
+        await audit.close().catch((error: unknown) => app.log.error({ err: error }, 'sealing the audit inbox on shutdown failed'));
         await audit.checkpoint().catch((error: unknown) => app.log.warn({ err: error }, 'final audit checkpoint failed'));
       });
       await app.register(async (scoped) => consentRoutes(scoped, context));

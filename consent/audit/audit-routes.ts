@@ -1,7 +1,8 @@
 // The audit trail's own endpoints, each recorded in the trail like every other access:
 //   GET  /AuditEvent/$verify?start=<date>&end=<date>   auditor or admin: walks the hash chain and the signed
-//        checkpoints, answers Parameters { intact, checked, checkpoints, unverifiable, break-seq, break-event,
-//        break-reason }; a broken chain is still a 200 (the verification worked; its finding is the answer)
+//        checkpoints (after sealing the records committed before it), answers Parameters { intact, checked,
+//        checkpoints, unverifiable, pending, break-seq, break-event, break-reason }; a broken chain is still a 200
+//        (the verification worked; its finding is the answer)
 //   POST /admin/audit/$prune                           admin: removes records older than the retention period
 //        (HUB_AUDIT_RETENTION_MONTHS) and signs a prune checkpoint; npm run audit:prune calls it
 import type { Parameters, ParametersParameter } from '@medplum/fhirtypes';
@@ -66,6 +67,8 @@ export async function auditRoutes(app: FastifyInstance, options: AuditRoutesOpti
         { name: 'checked', valueInteger: verification.checked },
         { name: 'checkpoints', valueInteger: verification.checkpoints },
         { name: 'unverifiable', valueInteger: verification.unverifiable },
+        // Records committed after the verification began, not yet sealed into the chain.
+        { name: 'pending', valueInteger: verification.pending },
       ];
       if (verification.firstBreak) {
         parameter.push({ name: 'break-seq', valueInteger: verification.firstBreak.seq });

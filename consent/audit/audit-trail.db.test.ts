@@ -10,6 +10,7 @@ import { validateResource } from '../../server/fhir/validation/validate.js';
 import { PgRepository } from '../../server/storage/pg/pg-repository.js';
 import { principalClient } from '../../test/support/as-principal.js';
 import { createTestApp, TEST_BASE_URL } from '../../test/support/app.js';
+import { sealAudit } from '../../test/support/audit.js';
 import { HubKeys } from '../keys/hub-keys.js';
 import { sha256Hex } from '../../server/storage/pg/audit-log.js';
 import { AUDIT_PROFILE } from './audit-event.js';
@@ -38,6 +39,7 @@ const delivery = await post({ resourceType: 'SupplyRequest', status: 'active', i
 await post({ resourceType: 'SupplyRequest', status: 'active', itemCodeableConcept: { text: 'stoel' }, quantity: { value: 1 }, deliverTo: { reference: `Patient/${other.id}` } });
 
 async function events(): Promise<AuditEvent[]> {
+  await sealAudit(db.sql); // the tables hold a record once it is sealed
   const rows = await db.sql<{ content: string }[]>`SELECT a.content FROM audit_trail t JOIN "AuditEvent" a ON a.id = t.event_id ORDER BY t.seq`;
   return rows.map((row) => JSON.parse(row.content));
 }
@@ -131,14 +133,14 @@ describe('the audit trail', () => {
   });
 
   it('fails the request when its record cannot be written, and then writes nothing', async () => {
-    await db.sql`ALTER TABLE audit_trail ADD CONSTRAINT test_refuse CHECK (seq < 0) NOT VALID`;
+    await db.sql`ALTER TABLE audit_inbox ADD CONSTRAINT test_refuse CHECK (position < 0) NOT VALID`;
     try {
       const created = await app.inject({ method: 'POST', url: '/Patient', headers: { 'content-type': 'application/fhir+json' }, payload: JSON.stringify({ resourceType: 'Patient', name: [{ family: 'Onzichtbaar' }] }) });
       expect(created.statusCode).toBe(500);
       expect((await db.sql`SELECT count(*)::int AS n FROM "Patient" WHERE content LIKE '%Onzichtbaar%'`)[0].n).toBe(0);
       expect((await anonymous.inject({ method: 'GET', url: `/SupplyRequest/${delivery.id}`, headers: { authorization: logistics } })).statusCode).toBe(500);
     } finally {
-      await db.sql`ALTER TABLE audit_trail DROP CONSTRAINT test_refuse`;
+      await db.sql`ALTER TABLE audit_inbox DROP CONSTRAINT test_refuse`;
     }
   });
 
@@ -150,6 +152,7 @@ describe('the audit trail', () => {
   });
 
   it('names the first altered record', async () => {
+    await sealAudit(db.sql);
     const [target] = await db.sql<{ seq: string; event_id: string; content: string }[]>`
       SELECT t.seq, t.event_id, a.content FROM audit_trail t JOIN "AuditEvent" a ON a.id = t.event_id ORDER BY t.seq OFFSET 3 LIMIT 1`;
     await db.sql`UPDATE "AuditEvent" SET content = ${target.content.replace('"outcome":"', '"outcome":"1')} WHERE id = ${target.event_id}`;
@@ -159,6 +162,7 @@ describe('the audit trail', () => {
   });
 
   it('names a removed record', async () => {
+    await sealAudit(db.sql);
     const [row] = await db.sql`SELECT * FROM audit_trail ORDER BY seq OFFSET 5 LIMIT 1`;
     await db.sql`DELETE FROM audit_trail WHERE seq = ${row.seq}`;
     expect(await verify()).toMatchObject({ intact: false, 'break-seq': Number(row.seq), 'break-reason': `record ${row.seq} is missing from the chain` });
@@ -167,6 +171,7 @@ describe('the audit trail', () => {
   });
 
   it('catches a rewritten chain at its signed checkpoint', async () => {
+    await sealAudit(db.sql);
     await signCheckpoint(dataDir, db.sql);
     // Rewrite one record and every chain hash after it, as a forger without the hub's key would.
     const rows = await db.sql<{ seq: string; event_id: string; content: string; previous_hash: string }[]>`
@@ -195,7 +200,10 @@ describe('retention', () => {
     await old.checkpoint();
     await hub.app.inject({ method: 'GET', url: '/Patient' });
     await hub.app.inject({ method: 'GET', url: '/Coverage' });
-    const count = async () => (await hub.db.sql`SELECT count(*)::int AS n FROM audit_trail`)[0].n as number;
+    const count = async () => {
+      await sealAudit(hub.db.sql);
+      return (await hub.db.sql`SELECT count(*)::int AS n FROM audit_trail`)[0].n as number;
+    };
     const before = await count();
     const pruned = await hub.app.inject({ method: 'POST', url: '/admin/audit/$prune' });
     expect(pruned.statusCode, pruned.body).toBe(200);

@@ -1,18 +1,35 @@
-// The audit trail as a service: records the AuditEvent of every request (audit-event.ts), signs checkpoints of the
-// hash chain, verifies the chain over a period, and prunes what is past retention. Reads are recorded by group
-// commit: the records of requests finishing in the same turn of the event loop go into one transaction, and each
-// response waits for it, so no data leaves the hub without its record, and a failed record fails the request
-// (500). Writes record inside their own transaction (the FHIR plugin runs them so): write and record commit
-// together or not at all. The chain itself is in the database (migration 0009, server/storage/pg/audit-log.ts).
+// The audit trail as a service: records the AuditEvent of every request (audit-event.ts), seals the records into
+// the hash chain, signs checkpoints of it, verifies it over a period, and prunes what is past retention.
+// A record is first put into the inbox (migration 0010): reads by group commit (the records of requests finishing
+// in the same turn of the event loop go into one statement, and each response waits for it, so no data leaves the
+// hub without its record, and a failed record fails the request with 500); writes inside their own transaction
+// (the FHIR plugin runs them so): write and record commit together or not at all. The sealer then chains them, in
+// the background, in batches, under the chain's lock (server/storage/pg/audit-log.ts): no request holds that lock
+// across its commit any more. Whatever reads AuditEvents first calls sealPending(), so it sees every record
+// committed before it started.
+import type { FastifyBaseLogger } from 'fastify';
 import type { Sql } from 'postgres';
 import type { HubKeys } from '../keys/hub-keys.js';
 import type { Repository } from '../../server/storage/repository.js';
 import type { AuditRecord } from '../../server/storage/pg/audit-log.js';
-import { sha256Hex } from '../../server/storage/pg/audit-log.js';
+import { AUDIT_LOCK, auditInboxHead, auditInboxHolds, auditInboxSize, sealAuditInbox, sha256Hex } from '../../server/storage/pg/audit-log.js';
 
 const MAX_BATCH = 500;
+/** Records per sealing transaction. */
+const SEAL_BATCH = 1000;
+/** How long the sealer waits after a record arrives, so that under load one seal carries many records. */
+const SEAL_DELAY_MS = 20;
+/** After a failed seal, the next attempt. */
+const SEAL_RETRY_MS = 1000;
 const CHECKPOINT_TYP = 'zorghub-audit-checkpoint+jwt';
 const GENESIS = '0'.repeat(64);
+
+export interface AuditTrailOptions {
+  /** The hub's base URL, for the AuditEvents' search values (references to it are local). */
+  baseUrl?: string;
+  /** Where sealing failures are logged (never an event's content). */
+  log?: Pick<FastifyBaseLogger, 'error' | 'warn'>;
+}
 
 export interface ChainBreak {
   seq: number;
@@ -27,6 +44,8 @@ export interface Verification {
   firstBreak?: ChainBreak;
   /** Checkpoints signed by a key the hub no longer holds: their signature could not be checked. */
   unverifiable: number;
+  /** Records still in the inbox after verify sealed: only ones committed after it began. */
+  pending: number;
 }
 
 interface TrailRow {
@@ -42,12 +61,17 @@ export class AuditTrail {
   #pending: { record: AuditRecord; resolve: () => void; reject: (error: unknown) => void }[] = [];
   #scheduled = false;
   #flushing = false;
+  #sealTimer: NodeJS.Timeout | undefined;
+  #sealing: Promise<void> | undefined;
+  #sealAgain = false;
+  #closed = false;
 
   constructor(
     private readonly sql: Sql,
     private readonly repository: Repository,
     private readonly keys: HubKeys,
     private readonly now: () => Date = () => new Date(),
+    private readonly options: AuditTrailOptions = {},
   ) {}
 
   /**
@@ -75,12 +99,70 @@ export class AuditTrail {
     try {
       await this.repository.appendAudit(batch.map((entry) => entry.record));
       for (const entry of batch) entry.resolve();
+      this.sealSoon();
     } catch (error) {
       for (const entry of batch) entry.reject(error);
     } finally {
       this.#flushing = false;
       this.#schedule();
     }
+  }
+
+  /** Tells the sealer that records were committed to the inbox (the plugin calls it after a write commits). */
+  sealSoon(delayMs = SEAL_DELAY_MS): void {
+    if (this.#closed || this.#sealTimer) {
+      return;
+    }
+    this.#sealTimer = setTimeout(() => {
+      this.#sealTimer = undefined;
+      this.#seal().catch((error: unknown) => {
+        this.options.log?.error({ err: error }, 'sealing audit records failed; retrying');
+        this.sealSoon(SEAL_RETRY_MS);
+      });
+    }, delayMs);
+    this.#sealTimer.unref();
+  }
+
+  /**
+   * Seals until the inbox is empty. Single-flight: a call while a run is going makes that run go round once more,
+   * so records committed after its last batch began are sealed too. Other processes' sealers take the same lock.
+   */
+  #seal(): Promise<void> {
+    this.#sealAgain = true;
+    this.#sealing ??= (async () => {
+      try {
+        while (this.#sealAgain) {
+          this.#sealAgain = false;
+          while ((await sealAuditInbox(this.sql, SEAL_BATCH, { baseUrl: this.options.baseUrl }, this.#indexError)) === SEAL_BATCH);
+        }
+      } finally {
+        this.#sealing = undefined;
+      }
+    })();
+    return this.#sealing;
+  }
+
+  #indexError = (eventId: string, error: unknown): void => {
+    this.options.log?.warn({ err: error, eventId }, 'an audit record was sealed without search values');
+  };
+
+  /**
+   * Read-your-audit: returns once every record committed to the inbox before the call is sealed (by this process
+   * or another). Anything that reads AuditEvents or the chain calls it first (sealed-reads.ts, verify, prune).
+   */
+  async sealPending(): Promise<void> {
+    const head = await auditInboxHead(this.sql);
+    while (head !== undefined && (await auditInboxHolds(this.sql, head))) {
+      await this.#seal();
+    }
+  }
+
+  /** On shutdown: seals what is there, then stops the background sealer (a record after this waits for the next start). */
+  async close(): Promise<void> {
+    this.#closed = true;
+    clearTimeout(this.#sealTimer);
+    this.#sealTimer = undefined;
+    await this.#seal();
   }
 
   /** Signs the chain's current head, unless the last checkpoint already covers it. Returns its seq, if one was made. */
@@ -112,9 +194,11 @@ export class AuditTrail {
    * chain's anchor, since a break before `start` would otherwise hide.
    */
   async verify(options: { start?: Date; end?: Date } = {}): Promise<Verification> {
+    await this.sealPending();
+    const pending = await auditInboxSize(this.sql);
     const checkpoints = await this.sql<{ seq: string; chain_hash: string; kind: string; jws: string }[]>`
       SELECT seq, chain_hash, kind, jws FROM audit_checkpoints ORDER BY seq`;
-    const result: Verification = { intact: true, checked: 0, checkpoints: 0, unverifiable: 0 };
+    const result: Verification = { intact: true, checked: 0, checkpoints: 0, unverifiable: 0, pending };
     const fail = (seq: number, reason: string, eventId?: string): Verification => ({ ...result, intact: false, firstBreak: { seq, eventId, reason } });
     const signed = new Map<number, { chainHash: string; kind: string }>();
     for (const checkpoint of checkpoints) {
@@ -136,13 +220,19 @@ export class AuditTrail {
     const prune = [...signed.entries()].filter(([, c]) => c.kind === 'prune').pop();
     let previousSeq = prune ? prune[0] : 0;
     let previousHash = prune ? prune[1].chainHash : GENESIS;
-    const end = options.end ?? this.now();
     const startMs = options.start?.getTime();
+    // Seal order is chain order, so `recorded` is not monotonic in seq (a record that committed late has an earlier
+    // time than the one before it): walk every seq up to the last one recorded by `end`, count those in the period.
+    const endMs = options.end?.getTime();
+    const [last] = options.end
+      ? await this.sql<{ seq: string | null }[]>`SELECT max(seq) AS seq FROM audit_trail WHERE recorded <= ${options.end}`
+      : [{ seq: null }];
+    const lastSeq = options.end ? Number(last.seq ?? previousSeq) : Number.MAX_SAFE_INTEGER;
     for (;;) {
       const rows = await this.sql<(TrailRow & { recorded: Date })[]>`
         SELECT t.seq, t.recorded, t.event_id, t.content_hash, t.previous_hash, t.chain_hash, a.content
         FROM audit_trail t LEFT JOIN "AuditEvent" a ON a.id = t.event_id AND NOT a.deleted
-        WHERE t.seq > ${previousSeq} AND t.recorded <= ${end}
+        WHERE t.seq > ${previousSeq} AND t.seq <= ${lastSeq}
         ORDER BY t.seq LIMIT 2000`;
       if (rows.length === 0) break;
       for (const row of rows) {
@@ -167,7 +257,8 @@ export class AuditTrail {
           return fail(seq, 'the chain differs from what a signed checkpoint says: the log was rewritten', row.event_id);
         }
         if (checkpoint) result.checkpoints++;
-        if (startMs === undefined || row.recorded.getTime() >= startMs) result.checked++;
+        const at = row.recorded.getTime();
+        if ((startMs === undefined || at >= startMs) && (endMs === undefined || at <= endMs)) result.checked++;
         previousSeq = seq;
         previousHash = row.chain_hash;
       }
@@ -185,8 +276,9 @@ export class AuditTrail {
    * the chain resumes, so that verification still passes. Returns how many were removed.
    */
   async prune(before: Date): Promise<{ removed: number; upTo?: number }> {
+    await this.sealPending();
     return this.sql.begin(async (tx) => {
-      await tx`SELECT pg_advisory_xact_lock(7513)`;
+      await tx`SELECT pg_advisory_xact_lock(${AUDIT_LOCK})`;
       const [last] = await tx<{ seq: string; chain_hash: string }[]>`
         SELECT seq, chain_hash FROM audit_trail WHERE recorded < ${before} ORDER BY seq DESC LIMIT 1`;
       if (!last) {

@@ -8,6 +8,7 @@ import { type Authenticator, authenticateOrThrow } from '../../consent/authentic
 import { PolicyRepository } from '../../consent/policy/policy-repository.js';
 import type { AuditTrail } from '../../consent/audit/audit-trail.js';
 import { requestRecord } from '../../consent/audit/request-record.js';
+import { sealedReads } from '../../consent/audit/sealed-reads.js';
 import type { Principal } from '../../consent/principal.js';
 import type { Conformance } from './profiles/conformance.js';
 import { negotiate, preferHandling, preferReturn } from './format.js';
@@ -104,6 +105,9 @@ export async function fhirPlugin(app: FastifyInstance, options: FhirPluginOption
     return reply.status(404).type('application/fhir+json; charset=utf-8').send(outcomeForError(error));
   });
 
+  // Reads that may return AuditEvents first wait for the records committed before them to be sealed.
+  const audit = options.audit;
+  if (audit) options = { ...options, repository: sealedReads(options.repository, () => audit.sealPending()) };
   const baseContext: InteractionContext = {
     repository: options.repository,
     conformance: options.conformance,
@@ -186,12 +190,14 @@ async function audited(
     const policy = repository;
     const record = (result: FhirResult) => requestRecord({ ...facts, principal, status: result.status, recorded: new Date() }, { rules: policy.rulesUsed, touched: policy.touched });
     if (isAtomicWrite(route, fhirRequest)) {
-      return await policy.transaction(async (tx) => {
+      const result = await policy.transaction(async (tx) => {
         const result = await route.handler(fhirRequest, { ...baseContext, repository: tx, preferReturn: prefer });
         recording = true;
         if (options.audit) await tx.appendAudit([record(result)]);
         return result;
       });
+      options.audit?.sealSoon(); // committed with its record: the sealer may chain it now
+      return result;
     }
     const result = await route.handler(fhirRequest, { ...baseContext, repository: policy, preferReturn: prefer });
     recording = true;

@@ -103,8 +103,9 @@ export interface Repository {
    */
   withAccess(access: AccessFilter): Repository;
   /**
-   * Records the hub's own audit events (NEN 7513), chained for tamper evidence: in the current transaction when
-   * there is one, so that a write and its log commit together or not at all. Not narrowed by any access.
+   * Records the hub's own audit events (NEN 7513) into the audit inbox, to be sealed into the chain soon after
+   * (consent/audit/audit-trail.ts): in the current transaction when there is one, so that a write and its log
+   * commit together or not at all. Not narrowed by any access.
    */
   appendAudit(records: AuditRecord[]): Promise<void>;
   /** Whether the live resource exists and is within this repository's access for `purpose`. */

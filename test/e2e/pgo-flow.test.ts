@@ -9,6 +9,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { ClientRegistry } from '../../consent/registry/client-registry.js';
 import { buildConformance } from '../../server/fhir/profiles/conformance.js';
 import { startTestServer } from '../support/app.js';
+import { sealAudit } from '../support/audit.js';
 import { Browser, hiddenFields } from '../support/browser.js';
 
 const BSN = '999911120';
@@ -128,6 +129,7 @@ describe('a PGO, MedMij style', () => {
     expect(consent.provision?.actor?.[0].reference?.identifier?.value).toBe(PGO);
     expect(consent.provision?.class?.map((c) => c.code).sort()).toEqual(['basisgegevens', 'hulpmiddelen']);
     // The login, the consent given and the token issued are in the client's own audit trail.
+    await sealAudit(db.sql);
     const trail = (await db.sql<{ content: string }[]>`SELECT a.content FROM audit_trail t JOIN "AuditEvent" a ON a.id = t.event_id ORDER BY t.seq`).map((r) => JSON.parse(r.content));
     const security = trail.filter((e) => e.entity?.some((x: { what?: { reference?: string } }) => x.what?.reference === `Patient/${patientId}`) && e.type.system === 'http://dicom.nema.org/resources/ontology/DCM');
     expect(security.map((e) => `${e.type.code} ${e.outcome}`)).toEqual(expect.arrayContaining(['110114 0', '110137 0']));

@@ -1,17 +1,23 @@
-// The storage side of the audit trail: an AuditEvent the hub records is stored as an ordinary AuditEvent resource
-// (readable and searchable, through the policy like everything else) and chained in audit_trail by audit_append()
-// (migration 0009), both in one transaction. The hub builds the events itself, so they skip the validation of
-// client writes (a test holds the builder to the hub-AuditEvent profile instead). Their compartments are those of
-// the resources the access touched, so that a client finds in his own compartment every access to his data, even
-// where the event names no Patient of his.
+// The storage side of the audit trail. A request inserts its record into audit_inbox (migration 0010): the exact
+// text the AuditEvent will be stored as, in the caller's transaction when there is one, without the chain's lock.
+// sealAuditInbox() later moves the records, in position order under that lock, into "AuditEvent" as ordinary
+// resources (readable and searchable, through the policy like everything else) and chains them in audit_trail by
+// audit_append(). The hub builds the events itself, so they skip the validation of client writes (a test holds
+// the builder to the hub-AuditEvent profile instead). Their compartments are those of the resources the access
+// touched, so that a client finds in his own compartment every access to his data, even where the event names no
+// Patient of his.
 import { createHash } from 'node:crypto';
+import type { Sql } from 'postgres';
 import type { Resource } from '@medplum/fhirtypes';
-import { computeIndexValues, type IndexOptions } from '../index-values.js';
+import { computeIndexValues, type IndexOptions, type IndexValues } from '../index-values.js';
 import { newResourceId } from '../resource-id.js';
 import type { Db } from './db.js';
 import { storedContent } from './prepare.js';
 import { insertSearchRows } from './search-rows.js';
 import { pgTextArray, type VersionRow } from './write.js';
+
+/** The advisory lock of the chain: audit_append() (0009, 0010), sealing and pruning take it. */
+export const AUDIT_LOCK = 7513;
 
 export interface AuditRecord {
   event: Resource;
@@ -24,35 +30,100 @@ export function sha256Hex(text: string): string {
 }
 
 /**
- * Inserts the events, their history and search rows, and chains them, in one statement: atomic on its own, and
- * inside the caller's transaction when there is one (the chain's advisory lock is held until that commits).
+ * Puts the records into the inbox in one statement: atomic on its own, and inside the caller's transaction when
+ * there is one, so a write and its record commit together. The text is final (id, version 1, lastUpdated): its
+ * hash is what the chain will hold.
  */
-export async function appendAuditRecords(db: Db, records: AuditRecord[], now: Date, options: IndexOptions): Promise<void> {
+export async function appendAuditRecords(db: Db, records: AuditRecord[], now: Date): Promise<void> {
   if (records.length === 0) {
     return;
   }
-  const rows: VersionRow[] = records.map(({ event, compartments }) => {
+  const rows = records.map(({ event, compartments }) => {
     const id = event.id ?? newResourceId();
-    const content = storedContent(event, id, 1, now);
-    const index = computeIndexValues({ ...event, id } as Resource, options);
-    index.compartments = [...new Set([...index.compartments, ...compartments])];
-    return { resourceType: 'AuditEvent', id, version: 1, lastUpdated: now, content, index, method: 'POST' };
+    return { recorded: now, event_id: id, content: storedContent(event, id, 1, now), compartments: `{${compartments.join(',')}}` };
   });
-  const values = rows.map((row) => ({
-    id: row.id,
-    version: 1,
-    last_updated: row.lastUpdated,
-    content: row.content,
-    compartments: `{${row.index.compartments.join(',')}}`,
-    tokens: pgTextArray(row.index.tokens),
-  }));
-  await db`
-    WITH cur AS (
-      INSERT INTO "AuditEvent" ${db(values)}
-      RETURNING id, version, last_updated, content
-    ), hist AS (
-      INSERT INTO resource_history (resource_type, id, version, last_updated, method, content)
-      SELECT 'AuditEvent', id, version, last_updated, 'POST', content FROM cur
-    )${insertSearchRows(db, 'AuditEvent', rows)}
-    SELECT audit_append(${rows.map((r) => r.id)}::text[], ${rows.map((r) => sha256Hex(r.content))}::text[], ${now})`;
+  await db`INSERT INTO audit_inbox ${db(rows, 'recorded', 'event_id', 'content', 'compartments')}`;
+}
+
+interface InboxRow {
+  position: string;
+  recorded: Date;
+  event_id: string;
+  content: string;
+  compartments: string;
+}
+
+/**
+ * Seals up to `limit` records, oldest position first, in one transaction under the chain's lock: each becomes an
+ * AuditEvent (current row, history row, search rows) and its link in audit_trail, in position order. Returns how
+ * many it sealed. `onIndexError` hears of a record whose search values could not be computed: it is still stored
+ * and chained (with its compartments only), since a record that can never be sealed would stop the chain.
+ */
+export async function sealAuditInbox(
+  sql: Sql,
+  limit: number,
+  options: IndexOptions,
+  onIndexError?: (eventId: string, error: unknown) => void,
+): Promise<number> {
+  return (await sql.begin(async (tx) => {
+    await tx`SELECT pg_advisory_xact_lock(${AUDIT_LOCK})`;
+    const taken = await tx<InboxRow[]>`
+      WITH taken AS (
+        DELETE FROM audit_inbox WHERE position IN (SELECT position FROM audit_inbox ORDER BY position LIMIT ${limit})
+        RETURNING position, recorded, event_id, content, compartments::text AS compartments
+      )
+      SELECT * FROM taken ORDER BY position`;
+    if (taken.length === 0) {
+      return 0;
+    }
+    const rows: VersionRow[] = taken.map((row) => {
+      const stored = row.compartments.replace(/^\{|\}$/g, '');
+      const touched = stored ? stored.split(',') : [];
+      let index: IndexValues;
+      try {
+        index = computeIndexValues(JSON.parse(row.content) as Resource, options);
+      } catch (error) {
+        onIndexError?.(row.event_id, error);
+        index = { compartments: [], tokens: [], strings: [], dates: [], numbers: [], quantities: [], references: [], uris: [] };
+      }
+      index.compartments = [...new Set([...index.compartments, ...touched])];
+      return { resourceType: 'AuditEvent', id: row.event_id, version: 1, lastUpdated: row.recorded, content: row.content, index, method: 'POST' };
+    });
+    const values = rows.map((row) => ({
+      id: row.id,
+      version: 1,
+      last_updated: row.lastUpdated,
+      content: row.content,
+      compartments: `{${row.index.compartments.join(',')}}`,
+      tokens: pgTextArray(row.index.tokens),
+    }));
+    await tx`
+      WITH cur AS (
+        INSERT INTO "AuditEvent" ${tx(values)}
+        RETURNING id, version, last_updated, content
+      ), hist AS (
+        INSERT INTO resource_history (resource_type, id, version, last_updated, method, content)
+        SELECT 'AuditEvent', id, version, last_updated, 'POST', content FROM cur
+      )${insertSearchRows(tx, 'AuditEvent', rows)}
+      SELECT audit_append(${rows.map((r) => r.id)}::text[], ${rows.map((r) => sha256Hex(r.content))}::text[], ${rows.map((r) => r.lastUpdated.toISOString())}::timestamptz[])`;
+    return taken.length;
+  })) as number;
+}
+
+/** How many records wait in the inbox (committed ones: what this transaction's snapshot sees). */
+export async function auditInboxSize(sql: Db): Promise<number> {
+  const [row] = await sql<{ n: number }[]>`SELECT count(*)::int AS n FROM audit_inbox`;
+  return row.n;
+}
+
+/** The highest position committed in the inbox, if any. */
+export async function auditInboxHead(sql: Db): Promise<number | undefined> {
+  const [row] = await sql<{ max: string | null }[]>`SELECT max(position) AS max FROM audit_inbox`;
+  return row.max === null ? undefined : Number(row.max);
+}
+
+/** Whether a committed record at or before `position` still waits. */
+export async function auditInboxHolds(sql: Db, position: number): Promise<boolean> {
+  const [row] = await sql`SELECT 1 FROM audit_inbox WHERE position <= ${position} LIMIT 1`;
+  return row !== undefined;
 }

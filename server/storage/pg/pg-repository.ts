@@ -84,9 +84,9 @@ export class PgRepository implements Repository {
     return new PgRepository(this.db, { ...this.options, access }, this.inTransaction, this.batcher);
   }
 
-  /** Records audit events (audit-log.ts): one statement, inside this repository's transaction when it has one. */
+  /** Puts audit records into the inbox (audit-log.ts): one statement, inside this repository's transaction when it has one. */
   async appendAudit(records: AuditRecord[]): Promise<void> {
-    await appendAuditRecords(this.db, records, this.now(), this.indexOptions);
+    await appendAuditRecords(this.db, records, this.now());
   }
 
   /** Whether the live resource exists and the caller may reach it for `purpose` (true when unrestricted and live). */
