@@ -25,7 +25,8 @@ afterAll(async () => {
   await new Promise((resolve) => server.close(resolve));
 });
 
-const get = (path: string) => fetchJson({ fetch, timeoutMs: 200 }, `${base}${path}`, {}, { name: 'discovery', reason: 'discovery-failed' });
+// The timeout cases wait 200 ms; answers that should arrive get a generous limit (a loaded machine's first fetch is slow).
+const get = (path: string, timeoutMs = 200) => fetchJson({ fetch, timeoutMs }, `${base}${path}`, {}, { name: 'discovery', reason: 'discovery-failed' });
 
 async function failure(path: string): Promise<string> {
   const err = await get(path).then(() => undefined, (e: unknown) => e);
@@ -36,11 +37,11 @@ async function failure(path: string): Promise<string> {
 
 describe('fetchJson', () => {
   it('returns a JSON object body with its status', async () => {
-    expect(await get('/json')).toEqual({ status: 200, ok: true, json: { issuer: 'x' } });
+    expect(await get('/json', 5_000)).toEqual({ status: 200, ok: true, json: { issuer: 'x' } });
   });
 
   it('returns no json for a body that is JSON but not an object', async () => {
-    expect((await get('/array')).json).toBeUndefined();
+    expect((await get('/array', 5_000)).json).toBeUndefined();
   });
 
   it('times out on a server that never answers', async () => {

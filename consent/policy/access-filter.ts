@@ -5,8 +5,9 @@ import type { Condition } from '../../server/fhir/search/plan.js';
 import type { AccessFilter, AccessPurpose } from '../../server/storage/access.js';
 import type { Principal } from '../principal.js';
 import { decide, type Decision } from './decide.js';
+import type { CallerDirectives } from './directives.js';
 import type { AccessInteraction } from './rules.js';
-import { scopeCondition } from './scope-condition.js';
+import { scopeCondition, withClientDirectives } from './scope-condition.js';
 
 const DENY: Decision = { effect: 'deny', reason: 'the request carries no principal' };
 
@@ -14,13 +15,17 @@ export class PrincipalAccess {
   readonly #decisions = new Map<string, Decision>();
   readonly #conditions = new Map<string, Condition>();
 
-  constructor(readonly principal: Principal | undefined) {}
+  constructor(
+    readonly principal: Principal | undefined,
+    /** The client directives naming the caller, loaded for this request (directive-source.ts). */
+    readonly directives?: CallerDirectives,
+  ) {}
 
   decide(interaction: AccessInteraction, resourceType: string): Decision {
     const key = `${interaction} ${resourceType}`;
     let decision = this.#decisions.get(key);
     if (!decision) {
-      decision = this.principal ? decide(this.principal, interaction, resourceType) : DENY;
+      decision = this.principal ? decide(this.principal, interaction, resourceType, this.directives) : DENY;
       this.#decisions.set(key, decision);
     }
     return decision;
@@ -32,7 +37,12 @@ export class PrincipalAccess {
     let condition = this.#conditions.get(key);
     if (!condition) {
       const decision = this.decide(interaction, resourceType);
-      condition = decision.effect === 'permit' ? scopeCondition(this.principal!, decision.scope, resourceType) : { kind: 'false' };
+      if (decision.effect === 'deny') {
+        condition = { kind: 'false' };
+      } else {
+        const scope = scopeCondition(this.principal!, decision.scope, resourceType);
+        condition = decision.directives ? withClientDirectives(scope, decision.directives, resourceType) : scope;
+      }
       this.#conditions.set(key, condition);
     }
     return condition;

@@ -5,16 +5,20 @@ import { fileURLToPath } from 'node:url';
 import { DATA_SERVICES } from '../data-services.js';
 import { MASKS } from './masks.js';
 import { MASK_CODES, MATRIX_SUBJECTS, matrix, SCOPE_CODES } from './policy-matrix.js';
+import { SHARING } from './decide.js';
+import { DIRECTED_ROLES } from './directives.js';
 import { ACCESS_INTERACTIONS, type Rule, SYSTEM_RULES } from './rules.js';
 
 const SCOPE_TEXT: Record<keyof typeof SCOPE_CODES, string> = {
   everything: 'every resource of the type',
   'own-compartment': "the client's own Patient compartment (his own Patient resource for Patient)",
+  'own-directives': "the client's own data-sharing Consents (his directives, below)",
   'own-payors': "the Organizations that pay for the client's Coverage",
   organization: "resources whose reference (literal, or logical by identifier) points at the caller's organisation",
   'charged-to-own-coverage': "DeviceRequests whose `insurance` is a Coverage the caller's organisation pays",
   'clients-of': "Patients who are the subject of a resource that is the caller's organisation's",
   'care-relation': "resources in the compartment of a client who is the subject of the organisation's order, care plan, care team or delivery request",
+  none: "nothing by the role's rules: only what clients' permit directives open (below)",
 };
 
 export function renderAccessPolicy(): string {
@@ -71,10 +75,29 @@ export function renderAccessPolicy(): string {
   }
   lines.push(
     '',
+    '## Client directives',
+    '',
+    'A client (or his representative, through the admin or an EHR that records it) shapes the baseline with data-sharing',
+    'Consents (`hub-Consent`, category `data-sharing`): `provision.type` permit or deny; the recipient in',
+    '`provision.actor`, one organisation (by reference or identifier) or a category of recipient',
+    '(`hub-ext-recipient-category`, a code of `organisation-role`: every health insurer, every care provider, ...); the',
+    'data categories in `provision.class` (data services); optionally the financing regimes in `provision.code`',
+    '(`financing-regime`). Only active Consents within their `provision.period` count. They govern what is shared with',
+    `the roles ${DIRECTED_ROLES.map((r) => `\`${r}\``).join(', ')} (${SHARING.join(', ')}); writes follow the rules alone, and the admin and the auditor are not`,
+    'concerned (`consent/policy/directives.ts`).',
+    '',
+    '- **Deny** takes the client\'s data of that category (and regime) out of what the rules open: it behaves as absent.',
+    '- **Permit** adds it, also where the rules open nothing of the type (rule `client-permit`, scope `none`): e.g. a',
+    '  care provider without a care relation, or an insurer for data of another regime.',
+    '- **Precedence**, per client, data category and regime: a directive naming the organisation beats one naming its',
+    '  category; then one limited to regimes beats one for every regime; at equal specificity deny wins.',
+    '- **Regimes** the hub can tell: a Coverage\'s own (`regime`), a DeviceRequest\'s by the Coverage it is charged to',
+    '  (`insurance`). Other types have no regime: a directive limited to regimes does not concern them.',
+    '- The directives naming the caller are read at every request (two indexed queries), so a change applies to the next',
+    '  request; the audit record of a request names the Consents that shaped it beside the rule.',
+    '',
     '## Not yet',
     '',
-    '- Client consent directives (permit or deny by recipient, data category and regime, Mitz-style precedence) are',
-    '  not applied yet: the baseline above is all there is.',
     '- A financier sees no SupplyDelivery: R4 has no search parameter from a delivery to the Coverage it is charged to.',
     '',
   );

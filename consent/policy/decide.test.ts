@@ -24,7 +24,7 @@ const POLICY: Record<string, Record<string, string>> = {
     SupplyRequest:      'own       own       -         -         own       -         own',
     SupplyDelivery:     'own       own       -         -         own       -         own',
     Coverage:           'own       own       -         -         -         -         own',
-    Consent:            'own       own       -         -         own       -         own',
+    Consent:            'own       own       -         own-dir   own       -         own',
     Organization:       'payors    payors    -         -         -         -         payors',
     Practitioner:       '-         -         -         -         -         -         -',
     PractitionerRole:   '-         -         -         -         -         -         -',

@@ -1,15 +1,30 @@
-// The one access decision: (principal, interaction, resource type) -> deny, or permit within a scope and under a
-// mask. Pure: no I/O, no clock; the same inputs give the same answer, which is what the table-driven test and
+// The one access decision: (principal, interaction, resource type, the client directives naming the caller) ->
+// deny, or permit within a scope, under a mask, with the clients whose directives deny or permit more. Pure: no
+// I/O, no clock; the same inputs give the same answer, which is what the table-driven test and
 // docs/access-policy.md rely on. Persons and delegates are decided by their token's data services (inside the
-// client's own compartment); system clients by their role's rules (rules.ts). policy-repository.ts turns a permit
-// into SQL (scope-condition.ts) on every read, search, include, chain, history and write.
+// client's own compartment); system clients by their role's rules (rules.ts) and the clients' data-sharing
+// directives (directives.ts). policy-repository.ts turns a permit into SQL (scope-condition.ts) on every read,
+// search, include, chain, history and write.
 import { dataService } from '../data-services.js';
 import type { Principal } from '../principal.js';
+import { type CallerDirectives, DIRECTED_ROLES, type DirectiveOutcome, dataServiceOf, settleDirectives } from './directives.js';
 import { type AccessInteraction, type MaskName, type Rule, type Scope, SYSTEM_RULES } from './rules.js';
 
 export type Decision =
   | { effect: 'deny'; reason: string }
-  | { effect: 'permit'; rule: string; scope: Scope; mask?: MaskName };
+  | {
+      effect: 'permit';
+      rule: string;
+      scope: Scope;
+      mask?: MaskName;
+      /** Clients whose directives take away from the scope (deny) or add to it (permit). */
+      directives?: DirectiveOutcome;
+    };
+
+/** The interactions client directives govern: what shares data with the caller. Writes follow the rules alone. */
+export const SHARING: readonly AccessInteraction[] = ['read', 'search', 'resolve', 'history'];
+
+const NO_DIRECTIVES: CallerDirectives = { categories: [], organizationIds: [], directives: [] };
 
 /** A person's data-service interactions, as the policy's: a data service's `search` also opens the id lookup. */
 const SERVICE_INTERACTIONS: Record<string, AccessInteraction[]> = {
@@ -23,13 +38,13 @@ const OWN_CONSENT_INTERACTIONS: AccessInteraction[] = ['read', 'search', 'resolv
 
 const CHANGES: AccessInteraction[] = ['update', 'delete'];
 
-export function decide(principal: Principal, interaction: AccessInteraction, resourceType: string): Decision {
+export function decide(principal: Principal, interaction: AccessInteraction, resourceType: string, directives: CallerDirectives = NO_DIRECTIVES): Decision {
   // An AuditEvent is never changed or removed, not even by the admin (tamper evidence; retention prunes).
   if (resourceType === 'AuditEvent' && CHANGES.includes(interaction)) {
     return { effect: 'deny', reason: 'an AuditEvent cannot be changed or deleted' };
   }
   if (principal.kind === 'system') {
-    return decideSystem(principal, interaction, resourceType);
+    return withDirectives(principal, interaction, resourceType, decideSystem(principal, interaction, resourceType), directives);
   }
   return decidePerson(principal, interaction, resourceType);
 }
@@ -42,9 +57,13 @@ function decidePerson(principal: Principal, interaction: AccessInteraction, reso
     return { effect: 'deny', reason: 'the delegation allows reading only' };
   }
   // A client manages his own consents (reads them, withdraws one by setting it inactive) whatever his token's data
-  // services; a delegate does not manage the client's consents.
+  // services; a delegate does not manage the client's consents (nor his directives, below).
   if (resourceType === 'Consent' && principal.kind === 'person' && OWN_CONSENT_INTERACTIONS.includes(interaction)) {
     return { effect: 'permit', rule: 'person-own-consents', scope: { kind: 'own-compartment' } };
+  }
+  // His directives (data-sharing Consents: who may see which of his data) he also records himself.
+  if (resourceType === 'Consent' && principal.kind === 'person' && interaction === 'create') {
+    return { effect: 'permit', rule: 'person-own-directives', scope: { kind: 'own-directives' } };
   }
   for (const id of principal.dataServices) {
     const service = dataService(id);
@@ -70,4 +89,26 @@ function decideSystem(principal: Principal, interaction: AccessInteraction, reso
     return { effect: 'deny', reason: 'the token names no organisation to scope the access by' };
   }
   return { effect: 'permit', rule: rule.id, scope: rule.scope, ...(rule.mask ? { mask: rule.mask } : {}) };
+}
+
+/**
+ * A system caller's decision with the client directives that name it: a deny directive takes the client's data of
+ * that category out of the scope, a permit adds it (even where the role's rules open nothing of the type).
+ */
+function withDirectives(principal: Principal, interaction: AccessInteraction, resourceType: string, decision: Decision, loaded: CallerDirectives): Decision {
+  const service = dataServiceOf(resourceType);
+  if (!service || loaded.directives.length === 0 || !SHARING.includes(interaction) || !principal.role || !DIRECTED_ROLES.includes(principal.role)) {
+    return decision;
+  }
+  const outcome = settleDirectives(principal, loaded, loaded.directives, service);
+  if (outcome.deny.length === 0 && outcome.permit.length === 0) {
+    return decision;
+  }
+  if (decision.effect === 'permit') {
+    return { ...decision, directives: outcome };
+  }
+  if (outcome.permit.length === 0) {
+    return decision;
+  }
+  return { effect: 'permit', rule: 'client-permit', scope: { kind: 'none' }, directives: outcome };
 }

@@ -10,11 +10,13 @@ import { ACCESS_INTERACTIONS, CORE_TYPES, type Scope } from './rules.js';
 export const SCOPE_CODES: Record<Scope['kind'], string> = {
   everything: 'all',
   'own-compartment': 'own',
+  'own-directives': 'own-dir',
   'own-payors': 'payors',
   organization: 'org',
   'charged-to-own-coverage': 'charged',
   'clients-of': 'clients',
   'care-relation': 'care',
+  none: 'none',
 };
 
 export const MASK_CODES = { delivery: '*d', administrative: '*a' } as const;

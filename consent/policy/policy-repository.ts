@@ -25,11 +25,17 @@ import type {
 } from '../../server/storage/repository.js';
 import type { Principal } from '../principal.js';
 import { PrincipalAccess } from './access-filter.js';
+import { loadCallerDirectives } from './directive-source.js';
 import type { Decision } from './decide.js';
 import { applyMask, keptElements, mergeMaskedUpdate, SUBSETTED } from './masks.js';
 import type { AccessInteraction, MaskName } from './rules.js';
 
 type Permit = Extract<Decision, { effect: 'permit' }>;
+
+/** The policy repository of one request: the caller's decisions with the client directives that name it now. */
+export async function policyRepositoryFor(inner: Repository, principal: Principal | undefined): Promise<PolicyRepository> {
+  return new PolicyRepository(inner, new PrincipalAccess(principal, await loadCallerDirectives(inner, principal)));
+}
 
 export class PolicyRepository implements Repository {
   readonly #inner: Repository;
@@ -54,6 +60,7 @@ export class PolicyRepository implements Repository {
       throw errors.insufficientScope(`Not allowed: ${decision.reason}`);
     }
     this.#rules.add(decision.rule);
+    for (const consent of decision.directives?.consents ?? []) this.#rules.add(consent);
     return decision;
   }
 

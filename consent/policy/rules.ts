@@ -16,6 +16,8 @@ export type Scope =
   | { kind: 'everything' }
   /** person / delegate: the resources in the client's own Patient compartment (a Patient: the client himself). */
   | { kind: 'own-compartment' }
+  /** person: his own data-sharing Consents (directives.ts), the only consents he creates through the API. */
+  | { kind: 'own-directives' }
   /** person / delegate: the Organizations that pay for the client's Coverage. */
   | { kind: 'own-payors' }
   /** Resources whose reference `params` point at the caller's organisation (by reference or by identifier). */
@@ -25,7 +27,9 @@ export type Scope =
   /** Patients who are the subject of a resource that is the caller's organisation's by `via`. */
   | { kind: 'clients-of'; via: { type: string; patientParam: string; organizationParams: string[] }[] }
   /** Resources in the compartment of a client with whom the caller's organisation has a care relation. */
-  | { kind: 'care-relation' };
+  | { kind: 'care-relation' }
+  /** Nothing by the rules themselves: only what clients' permit directives open (decide.ts). */
+  | { kind: 'none' };
 
 /** What a masked principal may see of a resource: the top-level elements kept (resourceType, id, meta always). */
 export type MaskName = 'delivery' | 'administrative';

@@ -4,8 +4,10 @@
 // matches either way a resource can point at it: a literal reference to an Organization with that identifier, or a
 // logical reference carrying the identifier itself.
 import { compartmentKey } from '../../server/storage/compartment-key.js';
-import { type Condition, or } from '../../server/fhir/search/plan.js';
+import { and, type Condition, or } from '../../server/fhir/search/plan.js';
+import { tokenCriterion } from '../../server/storage/token-entry.js';
 import type { Principal } from '../principal.js';
+import { type ClientGroup, CONSENT_CATEGORY_SYSTEM, type DirectiveOutcome, FINANCING_REGIME_SYSTEM, type RegimeScope } from './directives.js';
 import { CARE_RELATION_VIA, type Scope } from './rules.js';
 
 
@@ -20,6 +22,8 @@ export function scopeCondition(principal: Principal, scope: Scope, resourceType:
   switch (scope.kind) {
     case 'everything':
       return { kind: 'true' };
+    case 'none':
+      return { kind: 'false' };
     case 'own-compartment': {
       const patientId = principal.patient!.replace(/^Patient\//, '');
       if (resourceType === 'Patient') {
@@ -28,6 +32,11 @@ export function scopeCondition(principal: Principal, scope: Scope, resourceType:
       const param = OUTSIDE_COMPARTMENT[resourceType];
       return param ? { kind: 'reference', param, targetType: 'Patient', targetId: patientId } : { kind: 'compartment', patientKey: compartmentKey(patientId) };
     }
+    case 'own-directives':
+      return and([
+        scopeCondition(principal, { kind: 'own-compartment' }, resourceType),
+        { kind: 'tokens', entries: [tokenCriterion('category', `${CONSENT_CATEGORY_SYSTEM}|data-sharing`)] },
+      ]);
     case 'own-payors': {
       const patientId = principal.patient!.replace(/^Patient\//, '');
       return { kind: 'has', sourceType: 'Coverage', param: 'payor', condition: { kind: 'compartment', patientKey: compartmentKey(patientId) } };
@@ -65,3 +74,48 @@ export function referencesOwnOrganization(principal: Principal, param: string): 
   ]);
 }
 
+
+/**
+ * A scope with the clients' directives applied: what the scope opens minus the clients (and regimes) denied, plus
+ * those permitted. The directives were settled beforehand (directives.ts), so each client is in at most one of the
+ * two for a given regime.
+ */
+export function withClientDirectives(scope: Condition, outcome: DirectiveOutcome, resourceType: string): Condition {
+  const groups = (list: ClientGroup[]) => or(list.map((group) => and([clientsCondition(group.patients, resourceType), regimeCondition(group.regime, resourceType)])));
+  const denied = groups(outcome.deny);
+  return or([and([scope, denied.kind === 'false' ? { kind: 'true' } : { kind: 'not', condition: denied }]), groups(outcome.permit)]);
+}
+
+/** The resources of `resourceType` that belong to one of `patients`. */
+function clientsCondition(patients: string[], resourceType: string): Condition {
+  if (resourceType === 'Patient') {
+    return { kind: 'id', ids: patients };
+  }
+  const param = OUTSIDE_COMPARTMENT[resourceType];
+  if (param) {
+    return or(patients.map((id) => ({ kind: 'reference', param, targetType: 'Patient', targetId: id })));
+  }
+  return or(patients.map((id) => ({ kind: 'compartment', patientKey: compartmentKey(id) })));
+}
+
+/**
+ * The financing regime of a resource, where the hub can tell it: a Coverage's own (`regime`), a DeviceRequest's by
+ * the Coverage it is charged to. Other types have no regime the hub knows: a directive limited to regimes does not
+ * concern them, one for every regime does.
+ */
+const REGIME_OF: Partial<Record<string, (regime: string) => Condition>> = {
+  Coverage: (regime) => ({ kind: 'tokens', entries: [tokenCriterion('regime', `${FINANCING_REGIME_SYSTEM}|${regime}`)] }),
+  DeviceRequest: (regime) => ({ kind: 'chain', param: 'insurance', targetType: 'Coverage', condition: REGIME_OF.Coverage!(regime) }),
+};
+
+function regimeCondition(scope: RegimeScope, resourceType: string): Condition {
+  const of = REGIME_OF[resourceType];
+  switch (scope.kind) {
+    case 'any':
+      return { kind: 'true' };
+    case 'is':
+      return of ? of(scope.regime) : { kind: 'false' };
+    case 'none-of':
+      return of ? { kind: 'not', condition: or(scope.regimes.map(of)) } : { kind: 'true' };
+  }
+}

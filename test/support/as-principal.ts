@@ -2,7 +2,7 @@
 // behind that principal's decisions (consent/policy/policy-repository.ts), exactly as the fastify plugin runs them
 // after authentication. For policy tests over many principals, where minting a token for each would test nothing.
 import type { Resource } from '@medplum/fhirtypes';
-import { PolicyRepository } from '../../consent/policy/policy-repository.js';
+import { policyRepositoryFor } from '../../consent/policy/policy-repository.js';
 import type { Principal } from '../../consent/principal.js';
 import { buildConformance } from '../../server/fhir/profiles/conformance.js';
 import type { FhirMethod, FhirRequest, InteractionContext } from '../../server/fhir/request.js';
@@ -28,7 +28,7 @@ export async function principalClient(repository: Repository, baseUrl: string) {
       }
       const request: FhirRequest = { method, params: match.params, query: match.query, headers: {}, body };
       try {
-        const result = await match.route.handler(request, { ...base, repository: new PolicyRepository(repository, principal) });
+        const result = await match.route.handler(request, { ...base, repository: await policyRepositoryFor(repository, principal) });
         const text = result.json ?? (result.resource ? JSON.stringify(result.resource) : result.version?.json);
         return { status: result.status, body: text ? JSON.parse(text) : undefined };
       } catch (error) {

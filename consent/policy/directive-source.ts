@@ -1,0 +1,75 @@
+// Loads, for one request, the consent directives that name its caller (directives.ts): the active data-sharing
+// Consents whose recipient is the caller's organisation (by reference or identifier) or a category it belongs to,
+// and the caller's categories themselves. Read from storage at every request, unrestricted (the policy's own
+// input, not something the caller sees), so that a client's change applies to the next request.
+import type { Consent, Organization } from '@medplum/fhirtypes';
+import { and, type Condition, or, type Plan } from '../../server/fhir/search/plan.js';
+import type { Repository } from '../../server/storage/repository.js';
+import { tokenCriterion } from '../../server/storage/token-entry.js';
+import type { Principal } from '../principal.js';
+import {
+  type CallerDirectives,
+  CONSENT_CATEGORY_SYSTEM,
+  DIRECTED_ROLES,
+  type Directive,
+  directiveOf,
+  FINANCIER_CATEGORIES,
+  ORGANISATION_ROLE_SYSTEM,
+  ROLE_CATEGORIES,
+} from './directives.js';
+import { referencesOwnOrganization } from './scope-condition.js';
+
+const NONE: CallerDirectives = { categories: [], organizationIds: [], directives: [] };
+
+/** Directives beyond this many naming one caller are refused loudly rather than half applied. */
+const MAX_DIRECTIVES = 10_000;
+const PAGE = 1_000;
+
+export async function loadCallerDirectives(repository: Repository, principal: Principal | undefined, now = new Date()): Promise<CallerDirectives> {
+  if (principal?.kind !== 'system' || !principal.role || !DIRECTED_ROLES.includes(principal.role) || !principal.organization) {
+    return NONE;
+  }
+  const possible = principal.role === 'financier' ? FINANCIER_CATEGORIES : ROLE_CATEGORIES[principal.role];
+  const [known, consents] = await Promise.all([callerOrganizations(repository, principal), namingConsents(repository, principal, possible)]);
+  const directives = consents.map((consent) => directiveOf(consent, now)).filter((d): d is Directive => d !== undefined);
+  return { ...known, directives };
+}
+
+/**
+ * The caller's Organization resources (by its identifier): their ids, for directives that reference one, and the
+ * categories they declare (organisation-role in Organization.type) beside the role's own.
+ */
+async function callerOrganizations(repository: Repository, principal: Principal): Promise<Pick<CallerDirectives, 'categories' | 'organizationIds'>> {
+  const { system, value } = principal.organization!;
+  const result = await repository.search(plan('Organization', { kind: 'tokens', entries: [tokenCriterion('identifier', `${system}|${value}`)] }, 10));
+  const organizations = result.matches.map((version) => JSON.parse(version.json) as Organization);
+  const declared = organizations.flatMap((o) => (o.type ?? []).flatMap((t) => t.coding ?? [])).filter((c) => c.system === ORGANISATION_ROLE_SYSTEM && c.code).map((c) => c.code!);
+  return { categories: [...new Set([...ROLE_CATEGORIES[principal.role!], ...declared])], organizationIds: organizations.map((o) => o.id!) };
+}
+
+async function namingConsents(repository: Repository, principal: Principal, categories: readonly string[]): Promise<Consent[]> {
+  const recipient: Condition[] = [referencesOwnOrganization(principal, 'actor')];
+  if (categories.length) {
+    recipient.push({ kind: 'tokens', entries: categories.map((code) => tokenCriterion('recipient-category', `${ORGANISATION_ROLE_SYSTEM}|${code}`)) });
+  }
+  const where = and([
+    { kind: 'tokens', entries: [tokenCriterion('category', `${CONSENT_CATEGORY_SYSTEM}|data-sharing`)] },
+    { kind: 'tokens', entries: [tokenCriterion('status', 'active')] },
+    or(recipient),
+  ]);
+  const consents: Consent[] = [];
+  let cursor: string | undefined;
+  do {
+    const result = await repository.search({ ...plan('Consent', where, PAGE), cursor });
+    for (const version of result.matches) consents.push(JSON.parse(version.json) as Consent);
+    if (consents.length > MAX_DIRECTIVES) {
+      throw new Error(`more than ${MAX_DIRECTIVES} consent directives name ${principal.organization!.system}|${principal.organization!.value}`);
+    }
+    cursor = result.next;
+  } while (cursor);
+  return consents;
+}
+
+function plan(resourceType: string, where: Condition, count: number): Plan {
+  return { types: [{ resourceType, where }], sort: [], count, total: 'none', include: [], revinclude: [] };
+}
