@@ -72,7 +72,8 @@ export function buildAuditEvent(facts: AccessFacts): AuditEvent {
   const { principal } = facts;
   const kind = principal ? (principal.kind === 'system' ? (principal.role ?? 'anonymous') : principal.kind) : 'anonymous';
   const purpose = PURPOSE[kind] ?? PURPOSE.anonymous;
-  const policy = [...facts.rules.map((rule) => `${RULE_PREFIX}${rule}`), ...(principal?.consent ? [principal.consent] : [])];
+  // A client directive that shaped the decision is named as itself (Consent/<id>), a rule under the hub's prefix.
+  const policy = [...facts.rules.map((rule) => (rule.startsWith('Consent/') ? rule : `${RULE_PREFIX}${rule}`)), ...(principal?.consent ? [principal.consent] : [])];
   const agents: AuditEventAgent[] = [
     {
       type: { coding: [{ system: 'http://dicom.nema.org/resources/ontology/DCM', code: '110150', display: 'Application' }] },

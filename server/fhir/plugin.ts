@@ -5,7 +5,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { errors, type HubError } from '../errors.js';
 import type { Repository } from '../storage/repository.js';
 import { type Authenticator, authenticateOrThrow } from '../../consent/authenticate.js';
-import { PolicyRepository } from '../../consent/policy/policy-repository.js';
+import { PolicyRepository, policyRepositoryFor } from '../../consent/policy/policy-repository.js';
 import type { AuditTrail } from '../../consent/audit/audit-trail.js';
 import { requestRecord } from '../../consent/audit/request-record.js';
 import { sealedReads } from '../../consent/audit/sealed-reads.js';
@@ -186,7 +186,7 @@ async function audited(
   try {
     principal = await authenticateOrThrow(options.authenticator, request, reply);
     request.principal = principal;
-    repository = new PolicyRepository(options.repository, principal);
+    repository = await policyRepositoryFor(options.repository, principal);
     const policy = repository;
     const record = (result: FhirResult) => requestRecord({ ...facts, principal, status: result.status, recorded: new Date() }, { rules: policy.rulesUsed, touched: policy.touched });
     if (isAtomicWrite(route, fhirRequest)) {
