@@ -2,6 +2,8 @@
 // providers, suppliers, a logistics provider and financiers, and for every principal an independent statement of
 // what it may see (the oracle below, written from the data model, not from the policy code). No principal may read,
 // search, count, page, include, revinclude, chain or _has its way to anything else; masks hold; writes stay inside.
+// Some clients have data-sharing directives (by organisation or category, active or not, in period or not), and the
+// oracle states what each one changes for whom.
 import type { Resource } from '@medplum/fhirtypes';
 import { describe, expect, it } from 'vitest';
 import type { Principal, SystemRole } from '../../consent/principal.js';
@@ -17,6 +19,7 @@ const as = await principalClient(store, BASE);
 const URA = 'http://fhir.nl/fhir/NamingSystem/ura';
 const GLN = 'https://www.gs1.org/gln';
 const UZOVI = 'http://fhir.nl/fhir/NamingSystem/uzovi';
+const HUB = 'https://zorghub.example.org/fhir';
 interface Org { id: string; system: string; value: string; role: SystemRole }
 const CARE: Org[] = [{ id: 'cp0', system: URA, value: '10000001', role: 'care-provider' }, { id: 'cp1', system: URA, value: '10000002', role: 'care-provider' }];
 const SUPPLIERS: Org[] = [{ id: 's0', system: GLN, value: '8712345000011', role: 'supplier' }, { id: 's1', system: GLN, value: '8712345000028', role: 'supplier' }];
@@ -38,7 +41,8 @@ const clients: Client[] = Array.from({ length: CLIENTS }, (_, i) => ({
 }));
 
 const resources: Resource[] = [
-  ...ORGS.map((o) => ({ resourceType: 'Organization', id: o.id, name: o.id, identifier: [{ system: o.system, value: o.value }] }) as Resource),
+  // f1 declares itself a health insurer (organisation-role), f0 declares nothing: category directives reach f1 only.
+  ...ORGS.map((o) => ({ resourceType: 'Organization', id: o.id, name: o.id, identifier: [{ system: o.system, value: o.value }], ...(o.id === 'f1' ? { type: [{ coding: [{ system: `${HUB}/CodeSystem/organisation-role`, code: 'health-insurer' }] }] } : {}) }) as Resource),
   // A client nobody has a relation with.
   { resourceType: 'Patient', id: 'loner', name: [{ family: 'Alleen' }] },
   { resourceType: 'CarePlan', id: 'cpl-loner', status: 'active', intent: 'plan', subject: { reference: 'Patient/loner' } },
@@ -60,6 +64,29 @@ for (const { i, care, supplier, deliverer, financier } of clients) {
     { resourceType: 'Consent', id: `con${i}`, status: 'active', scope: { text: 'patient-privacy' }, category: [{ text: 'toestemming' }], patient, policyRule: { text: 'opt-in' } },
   );
 }
+
+/** The clients' data-sharing directives; the oracle below says, per principal, what each one changes. */
+interface Directive { id: string; client: number; type: 'permit' | 'deny'; to: { org: Org; literal: boolean } | { category: string }; services: string[]; status?: 'inactive'; end?: string }
+const DIRECTIVES: Directive[] = [
+  { id: 'dir-c2-no-care-plans', client: 2, type: 'deny', to: { category: 'care-provider' }, services: ['zorgplan'] },
+  { id: 'dir-c3-aids-to-cp0', client: 3, type: 'permit', to: { org: CARE[0], literal: true }, services: ['hulpmiddelen'] },
+  { id: 'dir-c6-withdrawn', client: 6, type: 'deny', to: { org: CARE[0], literal: true }, services: ['zorgplan'], status: 'inactive' },
+  { id: 'dir-c8-expired', client: 8, type: 'deny', to: { org: CARE[0], literal: false }, services: ['zorgplan'], end: '2020-12-31' },
+  { id: 'dir-c1-no-aids-to-f0', client: 1, type: 'deny', to: { org: FINANCIERS[0], literal: false }, services: ['hulpmiddelen'] },
+  { id: 'dir-c0-no-aids-to-insurers', client: 0, type: 'deny', to: { category: 'health-insurer' }, services: ['hulpmiddelen'] },
+  { id: 'dir-c2-no-aids-to-insurers', client: 2, type: 'deny', to: { category: 'health-insurer' }, services: ['hulpmiddelen'] },
+  { id: 'dir-c4-no-aids-to-suppliers', client: 4, type: 'deny', to: { category: 'aids-supplier' }, services: ['hulpmiddelen'] },
+];
+for (const d of DIRECTIVES) {
+  const actor = 'category' in d.to
+    ? { extension: [{ url: `${HUB}/StructureDefinition/hub-ext-recipient-category`, valueCoding: { system: `${HUB}/CodeSystem/organisation-role`, code: d.to.category } }], reference: { display: d.to.category } }
+    : { reference: d.to.literal ? { reference: `Organization/${d.to.org.id}` } : { identifier: { system: d.to.org.system, value: d.to.org.value } } };
+  resources.push({
+    resourceType: 'Consent', id: d.id, status: d.status ?? 'active', scope: { text: 'patient-privacy' }, policyRule: { text: 'opt-in' },
+    category: [{ coding: [{ system: `${HUB}/CodeSystem/consent-category`, code: 'data-sharing' }] }], patient: { reference: `Patient/c${d.client}` },
+    provision: { type: d.type, period: { start: '2020-01-01', ...(d.end ? { end: d.end } : {}) }, actor: [{ role: { text: 'information recipient' }, ...actor }], class: d.services.map((code) => ({ system: `${HUB}/CodeSystem/data-service`, code })) },
+  } as Resource);
+}
 await store.createMany(resources);
 
 const TYPES = ['Patient', 'Coverage', 'DeviceRequest', 'SupplyRequest', 'SupplyDelivery', 'Device', 'CarePlan', 'Consent', 'Organization'];
@@ -68,8 +95,10 @@ const ALL: Record<string, string[]> = Object.fromEntries(TYPES.map((t) => [t, re
 type Visible = Partial<Record<string, string[]>>;
 /** The resources of client i, by type. */
 const ofClient = (i: number): Visible => ({
-  Patient: [`c${i}`], Coverage: [`cov${i}`], DeviceRequest: [`dr${i}`], SupplyRequest: [`sr${i}`], SupplyDelivery: [`sd${i}`], Device: [`dev${i}`], CarePlan: [`cpl${i}`], Consent: [`con${i}`],
+  Patient: [`c${i}`], Coverage: [`cov${i}`], DeviceRequest: [`dr${i}`], SupplyRequest: [`sr${i}`], SupplyDelivery: [`sd${i}`], Device: [`dev${i}`], CarePlan: [`cpl${i}`],
+  Consent: [`con${i}`, ...DIRECTIVES.filter((d) => d.client === i).map((d) => d.id)],
 });
+const without = (list: string[], ...gone: string[]) => list.filter((id) => !gone.includes(id));
 const ids = (prefix: string, which: Client[]) => which.map((c) => `${prefix}${c.i}`);
 
 interface Case { name: string; principal: Principal; visible: Visible; denied: string[]; masked?: Record<string, string[]> }
@@ -89,6 +118,13 @@ const cases: Case[] = [
     const mine = clients.filter((c) => c.i % 2 === j);
     const visible: Visible = { Organization: ALL.Organization };
     for (const type of TYPES.filter((t) => t !== 'Organization')) visible[type] = mine.flatMap((c) => ofClient(c.i)[type]!);
+    // c2 denies every care provider her care plan; c3 lets cp0 see her aids without a care relation. c6's denial
+    // of cp0 is withdrawn and c8's expired: they change nothing.
+    visible.CarePlan = without(visible.CarePlan!, 'cpl2');
+    if (org.id === 'cp0') {
+      visible.DeviceRequest = [...visible.DeviceRequest!, 'dr3'];
+      visible.Device = [...visible.Device!, 'dev3'];
+    }
     return { name: `care provider ${org.id}`, principal: system(org), visible, denied: [] };
   }),
   ...SUPPLIERS.map((org, j): Case => {
@@ -97,7 +133,8 @@ const cases: Case[] = [
     return {
       name: `supplier ${org.id}`,
       principal: system(org),
-      visible: { Patient: ids('c', mine), DeviceRequest: ids('dr', mine), SupplyRequest: ids('sr', delivers), SupplyDelivery: ids('sd', delivers), Device: ids('dev', mine), Organization: ALL.Organization },
+      // c4 denies every aids supplier her aids (orders and devices); her deliveries are another data category.
+      visible: { Patient: ids('c', mine), DeviceRequest: without(ids('dr', mine), 'dr4'), SupplyRequest: ids('sr', delivers), SupplyDelivery: ids('sd', delivers), Device: without(ids('dev', mine), 'dev4'), Organization: ALL.Organization },
       denied: ['Coverage', 'CarePlan', 'Consent'],
       masked: { DeviceRequest: ['reasonCode', 'note', 'insurance', 'requester'], SupplyRequest: ['reasonCode'], Patient: ['birthDate', 'gender'], Device: ['note'] },
     };
@@ -117,7 +154,8 @@ const cases: Case[] = [
     return {
       name: `financier ${org.id}`,
       principal: system(org),
-      visible: { Patient: ids('c', mine), Coverage: ids('cov', mine), DeviceRequest: ids('dr', mine), Organization: ALL.Organization },
+      // c1 denies f0 her aids by name; c0 and c2 deny every health insurer, which only f1 declares itself to be.
+      visible: { Patient: ids('c', mine), Coverage: ids('cov', mine), DeviceRequest: without(ids('dr', mine), ...(m === 0 ? ['dr1'] : ['dr0', 'dr2'])), Organization: ALL.Organization },
       denied: ['SupplyRequest', 'SupplyDelivery', 'Device', 'CarePlan', 'Consent'],
       masked: { Patient: ['telecom'] },
     };
