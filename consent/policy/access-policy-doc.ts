@@ -12,7 +12,7 @@ import { ACCESS_INTERACTIONS, type Rule, SYSTEM_RULES } from './rules.js';
 const SCOPE_TEXT: Record<keyof typeof SCOPE_CODES, string> = {
   everything: 'every resource of the type',
   'own-compartment': "the client's own Patient compartment (his own Patient resource for Patient)",
-  'own-directives': "the client's own data-sharing Consents (his directives, below)",
+  'own-directives': "the client's own data-sharing Consents (his directives, below); for a delegate, those about the data services delegated to him only",
   'own-payors': "the Organizations that pay for the client's Coverage",
   organization: "resources whose reference (literal, or logical by identifier) points at the caller's organisation",
   'charged-to-own-coverage': "DeviceRequests whose `insurance` is a Coverage the caller's organisation pays",
@@ -77,7 +77,8 @@ export function renderAccessPolicy(): string {
     '',
     '## Client directives',
     '',
-    'A client (or his representative, through the admin or an EHR that records it) shapes the baseline with data-sharing',
+    'A client (through his PGO), or a delegate whose delegation allows acting (for the data services delegated to him),',
+    'shapes the baseline with data-sharing',
     'Consents (`hub-Consent`, category `data-sharing`): `provision.type` permit or deny; the recipient in',
     '`provision.actor`, one organisation (by reference or identifier) or a category of recipient',
     '(`hub-ext-recipient-category`, a code of `organisation-role`: every health insurer, every care provider, ...); the',

@@ -43,7 +43,7 @@ const POLICY: Record<string, Record<string, string>> = {
     SupplyRequest:      'own       own       -         -         -         -         own',
     SupplyDelivery:     'own       own       -         -         -         -         own',
     Coverage:           '-         -         -         -         -         -         -',
-    Consent:            '-         -         -         -         -         -         -',
+    Consent:            'own-dir   own-dir   -         -         -         -         own-dir',
     Organization:       '-         -         -         -         -         -         -',
     Practitioner:       '-         -         -         -         -         -         -',
     PractitionerRole:   '-         -         -         -         -         -         -',

@@ -38,6 +38,8 @@ const OWN_CONSENT_INTERACTIONS: AccessInteraction[] = ['read', 'search', 'resolv
 
 const CHANGES: AccessInteraction[] = ['update', 'delete'];
 
+const DELEGATE_DIRECTIVE_INTERACTIONS: AccessInteraction[] = ['read', 'search', 'resolve', 'create', 'update'];
+
 export function decide(principal: Principal, interaction: AccessInteraction, resourceType: string, directives: CallerDirectives = NO_DIRECTIVES): Decision {
   // An AuditEvent is never changed or removed, not even by the admin (tamper evidence; retention prunes).
   if (resourceType === 'AuditEvent' && CHANGES.includes(interaction)) {
@@ -57,13 +59,17 @@ function decidePerson(principal: Principal, interaction: AccessInteraction, reso
     return { effect: 'deny', reason: 'the delegation allows reading only' };
   }
   // A client manages his own consents (reads them, withdraws one by setting it inactive) whatever his token's data
-  // services; a delegate does not manage the client's consents (nor his directives, below).
+  // services; a delegate does not manage the client's consents (only directives, below).
   if (resourceType === 'Consent' && principal.kind === 'person' && OWN_CONSENT_INTERACTIONS.includes(interaction)) {
     return { effect: 'permit', rule: 'person-own-consents', scope: { kind: 'own-compartment' } };
   }
-  // His directives (data-sharing Consents: who may see which of his data) he also records himself.
+  // His directives (data-sharing Consents: who may see which of his data) he also records himself; a delegate whose
+  // delegation allows acting records and changes them too, for the data services delegated to him (scope-condition.ts).
   if (resourceType === 'Consent' && principal.kind === 'person' && interaction === 'create') {
     return { effect: 'permit', rule: 'person-own-directives', scope: { kind: 'own-directives' } };
+  }
+  if (resourceType === 'Consent' && principal.kind === 'delegate' && DELEGATE_DIRECTIVE_INTERACTIONS.includes(interaction)) {
+    return { effect: 'permit', rule: 'delegate-directives', scope: { kind: 'own-directives' } };
   }
   for (const id of principal.dataServices) {
     const service = dataService(id);

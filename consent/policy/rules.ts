@@ -16,7 +16,7 @@ export type Scope =
   | { kind: 'everything' }
   /** person / delegate: the resources in the client's own Patient compartment (a Patient: the client himself). */
   | { kind: 'own-compartment' }
-  /** person: his own data-sharing Consents (directives.ts), the only consents he creates through the API. */
+  /** person: his own data-sharing Consents (directives.ts), the only consents he creates through the API; a delegate: those within his delegated data services. */
   | { kind: 'own-directives' }
   /** person / delegate: the Organizations that pay for the client's Coverage. */
   | { kind: 'own-payors' }

@@ -6,6 +6,7 @@
 import { compartmentKey } from '../../server/storage/compartment-key.js';
 import { and, type Condition, or } from '../../server/fhir/search/plan.js';
 import { tokenCriterion } from '../../server/storage/token-entry.js';
+import { DATA_SERVICE_SYSTEM, DATA_SERVICES } from '../data-services.js';
 import type { Principal } from '../principal.js';
 import { type ClientGroup, CONSENT_CATEGORY_SYSTEM, type DirectiveOutcome, FINANCING_REGIME_SYSTEM, type RegimeScope } from './directives.js';
 import { CARE_RELATION_VIA, type Scope } from './rules.js';
@@ -32,11 +33,18 @@ export function scopeCondition(principal: Principal, scope: Scope, resourceType:
       const param = OUTSIDE_COMPARTMENT[resourceType];
       return param ? { kind: 'reference', param, targetType: 'Patient', targetId: patientId } : { kind: 'compartment', patientKey: compartmentKey(patientId) };
     }
-    case 'own-directives':
-      return and([
+    case 'own-directives': {
+      const conditions: Condition[] = [
         scopeCondition(principal, { kind: 'own-compartment' }, resourceType),
         { kind: 'tokens', entries: [tokenCriterion('category', `${CONSENT_CATEGORY_SYSTEM}|data-sharing`)] },
-      ]);
+      ];
+      // A delegate's directives stay within the data services delegated to him.
+      const others = principal.kind === 'delegate' ? DATA_SERVICES.map((s) => s.id).filter((id) => !principal.dataServices.includes(id)) : [];
+      if (others.length) {
+        conditions.push({ kind: 'not', condition: { kind: 'tokens', entries: others.map((id) => tokenCriterion('data-service', `${DATA_SERVICE_SYSTEM}|${id}`)) } });
+      }
+      return and(conditions);
+    }
     case 'own-payors': {
       const patientId = principal.patient!.replace(/^Patient\//, '');
       return { kind: 'has', sourceType: 'Coverage', param: 'payor', condition: { kind: 'compartment', patientKey: compartmentKey(patientId) } };

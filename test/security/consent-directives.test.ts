@@ -189,6 +189,23 @@ describe('a client records his own directives', () => {
     provision: { type: 'deny', actor: [{ role: { coding: [{ code: 'IRCP' }] }, reference: { reference: `Organization/${insurer}` } }], class: [{ system: `${HUB}/CodeSystem/data-service`, code: 'hulpmiddelen' }] },
   });
 
+  it('a delegate who may act records directives about his delegated data services only', async () => {
+    const delegate = (readOnly: boolean): Principal => ({
+      kind: 'delegate', clientId: 'pgo', patient: `Patient/${els}`, actor: 'RelatedPerson/dochter', dataServices: ['hulpmiddelen'], tokenId: 't', readOnly,
+    });
+    const made = await as(delegate(false))('POST', '/Consent', consent(els, 'data-sharing'));
+    expect(made.status).toBe(201);
+    const zorgplan = consent(els, 'data-sharing');
+    zorgplan.provision!.class = [{ system: `${HUB}/CodeSystem/data-service`, code: 'zorgplan' }];
+    expect((await as(delegate(false))('POST', '/Consent', zorgplan)).status).toBe(403);
+    expect((await as(delegate(false))('POST', '/Consent', consent(els, 'delegation'))).status).toBe(403);
+    expect((await as(delegate(true))('POST', '/Consent', consent(els, 'data-sharing'))).status).toBe(403);
+    // He sees the directives he may act on, not the client's other consents.
+    const listed = await as(delegate(true))('GET', '/Consent');
+    expect(listed.body.entry.map((e: { resource: Consent }) => e.resource.id)).toEqual([made.body.id]);
+    await withdraw(made.body.id);
+  });
+
   it('creates a data-sharing Consent for himself, and nothing else', async () => {
     const created = await as(person(els))('POST', '/Consent', consent(els, 'data-sharing'));
     expect(created.status).toBe(201);
