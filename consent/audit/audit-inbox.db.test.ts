@@ -118,6 +118,26 @@ describe('the audit inbox', () => {
     expect(((history.json() as Bundle).entry ?? []).map((e) => e.fullUrl)).toContainEqual(expect.stringContaining(`/AuditEvent/${eventId}`));
   });
 
+  it('writes each of many concurrent single creates with its own record (group commit), and only those that committed', async () => {
+    const post = (family: string) => app.inject({ method: 'POST', url: '/Patient', headers: { 'content-type': 'application/fhir+json' }, payload: JSON.stringify({ resourceType: 'Patient', name: [{ family }] }) });
+    const answers = await Promise.all(Array.from({ length: 20 }, (_, i) => post(`Gelijktijdig${i}`)));
+    expect(answers.map((a) => a.statusCode)).toEqual(answers.map(() => 201));
+    await db.sql`ALTER TABLE audit_inbox ADD CONSTRAINT test_refuse CHECK (position < 0) NOT VALID`;
+    try {
+      expect((await post('Onopgenomen')).statusCode).toBe(500); // its record failed: the create did not commit
+    } finally {
+      await db.sql`ALTER TABLE audit_inbox DROP CONSTRAINT test_refuse`;
+    }
+    expect((await db.sql`SELECT count(*)::int AS n FROM "Patient" WHERE content LIKE '%Onopgenomen%'`)[0].n).toBe(0);
+    await trail.sealPending();
+    const events = (await db.sql<{ content: string }[]>`SELECT content FROM "AuditEvent" WHERE content LIKE '%"subtype":[{"system":"http://hl7.org/fhir/restful-interaction","code":"create"%'`).map((r) => JSON.parse(r.content) as AuditEvent);
+    for (const answer of answers) {
+      const mine = events.filter((e) => e.entity?.some((x) => x.what?.reference === `Patient/${answer.json().id}/_history/1`));
+      expect(mine).toHaveLength(1);
+      expect(mine[0]).toMatchObject({ action: 'C', outcome: '0' });
+    }
+  });
+
   it('seals what is in the inbox when the app closes', async () => {
     const hub = await createTestApp();
     const left = record();

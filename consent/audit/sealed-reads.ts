@@ -3,7 +3,8 @@
 // "AuditEvent" table only when sealed, a few milliseconds after their request; without this barrier an auditor, or
 // a client reading his access log, could miss the requests just before his own. One wrapper in front of the
 // storage catches every path: REST reads and searches, Bundle entries, includes, chains and _has, compartment and
-// system searches, history. Writes pass through untouched.
+// system searches, history. Writes pass through untouched, but for one thing: a request's single create can be
+// given the record to write with it (withCreateAudit), so it keeps the create batcher's group commit.
 import type { Resource } from '@medplum/fhirtypes';
 import type { Operation } from 'fast-json-patch';
 import type { Condition, Plan } from '../../server/fhir/search/plan.js';
@@ -11,6 +12,7 @@ import type { IncludeRule } from '../../server/fhir/search/parse.js';
 import type { AccessFilter, AccessPurpose } from '../../server/storage/access.js';
 import type { AuditRecord } from '../../server/storage/pg/audit-log.js';
 import type {
+  CreateAudit,
   HistoryOptions,
   HistoryPage,
   HistoryScope,
@@ -27,20 +29,34 @@ export function sealedReads(inner: Repository, sealPending: () => Promise<void>)
   return new SealedReads(inner, sealPending);
 }
 
+/** `repository` (from sealedReads) whose unconditional creates, in or out of a transaction, write `audit` with them. */
+export function withCreateAudit(repository: Repository, audit: CreateAudit): Repository {
+  if (!(repository instanceof SealedReads)) throw new Error('withCreateAudit needs the repository sealedReads made');
+  return repository.withCreateAudit(audit);
+}
+
 class SealedReads implements Repository {
   constructor(
     private readonly inner: Repository,
     private readonly sealPending: () => Promise<void>,
+    private readonly createAudit?: CreateAudit,
   ) {}
+
+  withCreateAudit(audit: CreateAudit): SealedReads {
+    return new SealedReads(this.inner, this.sealPending, audit);
+  }
 
   async #barrier(touches: boolean): Promise<void> {
     if (touches) await this.sealPending();
   }
 
-  async create(resource: Resource, options?: { ifNoneExist?: string }): Promise<WriteOutcome> {
-    // A conditional create of an AuditEvent (an admin's import) matches against the sealed ones.
-    await this.#barrier(options?.ifNoneExist !== undefined && touchesCriteria(resource.resourceType, options.ifNoneExist));
-    return this.inner.create(resource, options);
+  async create(resource: Resource, options?: { ifNoneExist?: string; audit?: CreateAudit }): Promise<WriteOutcome> {
+    if (options?.ifNoneExist !== undefined) {
+      // A conditional create of an AuditEvent (an admin's import) matches against the sealed ones.
+      await this.#barrier(touchesCriteria(resource.resourceType, options.ifNoneExist));
+      return this.inner.create(resource, options);
+    }
+    return this.inner.create(resource, this.createAudit ? { ...options, audit: this.createAudit } : options);
   }
 
   createMany(resources: Resource[]): Promise<WriteOutcome[]> {
@@ -100,11 +116,11 @@ class SealedReads implements Repository {
   }
 
   transaction<T>(work: (repository: Repository) => Promise<T>): Promise<T> {
-    return this.inner.transaction((tx) => work(new SealedReads(tx, this.sealPending)));
+    return this.inner.transaction((tx) => work(new SealedReads(tx, this.sealPending, this.createAudit)));
   }
 
   withAccess(access: AccessFilter): Repository {
-    return new SealedReads(this.inner.withAccess(access), this.sealPending);
+    return new SealedReads(this.inner.withAccess(access), this.sealPending, this.createAudit);
   }
 
   appendAudit(records: AuditRecord[]): Promise<void> {

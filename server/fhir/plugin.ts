@@ -3,12 +3,12 @@
 // interaction and renders the FhirResult. Every error becomes an OperationOutcome.
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { errors, type HubError } from '../errors.js';
-import type { Repository } from '../storage/repository.js';
+import type { CreateAudit, Repository } from '../storage/repository.js';
 import { type Authenticator, authenticateOrThrow } from '../../consent/authenticate.js';
 import { PolicyRepository, policyRepositoryFor } from '../../consent/policy/policy-repository.js';
 import type { AuditTrail } from '../../consent/audit/audit-trail.js';
 import { requestRecord } from '../../consent/audit/request-record.js';
-import { sealedReads } from '../../consent/audit/sealed-reads.js';
+import { sealedReads, withCreateAudit } from '../../consent/audit/sealed-reads.js';
 import type { Principal } from '../../consent/principal.js';
 import type { Conformance } from './profiles/conformance.js';
 import { negotiate, preferHandling, preferReturn } from './format.js';
@@ -158,8 +158,8 @@ export async function fhirPlugin(app: FastifyInstance, options: FhirPluginOption
 /**
  * Authenticates, runs the interaction through the caller's decisions (consent/policy/) and records it in the audit
  * trail (consent/audit/), refused or not. A write (and a transaction Bundle) runs in one database transaction with
- * its record; everything else is recorded before the answer leaves. A record that cannot be written fails the
- * request: no access goes unlogged.
+ * its record, a single create commits with its record in the create batcher's group commit; everything else is
+ * recorded before the answer leaves. A record that cannot be written fails the request: no access goes unlogged.
  */
 async function audited(
   this: { options: FhirPluginOptions; baseContext: InteractionContext },
@@ -186,9 +186,25 @@ async function audited(
   try {
     principal = await authenticateOrThrow(options.authenticator, request, reply);
     request.principal = principal;
-    repository = await policyRepositoryFor(options.repository, principal);
+    // A single unconditional create writes its record with it (the create batcher's group commit, or the policy's
+    // transaction): built when the version is about to be written, so it names it.
+    const plainCreate = options.audit !== undefined && route.interaction === 'create' && fhirRequest.headers.ifNoneExist === undefined;
+    let claimed = false;
+    const createAudit: CreateAudit = (version) => {
+      if (claimed) return undefined;
+      claimed = true;
+      return requestRecord({ ...facts, principal, status: 201, recorded: new Date() }, { rules: policy.rulesUsed, touched: [...policy.touched, version] });
+    };
+    repository = await policyRepositoryFor(plainCreate ? withCreateAudit(options.repository, createAudit) : options.repository, principal);
     const policy = repository;
     const record = (result: FhirResult) => requestRecord({ ...facts, principal, status: result.status, recorded: new Date() }, { rules: policy.rulesUsed, touched: policy.touched });
+    if (plainCreate) {
+      const result = await route.handler(fhirRequest, { ...baseContext, repository: policy, preferReturn: prefer });
+      recording = true;
+      if (claimed) options.audit!.sealSoon();
+      else await options.audit!.record(record(result)); // nothing was written with it
+      return result;
+    }
     if (isAtomicWrite(route, fhirRequest)) {
       const result = await policy.transaction(async (tx) => {
         const result = await route.handler(fhirRequest, { ...baseContext, repository: tx, preferReturn: prefer });

@@ -67,9 +67,18 @@ export interface SearchResult {
   previous?: string;
 }
 
+/**
+ * The audit record of a create, given the version about to be written: the repository writes it with the create
+ * (in the same group commit or transaction), so both commit or neither does. Undefined: no record to write.
+ */
+export type CreateAudit = (version: StoredVersion) => AuditRecord | undefined;
+
 export interface Repository {
-  /** create; with `ifNoneExist`, conditional create (0 matches: create, 1: return it, more: 412). */
-  create(resource: Resource, options?: { ifNoneExist?: string }): Promise<WriteOutcome>;
+  /**
+   * create; with `ifNoneExist`, conditional create (0 matches: create, 1: return it, more: 412). `audit`: the
+   * record to write with an unconditional create.
+   */
+  create(resource: Resource, options?: { ifNoneExist?: string; audit?: CreateAudit }): Promise<WriteOutcome>;
   /** Creates many resources in one statement per type (unconditional creates inside a Bundle). */
   createMany(resources: Resource[]): Promise<WriteOutcome[]>;
   /** read: the current version; 404 when unknown, 410 when deleted. */

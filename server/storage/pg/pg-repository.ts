@@ -15,6 +15,7 @@ import type {
   WriteOptions,
   WriteOutcome,
 } from '../repository.js';
+import type { CreateAudit } from '../repository.js';
 import type { Db } from './db.js';
 import { readHistory } from './history.js';
 import { type AccessFilter, type AccessPurpose, isUnrestricted } from '../access.js';
@@ -27,7 +28,7 @@ import { newResourceId } from '../resource-id.js';
 import { assertValidId, type PrepareOptions, prepareVersion, storedContent } from './prepare.js';
 import type { Conformance } from '../../fhir/profiles/conformance.js';
 import { readCurrent, readVersion } from './read.js';
-import { CreateBatcher } from './create-batcher.js';
+import { CreateBatcher, insertWithAudit, storedVersionOf } from './create-batcher.js';
 import { runSearch } from './search.js';
 import type { Plan } from '../../fhir/search/plan.js';
 import { storedResourceTypeSet } from './resource-tables.js';
@@ -115,7 +116,7 @@ export class PgRepository implements Repository {
 
   private readonly indexOptions: PrepareOptions;
 
-  async create(resource: Resource, options: { ifNoneExist?: string } = {}): Promise<WriteOutcome> {
+  async create(resource: Resource, options: { ifNoneExist?: string; audit?: CreateAudit } = {}): Promise<WriteOutcome> {
     assertStoredType(resource.resourceType);
     if (options.ifNoneExist !== undefined) {
       const criteria = options.ifNoneExist;
@@ -131,8 +132,15 @@ export class PgRepository implements Repository {
       });
     }
     const row = prepareVersion(resource, newResourceId(), 1, this.now(), 'POST', this.indexOptions);
+    // The audit record goes with the create: in the batch's transaction or in this one.
+    const record = options.audit?.(storedVersionOf(row));
+    const audit = record ? { record, at: this.now() } : undefined;
     // Outside a transaction, concurrent creates share statements and commits (create-batcher.ts).
-    const version = this.batcher ? await this.batcher.insert(row) : await insertResource(this.db, row);
+    const version = this.batcher
+      ? await this.batcher.insert(row, audit)
+      : audit && !this.inTransaction
+        ? await (this.db as postgres.Sql).begin((tx) => insertWithAudit(tx, row, audit))
+        : await insertWithAudit(this.db, row, audit);
     if (!version) {
       throw errors.concurrentUpdate(`${row.resourceType}/${row.id}`); // a uuid collision: practically impossible
     }
