@@ -85,7 +85,7 @@ export function renderAccessPolicy(): string {
     'data categories in `provision.class` (data services); optionally the financing regimes in `provision.code`',
     '(`financing-regime`). Only active Consents within their `provision.period` count. They govern what is shared with',
     `the roles ${DIRECTED_ROLES.map((r) => `\`${r}\``).join(', ')} (${SHARING.join(', ')}); writes follow the rules alone, and the admin and the auditor are not`,
-    'concerned (`consent/policy/directives.ts`).',
+    'concerned (`consent/policy/directives.ts`; for API users: [api/directives.md](api/directives.md)).',
     '',
     '- **Deny** takes the client\'s data of that category (and regime) out of what the rules open: it behaves as absent.',
     '- **Permit** adds it, also where the rules open nothing of the type (rule `client-permit`, scope `none`): e.g. a',
