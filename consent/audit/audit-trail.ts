@@ -116,7 +116,9 @@ export class AuditTrail {
     this.#sealTimer = setTimeout(() => {
       this.#sealTimer = undefined;
       this.#seal().catch((error: unknown) => {
-        this.options.log?.error({ err: error }, 'sealing audit records failed; retrying');
+        // Message and code only: PostgreSQL's detail of a failed row would hold the record's text.
+        const { message, code } = error as { message?: string; code?: string };
+        this.options.log?.error({ err: { message, code } }, 'sealing audit records failed; retrying');
         this.sealSoon(SEAL_RETRY_MS);
       });
     }, delayMs);
@@ -143,7 +145,7 @@ export class AuditTrail {
   }
 
   #indexError = (eventId: string, error: unknown): void => {
-    this.options.log?.warn({ err: error, eventId }, 'an audit record was sealed without search values');
+    this.options.log?.warn({ err: { message: (error as Error).message }, eventId }, 'an audit record was sealed without search values');
   };
 
   /**
