@@ -45,6 +45,7 @@ export async function buildApp(config: AppConfig, sql: Sql, searchSql?: Sql): Pr
     authenticator: consent.authenticator,
     audit: config.unaudited ? undefined : consent.audit,
     repository,
+    policyRules: config.auth.accessPolicy,
     conformance,
     baseUrl: config.baseUrl,
     maxBodyBytes: config.maxBodyBytes,

@@ -2,6 +2,8 @@
 // start-up. A bad value throws a ConfigError whose message is one line that names the variable and the fix.
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { readAccessPolicy } from '../consent/policy/policy-file.js';
+import type { PolicyRules } from '../consent/policy/rules.js';
 import { validateSecret } from '../consent/registry/client-validation.js';
 import { isValidBsn } from './fhir/bsn.js';
 import type { RequiredProfiles } from './fhir/profiles/conformance.js';
@@ -51,6 +53,8 @@ export interface AuthConfig {
   oidc?: { issuer: string; clientId: string; clientSecret?: string; bsnClaim: string };
   /** JSON file of OAuth clients upserted into the registry at start-up (HUB_CLIENTS_FILE). */
   clientsFile?: string;
+  /** The system roles' rules, with those of HUB_ACCESS_POLICY (a JSON file) in place of the baseline's (consent/policy/policy-file.ts). */
+  accessPolicy?: PolicyRules;
   /**
    * The bootstrap admin client (consent/bootstrap/): HUB_ADMIN_CLIENT_ID (default hub-admin) and, optionally,
    * HUB_ADMIN_CLIENT_SECRET; without a secret the hub writes generated credentials to HUB_DATA_DIR/admin-client.json.
@@ -88,6 +92,7 @@ const KNOWN = new Set([
   'HUB_OIDC_CLIENT_SECRET',
   'HUB_OIDC_BSN_CLAIM',
   'HUB_CLIENTS_FILE',
+  'HUB_ACCESS_POLICY',
   'HUB_ADMIN_CLIENT_ID',
   'HUB_ADMIN_CLIENT_SECRET',
   'HUB_AUDIT_RETENTION_MONTHS',
@@ -176,6 +181,18 @@ function authConfig(env: NodeJS.ProcessEnv): AuthConfig {
   if (clientsFile && !existsSync(clientsFile)) {
     throw new ConfigError(`HUB_CLIENTS_FILE names ${clientsFile}, which does not exist`);
   }
+  const accessPolicyFile = env.HUB_ACCESS_POLICY?.trim() || undefined;
+  let accessPolicy: PolicyRules | undefined;
+  if (accessPolicyFile) {
+    if (!existsSync(accessPolicyFile)) {
+      throw new ConfigError(`HUB_ACCESS_POLICY names ${accessPolicyFile}, which does not exist`);
+    }
+    try {
+      accessPolicy = readAccessPolicy(accessPolicyFile);
+    } catch (error) {
+      throw new ConfigError(`HUB_ACCESS_POLICY ${accessPolicyFile}: ${(error as Error).message}`);
+    }
+  }
   const adminClientId = env.HUB_ADMIN_CLIENT_ID?.trim() || 'hub-admin';
   if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/.test(adminClientId)) {
     throw new ConfigError(`HUB_ADMIN_CLIENT_ID="${adminClientId}" must be letters, digits, dots, hyphens and underscores`);
@@ -194,6 +211,7 @@ function authConfig(env: NodeJS.ProcessEnv): AuthConfig {
     },
     oidc: issuer && clientId ? { issuer, clientId, clientSecret: env.HUB_OIDC_CLIENT_SECRET || undefined, bsnClaim: env.HUB_OIDC_BSN_CLAIM?.trim() || 'bsn' } : undefined,
     clientsFile: clientsFile ? path.resolve(clientsFile) : undefined,
+    ...(accessPolicy ? { accessPolicy } : {}),
   };
 }
 

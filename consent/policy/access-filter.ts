@@ -6,7 +6,7 @@ import type { AccessFilter, AccessPurpose } from '../../server/storage/access.js
 import type { Principal } from '../principal.js';
 import { decide, type Decision } from './decide.js';
 import type { CallerDirectives } from './directives.js';
-import type { AccessInteraction } from './rules.js';
+import type { AccessInteraction, PolicyRules } from './rules.js';
 import { scopeCondition, withClientDirectives } from './scope-condition.js';
 
 const DENY: Decision = { effect: 'deny', reason: 'the request carries no principal' };
@@ -19,13 +19,15 @@ export class PrincipalAccess {
     readonly principal: Principal | undefined,
     /** The client directives naming the caller, loaded for this request (directive-source.ts). */
     readonly directives?: CallerDirectives,
+    /** The system roles' rules in force (the baseline unless configured). */
+    readonly rules?: PolicyRules,
   ) {}
 
   decide(interaction: AccessInteraction, resourceType: string): Decision {
     const key = `${interaction} ${resourceType}`;
     let decision = this.#decisions.get(key);
     if (!decision) {
-      decision = this.principal ? decide(this.principal, interaction, resourceType, this.directives) : DENY;
+      decision = this.principal ? decide(this.principal, interaction, resourceType, { directives: this.directives, rules: this.rules }) : DENY;
       this.#decisions.set(key, decision);
     }
     return decision;

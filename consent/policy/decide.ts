@@ -8,7 +8,7 @@
 import { dataService } from '../data-services.js';
 import type { Principal } from '../principal.js';
 import { type CallerDirectives, DIRECTED_ROLES, type DirectiveOutcome, dataServiceOf, settleDirectives } from './directives.js';
-import { type AccessInteraction, type MaskName, type Rule, type Scope, SYSTEM_RULES } from './rules.js';
+import { type AccessInteraction, type MaskName, type PolicyRules, type Rule, type Scope, SYSTEM_RULES } from './rules.js';
 
 export type Decision =
   | { effect: 'deny'; reason: string }
@@ -26,6 +26,13 @@ export const SHARING: readonly AccessInteraction[] = ['read', 'search', 'resolve
 
 const NO_DIRECTIVES: CallerDirectives = { categories: [], organizationIds: [], directives: [] };
 
+/** What a decision weighs besides the principal: the directives naming it, and the system roles' rules in force. */
+export interface DecisionInputs {
+  directives?: CallerDirectives;
+  /** The baseline of rules.ts, or what HUB_ACCESS_POLICY configures instead (policy-file.ts). */
+  rules?: PolicyRules;
+}
+
 /** A person's data-service interactions, as the policy's: a data service's `search` also opens the id lookup. */
 const SERVICE_INTERACTIONS: Record<string, AccessInteraction[]> = {
   read: ['read'],
@@ -40,13 +47,14 @@ const CHANGES: AccessInteraction[] = ['update', 'delete'];
 
 const DELEGATE_DIRECTIVE_INTERACTIONS: AccessInteraction[] = ['read', 'search', 'resolve', 'create', 'update'];
 
-export function decide(principal: Principal, interaction: AccessInteraction, resourceType: string, directives: CallerDirectives = NO_DIRECTIVES): Decision {
+export function decide(principal: Principal, interaction: AccessInteraction, resourceType: string, inputs: DecisionInputs = {}): Decision {
   // An AuditEvent is never changed or removed, not even by the admin (tamper evidence; retention prunes).
   if (resourceType === 'AuditEvent' && CHANGES.includes(interaction)) {
     return { effect: 'deny', reason: 'an AuditEvent cannot be changed or deleted' };
   }
   if (principal.kind === 'system') {
-    return withDirectives(principal, interaction, resourceType, decideSystem(principal, interaction, resourceType), directives);
+    const decision = decideSystem(principal, interaction, resourceType, inputs.rules ?? SYSTEM_RULES);
+    return withDirectives(principal, interaction, resourceType, decision, inputs.directives ?? NO_DIRECTIVES);
   }
   return decidePerson(principal, interaction, resourceType);
 }
@@ -85,8 +93,8 @@ function decidePerson(principal: Principal, interaction: AccessInteraction, reso
   return { effect: 'deny', reason: `the token's data services (${services}) do not allow ${interaction} of ${resourceType}` };
 }
 
-function decideSystem(principal: Principal, interaction: AccessInteraction, resourceType: string): Decision {
-  const rules: readonly Rule[] = principal.role ? SYSTEM_RULES[principal.role] : [];
+function decideSystem(principal: Principal, interaction: AccessInteraction, resourceType: string, policy: PolicyRules): Decision {
+  const rules: readonly Rule[] = principal.role ? policy[principal.role] : [];
   const rule = rules.find((r) => (r.types.includes('*') || r.types.includes(resourceType)) && r.interactions.includes(interaction));
   if (!rule) {
     return { effect: 'deny', reason: `the role ${principal.role ?? '(none)'} may not ${interaction} ${resourceType}` };

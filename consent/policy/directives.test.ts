@@ -153,24 +153,24 @@ describe('the decision with directives', () => {
 
   it('adds the directives to a permit of the rules, for sharing interactions only', () => {
     const deny = directive('deny', 'org', ['hulpmiddelen']);
-    expect(decide(insurer, 'search', 'DeviceRequest', loaded([deny]))).toMatchObject({ effect: 'permit', rule: 'finance-orders', directives: { consents: [deny.consent] } });
-    expect(decide(insurer, 'search', 'DeviceRequest', loaded([]))).not.toHaveProperty('directives');
+    expect(decide(insurer, 'search', 'DeviceRequest', { directives: loaded([deny]) })).toMatchObject({ effect: 'permit', rule: 'finance-orders', directives: { consents: [deny.consent] } });
+    expect(decide(insurer, 'search', 'DeviceRequest', { directives: loaded([]) })).not.toHaveProperty('directives');
   });
 
   it('permits by a client permit where the rules open nothing of the type', () => {
     const permit = directive('permit', 'category', ['zorgplan']);
-    expect(decide(insurer, 'read', 'CarePlan', loaded([]))).toMatchObject({ effect: 'deny' });
-    expect(decide(insurer, 'read', 'CarePlan', loaded([permit]))).toMatchObject({ effect: 'permit', rule: 'client-permit', scope: { kind: 'none' } });
-    expect(decide(insurer, 'create', 'CarePlan', loaded([permit]))).toMatchObject({ effect: 'deny' });
+    expect(decide(insurer, 'read', 'CarePlan', { directives: loaded([]) })).toMatchObject({ effect: 'deny' });
+    expect(decide(insurer, 'read', 'CarePlan', { directives: loaded([permit]) })).toMatchObject({ effect: 'permit', rule: 'client-permit', scope: { kind: 'none' } });
+    expect(decide(insurer, 'create', 'CarePlan', { directives: loaded([permit]) })).toMatchObject({ effect: 'deny' });
     // A deny adds nothing to a deny.
-    expect(decide(insurer, 'read', 'CarePlan', loaded([directive('deny', 'category', ['zorgplan'])]))).toMatchObject({ effect: 'deny' });
+    expect(decide(insurer, 'read', 'CarePlan', { directives: loaded([directive('deny', 'category', ['zorgplan'])]) })).toMatchObject({ effect: 'deny' });
   });
 
   it('does not concern the admin, the auditor or persons', () => {
     const permit = directive('permit', 'category', ['zorgplan']);
     const auditor: Principal = { ...insurer, role: 'auditor' };
-    expect(decide(auditor, 'read', 'CarePlan', loaded([permit]))).toMatchObject({ effect: 'deny' });
+    expect(decide(auditor, 'read', 'CarePlan', { directives: loaded([permit]) })).toMatchObject({ effect: 'deny' });
     const admin: Principal = { ...insurer, role: 'admin' };
-    expect(decide(admin, 'read', 'CarePlan', loaded([directive('deny', 'org', ['zorgplan'])]))).not.toHaveProperty('directives');
+    expect(decide(admin, 'read', 'CarePlan', { directives: loaded([directive('deny', 'org', ['zorgplan'])]) })).not.toHaveProperty('directives');
   });
 });

@@ -28,13 +28,16 @@ import { PrincipalAccess } from './access-filter.js';
 import { loadCallerDirectives } from './directive-source.js';
 import type { Decision } from './decide.js';
 import { applyMask, keptElements, mergeMaskedUpdate, SUBSETTED } from './masks.js';
-import type { AccessInteraction, MaskName } from './rules.js';
+import type { AccessInteraction, MaskName, PolicyRules } from './rules.js';
 
 type Permit = Extract<Decision, { effect: 'permit' }>;
 
-/** The policy repository of one request: the caller's decisions with the client directives that name it now. */
-export async function policyRepositoryFor(inner: Repository, principal: Principal | undefined): Promise<PolicyRepository> {
-  return new PolicyRepository(inner, new PrincipalAccess(principal, await loadCallerDirectives(inner, principal)));
+/**
+ * The policy repository of one request: the caller's decisions under `rules` (the baseline unless configured), with
+ * the client directives that name it now.
+ */
+export async function policyRepositoryFor(inner: Repository, principal: Principal | undefined, rules?: PolicyRules): Promise<PolicyRepository> {
+  return new PolicyRepository(inner, new PrincipalAccess(principal, await loadCallerDirectives(inner, principal), rules));
 }
 
 export class PolicyRepository implements Repository {

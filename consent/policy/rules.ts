@@ -80,7 +80,11 @@ const CLINICAL_OF_CLIENT = [
   'Consent',
 ];
 
-export const SYSTEM_RULES: Readonly<Record<SystemRole, readonly Rule[]>> = {
+/** The rules of every system role. */
+export type PolicyRules = Readonly<Record<SystemRole, readonly Rule[]>>;
+
+/** The baseline; HUB_ACCESS_POLICY may replace the rules of some roles (policy-file.ts). */
+export const SYSTEM_RULES: PolicyRules = {
   admin: [
     {
       id: 'admin-operator',

@@ -6,6 +6,7 @@ import { errors, type HubError } from '../errors.js';
 import type { CreateAudit, Repository } from '../storage/repository.js';
 import { type Authenticator, authenticateOrThrow } from '../../consent/authenticate.js';
 import { PolicyRepository, policyRepositoryFor } from '../../consent/policy/policy-repository.js';
+import type { PolicyRules } from '../../consent/policy/rules.js';
 import type { AuditTrail } from '../../consent/audit/audit-trail.js';
 import { requestRecord } from '../../consent/audit/request-record.js';
 import { sealedReads, withCreateAudit } from '../../consent/audit/sealed-reads.js';
@@ -26,6 +27,8 @@ export interface FhirPluginOptions {
    */
   audit?: AuditTrail;
   repository: Repository;
+  /** The system roles' rules in force: the baseline (consent/policy/rules.ts) unless HUB_ACCESS_POLICY configures others. */
+  policyRules?: PolicyRules;
   conformance: Conformance;
   baseUrl: string;
   maxBodyBytes: number;
@@ -195,7 +198,7 @@ async function audited(
       claimed = true;
       return requestRecord({ ...facts, principal, status: 201, recorded: new Date() }, { rules: policy.rulesUsed, touched: [...policy.touched, version] });
     };
-    repository = await policyRepositoryFor(plainCreate ? withCreateAudit(options.repository, createAudit) : options.repository, principal);
+    repository = await policyRepositoryFor(plainCreate ? withCreateAudit(options.repository, createAudit) : options.repository, principal, options.policyRules);
     const policy = repository;
     const record = (result: FhirResult) => requestRecord({ ...facts, principal, status: result.status, recorded: new Date() }, { rules: policy.rulesUsed, touched: policy.touched });
     if (plainCreate) {
