@@ -2,11 +2,11 @@
 // the hash chain, signs checkpoints of it, verifies it over a period, and prunes what is past retention.
 // A record is first put into the inbox (migration 0010): reads by group commit (the records of requests finishing
 // in the same turn of the event loop go into one statement, and each response waits for it, so no data leaves the
-// hub without its record, and a failed record fails the request with 500); writes inside their own transaction
-// (the FHIR plugin runs them so): write and record commit together or not at all. The sealer then chains them, in
-// the background, in batches, under the chain's lock (server/storage/pg/audit-log.ts): no request holds that lock
-// across its commit any more. Whatever reads AuditEvents first calls sealPending(), so it sees every record
-// committed before it started.
+// hub without its record, and a failed record fails the request with 500); writes with the write itself (its
+// transaction, or a single create's group commit: server/fhir/plugin.ts, create-batcher.ts), so write and record
+// commit together or not at all. The sealer then chains them, in the background, in batches, under the chain's
+// lock (server/storage/pg/audit-log.ts): no request holds that lock across its commit any more. Whatever reads
+// AuditEvents first calls sealPending(), so it sees every record committed before it started.
 import type { FastifyBaseLogger } from 'fastify';
 import type { Sql } from 'postgres';
 import type { HubKeys } from '../keys/hub-keys.js';
