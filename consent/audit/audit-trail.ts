@@ -7,12 +7,24 @@
 // commit together or not at all. The sealer then chains them, in the background, in batches, under the chain's
 // lock (server/storage/pg/audit-log.ts): no request holds that lock across its commit any more. Whatever reads
 // AuditEvents first calls sealPending(), so it sees every record committed before it started.
+import { performance } from 'node:perf_hooks';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Sql } from 'postgres';
 import type { HubKeys } from '../keys/hub-keys.js';
 import type { Repository } from '../../server/storage/repository.js';
 import type { AuditRecord } from '../../server/storage/pg/audit-log.js';
-import { AUDIT_LOCK, auditInboxHead, auditInboxHolds, auditInboxSize, sealAuditInbox, sha256Hex } from '../../server/storage/pg/audit-log.js';
+import {
+  AUDIT_INDEX_LOCK,
+  AUDIT_LOCK,
+  auditInboxHead,
+  auditInboxHolds,
+  auditInboxSize,
+  auditTrailHead,
+  auditUnindexedUpTo,
+  indexAuditTrail,
+  sealAuditInbox,
+  sha256Hex,
+} from '../../server/storage/pg/audit-log.js';
 
 const MAX_BATCH = 500;
 /** Records per sealing transaction. */
@@ -21,6 +33,15 @@ const SEAL_BATCH = 1000;
 const SEAL_DELAY_MS = 20;
 /** After a failed seal, the next attempt. */
 const SEAL_RETRY_MS = 1000;
+/** Records per indexing transaction. */
+const INDEX_BATCH = 500;
+/**
+ * While the hub is busy (its event loop more than BUSY_LOOP of the time), indexing takes at most INDEX_DUTY of the
+ * time: it falls behind under load and catches up when the load drops, instead of taking a third of every read's
+ * cost. A reader of AuditEvents never waits for the throttle: it indexes at full speed what it needs.
+ */
+const INDEX_DUTY = 0.1;
+const BUSY_LOOP = 0.5;
 const CHECKPOINT_TYP = 'zorghub-audit-checkpoint+jwt';
 const GENESIS = '0'.repeat(64);
 
@@ -65,6 +86,12 @@ export class AuditTrail {
   #sealing: Promise<void> | undefined;
   #sealAgain = false;
   #closed = false;
+  #indexTimer: NodeJS.Timeout | undefined;
+  #indexing: Promise<void> | undefined;
+  #indexAgain = false;
+  /** Readers waiting for the index: while there are any, indexing runs unthrottled. */
+  #urgent = 0;
+  #loop = performance.eventLoopUtilization();
 
   constructor(
     private readonly sql: Sql,
@@ -135,13 +162,72 @@ export class AuditTrail {
       try {
         while (this.#sealAgain) {
           this.#sealAgain = false;
-          while ((await sealAuditInbox(this.sql, SEAL_BATCH, { baseUrl: this.options.baseUrl }, this.#indexError)) === SEAL_BATCH);
+          while ((await sealAuditInbox(this.sql, SEAL_BATCH)) === SEAL_BATCH);
         }
       } finally {
         this.#sealing = undefined;
       }
+      this.indexSoon();
     })();
     return this.#sealing;
+  }
+
+  /** Tells the indexer that sealed records wait (the sealer calls it; also once at start-up for leftovers). */
+  indexSoon(delayMs = SEAL_DELAY_MS): void {
+    if (this.#closed || this.#indexTimer) {
+      return;
+    }
+    this.#indexTimer = setTimeout(() => {
+      this.#indexTimer = undefined;
+      this.#index().catch((error: unknown) => {
+        const { message, code } = error as { message?: string; code?: string };
+        this.options.log?.error({ err: { message, code } }, 'indexing audit records failed; retrying');
+        this.indexSoon(SEAL_RETRY_MS);
+      });
+    }, delayMs);
+    this.#indexTimer.unref();
+  }
+
+  /** Indexes until no sealed record waits; single-flight like #seal, throttled while the hub is busy. */
+  #index(): Promise<void> {
+    this.#indexAgain = true;
+    this.#indexing ??= (async () => {
+      try {
+        while (this.#indexAgain) {
+          this.#indexAgain = false;
+          for (;;) {
+            const started = performance.now();
+            const indexed = await indexAuditTrail(this.sql, INDEX_BATCH, { baseUrl: this.options.baseUrl }, this.#indexError);
+            if (indexed < INDEX_BATCH) break;
+            await this.#throttle(performance.now() - started);
+          }
+        }
+      } finally {
+        this.#indexing = undefined;
+      }
+    })();
+    return this.#indexing;
+  }
+
+  /** After a batch that took `ms`: a pause that keeps indexing at INDEX_DUTY while the hub is busy and nobody waits. */
+  async #throttle(ms: number): Promise<void> {
+    const loop = performance.eventLoopUtilization(this.#loop);
+    this.#loop = performance.eventLoopUtilization();
+    if (this.#urgent > 0 || this.#closed || loop.utilization < BUSY_LOOP) return;
+    const pause = Math.min(ms * (1 / INDEX_DUTY - 1), 5_000);
+    await new Promise<void>((resolve) => {
+      const poll = setInterval(() => {
+        if (this.#urgent > 0 || this.#closed) {
+          clearInterval(poll);
+          clearTimeout(timer);
+          resolve();
+        }
+      }, 10);
+      const timer = setTimeout(() => {
+        clearInterval(poll);
+        resolve();
+      }, pause);
+    });
   }
 
   #indexError = (eventId: string, error: unknown): void => {
@@ -157,14 +243,27 @@ export class AuditTrail {
     while (head !== undefined && (await auditInboxHolds(this.sql, head))) {
       await this.#seal();
     }
+    // Then the index: every record sealed so far becomes a searchable AuditEvent before the reader goes on.
+    const sealed = await auditTrailHead(this.sql);
+    if (sealed === undefined) return;
+    this.#urgent++;
+    try {
+      while (await auditUnindexedUpTo(this.sql, sealed)) {
+        await this.#index();
+      }
+    } finally {
+      this.#urgent--;
+    }
   }
 
   /** On shutdown: seals what is there, then stops the background sealer (a record after this waits for the next start). */
   async close(): Promise<void> {
     this.#closed = true;
     clearTimeout(this.#sealTimer);
-    this.#sealTimer = undefined;
+    clearTimeout(this.#indexTimer);
+    this.#sealTimer = this.#indexTimer = undefined;
     await this.#seal();
+    await this.#index();
   }
 
   /** Signs the chain's current head, unless the last checkpoint already covers it. Returns its seq, if one was made. */
@@ -231,9 +330,10 @@ export class AuditTrail {
       : [{ seq: null }];
     const lastSeq = options.end ? Number(last.seq ?? previousSeq) : Number.MAX_SAFE_INTEGER;
     for (;;) {
+      // A record's text is in its link until it is indexed, then in its AuditEvent.
       const rows = await this.sql<(TrailRow & { recorded: Date })[]>`
-        SELECT t.seq, t.recorded, t.event_id, t.content_hash, t.previous_hash, t.chain_hash, a.content
-        FROM audit_trail t LEFT JOIN "AuditEvent" a ON a.id = t.event_id AND NOT a.deleted
+        SELECT t.seq, t.recorded, t.event_id, t.content_hash, t.previous_hash, t.chain_hash, coalesce(t.content, a.content) AS content
+        FROM audit_trail t LEFT JOIN "AuditEvent" a ON t.content IS NULL AND a.id = t.event_id AND NOT a.deleted
         WHERE t.seq > ${previousSeq} AND t.seq <= ${lastSeq}
         ORDER BY t.seq LIMIT 2000`;
       if (rows.length === 0) break;
@@ -281,6 +381,7 @@ export class AuditTrail {
     await this.sealPending();
     return this.sql.begin(async (tx) => {
       await tx`SELECT pg_advisory_xact_lock(${AUDIT_LOCK})`;
+      await tx`SELECT pg_advisory_xact_lock(${AUDIT_INDEX_LOCK})`;
       const [last] = await tx<{ seq: string; chain_hash: string }[]>`
         SELECT seq, chain_hash FROM audit_trail WHERE recorded < ${before} ORDER BY seq DESC LIMIT 1`;
       if (!last) {
