@@ -13,6 +13,7 @@ import { conditionalUpdate, update } from './interactions/update.js';
 import { vread } from './interactions/vread.js';
 import * as codeSystemLookup from './operations/codesystem-lookup.js';
 import * as codeSystemValidateCode from './operations/codesystem-validate-code.js';
+import * as patientEverything from './operations/patient-everything.js';
 import * as validateOperation from './operations/validate.js';
 import * as valueSetExpand from './operations/valueset-expand.js';
 import * as valueSetValidateCode from './operations/valueset-validate-code.js';
@@ -39,7 +40,8 @@ export type InteractionName =
   | 'operation:validate'
   | 'operation:expand'
   | 'operation:lookup'
-  | 'operation:validate-code';
+  | 'operation:validate-code'
+  | 'operation:everything';
 
 export interface FhirRoute {
   method: FhirMethod;
@@ -82,6 +84,7 @@ export const fhirRoutes: FhirRoute[] = [
   { method: 'POST', path: '/CodeSystem/$validate-code', interaction: 'operation:validate-code', handler: codeSystemValidateCode.run },
   { method: 'GET', path: '/CodeSystem/:id/$validate-code', interaction: 'operation:validate-code', handler: codeSystemValidateCode.run },
   { method: 'POST', path: '/CodeSystem/:id/$validate-code', interaction: 'operation:validate-code', handler: codeSystemValidateCode.run },
+  { method: 'GET', path: '/Patient/:id/$everything', interaction: 'operation:everything', handler: patientEverything.run },
   { method: 'GET', path: '/:resourceType/:id/_history', interaction: 'history-instance', handler: historyInstance },
   { method: 'GET', path: '/:resourceType/:id/_history/:versionId', interaction: 'vread', handler: vread },
   { method: 'POST', path: '/:resourceType', interaction: 'create', handler: create },
@@ -95,6 +98,7 @@ export const fhirRoutes: FhirRoute[] = [
 
 export const operationDefinitions = [
   validateOperation.definition,
+  patientEverything.definition,
   valueSetExpand.definition,
   valueSetValidateCode.definition,
   codeSystemLookup.definition,

@@ -38,7 +38,8 @@ function warnings(search: SearchRequest): OperationOutcome | undefined {
   };
 }
 
-async function run(
+/** A search over `resourceTypes` with `request`'s parameters, answered as a searchset Bundle (also $everything's). */
+export async function runSearch(
   request: FhirRequest,
   context: InteractionContext,
   resourceTypes: string[],
@@ -75,7 +76,7 @@ function assertType(type: string | undefined): string {
 
 export const searchType: Interaction = (request, context) => {
   const type = assertType(request.params.resourceType);
-  return run(request, context, [type], type, {});
+  return runSearch(request, context, [type], type, {});
 };
 
 export const searchSystem: Interaction = (request, context) => {
@@ -85,7 +86,7 @@ export const searchSystem: Interaction = (request, context) => {
     .map((type) => type.trim())
     .filter(Boolean);
   const types = listed.length ? [...new Set(listed)].map(assertType) : [...stored()];
-  return run(request, context, types, '', {});
+  return runSearch(request, context, types, '', {});
 };
 
 export const searchCompartment: Interaction = (request, context) => {
@@ -97,5 +98,5 @@ export const searchCompartment: Interaction = (request, context) => {
     throw errors.invalidId(id ?? '');
   }
   const target = assertType(type);
-  return run(request, context, [target], `Patient/${id}/${target}`, { compartmentPatientId: id });
+  return runSearch(request, context, [target], `Patient/${id}/${target}`, { compartmentPatientId: id });
 };
