@@ -257,6 +257,26 @@ describe.each(cases)('isolation: $name', (c) => {
     }
   });
 
+  it("gets from a client's $everything exactly what it may see of him, and nothing of a client it may not see", async () => {
+    const seen = visibleSet(c);
+    for (const { i } of clients) {
+      const answer = await call('GET', `/Patient/c${i}/$everything?_count=1000`);
+      if (c.denied.includes('Patient')) {
+        expect(answer.status, `c${i}`).toBe(403);
+        continue;
+      }
+      if (!expected('Patient').includes(`c${i}`)) {
+        expect(answer.status, `c${i}`).toBe(404);
+        continue;
+      }
+      expect(answer.status, `c${i}`).toBe(200);
+      const got = (answer.body.entry ?? []).map((e: { resource: Resource }) => `${e.resource.resourceType}/${e.resource.id}`).sort();
+      const own = Object.entries(ofClient(i)).flatMap(([type, list]) => (list ?? []).map((id) => `${type}/${id}`));
+      // The R4 compartment holds no Device (a Device is the client's by Device.patient): $everything leaves it out.
+      expect(got, `c${i}`).toEqual(own.filter((key) => seen.has(key) && !key.startsWith('Device/')).sort());
+    }
+  });
+
   // Only the masked roles (supplier, logistics, financier) have a mask to check.
   if (c.masked) it('sees only what its mask lets through, labelled SUBSETTED', async () => {
     for (const [type, hidden] of Object.entries(c.masked ?? {})) {
