@@ -67,8 +67,9 @@ export class PolicyRepository implements Repository {
     return decision;
   }
 
+  /** Unrestricted: every resource of the type, unmasked, and no client directive taking any away. */
   #everything(decision: Permit): boolean {
-    return decision.scope.kind === 'everything' && !decision.mask;
+    return decision.scope.kind === 'everything' && !decision.mask && !decision.directives;
   }
 
   /** What left storage for this caller, unmasked, for the audit record (bounded: a record names at most a few). */
