@@ -20,13 +20,14 @@ describe('buildCapabilityStatement', () => {
         ['create', 'delete', 'history-instance', 'history-type', 'patch', 'read', 'search-type', 'update', 'vread'],
       );
       expect(resource.conditionalRead).toBe('full-support');
-      expect(resource.operation).toEqual([{ name: 'validate', definition: 'http://hl7.org/fhir/OperationDefinition/Resource-validate' }]);
+      const everything = resource.type === 'Patient' ? [{ name: 'everything', definition: 'http://hl7.org/fhir/OperationDefinition/Patient-everything' }] : [];
+      expect(resource.operation).toEqual([{ name: 'validate', definition: 'http://hl7.org/fhir/OperationDefinition/Resource-validate' }, ...everything]);
     }
   });
 
   it('drops an interaction, its flags and the system interactions when their routes are gone', () => {
     const reduced = fhirRoutes.filter(
-      (route) => !['vread', 'conditional-delete', 'batch-transaction', 'operation:validate', 'search-type', 'search-system'].includes(route.interaction),
+      (route) => !['vread', 'conditional-delete', 'batch-transaction', 'operation:validate', 'operation:everything', 'search-type', 'search-system'].includes(route.interaction),
     );
     const statement = buildCapabilityStatement(reduced, operationDefinitions, options);
     const patient = statement.rest![0].resource![0];

@@ -171,7 +171,7 @@ describe('ValueSet $expand', () => {
     expect(operations('ValueSet')).toEqual(expect.arrayContaining(['expand', 'validate-code', 'validate']));
     expect(operations('CodeSystem')).toEqual(expect.arrayContaining(['lookup', 'validate-code', 'validate']));
     expect(operations('CodeSystem')).not.toContain('expand');
-    expect(operations('Patient')).toEqual(['validate']);
+    expect(operations('Patient')).toEqual(['validate', 'everything']);
   });
 
   describe('on the hub package (profiles/value-sets/)', () => {
