@@ -3,34 +3,16 @@
 // in the audit trail that it only ever saw delivery data, and that the trail is intact.
 import type { AuditEvent, Bundle } from '@medplum/fhirtypes';
 import { describe, expect, it } from 'vitest';
-import { ClientRegistry } from '../../consent/registry/client-registry.js';
 import { startTestServer } from '../support/app.js';
+import { systemClients } from '../support/system-clients.js';
 
-const { baseUrl, db, adminHeaders } = await startTestServer();
-const admin = await adminHeaders();
+const server = await startTestServer();
+const admin = await server.adminHeaders();
 const GLN = 'https://www.gs1.org/gln';
 const OWN_GLN = '8712345000035';
-const registry = new ClientRegistry(db.sql);
-const system = (clientId: string, role: 'logistics' | 'auditor', organization: { system: string; value: string }) =>
-  registry.put(
-    { clientId, name: clientId, kind: 'system', role, organization, redirectUris: [], publicClient: false, tokenEndpointAuthMethod: 'client_secret_basic', dataServices: ['system/*.read'], active: true },
-    { secret: `${clientId}-secret-0123456789-abcdefghijkl` },
-  );
-await system('snel-transport', 'logistics', { system: GLN, value: OWN_GLN });
-await system('toezicht', 'auditor', { system: 'http://fhir.nl/fhir/NamingSystem/ura', value: '87654321' });
-
-async function tokenOf(clientId: string): Promise<Record<string, string>> {
-  const basic = Buffer.from(`${clientId}:${clientId}-secret-0123456789-abcdefghijkl`).toString('base64');
-  const response = await fetch(`${baseUrl}/oauth/token`, { method: 'POST', headers: { authorization: `Basic ${basic}`, 'content-type': 'application/x-www-form-urlencoded' }, body: 'grant_type=client_credentials' });
-  expect(response.status).toBe(200);
-  return { authorization: `Bearer ${((await response.json()) as { access_token: string }).access_token}` };
-}
-
-async function call(headers: Record<string, string>, method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
-  const response = await fetch(`${baseUrl}${path}`, { method, headers: { ...headers, ...(body ? { 'content-type': 'application/fhir+json' } : {}) }, body: body ? JSON.stringify(body) : undefined });
-  const text = await response.text();
-  return { status: response.status, body: text ? JSON.parse(text) : undefined };
-}
+const { register, tokenOf, call } = systemClients(server);
+await register('snel-transport', 'logistics', { system: GLN, value: OWN_GLN });
+await register('toezicht', 'auditor', { system: 'http://fhir.nl/fhir/NamingSystem/ura', value: '87654321' });
 
 // The morning's data, as the EHRs and suppliers left it.
 const create = async (resource: Record<string, unknown>) => (await call(admin, 'POST', `/${resource.resourceType}`, resource)).body.id as string;
@@ -65,7 +47,7 @@ describe('a logistics provider\'s day, then the auditor', () => {
       }
       const next = bundle.link?.find((l) => l.relation === 'next')?.url;
       if (!next) break;
-      bundle = (await call(logistics, 'GET', next.slice(baseUrl.length))).body;
+      bundle = (await call(logistics, 'GET', next.slice(server.baseUrl.length))).body;
     }
     expect(seen.filter((r) => r.startsWith('SupplyRequest/')).sort()).toEqual(requests.slice(0, 3).map((id) => `SupplyRequest/${id}`).sort());
     for (const id of requests.slice(0, 3)) {

@@ -6,40 +6,19 @@
 import type { AuditEvent, Bundle, Consent, Resource } from '@medplum/fhirtypes';
 import { describe, expect, it } from 'vitest';
 import type { Principal } from '../../consent/principal.js';
-import { ClientRegistry } from '../../consent/registry/client-registry.js';
 import { PgRepository } from '../../server/storage/pg/pg-repository.js';
 import { TEST_BASE_URL, startTestServer } from '../support/app.js';
 import { principalClient } from '../support/as-principal.js';
+import { systemClients } from '../support/system-clients.js';
 
 const { baseUrl, db, adminHeaders } = await startTestServer();
 const admin = await adminHeaders();
 const UZOVI = 'http://fhir.nl/fhir/NamingSystem/uzovi';
 const URA = 'http://fhir.nl/fhir/NamingSystem/ura';
 const HUB = 'https://zorghub.example.org/fhir';
-const registry = new ClientRegistry(db.sql);
-const SECRET = 'directive-test-secret-0123456789-abcdefghijkl';
-for (const [clientId, role, organization] of [
-  ['verzekeraar', 'financier', { system: UZOVI, value: '3311' }],
-  ['ziekenhuis', 'care-provider', { system: URA, value: '11112222' }],
-] as const) {
-  await registry.put(
-    { clientId, name: clientId, kind: 'system', role, organization, redirectUris: [], publicClient: false, tokenEndpointAuthMethod: 'client_secret_basic', dataServices: ['system/*.read'], active: true },
-    { secret: SECRET },
-  );
-}
-
-async function tokenOf(clientId: string): Promise<Record<string, string>> {
-  const basic = Buffer.from(`${clientId}:${SECRET}`).toString('base64');
-  const response = await fetch(`${baseUrl}/oauth/token`, { method: 'POST', headers: { authorization: `Basic ${basic}`, 'content-type': 'application/x-www-form-urlencoded' }, body: 'grant_type=client_credentials' });
-  expect(response.status).toBe(200);
-  return { authorization: `Bearer ${((await response.json()) as { access_token: string }).access_token}` };
-}
-
-async function call(headers: Record<string, string>, method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
-  const response = await fetch(`${baseUrl}${path}`, { method, headers: { ...headers, ...(body ? { 'content-type': 'application/fhir+json' } : {}) }, body: body ? JSON.stringify(body) : undefined });
-  const text = await response.text();
-  return { status: response.status, body: text ? JSON.parse(text) : undefined };
-}
+const { register, tokenOf, call } = systemClients({ baseUrl, db });
+await register('verzekeraar', 'financier', { system: UZOVI, value: '3311' });
+await register('ziekenhuis', 'care-provider', { system: URA, value: '11112222' });
 
 const create = async (resource: Record<string, unknown>) => {
   const answer = await call(admin, 'POST', `/${resource.resourceType}`, resource);
