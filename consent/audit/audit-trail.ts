@@ -11,6 +11,7 @@ import { performance } from 'node:perf_hooks';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Sql } from 'postgres';
 import type { HubKeys } from '../keys/hub-keys.js';
+import { BackgroundWork } from './background-work.js';
 import type { Repository } from '../../server/storage/repository.js';
 import type { AuditRecord } from '../../server/storage/pg/audit-log.js';
 import {
@@ -85,13 +86,7 @@ export class AuditTrail {
   #pending: { record: AuditRecord; resolve: () => void; reject: (error: unknown) => void }[] = [];
   #scheduled = false;
   #flushing = false;
-  #sealTimer: NodeJS.Timeout | undefined;
-  #sealing: Promise<void> | undefined;
-  #sealAgain = false;
   #closed = false;
-  #indexTimer: NodeJS.Timeout | undefined;
-  #indexing: Promise<void> | undefined;
-  #indexAgain = false;
   /** Readers waiting for the index: while there are any, indexing runs unthrottled. */
   #urgent = 0;
   #loop = performance.eventLoopUtilization();
@@ -145,77 +140,45 @@ export class AuditTrail {
   /** Tells the sealer that records were committed to the inbox (the plugin calls it after a write commits). */
   sealSoon(delayMs = SEAL_DELAY_MS): void {
     this.#arrivals++;
-    if (this.#closed || this.#sealTimer) {
-      return;
-    }
-    this.#sealTimer = setTimeout(() => {
-      this.#sealTimer = undefined;
-      this.#seal().catch((error: unknown) => {
-        // Message and code only: PostgreSQL's detail of a failed row would hold the record's text.
-        const { message, code } = error as { message?: string; code?: string };
-        this.options.log?.error({ err: { message, code } }, 'sealing audit records failed; retrying');
-        this.sealSoon(SEAL_RETRY_MS);
-      });
-    }, delayMs);
-    this.#sealTimer.unref();
+    this.#sealer.soon(delayMs);
   }
 
-  /**
-   * Seals until the inbox is empty. Single-flight: a call while a run is going makes that run go round once more,
-   * so records committed after its last batch began are sealed too. Other processes' sealers take the same lock.
-   */
-  #seal(): Promise<void> {
-    this.#sealAgain = true;
-    this.#sealing ??= (async () => {
-      try {
-        while (this.#sealAgain) {
-          this.#sealAgain = false;
-          while ((await sealAuditInbox(this.sql, SEAL_BATCH)) === SEAL_BATCH);
-        }
-      } finally {
-        this.#sealing = undefined;
-      }
+  /** Tells the indexer that sealed records wait (the sealer does after each round). */
+  indexSoon(): void {
+    this.#indexer.soon();
+  }
+
+  // Message and code only: PostgreSQL's detail of a failed row would hold the record's text.
+  #failed = (what: string) => (error: unknown): void => {
+    const { message, code } = error as { message?: string; code?: string };
+    this.options.log?.error({ err: { message, code } }, `${what} audit records failed; retrying`);
+  };
+
+  /** Seals until the inbox is empty (other processes' sealers take the same lock), then wakes the indexer. */
+  readonly #sealer = new BackgroundWork(
+    async () => {
+      while ((await sealAuditInbox(this.sql, SEAL_BATCH)) === SEAL_BATCH);
       this.indexSoon();
-    })();
-    return this.#sealing;
-  }
+    },
+    this.#failed('sealing'),
+    SEAL_DELAY_MS,
+    SEAL_RETRY_MS,
+  );
 
-  /** Tells the indexer that sealed records wait (the sealer calls it; also once at start-up for leftovers). */
-  indexSoon(delayMs = SEAL_DELAY_MS): void {
-    if (this.#closed || this.#indexTimer) {
-      return;
-    }
-    this.#indexTimer = setTimeout(() => {
-      this.#indexTimer = undefined;
-      this.#index().catch((error: unknown) => {
-        const { message, code } = error as { message?: string; code?: string };
-        this.options.log?.error({ err: { message, code } }, 'indexing audit records failed; retrying');
-        this.indexSoon(SEAL_RETRY_MS);
-      });
-    }, delayMs);
-    this.#indexTimer.unref();
-  }
-
-  /** Indexes until no sealed record waits; single-flight like #seal, throttled while the hub is busy. */
-  #index(): Promise<void> {
-    this.#indexAgain = true;
-    this.#indexing ??= (async () => {
-      try {
-        while (this.#indexAgain) {
-          this.#indexAgain = false;
-          for (;;) {
-            const started = performance.now();
-            const indexed = await indexAuditTrail(this.sql, INDEX_BATCH, { baseUrl: this.options.baseUrl }, this.#indexError);
-            if (indexed < INDEX_BATCH) break;
-            await this.#throttle(performance.now() - started);
-          }
-        }
-      } finally {
-        this.#indexing = undefined;
+  /** Indexes until no sealed record waits, throttled while the hub is busy. */
+  readonly #indexer = new BackgroundWork(
+    async () => {
+      for (;;) {
+        const started = performance.now();
+        const indexed = await indexAuditTrail(this.sql, INDEX_BATCH, { baseUrl: this.options.baseUrl }, this.#indexError);
+        if (indexed < INDEX_BATCH) break;
+        await this.#throttle(performance.now() - started);
       }
-    })();
-    return this.#indexing;
-  }
+    },
+    this.#failed('indexing'),
+    SEAL_DELAY_MS,
+    SEAL_RETRY_MS,
+  );
 
   /** After a batch that took `ms`: a pause that keeps indexing at INDEX_DUTY while the hub is busy and nobody waits. */
   async #throttle(ms: number): Promise<void> {
@@ -254,7 +217,7 @@ export class AuditTrail {
   async sealPending(): Promise<void> {
     const head = await auditInboxHead(this.sql);
     while (head !== undefined && (await auditInboxHolds(this.sql, head))) {
-      await this.#seal();
+      await this.#sealer.run();
     }
     // Then the index: every record sealed so far becomes a searchable AuditEvent before the reader goes on.
     const sealed = await auditTrailHead(this.sql);
@@ -262,7 +225,7 @@ export class AuditTrail {
     this.#urgent++;
     try {
       while (await auditUnindexedUpTo(this.sql, sealed)) {
-        await this.#index();
+        await this.#indexer.run();
       }
     } finally {
       this.#urgent--;
@@ -272,11 +235,10 @@ export class AuditTrail {
   /** On shutdown: seals what is there, then stops the background sealer (a record after this waits for the next start). */
   async close(): Promise<void> {
     this.#closed = true;
-    clearTimeout(this.#sealTimer);
-    clearTimeout(this.#indexTimer);
-    this.#sealTimer = this.#indexTimer = undefined;
-    await this.#seal();
-    await this.#index();
+    this.#sealer.stop();
+    this.#indexer.stop();
+    await this.#sealer.run();
+    await this.#indexer.run();
   }
 
   /** Signs the chain's current head, unless the last checkpoint already covers it. Returns its seq, if one was made. */

@@ -8,6 +8,5 @@ ALTER TABLE audit_trail ADD COLUMN content text, ADD COLUMN compartments uuid[];
 CREATE INDEX audit_trail_unindexed ON audit_trail (seq) WHERE content IS NOT NULL;
 
 -- The sealer now links the chain itself (server/storage/pg/audit-log.ts), under the same lock: the plpgsql
--- chaining of 0009 and 0010 is no longer called.
+-- chaining of 0009 is no longer called.
 DROP FUNCTION audit_append(text[], text[], timestamptz);
-DROP FUNCTION audit_append(text[], text[], timestamptz[]);
