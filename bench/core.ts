@@ -179,7 +179,7 @@ async function main(): Promise<void> {
       }
       // What the NEN 7513 audit trail costs: the same reads on a hub that records nothing (AppConfig.unaudited).
       log('read: the hub without its audit trail');
-      const unaudited = await runJob({ kind: 'hub', databaseUrl: db.url, unaudited: true }, LAYOUT);
+      const unaudited = await runJob({ kind: 'hub', databaseUrl: db.url, unaudited: true }, LAYOUT, CPU_PROF);
       const unauditedResult = await readLoad(unaudited.port!, { hub: unaudited.pid }, hubTokens(unaudited)).finally(() => unaudited.stop());
       if (unauditedResult.failures || unauditedResult.errors) failures.push(`read (unaudited): ${unauditedResult.failures} failed responses; first: ${JSON.stringify(unauditedResult.firstFailure)}`);
       const auditCost = 1 - hubResult.perSecond / unauditedResult.perSecond;

@@ -15,6 +15,7 @@ import { issueSystemToken } from './oauth/token-routes.js';
 import { OidcUpstream } from './login/oidc-upstream.js';
 import type { OAuthContext } from './oauth/oauth-context.js';
 import { OAuthStore } from './oauth/oauth-store.js';
+import { StandingCache } from './oauth/standing-cache.js';
 import { consentRoutes } from './plugin.js';
 import { adminClientRoutes } from './registry/admin-routes.js';
 import { ClientRegistry } from './registry/client-registry.js';
@@ -58,7 +59,9 @@ export async function setUpConsent(options: {
   const oidc = options.config.oidc
     ? await OidcUpstream.discover({ ...options.config.oidc, redirectUri: `${options.baseUrl}/oauth/login/oidc/callback` })
     : undefined;
-  const store = new OAuthStore(options.sql);
+  const standing = new StandingCache(options.sql, options.log);
+  await standing.start();
+  const store = new OAuthStore(options.sql, standing);
   const audit = new AuditTrail(options.sql, options.repository, keys, now, { baseUrl: options.baseUrl, log: options.log });
   const context: OAuthContext = {
     store,
@@ -100,6 +103,7 @@ export async function setUpConsent(options: {
       audit.sealSoon();
       app.addHook('onClose', async () => {
         clearInterval(timer);
+        await standing.close();
         await audit.close().catch((error: unknown) => app.log.error({ err: error }, 'sealing the audit inbox on shutdown failed'));
         await audit.checkpoint().catch((error: unknown) => app.log.warn({ err: error }, 'final audit checkpoint failed'));
       });

@@ -37,14 +37,16 @@ const SEAL_RETRY_MS = 1000;
 /** Records per indexing transaction. */
 const INDEX_BATCH = 500;
 /**
- * While the hub is busy (its event loop more than BUSY_LOOP of the time, or more than BUSY_RECORDS_PER_SECOND
- * requests recorded: a hub waiting on its database is busy too), indexing takes at most INDEX_DUTY of the time: it
- * falls behind under load and catches up when the load drops, instead of taking a third of every request's cost.
+ * While the hub is busy (more than BUSY_RECORDS_PER_SECOND requests recorded), indexing waits for whole batches
+ * and takes at most INDEX_DUTY of the time: it falls behind under load and catches up when the load drops, instead
+ * of taking more than half of every read's cost.
  * At INDEX_DUTY it still indexes about a hundred records a second, more than a lightly used hub records. A reader
  * of AuditEvents never waits for the throttle: it indexes at full speed what it needs.
  */
 const INDEX_DUTY = 0.1;
-const BUSY_LOOP = 0.5;
+/** While busy, the longest a sealed record waits for a whole batch to gather, and how often the indexer looks. */
+const INDEX_WAIT_MS = 2_000;
+const INDEX_POLL_MS = 100;
 const BUSY_RECORDS_PER_SECOND = 50;
 const CHECKPOINT_TYP = 'zorghub-audit-checkpoint+jwt';
 const GENESIS = '0'.repeat(64);
@@ -89,10 +91,13 @@ export class AuditTrail {
   #closed = false;
   /** Readers waiting for the index: while there are any, indexing runs unthrottled. */
   #urgent = 0;
-  #loop = performance.eventLoopUtilization();
   /** Records since the throttle last looked, and when that was. */
   #arrivals = 0;
   #arrivalsSince = performance.now();
+  #wasBusy = false;
+  /** Records this process sealed that the index has not taken yet (others' are found by INDEX_WAIT_MS). */
+  #sealedSinceIndexed = 0;
+  #indexedAt = performance.now();
 
   constructor(
     private readonly sql: Sql,
@@ -107,7 +112,6 @@ export class AuditTrail {
    * while the previous one ran (at most MAX_BATCH), so under load a commit carries many records.
    */
   record(record: AuditRecord): Promise<void> {
-    this.#arrivals++;
     return new Promise((resolve, reject) => {
       this.#pending.push({ record, resolve, reject });
       this.#schedule();
@@ -128,6 +132,7 @@ export class AuditTrail {
     try {
       await this.repository.appendAudit(batch.map((entry) => entry.record));
       for (const entry of batch) entry.resolve();
+      this.#arrivals += batch.length - 1; // sealSoon() counts one
       this.sealSoon();
     } catch (error) {
       for (const entry of batch) entry.reject(error);
@@ -157,7 +162,11 @@ export class AuditTrail {
   /** Seals until the inbox is empty (other processes' sealers take the same lock), then wakes the indexer. */
   readonly #sealer = new BackgroundWork(
     async () => {
-      while ((await sealAuditInbox(this.sql, SEAL_BATCH)) === SEAL_BATCH);
+      for (;;) {
+        const sealed = await sealAuditInbox(this.sql, SEAL_BATCH);
+        this.#sealedSinceIndexed += sealed;
+        if (sealed < SEAL_BATCH) break;
+      }
       this.indexSoon();
     },
     this.#failed('sealing'),
@@ -165,12 +174,21 @@ export class AuditTrail {
     SEAL_RETRY_MS,
   );
 
-  /** Indexes until no sealed record waits, throttled while the hub is busy. */
+  /**
+   * Indexes until no sealed record waits, throttled while the hub is busy: then it waits for a whole batch (or
+   * INDEX_WAIT_MS), since one statement of 500 costs far less per record than many of a few, and pauses after each.
+   */
   readonly #indexer = new BackgroundWork(
     async () => {
       for (;;) {
+        if (this.#sealedSinceIndexed < INDEX_BATCH && performance.now() - this.#indexedAt < INDEX_WAIT_MS && this.#mayWait() && this.#busy()) {
+          this.#indexer.soon(INDEX_POLL_MS);
+          return;
+        }
         const started = performance.now();
         const indexed = await indexAuditTrail(this.sql, INDEX_BATCH, { baseUrl: this.options.baseUrl }, this.#indexError);
+        this.#indexedAt = performance.now();
+        this.#sealedSinceIndexed = Math.max(0, this.#sealedSinceIndexed - indexed);
         if (indexed < INDEX_BATCH) break;
         await this.#throttle(performance.now() - started);
       }
@@ -182,14 +200,7 @@ export class AuditTrail {
 
   /** After a batch that took `ms`: a pause that keeps indexing at INDEX_DUTY while the hub is busy and nobody waits. */
   async #throttle(ms: number): Promise<void> {
-    const loop = performance.eventLoopUtilization(this.#loop);
-    this.#loop = performance.eventLoopUtilization();
-    const now = performance.now();
-    const perSecond = (this.#arrivals * 1000) / Math.max(now - this.#arrivalsSince, 1);
-    this.#arrivals = 0;
-    this.#arrivalsSince = now;
-    const busy = loop.utilization >= BUSY_LOOP || perSecond >= BUSY_RECORDS_PER_SECOND;
-    if (this.#urgent > 0 || this.#closed || !busy) return;
+    if (!this.#mayWait() || !this.#busy()) return;
     const pause = Math.min(ms * (1 / INDEX_DUTY - 1), 5_000);
     await new Promise<void>((resolve) => {
       const poll = setInterval(() => {
@@ -204,6 +215,27 @@ export class AuditTrail {
         resolve();
       }, pause);
     });
+  }
+
+  /** Nobody waits for the index (a reader of AuditEvents, the shutdown). */
+  #mayWait(): boolean {
+    return this.#urgent === 0 && !this.#closed;
+  }
+
+  /**
+   * Whether the hub was busy since the last look, by the rate of requests recorded: every request but the public
+   * ones is. (Not by its event loop: indexing keeps that busy itself, and would then pause for its own load.)
+   */
+  #busy(): boolean {
+    const now = performance.now();
+    const elapsed = now - this.#arrivalsSince;
+    // Too short a look says nothing; the last answer stands.
+    if (elapsed < 50) return this.#wasBusy;
+    const perSecond = (this.#arrivals * 1000) / elapsed;
+    this.#arrivals = 0;
+    this.#arrivalsSince = now;
+    this.#wasBusy = perSecond >= BUSY_RECORDS_PER_SECOND;
+    return this.#wasBusy;
   }
 
   #indexError = (eventId: string, error: unknown): void => {

@@ -3,6 +3,7 @@
 // the single-use rules are enforced by conditional UPDATEs, so two concurrent redemptions cannot both win.
 import type { Sql } from 'postgres';
 import { hashSecret } from '../tokens/opaque.js';
+import type { Standing, StandingCache } from './standing-cache.js';
 
 export interface PendingRequest {
   clientId: string;
@@ -37,7 +38,16 @@ export const REFRESH_IDLE_MS = 183 * 24 * 60 * 60 * 1000;
 type Row = Record<string, any>;
 
 export class OAuthStore {
-  constructor(private readonly sql: Sql) {}
+  constructor(
+    private readonly sql: Sql,
+    /** Keeps tokenStands / tokenRevoked answers between requests (consent/setup.ts); without it, every call asks. */
+    private readonly standing?: StandingCache,
+  ) {}
+
+  /** Something that decides whether tokens stand was changed by this process (a Consent written): ask again. */
+  standingChanged(): void {
+    this.standing?.invalidate();
+  }
 
   async createRequest(id: string, session: string, request: PendingRequest, now: Date): Promise<void> {
     await this.sql`
@@ -123,6 +133,7 @@ export class OAuthStore {
 
   async revokeGrant(consentId: string, reason: string, now: Date): Promise<void> {
     await this.sql`UPDATE oauth_grants SET revoked_at = ${now}, revoked_reason = ${reason} WHERE consent_id = ${consentId} AND revoked_at IS NULL`;
+    this.standingChanged();
   }
 
   async issueRefreshToken(token: string, consentId: string, clientId: string, scope: string, now: Date): Promise<void> {
@@ -145,7 +156,7 @@ export class OAuthStore {
     acceptsScope: (grantedScope: string) => boolean = () => true
   ): Promise<{ status: 'ok'; grant: Grant; scope: string; clientId: string } | { status: 'unknown' | 'lapsed' | 'reused' | 'revoked' | 'scope' | 'other-client' }> {
     const hash = hashSecret(token);
-    return this.sql.begin(async (tx) => {
+    const rotated = await this.sql.begin(async (tx) => {
       const [row] = await tx<Row[]>`SELECT * FROM oauth_refresh_tokens WHERE token_hash = ${hash} FOR UPDATE`;
       if (!row) {
         return { status: 'unknown' as const };
@@ -173,6 +184,8 @@ export class OAuthStore {
         VALUES (${hashSecret(next)}, ${row.consent_id}, ${row.client_id}, ${row.scope}, ${now})`;
       return { status: 'ok' as const, grant: toGrant(grantRow), scope: row.scope as string, clientId: row.client_id as string };
     });
+    if (rotated.status === 'reused') this.standingChanged(); // the grant was revoked
+    return rotated;
   }
 
   /** Revocation endpoint: a refresh token revokes its grant; returns false when the token is not one of ours. */
@@ -187,14 +200,19 @@ export class OAuthStore {
 
   async revokeAccessToken(jti: string, expiresAt: Date): Promise<void> {
     await this.sql`INSERT INTO oauth_revoked_tokens (jti, expires_at) VALUES (${jti}, ${expiresAt}) ON CONFLICT DO NOTHING`;
+    this.standingChanged();
   }
 
   /**
    * Whether a person's or delegate's token still stands: its grant is not revoked, the Consent it rests on (and a
    * delegate's delegation Consent) still exists and is active, and the token itself was not revoked. One indexed
-   * round trip per request; also says whether the grant is read-only.
+   * round trip, unless the standing cache still holds the answer; also says whether the grant is read-only.
    */
-  async tokenStands(consentId: string, jti: string): Promise<{ stands: boolean; readOnly: boolean }> {
+  async tokenStands(consentId: string, jti: string): Promise<Standing> {
+    return this.standing ? this.standing.get(`${consentId} ${jti}`, () => this.#tokenStands(consentId, jti)) : this.#tokenStands(consentId, jti);
+  }
+
+  async #tokenStands(consentId: string, jti: string): Promise<Standing> {
     const [row] = await this.sql<Row[]>`
       SELECT g.revoked_at IS NULL AS granted, g.read_only,
              (SELECT NOT c.deleted AND (c.content::jsonb ->> 'status') = 'active' FROM "Consent" c WHERE c.id = g.consent_id) AS consented,
@@ -208,8 +226,8 @@ export class OAuthStore {
 
   /** A token whose jti is revoked (system tokens have no grant). */
   async tokenRevoked(jti: string): Promise<boolean> {
-    const rows = await this.sql`SELECT 1 FROM oauth_revoked_tokens WHERE jti = ${jti}`;
-    return rows.length > 0;
+    const ask = async () => ({ stands: (await this.sql`SELECT 1 FROM oauth_revoked_tokens WHERE jti = ${jti}`).length === 0, readOnly: false });
+    return !(this.standing ? await this.standing.get(` ${jti}`, ask) : await ask()).stands;
   }
 }
 

@@ -233,6 +233,12 @@ async function audited(
         .catch((auditError: unknown) => request.log.error({ err: auditError }, 'audit record of a refused request failed'));
     }
     throw error;
+  } finally {
+    // A Consent written here may withdraw what a token stands on: the kept answers go now, not when PostgreSQL's
+    // notification of the change arrives (consent/oauth/standing-cache.ts).
+    if (route.method !== 'GET' && (facts.resourceType === 'Consent' || route.interaction === 'batch-transaction')) {
+      options.authenticator.store.standingChanged();
+    }
   }
 }
 

@@ -1,0 +1,117 @@
+// The token standing cache on a real database: answers are kept between requests, dropped when PostgreSQL
+// announces a change to what decides them (migration 0012's triggers, whoever writes), dropped at once by this
+// process's own revocations, never kept across a change announced while they were asked, and not kept at all while
+// the listener's connection is down.
+import { afterAll, describe, expect, it } from 'vitest';
+import { createTestDatabase } from '../../test/support/database.js';
+import { newSecret } from '../tokens/opaque.js';
+import { OAuthStore } from './oauth-store.js';
+import { type Standing, StandingCache } from './standing-cache.js';
+
+const db = await createTestDatabase(4);
+const cache = new StandingCache(db.sql);
+await cache.start();
+afterAll(() => cache.close());
+
+const STANDS: Standing = { stands: true, readOnly: false };
+
+/** An ask() that counts how often it was called. */
+function counted(answer: Standing = STANDS) {
+  const ask = async () => {
+    ask.calls++;
+    return answer;
+  };
+  ask.calls = 0;
+  return ask;
+}
+
+async function eventually(check: () => Promise<boolean> | boolean, ms = 3000): Promise<void> {
+  const until = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > until) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+describe('StandingCache', () => {
+  it('keeps an answer until a change is announced', async () => {
+    const ask = counted();
+    expect(cache.active).toBe(true);
+    await cache.get('a', ask);
+    await cache.get('a', ask);
+    expect(ask.calls).toBe(1);
+    await db.sql`SELECT pg_notify('zorghub_standing', '')`;
+    await eventually(async () => (await cache.get('a', ask), ask.calls === 2));
+    await cache.get('a', ask);
+    expect(ask.calls).toBe(2);
+  });
+
+  it('hears of changes made by SQL by hand to grants, revoked tokens and Consents', async () => {
+    for (const change of [
+      () => db.sql`INSERT INTO oauth_revoked_tokens (jti, expires_at) VALUES (${newSecret(16)}, now() + interval '1 hour')`,
+      () => db.sql`UPDATE oauth_grants SET read_only = read_only`,
+      () => db.sql`UPDATE "Consent" SET version = version`,
+    ]) {
+      const ask = counted();
+      const key = newSecret(16);
+      await cache.get(key, ask);
+      await cache.get(key, ask);
+      expect(ask.calls).toBe(1);
+      await change();
+      await eventually(async () => (await cache.get(key, ask), ask.calls === 2));
+    }
+  });
+
+  it('does not keep an answer asked while a change was announced', async () => {
+    let calls = 0;
+    const racing = async () => {
+      calls++;
+      cache.invalidate(); // the change lands while the question is out
+      return STANDS;
+    };
+    await cache.get('c', racing);
+    await cache.get('c', racing);
+    expect(calls).toBe(2);
+  });
+
+  it('keeps nothing while its connection is down, and listens again', async () => {
+    const ask = counted();
+    await db.sql`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query ILIKE 'LISTEN zorghub_standing%' AND pid <> pg_backend_pid()`;
+    await eventually(() => !cache.active);
+    await cache.get('d', ask);
+    await cache.get('d', ask);
+    expect(ask.calls).toBe(2);
+    await eventually(() => cache.active);
+    await cache.get('d', ask);
+    await cache.get('d', ask);
+    expect(ask.calls).toBe(3);
+  });
+});
+
+describe('OAuthStore with the standing cache', () => {
+  const store = new OAuthStore(db.sql, cache);
+
+  it("applies this process's revocations to the very next question", async () => {
+    const consentId = newSecret(16);
+    await store.createGrant(
+      { consentId, clientId: 'pgo', patient: 'Patient/p1', dataServices: ['hulpmiddelen'], scope: 'zorghub~hulpmiddelen', once: false },
+      newSecret(),
+      'https://pgo.example/cb',
+      undefined,
+      new Date(),
+    );
+    await db.sql`INSERT INTO "Consent" (id, version, last_updated, deleted, content, compartments, tokens)
+                 VALUES (${consentId}, 1, now(), false, ${JSON.stringify({ resourceType: 'Consent', status: 'active' })}, '{}', '{}')`;
+    await eventually(async () => (await store.tokenStands(consentId, 'jti-1')).stands);
+    expect((await store.tokenStands(consentId, 'jti-1')).stands).toBe(true);
+    await store.revokeAccessToken('jti-1', new Date(Date.now() + 60_000));
+    expect((await store.tokenStands(consentId, 'jti-1')).stands).toBe(false);
+    expect((await store.tokenStands(consentId, 'jti-2')).stands).toBe(true);
+    await store.revokeGrant(consentId, 'test', new Date());
+    expect((await store.tokenStands(consentId, 'jti-2')).stands).toBe(false);
+
+    expect(await store.tokenRevoked('jti-3')).toBe(false);
+    await store.revokeAccessToken('jti-3', new Date(Date.now() + 60_000));
+    expect(await store.tokenRevoked('jti-3')).toBe(true);
+  });
+});
