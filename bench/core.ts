@@ -16,6 +16,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { openPool } from '../server/db/connect.js';
+import { auditInboxSize, auditUnindexedSize } from '../server/storage/pg/audit-log.js';
 import { startBenchDatabase } from './database.js';
 import { generateTransactionBundle, patientTexts, Random, referenceResources } from './generate.js';
 import { accountPostgres, machineLoad } from './cpu.js';
@@ -62,8 +63,8 @@ function http(result: LoadResult, perItem = 1) {
  * this one's records.
  */
 async function auditBacklog(sql: ReturnType<typeof openPool>): Promise<{ backlogAtEnd: number; drainMs: number; unindexedAtEnd: number; indexDrainMs: number }> {
-  const inbox = async () => (await sql<{ n: number }[]>`SELECT count(*)::int AS n FROM audit_inbox`)[0].n;
-  const unindexed = async () => (await sql<{ n: number }[]>`SELECT count(*)::int AS n FROM audit_trail WHERE content IS NOT NULL`)[0].n;
+  const inbox = () => auditInboxSize(sql);
+  const unindexed = () => auditUnindexedSize(sql);
   const started = Date.now();
   const [backlogAtEnd, unindexedAtEnd] = [await inbox(), await unindexed()];
   const drain = async (count: () => Promise<number>, what: string) => {

@@ -1,4 +1,4 @@
-// The audit inbox and its sealer (migration 0010, audit-trail.ts, sealed-reads.ts): a write's record is in the inbox
+// The audit inbox and its sealer (migrations 0010 and 0013, audit-trail.ts, sealed-reads.ts): a write's record is in the inbox
 // inside the write's transaction and goes with it when it rolls back; the sealer chains records in position order
 // into an intact chain, and a record whose transaction commits late simply comes later in the chain; whatever reads
 // AuditEvents sees the records of the requests before it, sealed or not yet; closing the app drains the inbox.
@@ -6,7 +6,16 @@ import { randomUUID } from 'node:crypto';
 import type { AuditEvent, Bundle } from '@medplum/fhirtypes';
 import { describe, expect, it } from 'vitest';
 import { PgRepository } from '../../server/storage/pg/pg-repository.js';
-import { AUDIT_LOCK, appendAuditRecords, type AuditRecord, indexAuditTrail, sealAuditInbox, sha256Hex } from '../../server/storage/pg/audit-log.js';
+import {
+  AUDIT_LOCK,
+  appendAuditRecords,
+  type AuditRecord,
+  auditRecordTexts,
+  auditUnindexedSize,
+  indexAuditTrail,
+  sealAuditInbox,
+  sha256Hex,
+} from '../../server/storage/pg/audit-log.js';
 import { createTestApp, TEST_BASE_URL } from '../../test/support/app.js';
 import { HubKeys } from '../keys/hub-keys.js';
 import { AuditTrail } from './audit-trail.js';
@@ -143,8 +152,9 @@ describe('the audit inbox', () => {
     const left = record();
     await appendAuditRecords(hub.db.sql, [left], new Date()); // committed, and the hub's sealer not told
     await hub.app.close();
+    expect((await hub.db.sql`SELECT count(*)::int AS n FROM audit_unsealed`)[0].n).toBe(0);
     expect((await hub.db.sql`SELECT count(*)::int AS n FROM audit_inbox`)[0].n).toBe(0);
-    expect((await hub.db.sql`SELECT count(*)::int AS n FROM audit_trail WHERE event_id = ${left.id} AND content IS NULL`)[0].n).toBe(1);
+    expect((await hub.db.sql`SELECT count(*)::int AS n FROM audit_trail WHERE event_id = ${left.id}`)[0].n).toBe(1);
     expect((await hub.db.sql`SELECT count(*)::int AS n FROM "AuditEvent" WHERE id = ${left.id}`)[0].n).toBe(1); // indexed too
   });
 });
@@ -154,33 +164,40 @@ describe('sealing and indexing apart', () => {
     while ((await sealAuditInbox(db.sql, 1000)) > 0);
   };
 
-  it('chains a record with its text at sealing; indexing later makes it an AuditEvent and clears the text', async () => {
+  it('hashes a record at the request; sealing chains the hash, the text stays in the inbox until indexing moves it', async () => {
     const r = record('Patient/apart');
     await appendAuditRecords(db.sql, [r], new Date());
+    const [inbox] = await db.sql<{ content: string }[]>`SELECT content FROM audit_inbox WHERE event_id = ${r.id}`;
+    const [line] = await db.sql<{ content_hash: string }[]>`SELECT content_hash FROM audit_unsealed WHERE event_id = ${r.id}`;
+    expect(line.content_hash).toBe(sha256Hex(inbox.content));
     await sealOnly();
-    const [link] = await db.sql<{ content: string | null; content_hash: string }[]>`SELECT content, content_hash FROM audit_trail WHERE event_id = ${r.id}`;
-    expect(link.content).not.toBeNull();
-    expect(sha256Hex(link.content!)).toBe(link.content_hash);
+    expect(await db.sql`SELECT 1 FROM audit_unsealed WHERE event_id = ${r.id}`).toHaveLength(0);
+    const [link] = await db.sql<{ content_hash: string }[]>`SELECT content_hash FROM audit_trail WHERE event_id = ${r.id}`;
+    expect(link.content_hash).toBe(line.content_hash);
     expect((await db.sql`SELECT 1 FROM "AuditEvent" WHERE id = ${r.id}`).length).toBe(0);
-    // Sealed, not indexed: verification already covers it.
-    expect(await trail.verify()).toMatchObject({ intact: true });
+    // Sealed, not indexed: its text is found in the inbox.
+    expect(await auditUnindexedSize(db.sql)).toBeGreaterThan(0);
+    expect((await auditRecordTexts(db.sql, [r.id])).get(r.id)).toBe(inbox.content);
     while ((await indexAuditTrail(db.sql, 1000, { baseUrl: TEST_BASE_URL })) > 0);
-    const [after] = await db.sql<{ content: string | null }[]>`SELECT content FROM audit_trail WHERE event_id = ${r.id}`;
-    expect(after.content).toBeNull();
+    expect(await inInbox(r.id)).toBe(false);
     const [event] = await db.sql<{ content: string }[]>`SELECT content FROM "AuditEvent" WHERE id = ${r.id}`;
-    expect(sha256Hex(event.content)).toBe(link.content_hash);
+    expect(event.content).toBe(inbox.content);
+    expect((await auditRecordTexts(db.sql, [r.id])).get(r.id)).toBe(inbox.content);
+    expect(await trail.verify()).toMatchObject({ intact: true });
   });
 
-  it('names a sealed record whose text was altered before it was indexed', async () => {
-    const r = record();
-    await appendAuditRecords(db.sql, [r], new Date());
-    await sealOnly();
-    await db.sql`UPDATE audit_trail SET content = replace(content, '"test"', '"vervalst"') WHERE event_id = ${r.id}`;
-    const verification = await trail.verify();
-    expect(verification).toMatchObject({ intact: false, firstBreak: { eventId: r.id, reason: 'the AuditEvent was altered after it was recorded' } });
-    // Put it right again for the tests after this one.
-    await db.sql`UPDATE "AuditEvent" SET content = replace(content, '"vervalst"', '"test"') WHERE id = ${r.id}`;
-    expect(await trail.verify()).toMatchObject({ intact: true });
+  it('names a record whose text was altered in the inbox, sealed or not yet', async () => {
+    for (const sealFirst of [true, false]) {
+      const r = record();
+      await appendAuditRecords(db.sql, [r], new Date());
+      if (sealFirst) await sealOnly();
+      await db.sql`UPDATE audit_inbox SET content = replace(content, '"test"', '"vervalst"') WHERE event_id = ${r.id}`;
+      const verification = await trail.verify();
+      expect(verification).toMatchObject({ intact: false, firstBreak: { eventId: r.id, reason: 'the AuditEvent was altered after it was recorded' } });
+      // Put it right again for the tests after this one.
+      await db.sql`UPDATE "AuditEvent" SET content = replace(content, '"vervalst"', '"test"') WHERE id = ${r.id}`;
+      expect(await trail.verify()).toMatchObject({ intact: true });
+    }
   });
 
   it('lets a reader of AuditEvents wait for the index, not for the throttle', async () => {
@@ -189,6 +206,6 @@ describe('sealing and indexing apart', () => {
     await sealOnly();
     const search = await app.inject({ method: 'GET', url: `/AuditEvent?_id=${records[1199].id}` });
     expect((search.json() as Bundle).entry?.map((e) => e.resource?.id)).toEqual([records[1199].id]);
-    expect((await db.sql`SELECT count(*)::int AS n FROM audit_trail WHERE content IS NOT NULL`)[0].n).toBe(0);
+    expect(await auditUnindexedSize(db.sql)).toBe(0);
   });
 });

@@ -4,8 +4,9 @@
 // in the same turn of the event loop go into one statement, and each response waits for it, so no data leaves the
 // hub without its record, and a failed record fails the request with 500); writes with the write itself (its
 // transaction, or a single create's group commit: server/fhir/plugin.ts, create-batcher.ts), so write and record
-// commit together or not at all. The sealer then chains them, in the background, in batches, under the chain's
-// lock (server/storage/pg/audit-log.ts): no request holds that lock across its commit any more. Whatever reads
+// commit together or not at all; the record's content hash is computed then. The sealer then chains the hashes, in
+// the background, in batches, under the chain's lock (server/storage/pg/audit-log.ts): no request holds that lock
+// across its commit any more; the indexer later makes the sealed records searchable AuditEvents. Whatever reads
 // AuditEvents first calls sealPending(), so it sees every record committed before it started.
 import { performance } from 'node:perf_hooks';
 import type { FastifyBaseLogger } from 'fastify';
@@ -20,7 +21,8 @@ import {
   auditInboxHead,
   auditInboxHolds,
   auditInboxSize,
-  auditTrailHead,
+  auditInboxTail,
+  auditRecordTexts,
   auditUnindexedUpTo,
   indexAuditTrail,
   sealAuditInbox,
@@ -81,7 +83,6 @@ interface TrailRow {
   content_hash: string;
   previous_hash: string;
   chain_hash: string;
-  content: string | null;
 }
 
 export class AuditTrail {
@@ -252,11 +253,11 @@ export class AuditTrail {
       await this.#sealer.run();
     }
     // Then the index: every record sealed so far becomes a searchable AuditEvent before the reader goes on.
-    const sealed = await auditTrailHead(this.sql);
-    if (sealed === undefined) return;
+    const tail = await auditInboxTail(this.sql);
+    if (tail === undefined) return;
     this.#urgent++;
     try {
-      while (await auditUnindexedUpTo(this.sql, sealed)) {
+      while (await auditUnindexedUpTo(this.sql, tail)) {
         await this.#indexer.run();
       }
     } finally {
@@ -337,13 +338,12 @@ export class AuditTrail {
       : [{ seq: null }];
     const lastSeq = options.end ? Number(last.seq ?? previousSeq) : Number.MAX_SAFE_INTEGER;
     for (;;) {
-      // A record's text is in its link until it is indexed, then in its AuditEvent.
       const rows = await this.sql<(TrailRow & { recorded: Date })[]>`
-        SELECT t.seq, t.recorded, t.event_id, t.content_hash, t.previous_hash, t.chain_hash, coalesce(t.content, a.content) AS content
-        FROM audit_trail t LEFT JOIN "AuditEvent" a ON t.content IS NULL AND a.id = t.event_id AND NOT a.deleted
-        WHERE t.seq > ${previousSeq} AND t.seq <= ${lastSeq}
-        ORDER BY t.seq LIMIT 2000`;
+        SELECT seq, recorded, event_id, content_hash, previous_hash, chain_hash FROM audit_trail
+        WHERE seq > ${previousSeq} AND seq <= ${lastSeq}
+        ORDER BY seq LIMIT 2000`;
       if (rows.length === 0) break;
+      const texts = await auditRecordTexts(this.sql, rows.map((row) => row.event_id));
       for (const row of rows) {
         const seq = Number(row.seq);
         if (seq !== previousSeq + 1) {
@@ -352,10 +352,11 @@ export class AuditTrail {
         if (row.previous_hash !== previousHash) {
           return fail(seq, 'the link to the previous record does not match: a record before it was altered or removed', row.event_id);
         }
-        if (row.content === null) {
+        const content = texts.get(row.event_id);
+        if (content === undefined) {
           return fail(seq, 'the AuditEvent of this record is gone', row.event_id);
         }
-        if (sha256Hex(row.content) !== row.content_hash) {
+        if (sha256Hex(content) !== row.content_hash) {
           return fail(seq, 'the AuditEvent was altered after it was recorded', row.event_id);
         }
         if (sha256Hex(previousHash + row.content_hash) !== row.chain_hash) {

@@ -7,7 +7,12 @@ describe('newResourceId', () => {
     const id = newResourceId();
     expect(isUuid(id)).toBe(true);
     expect(id[14]).toBe('7');
+    expect('89ab').toContain(id[19]); // the RFC 9562 variant
     expect(/^[A-Za-z0-9\-.]{1,64}$/.test(id)).toBe(true);
+  });
+
+  it('starts with the millisecond it was made in', () => {
+    expect(newResourceId(0x0123_4567_89ab).slice(0, 13)).toBe('01234567-89ab');
   });
 
   it('sorts ids of later milliseconds after earlier ones', () => {

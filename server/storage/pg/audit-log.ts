@@ -1,8 +1,9 @@
 // The storage side of the audit trail. A request inserts its record into audit_inbox (migration 0010): the exact
-// text the AuditEvent will be stored as, in the caller's transaction when there is one, without the chain's lock.
-// sealAuditInbox() moves the records, in position order under that lock, into the chain (audit_trail, with their
-// text: migration 0011); indexAuditTrail() later stores them in "AuditEvent" as ordinary resources (readable and
-// searchable, through the policy like everything else) and clears the text from the chain. The hub builds the events itself, so they skip the validation of client writes (a test holds
+// text the AuditEvent will be stored as, in the caller's transaction when there is one, without the chain's lock,
+// with its content hash in a narrow line of audit_unsealed (0013). sealAuditInbox() chains those lines, in
+// position order under that lock, into audit_trail; indexAuditTrail() later stores the sealed records in
+// "AuditEvent" as ordinary resources (readable and searchable, through the policy like everything else) and takes
+// them out of the inbox. The hub builds the events itself, so they skip the validation of client writes (a test holds
 // the builder to the hub-AuditEvent profile instead). Their compartments are those of the resources the access
 // touched, so that a client finds in his own compartment every access to his data, even where the event names no
 // Patient of his.
@@ -33,42 +34,54 @@ export function sha256Hex(text: string): string {
 
 /**
  * Puts the records into the inbox in one statement: atomic on its own, and inside the caller's transaction when
- * there is one, so a write and its record commit together. The text is final (id, version 1, lastUpdated): its
- * hash is what the chain will hold.
+ * there is one, so a write and its record commit together. The text is final (id, version 1, lastUpdated), and its
+ * hash, computed here, is what the chain will hold: each record also gets its line in audit_unsealed (0013). The
+ * rows travel as one JSON parameter, so the statement is the same whatever the number of records (prepared once).
  */
 export async function appendAuditRecords(db: Db, records: AuditRecord[], now: Date): Promise<void> {
   if (records.length === 0) {
     return;
   }
+  const recorded = now.toISOString();
   const rows = records.map(({ event, compartments }) => {
     const id = event.id ?? newResourceId();
-    return { recorded: now, event_id: id, content: storedContent(event, id, 1, now), compartments: `{${compartments.join(',')}}` };
+    const content = storedContent(event, id, 1, now);
+    return { recorded, event_id: id, content, compartments, content_hash: sha256Hex(content) };
   });
-  await db`INSERT INTO audit_inbox ${db(rows, 'recorded', 'event_id', 'content', 'compartments')}`;
+  await db`
+    WITH r AS (
+      SELECT * FROM json_to_recordset(${JSON.stringify(rows)}::text::json)
+        AS r(recorded timestamptz, event_id text, content text, compartments uuid[], content_hash text)
+    ), i AS (
+      INSERT INTO audit_inbox (recorded, event_id, content, compartments)
+      SELECT recorded, event_id, content, compartments FROM r
+      RETURNING position, event_id
+    )
+    INSERT INTO audit_unsealed (position, recorded, event_id, content_hash)
+    SELECT i.position, r.recorded, r.event_id, r.content_hash FROM i JOIN r USING (event_id)`;
 }
 
-interface InboxRow {
+interface UnsealedRow {
   position: string;
   recorded: Date;
   event_id: string;
-  content: string;
-  compartments: string;
+  content_hash: string;
 }
 
 const GENESIS = '0'.repeat(64);
 
 /**
  * Seals up to `limit` records, oldest position first, in one transaction under the chain's lock: each gets its
- * link in audit_trail (seq, hashes) with its text and compartments, in position order. Indexing them as AuditEvent
- * resources is indexAuditTrail()'s work, later. Returns how many it sealed.
+ * link in audit_trail (seq, hashes) in position order, from its narrow line in audit_unsealed; its text stays in
+ * the inbox. Indexing them as AuditEvent resources is indexAuditTrail()'s work, later. Returns how many it sealed.
  */
 export async function sealAuditInbox(sql: Sql, limit: number): Promise<number> {
   return (await sql.begin(async (tx) => {
     await tx`SELECT pg_advisory_xact_lock(${AUDIT_LOCK})`;
-    const taken = await tx<InboxRow[]>`
+    const taken = await tx<UnsealedRow[]>`
       WITH taken AS (
-        DELETE FROM audit_inbox WHERE position IN (SELECT position FROM audit_inbox ORDER BY position LIMIT ${limit})
-        RETURNING position, recorded, event_id, content, compartments::text AS compartments
+        DELETE FROM audit_unsealed WHERE position IN (SELECT position FROM audit_unsealed ORDER BY position LIMIT ${limit})
+        RETURNING position, recorded, event_id, content_hash
       )
       SELECT * FROM taken ORDER BY position`;
     if (taken.length === 0) {
@@ -82,28 +95,33 @@ export async function sealAuditInbox(sql: Sql, limit: number): Promise<number> {
     let seq = head ? Number(head.seq) : 0;
     let previous = head?.chain_hash ?? GENESIS;
     const links = taken.map((row) => {
-      const contentHash = sha256Hex(row.content);
-      const chainHash = sha256Hex(previous + contentHash);
-      const link = { seq: ++seq, recorded: row.recorded, event_id: row.event_id, content_hash: contentHash, previous_hash: previous, chain_hash: chainHash, content: row.content, compartments: row.compartments };
+      const chainHash = sha256Hex(previous + row.content_hash);
+      const link = { seq: ++seq, recorded: row.recorded.toISOString(), event_id: row.event_id, content_hash: row.content_hash, previous_hash: previous, chain_hash: chainHash };
       previous = chainHash;
       return link;
     });
-    await tx`INSERT INTO audit_trail ${tx(links, 'seq', 'recorded', 'event_id', 'content_hash', 'previous_hash', 'chain_hash', 'content', 'compartments')}`;
+    await tx`
+      INSERT INTO audit_trail (seq, recorded, event_id, content_hash, previous_hash, chain_hash)
+      SELECT * FROM json_to_recordset(${JSON.stringify(links)}::text::json)
+        AS r(seq bigint, recorded timestamptz, event_id text, content_hash text, previous_hash text, chain_hash text)`;
     return taken.length;
   })) as number;
 }
 
 interface UnindexedRow {
-  seq: string;
+  position: string;
   recorded: Date;
   event_id: string;
   content: string;
   compartments: string | null;
 }
 
+/** Inbox rows that are sealed: their audit_unsealed line is gone (SQL condition on alias `i`). */
+const SEALED = 'NOT EXISTS (SELECT 1 FROM audit_unsealed u WHERE u.position = i.position)';
+
 /**
- * Indexes up to `limit` sealed records, lowest seq first, in one transaction under the index lock: each becomes an
- * AuditEvent (current row, history row, search rows) and its text is cleared from audit_trail. Returns how many.
+ * Indexes up to `limit` sealed records, oldest position first, in one transaction under the index lock: each
+ * becomes an AuditEvent (current row, history row, search rows) and leaves the inbox. Returns how many.
  * `onIndexError` hears of a record whose search values could not be computed: it is still stored (with its
  * compartments only), since a record that can never be indexed would hold up every AuditEvent reader.
  */
@@ -116,8 +134,8 @@ export async function indexAuditTrail(
   return (await sql.begin(async (tx) => {
     await tx`SELECT pg_advisory_xact_lock(${AUDIT_INDEX_LOCK})`;
     const taken = await tx<UnindexedRow[]>`
-      SELECT seq, recorded, event_id, content, compartments::text AS compartments FROM audit_trail
-      WHERE content IS NOT NULL ORDER BY seq LIMIT ${limit}`;
+      SELECT i.position, i.recorded, i.event_id, i.content, i.compartments::text AS compartments FROM audit_inbox i
+      WHERE ${tx.unsafe(SEALED)} ORDER BY i.position LIMIT ${limit}`;
     if (taken.length === 0) {
       return 0;
     }
@@ -150,43 +168,52 @@ export async function indexAuditTrail(
         INSERT INTO resource_history (resource_type, id, version, last_updated, method, content)
         SELECT 'AuditEvent', id, version, last_updated, 'POST', content FROM cur
       )${insertSearchRows(tx, 'AuditEvent', rows)}
-      UPDATE audit_trail SET content = NULL, compartments = NULL WHERE seq = ANY(${taken.map((r) => r.seq)}::bigint[])`;
+      DELETE FROM audit_inbox WHERE position = ANY(${taken.map((r) => r.position)}::bigint[])`;
     return taken.length;
   })) as number;
 }
 
+/** The stored texts of these records: in "AuditEvent" once indexed, in the inbox until then. A record gone has none. */
+export async function auditRecordTexts(sql: Db, eventIds: string[]): Promise<Map<string, string>> {
+  const rows = await sql<{ event_id: string; content: string }[]>`
+    SELECT id AS event_id, content FROM "AuditEvent" WHERE id = ANY(${eventIds}::text[]) AND NOT deleted
+    UNION ALL
+    SELECT event_id, content FROM audit_inbox WHERE event_id = ANY(${eventIds}::text[])`;
+  return new Map(rows.map((row) => [row.event_id, row.content]));
+}
+
 /** How many sealed records still wait to be indexed as AuditEvent resources. */
 export async function auditUnindexedSize(sql: Db): Promise<number> {
-  const [row] = await sql<{ n: number }[]>`SELECT count(*)::int AS n FROM audit_trail WHERE content IS NOT NULL`;
+  const [row] = await sql<{ n: number }[]>`SELECT count(*)::int AS n FROM audit_inbox i WHERE ${sql.unsafe(SEALED)}`;
   return row.n;
 }
 
-/** Whether a sealed record at or before `seq` still waits to be indexed. */
-export async function auditUnindexedUpTo(sql: Db, seq: number): Promise<boolean> {
-  const [row] = await sql`SELECT 1 FROM audit_trail WHERE content IS NOT NULL AND seq <= ${seq} LIMIT 1`;
-  return row !== undefined;
-}
-
-/** The chain's last seq, if any. */
-export async function auditTrailHead(sql: Db): Promise<number | undefined> {
-  const [row] = await sql<{ max: string | null }[]>`SELECT max(seq) AS max FROM audit_trail`;
-  return row.max === null ? undefined : Number(row.max);
-}
-
-/** How many records wait in the inbox (committed ones: what this transaction's snapshot sees). */
-export async function auditInboxSize(sql: Db): Promise<number> {
-  const [row] = await sql<{ n: number }[]>`SELECT count(*)::int AS n FROM audit_inbox`;
-  return row.n;
-}
-
-/** The highest position committed in the inbox, if any. */
-export async function auditInboxHead(sql: Db): Promise<number | undefined> {
+/** The highest position committed in the inbox, sealed or not, if any. */
+export async function auditInboxTail(sql: Db): Promise<number | undefined> {
   const [row] = await sql<{ max: string | null }[]>`SELECT max(position) AS max FROM audit_inbox`;
   return row.max === null ? undefined : Number(row.max);
 }
 
-/** Whether a committed record at or before `position` still waits. */
+/** Whether a sealed record at or before inbox `position` still waits to be indexed. */
+export async function auditUnindexedUpTo(sql: Db, position: number): Promise<boolean> {
+  const [row] = await sql`SELECT 1 FROM audit_inbox i WHERE i.position <= ${position} AND ${sql.unsafe(SEALED)} LIMIT 1`;
+  return row !== undefined;
+}
+
+/** How many records wait to be sealed (committed ones: what this transaction's snapshot sees). */
+export async function auditInboxSize(sql: Db): Promise<number> {
+  const [row] = await sql<{ n: number }[]>`SELECT count(*)::int AS n FROM audit_unsealed`;
+  return row.n;
+}
+
+/** The highest position committed and not sealed yet, if any. */
+export async function auditInboxHead(sql: Db): Promise<number | undefined> {
+  const [row] = await sql<{ max: string | null }[]>`SELECT max(position) AS max FROM audit_unsealed`;
+  return row.max === null ? undefined : Number(row.max);
+}
+
+/** Whether a committed record at or before `position` still waits to be sealed. */
 export async function auditInboxHolds(sql: Db, position: number): Promise<boolean> {
-  const [row] = await sql`SELECT 1 FROM audit_inbox WHERE position <= ${position} LIMIT 1`;
+  const [row] = await sql`SELECT 1 FROM audit_unsealed WHERE position <= ${position} LIMIT 1`;
   return row !== undefined;
 }
