@@ -5,6 +5,7 @@
 // the request's Principal.
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { errors } from '../server/errors.js';
+import type { ConsentChanges } from './consent-changes.js';
 import type { HubKeys } from './keys/hub-keys.js';
 import type { OAuthStore } from './oauth/oauth-store.js';
 import { standing } from './oauth/token-routes.js';
@@ -22,6 +23,8 @@ export interface Authenticator {
   store: OAuthStore;
   issuer: string;
   now: () => Date;
+  /** The listener the consent layer's caches (token standing, client directives) rest on (consent-changes.ts). */
+  changes?: ConsentChanges;
 }
 
 export class AuthenticationError extends Error {

@@ -15,7 +15,7 @@ import { issueSystemToken } from './oauth/token-routes.js';
 import { OidcUpstream } from './login/oidc-upstream.js';
 import type { OAuthContext } from './oauth/oauth-context.js';
 import { OAuthStore } from './oauth/oauth-store.js';
-import { StandingCache } from './oauth/standing-cache.js';
+import { ConsentChanges } from './consent-changes.js';
 import { consentRoutes } from './plugin.js';
 import { adminClientRoutes } from './registry/admin-routes.js';
 import { ClientRegistry } from './registry/client-registry.js';
@@ -59,9 +59,9 @@ export async function setUpConsent(options: {
   const oidc = options.config.oidc
     ? await OidcUpstream.discover({ ...options.config.oidc, redirectUri: `${options.baseUrl}/oauth/login/oidc/callback` })
     : undefined;
-  const standing = new StandingCache(options.sql, options.log);
-  await standing.start();
-  const store = new OAuthStore(options.sql, standing);
+  const changes = new ConsentChanges(options.sql, options.log);
+  await changes.start();
+  const store = new OAuthStore(options.sql, changes);
   const audit = new AuditTrail(options.sql, options.repository, keys, now, { baseUrl: options.baseUrl, log: options.log });
   const context: OAuthContext = {
     store,
@@ -77,7 +77,7 @@ export async function setUpConsent(options: {
     now,
     audit,
   };
-  const authenticator: Authenticator = { keys, store, issuer: options.baseUrl, now };
+  const authenticator: Authenticator = { keys, store, issuer: options.baseUrl, now, changes };
   const requireAdmin = async (request: FastifyRequest): Promise<void> => {
     const principal = await authenticateOrThrow(authenticator, request);
     if (principal.kind !== 'system' || principal.role !== 'admin') {
@@ -103,7 +103,7 @@ export async function setUpConsent(options: {
       audit.sealSoon();
       app.addHook('onClose', async () => {
         clearInterval(timer);
-        await standing.close();
+        await changes.close();
         await audit.close().catch((error: unknown) => app.log.error({ err: error }, 'sealing the audit inbox on shutdown failed'));
         await audit.checkpoint().catch((error: unknown) => app.log.warn({ err: error }, 'final audit checkpoint failed'));
       });

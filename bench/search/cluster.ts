@@ -75,9 +75,10 @@ export async function openSearchCluster(size: number, seed: number, log: (messag
   const sql: Sql = openPool(embedded.url, 4);
   try {
     let load: LoadFigures | undefined;
+    // A stale cluster gets the migrations added since its load (the hub needs their tables); migrate() refuses one
+    // whose file changed, and then the cluster must be loaded again.
+    if (!complete || stale) await migrate(sql);
     if (!complete) {
-      // A stale cluster is not migrated either: migrate() refuses a changed migration file.
-      await migrate(sql);
       log(`loading ${size.toLocaleString('en-US')} resources (seed ${seed}) into ${dataDir}`);
       load = await loadDataset(sql, seed, size, log);
       log('VACUUM ANALYZE');

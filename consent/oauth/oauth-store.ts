@@ -3,7 +3,7 @@
 // the single-use rules are enforced by conditional UPDATEs, so two concurrent redemptions cannot both win.
 import type { Sql } from 'postgres';
 import { hashSecret } from '../tokens/opaque.js';
-import type { Standing, StandingCache } from './standing-cache.js';
+import { type ConsentChanges, KeptAnswers } from '../consent-changes.js';
 
 export interface PendingRequest {
   clientId: string;
@@ -37,16 +37,26 @@ export const REFRESH_IDLE_MS = 183 * 24 * 60 * 60 * 1000;
 
 type Row = Record<string, any>;
 
+export interface Standing {
+  stands: boolean;
+  readOnly: boolean;
+}
+
 export class OAuthStore {
+  /** tokenStands / tokenRevoked answers kept between requests, when the store has ConsentChanges to listen to. */
+  private readonly standing?: KeptAnswers<Standing>;
+
   constructor(
     private readonly sql: Sql,
-    /** Keeps tokenStands / tokenRevoked answers between requests (consent/setup.ts); without it, every call asks. */
-    private readonly standing?: StandingCache,
-  ) {}
+    /** consent/setup.ts gives it the hub's listener; without one (tests of the store), every call asks. */
+    private readonly changes?: ConsentChanges,
+  ) {
+    this.standing = changes ? new KeptAnswers<Standing>(changes) : undefined;
+  }
 
-  /** Something that decides whether tokens stand was changed by this process (a Consent written): ask again. */
+  /** This process changed what decides whether tokens stand: every kept answer goes now. */
   standingChanged(): void {
-    this.standing?.invalidate();
+    this.changes?.changedHere();
   }
 
   async createRequest(id: string, session: string, request: PendingRequest, now: Date): Promise<void> {

@@ -1,8 +1,11 @@
 // Loads, for one request, the consent directives that name its caller (directives.ts): the active data-sharing
 // Consents whose recipient is the caller's organisation (by reference or identifier) or a category it belongs to,
-// and the caller's categories themselves. Read from storage at every request, unrestricted (the policy's own
-// input, not something the caller sees), so that a client's change applies to the next request.
+// and the caller's categories themselves. Read from storage unrestricted (the policy's own input, not something the
+// caller sees); kept between requests of the same organisation only until a Consent or an Organization changes
+// (consent-changes.ts), so that a client's change applies to the next request. A directive's period is judged at
+// each request, on the kept Consents.
 import type { Consent, Organization } from '@medplum/fhirtypes';
+import { KeptAnswers } from '../consent-changes.js';
 import { and, type Condition, or, type Plan } from '../../server/fhir/search/plan.js';
 import type { Repository } from '../../server/storage/repository.js';
 import { tokenCriterion } from '../../server/storage/token-entry.js';
@@ -25,12 +28,40 @@ const NONE: CallerDirectives = { categories: [], organizationIds: [], directives
 const MAX_DIRECTIVES = 10_000;
 const PAGE = 1_000;
 
-export async function loadCallerDirectives(repository: Repository, principal: Principal | undefined, now = new Date()): Promise<CallerDirectives> {
+/** What storage says about one caller: its Organizations' ids and categories, and the Consents naming it. */
+interface CallerFacts {
+  known: Pick<CallerDirectives, 'categories' | 'organizationIds'>;
+  consents: Consent[];
+}
+
+/** The facts of callers, kept by role and organisation (consent-changes.ts). */
+export class CallerDirectiveCache {
+  readonly #kept: KeptAnswers<CallerFacts>;
+
+  constructor(changes: ConstructorParameters<typeof KeptAnswers>[0]) {
+    this.#kept = new KeptAnswers<CallerFacts>(changes, { maxEntries: 1_000, maxAgeMs: 60_000 });
+  }
+
+  facts(principal: Principal, ask: () => Promise<CallerFacts>): Promise<CallerFacts> {
+    return this.#kept.get(`${principal.role} ${principal.organization!.system}|${principal.organization!.value}`, ask);
+  }
+}
+
+export async function loadCallerDirectives(
+  repository: Repository,
+  principal: Principal | undefined,
+  now = new Date(),
+  cache?: CallerDirectiveCache,
+): Promise<CallerDirectives> {
   if (principal?.kind !== 'system' || !principal.role || !DIRECTED_ROLES.includes(principal.role) || !principal.organization) {
     return NONE;
   }
   const possible = principal.role === 'financier' ? FINANCIER_CATEGORIES : ROLE_CATEGORIES[principal.role];
-  const [known, consents] = await Promise.all([callerOrganizations(repository, principal), namingConsents(repository, principal, possible)]);
+  const ask = async (): Promise<CallerFacts> => {
+    const [known, consents] = await Promise.all([callerOrganizations(repository, principal), namingConsents(repository, principal, possible)]);
+    return { known, consents };
+  };
+  const { known, consents } = cache ? await cache.facts(principal, ask) : await ask();
   const directives = consents.map((consent) => directiveOf(consent, now)).filter((d): d is Directive => d !== undefined);
   return { ...known, directives };
 }

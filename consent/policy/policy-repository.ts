@@ -25,7 +25,7 @@ import type {
 } from '../../server/storage/repository.js';
 import type { Principal } from '../principal.js';
 import { PrincipalAccess } from './access-filter.js';
-import { loadCallerDirectives } from './directive-source.js';
+import { type CallerDirectiveCache, loadCallerDirectives } from './directive-source.js';
 import type { Decision } from './decide.js';
 import { applyMask, keptElements, mergeMaskedUpdate, SUBSETTED } from './masks.js';
 import type { AccessInteraction, MaskName, PolicyRules } from './rules.js';
@@ -36,8 +36,13 @@ type Permit = Extract<Decision, { effect: 'permit' }>;
  * The policy repository of one request: the caller's decisions under `rules` (the baseline unless configured), with
  * the client directives that name it now.
  */
-export async function policyRepositoryFor(inner: Repository, principal: Principal | undefined, rules?: PolicyRules): Promise<PolicyRepository> {
-  return new PolicyRepository(inner, new PrincipalAccess(principal, await loadCallerDirectives(inner, principal), rules));
+export async function policyRepositoryFor(
+  inner: Repository,
+  principal: Principal | undefined,
+  rules?: PolicyRules,
+  directiveCache?: CallerDirectiveCache,
+): Promise<PolicyRepository> {
+  return new PolicyRepository(inner, new PrincipalAccess(principal, await loadCallerDirectives(inner, principal, new Date(), directiveCache), rules));
 }
 
 export class PolicyRepository implements Repository {

@@ -5,6 +5,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { errors, type HubError } from '../errors.js';
 import type { CreateAudit, Repository } from '../storage/repository.js';
 import { type Authenticator, authenticateOrThrow } from '../../consent/authenticate.js';
+import { CallerDirectiveCache } from '../../consent/policy/directive-source.js';
 import { PolicyRepository, policyRepositoryFor } from '../../consent/policy/policy-repository.js';
 import type { PolicyRules } from '../../consent/policy/rules.js';
 import type { AuditTrail } from '../../consent/audit/audit-trail.js';
@@ -111,6 +112,7 @@ export async function fhirPlugin(app: FastifyInstance, options: FhirPluginOption
   // Reads that may return AuditEvents first wait for the records committed before them to be sealed.
   const audit = options.audit;
   if (audit) options = { ...options, repository: sealedReads(options.repository, () => audit.sealPending()) };
+  const directiveCache = options.authenticator.changes ? new CallerDirectiveCache(options.authenticator.changes) : undefined;
   const baseContext: InteractionContext = {
     repository: options.repository,
     conformance: options.conformance,
@@ -145,7 +147,7 @@ export async function fhirPlugin(app: FastifyInstance, options: FhirPluginOption
         };
         const result = route.public
           ? await route.handler(fhirRequest, { ...baseContext, repository: new PolicyRepository(options.repository, undefined), preferReturn: prefer })
-          : await audited.call({ options, baseContext }, request, reply, route, fhirRequest, queryString, prefer);
+          : await audited.call({ options, baseContext, directiveCache }, request, reply, route, fhirRequest, queryString, prefer);
         return sendResult(reply, result, {
           mediaType,
           pretty: query.get('_pretty') === 'true',
@@ -165,7 +167,7 @@ export async function fhirPlugin(app: FastifyInstance, options: FhirPluginOption
  * recorded before the answer leaves. A record that cannot be written fails the request: no access goes unlogged.
  */
 async function audited(
-  this: { options: FhirPluginOptions; baseContext: InteractionContext },
+  this: { options: FhirPluginOptions; baseContext: InteractionContext; directiveCache?: CallerDirectiveCache },
   request: FastifyRequest,
   reply: FastifyReply,
   route: FhirRoute,
@@ -173,7 +175,7 @@ async function audited(
   queryString: string,
   prefer: InteractionContext['preferReturn'],
 ): Promise<FhirResult> {
-  const { options, baseContext } = this;
+  const { options, baseContext, directiveCache } = this;
   const facts = {
     interaction: route.interaction,
     method: route.method,
@@ -198,7 +200,12 @@ async function audited(
       claimed = true;
       return requestRecord({ ...facts, principal, status: 201, recorded: new Date() }, { rules: policy.rulesUsed, touched: [...policy.touched, version] });
     };
-    repository = await policyRepositoryFor(plainCreate ? withCreateAudit(options.repository, createAudit) : options.repository, principal, options.policyRules);
+    repository = await policyRepositoryFor(
+      plainCreate ? withCreateAudit(options.repository, createAudit) : options.repository,
+      principal,
+      options.policyRules,
+      directiveCache,
+    );
     const policy = repository;
     const record = (result: FhirResult) => requestRecord({ ...facts, principal, status: result.status, recorded: new Date() }, { rules: policy.rulesUsed, touched: policy.touched });
     if (plainCreate) {
@@ -234,13 +241,16 @@ async function audited(
     }
     throw error;
   } finally {
-    // A Consent written here may withdraw what a token stands on: the kept answers go now, not when PostgreSQL's
-    // notification of the change arrives (consent/oauth/standing-cache.ts).
-    if (route.method !== 'GET' && (facts.resourceType === 'Consent' || route.interaction === 'batch-transaction')) {
-      options.authenticator.store.standingChanged();
+    // A Consent or Organization written here may withdraw what a token stands on or change a client directive: the
+    // kept answers go now, not when PostgreSQL's notification of the change arrives (consent/consent-changes.ts).
+    if (route.method !== 'GET' && (CONSENT_STATE.has(facts.resourceType ?? '') || route.interaction === 'batch-transaction')) {
+      options.authenticator.changes?.changedHere();
     }
   }
 }
+
+/** The types whose writes change what the consent layer keeps between requests (consent/consent-changes.ts). */
+const CONSENT_STATE = new Set(['Consent', 'Organization']);
 
 /** Writes that commit with their audit record in one transaction. A batch's entries commit one by one. */
 function isAtomicWrite(route: FhirRoute, request: FhirRequest): boolean {

@@ -1,17 +1,20 @@
-// The token standing cache on a real database: answers are kept between requests, dropped when PostgreSQL
-// announces a change to what decides them (migration 0012's triggers, whoever writes), dropped at once by this
+// The consent layer's caches on a real database: answers are kept between requests, dropped when PostgreSQL
+// announces a change to what decides them (migrations 0012 and 0014, whoever writes), dropped at once by this
 // process's own revocations, never kept across a change announced while they were asked, and not kept at all while
 // the listener's connection is down.
 import { afterAll, describe, expect, it } from 'vitest';
-import { createTestDatabase } from '../../test/support/database.js';
-import { newSecret } from '../tokens/opaque.js';
-import { OAuthStore } from './oauth-store.js';
-import { type Standing, StandingCache } from './standing-cache.js';
+import { createTestDatabase } from '../test/support/database.js';
+import { ConsentChanges, KeptAnswers } from './consent-changes.js';
+import { OAuthStore, type Standing } from './oauth/oauth-store.js';
+import { CallerDirectiveCache } from './policy/directive-source.js';
+import type { Principal } from './principal.js';
+import { newSecret } from './tokens/opaque.js';
 
 const db = await createTestDatabase(4);
-const cache = new StandingCache(db.sql);
-await cache.start();
-afterAll(() => cache.close());
+const changes = new ConsentChanges(db.sql);
+await changes.start();
+afterAll(() => changes.close());
+const cache = new KeptAnswers<Standing>(changes);
 
 const STANDS: Standing = { stands: true, readOnly: false };
 
@@ -33,10 +36,10 @@ async function eventually(check: () => Promise<boolean> | boolean, ms = 3000): P
   }
 }
 
-describe('StandingCache', () => {
+describe('KeptAnswers on ConsentChanges', () => {
   it('keeps an answer until a change is announced', async () => {
     const ask = counted();
-    expect(cache.active).toBe(true);
+    expect(changes.active).toBe(true);
     await cache.get('a', ask);
     await cache.get('a', ask);
     expect(ask.calls).toBe(1);
@@ -46,11 +49,12 @@ describe('StandingCache', () => {
     expect(ask.calls).toBe(2);
   });
 
-  it('hears of changes made by SQL by hand to grants, revoked tokens and Consents', async () => {
+  it('hears of changes made by SQL by hand to grants, revoked tokens, Consents and Organizations', async () => {
     for (const change of [
       () => db.sql`INSERT INTO oauth_revoked_tokens (jti, expires_at) VALUES (${newSecret(16)}, now() + interval '1 hour')`,
       () => db.sql`UPDATE oauth_grants SET read_only = read_only`,
       () => db.sql`UPDATE "Consent" SET version = version`,
+      () => db.sql`UPDATE "Organization" SET version = version`,
     ]) {
       const ask = counted();
       const key = newSecret(16);
@@ -66,7 +70,7 @@ describe('StandingCache', () => {
     let calls = 0;
     const racing = async () => {
       calls++;
-      cache.invalidate(); // the change lands while the question is out
+      changes.changedHere(); // the change lands while the question is out
       return STANDS;
     };
     await cache.get('c', racing);
@@ -77,11 +81,11 @@ describe('StandingCache', () => {
   it('keeps nothing while its connection is down, and listens again', async () => {
     const ask = counted();
     await db.sql`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query ILIKE 'LISTEN zorghub_standing%' AND pid <> pg_backend_pid()`;
-    await eventually(() => !cache.active);
+    await eventually(() => !changes.active);
     await cache.get('d', ask);
     await cache.get('d', ask);
     expect(ask.calls).toBe(2);
-    await eventually(() => cache.active);
+    await eventually(() => changes.active);
     await cache.get('d', ask);
     await cache.get('d', ask);
     expect(ask.calls).toBe(3);
@@ -89,7 +93,7 @@ describe('StandingCache', () => {
 });
 
 describe('OAuthStore with the standing cache', () => {
-  const store = new OAuthStore(db.sql, cache);
+  const store = new OAuthStore(db.sql, changes);
 
   it("applies this process's revocations to the very next question", async () => {
     const consentId = newSecret(16);
@@ -113,5 +117,25 @@ describe('OAuthStore with the standing cache', () => {
     expect(await store.tokenRevoked('jti-3')).toBe(false);
     await store.revokeAccessToken('jti-3', new Date(Date.now() + 60_000));
     expect(await store.tokenRevoked('jti-3')).toBe(true);
+  });
+});
+
+describe('CallerDirectiveCache', () => {
+  it("keeps the facts of one role of one organisation, apart from another's", async () => {
+    const directives = new CallerDirectiveCache(changes);
+    const facts = { known: { categories: [], organizationIds: [] }, consents: [] };
+    let calls = 0;
+    const ask = async () => (calls++, facts);
+    const caller = (value: string, role: 'care-provider' | 'logistics' = 'care-provider') =>
+      ({ kind: 'system', role, clientId: 'c', tokenId: 't', scopes: [], organization: { system: 'http://fhir.nl/fhir/NamingSystem/ura', value } }) as unknown as Principal;
+    await directives.facts(caller('1'), ask);
+    await directives.facts(caller('1'), ask);
+    expect(calls).toBe(1);
+    await directives.facts(caller('2'), ask);
+    await directives.facts(caller('1', 'logistics'), ask);
+    expect(calls).toBe(3);
+    changes.changedHere();
+    await directives.facts(caller('1'), ask);
+    expect(calls).toBe(4);
   });
 });
