@@ -13,6 +13,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { Sql } from 'postgres';
 import type { HubKeys } from '../keys/hub-keys.js';
 import { BackgroundWork } from './background-work.js';
+import { BATCH as INDEX_BATCH, IndexThrottle } from './index-throttle.js';
 import type { Repository } from '../../server/storage/repository.js';
 import type { AuditRecord } from '../../server/storage/pg/audit-log.js';
 import {
@@ -36,20 +37,8 @@ const SEAL_BATCH = 1000;
 const SEAL_DELAY_MS = 20;
 /** After a failed seal, the next attempt. */
 const SEAL_RETRY_MS = 1000;
-/** Records per indexing transaction. */
-const INDEX_BATCH = 500;
-/**
- * While the hub is busy (more than BUSY_RECORDS_PER_SECOND requests recorded), indexing waits for whole batches
- * and takes at most INDEX_DUTY of the time: it falls behind under load and catches up when the load drops, instead
- * of taking more than half of every read's cost.
- * At INDEX_DUTY it still indexes about a hundred records a second, more than a lightly used hub records. A reader
- * of AuditEvents never waits for the throttle: it indexes at full speed what it needs.
- */
-const INDEX_DUTY = 0.1;
-/** While busy, the longest a sealed record waits for a whole batch to gather, and how often the indexer looks. */
-const INDEX_WAIT_MS = 2_000;
+/** How often a put-off indexer looks again (index-throttle.ts). */
 const INDEX_POLL_MS = 100;
-const BUSY_RECORDS_PER_SECOND = 50;
 const CHECKPOINT_TYP = 'zorghub-audit-checkpoint+jwt';
 const GENESIS = '0'.repeat(64);
 
@@ -92,13 +81,7 @@ export class AuditTrail {
   #closed = false;
   /** Readers waiting for the index: while there are any, indexing runs unthrottled. */
   #urgent = 0;
-  /** Records since the throttle last looked, and when that was. */
-  #arrivals = 0;
-  #arrivalsSince = performance.now();
-  #wasBusy = false;
-  /** Records this process sealed that the index has not taken yet (others' are found by INDEX_WAIT_MS). */
-  #sealedSinceIndexed = 0;
-  #indexedAt = performance.now();
+  readonly #throttle = new IndexThrottle();
 
   constructor(
     private readonly sql: Sql,
@@ -133,7 +116,7 @@ export class AuditTrail {
     try {
       await this.repository.appendAudit(batch.map((entry) => entry.record));
       for (const entry of batch) entry.resolve();
-      this.#arrivals += batch.length - 1; // sealSoon() counts one
+      this.#throttle.arrived(batch.length - 1); // sealSoon() counts one
       this.sealSoon();
     } catch (error) {
       for (const entry of batch) entry.reject(error);
@@ -145,7 +128,7 @@ export class AuditTrail {
 
   /** Tells the sealer that records were committed to the inbox (the plugin calls it after a write commits). */
   sealSoon(delayMs = SEAL_DELAY_MS): void {
-    this.#arrivals++;
+    this.#throttle.arrived();
     this.#sealer.soon(delayMs);
   }
 
@@ -165,7 +148,7 @@ export class AuditTrail {
     async () => {
       for (;;) {
         const sealed = await sealAuditInbox(this.sql, SEAL_BATCH);
-        this.#sealedSinceIndexed += sealed;
+        this.#throttle.sealed(sealed);
         if (sealed < SEAL_BATCH) break;
       }
       this.indexSoon();
@@ -175,23 +158,19 @@ export class AuditTrail {
     SEAL_RETRY_MS,
   );
 
-  /**
-   * Indexes until no sealed record waits, throttled while the hub is busy: then it waits for a whole batch (or
-   * INDEX_WAIT_MS), since one statement of 500 costs far less per record than many of a few, and pauses after each.
-   */
+  /** Indexes until no sealed record waits; while the hub is busy, in whole batches and a tenth of the time (index-throttle.ts). */
   readonly #indexer = new BackgroundWork(
     async () => {
       for (;;) {
-        if (this.#sealedSinceIndexed < INDEX_BATCH && performance.now() - this.#indexedAt < INDEX_WAIT_MS && this.#mayWait() && this.#busy()) {
+        if (this.#throttle.putOff(this.#mayWait())) {
           this.#indexer.soon(INDEX_POLL_MS);
           return;
         }
         const started = performance.now();
         const indexed = await indexAuditTrail(this.sql, INDEX_BATCH, { baseUrl: this.options.baseUrl }, this.#indexError);
-        this.#indexedAt = performance.now();
-        this.#sealedSinceIndexed = Math.max(0, this.#sealedSinceIndexed - indexed);
+        this.#throttle.indexed(indexed);
         if (indexed < INDEX_BATCH) break;
-        await this.#throttle(performance.now() - started);
+        await this.#pause(this.#throttle.pauseAfter(performance.now() - started, this.#mayWait()));
       }
     },
     this.#failed('indexing'),
@@ -199,13 +178,12 @@ export class AuditTrail {
     SEAL_RETRY_MS,
   );
 
-  /** After a batch that took `ms`: a pause that keeps indexing at INDEX_DUTY while the hub is busy and nobody waits. */
-  async #throttle(ms: number): Promise<void> {
-    if (!this.#mayWait() || !this.#busy()) return;
-    const pause = Math.min(ms * (1 / INDEX_DUTY - 1), 5_000);
+  /** Waits `ms`, or less if somebody starts waiting for the index. */
+  async #pause(ms: number): Promise<void> {
+    if (ms <= 0) return;
     await new Promise<void>((resolve) => {
       const poll = setInterval(() => {
-        if (this.#urgent > 0 || this.#closed) {
+        if (!this.#mayWait()) {
           clearInterval(poll);
           clearTimeout(timer);
           resolve();
@@ -214,29 +192,13 @@ export class AuditTrail {
       const timer = setTimeout(() => {
         clearInterval(poll);
         resolve();
-      }, pause);
+      }, ms);
     });
   }
 
   /** Nobody waits for the index (a reader of AuditEvents, the shutdown). */
   #mayWait(): boolean {
     return this.#urgent === 0 && !this.#closed;
-  }
-
-  /**
-   * Whether the hub was busy since the last look, by the rate of requests recorded: every request but the public
-   * ones is. (Not by its event loop: indexing keeps that busy itself, and would then pause for its own load.)
-   */
-  #busy(): boolean {
-    const now = performance.now();
-    const elapsed = now - this.#arrivalsSince;
-    // Too short a look says nothing; the last answer stands.
-    if (elapsed < 50) return this.#wasBusy;
-    const perSecond = (this.#arrivals * 1000) / elapsed;
-    this.#arrivals = 0;
-    this.#arrivalsSince = now;
-    this.#wasBusy = perSecond >= BUSY_RECORDS_PER_SECOND;
-    return this.#wasBusy;
   }
 
   #indexError = (eventId: string, error: unknown): void => {
