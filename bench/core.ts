@@ -16,7 +16,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { openPool } from '../server/db/connect.js';
-import { auditInboxSize, auditUnindexedSize } from '../server/storage/pg/audit-log.js';
+import { auditBacklog } from './audit-backlog.js';
 import { startBenchDatabase } from './database.js';
 import { generateTransactionBundle, patientTexts, Random, referenceResources } from './generate.js';
 import { accountPostgres, machineLoad } from './cpu.js';
@@ -54,30 +54,6 @@ function http(result: LoadResult, perItem = 1) {
     connectionErrors: result.errors,
     cpu: result.cpu,
   };
-}
-
-/**
- * The audit trail's backlog right after a measured window: records committed but not yet sealed into the chain
- * (the inbox), and records sealed but not yet indexed as AuditEvents (the indexer is throttled while the hub is
- * busy), and how long the hub then takes to clear each. Waiting for that also keeps the next run from paying for
- * this one's records.
- */
-async function auditBacklog(sql: ReturnType<typeof openPool>): Promise<{ backlogAtEnd: number; drainMs: number; unindexedAtEnd: number; indexDrainMs: number }> {
-  const inbox = () => auditInboxSize(sql);
-  const unindexed = () => auditUnindexedSize(sql);
-  const started = Date.now();
-  const [backlogAtEnd, unindexedAtEnd] = [await inbox(), await unindexed()];
-  const drain = async (count: () => Promise<number>, what: string) => {
-    while ((await count()) > 0) {
-      if (Date.now() - started > 600_000) throw new Error(`the audit trail did not ${what} within 10 minutes`);
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-    return Date.now() - started;
-  };
-  const drainMs = backlogAtEnd ? await drain(inbox, 'seal its inbox') : 0;
-  const indexed = await drain(unindexed, 'index its sealed records');
-  const indexDrainMs = backlogAtEnd || unindexedAtEnd ? indexed : 0;
-  return { backlogAtEnd, drainMs, unindexedAtEnd, indexDrainMs };
 }
 
 async function main(): Promise<void> {
