@@ -5,7 +5,7 @@
 // (consent-changes.ts), so that a client's change applies to the next request. A directive's period is judged at
 // each request, on the kept Consents.
 import type { Consent, Organization } from '@medplum/fhirtypes';
-import { KeptAnswers } from '../consent-changes.js';
+import { type ConsentChanges, KeptAnswers } from '../consent-changes.js';
 import { and, type Condition, or, type Plan } from '../../server/fhir/search/plan.js';
 import type { Repository } from '../../server/storage/repository.js';
 import { tokenCriterion } from '../../server/storage/token-entry.js';
@@ -34,11 +34,11 @@ interface CallerFacts {
   consents: Consent[];
 }
 
-/** The facts of callers, kept by role and organisation (consent-changes.ts). */
+/** The facts of callers, kept by role and organisation (consent-changes.ts); shared between requests, never mutated. */
 export class CallerDirectiveCache {
   readonly #kept: KeptAnswers<CallerFacts>;
 
-  constructor(changes: ConstructorParameters<typeof KeptAnswers>[0]) {
+  constructor(changes: ConsentChanges) {
     this.#kept = new KeptAnswers<CallerFacts>(changes, { maxEntries: 1_000, maxAgeMs: 60_000 });
   }
 
