@@ -12,7 +12,7 @@
 // Every request to the hub is recorded in the NEN 7513 audit trail, as always; the read figure is measured once more
 // on a hub without its trail (AppConfig.unaudited, for this figure only): the difference is what the trail costs.
 // Environment: BENCH_WARMUP / BENCH_DURATION (seconds, default 2 / 10), BENCH_ONLY=create,read,bundle,
-// BENCH_LAYOUT=in-process (compare layouts only), BENCH_CPU_PROF=<dir> (--cpu-prof the hub child).
+// BENCH_LAYOUT=in-process (compare layouts only), BENCH_CPU_PROF=<dir> (--cpu-prof the hub children, audited and unaudited).
 import os from 'node:os';
 import path from 'node:path';
 import { openPool } from '../server/db/connect.js';

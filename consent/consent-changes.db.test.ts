@@ -93,9 +93,14 @@ describe('KeptAnswers on ConsentChanges', () => {
 });
 
 describe('OAuthStore with the standing cache', () => {
-  const store = new OAuthStore(db.sql, changes);
+  // Its listener hears no announcement (a channel nobody notifies): only the store's own drop can apply a revocation.
+  const deaf = new ConsentChanges(db.sql, undefined, 'zorghub_test_silence');
+  afterAll(() => deaf.close());
+  const store = new OAuthStore(db.sql, deaf);
 
-  it("applies this process's revocations to the very next question", async () => {
+  it("applies this process's revocations to the very next question, without waiting for PostgreSQL's announcement", async () => {
+    await deaf.start();
+    expect(deaf.active).toBe(true);
     const consentId = newSecret(16);
     await store.createGrant(
       { consentId, clientId: 'pgo', patient: 'Patient/p1', dataServices: ['hulpmiddelen'], scope: 'zorghub~hulpmiddelen', once: false },
@@ -108,6 +113,11 @@ describe('OAuthStore with the standing cache', () => {
                  VALUES (${consentId}, 1, now(), false, ${JSON.stringify({ resourceType: 'Consent', status: 'active' })}, '{}', '{}')`;
     await eventually(async () => (await store.tokenStands(consentId, 'jti-1')).stands);
     expect((await store.tokenStands(consentId, 'jti-1')).stands).toBe(true);
+    // The answer is kept: a change nobody announces to this store is not seen...
+    await db.sql`UPDATE "Consent" SET content = ${JSON.stringify({ resourceType: 'Consent', status: 'inactive' })} WHERE id = ${consentId}`;
+    expect((await store.tokenStands(consentId, 'jti-1')).stands).toBe(true);
+    await db.sql`UPDATE "Consent" SET content = ${JSON.stringify({ resourceType: 'Consent', status: 'active' })} WHERE id = ${consentId}`;
+    // ...but the store's own revocation is, at once.
     await store.revokeAccessToken('jti-1', new Date(Date.now() + 60_000));
     expect((await store.tokenStands(consentId, 'jti-1')).stands).toBe(false);
     expect((await store.tokenStands(consentId, 'jti-2')).stands).toBe(true);

@@ -36,6 +36,8 @@ export class ConsentChanges {
   constructor(
     private readonly sql: Sql,
     private readonly log?: ChangesLog,
+    /** Tests listen on a channel nobody announces on, to see what this process's own changes do alone. */
+    private readonly channel = CHANGES_CHANNEL,
   ) {}
 
   /** Starts listening; until it does, and whenever it stops, nothing is kept. Never throws: it retries. */
@@ -48,7 +50,7 @@ export class ConsentChanges {
       max_lifetime: null,
       fetch_types: false,
       onnotify: (channel: string) => {
-        if (channel === CHANGES_CHANNEL) this.changedHere();
+        if (channel === this.channel) this.changedHere();
       },
       onclose: () => {
         // Notifications sent while no connection listens are lost: keep nothing until listening again.
@@ -63,7 +65,7 @@ export class ConsentChanges {
   async #listen(): Promise<void> {
     if (this.#closed || !this.#listener) return;
     try {
-      await this.#listener.unsafe(`LISTEN ${CHANGES_CHANNEL}`);
+      await this.#listener.unsafe(`LISTEN ${this.channel}`);
       this.changedHere();
       this.#listening = true;
     } catch (error) {

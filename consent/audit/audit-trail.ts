@@ -19,9 +19,9 @@ import type { AuditRecord } from '../../server/storage/pg/audit-log.js';
 import {
   AUDIT_INDEX_LOCK,
   AUDIT_LOCK,
-  auditInboxHead,
-  auditInboxHolds,
-  auditInboxSize,
+  auditUnsealedHead,
+  auditUnsealedHolds,
+  auditUnsealedSize,
   auditInboxTail,
   auditRecordTexts,
   auditUnindexedUpTo,
@@ -210,8 +210,8 @@ export class AuditTrail {
    * or another). Anything that reads AuditEvents or the chain calls it first (sealed-reads.ts, verify, prune).
    */
   async sealPending(): Promise<void> {
-    const head = await auditInboxHead(this.sql);
-    while (head !== undefined && (await auditInboxHolds(this.sql, head))) {
+    const head = await auditUnsealedHead(this.sql);
+    while (head !== undefined && (await auditUnsealedHolds(this.sql, head))) {
       await this.#sealer.run();
     }
     // Then the index: every record sealed so far becomes a searchable AuditEvent before the reader goes on.
@@ -266,7 +266,7 @@ export class AuditTrail {
    */
   async verify(options: { start?: Date; end?: Date } = {}): Promise<Verification> {
     await this.sealPending();
-    const pending = await auditInboxSize(this.sql);
+    const pending = await auditUnsealedSize(this.sql);
     const checkpoints = await this.sql<{ seq: string; chain_hash: string; kind: string; jws: string }[]>`
       SELECT seq, chain_hash, kind, jws FROM audit_checkpoints ORDER BY seq`;
     const result: Verification = { intact: true, checked: 0, checkpoints: 0, unverifiable: 0, pending };

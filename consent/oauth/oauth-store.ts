@@ -55,7 +55,7 @@ export class OAuthStore {
   }
 
   /** This process changed what decides whether tokens stand: every kept answer goes now. */
-  standingChanged(): void {
+  private standingChanged(): void {
     this.changes?.changedHere();
   }
 

@@ -201,19 +201,19 @@ export async function auditUnindexedUpTo(sql: Db, position: number): Promise<boo
 }
 
 /** How many records wait to be sealed (committed ones: what this transaction's snapshot sees). */
-export async function auditInboxSize(sql: Db): Promise<number> {
+export async function auditUnsealedSize(sql: Db): Promise<number> {
   const [row] = await sql<{ n: number }[]>`SELECT count(*)::int AS n FROM audit_unsealed`;
   return row.n;
 }
 
 /** The highest position committed and not sealed yet, if any. */
-export async function auditInboxHead(sql: Db): Promise<number | undefined> {
+export async function auditUnsealedHead(sql: Db): Promise<number | undefined> {
   const [row] = await sql<{ max: string | null }[]>`SELECT max(position) AS max FROM audit_unsealed`;
   return row.max === null ? undefined : Number(row.max);
 }
 
 /** Whether a committed record at or before `position` still waits to be sealed. */
-export async function auditInboxHolds(sql: Db, position: number): Promise<boolean> {
+export async function auditUnsealedHolds(sql: Db, position: number): Promise<boolean> {
   const [row] = await sql`SELECT 1 FROM audit_unsealed WHERE position <= ${position} LIMIT 1`;
   return row !== undefined;
 }
