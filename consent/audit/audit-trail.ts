@@ -28,9 +28,9 @@ import {
   indexAuditTrail,
   sealAuditInbox,
   sha256Hex,
+  INBOX_STATEMENT_RECORDS,
 } from '../../server/storage/pg/audit-log.js';
 
-const MAX_BATCH = 500;
 /** Records per sealing transaction. */
 const SEAL_BATCH = 1000;
 /** How long the sealer waits after a record arrives, so that under load one seal carries many records. */
@@ -93,7 +93,7 @@ export class AuditTrail {
 
   /**
    * Records outside any transaction, by group commit: one statement at a time writes every record that arrived
-   * while the previous one ran (at most MAX_BATCH), so under load a commit carries many records.
+   * while the previous one ran (at most one inbox statement's worth), so under load a commit carries many records.
    */
   record(record: AuditRecord): Promise<void> {
     return new Promise((resolve, reject) => {
@@ -112,7 +112,7 @@ export class AuditTrail {
   async #flush(): Promise<void> {
     this.#scheduled = false;
     this.#flushing = true;
-    const batch = this.#pending.splice(0, MAX_BATCH);
+    const batch = this.#pending.splice(0, INBOX_STATEMENT_RECORDS);
     try {
       await this.repository.appendAudit(batch.map((entry) => entry.record));
       for (const entry of batch) entry.resolve();

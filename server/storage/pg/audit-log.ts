@@ -32,33 +32,54 @@ export function sha256Hex(text: string): string {
   return createHash('sha256').update(text, 'utf8').digest('hex');
 }
 
+/** The most records one inbox statement carries: the audit trail's group commit takes no more at a time. */
+export const INBOX_STATEMENT_RECORDS = 64;
+/** The inbox statement's sizes: a batch is padded up to the next one, so a connection prepares only these seven. */
+const INBOX_SIZES = [1, 2, 4, 8, 16, 32, INBOX_STATEMENT_RECORDS];
+/** Parameters per record: event_id, content, compartments, content_hash (after the one shared `recorded`). */
+const PER_RECORD = 4;
+
 /**
- * Puts the records into the inbox in one statement: atomic on its own, and inside the caller's transaction when
- * there is one, so a write and its record commit together. The text is final (id, version 1, lastUpdated), and its
- * hash, computed here, is what the chain will hold: each record also gets its line in audit_unsealed (0013). The
- * rows travel as one JSON parameter, so the statement is the same whatever the number of records (prepared once).
+ * The inbox statement for `size` records: their texts and hashes go into audit_inbox and their lines into
+ * audit_unsealed in one statement. Every value is a parameter of its own: as one JSON parameter, PostgreSQL
+ * parsed and unescaped each record's text again, about 50 µs of its time per record (measured), three times what
+ * the inserts cost. Padding slots are all NULL and are skipped.
  */
-export async function appendAuditRecords(db: Db, records: AuditRecord[], now: Date): Promise<void> {
-  if (records.length === 0) {
-    return;
-  }
-  const recorded = now.toISOString();
-  const rows = records.map(({ event, compartments }) => {
-    const id = event.id ?? newResourceId();
-    const content = storedContent(event, id, 1, now);
-    return { recorded, event_id: id, content, compartments, content_hash: sha256Hex(content) };
+const inboxStatement = (size: number): string => {
+  const rows = Array.from({ length: size }, (_, i) => {
+    const p = 2 + i * PER_RECORD;
+    return `($${p}::text, $${p + 1}::text, $${p + 2}::uuid[], $${p + 3}::text)`;
   });
-  await db`
-    WITH r AS (
-      SELECT * FROM json_to_recordset(${JSON.stringify(rows)}::text::json)
-        AS r(recorded timestamptz, event_id text, content text, compartments uuid[], content_hash text)
+  return `WITH r (event_id, content, compartments, content_hash) AS (VALUES ${rows.join(', ')}
     ), i AS (
       INSERT INTO audit_inbox (recorded, event_id, content, compartments)
-      SELECT recorded, event_id, content, compartments FROM r
+      SELECT $1::timestamptz, event_id, content, compartments FROM r WHERE event_id IS NOT NULL
       RETURNING position, event_id
     )
     INSERT INTO audit_unsealed (position, recorded, event_id, content_hash)
-    SELECT i.position, r.recorded, r.event_id, r.content_hash FROM i JOIN r USING (event_id)`;
+    SELECT i.position, $1::timestamptz, r.event_id, r.content_hash FROM i JOIN r USING (event_id)`;
+};
+const INBOX_STATEMENTS = new Map(INBOX_SIZES.map((size) => [size, inboxStatement(size)]));
+
+/**
+ * Puts the records into the inbox, inside the caller's transaction when there is one, so a write and its record
+ * commit together. The text is final (id, version 1, lastUpdated), and its hash, computed here, is what the chain
+ * will hold: each record also gets its line in audit_unsealed (0013). Up to INBOX_STATEMENT_RECORDS records go in
+ * one statement (atomic on its own); more take several, which only a transaction makes atomic together.
+ */
+export async function appendAuditRecords(db: Db, records: AuditRecord[], now: Date): Promise<void> {
+  for (let start = 0; start < records.length; start += INBOX_STATEMENT_RECORDS) {
+    const chunk = records.slice(start, start + INBOX_STATEMENT_RECORDS);
+    const size = INBOX_SIZES.find((n) => n >= chunk.length)!;
+    const params: (string | null)[] = new Array(1 + size * PER_RECORD).fill(null);
+    params[0] = now.toISOString();
+    chunk.forEach(({ event, compartments }, i) => {
+      const id = event.id ?? newResourceId();
+      const content = storedContent(event, id, 1, now);
+      params.splice(1 + i * PER_RECORD, PER_RECORD, id, content, `{${compartments.join(',')}}`, sha256Hex(content));
+    });
+    await db.unsafe(INBOX_STATEMENTS.get(size)!, params, { prepare: true });
+  }
 }
 
 interface UnsealedRow {
