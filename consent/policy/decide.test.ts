@@ -117,7 +117,7 @@ const POLICY: Record<string, Record<string, string>> = {
     Device:             '-         -         -         -         -         -         -',
     DeviceUseStatement: '-         -         -         -         -         -         -',
     SupplyRequest:      '-         -         -         -         -         -         -',
-    SupplyDelivery:     '-         -         -         -         -         -         -',
+    SupplyDelivery:     'charged   charged   -         -         -         -         charged',
     Coverage:           'org       org       org       -         -         -         org',
     Consent:            '-         -         -         -         -         -         -',
     Organization:       'all       all       -         -         -         -         all',

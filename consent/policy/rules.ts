@@ -22,7 +22,7 @@ export type Scope =
   | { kind: 'own-payors' }
   /** Resources whose reference `params` point at the caller's organisation (by reference or by identifier). */
   | { kind: 'organization'; params: string[] }
-  /** DeviceRequests charged (`insurance`) to a Coverage the caller's organisation pays (`payor`). */
+  /** Resources charged to a Coverage the caller's organisation pays (`payor`): orders by `insurance`, deliveries through their order (scope-condition.ts). */
   | { kind: 'charged-to-own-coverage' }
   /** Patients who are the subject of a resource that is the caller's organisation's by `via`. */
   | { kind: 'clients-of'; via: { type: string; patientParam: string; organizationParams: string[] }[] }
@@ -135,6 +135,13 @@ export const SYSTEM_RULES: PolicyRules = {
       interactions: READ,
       scope: { kind: 'charged-to-own-coverage' },
       why: 'the orders charged to coverage it issued',
+    },
+    {
+      id: 'finance-deliveries',
+      types: ['SupplyDelivery'],
+      interactions: READ,
+      scope: { kind: 'charged-to-own-coverage' },
+      why: 'the deliveries and returns of those orders (through the SupplyRequest each answers)',
     },
     {
       id: 'finance-beneficiaries',

@@ -5,6 +5,7 @@
 // logical reference carrying the identifier itself.
 import { compartmentKey } from '../../server/storage/compartment-key.js';
 import { and, type Condition, or } from '../../server/fhir/search/plan.js';
+import { searchParameters } from '../../server/fhir/search/parameters.js';
 import { tokenCriterion } from '../../server/storage/token-entry.js';
 import { DATA_SERVICE_SYSTEM, DATA_SERVICES } from '../data-services.js';
 import type { Principal } from '../principal.js';
@@ -52,7 +53,7 @@ export function scopeCondition(principal: Principal, scope: Scope, resourceType:
     case 'organization':
       return or(scope.params.map((param) => referencesOwnOrganization(principal, param)));
     case 'charged-to-own-coverage':
-      return { kind: 'chain', param: 'insurance', targetType: 'Coverage', condition: referencesOwnOrganization(principal, 'payor') };
+      return chargedTo(resourceType, referencesOwnOrganization(principal, 'payor'));
     case 'clients-of':
       return or(
         scope.via.map((via) => ({
@@ -106,18 +107,41 @@ function clientsCondition(patients: string[], resourceType: string): Condition {
   return or(patients.map((id) => ({ kind: 'compartment', patientKey: compartmentKey(id) })));
 }
 
+/** A reference search parameter by the code its values are stored under (server/fhir/search/parameters.ts). */
+const stored = (resourceType: string, code: string): string => searchParameters(resourceType).get(code)?.stored ?? code;
+const via = (resourceType: string, code: string, targetType: string, condition: Condition): Condition => ({ kind: 'chain', param: stored(resourceType, code), targetType, condition });
+
 /**
- * The financing regime of a resource, where the hub can tell it: a Coverage's own (`regime`), a DeviceRequest's by
- * the Coverage it is charged to. Other types have no regime the hub knows: a directive limited to regimes does not
- * concern them, one for every regime does.
+ * The resources of a type charged to a Coverage satisfying `coverage`: an order by its `insurance`; a delivery
+ * request by the order it serves (`based-on`, hub-ext-based-on); a delivery or return by the request it answers
+ * (`based-on`); a Device by the orders naming it (DeviceRequest `device`). A type the hub cannot follow to a
+ * Coverage is charged to none.
  */
-const REGIME_OF: Partial<Record<string, (regime: string) => Condition>> = {
-  Coverage: (regime) => ({ kind: 'tokens', entries: [tokenCriterion('regime', `${FINANCING_REGIME_SYSTEM}|${regime}`)] }),
-  DeviceRequest: (regime) => ({ kind: 'chain', param: 'insurance', targetType: 'Coverage', condition: REGIME_OF.Coverage!(regime) }),
+const CHARGED: Partial<Record<string, (coverage: Condition) => Condition>> = {
+  DeviceRequest: (coverage) => via('DeviceRequest', 'insurance', 'Coverage', coverage),
+  SupplyRequest: (coverage) => via('SupplyRequest', 'based-on', 'DeviceRequest', CHARGED.DeviceRequest!(coverage)),
+  SupplyDelivery: (coverage) => via('SupplyDelivery', 'based-on', 'SupplyRequest', CHARGED.SupplyRequest!(coverage)),
+  Device: (coverage) => ({ kind: 'has', sourceType: 'DeviceRequest', param: stored('DeviceRequest', 'device'), condition: CHARGED.DeviceRequest!(coverage) }),
 };
 
+export function chargedTo(resourceType: string, coverage: Condition): Condition {
+  return CHARGED[resourceType]?.(coverage) ?? { kind: 'false' };
+}
+
+/**
+ * The financing regime of a resource, where the hub can tell it: a Coverage's own (`regime`), any other's by the
+ * Coverage it is charged to (CHARGED); a Device named by orders of two regimes (a wheelchair that moved from Wmo to
+ * Wlz) is of both. Other types have no regime the hub knows: a directive limited to regimes does not concern them,
+ * one for every regime does.
+ */
+function regimeOf(resourceType: string): ((regime: string) => Condition) | undefined {
+  const own = (regime: string): Condition => ({ kind: 'tokens', entries: [tokenCriterion('regime', `${FINANCING_REGIME_SYSTEM}|${regime}`)] });
+  if (resourceType === 'Coverage') return own;
+  return CHARGED[resourceType] ? (regime) => chargedTo(resourceType, own(regime)) : undefined;
+}
+
 function regimeCondition(scope: RegimeScope, resourceType: string): Condition {
-  const of = REGIME_OF[resourceType];
+  const of = regimeOf(resourceType);
   switch (scope.kind) {
     case 'any':
       return { kind: 'true' };

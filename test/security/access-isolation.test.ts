@@ -57,8 +57,11 @@ for (const { i, care, supplier, deliverer, financier } of clients) {
       requester: orgRef(care, true), performer: orgRef(supplier, i % 4 < 2), insurance: [{ reference: `Coverage/cov${i}` }],
       reasonCode: [{ text: `diagnose ${i}` }], note: [{ text: `notitie ${i}` }],
     },
-    { resourceType: 'SupplyRequest', id: `sr${i}`, status: 'active', itemCodeableConcept: { text: 'rolstoel' }, quantity: { value: 1 }, deliverTo: patient, supplier: [orgRef(deliverer, true)], reasonCode: [{ text: `diagnose ${i}` }] },
-    { resourceType: 'SupplyDelivery', id: `sd${i}`, status: 'in-progress', patient, supplier: orgRef(deliverer, true) },
+    {
+      resourceType: 'SupplyRequest', id: `sr${i}`, status: 'active', itemCodeableConcept: { text: 'rolstoel' }, quantity: { value: 1 }, deliverTo: patient, supplier: [orgRef(deliverer, true)], reasonCode: [{ text: `diagnose ${i}` }],
+      extension: [{ url: 'https://zorghub.example.org/fhir/StructureDefinition/hub-ext-based-on', valueReference: { reference: `DeviceRequest/dr${i}` } }],
+    },
+    { resourceType: 'SupplyDelivery', id: `sd${i}`, status: 'in-progress', patient, supplier: orgRef(deliverer, true), basedOn: [{ reference: `SupplyRequest/sr${i}` }] },
     { resourceType: 'Device', id: `dev${i}`, status: 'active', patient, owner: orgRef(supplier, true), note: [{ text: `onderhoud ${i}` }] },
     { resourceType: 'CarePlan', id: `cpl${i}`, status: 'active', intent: 'plan', subject: patient, ...(i % 2 === 0 ? { activity: [{ detail: { status: 'in-progress', performer: [orgRef(care, true)] } }] } : {}) },
     { resourceType: 'Consent', id: `con${i}`, status: 'active', scope: { text: 'patient-privacy' }, category: [{ text: 'toestemming' }], patient, policyRule: { text: 'opt-in' } },
@@ -75,6 +78,7 @@ const DIRECTIVES: Directive[] = [
   { id: 'dir-c1-no-aids-to-f0', client: 1, type: 'deny', to: { org: FINANCIERS[0], literal: false }, services: ['hulpmiddelen'] },
   { id: 'dir-c0-no-aids-to-insurers', client: 0, type: 'deny', to: { category: 'health-insurer' }, services: ['hulpmiddelen'] },
   { id: 'dir-c2-no-aids-to-insurers', client: 2, type: 'deny', to: { category: 'health-insurer' }, services: ['hulpmiddelen'] },
+  { id: 'dir-c3-no-deliveries-to-insurers', client: 3, type: 'deny', to: { category: 'health-insurer' }, services: ['leveringen'] },
   { id: 'dir-c4-no-aids-to-suppliers', client: 4, type: 'deny', to: { category: 'aids-supplier' }, services: ['hulpmiddelen'] },
 ];
 for (const d of DIRECTIVES) {
@@ -154,9 +158,13 @@ const cases: Case[] = [
     return {
       name: `financier ${org.id}`,
       principal: system(org),
-      // c1 denies f0 her aids by name; c0 and c2 deny every health insurer, which only f1 declares itself to be.
-      visible: { Patient: ids('c', mine), Coverage: ids('cov', mine), DeviceRequest: without(ids('dr', mine), ...(m === 0 ? ['dr1'] : ['dr0', 'dr2'])), Organization: ALL.Organization },
-      denied: ['SupplyRequest', 'SupplyDelivery', 'Device', 'CarePlan', 'Consent'],
+      // c1 denies f0 her aids by name; c0 and c2 deny every health insurer, which only f1 declares itself to be, and c3
+      // its deliveries. The deliveries are each financier's through the request and the order they serve.
+      visible: {
+        Patient: ids('c', mine), Coverage: ids('cov', mine), DeviceRequest: without(ids('dr', mine), ...(m === 0 ? ['dr1'] : ['dr0', 'dr2'])),
+        SupplyDelivery: without(ids('sd', mine), ...(m === 0 ? [] : ['sd3'])), Organization: ALL.Organization,
+      },
+      denied: ['SupplyRequest', 'Device', 'CarePlan', 'Consent'],
       masked: { Patient: ['telecom'] },
     };
   }),

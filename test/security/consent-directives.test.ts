@@ -35,9 +35,10 @@ const regimeCoverage = (patient: string, regime: string, payor: string) =>
     resourceType: 'Coverage', status: 'active', beneficiary: { reference: `Patient/${patient}` }, payor: [{ reference: `Organization/${payor}` }],
     type: { coding: [{ system: `${HUB}/CodeSystem/financing-regime`, code: regime }] },
   });
-const order = (patient: string, coverage: string, requester?: string) =>
+const order = (patient: string, coverage: string, requester?: string, device?: string) =>
   create({
-    resourceType: 'DeviceRequest', status: 'active', intent: 'order', subject: { reference: `Patient/${patient}` }, codeCodeableConcept: { text: 'rolstoel' },
+    resourceType: 'DeviceRequest', status: 'active', intent: 'order', subject: { reference: `Patient/${patient}` },
+    ...(device ? { codeReference: { reference: `Device/${device}` } } : { codeCodeableConcept: { text: 'rolstoel' } }),
     insurance: [{ reference: `Coverage/${coverage}` }], ...(requester ? { requester: { reference: `Organization/${requester}` } } : {}),
   });
 
@@ -48,8 +49,26 @@ const hendrikZvw = await regimeCoverage(hendrik, 'zvw', insurer);
 const hendrikWmo = await regimeCoverage(hendrik, 'wmo', municipality);
 const elsZvw = await regimeCoverage(els, 'zvw', insurer);
 const hendrikZvwAid = await order(hendrik, hendrikZvw, hospital);
-const hendrikWmoAid = await order(hendrik, hendrikWmo, hospital);
+// The Wmo order names its Device (the wheelchair); the stick is named by no order.
+const hendrikWmoChair = await create({ resourceType: 'Device', status: 'active', patient: { reference: `Patient/${hendrik}` } });
+const hendrikStick = await create({ resourceType: 'Device', status: 'active', patient: { reference: `Patient/${hendrik}` } });
+const hendrikWmoAid = await order(hendrik, hendrikWmo, hospital, hendrikWmoChair);
 const elsZvwAid = await order(els, elsZvw);
+// What is delivered for each order: the request (based-on the order), then the delivery (based-on the request).
+const supplyFor = (patient: string, aid: string) =>
+  create({
+    resourceType: 'SupplyRequest', status: 'active', itemCodeableConcept: { text: 'rolstoel' }, quantity: { value: 1 },
+    extension: [{ url: `${HUB}/StructureDefinition/hub-ext-based-on`, valueReference: { reference: `DeviceRequest/${aid}` } }],
+    deliverTo: { reference: `Patient/${patient}` },
+  });
+const deliveryFor = (patient: string, request: string) =>
+  create({ resourceType: 'SupplyDelivery', status: 'completed', basedOn: [{ reference: `SupplyRequest/${request}` }], patient: { reference: `Patient/${patient}` } });
+const hendrikZvwSupply = await supplyFor(hendrik, hendrikZvwAid);
+const hendrikWmoSupply = await supplyFor(hendrik, hendrikWmoAid);
+const elsZvwSupply = await supplyFor(els, elsZvwAid);
+const hendrikZvwDelivery = await deliveryFor(hendrik, hendrikZvwSupply);
+const hendrikWmoDelivery = await deliveryFor(hendrik, hendrikWmoSupply);
+const elsZvwDelivery = await deliveryFor(els, elsZvwSupply);
 const hendrikPlan = await create({ resourceType: 'CarePlan', status: 'active', intent: 'plan', subject: { reference: `Patient/${hendrik}` } });
 const elsPlan = await create({ resourceType: 'CarePlan', status: 'active', intent: 'plan', subject: { reference: `Patient/${els}` } });
 
@@ -117,6 +136,38 @@ describe('client directives', () => {
     expect(await ids(zk, '/DeviceRequest')).toEqual(sorted(hendrikZvwAid, elsZvwAid));
     expect((await call(zk, 'GET', `/DeviceRequest/${hendrikWmoAid}`)).status).toBe(404);
     for (const consent of [permitAll, noWmo, permitZk, zkNoWmo]) await withdraw(consent);
+  });
+
+  it('an insurer sees the deliveries of the orders charged to it, and a regime-limited deny reaches them', async () => {
+    const zk = await tokenOf('verzekeraar');
+    // Through the request each answers and the order it serves, to the Coverage this insurer pays.
+    expect(await ids(zk, '/SupplyDelivery')).toEqual(sorted(hendrikZvwDelivery, elsZvwDelivery));
+    expect((await call(zk, 'GET', `/SupplyDelivery/${hendrikWmoDelivery}`)).status).toBe(404);
+    // The requests themselves are no financier's (no rule opens them).
+    expect((await call(zk, 'GET', '/SupplyRequest')).status).toBe(403);
+    // Hendrik lets every insurer see his deliveries, except those of his Wmo aids.
+    const permitAll = await directive(hendrik, 'permit', { category: 'health-insurer' }, ['leveringen']);
+    expect(await ids(zk, '/SupplyDelivery')).toEqual(sorted(hendrikZvwDelivery, hendrikWmoDelivery, elsZvwDelivery));
+    const noWmo = await directive(hendrik, 'deny', { category: 'health-insurer' }, ['leveringen'], ['wmo']);
+    expect(await ids(zk, '/SupplyDelivery')).toEqual(sorted(hendrikZvwDelivery, elsZvwDelivery));
+    for (const consent of [permitAll, noWmo]) await withdraw(consent);
+  });
+
+  it('a regime-limited deny reaches the delivery requests, deliveries and devices of that regime', async () => {
+    const isala = await tokenOf('ziekenhuis');
+    expect(await ids(isala, `/SupplyRequest?subject=Patient/${hendrik}`)).toEqual(sorted(hendrikZvwSupply, hendrikWmoSupply));
+    expect(await ids(isala, `/Device?patient=Patient/${hendrik}`)).toEqual(sorted(hendrikWmoChair, hendrikStick));
+    const noWmo = await directive(hendrik, 'deny', ISALA, ['leveringen', 'hulpmiddelen'], ['wmo']);
+    expect(await ids(isala, `/SupplyRequest?subject=Patient/${hendrik}`)).toEqual([hendrikZvwSupply]);
+    expect(await ids(isala, `/SupplyDelivery?patient=Patient/${hendrik}`)).toEqual([hendrikZvwDelivery]);
+    // The chair is named by a Wmo order; the stick by none, so a regime-limited directive does not concern it.
+    expect(await ids(isala, `/Device?patient=Patient/${hendrik}`)).toEqual([hendrikStick]);
+    expect((await call(isala, 'GET', `/Device/${hendrikWmoChair}`)).status).toBe(404);
+    // A search along the new parameter finds what the order led to, within what the caller may see.
+    expect(await ids(isala, `/SupplyDelivery?based-on:SupplyRequest.based-on=DeviceRequest/${hendrikZvwAid}`)).toEqual([hendrikZvwDelivery]);
+    expect(await ids(isala, `/SupplyDelivery?based-on:SupplyRequest.based-on=DeviceRequest/${hendrikWmoAid}`)).toEqual([]);
+    await withdraw(noWmo);
+    expect(await ids(isala, `/SupplyDelivery?based-on:SupplyRequest.based-on=DeviceRequest/${hendrikWmoAid}`)).toEqual([hendrikWmoDelivery]);
   });
 
   it('a permit opens a type the rules close, and only for that client', async () => {
