@@ -138,6 +138,15 @@ describe('computeIndexValues search rows', () => {
     expect(values.tokens).toContain('organization:identifier|http://fhir.nl/fhir/NamingSystem/ura|1234');
   });
 
+  it('stores a logical reference (type and identifier) as :identifier and presence tokens only, no reference row', () => {
+    const coverage = computeIndexValues({
+      resourceType: 'Coverage', status: 'active', beneficiary: { reference: 'Patient/p1' },
+      payor: [{ type: 'Organization', identifier: { system: 'http://fhir.nl/fhir/NamingSystem/uzovi', value: '3311' } }],
+    });
+    expect(coverage.references.some((row) => row.param === 'payor')).toBe(false);
+    expect(coverage.tokens).toEqual(expect.arrayContaining(['payor:identifier|http://fhir.nl/fhir/NamingSystem/uzovi|3311', '?payor']));
+  });
+
   it('stores no token parameter texts as tokens but as :text strings', () => {
     const observation = computeIndexValues({ resourceType: 'Observation', status: 'final', code: { text: 'Bloeddruk' } });
     expect(observation.strings).toContainEqual({ param: 'code:text', normalized: 'bloeddruk', exact: 'Bloeddruk' });

@@ -141,7 +141,9 @@ export function computeIndexValues(resource: Resource, { baseUrl }: IndexOptions
           const literal = value.reference !== undefined && !value.reference.startsWith('#');
           const local = literal && (!value.url || value.url === value.reference || (baseUrl !== undefined && value.url.startsWith(`${baseUrl}/`)));
           const [targetType, targetId] = local ? value.reference!.split('/') : [value.type, undefined];
-          if (targetType || value.url) {
+          // A reference by type alone (a logical one: type and identifier) matches no reference search, include or
+          // chain; its :identifier and :missing live in the tokens. Audit records carry two per event.
+          if (targetId || value.url) {
             out.references.push({ param, targetType: targetType ?? null, targetId: targetId ?? null, url: value.url ?? null, version: value.version ?? null });
           }
           if (value.identifier) {
