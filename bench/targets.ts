@@ -12,7 +12,7 @@ import { buildApp } from '../server/app.js';
 import { openPool } from '../server/db/connect.js';
 import { warmUp } from '../server/fhir/warm-up.js';
 
-export const POOL_SIZE = 20;
+export const POOL_SIZE = Number(process.env.HUB_DB_POOL_SIZE ?? 20);
 
 export interface RunningServer {
   port: number;
@@ -24,7 +24,7 @@ export interface RunningServer {
 /** `unaudited`: the hub without its audit trail, only to measure what the trail costs (bench/core.ts). */
 export async function startHub(databaseUrl: string, { unaudited = false }: { unaudited?: boolean } = {}): Promise<RunningServer> {
   const sql = openPool(databaseUrl, POOL_SIZE);
-  const searchSql = openPool(databaseUrl, POOL_SIZE / 2, { valuePlans: true }); // as server/db/connect.ts opens it
+  const searchSql = openPool(databaseUrl, Math.max(2, Math.ceil(POOL_SIZE / 2)), { valuePlans: true }); // as server/db/connect.ts opens it
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'zorghub-bench-hub-'));
   let app: Awaited<ReturnType<typeof buildApp>> | undefined;
   const close = async () => {
