@@ -37,6 +37,18 @@ const inInbox = async (id: string) => (await db.sql`SELECT 1 FROM audit_inbox WH
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('the audit inbox', () => {
+  it('takes any number of records: more than one statement carries, in order, with their hashes and compartments', async () => {
+    const records = Array.from({ length: 70 }, () => ({ ...record(), compartments: [randomUUID()] }));
+    await db.sql.begin((tx) => appendAuditRecords(tx, records, new Date()));
+    const rows = await db.sql<{ event_id: string; compartments: string[]; content: string; content_hash: string }[]>`
+      SELECT i.event_id, i.compartments, i.content, u.content_hash FROM audit_inbox i JOIN audit_unsealed u USING (position)
+      WHERE i.event_id = ANY(${records.map((r) => r.id)}::text[]) ORDER BY i.position`;
+    expect(rows.map((r) => r.event_id)).toEqual(records.map((r) => r.id));
+    expect(rows.map((r) => r.compartments)).toEqual(records.map((r) => r.compartments));
+    for (const row of rows) expect(row.content_hash).toBe(sha256Hex(row.content));
+    await trail.sealPending();
+  });
+
   it("holds a write's record inside the write's transaction; a rolled-back write leaves neither", async () => {
     const audit = record();
     let inside = -1;
