@@ -109,7 +109,8 @@ function clientsCondition(patients: string[], resourceType: string): Condition {
 
 /** A reference search parameter by the code its values are stored under (server/fhir/search/parameters.ts). */
 const stored = (resourceType: string, code: string): string => searchParameters(resourceType).get(code)?.stored ?? code;
-const via = (resourceType: string, code: string, targetType: string, condition: Condition): Condition => ({ kind: 'chain', param: stored(resourceType, code), targetType, condition });
+/** `resourceType` resources whose reference `code` points at a `targetType` resource satisfying `condition`. */
+const chainVia = (resourceType: string, code: string, targetType: string, condition: Condition): Condition => ({ kind: 'chain', param: stored(resourceType, code), targetType, condition });
 
 /**
  * The resources of a type charged to a Coverage satisfying `coverage`: an order by its `insurance`; a delivery
@@ -118,9 +119,9 @@ const via = (resourceType: string, code: string, targetType: string, condition: 
  * Coverage is charged to none.
  */
 const CHARGED: Partial<Record<string, (coverage: Condition) => Condition>> = {
-  DeviceRequest: (coverage) => via('DeviceRequest', 'insurance', 'Coverage', coverage),
-  SupplyRequest: (coverage) => via('SupplyRequest', 'based-on', 'DeviceRequest', CHARGED.DeviceRequest!(coverage)),
-  SupplyDelivery: (coverage) => via('SupplyDelivery', 'based-on', 'SupplyRequest', CHARGED.SupplyRequest!(coverage)),
+  DeviceRequest: (coverage) => chainVia('DeviceRequest', 'insurance', 'Coverage', coverage),
+  SupplyRequest: (coverage) => chainVia('SupplyRequest', 'based-on', 'DeviceRequest', CHARGED.DeviceRequest!(coverage)),
+  SupplyDelivery: (coverage) => chainVia('SupplyDelivery', 'based-on', 'SupplyRequest', CHARGED.SupplyRequest!(coverage)),
   Device: (coverage) => ({ kind: 'has', sourceType: 'DeviceRequest', param: stored('DeviceRequest', 'device'), condition: CHARGED.DeviceRequest!(coverage) }),
 };
 

@@ -76,7 +76,11 @@ export async function appendAuditRecords(db: Db, records: AuditRecord[], now: Da
     chunk.forEach(({ event, compartments }, i) => {
       const id = event.id ?? newResourceId();
       const content = storedContent(event, id, 1, now);
-      params.splice(1 + i * PER_RECORD, PER_RECORD, id, content, `{${compartments.join(',')}}`, sha256Hex(content));
+      const at = 1 + i * PER_RECORD;
+      params[at] = id;
+      params[at + 1] = content;
+      params[at + 2] = `{${compartments.join(',')}}`;
+      params[at + 3] = sha256Hex(content);
     });
     await db.unsafe(INBOX_STATEMENTS.get(size)!, params, { prepare: true });
   }
