@@ -4,8 +4,10 @@
 // base validator, so the JSON is known to be valid R4; it checks only what the profile chain adds (compile.ts).
 // Every issue names the element in the resource, the profile, the profile's element and the rule.
 import type { TypedValue } from '@medplum/core';
-import { evalFhirPathTyped, parseFhirPath, toTypedValue } from '@medplum/core';
+import type { FhirPathAtom } from '@medplum/core';
+import { evalFhirPathTyped, toTypedValue } from '@medplum/core';
 import type { ElementDefinitionConstraint, OperationOutcomeIssue, Resource } from '@medplum/fhirtypes';
+import { parseFhirPathPlanned } from '../fhirpath.js';
 import type { Expander } from '../terminology/expand.js';
 import { isPrimitiveExtensionFailure, withoutPrimitiveExtensions } from '../validation/primitive-extensions.js';
 import { type CompiledProfile, compileProfile, type ProfileNode, typeProfiles } from './compile.js';
@@ -28,7 +30,7 @@ const MAX_DEPTH = 24;
 export class ProfileValidator {
   private compiled = new Map<string, CompiledProfile | undefined>();
   private generation = -1;
-  private readonly atoms = new Map<string, ReturnType<typeof parseFhirPath>>();
+  private readonly atoms = new Map<string, FhirPathAtom>();
 
   constructor(
     private readonly registry: ConformanceRegistry,
@@ -165,7 +167,7 @@ export class ProfileValidator {
     }
     let atom = this.atoms.get(constraint.expression);
     if (!atom) {
-      atom = parseFhirPath(constraint.expression);
+      atom = parseFhirPathPlanned(constraint.expression);
       this.atoms.set(constraint.expression, atom);
     }
     const input: TypedValue = { type: item.type, value: item.value };

@@ -2,8 +2,10 @@
 // parsed once, and the invariants that run on nearly every resource get a JS equivalent (invariant-shortcuts.ts)
 // so that FHIRPath only runs where it has to.
 import type { Constraint, TypedValue } from '@medplum/core';
-import { createConstraintIssue, createProcessingIssue, evalFhirPathTyped, parseFhirPath, toTypedValue, UCUM } from '@medplum/core';
+import type { FhirPathAtom } from '@medplum/core';
+import { createConstraintIssue, createProcessingIssue, evalFhirPathTyped, toTypedValue, UCUM } from '@medplum/core';
 import type { OperationOutcomeIssue } from '@medplum/fhirtypes';
+import { parseFhirPathPlanned } from '../fhirpath.js';
 import type { Shortcut } from './invariant-shortcuts.js';
 import { isPrimitiveExtensionFailure, withoutPrimitiveExtensions } from './primitive-extensions.js';
 import { shortcutFor } from './invariant-shortcuts.js';
@@ -21,7 +23,7 @@ export interface CompiledInvariant {
   constraint: Constraint;
   /** true/false when the JS equivalent can decide; undefined to fall back to FHIRPath. */
   fast?: Shortcut;
-  atom: ReturnType<typeof parseFhirPath>;
+  atom: FhirPathAtom;
 }
 
 const compiled = new WeakMap<Constraint[], CompiledInvariant[]>();
@@ -37,7 +39,7 @@ export function compileInvariants(constraints: Constraint[] | undefined): Compil
       .map((constraint) => ({
         constraint,
         fast: shortcutFor(constraint.key, constraint.expression),
-        atom: parseFhirPath(constraint.expression),
+        atom: parseFhirPathPlanned(constraint.expression),
       }));
     compiled.set(constraints, list);
   }

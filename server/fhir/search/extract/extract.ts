@@ -1,6 +1,6 @@
 // extractSearchValues: for a resource, the values of every search parameter of its type, typed per parameter type.
 // Per resource type, a table is compiled once: each parameter's own expression (getExpressionForResourceType, or the
-// whole expression when it names no type, as InsurancePlan.name's `name | alias`) parsed with FHIRPath, and the
+// whole expression when it names no type, as InsurancePlan.name's `name | alias`) parsed with FHIRPath (planned navigation, fhirpath.ts), and the
 // converter of its type chosen. A call then evaluates each atom on one typed root and converts; nothing is parsed or
 // looked up per call. The typed FHIRPath result carries the FHIR type (Period, HumanName, canonical...), which is
 // what the converters switch on.
@@ -8,11 +8,11 @@ import {
   evalFhirPathTyped,
   getExpressionForResourceType,
   getSearchParameters,
-  parseFhirPath,
   toTypedValue,
 } from '@medplum/core';
 import type { FhirPathAtom, TypedValue } from '@medplum/core';
 import type { Resource, SearchParameter } from '@medplum/fhirtypes';
+import { parseFhirPathPlanned } from '../../fhirpath.js';
 import { dateValues } from './date.js';
 import { walk } from './walk.js';
 import { numberValues } from './number.js';
@@ -117,7 +117,7 @@ function compileComponents(param: SearchParameter, byUrl: Map<string, SearchPara
     if (!convert || !component.expression) {
       return `component ${component.definition} is not a parameter of a storable type`;
     }
-    components.push({ atom: parseFhirPath(component.expression), convert });
+    components.push({ atom: parseFhirPathPlanned(component.expression), convert });
   }
   return components.length ? components : 'no components';
 }
@@ -151,7 +151,7 @@ function compile(resourceType: string): CompiledType {
       continue;
     }
     byExpression.set(`${type}|${expression}`, code);
-    const atom = parseFhirPath(expression);
+    const atom = parseFhirPathPlanned(expression);
     if (type === 'composite') {
       const components = compileComponents(param, byUrl);
       if (typeof components === 'string') {
@@ -171,7 +171,7 @@ function compile(resourceType: string): CompiledType {
     const resolveIs = type === 'reference' ? RESOLVE_IS.exec(expression) : null;
     if (resolveIs) {
       const [, inner, target] = resolveIs;
-      params.push({ code, atom: parseFhirPath(inner), path: plainPath(resourceType, inner), convert: referencesOfType(target) });
+      params.push({ code, atom: parseFhirPathPlanned(inner), path: plainPath(resourceType, inner), convert: referencesOfType(target) });
       continue;
     }
     params.push({ code, atom, path: plainPath(resourceType, expression), convert });
