@@ -14,8 +14,9 @@
 // through PgRepository directly, beneath the HTTP layer, and so have no authentication either.
 // Environment: BENCH_SEARCH_RESOURCES, BENCH_SEARCH_SEED (1), BENCH_SEARCH_DATA_DIR, BENCH_WARMUP / BENCH_DURATION
 // (seconds per figure, default 2 / 10), BENCH_CONNECTIONS (8), BENCH_SEARCH_WRITE_RESOURCES (20000),
-// BENCH_ONLY=search,size,write, BENCH_SEARCH_KINDS=token,compartment,chained,has,date-sort,total, BENCH_SEARCH_REUSE=stale (keep a loaded cluster though the write path changed).
+// BENCH_ONLY=search,size,write, BENCH_SEARCH_KINDS=token,compartment,chained,has,date-sort,total, BENCH_SEARCH_REUSE=stale (keep a loaded cluster though the write path changed), BENCH_CPU_PROF=<dir> (--cpu-prof the hub child).
 import os from 'node:os';
+import path from 'node:path';
 import { openPool } from '../server/db/connect.js';
 import { auditBacklog } from './audit-backlog.js';
 import { accountPostgres, machineLoad } from './cpu.js';
@@ -37,6 +38,8 @@ const DURATION = Number(process.env.BENCH_DURATION ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 8);
 const WRITE_RESOURCES = Number(process.env.BENCH_SEARCH_WRITE_RESOURCES ?? 20_000);
 const ONLY = new Set((process.env.BENCH_ONLY ?? 'search,size,write').split(','));
+/** --cpu-prof the hub child into this folder (bench/profile-summary.ts reads the profile). */
+const CPU_PROF = process.env.BENCH_CPU_PROF ? path.resolve(process.env.BENCH_CPU_PROF) : undefined;
 const KINDS = new Set((process.env.BENCH_SEARCH_KINDS ?? 'token,compartment,chained,has,date-sort,total').split(','));
 /** Values per query type checked against the SQL before timing. */
 const CHECK_SAMPLES = 5;
@@ -107,7 +110,7 @@ async function main(): Promise<void> {
 
     if (ONLY.has('search')) {
       const cases = await searchCases(sql, SEED);
-      const hub = await runJob({ kind: 'hub', databaseUrl: cluster.url }, 'child-process');
+      const hub = await runJob({ kind: 'hub', databaseUrl: cluster.url }, 'child-process', CPU_PROF);
       handles.push(hub);
       const base = `http://127.0.0.1:${hub.port}`;
       const tokens = hubTokens(hub);

@@ -205,6 +205,19 @@ describe('search: _include and _revinclude', () => {
     expect(bundle.entry!.filter((e) => e.search!.mode === 'include').map((e) => e.resource!.id).sort()).toEqual(['cov1', 'dr1', 'dr3']);
   });
 
+  it('includes the targets of one type only when the _include names it', async () => {
+    const bundle = await search('/DeviceRequest?_id=dr1&_include=DeviceRequest:subject:Patient&_include=DeviceRequest:subject:Group');
+    expect(bundle.entry!.filter((e) => e.search!.mode === 'include').map((e) => `${e.resource!.resourceType}/${e.resource!.id}`)).toEqual(['Patient/anna']);
+  });
+
+  it('includes the targets of a reference that may point at any type', async () => {
+    const bundle = await search('/Provenance?_id=prov1&_include=Provenance:target&_include=Provenance:agent');
+    expect(bundle.entry!.filter((e) => e.search!.mode === 'include').map((e) => `${e.resource!.resourceType}/${e.resource!.id}`).sort()).toEqual([
+      'DeviceRequest/dr1',
+      'Organization/medipoint',
+    ]);
+  });
+
   it('includes a resource once even when several matches reference it', async () => {
     const bundle = await search('/DeviceRequest?subject=Patient/anna&_include=DeviceRequest:subject');
     expect(bundle.entry!.filter((e) => e.search!.mode === 'include').map((e) => e.resource!.id)).toEqual(['anna']);

@@ -135,6 +135,27 @@ function byType(versions: StoredVersion[]): Map<string, string[]> {
   return out;
 }
 
+/**
+ * At most this many target types are read in the reference lookup's own statement, one UNION ALL branch each
+ * (DeviceRequest:insurance reaches Coverage or ClaimResponse); a reference that may point at more (`subject` of
+ * Any type) first looks up which targets it has, then reads those.
+ */
+const MAX_DIRECT_TARGETS = 4;
+
+interface TypedRow extends CurrentRow {
+  resource_type: string;
+}
+
+/** One statement: for each branch, the visible current rows of its type whose id the subquery yields. */
+async function rowsWhereIdIn(db: Db, branches: { type: string; ids: Fragment }[], access: AccessFilter | undefined, now: Date): Promise<StoredVersion[]> {
+  if (!branches.length) return [];
+  const selects = branches.map(({ type, ids }) => db`(
+    SELECT ${type}::text AS resource_type, r.id, r.version, r.last_updated, r.deleted, r.content, r.compartments FROM ${db(type)} r
+    WHERE NOT r.deleted AND r.id IN (${ids}) ${visibleSql(db, type, 'r', access, now)})`);
+  const rows = await db<TypedRow[]>`${selects.reduce((acc, select) => db`${acc} UNION ALL ${select}`)}`;
+  return rows.map((row) => toStoredVersion(row.resource_type, row));
+}
+
 /** The resources `rules` reach from `sources`: targets of their references (_include) or resources referencing them (_revinclude). */
 async function follow(
   db: Db,
@@ -146,50 +167,48 @@ async function follow(
   now: Date,
 ): Promise<StoredVersion[]> {
   const wanted = new Map<string, Set<string>>();
-  const direct: StoredVersion[] = [];
+  const branches: { type: string; ids: Fragment }[] = [];
   const sourceIds = byType(sources);
   for (const rule of rules) {
-    if (!reverse) {
-      const ids = sourceIds.get(rule.sourceType);
-      if (!ids) continue;
-      const onlyTarget = rule.targetType ?? (rule.param?.targets.length === 1 ? rule.param.targets[0] : undefined);
-      if (onlyTarget && rule.param && storedTypes.has(onlyTarget)) {
-        // One target type: the targets in the same statement as the reference lookup (one round trip, not two).
-        const rows = await db<CurrentRow[]>`
-          SELECT r.id, r.version, r.last_updated, r.deleted, r.content, r.compartments FROM ${db(onlyTarget)} r
-          WHERE NOT r.deleted AND r.id IN (
-            SELECT target_id FROM search_reference
-            WHERE resource_type = ${rule.sourceType} AND resource_id = ANY(${ids}::text[]) AND param = ${rule.param.stored}
-              AND target_type = ${onlyTarget}) ${visibleSql(db, onlyTarget, 'r', access, now)}`;
-        direct.push(...rows.map((row) => toStoredVersion(onlyTarget, row)));
-        continue;
-      }
-      const rows = await db<{ target_type: string; target_id: string }[]>`
-        SELECT DISTINCT target_type, target_id FROM search_reference
-        WHERE resource_type = ${rule.sourceType} AND resource_id = ANY(${ids}::text[])
-          ${rule.param ? db`AND param = ${rule.param.stored}` : db``}
-          ${rule.targetType ? db`AND target_type = ${rule.targetType}` : db``}
-          AND target_id IS NOT NULL`;
-      for (const row of rows) {
-        if (!storedTypes.has(row.target_type)) continue;
-        const set = wanted.get(row.target_type) ?? new Set<string>();
-        set.add(row.target_id);
-        wanted.set(row.target_type, set);
-      }
-    } else {
+    if (reverse) {
+      // The referencing resources in the same statement as the reference lookup.
       for (const [targetType, ids] of sourceIds) {
         if (rule.targetType && rule.targetType !== targetType) continue;
-        const rows = await db<{ resource_id: string }[]>`
-          SELECT DISTINCT resource_id FROM search_reference
-          WHERE resource_type = ${rule.sourceType} AND param = ${rule.param!.stored}
-            AND target_type = ${targetType} AND target_id = ANY(${ids}::text[])`;
-        const set = wanted.get(rule.sourceType) ?? new Set<string>();
-        for (const row of rows) set.add(row.resource_id);
-        wanted.set(rule.sourceType, set);
+        branches.push({
+          type: rule.sourceType,
+          ids: db`SELECT resource_id FROM search_reference WHERE resource_type = ${rule.sourceType} AND param = ${rule.param!.stored}
+                    AND target_type = ${targetType} AND target_id = ANY(${ids}::text[])`,
+        });
       }
+      continue;
+    }
+    const ids = sourceIds.get(rule.sourceType);
+    if (!ids) continue;
+    const targets = (rule.targetType ? [rule.targetType] : (rule.param?.targets ?? [])).filter((type) => storedTypes.has(type));
+    if (rule.param && targets.length && targets.length <= MAX_DIRECT_TARGETS) {
+      for (const target of targets) {
+        branches.push({
+          type: target,
+          ids: db`SELECT target_id FROM search_reference WHERE resource_type = ${rule.sourceType} AND resource_id = ANY(${ids}::text[])
+                    AND param = ${rule.param.stored} AND target_type = ${target}`,
+        });
+      }
+      continue;
+    }
+    const rows = await db<{ target_type: string; target_id: string }[]>`
+      SELECT DISTINCT target_type, target_id FROM search_reference
+      WHERE resource_type = ${rule.sourceType} AND resource_id = ANY(${ids}::text[])
+        ${rule.param ? db`AND param = ${rule.param.stored}` : db``}
+        ${rule.targetType ? db`AND target_type = ${rule.targetType}` : db``}
+        AND target_id IS NOT NULL`;
+    for (const row of rows) {
+      if (!storedTypes.has(row.target_type)) continue;
+      const set = wanted.get(row.target_type) ?? new Set<string>();
+      set.add(row.target_id);
+      wanted.set(row.target_type, set);
     }
   }
-  const found: StoredVersion[] = direct;
+  const found = await rowsWhereIdIn(db, branches, access, now);
   for (const [type, ids] of wanted) {
     if (ids.size) found.push(...(await readMany(db, type, [...ids], access, now)));
   }
