@@ -11,7 +11,7 @@ import { ACCESS_INTERACTIONS, type Rule, SYSTEM_RULES } from './rules.js';
 
 const SCOPE_TEXT: Record<keyof typeof SCOPE_CODES, string> = {
   everything: 'every resource of the type',
-  'own-compartment': "the client's own Patient compartment (his own Patient resource for Patient)",
+  'own-compartment': "the client's own Patient compartment (his own Patient resource for Patient, his Devices by Device.patient)",
   'own-directives': "the client's own data-sharing Consents (his directives, below); for a delegate, those about the data services delegated to him only",
   'own-payors': "the Organizations that pay for the client's Coverage",
   organization: "resources whose reference (literal, or logical by identifier) points at the caller's organisation",

@@ -4,6 +4,7 @@
 // matches either way a resource can point at it: a literal reference to an Organization with that identifier, or a
 // logical reference carrying the identifier itself.
 import { compartmentKey } from '../../server/storage/compartment-key.js';
+import { CLIENT_REFERENCE_OUTSIDE_COMPARTMENT, clientCompartmentCondition } from '../../server/fhir/search/client-compartment.js';
 import { and, type Condition, or } from '../../server/fhir/search/plan.js';
 import { searchParameters } from '../../server/fhir/search/parameters.js';
 import { tokenCriterion } from '../../server/storage/token-entry.js';
@@ -12,12 +13,6 @@ import type { Principal } from '../principal.js';
 import { type ClientGroup, CONSENT_CATEGORY_SYSTEM, type DirectiveOutcome, FINANCING_REGIME_SYSTEM, type RegimeScope } from './directives.js';
 import { CARE_RELATION_VIA, type Scope } from './rules.js';
 
-
-/**
- * Types the R4 Patient CompartmentDefinition leaves out although they belong to one client, and the reference
- * parameter that names him: a Device is the client's by Device.patient.
- */
-const OUTSIDE_COMPARTMENT: Partial<Record<string, string>> = { Device: 'patient' };
 
 /** The resources of `resourceType` the scope opens to `principal`. */
 export function scopeCondition(principal: Principal, scope: Scope, resourceType: string): Condition {
@@ -31,8 +26,7 @@ export function scopeCondition(principal: Principal, scope: Scope, resourceType:
       if (resourceType === 'Patient') {
         return { kind: 'id', ids: [patientId] };
       }
-      const param = OUTSIDE_COMPARTMENT[resourceType];
-      return param ? { kind: 'reference', param, targetType: 'Patient', targetId: patientId } : { kind: 'compartment', patientKey: compartmentKey(patientId) };
+      return clientCompartmentCondition(resourceType, patientId);
     }
     case 'own-directives': {
       const conditions: Condition[] = [
@@ -68,7 +62,7 @@ export function scopeCondition(principal: Principal, scope: Scope, resourceType:
       if (resourceType === 'Patient') {
         return clients;
       }
-      const param = OUTSIDE_COMPARTMENT[resourceType];
+      const param = CLIENT_REFERENCE_OUTSIDE_COMPARTMENT[resourceType];
       return param ? { kind: 'chain', param, targetType: 'Patient', condition: clients } : { kind: 'in-compartment-of', condition: clients };
     }
   }
@@ -100,11 +94,7 @@ function clientsCondition(patients: string[], resourceType: string): Condition {
   if (resourceType === 'Patient') {
     return { kind: 'id', ids: patients };
   }
-  const param = OUTSIDE_COMPARTMENT[resourceType];
-  if (param) {
-    return or(patients.map((id) => ({ kind: 'reference', param, targetType: 'Patient', targetId: id })));
-  }
-  return or(patients.map((id) => ({ kind: 'compartment', patientKey: compartmentKey(id) })));
+  return or(patients.map((id) => clientCompartmentCondition(resourceType, id)));
 }
 
 /** A reference search parameter by the code its values are stored under (server/fhir/search/parameters.ts). */

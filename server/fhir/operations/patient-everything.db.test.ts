@@ -25,7 +25,10 @@ const mine = [
   `DeviceRequest/${await create({ resourceType: 'DeviceRequest', status: 'active', intent: 'order', subject: { reference: `Patient/${anna}` }, codeCodeableConcept: { text: 'rollator' } })}`,
   `CarePlan/${await create({ resourceType: 'CarePlan', status: 'active', intent: 'plan', subject: { reference: `Patient/${anna}` } })}`,
   `DeviceUseStatement/${await create({ resourceType: 'DeviceUseStatement', status: 'active', subject: { reference: `Patient/${anna}` }, device: { display: 'rollator' } })}`,
+  // Outside the R4 Patient compartment, but hers by Device.patient.
+  `Device/${await create({ resourceType: 'Device', status: 'active', patient: { reference: `Patient/${anna}` }, deviceName: [{ name: 'rollator', type: 'user-friendly-name' }] })}`,
 ].sort();
+await create({ resourceType: 'Device', status: 'active', patient: { reference: `Patient/${piet}` } });
 await create({ resourceType: 'CarePlan', status: 'active', intent: 'plan', subject: { reference: `Patient/${piet}` } });
 await create({ resourceType: 'Organization', name: 'not in any compartment' });
 
@@ -60,6 +63,12 @@ describe('Patient/$everything', () => {
     expect(idsOf((await get(`/Patient/${anna}/$everything?_type=AuditEvent`)).json()).length).toBeGreaterThan(0);
   });
 
+  it("finds the client's Devices by Device.patient in a compartment search too", async () => {
+    const answer = await get(`/Patient/${anna}/Device`);
+    expect(answer.statusCode).toBe(200);
+    expect(idsOf(answer.json())).toEqual(mine.filter((id) => id.startsWith('Device/')));
+  });
+
   it('answers an unknown or deleted Patient as a read would', async () => {
     expect((await get('/Patient/unknown-patient/$everything')).statusCode).toBe(404);
     const gone = await create({ resourceType: 'Patient', name: [{ family: 'Weg' }] });
@@ -72,7 +81,7 @@ describe('Patient/$everything', () => {
     const person = (services: string[]): Principal => ({ kind: 'person', clientId: 'pgo', patient: `Patient/${anna}`, dataServices: services, tokenId: 't' });
     const own = await as(person(['basisgegevens', 'hulpmiddelen']))('GET', `/Patient/${anna}/$everything`);
     expect(own.status).toBe(200);
-    expect(idsOf(own.body)).toEqual(mine.filter((id) => /^(Patient|DeviceRequest|DeviceUseStatement)\//.test(id)));
+    expect(idsOf(own.body)).toEqual(mine.filter((id) => /^(Patient|DeviceRequest|DeviceUseStatement|Device)\//.test(id)));
     expect((await as(person(['basisgegevens', 'hulpmiddelen']))('GET', `/Patient/${piet}/$everything`)).status).toBe(404);
     // Without the Patient itself there is no $everything: a type-level refusal that tells nothing about anyone.
     expect((await as(person(['hulpmiddelen']))('GET', `/Patient/${anna}/$everything`)).status).toBe(403);

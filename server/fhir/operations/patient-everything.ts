@@ -10,6 +10,7 @@ import type { CompartmentDefinition, OperationDefinition } from '@medplum/fhirty
 import { errors } from '../../errors.js';
 import { storedResourceTypeSet } from '../../storage/pg/resource-tables.js';
 import { runSearch } from '../interactions/search.js';
+import { CLIENT_REFERENCE_OUTSIDE_COMPARTMENT } from '../search/client-compartment.js';
 import type { Interaction } from '../request.js';
 
 export const definition: OperationDefinition = {
@@ -34,13 +35,17 @@ export const definition: OperationDefinition = {
 
 let compartmentTypes: string[] | undefined;
 
-/** The Patient and the types the R4 Patient CompartmentDefinition puts in a patient's compartment, as stored here. */
+/**
+ * The Patient, the types the R4 Patient CompartmentDefinition puts in a patient's compartment, and the types that
+ * name their client outside it (client-compartment.ts: his Devices), as stored here.
+ */
 function everythingTypes(): string[] {
   if (!compartmentTypes) {
     const definition = readJson('fhir/r4/compartmentdefinition-patient.json') as CompartmentDefinition;
     const stored = storedResourceTypeSet();
     const inCompartment = (definition.resource ?? []).filter((entry) => (entry.param ?? []).length > 0).map((entry) => entry.code);
-    compartmentTypes = [...new Set(['Patient', ...inCompartment])].filter((type) => stored.has(type)).sort();
+    const outside = Object.keys(CLIENT_REFERENCE_OUTSIDE_COMPARTMENT);
+    compartmentTypes = [...new Set(['Patient', ...inCompartment, ...outside])].filter((type) => stored.has(type)).sort();
   }
   return compartmentTypes;
 }

@@ -3,7 +3,7 @@
 // renders it, and the access decision of the consent layer will arrive as one more Condition (`scope`) that the
 // planner ANDs into every table it reads. Malformed values throw 400s naming the parameter.
 import { errors } from '../../errors.js';
-import { compartmentKey } from '../../storage/compartment-key.js';
+import { clientCompartmentCondition } from './client-compartment.js';
 import { textParam } from '../../storage/index-values.js';
 import { ofTypeEntry, presenceEntry, tokenCriterion } from '../../storage/token-entry.js';
 import { dateRange } from './extract/date.js';
@@ -354,7 +354,7 @@ export function planSearch(request: SearchRequest, options: PlanOptions = {}): P
   const types = request.resourceTypes.map((resourceType) => {
     const conditions = mergeSingleValuedDates(request.criteria.filter((c) => c.resourceType === resourceType), options);
     if (options.compartmentPatientId) {
-      conditions.unshift({ kind: 'compartment', patientKey: compartmentKey(options.compartmentPatientId) });
+      conditions.unshift(clientCompartmentCondition(resourceType, options.compartmentPatientId));
     }
     return { resourceType, where: and(conditions) };
   });
