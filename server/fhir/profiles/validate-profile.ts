@@ -3,8 +3,7 @@
 // (membership, per-slice cardinality, closed slicing), reference target types and type profiles. Runs after the
 // base validator, so the JSON is known to be valid R4; it checks only what the profile chain adds (compile.ts).
 // Every issue names the element in the resource, the profile, the profile's element and the rule.
-import type { TypedValue } from '@medplum/core';
-import type { FhirPathAtom } from '@medplum/core';
+import type { FhirPathAtom, TypedValue } from '@medplum/core';
 import { evalFhirPathTyped, toTypedValue } from '@medplum/core';
 import type { ElementDefinitionConstraint, OperationOutcomeIssue, Resource } from '@medplum/fhirtypes';
 import { parseFhirPathPlanned } from '../fhirpath.js';

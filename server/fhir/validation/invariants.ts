@@ -1,8 +1,7 @@
 // The error-severity invariants that Medplum's validator evaluates, compiled once per element: the FHIRPath is
 // parsed once, and the invariants that run on nearly every resource get a JS equivalent (invariant-shortcuts.ts)
 // so that FHIRPath only runs where it has to.
-import type { Constraint, TypedValue } from '@medplum/core';
-import type { FhirPathAtom } from '@medplum/core';
+import type { Constraint, FhirPathAtom, TypedValue } from '@medplum/core';
 import { createConstraintIssue, createProcessingIssue, evalFhirPathTyped, toTypedValue, UCUM } from '@medplum/core';
 import type { OperationOutcomeIssue } from '@medplum/fhirtypes';
 import { parseFhirPathPlanned } from '../fhirpath.js';

@@ -1,9 +1,9 @@
 // extractSearchValues: for a resource, the values of every search parameter of its type, typed per parameter type.
 // Per resource type, a table is compiled once: each parameter's own expression (getExpressionForResourceType, or the
-// whole expression when it names no type, as InsurancePlan.name's `name | alias`) parsed with FHIRPath (planned navigation, fhirpath.ts), and the
-// converter of its type chosen. A call then evaluates each atom on one typed root and converts; nothing is parsed or
-// looked up per call. The typed FHIRPath result carries the FHIR type (Period, HumanName, canonical...), which is
-// what the converters switch on.
+// whole expression when it names no type, as InsurancePlan.name's `name | alias`) parsed with FHIRPath (planned
+// navigation, server/fhir/fhirpath.ts), and the converter of its type chosen. A call then evaluates each atom on
+// one typed root and converts; nothing is parsed or looked up per call. The typed FHIRPath result carries the FHIR
+// type (Period, HumanName, canonical...), which is what the converters switch on.
 import {
   evalFhirPathTyped,
   getExpressionForResourceType,
