@@ -118,13 +118,6 @@ function visibleSql(db: Db, resourceType: string, alias: string, access: AccessF
   return access ? db`AND ${conditionSql({ db, now }, resourceType, alias, access.condition(resourceType, 'read'))}` : db``;
 }
 
-async function readMany(db: Db, resourceType: string, ids: string[], access: AccessFilter | undefined, now: Date): Promise<StoredVersion[]> {
-  const rows = await db<CurrentRow[]>`
-    SELECT r.id, r.version, r.last_updated, r.deleted, r.content, r.compartments FROM ${db(resourceType)} r
-    WHERE r.id = ANY(${ids}::text[]) AND NOT r.deleted ${visibleSql(db, resourceType, 'r', access, now)}`;
-  return rows.map((row) => toStoredVersion(resourceType, row));
-}
-
 function byType(versions: StoredVersion[]): Map<string, string[]> {
   const out = new Map<string, string[]>();
   for (const version of versions) {
@@ -146,7 +139,7 @@ interface TypedRow extends CurrentRow {
   resource_type: string;
 }
 
-/** One statement: for each branch, the visible current rows of its type whose id the subquery yields. */
+/** One statement: for each branch, the visible current rows of its type whose id the subquery (or list) yields. */
 async function rowsWhereIdIn(db: Db, branches: { type: string; ids: Fragment }[], access: AccessFilter | undefined, now: Date): Promise<StoredVersion[]> {
   if (!branches.length) return [];
   const selects = branches.map(({ type, ids }) => db`(
@@ -208,11 +201,11 @@ async function follow(
       wanted.set(row.target_type, set);
     }
   }
-  const found = await rowsWhereIdIn(db, branches, access, now);
+  // The targets looked up first are read in the same statement as the others.
   for (const [type, ids] of wanted) {
-    if (ids.size) found.push(...(await readMany(db, type, [...ids], access, now)));
+    branches.push({ type, ids: db`SELECT unnest(${[...ids]}::text[])` });
   }
-  return found;
+  return rowsWhereIdIn(db, branches, access, now);
 }
 
 async function included(
