@@ -3,7 +3,9 @@
 //            loaded through PgRepository.createMany into a kept cluster (bench/search/cluster.ts), reused next run
 //   mix      token, patient compartment (+ _include), chained, _has, date range + sort, _total=accurate on ~100k
 //            matches (bench/search/queries.ts); each first checked against its SQL (same ids, same page), then
-//            timed: the hub over HTTP (autocannon) and the SQL through postgres.js, at the same concurrency
+//            timed: the hub over HTTP (autocannon) and the SQL through postgres.js, at the same concurrency; between
+//            the two, the layers: the same requests to a hub without its audit trail (AppConfig.unaudited), and to a
+//            bare fastify route that runs the hand-written SQL and sends its rows as a Bundle (bench/targets.ts)
 //   size     search tables and tokens GIN indexes per resource, database per resource
 //   writes   the write-throughput cost of indexing, in a fresh throwaway database (bench/search/write-cost.ts)
 // Prints a JSON report, then one summary line. Exit code 1 when the hub's answer differs from the SQL's or a
@@ -14,7 +16,7 @@
 // through PgRepository directly, beneath the HTTP layer, and so have no authentication either.
 // Environment: BENCH_SEARCH_RESOURCES, BENCH_SEARCH_SEED (1), BENCH_SEARCH_DATA_DIR, BENCH_WARMUP / BENCH_DURATION
 // (seconds per figure, default 2 / 10), BENCH_CONNECTIONS (8), BENCH_SEARCH_WRITE_RESOURCES (20000),
-// BENCH_ONLY=search,size,write, BENCH_SEARCH_KINDS=token,compartment,chained,has,date-sort,total, BENCH_SEARCH_REUSE=stale (keep a loaded cluster though the write path changed), BENCH_CPU_PROF=<dir> (--cpu-prof the hub child).
+// BENCH_ONLY=search,size,write, BENCH_SEARCH_KINDS=token,compartment,chained,has,date-sort,total, BENCH_SEARCH_REUSE=stale (keep a loaded cluster though the write path changed), BENCH_CPU_PROF=<dir> (--cpu-prof the hub children, audited and unaudited).
 import os from 'node:os';
 import path from 'node:path';
 import { openPool } from '../server/db/connect.js';
@@ -114,6 +116,12 @@ async function main(): Promise<void> {
       handles.push(hub);
       const base = `http://127.0.0.1:${hub.port}`;
       const tokens = hubTokens(hub);
+      // The layers between the SQL and the hub: what HTTP and the Bundle text cost (the bare route), and what the
+      // hub's search costs without the audit record of each request (the unaudited hub).
+      const unaudited = await runJob({ kind: 'hub', databaseUrl: cluster.url, unaudited: true }, 'child-process', CPU_PROF);
+      handles.push(unaudited);
+      const bare = await runJob({ kind: 'bare-search', databaseUrl: cluster.url, seed: SEED }, 'child-process');
+      handles.push(bare);
       // Is search there at all? A searchset whose Patients are all born from 1940 on.
       const probe = await fetchHubPage(base, tokens, '/Patient?birthdate=ge1940-01-01&_count=50');
       const probeOk = probe.status === 200 && probe.type === 'searchset' && probe.matches.length > 0;
@@ -152,13 +160,26 @@ async function main(): Promise<void> {
           }));
           await auditBacklog(sql);
         }
+        let u = 0;
+        log(`${search.name}: hub without its audit trail, ${CONNECTIONS} connections`);
+        const unauditedTiming = await runHttpLoad({
+          port: unaudited.port!, connections: CONNECTIONS, warmupSeconds: WARMUP, durationSeconds: DURATION, pids: { hub: unaudited.pid },
+          authorization: hubTokens(unaudited), nextPath: () => search.path(search.values[u++ % search.values.length]),
+        });
+        let b = 0;
+        const caseIndex = cases.indexOf(search);
+        log(`${search.name}: bare fastify route around the hand-written SQL, ${CONNECTIONS} connections`);
+        const bareTiming = await runHttpLoad({
+          port: bare.port!, connections: CONNECTIONS, warmupSeconds: WARMUP, durationSeconds: DURATION, pids: { bare: bare.pid },
+          nextPath: () => `/search/${caseIndex}?value=${encodeURIComponent(search.values[b++ % search.values.length])}&limit=${check.limit}`,
+        });
         let s = 0;
         log(`${search.name}: hand-written SQL, ${CONNECTIONS} workers`);
         const sqlTiming = await runSqlLoad({
           workers: CONNECTIONS, warmupSeconds: WARMUP, durationSeconds: DURATION,
           next: () => search.sql(sql, search.values[s++ % search.values.length], check.limit),
         });
-        for (const [side, t] of [['hub', hubTiming], ['sql', sqlTiming]] as const) {
+        for (const [side, t] of [['hub', hubTiming], ['unaudited hub', unauditedTiming], ['bare route', bareTiming], ['sql', sqlTiming]] as const) {
           if (t.failures) failures.push(`${search.name} (${side}): ${t.failures} failed requests; first: ${t.firstFailure}`);
         }
         const latencyRatio = round(hubTiming.p95Ms / sqlTiming.p95Ms);
@@ -181,8 +202,16 @@ async function main(): Promise<void> {
             : { sampled: matchCounts.length, min: Math.min(...matchCounts), median: median(matchCounts), max: Math.max(...matchCounts) },
           correctness: { checked: check.checked, mismatches: check.mismatches.length },
           hub: { ...summarize(hubTiming), audit },
+          unauditedHub: summarize(unauditedTiming),
+          bareRoute: summarize(bareTiming),
           sql: { query: search.sqlText, ...summarize(sqlTiming) },
-          ratios: { hubP95OverSqlP95: latencyRatio, sqlRpsOverHubRps: throughputRatio },
+          ratios: {
+            hubP95OverSqlP95: latencyRatio, sqlRpsOverHubRps: throughputRatio,
+            // Not targets: where the distance to the SQL comes from.
+            bareP95OverSqlP95: round(bareTiming.p95Ms / sqlTiming.p95Ms), sqlRpsOverBareRps: round(sqlTiming.perSecond / bareTiming.perSecond),
+            unauditedP95OverBareP95: round(unauditedTiming.p95Ms / bareTiming.p95Ms), bareRpsOverUnauditedRps: round(bareTiming.perSecond / unauditedTiming.perSecond),
+            auditCost: round(1 - hubTiming.perSecond / unauditedTiming.perSecond, 3),
+          },
           targets, pass,
         });
       }
@@ -198,8 +227,10 @@ async function main(): Promise<void> {
           targetMs: TARGETS.totalMs, target: 'single-client p95', pass: single !== undefined && single.p95Ms < TARGETS.totalMs,
         };
       }
-      await hub.stop();
-      handles.splice(handles.indexOf(hub), 1);
+      for (const handle of [hub, unaudited, bare]) {
+        await handle.stop();
+        handles.splice(handles.indexOf(handle), 1);
+      }
     }
 
     if (ONLY.has('size')) {
@@ -219,7 +250,9 @@ async function main(): Promise<void> {
     };
   }
   // Work outside this benchmark during a measured window (other users' processes) makes the figures unreliable.
-  const others = ((output.searches ?? []) as { hub: Timing; sql: Timing }[]).flatMap((r) => [r.hub.cpu?.otherCores, r.sql.cpu?.otherCores]);
+  const others = ((output.searches ?? []) as { hub: Timing; unauditedHub: Timing; bareRoute: Timing; sql: Timing }[]).flatMap((r) =>
+    [r.hub, r.unauditedHub, r.bareRoute, r.sql].map((t) => t.cpu?.otherCores),
+  );
   output.maxOtherCores = Math.max(0, ...others.filter((n): n is number => typeof n === 'number'));
   output.noisy = (output.maxOtherCores as number) > NOISE_CORES;
   output.valid = failures.length === 0 && mismatches.length === 0;
@@ -245,7 +278,8 @@ function summary(output: Record<string, any>): string {
   for (const r of output.searches ?? []) {
     const short = String(r.name).split(':')[0];
     const alone = r.kind === 'total' && output.totalAccurate?.singleClient ? `, ${output.totalAccurate.singleClient.p95Ms}ms p95 alone` : '';
-    parts.push(`${short} ${r.hub.p95Ms}ms p95${alone} (${r.ratios.hubP95OverSqlP95}x sql p95, ${r.ratios.sqlRpsOverHubRps}x rps): ${mark(r.pass)}`);
+    const layers = `bare route ${r.bareRoute.p95Ms}ms, unaudited ${r.unauditedHub.p95Ms}ms, sql ${r.sql.p95Ms}ms`;
+    parts.push(`${short} ${r.hub.p95Ms}ms p95${alone} (${r.ratios.hubP95OverSqlP95}x sql p95, ${r.ratios.sqlRpsOverHubRps}x rps; ${layers}): ${mark(r.pass)}`);
   }
   if (output.indexSize) {
     parts.push(`index ${fmt(output.indexSize.indexBytesPerResource)} B/res, db ${fmt(output.indexSize.databaseBytesPerResource)} B/res`);

@@ -1,5 +1,6 @@
-// The HTTP servers under load: the hub itself, and the bare read baseline (a fastify route that selects the stored
-// text by id and sends it). Both listen on 127.0.0.1, on a port of the system's choosing, with a pool of the same
+// The HTTP servers under load: the hub itself, the bare read baseline (a fastify route that selects the stored
+// text by id and sends it) and the bare search baseline (a fastify route that runs a search's hand-written SQL and
+// sends its rows as a searchset Bundle, bench/search/queries.ts). All listen on 127.0.0.1, on a port of the system's choosing, with a pool of the same
 // size (the hub's default HUB_DB_POOL_SIZE). The hub runs with authentication on, as it always does: it gets a
 // temporary data folder of its own (signing keys, and its bootstrap admin client's credentials, which startHub
 // returns so that the load generator can get tokens); the bare baseline has no authentication at all.
@@ -11,6 +12,7 @@ import { type AdminCredentials, readAdminCredentials } from '../consent/bootstra
 import { buildApp } from '../server/app.js';
 import { openPool } from '../server/db/connect.js';
 import { warmUp } from '../server/fhir/warm-up.js';
+import { searchCases, type SqlPage } from './search/queries.js';
 
 export const POOL_SIZE = Number(process.env.HUB_DB_POOL_SIZE ?? 20);
 
@@ -40,7 +42,9 @@ export async function startHub(databaseUrl: string, { unaudited = false }: { una
     app = await buildApp(
       {
         baseUrl: 'http://127.0.0.1', maxBodyBytes: 50 * 1024 * 1024, maxBundleEntries: 10000, logLevel: 'silent', requiredProfiles: 'all',
-        auth: { providerName: 'zorghub', devLoginBsns: [], admin: { clientId: 'hub-admin' } },
+        // An admin client of its own per kind of hub: two hubs on one database (the benchmarks run an unaudited one
+        // beside the audited) would otherwise each re-register the other's client with a new secret at start.
+        auth: { providerName: 'zorghub', devLoginBsns: [], admin: { clientId: unaudited ? 'hub-admin-unaudited' : 'hub-admin' } },
         dataDir,
         unaudited,
       },
@@ -70,6 +74,43 @@ export async function startBareRead(databaseUrl: string): Promise<RunningServer>
       return reply.status(404).send('');
     }
     return reply.type('application/fhir+json; charset=utf-8').send(rows[0].content);
+  });
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  return {
+    port: (app.server.address() as { port: number }).port,
+    close: async () => {
+      await app.close();
+      await sql.end({ timeout: 5 });
+    },
+  };
+}
+
+/** The searchset Bundle text of a SQL page: the stored texts spliced in, as the hub sends them (no parse). */
+function bundleText(page: SqlPage): string {
+  const entries = page.rows.map(
+    (row) => `{"fullUrl":"http://127.0.0.1/${row.type}/${row.id}","resource":${row.content},"search":{"mode":"${row.mode}"}}`,
+  );
+  const total = page.total !== undefined ? `,"total":${page.total}` : '';
+  return `{"resourceType":"Bundle","type":"searchset"${total},"entry":[${entries.join(',')}]}`;
+}
+
+/**
+ * The bare search baseline: `GET /search/<case>?value=<v>&limit=<n>` runs case number <case> of the search mix
+ * (searchCases with the same seed, so the same order as the load generator's) through postgres.js and sends its page
+ * as a searchset Bundle. HTTP, the SQL and the Bundle text, nothing of the hub: no token, policy or audit record.
+ */
+export async function startBareSearch(databaseUrl: string, seed: number): Promise<RunningServer> {
+  const sql = openPool(databaseUrl, POOL_SIZE);
+  const cases = await searchCases(sql, seed);
+  const app = Fastify({ logger: false });
+  app.get<{ Params: { index: string }; Querystring: { value?: string; limit?: string } }>('/search/:index', async (request, reply) => {
+    const search = cases[Number(request.params.index)];
+    const { value, limit } = request.query;
+    if (!search || value === undefined || !limit) {
+      return reply.status(404).send('');
+    }
+    const page = await search.sql(sql, value, Number(limit));
+    return reply.type('application/fhir+json; charset=utf-8').send(bundleText(page));
   });
   await app.listen({ port: 0, host: '127.0.0.1' });
   return {

@@ -71,7 +71,10 @@ export async function openSearchCluster(size: number, seed: number, log: (messag
     log(`${dataDir}: no complete load recorded; loading again`);
   }
   if (!complete) rmSync(dataDir, { recursive: true, force: true });
-  const embedded = await startEmbeddedDatabase({ dataDir, port: await freePort() });
+  // BENCH_PG_SETTINGS: extra `postgres -c` settings as JSON, e.g. {"shared_preload_libraries":"pg_stat_statements"}
+  // to see afterwards what PostgreSQL spent its time on.
+  const settings = process.env.BENCH_PG_SETTINGS ? (JSON.parse(process.env.BENCH_PG_SETTINGS) as Record<string, string>) : undefined;
+  const embedded = await startEmbeddedDatabase({ dataDir, port: await freePort(), settings });
   const sql: Sql = openPool(embedded.url, 4);
   try {
     let load: LoadFigures | undefined;

@@ -1,7 +1,7 @@
 // The hub side of a search figure: autocannon GETs at a fixed number of connections, each request taking the next
 // path of a rotation, a warm-up run first. Latencies come from autocannon's per-response event (its summary has
 // no p95); only 200 responses count as done, anything else is a failure whose first body is kept. Every request
-// carries the hub admin client's bearer token (asked for before each run and renewed while it lasts, ../hub-auth.ts).
+// to the hub carries its admin client's bearer token (asked for before each run and renewed while it lasts, ../hub-auth.ts).
 import autocannon from 'autocannon';
 import { liveBearer, type LiveBearer, type TokenSource } from '../hub-auth.js';
 import { measureWindow, type Timing } from './stats.js';
@@ -14,8 +14,8 @@ export interface HttpLoadOptions {
   /** Processes whose CPU time to account over the measured run (this process is added as `loadgen`). */
   pids?: Record<string, number>;
   nextPath: () => string;
-  /** Where the `Authorization: Bearer <token>` of every request comes from. */
-  authorization: TokenSource;
+  /** Where the `Authorization: Bearer <token>` of every request comes from (none: the bare baseline route). */
+  authorization?: TokenSource;
 }
 
 /** `header`: the current Authorization value, read per request (autocannon's setupRequest cannot wait). */
@@ -38,7 +38,7 @@ function run(options: RunOptions, seconds: number, latencies: number[] | undefin
             setupRequest: (request) => ({
               ...request,
               path: options.nextPath(),
-              headers: { ...request.headers, authorization: options.header() },
+              headers: options.authorization ? { ...request.headers, authorization: options.header() } : request.headers,
             }),
             onResponse: (status, body) => {
               if (status !== 200) {
@@ -60,9 +60,10 @@ function run(options: RunOptions, seconds: number, latencies: number[] | undefin
 export async function runHttpLoad(options: HttpLoadOptions): Promise<Timing> {
   // A fresh token before each run (warm-up and measured), outside the measured window's CPU accounting.
   let bearer: LiveBearer | undefined;
+  const source = options.authorization;
   const prepare = async () => {
     bearer?.stop();
-    bearer = await liveBearer(options.authorization);
+    if (source) bearer = await liveBearer(source);
   };
   try {
     return await measureWindow<RunOptions>({ ...options, header: () => bearer?.value() ?? '' }, run, prepare);

@@ -12,6 +12,19 @@ export interface Page {
   total?: number;
 }
 
+/** A resource of the SQL's page, as the bare baseline route sends it (bench/targets.ts). */
+export interface PageRow {
+  type: string;
+  id: string;
+  content: string;
+  mode: 'match' | 'include';
+}
+
+/** The hand-written SQL's page: its ids, and the rows themselves (the stored texts it selected). */
+export interface SqlPage extends Page {
+  rows: PageRow[];
+}
+
 export type Kind = 'token' | 'compartment' | 'chained' | 'has' | 'date-sort' | 'total';
 
 export interface SearchCase {
@@ -22,7 +35,7 @@ export interface SearchCase {
   /** The _count the request asks for; undefined: the hub's default page size. */
   count?: number;
   /** The hand-written SQL of one value's first page of `limit` matches (and its includes / total). */
-  sql(db: Sql, value: string, limit: number): Promise<Page>;
+  sql(db: Sql, value: string, limit: number): Promise<SqlPage>;
   /** How many resources match one value. */
   countMatches(db: Sql, value: string): Promise<number>;
   /** What the SQL does, for the report. */
@@ -31,6 +44,13 @@ export interface SearchCase {
 
 type Row = { id: string; content: string };
 const ids = (rows: readonly { id: string }[]) => rows.map((row) => row.id);
+/** A page of matches of one type (no includes). */
+const matchPage = (type: string, rows: readonly Row[], total?: number): SqlPage => ({
+  matches: ids(rows),
+  includes: [],
+  rows: rows.map((row) => ({ type, id: row.id, content: row.content, mode: 'match' })),
+  ...(total !== undefined ? { total } : {}),
+});
 const q = encodeURIComponent;
 
 /** A month as [first instant, first instant of the next month), UTC ISO texts. */
@@ -81,11 +101,9 @@ export async function searchCases(db: Sql, seed: number, rotation = 1000): Promi
       values: bsns,
       path: (bsn) => `/Patient?identifier=${q(`${BSN_SYSTEM}|${bsn}`)}`,
       sqlText: `SELECT id, content FROM "Patient" WHERE tokens @> ARRAY['${BSN_PREFIX}<bsn>'] AND NOT deleted ORDER BY id LIMIT n`,
-      sql: async (db, bsn, limit) => ({
-        matches: ids(await db<Row[]>`
+      sql: async (db, bsn, limit) =>
+        matchPage('Patient', await db<Row[]>`
           SELECT id, content FROM "Patient" WHERE tokens @> ${[bsnToken(bsn)]}::text[] AND NOT deleted ORDER BY id LIMIT ${limit}`),
-        includes: [],
-      }),
       countMatches: async (db, bsn) =>
         (await db<{ n: number }[]>`SELECT count(*)::int AS n FROM "Patient" WHERE tokens @> ${[bsnToken(bsn)]}::text[] AND NOT deleted`)[0].n,
     },
@@ -95,11 +113,9 @@ export async function searchCases(db: Sql, seed: number, rotation = 1000): Promi
       values: isoCodes,
       path: (code) => `/DeviceRequest?status=active&code=${q(`${ISO9999_SYSTEM}|${code}`)}`,
       sqlText: `SELECT id, content FROM "DeviceRequest" WHERE tokens @> ARRAY['status#active', 'code|${ISO9999_SYSTEM}|<code>'] AND NOT deleted ORDER BY id LIMIT n`,
-      sql: async (db, code, limit) => ({
-        matches: ids(await db<Row[]>`
+      sql: async (db, code, limit) =>
+        matchPage('DeviceRequest', await db<Row[]>`
           SELECT id, content FROM "DeviceRequest" WHERE tokens @> ${activeWithCode(code)}::text[] AND NOT deleted ORDER BY id LIMIT ${limit}`),
-        includes: [],
-      }),
       countMatches: async (db, code) =>
         (await db<{ n: number }[]>`SELECT count(*)::int AS n FROM "DeviceRequest" WHERE tokens @> ${activeWithCode(code)}::text[] AND NOT deleted`)[0].n,
     },
@@ -130,7 +146,11 @@ export async function searchCases(db: Sql, seed: number, rotation = 1000): Promi
                          WHERE resource_type = 'DeviceRequest' AND resource_id IN (SELECT id FROM page)
                            AND param = 'insurance' AND target_type = 'Coverage')
             AND NOT c.deleted`;
-        return { matches: ids(rows.filter((r) => r.mode === 'match')), includes: ids(rows.filter((r) => r.mode === 'include')) };
+        return {
+          matches: ids(rows.filter((r) => r.mode === 'match')),
+          includes: ids(rows.filter((r) => r.mode === 'include')),
+          rows: rows.map((r) => ({ type: r.mode === 'match' ? 'DeviceRequest' : 'Coverage', id: r.id, content: r.content, mode: r.mode === 'match' ? 'match' : 'include' })),
+        };
       },
       countMatches: async (db, id) =>
         (await db<{ n: number }[]>`
@@ -146,11 +166,9 @@ export async function searchCases(db: Sql, seed: number, rotation = 1000): Promi
       path: (id) => `/Patient/${id}/DeviceRequest`,
       // The Patient compartment of a uuid id is keyed by the id itself (server/storage/compartment-key.ts).
       sqlText: `SELECT id, content FROM "DeviceRequest" WHERE compartments @> ARRAY['<id>']::uuid[] AND NOT deleted ORDER BY id LIMIT n`,
-      sql: async (db, id, limit) => ({
-        matches: ids(await db<Row[]>`
+      sql: async (db, id, limit) =>
+        matchPage('DeviceRequest', await db<Row[]>`
           SELECT id, content FROM "DeviceRequest" WHERE compartments @> ${[id.toLowerCase()]}::uuid[] AND NOT deleted ORDER BY id LIMIT ${limit}`),
-        includes: [],
-      }),
       countMatches: async (db, id) =>
         (await db<{ n: number }[]>`SELECT count(*)::int AS n FROM "DeviceRequest" WHERE compartments @> ${[id.toLowerCase()]}::uuid[] AND NOT deleted`)[0].n,
     },
@@ -162,8 +180,8 @@ export async function searchCases(db: Sql, seed: number, rotation = 1000): Promi
       sqlText:
         `SELECT id, content FROM "DeviceRequest" WHERE id IN (SELECT resource_id FROM "Patient" p JOIN search_reference ` +
         `(param 'subject', target Patient/p.id) WHERE p.tokens @> ARRAY['${BSN_PREFIX}<bsn>'] AND NOT p.deleted) AND NOT deleted ORDER BY id LIMIT n`,
-      sql: async (db, bsn, limit) => ({
-        matches: ids(await db<Row[]>`
+      sql: async (db, bsn, limit) =>
+        matchPage('DeviceRequest', await db<Row[]>`
           SELECT r.id, r.content FROM "DeviceRequest" r
           WHERE r.id IN (SELECT sr.resource_id FROM "Patient" p
                          JOIN search_reference sr ON sr.target_type = 'Patient' AND sr.target_id = p.id
@@ -171,8 +189,6 @@ export async function searchCases(db: Sql, seed: number, rotation = 1000): Promi
                          WHERE p.tokens @> ${[bsnToken(bsn)]}::text[] AND NOT p.deleted)
             AND NOT r.deleted
           ORDER BY r.id LIMIT ${limit}`),
-        includes: [],
-      }),
       countMatches: async (db, bsn) =>
         (await db<{ n: number }[]>`
           SELECT count(*)::int AS n FROM "DeviceRequest" r
@@ -207,10 +223,8 @@ export async function searchCases(db: Sql, seed: number, rotation = 1000): Promi
         sqlText:
           `SELECT id, content FROM "Patient" p WHERE NOT deleted AND id IN (search_date 'birthdate' low < <hi> AND high > <lo>) ` +
           `AND EXISTS (search_reference 'beneficiary' -> p JOIN "Coverage" tokens @> ARRAY['status#active']) ORDER BY id LIMIT 20`,
-        sql: async (db, month, limit) => ({
-          matches: ids(await db<Row[]>`SELECT p.id, p.content FROM "Patient" p WHERE ${where(db, month)} ORDER BY p.id LIMIT ${limit}`),
-          includes: [],
-        }),
+        sql: async (db, month, limit) =>
+          matchPage('Patient', await db<Row[]>`SELECT p.id, p.content FROM "Patient" p WHERE ${where(db, month)} ORDER BY p.id LIMIT ${limit}`),
         countMatches: async (db, month) => (await db<{ n: number }[]>`SELECT count(*)::int AS n FROM "Patient" p WHERE ${where(db, month)}`)[0].n,
       };
       return c;
@@ -237,15 +251,13 @@ export async function searchCases(db: Sql, seed: number, rotation = 1000): Promi
         sqlText:
           `SELECT id, content FROM "SupplyRequest" r WHERE id IN (search_date 'date' low < <hi> AND high > <lo>) AND NOT deleted ` +
           `ORDER BY (SELECT max(high) FROM search_date WHERE resource_id = r.id AND param = 'date') DESC, id LIMIT 20`,
-        sql: async (db, month, limit) => ({
-          matches: ids(await db<Row[]>`
+        sql: async (db, month, limit) =>
+          matchPage('SupplyRequest', await db<Row[]>`
             SELECT r.id, r.content FROM "SupplyRequest" r
             WHERE r.id IN (${matching(db, month)}) AND NOT r.deleted
             ORDER BY (SELECT max(high) FROM search_date s
                       WHERE s.resource_type = 'SupplyRequest' AND s.resource_id = r.id AND s.param = 'date') DESC, r.id
             LIMIT ${limit}`),
-          includes: [],
-        }),
         countMatches: async (db, month) =>
           (await db<{ n: number }[]>`SELECT count(*)::int AS n FROM "SupplyRequest" r WHERE r.id IN (${matching(db, month)}) AND NOT r.deleted`)[0].n,
       };
@@ -266,7 +278,7 @@ export async function searchCases(db: Sql, seed: number, rotation = 1000): Promi
           SELECT count(*)::int AS n FROM "DeviceRequest" WHERE tokens @> ${[`status#${status}`]}::text[] AND NOT deleted`;
         const rows = await db<Row[]>`
           SELECT id, content FROM "DeviceRequest" WHERE tokens @> ${[`status#${status}`]}::text[] AND NOT deleted ORDER BY id LIMIT ${limit}`;
-        return { matches: ids(rows), includes: [], total: n };
+        return matchPage('DeviceRequest', rows, n);
       },
       countMatches: async (db, status) =>
         (await db<{ n: number }[]>`
