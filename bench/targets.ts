@@ -10,7 +10,7 @@ import path from 'node:path';
 import Fastify from 'fastify';
 import { type AdminCredentials, readAdminCredentials } from '../consent/bootstrap/admin-credentials.js';
 import { buildApp } from '../server/app.js';
-import { openPool } from '../server/db/connect.js';
+import { closeSearchPools, openPool, openSearchPools } from '../server/db/connect.js';
 import { warmUp } from '../server/fhir/warm-up.js';
 import { searchCases, type SqlPage } from './search/queries.js';
 
@@ -26,12 +26,12 @@ export interface RunningServer {
 /** `unaudited`: the hub without its audit trail, only to measure what the trail costs (bench/core.ts). */
 export async function startHub(databaseUrl: string, { unaudited = false }: { unaudited?: boolean } = {}): Promise<RunningServer> {
   const sql = openPool(databaseUrl, POOL_SIZE);
-  const searchSql = openPool(databaseUrl, Math.max(2, Math.ceil(POOL_SIZE / 2)), { valuePlans: true }); // as server/db/connect.ts opens it
+  const searchPools = openSearchPools(databaseUrl, POOL_SIZE); // as server/db/connect.ts opens them
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'zorghub-bench-hub-'));
   let app: Awaited<ReturnType<typeof buildApp>> | undefined;
   const close = async () => {
     await app?.close();
-    await Promise.all([sql.end({ timeout: 5 }), searchSql.end({ timeout: 5 })]);
+    await Promise.all([sql.end({ timeout: 5 }), closeSearchPools(searchPools)]);
     await rm(dataDir, { recursive: true, force: true });
   };
   try {
@@ -49,7 +49,7 @@ export async function startHub(databaseUrl: string, { unaudited = false }: { una
         unaudited,
       },
       sql,
-      searchSql,
+      searchPools,
     );
     warmUp(); // as server/main.ts does before listening
     await app.listen({ port: 0, host: '127.0.0.1' });

@@ -3,6 +3,7 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Sql } from 'postgres';
 import type { HubConfig } from './config.js';
+import type { SearchPools } from './db/connect.js';
 import { loadDefinitions } from './fhir/definitions.js';
 import { fhirPlugin } from './fhir/plugin.js';
 import { setUpConsent } from '../consent/setup.js';
@@ -17,8 +18,8 @@ export type AppConfig = Pick<HubConfig, 'baseUrl' | 'maxBodyBytes' | 'maxBundleE
     unaudited?: boolean;
   };
 
-/** `searchSql`: a pool opened with `valuePlans` for searches (connect.ts); without it searches plan per transaction. */
-export async function buildApp(config: AppConfig, sql: Sql, searchSql?: Sql): Promise<FastifyInstance> {
+/** `searchPools`: the pools of searches (connect.ts, openSearchPools); without them searches plan per transaction. */
+export async function buildApp(config: AppConfig, sql: Sql, searchPools?: SearchPools): Promise<FastifyInstance> {
   loadDefinitions();
   const conformance = await buildConformance({ packages: config.profilePackages, required: config.requiredProfiles });
   const app = Fastify({
@@ -37,7 +38,7 @@ export async function buildApp(config: AppConfig, sql: Sql, searchSql?: Sql): Pr
     }
   }
   await app.register(healthRoutes, { sql });
-  const repository = new PgRepository(sql, { baseUrl: config.baseUrl, searchDb: searchSql, conformance });
+  const repository = new PgRepository(sql, { baseUrl: config.baseUrl, searchDb: searchPools?.search, lookupDb: searchPools?.lookup, conformance });
   // The authorization server and bearer tokens (consent/): always on, there is no way to build the hub without.
   const consent = await setUpConsent({ sql, repository, config: config.auth, dataDir: config.dataDir, baseUrl: config.baseUrl, log: app.log });
   await consent.register(app);

@@ -29,7 +29,7 @@ export interface HubConfig {
   maxBodyBytes: number;
   /** Most entries accepted in one batch or transaction Bundle (HUB_MAX_BUNDLE_ENTRIES, default 10000). */
   maxBundleEntries: number;
-  /** Size of the PostgreSQL connection pool (HUB_DB_POOL_SIZE, default 20). */
+  /** Size of the main PostgreSQL connection pool (HUB_DB_POOL_SIZE, default 20); the search pools are sized after it (db/connect.ts). */
   dbPoolSize: number;
   /** Grace period for in-flight requests on SIGTERM/SIGINT (HUB_SHUTDOWN_TIMEOUT_MS, default 10000). */
   shutdownTimeoutMs: number;

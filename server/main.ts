@@ -21,7 +21,7 @@ async function main(): Promise<void> {
   }
   const database = await openDatabase(config);
   const applied = await migrate(database.sql);
-  const app = await buildApp(config, database.sql, database.searchSql);
+  const app = await buildApp(config, database.sql, database.searchPools);
   // Types whose search parameters changed (e.g. a SearchParameter added to profiles/) are reindexed before serving.
   const reindexed = await reindexChanged(database.sql, app.log, { baseUrl: config.baseUrl });
   warmUp();

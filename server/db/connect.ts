@@ -5,31 +5,57 @@ import { startEmbeddedDatabase, type EmbeddedDatabase } from './embedded.js';
 
 export interface Database {
   sql: Sql;
-  /** The pool searches run on (PoolOptions.valuePlans). */
-  searchSql: Sql;
+  /** The pools searches run on (openSearchPools). */
+  searchPools: SearchPools;
   embedded?: EmbeddedDatabase;
   close(): Promise<void>;
 }
 
 export interface PoolOptions {
   /**
-   * For searches: plan every statement with its bound values. Statements are prepared once; after five runs
-   * PostgreSQL would switch a search to a generic plan that cannot see its token arrays, ranges and LIKE patterns
-   * and picks scans 3 to 40 times slower (measured at a million resources). Writes and reads by id keep the
-   * default pool, whose cached generic plans are good.
+   * How the pool's statements are planned; by default as PostgreSQL chooses (writes and reads by id, whose cached
+   * generic plans are good).
+   * - 'values': every run with its bound values, for a search's page and total. Statements are prepared once; after
+   *   five runs PostgreSQL would switch a search to a generic plan that cannot see its token arrays, ranges and LIKE
+   *   patterns and picks scans 3 to 40 times slower (measured at a million resources).
+   * - 'generic': once, then from the cache, for statements keyed by ids whose best plan is the same for every value
+   *   (a search's _include and _revinclude). PostgreSQL's own choice would plan those anew on every run, because the
+   *   generic plan's estimate for `= ANY(ids)` is dearer than the custom one's, and the planning is 80% of their cost.
    */
-  valuePlans?: boolean;
+  plans?: 'values' | 'generic';
 }
 
-export function openPool(url: string, max: number, { valuePlans = false }: PoolOptions = {}): Sql {
+const PLAN_CACHE_MODES = { values: 'force_custom_plan', generic: 'force_generic_plan' } as const;
+
+export function openPool(url: string, max: number, { plans }: PoolOptions = {}): Sql {
   return postgres(url, {
     max,
     onnotice: () => undefined,
     // random_page_cost 1.1 (the default 4 is for spinning disks): with it the planner reaches a search's few
     // matches by primary key instead of scanning the whole resource table (540 ms -> 70 ms for a month of
     // SupplyRequests at a million resources). Searches also plan with their real values (storage/pg/search.ts).
-    connection: { application_name: 'zorghub', random_page_cost: '1.1', ...(valuePlans ? { plan_cache_mode: 'force_custom_plan' } : {}) },
+    connection: { application_name: 'zorghub', random_page_cost: '1.1', ...(plans ? { plan_cache_mode: PLAN_CACHE_MODES[plans] } : {}) },
   });
+}
+
+/** The pools of searches outside a transaction (storage/pg/search.ts, SearchDbs). */
+export interface SearchPools {
+  /** The page and the total, planned with their values. */
+  search: Sql;
+  /** The _include / _revinclude statements, on cached generic plans. */
+  lookup: Sql;
+}
+
+/** Sized after the main pool: half of it for pages, a quarter for the includes, which take a tenth of the time. */
+export function openSearchPools(url: string, poolSize: number): SearchPools {
+  return {
+    search: openPool(url, Math.max(2, Math.ceil(poolSize / 2)), { plans: 'values' }),
+    lookup: openPool(url, Math.max(2, Math.ceil(poolSize / 4)), { plans: 'generic' }),
+  };
+}
+
+export async function closeSearchPools(pools: SearchPools): Promise<void> {
+  await Promise.all([pools.search.end({ timeout: 5 }), pools.lookup.end({ timeout: 5 })]);
 }
 
 export async function openDatabase(config: HubConfig): Promise<Database> {
@@ -38,13 +64,13 @@ export async function openDatabase(config: HubConfig): Promise<Database> {
     : await startEmbeddedDatabase({ dataDir: config.dataDir, port: config.embeddedPgPort });
   const url = config.databaseUrl ?? embedded!.url;
   const sql = openPool(url, config.dbPoolSize);
-  const searchSql = openPool(url, Math.max(2, Math.ceil(config.dbPoolSize / 2)), { valuePlans: true });
+  const searchPools = openSearchPools(url, config.dbPoolSize);
   return {
     sql,
-    searchSql,
+    searchPools,
     embedded,
     async close() {
-      await Promise.all([sql.end({ timeout: 5 }), searchSql.end({ timeout: 5 })]);
+      await Promise.all([sql.end({ timeout: 5 }), closeSearchPools(searchPools)]);
       await embedded?.stop();
     },
   };

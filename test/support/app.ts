@@ -90,7 +90,7 @@ function withToken(app: FastifyInstance, tokens: ClientCredentialsTokens): Fasti
 export async function createTestApp(options: TestOptions = {}): Promise<TestApp> {
   const db = await createTestDatabase();
   const config = testConfig(options.baseUrl ?? TEST_BASE_URL, options);
-  const app = await buildApp(config, db.sql, db.searchSql);
+  const app = await buildApp(config, db.sql, db.searchPools);
   await app.ready();
   afterAll(() => app.close());
   const tokens = await adminTokens(config.dataDir, () => injectTransport(app));
@@ -114,7 +114,7 @@ export async function startTestServer(options: Omit<TestOptions, 'baseUrl'> = {}
   await new Promise<void>((resolve) => probe.close(() => resolve()));
   const baseUrl = `http://127.0.0.1:${port}`;
   const config = testConfig(baseUrl, options);
-  const app = await buildApp(config, db.sql, db.searchSql);
+  const app = await buildApp(config, db.sql, db.searchPools);
   await app.listen({ port, host: '127.0.0.1' });
   afterAll(() => app.close());
   const tokens = await adminTokens(config.dataDir, fetchTransport);

@@ -2,13 +2,13 @@
 import { randomBytes } from 'node:crypto';
 import type { Sql } from 'postgres';
 import { afterAll, inject } from 'vitest';
-import { openPool } from '../../server/db/connect.js';
+import { closeSearchPools, openPool, openSearchPools, type SearchPools } from '../../server/db/connect.js';
 
 export interface TestDatabase {
   url: string;
   sql: Sql;
-  /** The search pool, as the hub opens it (valuePlans). */
-  searchSql: Sql;
+  /** The search pools, as the hub opens them. */
+  searchPools: SearchPools;
 }
 
 export async function createTestDatabase(poolSize = 10): Promise<TestDatabase> {
@@ -24,9 +24,9 @@ export async function createTestDatabase(poolSize = 10): Promise<TestDatabase> {
   const url = new URL(adminUrl);
   url.pathname = `/${name}`;
   const sql = openPool(url.toString(), poolSize);
-  const searchSql = openPool(url.toString(), 4, { valuePlans: true });
+  const searchPools = openSearchPools(url.toString(), 8);
   afterAll(async () => {
-    await Promise.all([sql.end({ timeout: 5 }), searchSql.end({ timeout: 5 })]);
+    await Promise.all([sql.end({ timeout: 5 }), closeSearchPools(searchPools)]);
     const cleanup = openPool(adminUrl, 1);
     try {
       await cleanup.unsafe(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
@@ -34,5 +34,5 @@ export async function createTestDatabase(poolSize = 10): Promise<TestDatabase> {
       await cleanup.end();
     }
   });
-  return { url: url.toString(), sql, searchSql };
+  return { url: url.toString(), sql, searchPools };
 }

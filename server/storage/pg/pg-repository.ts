@@ -58,8 +58,10 @@ export interface PgRepositoryOptions {
   baseUrl?: string;
   /** Group commit of concurrent single creates (default on; create-batcher.ts). */
   batchCreates?: boolean;
-  /** A pool that plans with bound values (connect.ts, valuePlans), for searches outside a transaction. */
+  /** A pool that plans with bound values (connect.ts, plans 'values'), for searches outside a transaction. */
   searchDb?: Db;
+  /** A pool on cached generic plans (connect.ts, plans 'generic'), for those searches' includes; else the main pool. */
+  lookupDb?: Db;
   /** The profiles every write must meet (server/fhir/profiles/conformance.ts); base R4 only without it. */
   conformance?: Conformance;
   /** What the caller may see (withAccess): reads, searches and conditional matches are narrowed by it in SQL. */
@@ -295,7 +297,8 @@ export class PgRepository implements Repository {
       assertStoredType(resourceType);
     }
     const searchDb = this.inTransaction ? undefined : this.options.searchDb;
-    return runSearch(searchDb ?? this.db, plan, storedResourceTypeSet(), this.now(), searchDb !== undefined, this.options.access);
+    const dbs = searchDb ? { db: searchDb, valuePlans: true, lookupDb: this.options.lookupDb ?? this.db } : { db: this.db, valuePlans: false };
+    return runSearch(dbs, plan, storedResourceTypeSet(), this.now(), this.options.access);
   }
 
   async history(scope: HistoryScope, options: HistoryOptions): Promise<HistoryPage> {

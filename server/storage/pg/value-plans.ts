@@ -1,7 +1,7 @@
 // Search statements (search.ts, and the criteria of conditional interactions in match.ts) are prepared once and
 // bound with values: token arrays, ranges, LIKE patterns. After five runs PostgreSQL would switch to a generic plan
 // that cannot see those values and picks scans 3 to 40 times slower (measured at a million resources). The hub
-// gives searches a pool of their own that plans with values (connect.ts, valuePlans); where a search has only the
+// gives searches a pool of their own that plans with values (connect.ts, plans 'values'); where a search has only the
 // default pool or a transaction, this runs it in a transaction set to plan with values. Writes keep cached
 // generic plans, which are good.
 import type postgres from 'postgres';
