@@ -140,13 +140,20 @@ interface TypedRow extends CurrentRow {
 }
 
 /** One statement: for each branch, the visible current rows of its type whose id the subquery (or list) yields. */
-async function rowsWhereIdIn(db: Db, branches: { type: string; ids: Fragment }[], access: AccessFilter | undefined, now: Date): Promise<StoredVersion[]> {
-  if (!branches.length) return [];
+/** At most `limit` rows: a popular target (a supplier named by 90,000 orders) must not be read whole to keep 1,000. */
+async function rowsWhereIdIn(db: Db, branches: { type: string; ids: Fragment }[], access: AccessFilter | undefined, now: Date, limit: number): Promise<Reached> {
+  if (!branches.length) return { resources: [], capped: false };
   const selects = branches.map(({ type, ids }) => db`(
     SELECT ${type}::text AS resource_type, r.id, r.version, r.last_updated, r.deleted, r.content, r.compartments FROM ${db(type)} r
     WHERE NOT r.deleted AND r.id IN (${ids}) ${visibleSql(db, type, 'r', access, now)})`);
-  const rows = await db<TypedRow[]>`${selects.reduce((acc, select) => db`${acc} UNION ALL ${select}`)}`;
-  return rows.map((row) => toStoredVersion(row.resource_type, row));
+  const rows = await db<TypedRow[]>`${selects.reduce((acc, select) => db`${acc} UNION ALL ${select}`)} LIMIT ${limit}`;
+  return { resources: rows.map((row) => toStoredVersion(row.resource_type, row)), capped: rows.length >= limit };
+}
+
+interface Reached {
+  resources: StoredVersion[];
+  /** The statement stopped at its limit: there may be more. */
+  capped: boolean;
 }
 
 /** The resources `rules` reach from `sources`: targets of their references (_include) or resources referencing them (_revinclude). */
@@ -158,7 +165,8 @@ async function follow(
   storedTypes: ReadonlySet<string>,
   access: AccessFilter | undefined,
   now: Date,
-): Promise<StoredVersion[]> {
+  limit: number,
+): Promise<Reached> {
   const wanted = new Map<string, Set<string>>();
   const branches: { type: string; ids: Fragment }[] = [];
   const sourceIds = byType(sources);
@@ -205,7 +213,7 @@ async function follow(
   for (const [type, ids] of wanted) {
     branches.push({ type, ids: db`SELECT unnest(${[...ids]}::text[])` });
   }
-  return rowsWhereIdIn(db, branches, access, now);
+  return rowsWhereIdIn(db, branches, access, now, limit);
 }
 
 async function included(
@@ -223,21 +231,26 @@ async function included(
   const out: StoredVersion[] = [];
   let sources = matches;
   let round = 0;
-  while (sources.length && round < MAX_ITERATIONS && out.length < MAX_INCLUDED) {
+  let capped = false;
+  while (sources.length && round < MAX_ITERATIONS && out.length < MAX_INCLUDED && !capped) {
     // The first round applies every rule; later rounds only the :iterate ones, to what the previous round added.
     const include = round === 0 ? plan.include : plan.include.filter((r) => r.iterate);
     const revinclude = round === 0 ? plan.revinclude : plan.revinclude.filter((r) => r.iterate);
     if (!include.length && !revinclude.length) break;
-    const found = [
-      ...(await follow(db, include, false, sources, storedTypes, access, now)),
-      ...(await follow(db, revinclude, true, sources, storedTypes, access, now)),
-    ];
-    const fresh = found.filter((v) => !seen.has(`${v.resourceType}/${v.id}`) && (seen.add(`${v.resourceType}/${v.id}`), true));
+    // Enough rows for the room left even if every one already seen comes back, and one more to tell that there are more.
+    const limit = MAX_INCLUDED - out.length + seen.size + 1;
+    const forward = await follow(db, include, false, sources, storedTypes, access, now, limit);
+    const reverse = await follow(db, revinclude, true, sources, storedTypes, access, now, limit);
+    // A statement at its limit may have left some out: said so even in the rare case that its rows repeated each other.
+    capped = forward.capped || reverse.capped;
+    const fresh = [...forward.resources, ...reverse.resources].filter(
+      (v) => !seen.has(`${v.resourceType}/${v.id}`) && (seen.add(`${v.resourceType}/${v.id}`), true),
+    );
     out.push(...fresh);
     sources = fresh;
     round++;
   }
-  return { resources: out.slice(0, MAX_INCLUDED), truncated: out.length > MAX_INCLUDED };
+  return { resources: out.slice(0, MAX_INCLUDED), truncated: capped || out.length > MAX_INCLUDED };
 }
 
 export interface SearchDbs {
