@@ -12,6 +12,7 @@ describe('loadConfig', () => {
       databaseUrl: undefined,
       logLevel: 'info',
       baseUrl: 'http://127.0.0.1:8080',
+      searchTimeoutMs: 15000,
     });
   });
 
@@ -25,6 +26,7 @@ describe('loadConfig', () => {
       HUB_MAX_BODY_BYTES: '2048',
       HUB_MAX_BUNDLE_ENTRIES: '50',
       HUB_DB_POOL_SIZE: '5',
+      HUB_SEARCH_TIMEOUT_MS: '2500',
       HUB_EMBEDDED_PG_PORT: '6543',
       HUB_SHUTDOWN_TIMEOUT_MS: '1000',
       HUB_REQUIRED_PROFILES: 'Patient, Coverage',
@@ -42,6 +44,7 @@ describe('loadConfig', () => {
       maxBodyBytes: 2048,
       maxBundleEntries: 50,
       dbPoolSize: 5,
+      searchTimeoutMs: 2500,
       shutdownTimeoutMs: 1000,
       requiredProfiles: ['Patient', 'Coverage'],
       profilePackages: [path.resolve('profiles/structure-definitions'), path.resolve('profiles/value-sets')],
@@ -83,6 +86,7 @@ describe('loadConfig', () => {
     [{ HUB_BASE_URL: 'ftp://x' }, 'HUB_BASE_URL="ftp://x" is not an http(s) URL'],
     [{ HUB_PROT: '1' }, 'HUB_PROT is not a known setting'],
     [{ HUB_MAX_BODY_BYTES: '-5' }, 'HUB_MAX_BODY_BYTES="-5" is not a whole number'],
+    [{ HUB_SEARCH_TIMEOUT_MS: '50' }, 'HUB_SEARCH_TIMEOUT_MS=50 is out of range'],
     [{ HUB_REQUIRED_PROFILES: 'Patient;Coverage' }, '"Patient;Coverage" is not a resource type'],
     [{ HUB_DEV_LOGIN_BSNS: '999911120,123456789' }, 'HUB_DEV_LOGIN_BSNS holds "123456789", which is not a BSN'],
     [{ HUB_OIDC_ISSUER: 'https://login.example' }, 'HUB_OIDC_ISSUER and HUB_OIDC_CLIENT_ID go together'],

@@ -31,6 +31,11 @@ export interface HubConfig {
   maxBundleEntries: number;
   /** Size of the main PostgreSQL connection pool (HUB_DB_POOL_SIZE, default 20); the search pools are sized after it (db/connect.ts). */
   dbPoolSize: number;
+  /**
+   * Longest a search's statement may run on the search pools, in ms (HUB_SEARCH_TIMEOUT_MS, default 15000): a
+   * search over most of a million resources must not hold a connection that other searches wait for.
+   */
+  searchTimeoutMs: number;
   /** Grace period for in-flight requests on SIGTERM/SIGINT (HUB_SHUTDOWN_TIMEOUT_MS, default 10000). */
   shutdownTimeoutMs: number;
   /**
@@ -72,6 +77,8 @@ export class ConfigError extends Error {
 }
 
 const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+export const DEFAULT_SEARCH_TIMEOUT_MS = 15_000;
+
 const KNOWN = new Set([
   'HUB_PORT',
   'HUB_HOST',
@@ -82,6 +89,7 @@ const KNOWN = new Set([
   'HUB_MAX_BODY_BYTES',
   'HUB_MAX_BUNDLE_ENTRIES',
   'HUB_DB_POOL_SIZE',
+  'HUB_SEARCH_TIMEOUT_MS',
   'HUB_SHUTDOWN_TIMEOUT_MS',
   'HUB_REQUIRED_PROFILES',
   'HUB_PROFILE_PACKAGES',
@@ -152,6 +160,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HubConfig {
     maxBodyBytes: integer(env, 'HUB_MAX_BODY_BYTES', 10 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
     maxBundleEntries: integer(env, 'HUB_MAX_BUNDLE_ENTRIES', 10000, 1, 1_000_000),
     dbPoolSize: integer(env, 'HUB_DB_POOL_SIZE', 20, 1, 500),
+    searchTimeoutMs: integer(env, 'HUB_SEARCH_TIMEOUT_MS', DEFAULT_SEARCH_TIMEOUT_MS, 100, 3_600_000),
     shutdownTimeoutMs: integer(env, 'HUB_SHUTDOWN_TIMEOUT_MS', 10000, 0, 600000),
     requiredProfiles: requiredProfiles(env.HUB_REQUIRED_PROFILES),
     profilePackages: profilePackages(env.HUB_PROFILE_PACKAGES),

@@ -149,6 +149,12 @@ export const errors = {
     400,
     'not-supported',
   ),
+  searchTooLong: define<[]>(
+    'HUB_ERR_SEARCH_TOO_COSTLY',
+    'The search ran longer than the hub allows a search (HUB_SEARCH_TIMEOUT_MS) and was stopped; narrow it: a rarer value, no :contains on common text, _total=none',
+    400,
+    'too-costly',
+  ),
   missingCriteria: define<[string]>(
     'HUB_ERR_SEARCH_MISSING_CRITERIA',
     'Conditional %s needs search criteria in the URL',

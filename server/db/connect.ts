@@ -1,6 +1,6 @@
 // Opens the postgres.js pool: on DATABASE_URL when set, else on the embedded PostgreSQL in the data folder.
 import postgres, { type Sql } from 'postgres';
-import type { HubConfig } from '../config.js';
+import { DEFAULT_SEARCH_TIMEOUT_MS, type HubConfig } from '../config.js';
 import { startEmbeddedDatabase, type EmbeddedDatabase } from './embedded.js';
 
 export interface Database {
@@ -23,18 +23,25 @@ export interface PoolOptions {
    *   generic plan's estimate for `= ANY(ids)` is dearer than the custom one's, and the planning is 80% of their cost.
    */
   plans?: 'values' | 'generic';
+  /** `statement_timeout` of the pool's sessions, in ms; none by default. */
+  statementTimeoutMs?: number;
 }
 
 const PLAN_CACHE_MODES = { values: 'force_custom_plan', generic: 'force_generic_plan' } as const;
 
-export function openPool(url: string, max: number, { plans }: PoolOptions = {}): Sql {
+export function openPool(url: string, max: number, { plans, statementTimeoutMs }: PoolOptions = {}): Sql {
   return postgres(url, {
     max,
     onnotice: () => undefined,
     // random_page_cost 1.1 (the default 4 is for spinning disks): with it the planner reaches a search's few
     // matches by primary key instead of scanning the whole resource table (540 ms -> 70 ms for a month of
     // SupplyRequests at a million resources). Searches also plan with their real values (storage/pg/search.ts).
-    connection: { application_name: 'zorghub', random_page_cost: '1.1', ...(plans ? { plan_cache_mode: PLAN_CACHE_MODES[plans] } : {}) },
+    connection: {
+      application_name: 'zorghub',
+      random_page_cost: '1.1',
+      ...(plans ? { plan_cache_mode: PLAN_CACHE_MODES[plans] } : {}),
+      ...(statementTimeoutMs ? { statement_timeout: statementTimeoutMs } : {}),
+    },
   });
 }
 
@@ -46,11 +53,15 @@ export interface SearchPools {
   lookup: Sql;
 }
 
-/** Sized after the main pool: half of it for pages, a quarter for the includes, which take a tenth of the time. */
-export function openSearchPools(url: string, poolSize: number): SearchPools {
+/**
+ * Sized after the main pool: half of it for pages, a quarter for the includes, which take a tenth of the time. Their
+ * statements stop after `timeoutMs`: a search over most of the data (`name:contains=a&_total=accurate`) would hold a
+ * connection the other searches wait for; it gets a 400 naming the limit instead (storage/pg/search.ts).
+ */
+export function openSearchPools(url: string, poolSize: number, timeoutMs = DEFAULT_SEARCH_TIMEOUT_MS): SearchPools {
   return {
-    search: openPool(url, Math.max(2, Math.ceil(poolSize / 2)), { plans: 'values' }),
-    lookup: openPool(url, Math.max(2, Math.ceil(poolSize / 4)), { plans: 'generic' }),
+    search: openPool(url, Math.max(2, Math.ceil(poolSize / 2)), { plans: 'values', statementTimeoutMs: timeoutMs }),
+    lookup: openPool(url, Math.max(2, Math.ceil(poolSize / 4)), { plans: 'generic', statementTimeoutMs: timeoutMs }),
   };
 }
 
@@ -64,7 +75,7 @@ export async function openDatabase(config: HubConfig): Promise<Database> {
     : await startEmbeddedDatabase({ dataDir: config.dataDir, port: config.embeddedPgPort });
   const url = config.databaseUrl ?? embedded!.url;
   const sql = openPool(url, config.dbPoolSize);
-  const searchPools = openSearchPools(url, config.dbPoolSize);
+  const searchPools = openSearchPools(url, config.dbPoolSize, config.searchTimeoutMs);
   return {
     sql,
     searchPools,

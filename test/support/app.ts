@@ -11,6 +11,7 @@ import { readAdminCredentials } from '../../consent/bootstrap/admin-credentials.
 import { ClientCredentialsTokens, fetchTransport, type TokenTransport } from '../../consent/bootstrap/client-credentials-tokens.js';
 import { type AppConfig, buildApp } from '../../server/app.js';
 import type { AuthConfig } from '../../server/config.js';
+import { closeSearchPools, openSearchPools } from '../../server/db/connect.js';
 import { createTestDatabase, type TestDatabase } from './database.js';
 
 export const TEST_BASE_URL = 'http://hub.test';
@@ -34,6 +35,8 @@ type TestOptions = {
   baseUrl?: string;
   /** Settings of the authorization server, over the tests' defaults (provider zorghub, no development login). */
   auth?: Partial<AuthConfig>;
+  /** The search pools' statement timeout (HUB_SEARCH_TIMEOUT_MS), on pools of this app's own. */
+  searchTimeoutMs?: number;
 } & Partial<Pick<AppConfig, 'requiredProfiles' | 'profilePackages'>>;
 
 export function testAuthConfig(overrides: Partial<AuthConfig> = {}): AuthConfig {
@@ -90,9 +93,13 @@ function withToken(app: FastifyInstance, tokens: ClientCredentialsTokens): Fasti
 export async function createTestApp(options: TestOptions = {}): Promise<TestApp> {
   const db = await createTestDatabase();
   const config = testConfig(options.baseUrl ?? TEST_BASE_URL, options);
-  const app = await buildApp(config, db.sql, db.searchPools);
+  const searchPools = options.searchTimeoutMs ? openSearchPools(db.url, 8, options.searchTimeoutMs) : db.searchPools;
+  const app = await buildApp(config, db.sql, searchPools);
   await app.ready();
-  afterAll(() => app.close());
+  afterAll(async () => {
+    await app.close();
+    if (searchPools !== db.searchPools) await closeSearchPools(searchPools);
+  });
   const tokens = await adminTokens(config.dataDir, () => injectTransport(app));
   return { app: withToken(app, tokens), anonymous: app, db, dataDir: config.dataDir, adminToken: () => tokens.token() };
 }

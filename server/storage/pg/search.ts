@@ -2,6 +2,7 @@
 // when asked for, and the _include / _revinclude resources. Each type searched is one SELECT of a UNION, so a
 // system search pages over all of them in one order. Every table read goes through conditionSql.
 import type { Fragment } from 'postgres';
+import { errors } from '../../errors.js';
 import { decodeCursor, encodeCursor, type Cursor } from '../../fhir/search/cursor.js';
 import { MAX_INCLUDED, type IncludeRule } from '../../fhir/search/parse.js';
 import type { Plan } from '../../fhir/search/plan.js';
@@ -271,9 +272,18 @@ export interface SearchDbs {
 /** `access`: what the caller may see, applied to the matches, the total, every chain and _has, and the includes. */
 export function runSearch(dbs: SearchDbs, plan: Plan, storedTypes: ReadonlySet<string>, now: Date, access?: AccessFilter): Promise<SearchResult> {
   const scoped = access ? { ...plan, types: plan.types.map((t) => ({ ...t, where: restrict(t.where, t.resourceType, access) })) } : plan;
-  return dbs.valuePlans
+  const run = dbs.valuePlans
     ? searchIn(dbs.db, dbs.lookupDb ?? dbs.db, scoped, storedTypes, now, access)
     : withValuePlans(dbs.db, (tx) => searchIn(tx, tx, scoped, storedTypes, now, access));
+  return run.catch((error: unknown) => {
+    throw stoppedByTimeout(error) ? errors.searchTooLong() : error;
+  });
+}
+
+/** PostgreSQL stopped the statement at the search pools' statement_timeout (db/connect.ts, openSearchPools). */
+function stoppedByTimeout(error: unknown): boolean {
+  const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
+  return code === '57014' && typeof message === 'string' && message.includes('statement timeout');
 }
 
 async function searchIn(db: Db, lookupDb: Db, plan: Plan, storedTypes: ReadonlySet<string>, now: Date, access: AccessFilter | undefined): Promise<SearchResult> {
