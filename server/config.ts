@@ -77,6 +77,7 @@ export class ConfigError extends Error {
 }
 
 const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+/** HUB_SEARCH_TIMEOUT_MS when unset; also the search pools' default where no config is at hand (tests, benchmarks). */
 export const DEFAULT_SEARCH_TIMEOUT_MS = 15_000;
 
 const KNOWN = new Set([

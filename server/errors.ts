@@ -149,7 +149,7 @@ export const errors = {
     400,
     'not-supported',
   ),
-  searchTooLong: define<[]>(
+  searchTooCostly: define<[]>(
     'HUB_ERR_SEARCH_TOO_COSTLY',
     'The search ran longer than the hub allows a search (HUB_SEARCH_TIMEOUT_MS) and was stopped; narrow it: a rarer value, no :contains on common text, _total=none',
     400,

@@ -1,6 +1,6 @@
 // _revinclude on a popular target: a supplier named by thousands of orders. The hub keeps MAX_INCLUDED of them and
 // says it left the rest out; the statement must stop there too, not read every order to throw most away (at a
-// million resources that was 92,179 orders, 1.4 to 13.6 s and 180 MB for one search; with the limit 64 to 77 ms).
+// million resources that was 92,179 orders, 1.4 to 13.6 s and 180 MB for one search; with the limit 55 to 77 ms).
 import type { DeviceRequest, Organization } from '@medplum/fhirtypes';
 import { describe, expect, it } from 'vitest';
 import { createTestDatabase } from '../../../test/support/database.js';

@@ -276,7 +276,7 @@ export function runSearch(dbs: SearchDbs, plan: Plan, storedTypes: ReadonlySet<s
     ? searchIn(dbs.db, dbs.lookupDb ?? dbs.db, scoped, storedTypes, now, access)
     : withValuePlans(dbs.db, (tx) => searchIn(tx, tx, scoped, storedTypes, now, access));
   return run.catch((error: unknown) => {
-    throw stoppedByTimeout(error) ? errors.searchTooLong() : error;
+    throw stoppedByTimeout(error) ? errors.searchTooCostly() : error;
   });
 }
 
