@@ -140,8 +140,10 @@ interface TypedRow extends CurrentRow {
   resource_type: string;
 }
 
-/** One statement: for each branch, the visible current rows of its type whose id the subquery (or list) yields. */
-/** At most `limit` rows: a popular target (a supplier named by 90,000 orders) must not be read whole to keep 1,000. */
+/**
+ * One statement: for each branch, the visible current rows of its type whose id the subquery (or list) yields; at
+ * most `limit` of them, so that a popular target (a supplier named by 90,000 orders) is not read whole to keep 1,000.
+ */
 async function rowsWhereIdIn(db: Db, branches: { type: string; ids: Fragment }[], access: AccessFilter | undefined, now: Date, limit: number): Promise<Reached> {
   if (!branches.length) return { resources: [], capped: false };
   const selects = branches.map(({ type, ids }) => db`(
