@@ -31,10 +31,17 @@ export class AuthenticationError extends Error {
   constructor(
     /** undefined: no credentials were sent, and RFC 6750 3.1 wants the challenge without an error code. */
     readonly oauthError: 'invalid_token' | 'invalid_request' | undefined,
-    message: string
+    message: string,
+    /** A genuine token that no longer stands (consent withdrawn, revoked): whose it was, for the audit record. */
+    readonly refusedPrincipal?: Principal,
   ) {
     super(message);
   }
+}
+
+/** The principal of a genuine token refused because it no longer stands, carried on the 401 for the audit trail. */
+export function refusedPrincipalOf(error: unknown): Principal | undefined {
+  return (error as { refusedPrincipal?: Principal } | undefined)?.refusedPrincipal;
 }
 
 /** The Principal of a request; throws AuthenticationError for a missing or bad token. */
@@ -57,7 +64,7 @@ export async function authenticate(auth: Authenticator, request: FastifyRequest)
   const { stands, readOnly } = await standing(auth, principal);
   if (!stands) {
     request.log.warn({ clientId: principal.clientId, tokenId: principal.tokenId }, 'access token refused: revoked or consent withdrawn');
-    throw new AuthenticationError('invalid_token', 'The access token was revoked or its consent withdrawn');
+    throw new AuthenticationError('invalid_token', 'The access token was revoked or its consent withdrawn', principal);
   }
   return readOnly ? { ...principal, readOnly } : principal;
 }
@@ -109,7 +116,7 @@ export async function authenticateOrThrow(auth: Authenticator, request: FastifyR
       if (reply) {
         challenge(reply, err);
       }
-      throw errors.invalidToken(err.message);
+      throw Object.assign(errors.invalidToken(err.message), err.refusedPrincipal ? { refusedPrincipal: err.refusedPrincipal } : {});
     }
     throw err;
   }

@@ -10,6 +10,8 @@ import type { Principal } from '../principal.js';
 export const AUDIT_PROFILE = 'https://zorghub.example.org/fhir/StructureDefinition/hub-AuditEvent';
 const OAUTH_CLIENT = 'https://zorghub.example.org/fhir/NamingSystem/oauth-client';
 const RULE_PREFIX = 'urn:zorghub:access-rule:';
+/** `entity.detail.type` of a resource entity's client: whose data it is, for a client's own view of the record. */
+export const ENTITY_CLIENT_DETAIL = 'client';
 /** The most data entities one record lists; a search touching more records its query (which reproduces them). */
 export const MAX_ENTITIES = 50;
 
@@ -29,8 +31,14 @@ export interface AccessFacts {
   rules: string[];
   /** The resources read or written, as `Type/id/_history/version`. */
   touched: string[];
-  /** Patients named: the principal's client, Patient resources touched. */
+  /** Patients named: the principal's client, the clients of every resource touched or attempted. */
   patients: string[];
+  /** Per touched resource (`Type/id/_history/v`): the clients (`Patient/<id>`) whose compartment it is in. */
+  entityClients?: ReadonlyMap<string, readonly string[]>;
+  /** A batch or transaction Bundle's type: the record's subtype says which. */
+  bundleType?: 'batch' | 'transaction';
+  /** Why a refusal was refused (the policy's reason, or why the token did not stand): never data content. */
+  reason?: string;
   address?: string;
   recorded: Date;
   /** The hub's base URL, naming it as the source. */
@@ -108,6 +116,15 @@ export function buildAuditEvent(facts: AccessFacts): AuditEvent {
       requestor: false,
     });
   }
+  if (principal?.patient && principal.kind === 'delegate') {
+    // The client the delegate acted for: with it, the client's own log knows the access as made on his behalf.
+    agents.push({
+      type: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-ParticipationType', code: 'RCT', display: 'record target' }] },
+      role: [{ text: 'client acted for' }],
+      who: { reference: principal.patient },
+      requestor: false,
+    });
+  }
   const entities: AuditEventEntity[] = [...new Set(facts.patients)].map((patient) => ({
     what: { reference: patient },
     type: { system: 'http://terminology.hl7.org/CodeSystem/audit-entity-type', code: '1', display: 'Person' },
@@ -115,10 +132,12 @@ export function buildAuditEvent(facts: AccessFacts): AuditEvent {
   }));
   const touched = facts.touched.length ? facts.touched : facts.resourceType && facts.id ? [`${facts.resourceType}/${facts.id}`] : [];
   for (const reference of touched.slice(0, MAX_ENTITIES)) {
+    const clients = facts.entityClients?.get(reference) ?? [];
     entities.push({
       what: { reference },
       type: { system: 'http://terminology.hl7.org/CodeSystem/audit-entity-type', code: '2', display: 'System Object' },
       role: { system: 'http://terminology.hl7.org/CodeSystem/object-role', code: '4', display: 'Domain Resource' },
+      ...(clients.length ? { detail: clients.map((client) => ({ type: ENTITY_CLIENT_DETAIL, valueString: client })) } : {}),
     });
   }
   if (facts.query !== undefined || touched.length === 0 || touched.length > MAX_ENTITIES) {
@@ -137,14 +156,14 @@ export function buildAuditEvent(facts: AccessFacts): AuditEvent {
     subtype: [
       {
         system: 'http://hl7.org/fhir/restful-interaction',
-        code: facts.interaction.startsWith('operation:') ? 'operation' : (SUBTYPES[facts.interaction] ?? facts.interaction),
+        code: facts.interaction.startsWith('operation:') ? 'operation' : (facts.bundleType ?? SUBTYPES[facts.interaction] ?? facts.interaction),
         display: facts.interaction,
       },
     ],
     action: actionOf(facts.interaction),
     recorded: facts.recorded.toISOString(),
     outcome,
-    ...(facts.errorCode ? { outcomeDesc: facts.errorCode } : {}),
+    ...(facts.errorCode ? { outcomeDesc: facts.reason ? `${facts.errorCode}: ${facts.reason}` : facts.errorCode } : {}),
     purposeOfEvent: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-ActReason', ...purpose }] }],
     agent: agents,
     source: {

@@ -67,9 +67,9 @@ describe('the audit trail', () => {
 
   it('records refusals too: no token, a type the role may not read, a resource outside its scope', async () => {
     await anonymous.inject({ method: 'GET', url: `/Patient/${client.id}` });
-    expect(await last()).toMatchObject({ outcome: '4', outcomeDesc: 'HUB_ERR_AUTH_INVALID_TOKEN', entity: expect.arrayContaining([expect.objectContaining({ what: { reference: `Patient/${client.id}` } })]) });
+    expect(await last()).toMatchObject({ outcome: '4', outcomeDesc: expect.stringMatching(/^HUB_ERR_AUTH_INVALID_TOKEN: /), entity: expect.arrayContaining([expect.objectContaining({ what: { reference: `Patient/${client.id}` } })]) });
     await anonymous.inject({ method: 'GET', url: '/CarePlan', headers: { authorization: logistics } });
-    expect(await last()).toMatchObject({ outcome: '4', outcomeDesc: 'HUB_ERR_AUTH_INSUFFICIENT_SCOPE', action: 'E' });
+    expect(await last()).toMatchObject({ outcome: '4', outcomeDesc: expect.stringMatching(/^HUB_ERR_AUTH_INSUFFICIENT_SCOPE: Not allowed: the role logistics may not search CarePlan/), action: 'E' });
     await anonymous.inject({ method: 'GET', url: `/Patient/${other.id}`, headers: { authorization: logistics } });
     expect(await last()).toMatchObject({ outcome: '4', outcomeDesc: 'HUB_ERR_STORE_NOT_FOUND' });
   });

@@ -1,31 +1,50 @@
 // The audit record of one FHIR request: the facts of the request (route, principal, status) and what the policy
 // repository saw leave storage (rules used, versions touched), turned into an AuditEvent (audit-event.ts) and the
-// compartments it is filed under (so each client finds it in his own access log).
+// compartments it is filed under (so each client finds it in his own access log). Every client the access
+// concerns is named, and each resource entity says whose it is, so that a client's own log can show him his part
+// of the record and nothing of anyone else's (own-log-view.ts).
 import type { Resource } from '@medplum/fhirtypes';
-import { compartmentKey } from '../../server/storage/compartment-key.js';
-import { computeIndexValues } from '../../server/storage/index-values.js';
+import { compartmentKey, isUuid } from '../../server/storage/compartment-key.js';
+import { compartmentPatientIds } from '../../server/storage/index-values.js';
 import type { AuditRecord } from '../../server/storage/pg/audit-log.js';
 import type { StoredVersion } from '../../server/storage/repository.js';
 import { type AccessFacts, buildAuditEvent } from './audit-event.js';
 
-export type RequestFacts = Omit<AccessFacts, 'rules' | 'touched' | 'patients'>;
+export type RequestFacts = Omit<AccessFacts, 'rules' | 'touched' | 'patients' | 'entityClients'> & {
+  /** `Patient/<id>` of the clients a refused or failed attempt was aimed at (attempted-clients.ts). */
+  attempted?: readonly string[];
+};
 
 export function requestRecord(facts: RequestFacts, seen: { rules: string[]; touched: readonly StoredVersion[] }): AuditRecord {
   const touched = new Map<string, StoredVersion>();
   for (const version of seen.touched) {
     touched.set(`${version.resourceType}/${version.id}/_history/${version.versionId}`, version);
   }
-  const compartments = new Set<string>();
   const patients = new Set<string>();
-  if (facts.principal?.patient) {
-    patients.add(facts.principal.patient);
-    compartments.add(compartmentKey(facts.principal.patient.replace(/^Patient\//, '')));
+  const entityClients = new Map<string, string[]>();
+  if (facts.principal?.patient) patients.add(facts.principal.patient);
+  for (const patient of facts.attempted ?? []) patients.add(patient);
+  for (const [reference, version] of touched) {
+    const clients = clientsOf(version);
+    entityClients.set(reference, clients);
+    for (const client of clients) patients.add(client);
   }
-  for (const version of touched.values()) {
-    if (version.resourceType === 'Patient') patients.add(`Patient/${version.id}`);
-    const keys = version.compartments ?? (version.deleted || !version.json ? [] : computeIndexValues(JSON.parse(version.json) as Resource).compartments);
-    for (const key of keys) compartments.add(key);
+  const { attempted: _attempted, ...accessFacts } = facts;
+  const event = buildAuditEvent({ ...accessFacts, rules: seen.rules, touched: [...touched.keys()], patients: [...patients], entityClients });
+  const compartments = [...patients].map((patient) => compartmentKey(patient.replace(/^Patient\//, '')));
+  return { event, compartments: [...new Set(compartments)] };
+}
+
+/**
+ * `Patient/<id>` of the clients whose compartment a version is in. A compartment key that is not a name-based
+ * (version 5) uuid is the Patient's own id (compartment-key.ts), so most versions need no parsing; the others, and
+ * versions read without their keys, are resolved from their JSON.
+ */
+export function clientsOf(version: StoredVersion): string[] {
+  const keys = version.compartments;
+  if (keys && keys.every((key) => isUuid(key) && key[14] !== '5')) {
+    return keys.map((key) => `Patient/${key}`);
   }
-  const event = buildAuditEvent({ ...facts, rules: seen.rules, touched: [...touched.keys()], patients: [...patients] });
-  return { event, compartments: [...compartments] };
+  if (version.deleted || !version.json) return [];
+  return compartmentPatientIds(JSON.parse(version.json) as Resource).map((id) => `Patient/${id}`);
 }

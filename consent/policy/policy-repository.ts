@@ -6,7 +6,7 @@
 // must be within the caller's scope before (update, patch, delete) and after (create, update, patch), or nothing is
 // written. Masked principals (supplier, logistics, financier) get masked resources, and their updates leave what
 // the mask hides as stored. A caller whose decision is `everything` (the admin) goes straight through.
-import type { Resource } from '@medplum/fhirtypes';
+import type { AuditEvent, Resource } from '@medplum/fhirtypes';
 import type { Operation } from 'fast-json-patch';
 import { errors, type HubError } from '../../server/errors.js';
 import type { Plan } from '../../server/fhir/search/plan.js';
@@ -23,6 +23,7 @@ import type {
   WriteOptions,
   WriteOutcome,
 } from '../../server/storage/repository.js';
+import { ownLogView } from '../audit/own-log-view.js';
 import type { Principal } from '../principal.js';
 import { PrincipalAccess } from './access-filter.js';
 import { type CallerDirectiveCache, loadCallerDirectives } from './directive-source.js';
@@ -84,6 +85,11 @@ export class PolicyRepository implements Repository {
 
   #mask(version: StoredVersion): StoredVersion {
     this.#touch(version);
+    const reader = this.#access.principal;
+    if (version.resourceType === 'AuditEvent' && reader?.kind !== 'system' && reader?.patient && !version.deleted) {
+      // A client's access log shows him his part of each record, never another client's (own-log-view.ts).
+      return { ...version, json: JSON.stringify(ownLogView(JSON.parse(version.json) as AuditEvent, reader.patient)) };
+    }
     const decision = this.#access.decide('read', version.resourceType);
     const mask = decision.effect === 'permit' ? decision.mask : undefined;
     if (!mask || version.deleted || !keptElements(mask, version.resourceType)) {

@@ -4,7 +4,8 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { errors, type HubError } from '../errors.js';
 import type { CreateAudit, Repository } from '../storage/repository.js';
-import { type Authenticator, authenticateOrThrow } from '../../consent/authenticate.js';
+import { type Authenticator, authenticateOrThrow, refusedPrincipalOf } from '../../consent/authenticate.js';
+import { attemptedClients } from '../../consent/audit/attempted-clients.js';
 import { CallerDirectiveCache } from '../../consent/policy/directive-source.js';
 import { PolicyRepository, policyRepositoryFor } from '../../consent/policy/policy-repository.js';
 import type { PolicyRules } from '../../consent/policy/rules.js';
@@ -184,6 +185,7 @@ async function audited(
     query: queryString || undefined,
     address: request.ip,
     hub: options.baseUrl,
+    ...(route.interaction === 'batch-transaction' ? { bundleType: bundleTypeOf(fhirRequest) } : {}),
   };
   let principal: Principal | undefined;
   let repository: PolicyRepository | undefined;
@@ -235,8 +237,11 @@ async function audited(
       const hub = toHubError(error as FastifyError, request, options.maxBodyBytes);
       const status = typeof hub.statusCode === 'number' ? hub.statusCode : 500;
       const seen = repository ? { rules: repository.rulesUsed, touched: [] } : { rules: [], touched: [] };
-      await options.audit
-        .record(requestRecord({ ...facts, principal, status, errorCode: hub.code, recorded: new Date() }, seen))
+      // A refusal names the client it was aimed at and why (a token that no longer stands still says whose it was).
+      const refused = principal ?? refusedPrincipalOf(error);
+      const reason = status === 401 || status === 403 ? hub.message : undefined;
+      await attemptedClients(options.repository, fhirRequest)
+        .then((attempted) => options.audit!.record(requestRecord({ ...facts, principal: refused, status, errorCode: hub.code, reason, attempted, recorded: new Date() }, seen)))
         .catch((auditError: unknown) => request.log.error({ err: auditError }, 'audit record of a refused request failed'));
     }
     throw error;
@@ -258,6 +263,11 @@ function isAtomicWrite(route: FhirRoute, request: FhirRequest): boolean {
     return (request.body as { type?: unknown } | undefined)?.type === 'transaction';
   }
   return ['create', 'update', 'conditional-update', 'patch', 'delete', 'conditional-delete'].includes(route.interaction);
+}
+
+function bundleTypeOf(request: FhirRequest): 'batch' | 'transaction' | undefined {
+  const type = (request.body as { type?: unknown } | undefined)?.type;
+  return type === 'batch' || type === 'transaction' ? type : undefined;
 }
 
 function header(value: string | string[] | undefined): string | undefined {

@@ -83,6 +83,27 @@ function compositeTokenEntries(code: string, components: ComponentValues[]): str
   return entries;
 }
 
+/**
+ * The ids of the Patients whose compartment `resource` is in (the ids behind `compartments`' keys), for the audit
+ * trail, which names the clients an access concerns. Evaluates only the compartment's reference parameters.
+ */
+export function compartmentPatientIds(resource: Resource, { baseUrl }: IndexOptions = {}): string[] {
+  const ids = new Set<string>();
+  if (resource.resourceType === 'Patient' && resource.id) ids.add(resource.id);
+  const inCompartment = compartmentParams(resource.resourceType);
+  if (inCompartment.size === 0) return [...ids];
+  for (const values of Object.values(extractSearchValues(resource, inCompartment))) {
+    if (values.type !== 'reference') continue;
+    for (const value of values.values) {
+      const literal = value.reference !== undefined && !value.reference.startsWith('#');
+      const local = literal && (!value.url || value.url === value.reference || (baseUrl !== undefined && value.url.startsWith(`${baseUrl}/`)));
+      const patient = local ? PATIENT_REFERENCE.exec(value.reference!) : null;
+      if (patient) ids.add(patient[1]);
+    }
+  }
+  return [...ids];
+}
+
 export interface IndexOptions {
   /** This server's base URL: absolute references under it are references to resources here. */
   baseUrl?: string;

@@ -224,7 +224,8 @@ function compositeValues(
   return tuples.length ? { type: 'composite', values: tuples } : undefined;
 }
 
-export function extractSearchValues(resource: Resource): SearchValues {
+/** Every parameter's values, or only those of the parameter codes in `only` (as stored: an alias's is its original's). */
+export function extractSearchValues(resource: Resource, only?: ReadonlySet<string>): SearchValues {
   const compiled = compiledFor(resource.resourceType);
   const root = [toTypedValue(resource)];
   // A few expressions (MolecularSequence's chromosome composites) read %resource.
@@ -234,6 +235,7 @@ export function extractSearchValues(resource: Resource): SearchValues {
   const out: SearchValues = {};
   const memo = new Map<string, TypedValue[]>();
   for (const param of compiled.params) {
+    if (only && !only.has(param.code)) continue;
     let values: ParamValues | undefined;
     try {
       const typed = param.path ? walk(root[0], param.path, memo) : evalFhirPathTyped(param.atom, root, variables);
