@@ -4,6 +4,7 @@
 // concerns is named, and each resource entity says whose it is, so that a client's own log can show him his part
 // of the record and nothing of anyone else's (own-log-view.ts).
 import type { Resource } from '@medplum/fhirtypes';
+import { CLIENT_REFERENCE_OUTSIDE_COMPARTMENT } from '../../server/fhir/search/client-compartment.js';
 import { compartmentKey, isUuid } from '../../server/storage/compartment-key.js';
 import { compartmentPatientIds } from '../../server/storage/index-values.js';
 import type { AuditRecord } from '../../server/storage/pg/audit-log.js';
@@ -41,10 +42,12 @@ export function requestRecord(facts: RequestFacts, seen: { rules: string[]; touc
  * versions read without their keys, are resolved from their JSON.
  */
 export function clientsOf(version: StoredVersion): string[] {
+  // A Device is its client's by Device.patient, outside the R4 compartment (client-compartment.ts).
+  const outside = CLIENT_REFERENCE_OUTSIDE_COMPARTMENT[version.resourceType];
   const keys = version.compartments;
-  if (keys && keys.every((key) => isUuid(key) && key[14] !== '5')) {
+  if (!outside && keys && keys.every((key) => isUuid(key) && key[14] !== '5')) {
     return keys.map((key) => `Patient/${key}`);
   }
   if (version.deleted || !version.json) return [];
-  return compartmentPatientIds(JSON.parse(version.json) as Resource).map((id) => `Patient/${id}`);
+  return compartmentPatientIds(JSON.parse(version.json) as Resource, {}, outside ? [outside] : []).map((id) => `Patient/${id}`);
 }

@@ -84,15 +84,16 @@ function compositeTokenEntries(code: string, components: ComponentValues[]): str
 }
 
 /**
- * The ids of the Patients whose compartment `resource` is in (the ids behind `compartments`' keys), for the audit
- * trail, which names the clients an access concerns. Evaluates only the compartment's reference parameters.
+ * The ids of the Patients whose compartment `resource` is in (the ids behind `compartments`' keys), and those that
+ * `alsoParams` name, for the audit trail, which names the clients an access concerns. Evaluates only those reference
+ * parameters.
  */
-export function compartmentPatientIds(resource: Resource, { baseUrl }: IndexOptions = {}): string[] {
+export function compartmentPatientIds(resource: Resource, { baseUrl }: IndexOptions = {}, alsoParams: readonly string[] = []): string[] {
   const ids = new Set<string>();
   if (resource.resourceType === 'Patient' && resource.id) ids.add(resource.id);
-  const inCompartment = compartmentParams(resource.resourceType);
-  if (inCompartment.size === 0) return [...ids];
-  for (const values of Object.values(extractSearchValues(resource, inCompartment))) {
+  const params = new Set([...compartmentParams(resource.resourceType), ...alsoParams]);
+  if (params.size === 0) return [...ids];
+  for (const values of Object.values(extractSearchValues(resource, params))) {
     if (values.type !== 'reference') continue;
     for (const value of values.values) {
       const literal = value.reference !== undefined && !value.reference.startsWith('#');
