@@ -12,7 +12,9 @@ export class OAuthError extends Error {
   constructor(
     readonly error: string,
     readonly description: string,
-    readonly status = error === 'invalid_client' ? 401 : 400
+    readonly status = error === 'invalid_client' ? 401 : 400,
+    /** `Patient/<id>` whose grant the refused request concerned, when known: the audit record names him. */
+    readonly patient?: string
   ) {
     super(description);
   }

@@ -1,8 +1,9 @@
 // The OAuth flow's state in PostgreSQL (migration 0007): pending authorization requests, grants, one-time codes,
 // rotating refresh tokens and individually revoked access tokens. Codes and tokens are stored as SHA-256 hashes;
 // the single-use rules are enforced by conditional UPDATEs, so two concurrent redemptions cannot both win.
-import type { Sql } from 'postgres';
+import type { Sql, TransactionSql } from 'postgres';
 import { hashSecret } from '../tokens/opaque.js';
+import type { Consent } from '@medplum/fhirtypes';
 import { type ConsentChanges, KeptAnswers } from '../consent-changes.js';
 
 export interface PendingRequest {
@@ -154,7 +155,10 @@ export class OAuthStore {
 
   /**
    * Uses a refresh token once: it is replaced by `next`. A replaced token presented again means it was stolen or
-   * copied, so the whole grant is revoked; a token idle for six months has lapsed.
+   * copied, so the whole grant is revoked. The refresh needs the same standing as an access token (tokenStands):
+   * the grant not revoked, its Consent (and a delegate's delegation Consent) active and not deleted. A withdrawn
+   * Consent and a token idle for six months end the grant, so that no later change (a Consent set active again)
+   * brings its tokens back. Refusals of the client's own token name the grant's patient, for the audit trail.
    */
   async rotateRefreshToken(
     token: string,
@@ -164,7 +168,11 @@ export class OAuthStore {
     clientId: string,
     /** Refuses (without using the token) when this returns false for the grant's scope. */
     acceptsScope: (grantedScope: string) => boolean = () => true
-  ): Promise<{ status: 'ok'; grant: Grant; scope: string; clientId: string } | { status: 'unknown' | 'lapsed' | 'reused' | 'revoked' | 'scope' | 'other-client' }> {
+  ): Promise<
+    | { status: 'ok'; grant: Grant; scope: string; clientId: string }
+    | { status: 'unknown' | 'other-client' }
+    | { status: 'lapsed' | 'reused' | 'revoked' | 'withdrawn' | 'scope'; patient: string }
+  > {
     const hash = hashSecret(token);
     const rotated = await this.sql.begin(async (tx) => {
       const [row] = await tx<Row[]>`SELECT * FROM oauth_refresh_tokens WHERE token_hash = ${hash} FOR UPDATE`;
@@ -174,19 +182,28 @@ export class OAuthStore {
       if (row.client_id !== clientId) {
         return { status: 'other-client' as const };
       }
+      const [grantRow] = await tx<Row[]>`SELECT g.*, ${consentStanding(tx)} FROM oauth_grants g WHERE g.consent_id = ${row.consent_id} FOR UPDATE OF g`;
+      const patient = grantRow?.patient as string;
+      const end = async (reason: string) => {
+        await tx`UPDATE oauth_grants SET revoked_at = ${now}, revoked_reason = ${reason} WHERE consent_id = ${row.consent_id} AND revoked_at IS NULL`;
+      };
+      if (!grantRow || grantRow.revoked_at) {
+        return { status: 'revoked' as const, patient };
+      }
       if (row.replaced_at) {
-        await tx`UPDATE oauth_grants SET revoked_at = ${now}, revoked_reason = 'refresh token reused' WHERE consent_id = ${row.consent_id} AND revoked_at IS NULL`;
-        return { status: 'reused' as const };
+        await end('refresh token reused');
+        return { status: 'reused' as const, patient };
       }
       if (now.getTime() - row.last_used_at.getTime() > REFRESH_IDLE_MS) {
-        return { status: 'lapsed' as const };
+        await end('refresh token lapsed');
+        return { status: 'lapsed' as const, patient };
       }
-      const [grantRow] = await tx<Row[]>`SELECT * FROM oauth_grants WHERE consent_id = ${row.consent_id}`;
-      if (!grantRow || grantRow.revoked_at) {
-        return { status: 'revoked' as const };
+      if (grantRow.consented !== true || grantRow.delegated !== true) {
+        await end(grantRow.consented !== true ? 'consent withdrawn' : 'delegation withdrawn');
+        return { status: 'withdrawn' as const, patient };
       }
       if (!acceptsScope(row.scope)) {
-        return { status: 'scope' as const };
+        return { status: 'scope' as const, patient };
       }
       await tx`UPDATE oauth_refresh_tokens SET replaced_at = ${now} WHERE token_hash = ${hash}`;
       await tx`
@@ -194,7 +211,7 @@ export class OAuthStore {
         VALUES (${hashSecret(next)}, ${row.consent_id}, ${row.client_id}, ${row.scope}, ${now})`;
       return { status: 'ok' as const, grant: toGrant(grantRow), scope: row.scope as string, clientId: row.client_id as string };
     });
-    if (rotated.status === 'reused') this.standingChanged(); // the grant was revoked
+    if (rotated.status === 'reused' || rotated.status === 'lapsed' || rotated.status === 'withdrawn') this.standingChanged(); // the grant was ended
     return rotated;
   }
 
@@ -224,21 +241,46 @@ export class OAuthStore {
 
   async #tokenStands(consentId: string, jti: string): Promise<Standing> {
     const [row] = await this.sql<Row[]>`
-      SELECT g.revoked_at IS NULL AS granted, g.read_only,
-             (SELECT NOT c.deleted AND (c.content::jsonb ->> 'status') = 'active' FROM "Consent" c WHERE c.id = g.consent_id) AS consented,
-             (g.delegation_consent IS NULL OR
-               (SELECT NOT d.deleted AND (d.content::jsonb ->> 'status') = 'active' FROM "Consent" d WHERE d.id = g.delegation_consent)) AS delegated,
+      SELECT g.revoked_at IS NULL AS granted, g.read_only, ${consentStanding(this.sql)},
              EXISTS (SELECT 1 FROM oauth_revoked_tokens r WHERE r.jti = ${jti}) AS revoked
       FROM oauth_grants g WHERE g.consent_id = ${consentId}`;
     const stands = !!row && row.granted && row.consented === true && row.delegated === true && !row.revoked;
     return { stands, readOnly: !!row?.read_only };
   }
 
+  /**
+   * A delegate grant's delegation Consent, as stored, for what it lets her change (delegation.ts). Kept once read: an
+   * authorisation Consent is never changed through the API, only withdrawn, which ends the grant's tokens anyway.
+   */
+  async delegationConsent(consentId: string): Promise<Consent | undefined> {
+    if (this.#delegations.has(consentId)) return this.#delegations.get(consentId);
+    const [row] = await this.sql<{ content: string }[]>`
+      SELECT d.content FROM oauth_grants g JOIN "Consent" d ON d.id = g.delegation_consent WHERE g.consent_id = ${consentId} AND NOT d.deleted`;
+    const consent = row ? (JSON.parse(row.content) as Consent) : undefined;
+    if (this.#delegations.size >= 10_000) this.#delegations.delete(this.#delegations.keys().next().value!);
+    this.#delegations.set(consentId, consent);
+    return consent;
+  }
+
+  readonly #delegations = new Map<string, Consent | undefined>();
+
   /** A token whose jti is revoked (system tokens have no grant). */
   async tokenRevoked(jti: string): Promise<boolean> {
     const ask = async () => ({ stands: (await this.sql`SELECT 1 FROM oauth_revoked_tokens WHERE jti = ${jti}`).length === 0, readOnly: false });
     return !(this.standing ? await this.standing.get(` ${jti}`, ask) : await ask()).stands;
   }
+}
+
+/**
+ * The Consent columns of a grant `g`, shared by access tokens (tokenStands) and refresh tokens (rotateRefreshToken)
+ * so that both stand on the same: `consented` (its Consent exists, is not deleted and is active) and `delegated`
+ * (no delegation, or the delegation Consent likewise). NULL when a Consent row is missing, which is not true.
+ */
+function consentStanding(sql: Sql | TransactionSql) {
+  return sql`
+    (SELECT NOT c.deleted AND (c.content::jsonb ->> 'status') = 'active' FROM "Consent" c WHERE c.id = g.consent_id) AS consented,
+    (g.delegation_consent IS NULL OR
+      (SELECT NOT d.deleted AND (d.content::jsonb ->> 'status') = 'active' FROM "Consent" d WHERE d.id = g.delegation_consent)) AS delegated`;
 }
 
 function toRequest(row: Row): PendingRequest {

@@ -1,7 +1,8 @@
 // POST /oauth/token, /oauth/revoke and /oauth/introspect. Grants: authorization_code (PKCE verified, the code used
-// once; a replay revokes what it issued), refresh_token (rotating; reuse revokes the grant; six months idle
-// lapses; no scope beyond the grant) and client_credentials for system clients (private_key_jwt). Every refusal
-// is an RFC 6749 error body and a log line without secrets.
+// once; a replay revokes what it issued), refresh_token (rotating, and only while the grant stands as its access
+// tokens must: reuse revokes the grant, a withdrawn Consent or six months idle end it; no scope beyond the grant)
+// and client_credentials for system clients (private_key_jwt). Every refusal is an RFC 6749 error body, an audit
+// record and a log line without secrets.
 import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Principal } from '../principal.js';
@@ -51,7 +52,7 @@ export async function tokenRoutes(app: FastifyInstance, ctx: OAuthContext): Prom
       return send(reply, body);
     } catch (err) {
       if (err instanceof OAuthError) {
-        await recorded(err.error);
+        await recorded(err.error, err.patient);
       }
       return oauthError(request, reply, err);
     }
@@ -144,18 +145,21 @@ async function refresh(form: Form, clientId: string, ctx: OAuthContext) {
   const asked = form.scope?.split(' ').filter(Boolean);
   const next = newSecret();
   const rotated = await ctx.store.rotateRefreshToken(form.refresh_token, next, ctx.now(), clientId, (granted) => !asked || asked.every((s) => granted.split(' ').includes(s)));
+  // The audit record of a refusal names the grant's patient when the token was the client's own.
+  const patient = 'patient' in rotated ? rotated.patient : undefined;
   if (rotated.status === 'scope') {
-    throw new OAuthError('invalid_scope', 'the requested scope goes beyond the grant');
+    throw new OAuthError('invalid_scope', 'the requested scope goes beyond the grant', undefined, patient);
   }
   if (rotated.status !== 'ok') {
     const why = {
       unknown: 'is not known',
-      lapsed: 'lapsed after six months without use',
+      lapsed: 'lapsed after six months without use; the grant has ended',
       reused: 'was already used; the grant is revoked',
       revoked: 'belongs to a revoked grant',
+      withdrawn: 'belongs to a consent that was withdrawn; the grant has ended',
       'other-client': 'was issued to another client',
     }[rotated.status];
-    throw new OAuthError('invalid_grant', `the refresh token ${why}`);
+    throw new OAuthError('invalid_grant', `the refresh token ${why}`, undefined, patient);
   }
   const scope = asked ? asked.join(' ') : rotated.scope;
   return tokensFor(rotated.grant, scope, ctx, false, next);
