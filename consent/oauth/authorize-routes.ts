@@ -2,7 +2,8 @@
 // logs in (development login or an OIDC upstream such as a DigiD broker), sees the consent screen, and approves
 // or denies. Approval records a FHIR Consent and redirects with a one-time code; denial with error=access_denied.
 // Until the client and its redirect_uri are known to match the registry, errors are shown as a page and never
-// redirected (no open redirector); after that, they go back to the PGO as OAuth errors with its state.
+// redirected (no open redirector); after that, they go back to the PGO as OAuth errors with its state. An `aud`
+// other than the hub's own FHIR base URL is refused (audience.ts).
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { newSecret, safeEqual } from '../tokens/opaque.js';
 import { consentRecord } from './consent-record.js';
@@ -14,6 +15,7 @@ import { pickLanguage } from './html.js';
 import type { OAuthContext } from './oauth-context.js';
 import { formatScope, parseScope } from './scope.js';
 import { securityRecord } from '../audit/security-event.js';
+import { audienceProblem } from './audience.js';
 
 const SESSION_COOKIE = 'hub_oauth_session';
 const BSN_SYSTEM = 'http://fhir.nl/fhir/NamingSystem/bsn';
@@ -36,6 +38,12 @@ export async function authorizeRoutes(app: FastifyInstance, ctx: OAuthContext): 
     const back = (error: string, description: string) => redirectError(reply, q.redirect_uri!, error, description, q.state);
     if (q.response_type !== 'code') {
       return back('unsupported_response_type', 'only response_type=code is supported');
+    }
+    // Before the scope: a request meant for another server is refused as such, whatever it asks for.
+    const audience = audienceProblem(q.aud, q.scope, ctx.issuer);
+    if (audience) {
+      request.log.warn({ clientId: client.clientId }, 'authorize refused: aud is not this hub');
+      return back('invalid_request', audience);
     }
     const scope = parseScope(q.scope, ctx.providerName);
     if (scope.invalid.length || !scope.dataServices.length) {
