@@ -67,7 +67,7 @@ function ehr(clientId: string, extra: Record<string, unknown> = {}) {
     redirectUris: [],
     publicClient: false,
     tokenEndpointAuthMethod: 'client_secret_basic',
-    dataServices: ['system/DeviceRequest.cruds'],
+    dataServices: ['system/DeviceRequest.crus'],
     active: true,
     clientId,
     ...extra,
@@ -206,6 +206,20 @@ describe('PUT /admin/clients/:clientId', () => {
       ['dataServices[0]', expect.stringMatching(/^"medicatie" is not a data service of the hub; known: basisgegevens/)],
     ]);
     expect(await registry.get('bad.pgo.example.nl')).toBeUndefined();
+  });
+
+  it('answers 400 for scopes the role can never use, naming each and what the role may register', async () => {
+    const logistics = { organization: { system: IDENTIFIER_SYSTEMS.gln, value: '8712345678906' }, role: 'logistics', secret: SECRET };
+    const log = await put('logistics-log', ehr('logistics-log', { ...logistics, dataServices: ['toegangslog', 'system/*.*'] }));
+    expect(log.statusCode).toBe(400);
+    expect((log.json() as OperationOutcome).issue.slice(1).map((issue) => [issue.expression?.[0], issue.diagnostics])).toEqual([
+      ['dataServices[0]', expect.stringMatching(/^"toegangslog" \(AuditEvent\) opens nothing role logistics's rules allow/)],
+      ['dataServices[1]', expect.stringMatching(/^"system\/\*\.\*" asks for what role logistics may never do .*; register system\/\*\.read or less$/)],
+    ]);
+    const none = await put('logistics-none', ehr('logistics-none', { ...logistics, dataServices: [] }));
+    expect(none.statusCode).toBe(400);
+    expect(none.json().issue[1]).toMatchObject({ expression: ['dataServices'], diagnostics: expect.stringMatching(/needs at least one scope/) });
+    expect(await registry.get('logistics-log')).toBeUndefined();
   });
 
   it('answers 400 for client_secret_basic without a secret', async () => {

@@ -38,7 +38,7 @@ function ehr(extra: Partial<RegisteredClient> = {}): RegisteredClient {
     redirectUris: [],
     publicClient: false,
     tokenEndpointAuthMethod: 'client_secret_basic',
-    dataServices: ['system/DeviceRequest.cruds'],
+    dataServices: ['system/DeviceRequest.crus'],
     active: true,
     ...extra,
   };

@@ -7,6 +7,7 @@
 // `cacheTtlMs` (default 30 s), which bounds how long another hub process on the same database sees an old client.
 import type { OperationOutcomeIssue } from '@medplum/fhirtypes';
 import type { Sql } from 'postgres';
+import type { PolicyRules } from '../policy/rules.js';
 import { errors, withIssues, type HubError } from '../../server/errors.js';
 import { checkClient, validateName, validateSecret, type ClientProblem } from './client-validation.js';
 import type { RegisteredClient, StoredClient } from './registered-client.js';
@@ -23,6 +24,11 @@ export interface ClientRegistryOptions {
   allowHttpLoopback?: boolean;
   /** The clock of the cache, in ms (tests). */
   now?: () => number;
+  /**
+   * The system roles' rules that a system client's scopes must fit (role-scopes.ts): the hub's, with those of
+   * HUB_ACCESS_POLICY (default the baseline, SYSTEM_RULES).
+   */
+  rules?: PolicyRules;
 }
 
 export type PutOutcome = 'added' | 'updated' | 'unchanged';
@@ -65,6 +71,8 @@ export class ClientRegistry {
   readonly #cacheSize: number;
   readonly #allowHttpLoopback: boolean;
   readonly #now: () => number;
+  /** What a system client's scopes are checked against; the seed file's pre-check uses the same. */
+  readonly rules: PolicyRules | undefined;
   #dummyHash: Promise<string> | undefined;
 
   constructor(sql: Sql, options: ClientRegistryOptions = {}) {
@@ -73,6 +81,7 @@ export class ClientRegistry {
     this.#cacheSize = options.cacheSize ?? 1000;
     this.#allowHttpLoopback = options.allowHttpLoopback ?? true;
     this.#now = options.now ?? Date.now;
+    this.rules = options.rules;
   }
 
   /** The client, or undefined when no client has this id. Frozen: callers cannot change the cached copy. */
@@ -115,6 +124,7 @@ export class ClientRegistry {
     const checked = checkClient(input, {
       secret: secret !== undefined ? 'new' : keepsStoredSecret ? 'stored' : 'none',
       allowHttpLoopback: this.#allowHttpLoopback,
+      rules: this.rules,
     });
     const problems = [...checked.problems, ...(secret !== undefined ? validateSecret(secret) : [])];
     if (!checked.client || problems.length > 0) {

@@ -31,7 +31,8 @@ function system(extra: Record<string, unknown> = {}): Record<string, unknown> {
     publicClient: false,
     tokenEndpointAuthMethod: 'private_key_jwt',
     jwks: { keys: [{ kty: 'EC', crv: 'P-256', x: 'x', y: 'y', kid: 'k1', use: 'sig' }] },
-    dataServices: ['system/DeviceRequest.cruds'],
+    // Valid for every role (role-scopes.test.ts checks the scopes role by role).
+    dataServices: ['system/*.read'],
     active: true,
     ...extra,
   };
@@ -162,9 +163,10 @@ describe('validateClient', () => {
       expect(validateClient(pgo({ dataServices: [] }))).toEqual([]);
     });
 
-    it('takes a system client\'s entries as scope tokens, refusing spaces', () => {
-      expect(validateClient(system({ dataServices: ['system/*.read', 'audit'] }))).toEqual([]);
+    it('takes a system client\'s entries as scope tokens its role can use, refusing spaces and unknown words', () => {
+      expect(validateClient(system({ dataServices: ['system/*.read', 'system/DeviceRequest.crus', 'hulpmiddelen'] }))).toEqual([]);
       expect(paths(system({ dataServices: ['two words'] }))).toEqual(['dataServices[0]']);
+      expect(messages(system({ dataServices: ['system/*.read', 'audit'] }))).toMatch(/^"audit" is not a scope the hub issues to a system client; role care-provider may register system\/<Type>/);
     });
 
     it('refuses duplicates', () => {

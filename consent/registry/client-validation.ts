@@ -14,9 +14,13 @@
 // - publicClient if and only if tokenEndpointAuthMethod is none.
 // - client_secret_basic needs a secret (given with the write or already stored); a secret is for that method only.
 // - private_key_jwt needs jwks or jwksUri (one of them) when the client is active; jwks holds public keys only.
-// - dataServices: a PGO's are ids of consent/data-services.ts; a system client's are scope tokens (RFC 6749 §3.3).
+// - dataServices: a PGO's are ids of consent/data-services.ts. A system client's are scope tokens (RFC 6749 §3.3),
+//   at least one, each one its role can use (role-scopes.ts: SMART system scopes within the role's rules, or data
+//   services the rules open something of). The role's rules bound what the client may access, not these scopes.
 import { DATA_SERVICES, dataService } from '../data-services.js';
+import type { PolicyRules } from '../policy/rules.js';
 import type { SystemRole } from '../principal.js';
+import { roleScopeProblem, scopesFor } from './role-scopes.js';
 import { CLIENT_FIELDS, type RegisteredClient } from './registered-client.js';
 
 export interface ClientProblem {
@@ -98,6 +102,8 @@ export interface ValidationContext {
   secret?: 'new' | 'stored' | 'none';
   /** Accept http redirect and JWKS URIs on 127.0.0.1, [::1] and localhost, for development (default true). */
   allowHttpLoopback?: boolean;
+  /** The system roles' rules a system client's scopes are checked against (default the baseline, SYSTEM_RULES). */
+  rules?: PolicyRules;
 }
 
 export type CheckedClient = { client: RegisteredClient; problems: [] } | { client?: undefined; problems: ClientProblem[] };
@@ -211,11 +217,18 @@ export function checkClient(input: unknown, context: ValidationContext = {}): Ch
   }
 
   const dataServices = stringList(input.dataServices, 'dataServices', add);
+  const systemRole = kind === 'system' && SYSTEM_ROLES.includes(role as SystemRole) ? (role as SystemRole) : undefined;
+  if (systemRole && dataServices?.length === 0) {
+    add('dataServices', `a system client needs at least one scope (with none, /oauth/token refuses it every token); role ${systemRole} may register ${scopesFor(systemRole, context.rules)}`);
+  }
   dataServices?.forEach((id, index) => {
     if (kind === 'pgo' && !dataService(id)) {
       add(`dataServices[${index}]`, `"${id}" is not a data service of the hub; known: ${knownDataServices()}`);
     } else if (kind === 'system' && !SCOPE_TOKEN.test(id)) {
       add(`dataServices[${index}]`, `"${id}" is not a scope token (printable ASCII without spaces, quotes or backslashes)`);
+    } else if (systemRole) {
+      const problem = roleScopeProblem(systemRole, id, context.rules);
+      if (problem) add(`dataServices[${index}]`, problem);
     }
   });
   duplicates(dataServices, 'dataServices', kind === 'system' ? 'scope' : 'data service', add);

@@ -82,7 +82,7 @@ describe('importMedmijClientList', () => {
       publicClient: false,
       tokenEndpointAuthMethod: 'private_key_jwt',
       jwksUri: 'https://ehr.example.nl/jwks',
-      dataServices: [],
+      dataServices: ['system/*.read'],
       active: true,
     });
     const report = await run(ocl(5, [['ehr.example.nl', 'Geen PGO'], ['kept.pgo.example.nl', 'Nieuwe Naam']]));

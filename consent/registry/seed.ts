@@ -76,7 +76,7 @@ export async function seedClients(registry: ClientRegistry, path: string, option
     }
     // A seeded client_secret_basic client must bring its secret: the file is the whole truth about it.
     const checked = isObject(raw)
-      ? checkClient(fields, { secret: secret !== undefined ? 'new' : 'none', allowHttpLoopback: options.allowHttpLoopback })
+      ? checkClient(fields, { secret: secret !== undefined ? 'new' : 'none', allowHttpLoopback: options.allowHttpLoopback, rules: registry.rules })
       : checkClient(raw);
     problems.push(...checked.problems);
     if (problems.length > 0 || !checked.client) {
