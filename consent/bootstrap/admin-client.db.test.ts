@@ -18,7 +18,7 @@ const BASE = 'https://hub.example.org';
 function fresh(clientId = `admin-${Math.random().toString(36).slice(2, 8)}`) {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'zorghub-bootstrap-'));
   const registry = new ClientRegistry(sql, { cacheTtlMs: 0 });
-  const start = (secret?: string) => ensureAdminClient({ registry, settings: { clientId, secret }, dataDir, baseUrl: BASE, providerName: 'zorghub', log });
+  const start = (secret?: string, baseUrl = BASE) => ensureAdminClient({ registry, settings: { clientId, secret }, dataDir, baseUrl, providerName: 'zorghub', log });
   return { dataDir, registry, clientId, start };
 }
 
@@ -40,6 +40,17 @@ describe('the bootstrap admin client', () => {
     const first = readFileSync(adminCredentialsPath(dataDir), 'utf8');
     expect(await start()).toMatchObject({ created: false });
     expect(readFileSync(adminCredentialsPath(dataDir), 'utf8')).toBe(first);
+  });
+
+  it('keeps its secret but writes the new token endpoint when the hub starts on another address', async () => {
+    const { dataDir, registry, clientId, start } = fresh();
+    await start();
+    const before = (await readAdminCredentials(dataDir))!;
+    expect(await start(undefined, 'http://127.0.0.1:9090')).toMatchObject({ created: false });
+    const after = (await readAdminCredentials(dataDir))!;
+    expect(after).toEqual({ ...before, token_endpoint: 'http://127.0.0.1:9090/oauth/token' });
+    expect(statSync(adminCredentialsPath(dataDir)).mode & 0o777).toBe(0o600);
+    expect(await registry.verifySecret(clientId, after.client_secret)).toBe(true);
   });
 
   it('gets new credentials when the file is gone or no longer matches the registry', async () => {
