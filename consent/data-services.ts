@@ -15,6 +15,11 @@ export interface DataService {
   description: { nl: string; en: string };
   resourceTypes: string[];
   interactions: DataServiceInteraction[];
+  /**
+   * Where the service allows `update`: per type, the elements a client (or a delegate acting for him) may change.
+   * A type it opens for update but names no elements of here cannot be changed at all.
+   */
+  changeable?: Readonly<Record<string, readonly string[]>>;
 }
 
 export const DATA_SERVICES: readonly DataService[] = [
@@ -45,6 +50,8 @@ export const DATA_SERVICES: readonly DataService[] = [
     description: { nl: 'leveringen en ophalingen: tijdvakken, adressen en afleverbewijzen; u kunt een tijdvak wijzigen', en: 'deliveries and collections: time windows, addresses and proof of delivery; you can change a time window' },
     resourceTypes: ['SupplyRequest', 'SupplyDelivery'],
     interactions: ['read', 'search', 'update'],
+    // "u kunt een tijdvak wijzigen": the delivery window, nothing else (not the supplier, status or items).
+    changeable: { SupplyRequest: ['occurrence[x]'] },
   },
   {
     id: 'financiering',

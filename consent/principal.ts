@@ -26,4 +26,9 @@ export interface Principal {
   tokenId: string;
   /** delegate: the delegation allows reading only (set at authentication from the grant, not a token claim). */
   readOnly?: boolean;
+  /**
+   * delegate: the elements her delegation lets her change, as `Type.element` (`SupplyRequest.occurrence[x]`), set at
+   * authentication from the delegation Consent; within what the data services allow. Absent: what they allow.
+   */
+  changeable?: readonly string[];
 }

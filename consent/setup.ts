@@ -43,7 +43,8 @@ export async function setUpConsent(options: {
 }): Promise<ConsentLayer> {
   const now = options.now ?? (() => new Date());
   const keys = await HubKeys.open({ dataDir: options.dataDir, now });
-  const registry = new ClientRegistry(options.sql);
+  // Scopes are checked against the rules in force (HUB_ACCESS_POLICY or the baseline), as access is decided.
+  const registry = new ClientRegistry(options.sql, { rules: options.config.accessPolicy });
   const admin = await ensureAdminClient({
     registry,
     settings: options.config.admin,

@@ -5,6 +5,7 @@
 // allowed it (agent.policy), the source (this hub), the network address, the client(s) and the data touched, or the
 // query. Pure: the caller passes the clock and the request's facts. Never the content of the data touched.
 import type { AuditEvent, AuditEventAgent, AuditEventEntity } from '@medplum/fhirtypes';
+import { CONSENT_WITHDRAWAL_RULE } from '../policy/authorisation-consents.js';
 import type { Principal } from '../principal.js';
 
 export const AUDIT_PROFILE = 'https://zorghub.example.org/fhir/StructureDefinition/hub-AuditEvent';
@@ -152,7 +153,10 @@ export function buildAuditEvent(facts: AccessFacts): AuditEvent {
   return {
     resourceType: 'AuditEvent',
     meta: { profile: [AUDIT_PROFILE] },
-    type: { system: 'http://terminology.hl7.org/CodeSystem/audit-event-type', code: 'rest', display: 'RESTful Operation' },
+    // A withdrawal of an authorisation is a consent change (as the consent screen's records are), not a plain update.
+    type: facts.rules.includes(CONSENT_WITHDRAWAL_RULE)
+      ? { system: 'http://dicom.nema.org/resources/ontology/DCM', code: '110137', display: 'User Security Attributes Changed' }
+      : { system: 'http://terminology.hl7.org/CodeSystem/audit-event-type', code: 'rest', display: 'RESTful Operation' },
     subtype: [
       {
         system: 'http://hl7.org/fhir/restful-interaction',

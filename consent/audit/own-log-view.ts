@@ -14,6 +14,8 @@ const RESULT_PARAMETERS = new Set(['_count', '_sort', '_include', '_revinclude',
 /** The agents that name the client on whose behalf an access was made (audit-event.ts). */
 const CLIENT_ROLES = new Set(['client', 'client acted for']);
 export const HIDDEN_VALUE = '*';
+/** What the rendering may remove, so a client may not search his log by it: another's entities and persons. */
+export const OWN_LOG_HIDDEN: ReadonlySet<string> = new Set(['entity', 'agent']);
 
 /** The record as `client` (`Patient/<id>`) may see it in his own access log. */
 export function ownLogView(event: AuditEvent, client: string): AuditEvent {

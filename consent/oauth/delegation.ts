@@ -16,8 +16,16 @@ export interface DelegationRequest {
   dataServices: string[];
   /** `read` (access) or `read` and `update` (access and correct). */
   interactions: ('read' | 'update')[];
+  /**
+   * With `update`: the elements she may change, as `Type.element` (`SupplyRequest.occurrence[x]`), each one the
+   * delegated data services let a client change; absent: all of those.
+   */
+  changes?: string[];
   end?: string;
 }
+
+/** The code system of the elements a delegation lets a delegate change (`Type.element`). */
+export const CHANGEABLE_ELEMENT_SYSTEM = 'https://zorghub.example.org/fhir/CodeSystem/changeable-element';
 
 export interface Delegation {
   consentId: string;
@@ -25,6 +33,8 @@ export interface Delegation {
   actor: string;
   dataServices: string[];
   readOnly: boolean;
+  /** The elements she may change (`Type.element`); empty when read-only. */
+  changeable: string[];
 }
 
 /** Checks a person's request to delegate and records it; the RelatedPerson must be one of his own. */
@@ -42,6 +52,7 @@ export async function recordDelegation(repository: Repository, patient: string, 
   if (!interactions.includes('read') || interactions.some((i) => i !== 'read' && i !== 'update')) {
     throw errors.badParameter('interactions must be ["read"] or ["read", "update"]');
   }
+  const changes = interactions.includes('update') ? delegatedChanges(services, request?.changes) : [];
   if (request?.end !== undefined && !(Date.parse(request.end) > now.getTime())) {
     throw errors.badParameter('end must be a date-time in the future');
   }
@@ -65,12 +76,48 @@ export async function recordDelegation(repository: Repository, patient: string, 
       actor: [{ role: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-RoleClass', code: 'AGNT' }] }, reference: { reference: request!.relatedPerson } }],
       action: [
         { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/consentaction', code: 'access' }] },
-        ...(interactions.includes('update') ? [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/consentaction', code: 'correct' }] }] : []),
+        ...(interactions.includes('update') ? [CORRECT] : []),
       ],
       class: services.map((code) => ({ system: DATA_SERVICE_SYSTEM, code })),
+      // What "correct" covers: these elements and no others (decide.ts narrows her update rights to them).
+      ...(changes.length
+        ? { provision: [{ type: 'permit' as const, action: [CORRECT], code: [{ coding: changes.map((code) => ({ system: CHANGEABLE_ELEMENT_SYSTEM, code })) }] }] }
+        : {}),
     },
   };
   return JSON.parse((await repository.create(consent)).version.json) as Consent;
+}
+
+const CORRECT = { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/consentaction', code: 'correct' }] };
+
+/** The elements asked for, each one the delegated services let a client change; all of those when none are asked. */
+function delegatedChanges(services: string[], asked: unknown): string[] {
+  const allowed = services.flatMap((id) => Object.entries(dataService(id)?.changeable ?? {}).flatMap(([type, elements]) => elements.map((e) => `${type}.${e}`)));
+  if (asked === undefined) {
+    if (allowed.length === 0) throw errors.badParameter(`interactions "update": the data services ${services.join(', ')} let a client change nothing`);
+    return allowed;
+  }
+  if (!Array.isArray(asked) || asked.length === 0 || asked.some((e) => typeof e !== 'string' || !allowed.includes(e))) {
+    throw errors.badParameter(`changes must name elements the delegated data services let a client change: ${allowed.join(', ') || '(none)'}`);
+  }
+  return [...new Set(asked as string[])];
+}
+
+/**
+ * The elements a delegation Consent lets its delegate change, or undefined for one recorded before delegations named
+ * elements (then the data services' own: decide.ts).
+ */
+export function delegatedElements(consent: Consent): string[] | undefined {
+  return nestedCorrect(consent).length ? changeableOf(consent) : undefined;
+}
+
+function nestedCorrect(consent: Consent) {
+  return (consent.provision?.provision ?? []).filter((p) => p.type === 'permit' && p.action?.some((a) => a.coding?.some((c) => c.code === 'correct')));
+}
+
+/** The elements a delegation Consent lets its delegate change: its nested correct provision's codes. */
+export function changeableOf(consent: Consent): string[] {
+  return nestedCorrect(consent).flatMap((p) => (p.code ?? []).flatMap((code) => (code.coding ?? []).filter((c) => c.system === CHANGEABLE_ELEMENT_SYSTEM && c.code).map((c) => c.code!)));
 }
 
 /** The active delegations a person with this BSN holds as a RelatedPerson, now. */
@@ -91,6 +138,7 @@ export async function delegationsFor(repository: Repository, bsn: string, now: D
         actor,
         dataServices: (consent.provision.class ?? []).filter((c) => c.system === DATA_SERVICE_SYSTEM && c.code).map((c) => c.code!),
         readOnly: !(consent.provision.action ?? []).some((a) => a.coding?.some((c) => c.code === 'correct')),
+        changeable: changeableOf(consent),
       });
     }
   }

@@ -63,9 +63,30 @@ export function renderAccessPolicy(): string {
   }
   lines.push('', '## Persons and delegates', '', 'A person (through his PGO) and a delegate get exactly the data services of their token, inside the client\'s own compartment:', '');
   for (const service of DATA_SERVICES) {
-    lines.push(`- \`${service.id}\`: ${service.interactions.join(', ')} of ${service.resourceTypes.join(', ')}`);
+    const changeable = Object.entries(service.changeable ?? {}).map(([type, elements]) => elements.map((e) => `${type}.${e}`).join(', ')).join(', ');
+    lines.push(`- \`${service.id}\`: ${service.interactions.join(', ')} of ${service.resourceTypes.join(', ')}${changeable ? `; an update may change ${changeable} only` : ''}`);
   }
-  lines.push('', 'A delegation marked read-only refuses create, update and delete. History is not part of any data service.');
+  lines.push(
+    '',
+    'A delegation marked read-only refuses create, update and delete. History is not part of any data service.',
+    '',
+    '**What a client or delegate may change.** An update (PUT, PATCH, a Bundle entry) by a person or delegate may change only the',
+    "top-level elements its data service names above (`occurrence[x]` covers occurrenceDateTime, occurrencePeriod and",
+    'occurrenceTiming); a change of any other element is refused with 403 naming it, and a type the service names no',
+    'element of cannot be changed at all. A delegation narrows this further: `POST /oauth/delegations` with',
+    '`"interactions": ["read", "update"]` and `"changes": ["SupplyRequest.occurrence[x]"]` records a nested provision',
+    '(action `correct`, one `code` per element in `https://zorghub.example.org/fhir/CodeSystem/changeable-element`), and the',
+    "delegate's token may change those elements only (without `changes`: all those the delegated data services allow;",
+    'asking for more is a 400). See [api/oauth.md](api/oauth.md) for the request.',
+    '',
+    "**The authorization server's Consents.** A Consent of category `pgo-authorisation` (a PGO authorisation) or",
+    '`delegation` is the record of what the client agreed to; through the API nobody changes it, not the PGO it',
+    'authorises and not the admin. It can only be withdrawn: an update (PUT or PATCH) that sets `status` from `active` to',
+    '`inactive` and changes nothing else, by the client himself (whatever his data services) or the admin. Everything',
+    'else (another element, another status, reactivation, a create or a delete) answers 403. A withdrawal ends the grant',
+    'and every token and refresh token of it, and is recorded as a consent change (AuditEvent type DCM 110137, rule',
+    '`consent-withdrawal`).',
+  );
   lines.push('', '## Masks', '', 'A masked resource keeps only these elements (and `resourceType`, `id`, `meta`) and carries the `SUBSETTED` security label. An update by a masked caller leaves every element it cannot see as stored; a patch of such an element is refused.', '');
   for (const [mask, types] of Object.entries(MASKS)) {
     lines.push(`- **${mask}**`);
@@ -73,6 +94,22 @@ export function renderAccessPolicy(): string {
       lines.push(`  - ${type}: ${kept.join(', ')}`);
     }
   }
+  lines.push(
+    '',
+    '**Masked elements are no search criteria.** A caller under a mask may not search, sort, test for presence or include',
+    'by an element the mask hides: a search parameter whose expression reads such an element on the type it applies to',
+    '(as a criterion, with `:missing`, `:not`, `:text` or `:identifier`, in a composite, in `_sort`, at any link of a',
+    'chain or `_has`, in `_include` / `_revinclude`, `Type:*` included when any reference parameter of that type is',
+    'hidden, and in the criteria of a conditional create, update or delete) is refused with 403',
+    '(`HUB_ERR_AUTH_INSUFFICIENT_SCOPE`) naming the parameter and the element (`the search parameter birthdate of Patient',
+    'reads Patient.birthDate, which this caller may not see`). `_summary=count` with such a criterion is refused like any',
+    'search, and so is `_elements` naming a hidden element. The hidden parameters are derived from the SearchParameter',
+    "expressions (R4 and the hub's own) and the masks (`consent/policy/masked-search.ts`), so a new parameter or mask",
+    'element is covered without a list to keep: a supplier finds a client by `name`, `address` or `phone`, not by',
+    '`birthdate`, `gender` or `identifier`; a financier by `birthdate` or `identifier`, not by `phone`. The same holds for a',
+    "client reading his own access log: AuditEvent's `entity` and `agent` may be another's, so he may not search by",
+    'them ([api/audit.md](api/audit.md)).',
+  );
   lines.push(
     '',
     '## Client directives',

@@ -22,7 +22,7 @@ const POLICY: Record<string, Record<string, string>> = {
     Device:             'own       own       -         -         -         -         own',
     DeviceUseStatement: 'own       own       -         -         -         -         own',
     SupplyRequest:      'own       own       -         -         own       -         own',
-    SupplyDelivery:     'own       own       -         -         own       -         own',
+    SupplyDelivery:     'own       own       -         -         -         -         own',
     Coverage:           'own       own       -         -         -         -         own',
     Consent:            'own       own       -         own-dir   own       -         own',
     Organization:       'payors    payors    -         -         -         -         payors',

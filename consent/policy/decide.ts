@@ -19,6 +19,8 @@ export type Decision =
       mask?: MaskName;
       /** Clients whose directives take away from the scope (deny) or add to it (permit). */
       directives?: DirectiveOutcome;
+      /** An update by a person or delegate: the only top-level elements it may change (changed-elements.ts). */
+      changes?: readonly string[];
     };
 
 /** The interactions client directives govern: what shares data with the caller. Writes follow the rules alone. */
@@ -86,11 +88,23 @@ function decidePerson(principal: Principal, interaction: AccessInteraction, reso
     }
     if (service.interactions.some((allowed) => SERVICE_INTERACTIONS[allowed]?.includes(interaction))) {
       const scope: Scope = resourceType === 'Organization' ? { kind: 'own-payors' } : { kind: 'own-compartment' };
+      if (interaction === 'update') {
+        const changes = changeableElements(principal, service.changeable?.[resourceType] ?? [], resourceType);
+        if (changes.length === 0) continue;
+        return { effect: 'permit', rule: `${principal.kind}-service-${service.id}`, scope, changes };
+      }
       return { effect: 'permit', rule: `${principal.kind}-service-${service.id}`, scope };
     }
   }
   const services = principal.dataServices.join(', ') || 'none';
   return { effect: 'deny', reason: `the token's data services (${services}) do not allow ${interaction} of ${resourceType}` };
+}
+
+/** What a person may change of a type by a data service, narrowed for a delegate to what her delegation names. */
+function changeableElements(principal: Principal, byService: readonly string[], resourceType: string): readonly string[] {
+  if (principal.kind !== 'delegate' || principal.changeable === undefined) return byService;
+  const delegated = new Set(principal.changeable.filter((e) => e.startsWith(`${resourceType}.`)).map((e) => e.slice(resourceType.length + 1)));
+  return byService.filter((element) => delegated.has(element));
 }
 
 function decideSystem(principal: Principal, interaction: AccessInteraction, resourceType: string, policy: PolicyRules): Decision {

@@ -6,7 +6,7 @@
 // must be within the caller's scope before (update, patch, delete) and after (create, update, patch), or nothing is
 // written. Masked principals (supplier, logistics, financier) get masked resources, and their updates leave what
 // the mask hides as stored. A caller whose decision is `everything` (the admin) goes straight through.
-import type { AuditEvent, Resource } from '@medplum/fhirtypes';
+import type { AuditEvent, Consent, Resource } from '@medplum/fhirtypes';
 import type { Operation } from 'fast-json-patch';
 import { errors, type HubError } from '../../server/errors.js';
 import type { Plan } from '../../server/fhir/search/plan.js';
@@ -23,13 +23,17 @@ import type {
   WriteOptions,
   WriteOutcome,
 } from '../../server/storage/repository.js';
-import { ownLogView } from '../audit/own-log-view.js';
+import { OWN_LOG_HIDDEN, ownLogView } from '../audit/own-log-view.js';
 import type { Principal } from '../principal.js';
 import { PrincipalAccess } from './access-filter.js';
+import { assertNotAuthorisationCreate, assertNotAuthorisationDelete, CONSENT_WITHDRAWAL_RULE } from './authorisation-consents.js';
+import { mergeStored, patchedOrUndefined, storedResource } from './stored-resource.js';
+import { assertAllowedChange } from './write-rights.js';
 import { type CallerDirectiveCache, loadCallerDirectives } from './directive-source.js';
 import type { Decision } from './decide.js';
-import { applyMask, keptElements, mergeMaskedUpdate, SUBSETTED } from './masks.js';
-import type { AccessInteraction, MaskName, PolicyRules } from './rules.js';
+import { applyMask, keptElements, SUBSETTED } from './masks.js';
+import { assertCriteriaWithoutHiddenUse, assertNoHiddenUse, type HiddenElements, hiddenByMask } from './masked-search.js';
+import type { AccessInteraction, PolicyRules } from './rules.js';
 
 type Permit = Extract<Decision, { effect: 'permit' }>;
 
@@ -136,6 +140,27 @@ export class PolicyRepository implements Repository {
     }
   }
 
+  /** What an update may change (write-rights.ts); a withdrawal is recorded under its rule. */
+  #assertChange(decision: Permit, stored: Resource | undefined, next: Resource): void {
+    if (assertAllowedChange(decision, stored, next) === 'withdrawal') this.#rules.add(CONSENT_WITHDRAWAL_RULE);
+  }
+
+  /** Whether a write of `resourceType` by this decision needs the checks of #assertChange (no fast path). */
+  #guarded(decision: Permit, resourceType: string): boolean {
+    return resourceType === 'Consent' || decision.changes !== undefined;
+  }
+
+  /**
+   * The elements hidden from this caller per type, which it may therefore not search, sort or include by: what its
+   * mask hides, and for a client reading his own access log what its rendering removes (own-log-view.ts).
+   */
+  #hidden(interaction: 'search' | 'read' | 'resolve'): HiddenElements {
+    const masked = hiddenByMask((type) => this.#access.decide(interaction, type));
+    const reader = this.#access.principal;
+    if (reader?.kind === 'system' || !reader?.patient) return masked;
+    return (type) => (type === 'AuditEvent' ? OWN_LOG_HIDDEN : masked(type));
+  }
+
   // -- reads --------------------------------------------------------------------------------------------------
 
   async read(resourceType: string, id: string): Promise<StoredVersion> {
@@ -156,7 +181,10 @@ export class PolicyRepository implements Repository {
       throw errors.insufficientScope('Not allowed: none of the types searched may be searched by this caller');
     }
     for (const { resourceType } of allowed) this.#permit('search', resourceType);
-    const result = await this.#scoped.search(allowed.length === plan.types.length ? plan : { ...plan, types: allowed });
+    // A criterion, sort, include or _elements on what the caller's mask hides would reveal it (masked-search.ts).
+    const searched = allowed.length === plan.types.length ? plan : { ...plan, types: allowed };
+    assertNoHiddenUse(searched, this.#hidden('search'), this.#hidden('read'));
+    const result = await this.#scoped.search(searched);
     return { ...result, matches: result.matches.map((v) => this.#mask(v)), included: result.included.map((v) => this.#mask(v)) };
   }
 
@@ -168,7 +196,10 @@ export class PolicyRepository implements Repository {
 
   async findIds(resourceType: string, criteria: string, limit: number): Promise<string[]> {
     // A conditional match the caller may not resolve finds nothing: the resource behaves as absent.
-    return this.#access.decide('resolve', resourceType).effect === 'permit' ? this.#scoped.findIds(resourceType, criteria, limit) : [];
+    if (this.#access.decide('resolve', resourceType).effect !== 'permit') return [];
+    // Criteria on what the caller's mask hides would tell it by match or no match (masked-search.ts).
+    assertCriteriaWithoutHiddenUse(resourceType, criteria, this.#hidden('resolve'), this.#hidden('read'));
+    return this.#scoped.findIds(resourceType, criteria, limit);
   }
 
   isVisible(resourceType: string, id: string, purpose?: AccessPurpose): Promise<boolean> {
@@ -179,6 +210,7 @@ export class PolicyRepository implements Repository {
 
   async create(resource: Resource, options: { ifNoneExist?: string } = {}): Promise<WriteOutcome> {
     const decision = this.#permit('create', resource.resourceType);
+    assertNotAuthorisationCreate(resource);
     if (this.#everything(decision) && options.ifNoneExist === undefined) {
       return this.#touchOutcome(await this.#inner.create(resource));
     }
@@ -202,6 +234,7 @@ export class PolicyRepository implements Repository {
   async createMany(resources: Resource[]): Promise<WriteOutcome[]> {
     const decisions = resources.map((resource, position) => {
       try {
+        assertNotAuthorisationCreate(resource);
         return this.#permit('create', resource.resourceType);
       } catch (error) {
         (error as HubError).position = position;
@@ -231,7 +264,7 @@ export class PolicyRepository implements Repository {
       return this.#createByUpdate(resource, options); // a PUT to an id that does not exist is a create
     }
     const decision = this.#permit('update', resource.resourceType);
-    if (this.#everything(decision)) {
+    if (this.#everything(decision) && !this.#guarded(decision, resource.resourceType)) {
       return this.#touchOutcome(await this.#inner.update(resource, options));
     }
     const { resourceType, id } = resource;
@@ -242,10 +275,13 @@ export class PolicyRepository implements Repository {
       let body = resource;
       if (await tx.withAccess(policy.#access.writeFilter('update')).isVisible(resourceType, id)) {
         body = decision.mask ? await mergeStored(tx, resource, decision.mask) : resource;
+        if (policy.#guarded(decision, resourceType)) policy.#assertChange(decision, await storedResource(tx, resourceType, id), body);
       } else if (await tx.isVisible(resourceType, id)) {
         throw errors.notFound(`${resourceType}/${id}`); // it exists, but not for this caller
       } else {
         policy.#permit('create', resourceType); // update-as-create (or of a deleted resource) is a create
+        assertNotAuthorisationCreate(resource);
+        if (decision.changes) policy.#assertChange(decision, undefined, resource);
       }
       const outcome = await tx.update(body, options);
       await policy.#assertWithin(tx, 'update', resourceType, id);
@@ -255,6 +291,7 @@ export class PolicyRepository implements Repository {
 
   /** Update-as-create for a caller who may create but not update the type: only where nothing has that id yet. */
   async #createByUpdate(resource: Resource, options: WriteOptions): Promise<WriteOutcome> {
+    assertNotAuthorisationCreate(resource);
     return this.#inTransaction(async (policy, tx) => {
       const exists = await tx.read(resource.resourceType, resource.id!).then(
         () => true,
@@ -272,7 +309,7 @@ export class PolicyRepository implements Repository {
 
   async conditionalUpdate(resource: Resource, criteria: string, options: WriteOptions = {}): Promise<WriteOutcome> {
     const decision = this.#permit('update', resource.resourceType);
-    if (this.#everything(decision) && this.#everything(this.#permit('resolve', resource.resourceType))) {
+    if (this.#everything(decision) && this.#everything(this.#permit('resolve', resource.resourceType)) && !this.#guarded(decision, resource.resourceType)) {
       return this.#touchOutcome(await this.#inner.conditionalUpdate(resource, criteria, options));
     }
     return this.#inTransaction(async (policy, tx) => {
@@ -283,7 +320,7 @@ export class PolicyRepository implements Repository {
 
   async patch(resourceType: string, id: string, operations: Operation[], options: WriteOptions = {}): Promise<WriteOutcome> {
     const decision = this.#permit('update', resourceType);
-    if (this.#everything(decision)) {
+    if (this.#everything(decision) && !this.#guarded(decision, resourceType)) {
       return this.#touchOutcome(await this.#inner.patch(resourceType, id, operations, options));
     }
     const kept = decision.mask ? keptElements(decision.mask, resourceType) : undefined;
@@ -295,6 +332,12 @@ export class PolicyRepository implements Repository {
       if (!(await tx.withAccess(policy.#access.writeFilter('update')).isVisible(resourceType, id))) {
         throw errors.notFound(`${resourceType}/${id}`);
       }
+      if (policy.#guarded(decision, resourceType)) {
+        const stored = await storedResource(tx, resourceType, id);
+        const patched = stored && patchedOrUndefined(stored, operations);
+        // A patch that does not apply is refused by the storage below with its own error.
+        if (patched) policy.#assertChange(decision, stored, patched);
+      }
       const outcome = await tx.patch(resourceType, id, operations, options);
       await policy.#assertWithin(tx, 'update', resourceType, id);
       return policy.#outcome(outcome);
@@ -303,7 +346,7 @@ export class PolicyRepository implements Repository {
 
   async delete(resourceType: string, id: string, options: WriteOptions = {}): Promise<{ deleted: boolean; version?: StoredVersion }> {
     const decision = this.#permit('delete', resourceType);
-    if (this.#everything(decision)) {
+    if (this.#everything(decision) && resourceType !== 'Consent') {
       return this.#inner.delete(resourceType, id, options);
     }
     return this.#inTransaction(async (_policy, tx) => {
@@ -311,13 +354,17 @@ export class PolicyRepository implements Repository {
       if (!(await tx.withAccess(this.#access.writeFilter('delete')).isVisible(resourceType, id))) {
         return { deleted: false };
       }
+      if (resourceType === 'Consent') {
+        const stored = await storedResource(tx, resourceType, id);
+        if (stored) assertNotAuthorisationDelete(stored as Consent);
+      }
       return tx.delete(resourceType, id, options);
     });
   }
 
   async conditionalDelete(resourceType: string, criteria: string): Promise<{ deleted: number }> {
     const decision = this.#permit('delete', resourceType);
-    if (this.#everything(decision) && this.#everything(this.#permit('resolve', resourceType))) {
+    if (this.#everything(decision) && this.#everything(this.#permit('resolve', resourceType)) && resourceType !== 'Consent') {
       return this.#inner.conditionalDelete(resourceType, criteria);
     }
     return this.#inTransaction(async (policy, tx) => {
@@ -352,10 +399,4 @@ export class PolicyRepository implements Repository {
   withAccess(_access: AccessFilter): Repository {
     throw new Error('a PolicyRepository is already narrowed to its principal'); // a programming error
   }
-}
-
-/** The update a masked caller sends, with what its mask hides taken from the stored version. */
-async function mergeStored(tx: Repository, resource: Resource, mask: MaskName): Promise<Resource> {
-  const stored = JSON.parse((await tx.read(resource.resourceType, resource.id!)).json) as Record<string, unknown>;
-  return mergeMaskedUpdate(stored, resource as unknown as Record<string, unknown>, mask) as unknown as Resource;
 }

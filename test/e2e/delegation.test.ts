@@ -143,4 +143,36 @@ describe('delegation (machtigen)', () => {
     expect(page.status).toBe(404);
     expect(page.html).toContain('geen gegevens over u');
   });
+
+  it('lets a daughter authorised to change delivery windows change the window, and nothing else of it', async () => {
+    const own = await tokenFor(CLIENT_BSN, 'zorghub~leveringen');
+    const res = await fetch(`${baseUrl}/oauth/delegations`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${own.body.access_token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ relatedPerson: `RelatedPerson/${daughterId}`, dataServices: ['leveringen'], interactions: ['read', 'update'], changes: ['SupplyRequest.occurrence[x]'] }),
+    });
+    const recorded = (await res.json()) as Consent;
+    expect(res.status).toBe(201);
+    // The delegation says which elements "correct" covers.
+    expect(recorded.provision?.provision?.[0].code?.[0].coding?.[0].code).toBe('SupplyRequest.occurrence[x]');
+    const { body } = await tokenFor(DAUGHTER_BSN, 'zorghub~leveringen', (html) => /name="choice" value="([^"]+)"/.exec(html)![1]);
+    const token = body.access_token as string;
+    const patch = (ops: object[]) =>
+      fetch(`${baseUrl}/SupplyRequest/${deliveryId}`, { method: 'PATCH', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json-patch+json' }, body: JSON.stringify(ops) });
+    expect((await patch([{ op: 'add', path: '/occurrenceDateTime', value: '2027-01-06T10:00:00+01:00' }])).status).toBe(200);
+    const toOther = await patch([{ op: 'add', path: '/supplier', value: [{ reference: 'Organization/elsewhere' }] }]);
+    expect(toOther.status).toBe(403);
+    expect(JSON.stringify(await toOther.json())).toContain('SupplyRequest.supplier');
+    expect((await patch([{ op: 'replace', path: '/status', value: 'cancelled' }])).status).toBe(403);
+    // Her data service says nothing of changing deliveries: no delivery marked abandoned.
+    const abandoned = await fetch(`${baseUrl}/SupplyRequest/${deliveryId}`, { headers: { authorization: `Bearer ${token}` } });
+    expect(((await abandoned.json()) as { status: string }).status).toBe('active');
+    // And a delegation cannot ask for more than the data services let a client change.
+    const wider = await fetch(`${baseUrl}/oauth/delegations`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${own.body.access_token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ relatedPerson: `RelatedPerson/${daughterId}`, dataServices: ['leveringen'], interactions: ['read', 'update'], changes: ['SupplyRequest.supplier'] }),
+    });
+    expect(wider.status).toBe(400);
+  });
 });

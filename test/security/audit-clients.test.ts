@@ -132,6 +132,26 @@ describe("a client's own access log", () => {
     }
   });
 
+  it.each([
+    ['entity', `entity=Coverage/${second.byType.Coverage}`],
+    ['patient', `patient=${second.patient}`],
+    ['agent', 'agent:identifier=x|y'],
+    ['policy', 'policy=Consent/x'],
+    ['_sort by entity', '_sort=entity'],
+  ])('refuses him a search of his log by what its rendering hides: %s', async (_name, query) => {
+    const { token } = await personToken(hub, { patient: first.patient, dataServices: ['toegangslog', 'basisgegevens'] });
+    const response = await anonymous.inject({ method: 'GET', url: `/AuditEvent?${query}`, headers: { authorization: token } });
+    expect(response.statusCode, response.body).toBe(403);
+    expect(response.json().issue[0].diagnostics).toMatch(/AuditEvent/);
+  });
+
+  it('lets him search his log by date and outcome, and refuses a revinclude of it through its entities', async () => {
+    const { token } = await personToken(hub, { patient: first.patient, dataServices: ['toegangslog', 'basisgegevens'] });
+    const ask = (url: string) => anonymous.inject({ method: 'GET', url, headers: { authorization: token } });
+    expect((await ask('/AuditEvent?date=ge2020-01-01&outcome=4&_count=5')).statusCode).toBe(200);
+    expect((await ask('/Patient?_revinclude=AuditEvent:patient')).statusCode).toBe(403);
+  });
+
   it('holds the refused attempts on his data', async () => {
     const response = await get('logistics', `/CarePlan/${second.byType.CarePlan}`);
     expect(response.statusCode).toBe(403);
@@ -147,6 +167,8 @@ describe("a client's own access log", () => {
     const consent = (await app.inject({ method: 'GET', url: `/Consent/${consentId}` })).json();
     const withdrawn = await app.inject({ method: 'PUT', url: `/Consent/${consentId}`, headers: { 'content-type': 'application/fhir+json' }, payload: JSON.stringify({ ...consent, status: 'inactive' }) });
     expect(withdrawn.statusCode, withdrawn.body).toBe(200);
+    // The withdrawal is recorded as a consent change.
+    expect(await lastRecord()).toMatchObject({ type: { code: '110137' }, action: 'U', outcome: '0' });
     expect((await anonymous.inject({ method: 'GET', url: `/DeviceRequest/${first.byType.DeviceRequest}`, headers: { authorization: token } })).statusCode).toBe(401);
     const event = await lastRecord();
     expect(event).toMatchObject({ outcome: '4', outcomeDesc: expect.stringMatching(/^HUB_ERR_AUTH_INVALID_TOKEN: .*withdrawn/) });

@@ -7,6 +7,7 @@ import { consentRecord } from '../../consent/oauth/consent-record.js';
 import { OAuthStore } from '../../consent/oauth/oauth-store.js';
 import { issueAccessToken } from '../../consent/tokens/access-token.js';
 import { newSecret } from '../../consent/tokens/opaque.js';
+import { PgRepository } from '../../server/storage/pg/pg-repository.js';
 import { type TestApp, TEST_BASE_URL } from './app.js';
 
 export interface PersonTokenOptions {
@@ -19,13 +20,13 @@ export interface PersonTokenOptions {
   readOnly?: boolean;
 }
 
-export async function personToken(hub: Pick<TestApp, 'app' | 'db' | 'dataDir'>, options: PersonTokenOptions): Promise<{ token: string; consentId: string }> {
+export async function personToken(hub: Pick<TestApp, 'db' | 'dataDir'>, options: PersonTokenOptions): Promise<{ token: string; consentId: string }> {
   const now = new Date();
   const clientId = options.clientId ?? 'pgo.test';
   const record = consentRecord({ patient: options.patient, actor: options.actor, clientId, clientName: clientId, dataServices: options.dataServices, once: false, now });
-  const created = await hub.app.inject({ method: 'POST', url: '/Consent', headers: { 'content-type': 'application/fhir+json' }, payload: JSON.stringify(record) });
-  if (created.statusCode !== 201) throw new Error(`the grant's Consent was not stored: ${created.body}`);
-  const consentId = (created.json() as Consent).id!;
+  // Stored as the authorization server stores it: through the storage repository (the API refuses such Consents).
+  const created = await new PgRepository(hub.db.sql, { baseUrl: TEST_BASE_URL }).create(record);
+  const consentId = (JSON.parse(created.version.json) as Consent).id!;
   const scope = options.dataServices.map((service) => `zorghub~${service}`).join(' ');
   await new OAuthStore(hub.db.sql).createGrant(
     { consentId, clientId, patient: options.patient, actor: options.actor, delegationConsent: options.delegationConsent, readOnly: options.readOnly, dataServices: options.dataServices, scope, once: false },
