@@ -85,6 +85,13 @@ describe('the audit trail', () => {
     expect(what.join()).not.toContain(other.id);
   });
 
+  it.each(['batch', 'transaction'])('records a %s Bundle with that subtype', async (type) => {
+    const bundle = { resourceType: 'Bundle', type, entry: [{ request: { method: 'GET', url: `SupplyRequest/${delivery.id}` } }] };
+    const response = await anonymous.inject({ method: 'POST', url: '/', headers: { authorization: logistics, 'content-type': 'application/fhir+json' }, payload: JSON.stringify(bundle) });
+    expect(response.statusCode, response.body).toBe(200);
+    expect((await last()).subtype).toEqual([expect.objectContaining({ code: type })]);
+  });
+
   it('records token requests, issued and refused, without a secret', async () => {
     const basic = (secret: string) => `Basic ${Buffer.from(`logistiek.test:${secret}`).toString('base64')}`;
     const ask = (secret: string) =>
