@@ -7,6 +7,8 @@ import type { Principal } from '../principal.js';
 import { decide, type Decision } from './decide.js';
 import type { CallerDirectives } from './directives.js';
 import type { AccessInteraction, PolicyRules } from './rules.js';
+import { OWN_LOG_HIDDEN } from '../audit/own-log-view.js';
+import { assertNoHiddenUse, type HiddenElements, hiddenByMask } from './masked-search.js';
 import { scopeCondition, withClientDirectives } from './scope-condition.js';
 
 const DENY: Decision = { effect: 'deny', reason: 'the request carries no principal' };
@@ -50,9 +52,24 @@ export class PrincipalAccess {
     return condition;
   }
 
-  /** What reads, searches and conditional matches see: `read` and `resolve` decisions. */
+  /**
+   * The elements hidden from this caller per type, which it may therefore not search, sort, include or match by:
+   * what its mask hides, and for a client reading his own access log what its rendering removes (own-log-view.ts).
+   */
+  hidden(interaction: 'search' | 'read' | 'resolve'): HiddenElements {
+    const masked = hiddenByMask((type) => this.decide(interaction, type));
+    if (this.principal?.kind === 'system' || !this.principal?.patient) return masked;
+    return (type) => (type === 'AuditEvent' ? OWN_LOG_HIDDEN : masked(type));
+  }
+
+  /** What reads, searches and conditional matches see: `read` and `resolve` decisions, and the hidden elements. */
   readFilter(): AccessFilter {
-    return { condition: (resourceType: string, purpose: AccessPurpose) => this.condition(purpose, resourceType) };
+    return {
+      condition: (resourceType: string, purpose: AccessPurpose) => this.condition(purpose, resourceType),
+      // Conditional criteria on what the caller may not see would tell it by match or no match (masked-search.ts).
+      checkCriteria: (resourceType: string, where: Condition) =>
+        assertNoHiddenUse({ types: [{ resourceType, where }], sort: [], include: [], revinclude: [] }, this.hidden('resolve'), this.hidden('read')),
+    };
   }
 
   /** What a write of `interaction` may leave behind (or start from): its own decision's scope, for every purpose. */

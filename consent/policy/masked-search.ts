@@ -3,7 +3,8 @@
 // (`Patient?birthdate=1941-03-12` finds the client or not; prefixes and comma lists bisect any value). So a search
 // parameter whose FHIRPath expression reads an element hidden from the caller on the type it applies to is
 // refused, wherever it appears in a Plan: a type's criteria, chains, _has, _sort, :missing, composites, _include /
-// _revinclude, and the criteria of conditional writes; `_elements` naming a hidden element is refused as well.
+// _revinclude, and the criteria of conditional writes (checked by the storage's read filter, access-filter.ts);
+// `_elements` naming a hidden element is refused as well.
 // What is hidden comes in as a lookup per type (the mask's complement today; other rules may add elements later),
 // and which parameters that hides is derived from the SearchParameter expressions, once per hidden set and type.
 import {
@@ -23,9 +24,7 @@ import {
 } from '@medplum/core';
 import { errors } from '../../server/errors.js';
 import { searchParameters, type ParamDefinition } from '../../server/fhir/search/parameters.js';
-import { parseSearch } from '../../server/fhir/search/parse.js';
-import { type Condition, type Plan, planSearch } from '../../server/fhir/search/plan.js';
-import { storedResourceTypeSet } from '../../server/storage/pg/resource-tables.js';
+import type { Condition, Plan } from '../../server/fhir/search/plan.js';
 import type { Decision } from './decide.js';
 import { keptElements } from './masks.js';
 import type { MaskName } from './rules.js';
@@ -360,25 +359,4 @@ export function hiddenUseError(use: HiddenUse): Error {
 export function assertNoHiddenUse(plan: Pick<Plan, 'types' | 'sort' | 'include' | 'revinclude' | 'elements'>, hidden: HiddenElements, nested: HiddenElements = hidden): void {
   const use = findHiddenUse(plan, hidden, nested);
   if (use) throw hiddenUseError(use);
-}
-
-/** What server/storage/pg/match.ts drops from conditional criteria before it reads them: dropped here alike. */
-const CRITERIA_RESULT_PARAMETERS = ['_format', '_pretty', '_count', '_summary', '_elements', '_sort', '_total'];
-
-/**
- * The same for the criteria of a conditional write (`identifier=...&birthdate=...`), read as the storage layer
- * reads them (match.ts), so that what is checked here is what it matches on.
- */
-export function assertCriteriaWithoutHiddenUse(
-  resourceType: string,
-  criteria: string,
-  hidden: HiddenElements,
-  nested: HiddenElements = hidden,
-  storedTypes: ReadonlySet<string> = storedResourceTypeSet(),
-): void {
-  const query = new URLSearchParams(criteria.startsWith('?') ? criteria.slice(1) : criteria);
-  for (const name of CRITERIA_RESULT_PARAMETERS) query.delete(name);
-  const { types } = planSearch(parseSearch([resourceType], query, storedTypes));
-  // Includes are refused by match.ts itself: only the criteria matter here.
-  assertNoHiddenUse({ types, sort: [], include: [], revinclude: [] }, hidden, nested);
 }

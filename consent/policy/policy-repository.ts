@@ -23,7 +23,7 @@ import type {
   WriteOptions,
   WriteOutcome,
 } from '../../server/storage/repository.js';
-import { OWN_LOG_HIDDEN, ownLogView } from '../audit/own-log-view.js';
+import { ownLogView } from '../audit/own-log-view.js';
 import type { Principal } from '../principal.js';
 import { PrincipalAccess } from './access-filter.js';
 import { assertNotAuthorisationCreate, assertNotAuthorisationDelete, CONSENT_WITHDRAWAL_RULE } from './authorisation-consents.js';
@@ -32,7 +32,7 @@ import { assertAllowedChange } from './write-rights.js';
 import { type CallerDirectiveCache, loadCallerDirectives } from './directive-source.js';
 import type { Decision } from './decide.js';
 import { applyMask, keptElements, SUBSETTED } from './masks.js';
-import { assertCriteriaWithoutHiddenUse, assertNoHiddenUse, type HiddenElements, hiddenByMask } from './masked-search.js';
+import { assertNoHiddenUse } from './masked-search.js';
 import type { AccessInteraction, PolicyRules } from './rules.js';
 
 type Permit = Extract<Decision, { effect: 'permit' }>;
@@ -150,17 +150,6 @@ export class PolicyRepository implements Repository {
     return resourceType === 'Consent' || decision.changes !== undefined;
   }
 
-  /**
-   * The elements hidden from this caller per type, which it may therefore not search, sort or include by: what its
-   * mask hides, and for a client reading his own access log what its rendering removes (own-log-view.ts).
-   */
-  #hidden(interaction: 'search' | 'read' | 'resolve'): HiddenElements {
-    const masked = hiddenByMask((type) => this.#access.decide(interaction, type));
-    const reader = this.#access.principal;
-    if (reader?.kind === 'system' || !reader?.patient) return masked;
-    return (type) => (type === 'AuditEvent' ? OWN_LOG_HIDDEN : masked(type));
-  }
-
   // -- reads --------------------------------------------------------------------------------------------------
 
   async read(resourceType: string, id: string): Promise<StoredVersion> {
@@ -183,7 +172,7 @@ export class PolicyRepository implements Repository {
     for (const { resourceType } of allowed) this.#permit('search', resourceType);
     // A criterion, sort, include or _elements on what the caller's mask hides would reveal it (masked-search.ts).
     const searched = allowed.length === plan.types.length ? plan : { ...plan, types: allowed };
-    assertNoHiddenUse(searched, this.#hidden('search'), this.#hidden('read'));
+    assertNoHiddenUse(searched, this.#access.hidden('search'), this.#access.hidden('read'));
     const result = await this.#scoped.search(searched);
     return { ...result, matches: result.matches.map((v) => this.#mask(v)), included: result.included.map((v) => this.#mask(v)) };
   }
@@ -197,8 +186,7 @@ export class PolicyRepository implements Repository {
   async findIds(resourceType: string, criteria: string, limit: number): Promise<string[]> {
     // A conditional match the caller may not resolve finds nothing: the resource behaves as absent.
     if (this.#access.decide('resolve', resourceType).effect !== 'permit') return [];
-    // Criteria on what the caller's mask hides would tell it by match or no match (masked-search.ts).
-    assertCriteriaWithoutHiddenUse(resourceType, criteria, this.#hidden('resolve'), this.#hidden('read'));
+    // The storage plans the criteria and asks the read filter whether they use what the caller may not see.
     return this.#scoped.findIds(resourceType, criteria, limit);
   }
 

@@ -9,6 +9,11 @@ export type AccessPurpose = 'read' | 'resolve';
 export interface AccessFilter {
   /** The resources of `resourceType` the caller may reach for `purpose`: `{ kind: 'false' }` for none. */
   condition(resourceType: string, purpose: AccessPurpose): Condition;
+  /**
+   * Throws when the caller may not match on these criteria of a conditional interaction (planned as the storage
+   * planned them): a policy that hides elements from the caller hides them from its criteria too.
+   */
+  checkCriteria?(resourceType: string, where: Condition): void;
 }
 
 export function isUnrestricted(condition: Condition): boolean {

@@ -35,6 +35,7 @@ export async function findIds(
     throw errors.missingCriteria('interaction');
   }
   const [{ where: criteriaWhere }] = planSearch(search).types;
+  access?.checkCriteria?.(resourceType, criteriaWhere);
   // A conditional write matches only what its caller may resolve: a resource it may not see stays absent.
   const where = access ? restrict(criteriaWhere, resourceType, access, 'resolve') : criteriaWhere;
   const rows = await withValuePlans(db, (tx) => tx<{ id: string }[]>`
