@@ -7,7 +7,6 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { errors } from '../server/errors.js';
 import type { ConsentChanges } from './consent-changes.js';
 import type { HubKeys } from './keys/hub-keys.js';
-import { delegatedElements } from './oauth/delegation.js';
 import type { OAuthStore } from './oauth/oauth-store.js';
 import { standing } from './oauth/token-routes.js';
 import type { Principal } from './principal.js';
@@ -62,19 +61,14 @@ export async function authenticate(auth: Authenticator, request: FastifyRequest)
     request.log.warn({ reason: (err as { reason?: string }).reason ?? 'invalid' }, 'access token refused');
     throw new AuthenticationError('invalid_token', 'The access token is not valid');
   }
-  const { stands, readOnly } = await standing(auth, principal);
+  const { stands, readOnly, changeable } = await standing(auth, principal);
   if (!stands) {
     request.log.warn({ clientId: principal.clientId, tokenId: principal.tokenId }, 'access token refused: revoked or consent withdrawn');
     throw new AuthenticationError('invalid_token', 'The access token was revoked or its consent withdrawn', principal);
   }
   if (readOnly) return { ...principal, readOnly };
-  if (principal.kind === 'delegate' && principal.consent) {
-    // What her delegation lets her change, not only what the data services allow a client (decide.ts).
-    const delegation = await auth.store.delegationConsent(principal.consent.replace(/^Consent\//, ''));
-    const changeable = delegation ? delegatedElements(delegation) : undefined;
-    if (changeable) return { ...principal, changeable };
-  }
-  return principal;
+  // A delegate changes what her delegation names, not all the data services allow a client (decide.ts).
+  return changeable ? { ...principal, changeable } : principal;
 }
 
 /**

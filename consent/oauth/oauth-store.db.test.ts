@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { createTestDatabase } from '../../test/support/database.js';
 import { newSecret } from '../tokens/opaque.js';
+import { CHANGEABLE_ELEMENT_SYSTEM } from './delegation.js';
 import { OAuthStore, REFRESH_IDLE_MS } from './oauth-store.js';
 
 const db = await createTestDatabase(4);
@@ -122,6 +123,20 @@ describe('OAuthStore', () => {
     expect((await store.rotateRefreshToken(token, newSecret(), at(1000), 'other-pgo')).status).toBe('other-client');
     expect((await store.rotateRefreshToken(token, newSecret(), at(1000), 'pgo', () => false)).status).toBe('scope');
     expect((await store.rotateRefreshToken(token, newSecret(), at(2000), 'pgo')).status).toBe('ok');
+  });
+
+  it("names with a delegate token's standing the elements her delegation lets her change, and none for an older delegation", async () => {
+    const correct = { coding: [{ code: 'correct' }] };
+    const named = newSecret(16);
+    await db.sql`INSERT INTO "Consent" (id, version, last_updated, deleted, content, compartments, tokens) VALUES (${named}, 1, now(), false, ${JSON.stringify({
+      resourceType: 'Consent', status: 'active',
+      provision: { type: 'permit', action: [correct], provision: [{ type: 'permit', action: [correct], code: [{ coding: [{ system: CHANGEABLE_ELEMENT_SYSTEM, code: 'SupplyRequest.occurrence[x]' }] }] }] },
+    })}, '{}', '{}')`;
+    const { consentId } = await grant(undefined, named);
+    expect(await store.tokenStands(consentId, 'jti-d')).toEqual({ stands: true, readOnly: false, changeable: ['SupplyRequest.occurrence[x]'] });
+    const older = newSecret(16);
+    await consentRow(older, 'active');
+    expect(await store.tokenStands((await grant(undefined, older)).consentId, 'jti-e')).toEqual({ stands: true, readOnly: false });
   });
 
   it('lets a token stand only while its grant stands and its Consent is active', async () => {

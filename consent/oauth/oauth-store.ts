@@ -5,6 +5,7 @@ import type { Sql, TransactionSql } from 'postgres';
 import { hashSecret } from '../tokens/opaque.js';
 import type { Consent } from '@medplum/fhirtypes';
 import { type ConsentChanges, KeptAnswers } from '../consent-changes.js';
+import { delegatedElements } from './delegation.js';
 
 export interface PendingRequest {
   clientId: string;
@@ -41,6 +42,8 @@ type Row = Record<string, any>;
 export interface Standing {
   stands: boolean;
   readOnly: boolean;
+  /** A delegate who may change: the elements her delegation Consent names (delegation.ts), when it names any. */
+  changeable?: string[];
 }
 
 export class OAuthStore {
@@ -242,27 +245,14 @@ export class OAuthStore {
   async #tokenStands(consentId: string, jti: string): Promise<Standing> {
     const [row] = await this.sql<Row[]>`
       SELECT g.revoked_at IS NULL AS granted, g.read_only, ${consentStanding(this.sql)},
-             EXISTS (SELECT 1 FROM oauth_revoked_tokens r WHERE r.jti = ${jti}) AS revoked
+             EXISTS (SELECT 1 FROM oauth_revoked_tokens r WHERE r.jti = ${jti}) AS revoked,
+             (SELECT d.content FROM "Consent" d WHERE d.id = g.delegation_consent AND NOT g.read_only) AS delegation
       FROM oauth_grants g WHERE g.consent_id = ${consentId}`;
     const stands = !!row && row.granted && row.consented === true && row.delegated === true && !row.revoked;
-    return { stands, readOnly: !!row?.read_only };
+    // Read with the standing and kept with it: the delegation Consent changes only by withdrawal (consent/policy/authorisation-consents.ts).
+    const changeable = stands && row.delegation ? delegatedElements(JSON.parse(row.delegation) as Consent) : undefined;
+    return { stands, readOnly: !!row?.read_only, ...(changeable ? { changeable } : {}) };
   }
-
-  /**
-   * A delegate grant's delegation Consent, as stored, for what it lets her change (delegation.ts). Kept once read: an
-   * authorisation Consent is never changed through the API, only withdrawn, which ends the grant's tokens anyway.
-   */
-  async delegationConsent(consentId: string): Promise<Consent | undefined> {
-    if (this.#delegations.has(consentId)) return this.#delegations.get(consentId);
-    const [row] = await this.sql<{ content: string }[]>`
-      SELECT d.content FROM oauth_grants g JOIN "Consent" d ON d.id = g.delegation_consent WHERE g.consent_id = ${consentId} AND NOT d.deleted`;
-    const consent = row ? (JSON.parse(row.content) as Consent) : undefined;
-    if (this.#delegations.size >= 10_000) this.#delegations.delete(this.#delegations.keys().next().value!);
-    this.#delegations.set(consentId, consent);
-    return consent;
-  }
-
-  readonly #delegations = new Map<string, Consent | undefined>();
 
   /** A token whose jti is revoked (system tokens have no grant). */
   async tokenRevoked(jti: string): Promise<boolean> {

@@ -10,7 +10,7 @@ import { issueAccessToken, verifyAccessToken } from '../tokens/access-token.js';
 import { newSecret } from '../tokens/opaque.js';
 import { authenticateClient, OAuthError } from './client-auth.js';
 import type { OAuthContext } from './oauth-context.js';
-import type { Grant } from './oauth-store.js';
+import type { Grant, Standing } from './oauth-store.js';
 import { parseScope } from './scope.js';
 import type { RegisteredClient } from '../registry/registered-client.js';
 import { securityRecord } from '../audit/security-event.js';
@@ -102,7 +102,7 @@ export async function tokenRoutes(app: FastifyInstance, ctx: OAuthContext): Prom
  * Whether a verified token still stands: grant and Consent(s) for person and delegate tokens, the revocation list
  * for all; and whether its grant is read-only (a delegation without "correct").
  */
-export async function standing(ctx: Pick<OAuthContext, 'store'>, principal: Principal): Promise<{ stands: boolean; readOnly: boolean }> {
+export async function standing(ctx: Pick<OAuthContext, 'store'>, principal: Principal): Promise<Standing> {
   if (principal.consent) {
     return ctx.store.tokenStands(principal.consent.replace(/^Consent\//, ''), principal.tokenId);
   }
