@@ -15,6 +15,8 @@ export interface Answer {
   status: number;
   body: any;
   code?: string;
+  /** A refusal's diagnostics, as its OperationOutcome would say them. */
+  diagnostics?: string;
 }
 
 export async function principalClient(repository: Repository, baseUrl: string) {
@@ -36,7 +38,7 @@ export async function principalClient(repository: Repository, baseUrl: string) {
         if (typeof hub.statusCode !== 'number' || hub.statusCode >= 500) {
           throw error;
         }
-        return { status: hub.statusCode, body: undefined, code: hub.code };
+        return { status: hub.statusCode, body: undefined, code: hub.code, diagnostics: hub.message };
       }
     };
 }
