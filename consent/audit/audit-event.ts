@@ -109,19 +109,13 @@ export function buildAuditEvent(facts: AccessFacts): AuditEvent {
       requestor: false,
     });
   }
-  if (principal?.patient && principal.kind === 'person') {
+  if (principal?.patient && principal.kind !== 'system') {
+    // The client himself as author, or the client a delegate acted for: either way the client's own log knows the
+    // access as his (own-log-view.ts).
+    const participation = principal.kind === 'person' ? { code: 'AUT', display: 'author (originator)', role: 'client' } : { code: 'RCT', display: 'record target', role: 'client acted for' };
     agents.push({
-      type: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-ParticipationType', code: 'AUT', display: 'author (originator)' }] },
-      role: [{ text: 'client' }],
-      who: { reference: principal.patient },
-      requestor: false,
-    });
-  }
-  if (principal?.patient && principal.kind === 'delegate') {
-    // The client the delegate acted for: with it, the client's own log knows the access as made on his behalf.
-    agents.push({
-      type: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-ParticipationType', code: 'RCT', display: 'record target' }] },
-      role: [{ text: 'client acted for' }],
+      type: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-ParticipationType', code: participation.code, display: participation.display }] },
+      role: [{ text: participation.role }],
       who: { reference: principal.patient },
       requestor: false,
     });

@@ -33,8 +33,6 @@ export interface Delegation {
   actor: string;
   dataServices: string[];
   readOnly: boolean;
-  /** The elements she may change (`Type.element`); empty when read-only. */
-  changeable: string[];
 }
 
 /** Checks a person's request to delegate and records it; the RelatedPerson must be one of his own. */
@@ -104,20 +102,13 @@ function delegatedChanges(services: string[], asked: unknown): string[] {
 }
 
 /**
- * The elements a delegation Consent lets its delegate change, or undefined for one recorded before delegations named
- * elements (then the data services' own: decide.ts).
+ * The elements a delegation Consent lets its delegate change (the codes of its nested `correct` provision), or
+ * undefined for one recorded before delegations named elements (then the data services' own: decide.ts).
  */
 export function delegatedElements(consent: Consent): string[] | undefined {
-  return nestedCorrect(consent).length ? changeableOf(consent) : undefined;
-}
-
-function nestedCorrect(consent: Consent) {
-  return (consent.provision?.provision ?? []).filter((p) => p.type === 'permit' && p.action?.some((a) => a.coding?.some((c) => c.code === 'correct')));
-}
-
-/** The elements a delegation Consent lets its delegate change: its nested correct provision's codes. */
-export function changeableOf(consent: Consent): string[] {
-  return nestedCorrect(consent).flatMap((p) => (p.code ?? []).flatMap((code) => (code.coding ?? []).filter((c) => c.system === CHANGEABLE_ELEMENT_SYSTEM && c.code).map((c) => c.code!)));
+  const nested = (consent.provision?.provision ?? []).filter((p) => p.type === 'permit' && p.action?.some((a) => a.coding?.some((c) => c.code === 'correct')));
+  if (nested.length === 0) return undefined;
+  return nested.flatMap((p) => (p.code ?? []).flatMap((code) => (code.coding ?? []).filter((c) => c.system === CHANGEABLE_ELEMENT_SYSTEM && c.code).map((c) => c.code!)));
 }
 
 /** The active delegations a person with this BSN holds as a RelatedPerson, now. */
@@ -138,7 +129,6 @@ export async function delegationsFor(repository: Repository, bsn: string, now: D
         actor,
         dataServices: (consent.provision.class ?? []).filter((c) => c.system === DATA_SERVICE_SYSTEM && c.code).map((c) => c.code!),
         readOnly: !(consent.provision.action ?? []).some((a) => a.coding?.some((c) => c.code === 'correct')),
-        changeable: changeableOf(consent),
       });
     }
   }

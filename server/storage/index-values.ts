@@ -96,13 +96,20 @@ export function compartmentPatientIds(resource: Resource, { baseUrl }: IndexOpti
   for (const values of Object.values(extractSearchValues(resource, params))) {
     if (values.type !== 'reference') continue;
     for (const value of values.values) {
-      const literal = value.reference !== undefined && !value.reference.startsWith('#');
-      const local = literal && (!value.url || value.url === value.reference || (baseUrl !== undefined && value.url.startsWith(`${baseUrl}/`)));
-      const patient = local ? PATIENT_REFERENCE.exec(value.reference!) : null;
+      const patient = isLocal(value, baseUrl) ? PATIENT_REFERENCE.exec(value.reference!) : null;
       if (patient) ids.add(patient[1]);
     }
   }
   return [...ids];
+}
+
+/**
+ * A literal reference is to a resource here when it is relative (or a relative canonical) or an absolute URL under
+ * this server's base; one to another server is kept by URL only, and is in no compartment here.
+ */
+function isLocal(value: { reference?: string; url?: string }, baseUrl: string | undefined): boolean {
+  const literal = value.reference !== undefined && !value.reference.startsWith('#');
+  return literal && (!value.url || value.url === value.reference || (baseUrl !== undefined && value.url.startsWith(`${baseUrl}/`)));
 }
 
 export interface IndexOptions {
@@ -158,10 +165,7 @@ export function computeIndexValues(resource: Resource, { baseUrl }: IndexOptions
         break;
       case 'reference':
         for (const value of values.values) {
-          // A literal reference is to a resource here when it is relative (or a relative canonical) or an absolute
-          // URL under this server's base; one to another server is kept by URL only, and is in no compartment here.
-          const literal = value.reference !== undefined && !value.reference.startsWith('#');
-          const local = literal && (!value.url || value.url === value.reference || (baseUrl !== undefined && value.url.startsWith(`${baseUrl}/`)));
+          const local = isLocal(value, baseUrl);
           const [targetType, targetId] = local ? value.reference!.split('/') : [value.type, undefined];
           // A reference by type alone (a logical one: type and identifier) matches no reference search, include or
           // chain; its :identifier and :missing live in the tokens. Audit records carry two per event.
