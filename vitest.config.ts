@@ -15,7 +15,11 @@ export default defineConfig({
     projects: [
       {
         extends: true,
-        test: { name: 'unit', include: ['{server,consent,conformance,mappings,profiles,bench}/**/*.test.ts'], exclude: ['**/*.db.test.ts', '**/node_modules/**'] },
+        test: {
+          name: 'unit',
+          include: ['{server,consent,conformance,mappings,profiles,bench}/**/*.test.ts'],
+          exclude: ['**/*.db.test.ts', '**/node_modules/**'],
+        },
       },
       {
         extends: true,

@@ -33,4 +33,3 @@ export async function auditBacklog(sql: Sql): Promise<AuditBacklog> {
   const indexDrainMs = backlogAtEnd || unindexedAtEnd ? indexed : 0;
   return { backlogAtEnd, drainMs, unindexedAtEnd, indexDrainMs };
 }
-

@@ -93,10 +93,7 @@ async function main(): Promise<void> {
     const base = `http://127.0.0.1:${hub.port}`;
     const tokens = hubTokens(hub);
     await createReferenceData(base, tokens, referenceResources());
-    const invalid = await checkValid(base, tokens, [
-      ...patients.slice(0, 20),
-      ...entryTexts.slice(0, 2).flat(),
-    ]);
+    const invalid = await checkValid(base, tokens, [...patients.slice(0, 20), ...entryTexts.slice(0, 2).flat()]);
     if (invalid.length) {
       throw new Error(`generated data is not valid R4 or does not conform to the hub profiles:\n${invalid.join('\n')}`);
     }
@@ -109,25 +106,52 @@ async function main(): Promise<void> {
       await checkpoint();
       log(`create: hub, POST /Patient, ${CREATE_CLIENTS} clients`);
       const hubResult = await runLoad({
-        port: hub.port!, method: 'POST', connections: CREATE_CLIENTS, expectStatus: 201, ...settings, pids: { hub: hub.pid }, authorization: tokens,
+        port: hub.port!,
+        method: 'POST',
+        connections: CREATE_CLIENTS,
+        expectStatus: 201,
+        ...settings,
+        pids: { hub: hub.pid },
+        authorization: tokens,
         next: () => ({ path: '/Patient', body: patients[i++ % patients.length] }),
       });
       const createInbox = await auditBacklog(admin);
       await checkpoint();
       log(`create: plain single-row INSERT, ${CREATE_CLIENTS} connections`);
-      const plain = await runJob({
-        kind: 'plain-insert', databaseUrl: db.url, table: 'bench_plain_create', groups: patients.map((text) => [text]),
-        concurrency: CREATE_CLIENTS, warmupMs: WARMUP * 1000, durationMs: DURATION * 1000, postgresPid: db.postmasterPid,
-      }, LAYOUT);
+      const plain = await runJob(
+        {
+          kind: 'plain-insert',
+          databaseUrl: db.url,
+          table: 'bench_plain_create',
+          groups: patients.map((text) => [text]),
+          concurrency: CREATE_CLIENTS,
+          warmupMs: WARMUP * 1000,
+          durationMs: DURATION * 1000,
+          postgresPid: db.postmasterPid,
+        },
+        LAYOUT,
+      );
       await plain.stop();
       const baseline = plain.result!;
       const ratio = hubResult.perSecond / baseline.rowsPerSecond;
-      if (hubResult.failures || hubResult.errors) failures.push(`create: ${hubResult.failures} failed responses, ${hubResult.errors} connection errors; first: ${JSON.stringify(hubResult.firstFailure)}`);
+      if (hubResult.failures || hubResult.errors)
+        failures.push(
+          `create: ${hubResult.failures} failed responses, ${hubResult.errors} connection errors; first: ${JSON.stringify(hubResult.firstFailure)}`,
+        );
       report.create = {
-        unit: 'resources/s', clients: CREATE_CLIENTS,
+        unit: 'resources/s',
+        clients: CREATE_CLIENTS,
         hub: http(hubResult),
-        baseline: { name: 'plain single-row INSERT (id, content), autocommit', perSecond: round(baseline.rowsPerSecond), p50Ms: round(baseline.p50, 2), p99Ms: round(baseline.p99, 2), cpu: baseline.cpu },
-        ratio: round(ratio, 3), target: { ratio: TARGETS.createRatio }, pass: ratio >= TARGETS.createRatio,
+        baseline: {
+          name: 'plain single-row INSERT (id, content), autocommit',
+          perSecond: round(baseline.rowsPerSecond),
+          p50Ms: round(baseline.p50, 2),
+          p99Ms: round(baseline.p99, 2),
+          cpu: baseline.cpu,
+        },
+        ratio: round(ratio, 3),
+        target: { ratio: TARGETS.createRatio },
+        pass: ratio >= TARGETS.createRatio,
         auditInbox: createInbox,
       };
     }
@@ -136,14 +160,22 @@ async function main(): Promise<void> {
       if (!ONLY.has('create')) {
         await seedPatients(base, tokens, patients.slice(0, 4000));
       }
-      const ids = (await admin<{ id: string }[]>`SELECT id FROM "Patient" WHERE NOT deleted ORDER BY random() LIMIT 10000`).map((r) => r.id);
+      const ids = (
+        await admin<{ id: string }[]>`SELECT id FROM "Patient" WHERE NOT deleted ORDER BY random() LIMIT 10000`
+      ).map((r) => r.id);
       await admin`VACUUM ANALYZE "Patient"`;
       await checkpoint();
       // The hub with its bearer token, the bare route without one.
       const readLoad = (port: number, pids: Record<string, number>, authorization?: typeof tokens) => {
         let i = 0;
         return runLoad({
-          port, method: 'GET', connections: READ_CLIENTS, expectStatus: 200, ...settings, pids, authorization,
+          port,
+          method: 'GET',
+          connections: READ_CLIENTS,
+          expectStatus: 200,
+          ...settings,
+          pids,
+          authorization,
           next: () => ({ path: `/Patient/${ids[i++ % ids.length]}` }),
         });
       };
@@ -155,9 +187,16 @@ async function main(): Promise<void> {
       // What the NEN 7513 audit trail costs: the same reads on a hub that records nothing (AppConfig.unaudited).
       const unaudited = await runJob({ kind: 'hub', databaseUrl: db.url, unaudited: true }, LAYOUT, CPU_PROF);
       handles.push(unaudited);
-      const rounds: { hub: LoadResult; bare: LoadResult; unaudited: LoadResult; inbox: Awaited<ReturnType<typeof auditBacklog>> }[] = [];
+      const rounds: {
+        hub: LoadResult;
+        bare: LoadResult;
+        unaudited: LoadResult;
+        inbox: Awaited<ReturnType<typeof auditBacklog>>;
+      }[] = [];
       for (let r = 1; r <= READ_ROUNDS; r++) {
-        log(`read, round ${r} of ${READ_ROUNDS}: hub, GET /Patient/<id> over ${ids.length} ids, ${READ_CLIENTS} clients`);
+        log(
+          `read, round ${r} of ${READ_ROUNDS}: hub, GET /Patient/<id> over ${ids.length} ids, ${READ_CLIENTS} clients`,
+        );
         const hubResult = await readLoad(hub.port!, { hub: hub.pid }, tokens);
         // The audited hub's records are sealed and indexed before the next load, so that no other figure pays for them.
         const inbox = await auditBacklog(admin);
@@ -165,8 +204,15 @@ async function main(): Promise<void> {
         const bareResult = await readLoad(bare.port!, { bare: bare.pid });
         log(`read, round ${r}: the hub without its audit trail`);
         const unauditedResult = await readLoad(unaudited.port!, { hub: unaudited.pid }, hubTokens(unaudited));
-        for (const [name, result] of [['hub', hubResult], ['bare', bareResult], ['unaudited', unauditedResult]] as const) {
-          if (result.failures || result.errors) failures.push(`read (${name}, round ${r}): ${result.failures} failed responses, ${result.errors} connection errors; first: ${JSON.stringify(result.firstFailure)}`);
+        for (const [name, result] of [
+          ['hub', hubResult],
+          ['bare', bareResult],
+          ['unaudited', unauditedResult],
+        ] as const) {
+          if (result.failures || result.errors)
+            failures.push(
+              `read (${name}, round ${r}): ${result.failures} failed responses, ${result.errors} connection errors; first: ${JSON.stringify(result.firstFailure)}`,
+            );
         }
         rounds.push({ hub: hubResult, bare: bareResult, unaudited: unauditedResult, inbox });
       }
@@ -177,24 +223,40 @@ async function main(): Promise<void> {
       const ratio = median(ratios);
       const auditCost = median(costs);
       // The round whose audited figure is the median stands for the run in the report's hub / bare / unaudited.
-      const middle = rounds.indexOf([...rounds].sort((a, b) => a.hub.perSecond - b.hub.perSecond)[Math.floor(rounds.length / 2)]);
+      const middle = rounds.indexOf(
+        [...rounds].sort((a, b) => a.hub.perSecond - b.hub.perSecond)[Math.floor(rounds.length / 2)],
+      );
       report.read = {
-        unit: 'requests/s', clients: READ_CLIENTS, ids: ids.length, rounds: READ_ROUNDS,
+        unit: 'requests/s',
+        clients: READ_CLIENTS,
+        ids: ids.length,
+        rounds: READ_ROUNDS,
         hub: http(rounds[middle].hub),
-        baseline: { name: 'bare fastify route: SELECT content FROM "Patient" WHERE id = $1', ...http(rounds[middle].bare) },
-        ratio: round(ratio, 3), ratioRange: [round(Math.min(...ratios), 3), round(Math.max(...ratios), 3)],
-        target: { ratio: TARGETS.readRatio }, pass: ratio >= TARGETS.readRatio,
+        baseline: {
+          name: 'bare fastify route: SELECT content FROM "Patient" WHERE id = $1',
+          ...http(rounds[middle].bare),
+        },
+        ratio: round(ratio, 3),
+        ratioRange: [round(Math.min(...ratios), 3), round(Math.max(...ratios), 3)],
+        target: { ratio: TARGETS.readRatio },
+        pass: ratio >= TARGETS.readRatio,
         audit: {
           unaudited: http(rounds[middle].unaudited),
-          cost: round(auditCost, 3), costRange: [round(Math.min(...costs), 3), round(Math.max(...costs), 3)],
+          cost: round(auditCost, 3),
+          costRange: [round(Math.min(...costs), 3), round(Math.max(...costs), 3)],
           target: { maxCost: TARGETS.auditReadCost },
           pass: auditCost <= TARGETS.auditReadCost,
           inbox: rounds[middle].inbox,
         },
         perRound: rounds.map((r) => ({
-          hub: round(r.hub.perSecond), bare: round(r.bare.perSecond), unaudited: round(r.unaudited.perSecond),
-          ratio: round(r.hub.perSecond / r.bare.perSecond, 3), auditCost: round(1 - r.hub.perSecond / r.unaudited.perSecond, 3),
-          hubMsPerRead: r.hub.cpu?.msPerUnit, unauditedMsPerRead: r.unaudited.cpu?.msPerUnit, indexDrainMs: r.inbox.indexDrainMs,
+          hub: round(r.hub.perSecond),
+          bare: round(r.bare.perSecond),
+          unaudited: round(r.unaudited.perSecond),
+          ratio: round(r.hub.perSecond / r.bare.perSecond, 3),
+          auditCost: round(1 - r.hub.perSecond / r.unaudited.perSecond, 3),
+          hubMsPerRead: r.hub.cpu?.msPerUnit,
+          unauditedMsPerRead: r.unaudited.cpu?.msPerUnit,
+          indexDrainMs: r.inbox.indexDrainMs,
         })),
       };
     }
@@ -204,23 +266,50 @@ async function main(): Promise<void> {
       await checkpoint();
       log(`bundle: hub, POST / ${BUNDLE_SIZE}-entry transactions, ${BUNDLE_CLIENTS} clients`);
       const hubResult = await runLoad({
-        port: hub.port!, method: 'POST', connections: BUNDLE_CLIENTS, expectStatus: 200, ...settings, pids: { hub: hub.pid }, unitsPerRequest: BUNDLE_SIZE, authorization: tokens,
+        port: hub.port!,
+        method: 'POST',
+        connections: BUNDLE_CLIENTS,
+        expectStatus: 200,
+        ...settings,
+        pids: { hub: hub.pid },
+        unitsPerRequest: BUNDLE_SIZE,
+        authorization: tokens,
         next: () => ({ path: '/', body: bundleTexts[i++ % bundleTexts.length] }),
       });
       await checkpoint();
       log(`bundle: plain ${BUNDLE_SIZE}-row INSERT, ${BUNDLE_CLIENTS} connections`);
-      const plain = await runJob({
-        kind: 'plain-insert', databaseUrl: db.url, table: 'bench_plain_bundle', groups: entryTexts,
-        concurrency: BUNDLE_CLIENTS, warmupMs: WARMUP * 1000, durationMs: DURATION * 1000, postgresPid: db.postmasterPid,
-      }, LAYOUT);
+      const plain = await runJob(
+        {
+          kind: 'plain-insert',
+          databaseUrl: db.url,
+          table: 'bench_plain_bundle',
+          groups: entryTexts,
+          concurrency: BUNDLE_CLIENTS,
+          warmupMs: WARMUP * 1000,
+          durationMs: DURATION * 1000,
+          postgresPid: db.postmasterPid,
+        },
+        LAYOUT,
+      );
       await plain.stop();
       const baseline = plain.result!;
       const perSecond = hubResult.perSecond * BUNDLE_SIZE;
-      if (hubResult.failures || hubResult.errors) failures.push(`bundle: ${hubResult.failures} failed responses, ${hubResult.errors} connection errors; first: ${JSON.stringify(hubResult.firstFailure)}`);
+      if (hubResult.failures || hubResult.errors)
+        failures.push(
+          `bundle: ${hubResult.failures} failed responses, ${hubResult.errors} connection errors; first: ${JSON.stringify(hubResult.firstFailure)}`,
+        );
       report.bundle = {
-        unit: 'resources/s', clients: BUNDLE_CLIENTS, entriesPerBundle: BUNDLE_SIZE,
+        unit: 'resources/s',
+        clients: BUNDLE_CLIENTS,
+        entriesPerBundle: BUNDLE_SIZE,
         hub: http(hubResult, BUNDLE_SIZE),
-        baseline: { name: `plain ${BUNDLE_SIZE}-row INSERT (id, content), autocommit`, perSecond: round(baseline.rowsPerSecond), p50Ms: round(baseline.p50, 2), p99Ms: round(baseline.p99, 2), cpu: baseline.cpu },
+        baseline: {
+          name: `plain ${BUNDLE_SIZE}-row INSERT (id, content), autocommit`,
+          perSecond: round(baseline.rowsPerSecond),
+          p50Ms: round(baseline.p50, 2),
+          p99Ms: round(baseline.p99, 2),
+          cpu: baseline.cpu,
+        },
         ratio: round(perSecond / baseline.rowsPerSecond, 3),
         target: { resourcesPerSecond: TARGETS.bundleResourcesPerSecond },
         pass: perSecond >= TARGETS.bundleResourcesPerSecond,
@@ -228,7 +317,10 @@ async function main(): Promise<void> {
     }
 
     // Work outside this benchmark during a measured window (other users' processes) makes the figures unreliable.
-    const others = Object.values(report).flatMap((figure: any) => [figure.hub?.cpu?.otherCores, figure.baseline?.cpu?.otherCores]);
+    const others = Object.values(report).flatMap((figure: any) => [
+      figure.hub?.cpu?.otherCores,
+      figure.baseline?.cpu?.otherCores,
+    ]);
     const maxOtherCores = Math.max(0, ...others.filter((n): n is number => typeof n === 'number'));
     const cpus = os.cpus();
     const output = {
@@ -239,20 +331,26 @@ async function main(): Promise<void> {
       noisy: maxOtherCores > NOISE_CORES,
       maxOtherCores,
       machine: {
-        cpu: cpus[0]?.model ?? 'unknown', cpus: cpus.length, memoryGiB: round(os.totalmem() / 2 ** 30, 1),
-        os: `${os.type()} ${os.release()} ${os.arch()}`, node: process.version, busyCoresBeforeRun: busyBefore,
+        cpu: cpus[0]?.model ?? 'unknown',
+        cpus: cpus.length,
+        memoryGiB: round(os.totalmem() / 2 ** 30, 1),
+        os: `${os.type()} ${os.release()} ${os.arch()}`,
+        node: process.version,
+        busyCoresBeforeRun: busyBefore,
       },
       postgres: { version: db.version, settings: db.settings },
-      authentication: 'on: every hub request carries a bearer token (client_credentials, bootstrap admin client), verified by the hub; baselines without',
-      layout: LAYOUT === 'child-process'
-        ? 'hub, bare server and SQL baselines each in a child process; autocannon in the parent'
-        : 'everything in one process (comparison only)',
+      authentication:
+        'on: every hub request carries a bearer token (client_credentials, bootstrap admin client), verified by the hub; baselines without',
+      layout:
+        LAYOUT === 'child-process'
+          ? 'hub, bare server and SQL baselines each in a child process; autocannon in the parent'
+          : 'everything in one process (comparison only)',
       ...settings,
       results: report,
       wallSeconds: round((Date.now() - started) / 1000, 1),
     };
-    process.stdout.write(JSON.stringify(output, null, 2) + '\n');
-    process.stdout.write(summary(report, failures, output.noisy ? maxOtherCores : undefined) + '\n');
+    process.stdout.write(`${JSON.stringify(output, null, 2)}\n`);
+    process.stdout.write(`${summary(report, failures, output.noisy ? maxOtherCores : undefined)}\n`);
     process.exitCode = failures.length ? 1 : 0;
   } finally {
     await cleanup();
@@ -271,12 +369,18 @@ function summary(report: Record<string, any>, failures: string[], noise?: number
   if (report.read) {
     const r = report.read;
     const pct = (n: number) => Math.round(n * 100);
-    parts.push(`read ${fmt(r.hub.perSecond)}/s p50 ${r.hub.p50Ms}ms p99 ${r.hub.p99Ms}ms (${r.ratio}x bare, median of ${r.rounds}, ${r.ratioRange.join(' to ')}; target ${r.target.ratio}: ${mark(r.pass)})`);
-    parts.push(`audit costs reads ${pct(r.audit.cost)}% (${pct(r.audit.costRange[0])} to ${pct(r.audit.costRange[1])}%; ${fmt(r.audit.unaudited.perSecond)}/s unaudited; target <= ${pct(r.audit.target.maxCost)}%: ${mark(r.audit.pass)}; at the end ${r.audit.inbox.backlogAtEnd} to seal, ${r.audit.inbox.unindexedAtEnd} to index, done in ${r.audit.inbox.indexDrainMs} ms)`);
+    parts.push(
+      `read ${fmt(r.hub.perSecond)}/s p50 ${r.hub.p50Ms}ms p99 ${r.hub.p99Ms}ms (${r.ratio}x bare, median of ${r.rounds}, ${r.ratioRange.join(' to ')}; target ${r.target.ratio}: ${mark(r.pass)})`,
+    );
+    parts.push(
+      `audit costs reads ${pct(r.audit.cost)}% (${pct(r.audit.costRange[0])} to ${pct(r.audit.costRange[1])}%; ${fmt(r.audit.unaudited.perSecond)}/s unaudited; target <= ${pct(r.audit.target.maxCost)}%: ${mark(r.audit.pass)}; at the end ${r.audit.inbox.backlogAtEnd} to seal, ${r.audit.inbox.unindexedAtEnd} to index, done in ${r.audit.inbox.indexDrainMs} ms)`,
+    );
   }
   if (report.bundle) {
     const b = report.bundle;
-    parts.push(`bundle ${fmt(b.hub.perSecond)} res/s (${b.ratio}x plain; target ${fmt(b.target.resourcesPerSecond)}/s: ${mark(b.pass)})`);
+    parts.push(
+      `bundle ${fmt(b.hub.perSecond)} res/s (${b.ratio}x plain; target ${fmt(b.target.resourcesPerSecond)}/s: ${mark(b.pass)})`,
+    );
   }
   if (noise !== undefined) parts.push(`NOISY: other work used up to ${noise} cores`);
   if (failures.length) parts.push(`INVALID RUN: ${failures.length} failure(s)`);
@@ -284,6 +388,8 @@ function summary(report: Record<string, any>, failures: string[], noise?: number
 }
 
 main().catch((error) => {
-  process.stderr.write(`[bench:core] failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.stderr.write(
+    `[bench:core] failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+  );
   process.exitCode = 1;
 });

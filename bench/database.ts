@@ -18,8 +18,15 @@ export interface BenchDatabase {
   stop(): Promise<void>;
 }
 
-
-const SHOWN = ['fsync', 'synchronous_commit', 'full_page_writes', 'wal_level', 'shared_buffers', 'max_wal_size', 'max_connections'];
+const SHOWN = [
+  'fsync',
+  'synchronous_commit',
+  'full_page_writes',
+  'wal_level',
+  'shared_buffers',
+  'max_wal_size',
+  'max_connections',
+];
 
 export async function startBenchDatabase(): Promise<BenchDatabase> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'zorghub-bench-'));

@@ -30,7 +30,9 @@ function problems(resources: Resource[]): string[] {
     const base = validateResource(resource).issues.filter(isError);
     const profile = base.length ? [] : profileIssues(conformance, resource).filter(isError);
     for (const issue of [...base, ...profile]) {
-      out.push(`${resource.resourceType}/${resource.id ?? '-'}: ${issue.diagnostics ?? issue.details?.text ?? issue.code}`);
+      out.push(
+        `${resource.resourceType}/${resource.id ?? '-'}: ${issue.diagnostics ?? issue.details?.text ?? issue.code}`,
+      );
     }
   }
   return out;
@@ -40,7 +42,9 @@ function problems(resources: Resource[]): string[] {
 function resolvedEntries(bundle: Bundle): Resource[] {
   const ids = new Map((bundle.entry ?? []).map((e, i) => [e.fullUrl!, `${e.resource!.resourceType}/bench-${i}`]));
   return (bundle.entry ?? []).map((e) => {
-    const text = JSON.stringify(e.resource).replace(/"urn:uuid:[0-9a-f-]+"/g, (m) => JSON.stringify(ids.get(m.slice(1, -1)) ?? m));
+    const text = JSON.stringify(e.resource).replace(/"urn:uuid:[0-9a-f-]+"/g, (m) =>
+      JSON.stringify(ids.get(m.slice(1, -1)) ?? m),
+    );
     return JSON.parse(text) as Resource;
   });
 }
@@ -68,9 +72,19 @@ const sampleBundles = () => {
 
 describe('bench/generate.ts', () => {
   it('checks against every hub profile, and the check catches a broken resource', () => {
-    expect([...conformance.required.keys()].sort()).toEqual(
-      ['AuditEvent', 'CarePlan', 'Consent', 'Coverage', 'Device', 'DeviceRequest', 'Organization', 'Patient', 'RelatedPerson', 'SupplyDelivery', 'SupplyRequest'],
-    );
+    expect([...conformance.required.keys()].sort()).toEqual([
+      'AuditEvent',
+      'CarePlan',
+      'Consent',
+      'Coverage',
+      'Device',
+      'DeviceRequest',
+      'Organization',
+      'Patient',
+      'RelatedPerson',
+      'SupplyDelivery',
+      'SupplyRequest',
+    ]);
     const coverage = resolvedEntries(sampleBundles()[0])[1];
     expect(coverage.resourceType).toBe('Coverage');
     expect(problems([coverage])).toEqual([]);
@@ -97,12 +111,16 @@ describe('bench/generate.ts', () => {
       const fullUrls = new Set(bundle.entry!.map((e) => e.fullUrl));
       for (const entry of bundle.entry!) {
         for (const reference of references(entry.resource)) {
-          expect(reference.startsWith('urn:uuid:') ? fullUrls.has(reference) : known.has(reference), reference).toBe(true);
+          expect(reference.startsWith('urn:uuid:') ? fullUrls.has(reference) : known.has(reference), reference).toBe(
+            true,
+          );
         }
       }
       resources.push(...resolvedEntries(bundle));
     }
-    expect(new Set(resources.map((r) => r.resourceType))).toEqual(new Set(['Patient', 'Coverage', 'DeviceRequest', 'SupplyRequest']));
+    expect(new Set(resources.map((r) => r.resourceType))).toEqual(
+      new Set(['Patient', 'Coverage', 'DeviceRequest', 'SupplyRequest']),
+    );
     expect(problems(resources)).toEqual([]);
   });
 
@@ -111,11 +129,22 @@ describe('bench/generate.ts', () => {
     expect(resources).toHaveLength(DATASET);
     const seen = new Set<string>();
     for (const resource of resources) {
-      for (const reference of references(resource)) expect(seen.has(reference), `${resource.resourceType} -> ${reference}`).toBe(true);
+      for (const reference of references(resource))
+        expect(seen.has(reference), `${resource.resourceType} -> ${reference}`).toBe(true);
       seen.add(`${resource.resourceType}/${resource.id}`);
     }
     const types = new Set(resources.map((r) => r.resourceType));
-    for (const type of ['Organization', 'Practitioner', 'Device', 'Patient', 'Coverage', 'DeviceRequest', 'SupplyRequest', 'SupplyDelivery', 'CarePlan']) {
+    for (const type of [
+      'Organization',
+      'Practitioner',
+      'Device',
+      'Patient',
+      'Coverage',
+      'DeviceRequest',
+      'SupplyRequest',
+      'SupplyDelivery',
+      'CarePlan',
+    ]) {
       expect(types.has(type as Resource['resourceType']), type).toBe(true);
     }
     expect(problems(resources)).toEqual([]);

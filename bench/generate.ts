@@ -70,7 +70,6 @@ const hubCodeSystem = (name: string) => `${HUB_BASE}/CodeSystem/${name}`;
 const hubExtension = (name: string) => `${HUB_BASE}/StructureDefinition/hub-ext-${name}`;
 const hubNamingSystem = (name: string) => `${HUB_BASE}/NamingSystem/${name}`;
 
-
 export { isValidBsn } from '../server/fhir/bsn.js';
 
 export function randomBsn(rng: Random): string {
@@ -83,17 +82,108 @@ export function randomBsn(rng: Random): string {
   }
 }
 
-const MALE = ['Jan', 'Pieter', 'Kees', 'Henk', 'Willem', 'Daan', 'Sem', 'Lucas', 'Thijs', 'Bram', 'Ruud', 'Gerrit', 'Johannes', 'Cornelis', 'Joost', 'Maarten', 'Sander', 'Teun', 'Wouter', 'Hendrik'];
-const FEMALE = ['Anna', 'Maria', 'Johanna', 'Sanne', 'Emma', 'Julia', 'Sophie', 'Fleur', 'Lotte', 'Anouk', 'Ingrid', 'Els', 'Wilhelmina', 'Geertruida', 'Marieke', 'Femke', 'Noor', 'Tess', 'Hanneke', 'Ilse'];
+const MALE = [
+  'Jan',
+  'Pieter',
+  'Kees',
+  'Henk',
+  'Willem',
+  'Daan',
+  'Sem',
+  'Lucas',
+  'Thijs',
+  'Bram',
+  'Ruud',
+  'Gerrit',
+  'Johannes',
+  'Cornelis',
+  'Joost',
+  'Maarten',
+  'Sander',
+  'Teun',
+  'Wouter',
+  'Hendrik',
+];
+const FEMALE = [
+  'Anna',
+  'Maria',
+  'Johanna',
+  'Sanne',
+  'Emma',
+  'Julia',
+  'Sophie',
+  'Fleur',
+  'Lotte',
+  'Anouk',
+  'Ingrid',
+  'Els',
+  'Wilhelmina',
+  'Geertruida',
+  'Marieke',
+  'Femke',
+  'Noor',
+  'Tess',
+  'Hanneke',
+  'Ilse',
+];
 /** [voorvoegsel, geslachtsnaam] */
 const FAMILY: readonly [string, string][] = [
-  ['de', 'Jong'], ['', 'Jansen'], ['de', 'Vries'], ['van den', 'Berg'], ['van', 'Dijk'], ['', 'Bakker'], ['', 'Janssen'],
-  ['', 'Visser'], ['', 'Smit'], ['', 'Meijer'], ['de', 'Boer'], ['', 'Mulder'], ['de', 'Groot'], ['', 'Bos'], ['', 'Vos'],
-  ['', 'Peters'], ['', 'Hendriks'], ['van', 'Leeuwen'], ['', 'Dekker'], ['', 'Brouwer'], ['de', 'Wit'], ['', 'Dijkstra'],
-  ['', 'Smits'], ['de', 'Graaf'], ['van der', 'Meer'], ['van der', 'Linden'], ['', 'Kok'], ['', 'Jacobs'], ['de', 'Haan'],
-  ['', 'Vermeulen'], ['van den', 'Heuvel'], ['van der', 'Veen'], ['van den', 'Broek'], ['', 'Schouten'], ['', 'Willems'],
+  ['de', 'Jong'],
+  ['', 'Jansen'],
+  ['de', 'Vries'],
+  ['van den', 'Berg'],
+  ['van', 'Dijk'],
+  ['', 'Bakker'],
+  ['', 'Janssen'],
+  ['', 'Visser'],
+  ['', 'Smit'],
+  ['', 'Meijer'],
+  ['de', 'Boer'],
+  ['', 'Mulder'],
+  ['de', 'Groot'],
+  ['', 'Bos'],
+  ['', 'Vos'],
+  ['', 'Peters'],
+  ['', 'Hendriks'],
+  ['van', 'Leeuwen'],
+  ['', 'Dekker'],
+  ['', 'Brouwer'],
+  ['de', 'Wit'],
+  ['', 'Dijkstra'],
+  ['', 'Smits'],
+  ['de', 'Graaf'],
+  ['van der', 'Meer'],
+  ['van der', 'Linden'],
+  ['', 'Kok'],
+  ['', 'Jacobs'],
+  ['de', 'Haan'],
+  ['', 'Vermeulen'],
+  ['van den', 'Heuvel'],
+  ['van der', 'Veen'],
+  ['van den', 'Broek'],
+  ['', 'Schouten'],
+  ['', 'Willems'],
 ];
-const STREETS = ['Kerkstraat', 'Dorpsstraat', 'Schoolstraat', 'Molenweg', 'Stationsweg', 'Julianastraat', 'Wilhelminastraat', 'Beatrixlaan', 'Nieuwstraat', 'Marktplein', 'Eikenlaan', 'Lindelaan', 'Beukenlaan', 'Prinses Irenestraat', 'Hoofdstraat', 'Parkweg', 'Industrieweg', 'Sportlaan'];
+const STREETS = [
+  'Kerkstraat',
+  'Dorpsstraat',
+  'Schoolstraat',
+  'Molenweg',
+  'Stationsweg',
+  'Julianastraat',
+  'Wilhelminastraat',
+  'Beatrixlaan',
+  'Nieuwstraat',
+  'Marktplein',
+  'Eikenlaan',
+  'Lindelaan',
+  'Beukenlaan',
+  'Prinses Irenestraat',
+  'Hoofdstraat',
+  'Parkweg',
+  'Industrieweg',
+  'Sportlaan',
+];
 
 export interface City {
   name: string;
@@ -202,7 +292,11 @@ export function generatePatient(rng: Random): Patient {
     ],
     telecom: [
       { system: 'phone', value: `${mobile.slice(0, 2)}-${mobile.slice(2)}`, use: 'mobile' },
-      { system: 'email', value: `${given[0].toLowerCase()}.${own.toLowerCase()}${rng.int(1, 99)}@example.nl`, use: 'home' },
+      {
+        system: 'email',
+        value: `${given[0].toLowerCase()}.${own.toLowerCase()}${rng.int(1, 99)}@example.nl`,
+        use: 'home',
+      },
     ],
     gender: male ? 'male' : 'female',
     birthDate: randomDate(rng, 1930, 2015),
@@ -211,7 +305,9 @@ export function generatePatient(rng: Random): Patient {
         use: 'home',
         type: 'physical',
         line: [`${street} ${houseNumber}`],
-        _line: [{ extension: [part('iso21090-ADXP-streetName', street), part('iso21090-ADXP-houseNumber', houseNumber)] }],
+        _line: [
+          { extension: [part('iso21090-ADXP-streetName', street), part('iso21090-ADXP-houseNumber', houseNumber)] },
+        ],
         city: city.name,
         postalCode: randomPostcode(rng, city),
         country: 'NL',
@@ -255,12 +351,14 @@ const ROLE_DISPLAY: Record<Role, string> = {
 };
 /** The hub role (organisation-role) beside the HL7 organization-type code it had before. */
 function orgType(role: Role, hl7: string): Organization['type'] {
-  return [{
-    coding: [
-      { system: hubCodeSystem('organisation-role'), code: role, display: ROLE_DISPLAY[role] },
-      { system: 'http://terminology.hl7.org/CodeSystem/organization-type', code: hl7 },
-    ],
-  }];
+  return [
+    {
+      coding: [
+        { system: hubCodeSystem('organisation-role'), code: role, display: ROLE_DISPLAY[role] },
+        { system: 'http://terminology.hl7.org/CodeSystem/organization-type', code: hl7 },
+      ],
+    },
+  ];
 }
 
 /** The CBS gemeentecode (4 digits) of a city: its GM code without GM. */
@@ -279,23 +377,27 @@ export function organizations(): Organization[] {
   return [
     ...INSURERS.map(([id, name, uzovi]) => insurer(id, name, uzovi, 'health-insurer', 'ins')),
     ...ZORGKANTOREN.map(([id, name, code]) => insurer(id, name, code, 'zorgkantoor', 'pay')),
-    ...CITIES.map((city): Organization => ({
-      resourceType: 'Organization',
-      id: `gemeente-${city.gemeente}`,
-      identifier: [{ system: GEMEENTE_SYSTEM, value: gemeentecode(city) }],
-      active: true,
-      type: orgType('municipality', 'govt'),
-      name: gemeenteName(city),
-      address: [{ city: city.name, country: 'NL' }],
-    })),
-    ...SUPPLIERS.map(([id, name, agb]): Organization => ({
-      resourceType: 'Organization',
-      id,
-      identifier: [{ system: AGB_SYSTEM, value: agb }],
-      active: true,
-      type: orgType('aids-supplier', 'prov'),
-      name,
-    })),
+    ...CITIES.map(
+      (city): Organization => ({
+        resourceType: 'Organization',
+        id: `gemeente-${city.gemeente}`,
+        identifier: [{ system: GEMEENTE_SYSTEM, value: gemeentecode(city) }],
+        active: true,
+        type: orgType('municipality', 'govt'),
+        name: gemeenteName(city),
+        address: [{ city: city.name, country: 'NL' }],
+      }),
+    ),
+    ...SUPPLIERS.map(
+      ([id, name, agb]): Organization => ({
+        resourceType: 'Organization',
+        id,
+        identifier: [{ system: AGB_SYSTEM, value: agb }],
+        active: true,
+        type: orgType('aids-supplier', 'prov'),
+        name,
+      }),
+    ),
   ];
 }
 
@@ -337,9 +439,21 @@ export interface Aid {
  */
 export const ISO9999_AIDS: readonly Aid[] = [
   { code: '12 22', display: 'Manual wheelchairs', text: 'Handbewogen rolstoel, met duwhoepels' },
-  { code: '12 23', display: 'Powered wheelchairs', text: 'Elektrische rolstoel met elektrische besturing', instruction: true },
+  {
+    code: '12 23',
+    display: 'Powered wheelchairs',
+    text: 'Elektrische rolstoel met elektrische besturing',
+    instruction: true,
+  },
   { code: '12 06 06', display: 'Rollators', text: 'Rollator' },
-  { code: '18 30', display: 'Assistive products for vertical accessibility', text: 'Traplift met zitting', installation: true, instruction: true, twoPerson: true },
+  {
+    code: '18 30',
+    display: 'Assistive products for vertical accessibility',
+    text: 'Traplift met zitting',
+    installation: true,
+    instruction: true,
+    twoPerson: true,
+  },
   { code: '12 36', display: 'Assistive products for lifting persons', text: 'Mobiele tillift', instruction: true },
   { code: '09 12', display: 'Assistive products for toileting', text: 'Toiletstoel' },
   { code: '04 33', display: 'Assistive products for tissue integrity', text: 'Drukverlagend matras' },
@@ -380,7 +494,10 @@ type Lifecycle = keyof typeof lifecycleDisplay;
 /** The lifecycle status (and the holder) extensions of a Device (hub-Device). */
 function deviceExtensions(lifecycle: Lifecycle, holder?: { reference: string; display?: string }) {
   return [
-    { url: hubExtension('device-lifecycle'), valueCoding: { system: hubCodeSystem('device-lifecycle'), code: lifecycle, display: lifecycleDisplay[lifecycle] } },
+    {
+      url: hubExtension('device-lifecycle'),
+      valueCoding: { system: hubCodeSystem('device-lifecycle'), code: lifecycle, display: lifecycleDisplay[lifecycle] },
+    },
     ...(holder ? [{ url: hubExtension('holder'), valueReference: holder }] : []),
   ];
 }
@@ -417,12 +534,19 @@ function payorFor(rng: Random, regime: Regime, patient: Patient): Payor {
   if (regime === 'Wmo') {
     const city = CITIES.find((c) => c.name === patient.address?.[0]?.city) ?? CITIES[0];
     return {
-      reference: `Organization/gemeente-${city.gemeente}`, display: gemeenteName(city), type: 'Organization',
+      reference: `Organization/gemeente-${city.gemeente}`,
+      display: gemeenteName(city),
+      type: 'Organization',
       identifier: { system: GEMEENTE_SYSTEM, value: gemeentecode(city) },
     };
   }
   const [id, name, code] = rng.pick(regime === 'Zvw' ? INSURERS : ZORGKANTOREN);
-  return { reference: `Organization/${id}`, display: name, type: 'Organization', identifier: { system: UZOVI_SYSTEM, value: code } };
+  return {
+    reference: `Organization/${id}`,
+    display: name,
+    type: 'Organization',
+    identifier: { system: UZOVI_SYSTEM, value: code },
+  };
 }
 
 const REGIMES: Record<Regime, { code: string; display: string }> = {
@@ -431,7 +555,11 @@ const REGIMES: Record<Regime, { code: string; display: string }> = {
   Wlz: { code: 'wlz', display: 'Long-term Care Act (Wlz)' },
 };
 /** iWmo productcategorie (hulpmiddelen and woonvoorzieningen). */
-const WMO_CATEGORIES = [['11', 'Rolstoelen'], ['12', 'Vervoersvoorzieningen'], ['13', 'Woonvoorzieningen']] as const;
+const WMO_CATEGORIES = [
+  ['11', 'Rolstoelen'],
+  ['12', 'Vervoersvoorzieningen'],
+  ['13', 'Woonvoorzieningen'],
+] as const;
 /** iWlz zorgzwaartepakket (ZzpCode, 3 digits) and leveringsvorm of clients living at home with aids. */
 const WLZ_PACKAGES = [
   ['752', '3VV Beschut wonen met begeleiding en intensieve verzorging'],
@@ -439,7 +567,10 @@ const WLZ_PACKAGES = [
   ['754', '5VV Beschermd wonen met intensieve dementiezorg'],
   ['755', '6VV Beschermd wonen met intensieve verzorging en verpleging'],
 ] as const;
-const WLZ_DELIVERY_FORMS = [['5', 'Volledig pakket thuis (VPT)'], ['6', 'Modulair pakket thuis (MPT)']] as const;
+const WLZ_DELIVERY_FORMS = [
+  ['5', 'Volledig pakket thuis (VPT)'],
+  ['6', 'Modulair pakket thuis (MPT)'],
+] as const;
 
 function coverageClass(code: string, value: string, name: string): NonNullable<Coverage['class']>[number] {
   return { type: { coding: [{ system: hubCodeSystem('coverage-class'), code }] }, value, name };
@@ -449,10 +580,15 @@ export function generateCoverage(rng: Random, patient: Patient, patientRef: stri
   const chosen = regime ?? rng.pick<Regime>(['Zvw', 'Zvw', 'Wmo', 'Wmo', 'Wlz']);
   const year = rng.int(2020, 2025);
   const { code, display } = REGIMES[chosen];
-  const type: CodeableConcept = { coding: [{ system: hubCodeSystem('financing-regime'), code, display }], text: chosen };
+  const type: CodeableConcept = {
+    coding: [{ system: hubCodeSystem('financing-regime'), code, display }],
+    text: chosen,
+  };
   const common = {
     beneficiary: { reference: patientRef },
-    relationship: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/subscriber-relationship', code: 'self' }] },
+    relationship: {
+      coding: [{ system: 'http://terminology.hl7.org/CodeSystem/subscriber-relationship', code: 'self' }],
+    },
   };
   if (chosen === 'Zvw') {
     // A Zvw policy runs per calendar year; the verzekerdenummer is subscriberId, as in the zib.
@@ -499,15 +635,28 @@ export function generateCoverage(rng: Random, patient: Patient, patientRef: stri
   };
 }
 
-const PROVISION_MODES = [['loan', 'Loan', 50], ['rental', 'Rental', 30], ['purchase', 'Purchase', 20]] as const;
+const PROVISION_MODES = [
+  ['loan', 'Loan', 50],
+  ['rental', 'Rental', 30],
+  ['purchase', 'Purchase', 20],
+] as const;
 
 /** The extensions of a DeviceRequest (hub-DeviceRequest) for an aid: provision mode, and what delivery involves. */
-function requestExtensions(rng: Random, aid: Aid): { extension: NonNullable<DeviceRequest['extension']>; mode: string } {
-  const [mode, display] = weighted(rng, PROVISION_MODES.map(([code, display, weight]) => [[code, display] as const, weight] as const));
+function requestExtensions(
+  rng: Random,
+  aid: Aid,
+): { extension: NonNullable<DeviceRequest['extension']>; mode: string } {
+  const [mode, display] = weighted(
+    rng,
+    PROVISION_MODES.map(([code, display, weight]) => [[code, display] as const, weight] as const),
+  );
   return {
     mode,
     extension: [
-      { url: hubExtension('provision-mode'), valueCoding: { system: hubCodeSystem('provision-mode'), code: mode, display } },
+      {
+        url: hubExtension('provision-mode'),
+        valueCoding: { system: hubCodeSystem('provision-mode'), code: mode, display },
+      },
       ...deliveryNeeds(aid),
     ],
   };
@@ -527,7 +676,12 @@ function usePeriod(rng: Random, authoredOn: string, mode: string): { start: stri
   return mode === 'rental' ? { start, end: addDays(start, rng.int(180, 730)) } : { start };
 }
 
-export function generateDeviceRequest(rng: Random, patientRef: string, coverageRef: string, picked: PickedAid): DeviceRequest {
+export function generateDeviceRequest(
+  rng: Random,
+  patientRef: string,
+  coverageRef: string,
+  picked: PickedAid,
+): DeviceRequest {
   const [practitioner, , , role] = rng.pick(PRACTITIONERS);
   const { extension, mode } = requestExtensions(rng, picked.aid);
   const authoredOn = randomDateTime(rng, 2025);
@@ -550,7 +704,9 @@ export function generateDeviceRequest(rng: Random, patientRef: string, coverageR
 
 const twoPerson = () => ({
   code: { coding: [{ system: hubCodeSystem('delivery-attributes'), code: 'handling' }] },
-  valueCodeableConcept: { coding: [{ system: hubCodeSystem('delivery-attributes'), code: 'two-person', display: 'Two-person delivery' }] },
+  valueCodeableConcept: {
+    coding: [{ system: hubCodeSystem('delivery-attributes'), code: 'two-person', display: 'Two-person delivery' }],
+  },
 });
 
 /** A delivery window of four hours on the day the use starts. */
@@ -572,13 +728,20 @@ interface SupplyFor {
 }
 
 /** The delivery to the client of what a DeviceRequest ordered, by a supplier, a few days after the order. */
-function supplyRequest(rng: Random, id: string | undefined, { patientRef, supplier, requestRef, request, aid, item, status }: SupplyFor): SupplyRequest {
+function supplyRequest(
+  rng: Random,
+  id: string | undefined,
+  { patientRef, supplier, requestRef, request, aid, item, status }: SupplyFor,
+): SupplyRequest {
   const authoredOn = addDays(request.authoredOn!.slice(0, 10), rng.int(1, 5));
   return {
     resourceType: 'SupplyRequest',
     ...(id ? { id } : {}),
     extension: [
-      { url: hubExtension('supply-direction'), valueCoding: { system: hubCodeSystem('supply-direction'), code: 'delivery', display: 'Delivery' } },
+      {
+        url: hubExtension('supply-direction'),
+        valueCoding: { system: hubCodeSystem('supply-direction'), code: 'delivery', display: 'Delivery' },
+      },
       { url: hubExtension('based-on'), valueReference: { reference: requestRef } },
       ...deliveryNeeds(aid),
     ],
@@ -597,12 +760,26 @@ function supplyRequest(rng: Random, id: string | undefined, { patientRef, suppli
   };
 }
 
-export function generateSupplyRequest(rng: Random, patientRef: string, requestRef: string, request: DeviceRequest, picked: PickedAid): SupplyRequest {
+export function generateSupplyRequest(
+  rng: Random,
+  patientRef: string,
+  requestRef: string,
+  request: DeviceRequest,
+  picked: PickedAid,
+): SupplyRequest {
   const [supplier, supplierName] = rng.pick(SUPPLIERS);
   const byReference = rng.chance(0.25);
-  const item = byReference ? { itemReference: { reference: `Device/catalogus-${rng.int(1, 4)}` } } : { itemCodeableConcept: aidConcept(picked.aid, picked.system) };
+  const item = byReference
+    ? { itemReference: { reference: `Device/catalogus-${rng.int(1, 4)}` } }
+    : { itemCodeableConcept: aidConcept(picked.aid, picked.system) };
   return supplyRequest(rng, undefined, {
-    patientRef, supplier: { reference: `Organization/${supplier}`, display: supplierName }, requestRef, request, aid: picked.aid, item, status: 'active',
+    patientRef,
+    supplier: { reference: `Organization/${supplier}`, display: supplierName },
+    requestRef,
+    request,
+    aid: picked.aid,
+    item,
+    status: 'active',
   });
 }
 
@@ -655,10 +832,25 @@ function weighted<T>(rng: Random, options: readonly (readonly [T, number])[]): T
 
 /** A hub that has run for years: most aid requests are done, a third is still open. */
 export const DEVICE_REQUEST_STATUSES = [
-  ['completed', 38], ['active', 30], ['draft', 8], ['on-hold', 6], ['revoked', 12], ['entered-in-error', 6],
+  ['completed', 38],
+  ['active', 30],
+  ['draft', 8],
+  ['on-hold', 6],
+  ['revoked', 12],
+  ['entered-in-error', 6],
 ] as const;
-const SUPPLY_REQUEST_STATUSES = [['completed', 55], ['active', 25], ['draft', 5], ['suspended', 5], ['cancelled', 10]] as const;
-const COVERAGE_STATUSES = [['active', 85], ['cancelled', 12], ['draft', 3]] as const;
+const SUPPLY_REQUEST_STATUSES = [
+  ['completed', 55],
+  ['active', 25],
+  ['draft', 5],
+  ['suspended', 5],
+  ['cancelled', 10],
+] as const;
+const COVERAGE_STATUSES = [
+  ['active', 85],
+  ['cancelled', 12],
+  ['draft', 3],
+] as const;
 /** The years the data set's requests are authored in (the benchmark queries months of these). */
 export const SEARCH_YEARS: readonly [number, number] = [2019, 2026];
 
@@ -702,14 +894,25 @@ export function generateClientRecord(rng: Random, bsns: Set<string>): Resource[]
     const base = generateCoverage(rng, patient, patientRef, regime);
     const from = Number(base.period!.start!.slice(0, 4));
     const to = regime === 'Zvw' ? from : from + rng.int(1, 5);
-    return { ...base, id: rng.uuid(), status: weighted(rng, COVERAGE_STATUSES), period: { start: base.period!.start, end: `${to}-12-31` } };
+    return {
+      ...base,
+      id: rng.uuid(),
+      status: weighted(rng, COVERAGE_STATUSES),
+      period: { start: base.period!.start, end: `${to}-12-31` },
+    };
   };
   const coverages: Coverage[] = [coverage('Zvw')];
   if (rng.chance(0.5)) coverages.push(coverage(rng.chance(0.6) ? 'Wmo' : 'Wlz'));
   const out: Resource[] = [patient, ...coverages];
   const requests: DeviceRequest[] = [];
   const later: Resource[] = [];
-  const count = weighted(rng, [[0, 10], [1, 25], [2, 30], [3, 20], [4, 15]] as const);
+  const count = weighted(rng, [
+    [0, 10],
+    [1, 25],
+    [2, 30],
+    [3, 20],
+    [4, 15],
+  ] as const);
   for (let i = 0; i < count; i++) {
     const snomed = rng.chance(0.15);
     const aid = rng.pick(snomed ? SNOMED_AIDS : ISO9999_AIDS);
@@ -749,11 +952,18 @@ export function generateClientRecord(rng: Random, bsns: Set<string>): Resource[]
       continue;
     }
     const supplyStatus = weighted(rng, SUPPLY_REQUEST_STATUSES);
-    const item = () => (device
-      ? { itemReference: { reference: `Device/${device.id}`, display: aid.text } }
-      : { itemCodeableConcept: concept() });
+    const item = () =>
+      device
+        ? { itemReference: { reference: `Device/${device.id}`, display: aid.text } }
+        : { itemCodeableConcept: concept() };
     const supply = supplyRequest(rng, rng.uuid(), {
-      patientRef, supplier: performer(), requestRef: `DeviceRequest/${request.id}`, request, aid, item: item(), status: supplyStatus,
+      patientRef,
+      supplier: performer(),
+      requestRef: `DeviceRequest/${request.id}`,
+      request,
+      aid,
+      item: item(),
+      status: supplyStatus,
     });
     later.push(supply);
     if (supplyStatus === 'completed') {
@@ -761,20 +971,31 @@ export function generateClientRecord(rng: Random, bsns: Set<string>): Resource[]
       const window = supply.occurrencePeriod!.start!;
       // Delivered (or attempted) within the window: up to three and a half hours after it opens.
       const minutes = rng.int(0, 210);
-      const occurrence = localDateTime(window.slice(0, 10), Number(window.slice(11, 13)) + Math.floor(minutes / 60), minutes % 60, 0);
+      const occurrence = localDateTime(
+        window.slice(0, 10),
+        Number(window.slice(11, 13)) + Math.floor(minutes / 60),
+        minutes % 60,
+        0,
+      );
       if (delivered && device) atClient(device, patientRef);
       later.push({
         resourceType: 'SupplyDelivery',
         id: rng.uuid(),
         extension: [
-          { url: hubExtension('supply-direction'), valueCoding: { system: hubCodeSystem('supply-direction'), code: 'delivery', display: 'Delivery' } },
+          {
+            url: hubExtension('supply-direction'),
+            valueCoding: { system: hubCodeSystem('supply-direction'), code: 'delivery', display: 'Delivery' },
+          },
           ...(delivered ? [{ url: hubExtension('received-by'), valueReference: { reference: patientRef } }] : []),
         ],
         basedOn: [{ reference: `SupplyRequest/${supply.id}` }],
         status: delivered ? 'completed' : 'abandoned',
         patient: { reference: patientRef },
         type: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/supply-item-type', code: 'device' }] },
-        suppliedItem: { quantity: { value: 1, unit: 'stuk', system: 'http://unitsofmeasure.org', code: '1' }, ...item() },
+        suppliedItem: {
+          quantity: { value: 1, unit: 'stuk', system: 'http://unitsofmeasure.org', code: '1' },
+          ...item(),
+        },
         occurrenceDateTime: occurrence,
         supplier: performer(),
       } as Resource);
@@ -789,14 +1010,24 @@ export function generateClientRecord(rng: Random, bsns: Set<string>): Resource[]
     out.push({
       resourceType: 'CarePlan',
       id: rng.uuid(),
-      contained: [{
-        resourceType: 'Goal', id: 'doel-1', lifecycleStatus: 'active',
-        description: { text: 'Zelfstandig thuis blijven wonen met passende hulpmiddelen' }, subject: { reference: patientRef },
-      }],
+      contained: [
+        {
+          resourceType: 'Goal',
+          id: 'doel-1',
+          lifecycleStatus: 'active',
+          description: { text: 'Zelfstandig thuis blijven wonen met passende hulpmiddelen' },
+          subject: { reference: patientRef },
+        },
+      ],
       status: rng.chance(0.5) ? 'active' : 'completed',
       intent: 'plan',
       title: 'Zorgplan hulpmiddelen',
-      category: [{ coding: [{ system: SNOMED_SYSTEM, code: '736353004', display: 'Inpatient care plan' }], text: 'Hulpmiddelenzorg' }],
+      category: [
+        {
+          coding: [{ system: SNOMED_SYSTEM, code: '736353004', display: 'Inpatient care plan' }],
+          text: 'Hulpmiddelenzorg',
+        },
+      ],
       subject: { reference: patientRef },
       period: { start, end },
       author: { reference: `Practitioner/${practitioner}` },

@@ -40,7 +40,12 @@ export interface LoadResult {
   cpu?: CpuUse;
 }
 
-async function run(options: LoadOptions, seconds: number, bearer: LiveBearer | undefined, onFailure: (status: number, body: string) => void) {
+async function run(
+  options: LoadOptions,
+  seconds: number,
+  bearer: LiveBearer | undefined,
+  onFailure: (status: number, body: string) => void,
+) {
   return autocannon({
     url: `http://127.0.0.1:${options.port}`,
     connections: options.connections,

@@ -24,7 +24,9 @@ export async function runJob(job: Job, layout: Layout, cpuProfileDir?: string): 
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const reply = await new Promise<ChildMessage>((resolve, reject) => {
     child.once('message', (message: ChildMessage) => resolve(message));
-    child.once('exit', (code) => reject(new Error(`benchmark child (${job.kind}) exited with code ${code} before it was ready`)));
+    child.once('exit', (code) =>
+      reject(new Error(`benchmark child (${job.kind}) exited with code ${code} before it was ready`)),
+    );
     child.send({ type: 'job', job });
   });
   if (reply.type === 'error') {

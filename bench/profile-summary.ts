@@ -19,7 +19,9 @@ const args = process.argv.slice(2);
 const option = (name: string) => args.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
 const [file, topArg] = args.filter((a) => !a.startsWith('--'));
 if (!file) {
-  process.stderr.write('usage: tsx bench/profile-summary.ts <file.cpuprofile> [top] [--from=s] [--to=s] [--timeline]\n');
+  process.stderr.write(
+    'usage: tsx bench/profile-summary.ts <file.cpuprofile> [top] [--from=s] [--to=s] [--timeline]\n',
+  );
   process.exit(2);
 }
 const top = Number(topArg ?? 25);
@@ -43,7 +45,9 @@ const profile = JSON.parse(readFileSync(file, 'utf8')) as Profile;
     }
   });
   if (args.includes('--timeline')) {
-    process.stdout.write(`busy fraction per second: ${busyPerSecond.map((b, s) => `${s}:${(b ?? 0).toFixed(2)}`).join(' ')}\n`);
+    process.stdout.write(
+      `busy fraction per second: ${busyPerSecond.map((b, s) => `${s}:${(b ?? 0).toFixed(2)}`).join(' ')}\n`,
+    );
   }
   profile.samples = samples;
   profile.timeDeltas = deltas;
@@ -75,8 +79,12 @@ function original(frame: ProfileNode['callFrame']): string | undefined {
     const file = `${fileURLToPath(frame.url)}.map`;
     maps.set(frame.url, existsSync(file) ? new SourceMap(JSON.parse(readFileSync(file, 'utf8'))) : undefined);
   }
-  const entry = maps.get(frame.url)?.findEntry(frame.lineNumber, frame.columnNumber) as { originalSource?: string; originalLine?: number } | undefined;
-  return entry?.originalSource ? `${entry.originalSource.replace(/^(\.\.\/)+/, '')}:${(entry.originalLine ?? 0) + 1}` : undefined;
+  const entry = maps.get(frame.url)?.findEntry(frame.lineNumber, frame.columnNumber) as
+    | { originalSource?: string; originalLine?: number }
+    | undefined;
+  return entry?.originalSource
+    ? `${entry.originalSource.replace(/^(\.\.\/)+/, '')}:${(entry.originalLine ?? 0) + 1}`
+    : undefined;
 }
 const label = (n: ProfileNode) =>
   `${n.callFrame.functionName || '(anonymous)'} ${original(n.callFrame) ?? `${area(n.callFrame.url)}:${n.callFrame.lineNumber + 1}`}`;
@@ -86,7 +94,9 @@ const areaSelf = new Map<string, number>();
 for (const [id, t] of self) {
   const n = byId.get(id)!;
   fnSelf.set(label(n), (fnSelf.get(label(n)) ?? 0) + t);
-  const a = ['(idle)', '(program)', '(garbage collector)'].includes(n.callFrame.functionName) ? n.callFrame.functionName : area(n.callFrame.url);
+  const a = ['(idle)', '(program)', '(garbage collector)'].includes(n.callFrame.functionName)
+    ? n.callFrame.functionName
+    : area(n.callFrame.url);
   areaSelf.set(a, (areaSelf.get(a) ?? 0) + t);
 }
 // Inclusive time: a sample counts once for every distinct function name on its stack.
@@ -105,7 +115,10 @@ for (const [id, t] of self) {
 const pct = (t: number) => `${((100 * t) / total).toFixed(1).padStart(5)}%`;
 const print = (title: string, map: Map<string, number>, n: number, filter: (k: string) => boolean = () => true) => {
   process.stdout.write(`\n${title}\n`);
-  for (const [k, t] of [...map].filter(([k]) => filter(k)).sort((a, b) => b[1] - a[1]).slice(0, n)) {
+  for (const [k, t] of [...map]
+    .filter(([k]) => filter(k))
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, n)) {
     process.stdout.write(`${pct(t)} ${(t / 1000).toFixed(0).padStart(7)}ms  ${k}\n`);
   }
 };
@@ -113,5 +126,7 @@ process.stdout.write(`total ${(total / 1e6).toFixed(1)} s sampled\n`);
 print('self time by area', areaSelf, top);
 print('self time by function', fnSelf, top);
 print('inclusive time, hub and selected library functions', inclusive, top, (k) =>
-  /server\/|validateResource|medplumValidate|evalFhirPathTyped|toTypedValue|structuredClone|stringify|parse |handleRequest|runPreParsing|onRequest|write |postgres/.test(k),
+  /server\/|validateResource|medplumValidate|evalFhirPathTyped|toTypedValue|structuredClone|stringify|parse |handleRequest|runPreParsing|onRequest|write |postgres/.test(
+    k,
+  ),
 );

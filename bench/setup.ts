@@ -11,10 +11,14 @@ const headers = async (tokens: TokenSource) => ({ ...HEADERS, ...(await bearerHe
 export async function createReferenceData(base: string, tokens: TokenSource, resources: Resource[]): Promise<void> {
   for (const resource of resources) {
     const response = await fetch(`${base}/${resource.resourceType}/${resource.id}`, {
-      method: 'PUT', headers: await headers(tokens), body: JSON.stringify(resource),
+      method: 'PUT',
+      headers: await headers(tokens),
+      body: JSON.stringify(resource),
     });
     if (response.status !== 200 && response.status !== 201) {
-      throw new Error(`PUT ${resource.resourceType}/${resource.id} answered ${response.status}: ${await response.text()}`);
+      throw new Error(
+        `PUT ${resource.resourceType}/${resource.id} answered ${response.status}: ${await response.text()}`,
+      );
     }
   }
 }
@@ -24,11 +28,17 @@ export async function checkValid(base: string, tokens: TokenSource, texts: strin
   const problems: string[] = [];
   for (const text of texts) {
     const type = (JSON.parse(text) as Resource).resourceType;
-    const response = await fetch(`${base}/${type}/$validate`, { method: 'POST', headers: await headers(tokens), body: text });
+    const response = await fetch(`${base}/${type}/$validate`, {
+      method: 'POST',
+      headers: await headers(tokens),
+      body: text,
+    });
     const outcome = (await response.json()) as OperationOutcome;
     const errors = (outcome.issue ?? []).filter((i) => i.severity === 'error' || i.severity === 'fatal');
     if (response.status !== 200 || errors.length) {
-      problems.push(`${type} (${response.status}): ${errors.map((i) => i.diagnostics).join('; ')} in ${text.slice(0, 300)}`);
+      problems.push(
+        `${type} (${response.status}): ${errors.map((i) => i.diagnostics).join('; ')} in ${text.slice(0, 300)}`,
+      );
     }
   }
   return problems;
@@ -37,9 +47,13 @@ export async function checkValid(base: string, tokens: TokenSource, texts: strin
 /** Creates the Patients in transaction Bundles of 500 (used when the read figure runs without the create figure). */
 export async function seedPatients(base: string, tokens: TokenSource, texts: string[]): Promise<void> {
   for (let i = 0; i < texts.length; i += 500) {
-    const entry = texts.slice(i, i + 500).map((text) => `{"resource":${text},"request":{"method":"POST","url":"Patient"}}`);
+    const entry = texts
+      .slice(i, i + 500)
+      .map((text) => `{"resource":${text},"request":{"method":"POST","url":"Patient"}}`);
     const response = await fetch(base, {
-      method: 'POST', headers: await headers(tokens), body: `{"resourceType":"Bundle","type":"transaction","entry":[${entry.join(',')}]}`,
+      method: 'POST',
+      headers: await headers(tokens),
+      body: `{"resourceType":"Bundle","type":"transaction","entry":[${entry.join(',')}]}`,
     });
     if (response.status !== 200) {
       throw new Error(`seeding Patients answered ${response.status}: ${(await response.text()).slice(0, 1000)}`);

@@ -24,7 +24,10 @@ export interface RunningServer {
 }
 
 /** `unaudited`: the hub without its audit trail, only to measure what the trail costs (bench/core.ts). */
-export async function startHub(databaseUrl: string, { unaudited = false }: { unaudited?: boolean } = {}): Promise<RunningServer> {
+export async function startHub(
+  databaseUrl: string,
+  { unaudited = false }: { unaudited?: boolean } = {},
+): Promise<RunningServer> {
   const sql = openPool(databaseUrl, POOL_SIZE);
   const searchPools = openSearchPools(databaseUrl, POOL_SIZE); // as server/db/connect.ts opens them
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'zorghub-bench-hub-'));
@@ -41,10 +44,18 @@ export async function startHub(databaseUrl: string, { unaudited = false }: { una
     // default): bench/generate.ts produces conforming data.
     app = await buildApp(
       {
-        baseUrl: 'http://127.0.0.1', maxBodyBytes: 50 * 1024 * 1024, maxBundleEntries: 10000, logLevel: 'silent', requiredProfiles: 'all',
+        baseUrl: 'http://127.0.0.1',
+        maxBodyBytes: 50 * 1024 * 1024,
+        maxBundleEntries: 10000,
+        logLevel: 'silent',
+        requiredProfiles: 'all',
         // An admin client of its own per kind of hub: two hubs on one database (the benchmarks run an unaudited one
         // beside the audited) would otherwise each re-register the other's client with a new secret at start.
-        auth: { providerName: 'zorghub', devLoginBsns: [], admin: { clientId: unaudited ? 'hub-admin-unaudited' : 'hub-admin' } },
+        auth: {
+          providerName: 'zorghub',
+          devLoginBsns: [],
+          admin: { clientId: unaudited ? 'hub-admin-unaudited' : 'hub-admin' },
+        },
         dataDir,
         unaudited,
       },
@@ -88,7 +99,8 @@ export async function startBareRead(databaseUrl: string): Promise<RunningServer>
 /** The searchset Bundle text of a SQL page: the stored texts spliced in, as the hub sends them (no parse). */
 function bundleText(page: SqlPage): string {
   const entries = page.rows.map(
-    (row) => `{"fullUrl":"http://127.0.0.1/${row.type}/${row.id}","resource":${row.content},"search":{"mode":"${row.mode}"}}`,
+    (row) =>
+      `{"fullUrl":"http://127.0.0.1/${row.type}/${row.id}","resource":${row.content},"search":{"mode":"${row.mode}"}}`,
   );
   const total = page.total !== undefined ? `,"total":${page.total}` : '';
   return `{"resourceType":"Bundle","type":"searchset"${total},"entry":[${entries.join(',')}]}`;
@@ -103,15 +115,18 @@ export async function startBareSearch(databaseUrl: string, seed: number): Promis
   const sql = openPool(databaseUrl, POOL_SIZE);
   const cases = await searchCases(sql, seed);
   const app = Fastify({ logger: false });
-  app.get<{ Params: { index: string }; Querystring: { value?: string; limit?: string } }>('/search/:index', async (request, reply) => {
-    const search = cases[Number(request.params.index)];
-    const { value, limit } = request.query;
-    if (!search || value === undefined || !limit) {
-      return reply.status(404).send('');
-    }
-    const page = await search.sql(sql, value, Number(limit));
-    return reply.type('application/fhir+json; charset=utf-8').send(bundleText(page));
-  });
+  app.get<{ Params: { index: string }; Querystring: { value?: string; limit?: string } }>(
+    '/search/:index',
+    async (request, reply) => {
+      const search = cases[Number(request.params.index)];
+      const { value, limit } = request.query;
+      if (!search || value === undefined || !limit) {
+        return reply.status(404).send('');
+      }
+      const page = await search.sql(sql, value, Number(limit));
+      return reply.type('application/fhir+json; charset=utf-8').send(bundleText(page));
+    },
+  );
   await app.listen({ port: 0, host: '127.0.0.1' });
   return {
     port: (app.server.address() as { port: number }).port,

@@ -30,7 +30,10 @@ async function main(): Promise<void> {
   loadDefinitions();
   const conformance = await buildConformance({ required: 'all' });
   const rows: { type: string; baseUs: number; profileUs: number }[] = [];
-  for (const dir of readdirSync(EXAMPLES, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort()) {
+  for (const dir of readdirSync(EXAMPLES, { withFileTypes: true })
+    .filter((d) => d.isDirectory())
+    .map((d) => d.name)
+    .sort()) {
     const resources = readdirSync(`${EXAMPLES}${dir}`)
       .filter((f) => f.startsWith('valid-'))
       .map((f) => JSON.parse(readFileSync(`${EXAMPLES}${dir}/${f}`, 'utf8')) as Resource);
@@ -43,7 +46,9 @@ async function main(): Promise<void> {
   console.log('| type | base R4 validation (µs) | hub profile (µs) | profile / base |');
   console.log('|---|---|---|---|');
   for (const r of rows) {
-    console.log(`| ${r.type} | ${r.baseUs.toFixed(0)} | ${r.profileUs.toFixed(0)} | ${(r.profileUs / r.baseUs).toFixed(2)} |`);
+    console.log(
+      `| ${r.type} | ${r.baseUs.toFixed(0)} | ${r.profileUs.toFixed(0)} | ${(r.profileUs / r.baseUs).toFixed(2)} |`,
+    );
   }
 }
 

@@ -22,7 +22,9 @@ function resolved(): Map<string, string[]> {
     const bundle = generateTransactionBundle(rng, 100);
     const ids = new Map((bundle.entry ?? []).map((e) => [e.fullUrl!, `${e.resource!.resourceType}/${randomUUID()}`]));
     for (const entry of bundle.entry ?? []) {
-      const text = JSON.stringify(entry.resource).replace(/"urn:uuid:[0-9a-f-]+"/g, (m) => JSON.stringify(ids.get(m.slice(1, -1))));
+      const text = JSON.stringify(entry.resource).replace(/"urn:uuid:[0-9a-f-]+"/g, (m) =>
+        JSON.stringify(ids.get(m.slice(1, -1))),
+      );
       const type = entry.resource!.resourceType;
       texts.set(type, [...(texts.get(type) ?? []), text]);
     }
@@ -46,8 +48,11 @@ const byType = resolved();
 const rows: Record<string, Record<string, number>> = {};
 for (const [type, texts] of byType) {
   const resources = texts.map((t) => JSON.parse(t) as Resource);
-  const invalid = resources.filter((r) => !validateResource(r).ok || profileIssues(conformance, r).some((i) => i.severity === 'error')).length;
-  if (invalid) throw new Error(`${invalid} generated ${type} resources are not valid or do not conform to the hub profile`);
+  const invalid = resources.filter(
+    (r) => !validateResource(r).ok || profileIssues(conformance, r).some((i) => i.severity === 'error'),
+  ).length;
+  if (invalid)
+    throw new Error(`${invalid} generated ${type} resources are not valid or do not conform to the hub profile`);
   rows[type] = {};
   for (const [name, fn] of steps) {
     for (let round = 0; round < 3; round++) {

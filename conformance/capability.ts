@@ -25,7 +25,9 @@ export const SEARCH_MODIFIERS: Record<string, string[]> = {
 
 const SEARCH_DOCUMENTATION =
   'Search: every R4 SearchParameter listed per type, prefixes eq ne gt lt ge le sa eb ap, comma for OR, repetition for AND; ' +
-  `modifiers per type: ${Object.entries(SEARCH_MODIFIERS).map(([type, modifiers]) => `${type} ${modifiers.map((m) => `:${m}`).join(' ')}`).join('; ')}; ` +
+  `modifiers per type: ${Object.entries(SEARCH_MODIFIERS)
+    .map(([type, modifiers]) => `${type} ${modifiers.map((m) => `:${m}`).join(' ')}`)
+    .join('; ')}; ` +
   'chains (any depth up to 4, with modifiers inside), _has (nested), _include and _revinclude with :iterate, _sort on several keys, ' +
   '_count (at most 1000) with next and previous links that keep working while data changes, _total (none, estimate, accurate), ' +
   '_summary (true, text, data, count), _elements. Not supported: composites other than token$token, Location near, _contained, _text, _content, _filter, _query, _list. ' +
@@ -42,7 +44,17 @@ export interface CapabilityOptions {
 }
 
 type TypeInteraction = CapabilityStatementRestResourceInteraction['code'];
-const TYPE_INTERACTIONS: TypeInteraction[] = ['read', 'vread', 'update', 'patch', 'delete', 'history-instance', 'history-type', 'create', 'search-type'];
+const TYPE_INTERACTIONS: TypeInteraction[] = [
+  'read',
+  'vread',
+  'update',
+  'patch',
+  'delete',
+  'history-instance',
+  'history-type',
+  'create',
+  'search-type',
+];
 
 export function buildCapabilityStatement(
   routes: FhirRoute[],
@@ -55,7 +67,12 @@ export function buildCapabilityStatement(
   const typeOperations = (type: string) =>
     operations
       .filter((op) => op.type || op.instance)
-      .filter((op) => !op.resource?.length || op.resource.includes(type as ResourceType) || op.resource.includes('Resource' as ResourceType))
+      .filter(
+        (op) =>
+          !op.resource?.length ||
+          op.resource.includes(type as ResourceType) ||
+          op.resource.includes('Resource' as ResourceType),
+      )
       .filter((op) => served.has(`operation:${op.code}`))
       .map((op) => ({ name: op.code!, definition: op.url! }));
   const searches = served.has('search-type');
@@ -112,7 +129,9 @@ export function buildCapabilityStatement(
 }
 
 /** The parameters that really work on a type (parameters.ts marks those that do not), and its includes. */
-function searchCapability(type: string): Pick<CapabilityStatementRestResource, 'searchParam' | 'searchInclude' | 'searchRevInclude'> {
+function searchCapability(
+  type: string,
+): Pick<CapabilityStatementRestResource, 'searchParam' | 'searchInclude' | 'searchRevInclude'> {
   const params = [...searchParameters(type).values()].filter((param) => !param.unsupported);
   const references = params.filter((param) => param.type === 'reference').map((param) => `${type}:${param.code}`);
   return {
@@ -151,14 +170,21 @@ function security(issuer: string): NonNullable<CapabilityStatement['rest']>[numb
   const uri = (name: string, path: string) => ({ url: name, valueUri: `${issuer}${path}` });
   return {
     cors: false,
-    service: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/restful-security-service', code: 'SMART-on-FHIR' }] }],
+    service: [
+      { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/restful-security-service', code: 'SMART-on-FHIR' }] },
+    ],
     description:
       'OAuth 2.0 in the MedMij style: authorization code with PKCE for PGOs (scopes <provider>~<data service>), client_credentials with private_key_jwt for systems. ' +
       "A person's token reads only the client's own compartment within its data services. Requests without a token are still served until consent layer 2.",
     extension: [
       {
         url: 'http://fhir-registry.smarthealthit.org/StructureDefinition/oauth-uris',
-        extension: [uri('authorize', '/oauth/authorize'), uri('token', '/oauth/token'), uri('revoke', '/oauth/revoke'), uri('introspect', '/oauth/introspect')],
+        extension: [
+          uri('authorize', '/oauth/authorize'),
+          uri('token', '/oauth/token'),
+          uri('revoke', '/oauth/revoke'),
+          uri('introspect', '/oauth/introspect'),
+        ],
       },
     ],
   };

@@ -48,7 +48,10 @@ export function refusedPrincipalOf(error: unknown): Principal | undefined {
 export async function authenticate(auth: Authenticator, request: FastifyRequest): Promise<Principal> {
   const header = request.headers.authorization;
   if (header === undefined) {
-    throw new AuthenticationError(undefined, 'This endpoint needs an access token: send "Authorization: Bearer <access token>" (npm run token prints one)');
+    throw new AuthenticationError(
+      undefined,
+      'This endpoint needs an access token: send "Authorization: Bearer <access token>" (npm run token prints one)',
+    );
   }
   const match = /^Bearer ([A-Za-z0-9\-._~+/]+=*)$/.exec(header);
   if (!match) {
@@ -63,7 +66,10 @@ export async function authenticate(auth: Authenticator, request: FastifyRequest)
   }
   const { stands, readOnly, changeable } = await standing(auth, principal);
   if (!stands) {
-    request.log.warn({ clientId: principal.clientId, tokenId: principal.tokenId }, 'access token refused: revoked or consent withdrawn');
+    request.log.warn(
+      { clientId: principal.clientId, tokenId: principal.tokenId },
+      'access token refused: revoked or consent withdrawn',
+    );
     throw new AuthenticationError('invalid_token', 'The access token was revoked or its consent withdrawn', principal);
   }
   if (readOnly) return { ...principal, readOnly };
@@ -91,7 +97,11 @@ async function verified(auth: Authenticator, token: string): Promise<Principal> 
   if (known && known.expiresMs > nowMs) {
     return known.principal;
   }
-  const { principal, claims } = await verifyAccessToken(auth.keys, token, { issuer: auth.issuer, audience: auth.issuer, now: nowMs });
+  const { principal, claims } = await verifyAccessToken(auth.keys, token, {
+    issuer: auth.issuer,
+    audience: auth.issuer,
+    now: nowMs,
+  });
   if (cache.size >= VERIFIED_MAX) {
     cache.delete(cache.keys().next().value!);
   }
@@ -102,7 +112,9 @@ async function verified(auth: Authenticator, token: string): Promise<Principal> 
 export function challenge(reply: FastifyReply, error: AuthenticationError): FastifyReply {
   return reply.header(
     'www-authenticate',
-    error.oauthError ? `Bearer realm="zorghub", error="${error.oauthError}", error_description="${error.message}"` : 'Bearer realm="zorghub"',
+    error.oauthError
+      ? `Bearer realm="zorghub", error="${error.oauthError}", error_description="${error.message}"`
+      : 'Bearer realm="zorghub"',
   );
 }
 
@@ -110,7 +122,11 @@ export function challenge(reply: FastifyReply, error: AuthenticationError): Fast
  * authenticate() for route handlers: a refused token becomes HUB_ERR_AUTH_INVALID_TOKEN (401), with the RFC 6750
  * challenge on the reply when there is one. The FHIR plugin, the admin API and the delegation endpoint all use it.
  */
-export async function authenticateOrThrow(auth: Authenticator, request: FastifyRequest, reply?: FastifyReply): Promise<Principal> {
+export async function authenticateOrThrow(
+  auth: Authenticator,
+  request: FastifyRequest,
+  reply?: FastifyReply,
+): Promise<Principal> {
   try {
     return await authenticate(auth, request);
   } catch (err) {
@@ -118,7 +134,10 @@ export async function authenticateOrThrow(auth: Authenticator, request: FastifyR
       if (reply) {
         challenge(reply, err);
       }
-      throw Object.assign(errors.invalidToken(err.message), err.refusedPrincipal ? { refusedPrincipal: err.refusedPrincipal } : {});
+      throw Object.assign(
+        errors.invalidToken(err.message),
+        err.refusedPrincipal ? { refusedPrincipal: err.refusedPrincipal } : {},
+      );
     }
     throw err;
   }

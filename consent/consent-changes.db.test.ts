@@ -51,7 +51,8 @@ describe('KeptAnswers on ConsentChanges', () => {
 
   it('hears of changes made by SQL by hand to grants, revoked tokens, Consents and Organizations', async () => {
     for (const change of [
-      () => db.sql`INSERT INTO oauth_revoked_tokens (jti, expires_at) VALUES (${newSecret(16)}, now() + interval '1 hour')`,
+      () =>
+        db.sql`INSERT INTO oauth_revoked_tokens (jti, expires_at) VALUES (${newSecret(16)}, now() + interval '1 hour')`,
       () => db.sql`UPDATE oauth_grants SET read_only = read_only`,
       () => db.sql`UPDATE "Consent" SET version = version`,
       () => db.sql`UPDATE "Organization" SET version = version`,
@@ -103,7 +104,14 @@ describe('OAuthStore with the standing cache', () => {
     expect(deaf.active).toBe(true);
     const consentId = newSecret(16);
     await store.createGrant(
-      { consentId, clientId: 'pgo', patient: 'Patient/p1', dataServices: ['hulpmiddelen'], scope: 'zorghub~hulpmiddelen', once: false },
+      {
+        consentId,
+        clientId: 'pgo',
+        patient: 'Patient/p1',
+        dataServices: ['hulpmiddelen'],
+        scope: 'zorghub~hulpmiddelen',
+        once: false,
+      },
       newSecret(),
       'https://pgo.example/cb',
       undefined,
@@ -137,7 +145,14 @@ describe('CallerDirectiveCache', () => {
     let calls = 0;
     const ask = async () => (calls++, facts);
     const caller = (value: string, role: 'care-provider' | 'logistics' = 'care-provider') =>
-      ({ kind: 'system', role, clientId: 'c', tokenId: 't', scopes: [], organization: { system: 'http://fhir.nl/fhir/NamingSystem/ura', value } }) as unknown as Principal;
+      ({
+        kind: 'system',
+        role,
+        clientId: 'c',
+        tokenId: 't',
+        scopes: [],
+        organization: { system: 'http://fhir.nl/fhir/NamingSystem/ura', value },
+      }) as unknown as Principal;
     await directives.facts(caller('1'), ask);
     await directives.facts(caller('1'), ask);
     expect(calls).toBe(1);

@@ -26,28 +26,40 @@ export const DATA_SERVICES: readonly DataService[] = [
   {
     id: 'basisgegevens',
     name: { nl: 'Basisgegevens', en: 'Basic data' },
-    description: { nl: 'uw naam, adres, geboortedatum en contactgegevens, en wie uw mantelzorgers en vertegenwoordigers zijn', en: 'your name, address, date of birth and contact details, and who your carers and representatives are' },
+    description: {
+      nl: 'uw naam, adres, geboortedatum en contactgegevens, en wie uw mantelzorgers en vertegenwoordigers zijn',
+      en: 'your name, address, date of birth and contact details, and who your carers and representatives are',
+    },
     resourceTypes: ['Patient', 'RelatedPerson'],
     interactions: ['read', 'search'],
   },
   {
     id: 'zorgplan',
     name: { nl: 'Zorgplan', en: 'Care plan' },
-    description: { nl: 'uw zorg- en ondersteuningsplan met doelen en afspraken', en: 'your care and support plan with its goals and activities' },
+    description: {
+      nl: 'uw zorg- en ondersteuningsplan met doelen en afspraken',
+      en: 'your care and support plan with its goals and activities',
+    },
     resourceTypes: ['CarePlan', 'Goal', 'CareTeam'],
     interactions: ['read', 'search'],
   },
   {
     id: 'hulpmiddelen',
     name: { nl: 'Hulpmiddelen', en: 'Aids' },
-    description: { nl: 'welke hulpmiddelen voor u zijn aangevraagd, door wie, en waar elk hulpmiddel is', en: 'which aids were ordered for you, by whom, and where each one is' },
+    description: {
+      nl: 'welke hulpmiddelen voor u zijn aangevraagd, door wie, en waar elk hulpmiddel is',
+      en: 'which aids were ordered for you, by whom, and where each one is',
+    },
     resourceTypes: ['DeviceRequest', 'Device', 'DeviceUseStatement'],
     interactions: ['read', 'search'],
   },
   {
     id: 'leveringen',
     name: { nl: 'Leveringen', en: 'Deliveries' },
-    description: { nl: 'leveringen en ophalingen: tijdvakken, adressen en afleverbewijzen; u kunt een tijdvak wijzigen', en: 'deliveries and collections: time windows, addresses and proof of delivery; you can change a time window' },
+    description: {
+      nl: 'leveringen en ophalingen: tijdvakken, adressen en afleverbewijzen; u kunt een tijdvak wijzigen',
+      en: 'deliveries and collections: time windows, addresses and proof of delivery; you can change a time window',
+    },
     resourceTypes: ['SupplyRequest', 'SupplyDelivery'],
     interactions: ['read', 'search', 'update'],
     // "u kunt een tijdvak wijzigen": the delivery window, nothing else (not the supplier, status or items).
@@ -56,14 +68,20 @@ export const DATA_SERVICES: readonly DataService[] = [
   {
     id: 'financiering',
     name: { nl: 'Financiering', en: 'Financing' },
-    description: { nl: 'wie wat betaalt: uw zorgverzekering, toewijzingen van de gemeente en indicaties van het zorgkantoor', en: 'who pays for what: your health insurance, municipal allocations and care office indications' },
+    description: {
+      nl: 'wie wat betaalt: uw zorgverzekering, toewijzingen van de gemeente en indicaties van het zorgkantoor',
+      en: 'who pays for what: your health insurance, municipal allocations and care office indications',
+    },
     resourceTypes: ['Coverage', 'Organization'],
     interactions: ['read', 'search'],
   },
   {
     id: 'toegangslog',
     name: { nl: 'Toegangslog', en: 'Access log' },
-    description: { nl: 'wie uw gegevens heeft bekeken of gewijzigd, wanneer en waarom', en: 'who looked at or changed your data, when and why' },
+    description: {
+      nl: 'wie uw gegevens heeft bekeken of gewijzigd, wanneer en waarom',
+      en: 'who looked at or changed your data, when and why',
+    },
     resourceTypes: ['AuditEvent'],
     interactions: ['read', 'search'],
   },

@@ -27,4 +27,3 @@ export async function consentRoutes(app: FastifyInstance, ctx: OAuthContext): Pr
   await app.register(async (scoped) => delegationRoutes(scoped, ctx));
   await app.register(async (scoped) => metadataRoutes(scoped, ctx));
 }
-

@@ -55,15 +55,24 @@ export async function setUpConsent(options: {
   });
   if (options.config.clientsFile) {
     const report = await seedClients(registry, options.config.clientsFile, { log: options.log });
-    options.log.info({ added: report.added.length, updated: report.updated.length, unchanged: report.unchanged.length }, 'OAuth clients seeded');
+    options.log.info(
+      { added: report.added.length, updated: report.updated.length, unchanged: report.unchanged.length },
+      'OAuth clients seeded',
+    );
   }
   const oidc = options.config.oidc
-    ? await OidcUpstream.discover({ ...options.config.oidc, redirectUri: `${options.baseUrl}/oauth/login/oidc/callback` })
+    ? await OidcUpstream.discover({
+        ...options.config.oidc,
+        redirectUri: `${options.baseUrl}/oauth/login/oidc/callback`,
+      })
     : undefined;
   const changes = new ConsentChanges(options.sql, options.log);
   await changes.start();
   const store = new OAuthStore(options.sql, changes);
-  const audit = new AuditTrail(options.sql, options.repository, keys, now, { baseUrl: options.baseUrl, log: options.log });
+  const audit = new AuditTrail(options.sql, options.repository, keys, now, {
+    baseUrl: options.baseUrl,
+    log: options.log,
+  });
   const context: OAuthContext = {
     store,
     registry,
@@ -93,7 +102,12 @@ export async function setUpConsent(options: {
     authenticator,
     register: async (app) => {
       await app.register(async (scoped) =>
-        auditRoutes(scoped, { audit, authenticator, baseUrl: options.baseUrl, retentionMonths: auditSettings.retentionMonths }),
+        auditRoutes(scoped, {
+          audit,
+          authenticator,
+          baseUrl: options.baseUrl,
+          retentionMonths: auditSettings.retentionMonths,
+        }),
       );
       // The chain's head is signed at intervals, and once more on the way down.
       const timer = setInterval(() => {
@@ -105,12 +119,20 @@ export async function setUpConsent(options: {
       app.addHook('onClose', async () => {
         clearInterval(timer);
         await changes.close();
-        await audit.close().catch((error: unknown) => app.log.error({ err: error }, 'sealing the audit inbox on shutdown failed'));
-        await audit.checkpoint().catch((error: unknown) => app.log.warn({ err: error }, 'final audit checkpoint failed'));
+        await audit
+          .close()
+          .catch((error: unknown) => app.log.error({ err: error }, 'sealing the audit inbox on shutdown failed'));
+        await audit
+          .checkpoint()
+          .catch((error: unknown) => app.log.warn({ err: error }, 'final audit checkpoint failed'));
       });
       await app.register(async (scoped) => consentRoutes(scoped, context));
       await app.register(async (scoped) =>
-        adminClientRoutes(scoped, { registry, authorize: requireAdmin, issueToken: (client, scope) => issueSystemToken(context, client, scope) }),
+        adminClientRoutes(scoped, {
+          registry,
+          authorize: requireAdmin,
+          issueToken: (client, scope) => issueSystemToken(context, client, scope),
+        }),
       );
     },
   };

@@ -10,7 +10,11 @@ export const HUB_CANONICAL_BASE = 'https://zorghub.example.org/fhir/';
 export const HUB_PACKAGE_NAME = 'zorghub.profiles';
 
 const ROOT = fileURLToPath(new URL('./', import.meta.url));
-const FOLDERS = { 'structure-definitions': 'StructureDefinition', 'code-systems': 'CodeSystem', 'value-sets': 'ValueSet' } as const;
+const FOLDERS = {
+  'structure-definitions': 'StructureDefinition',
+  'code-systems': 'CodeSystem',
+  'value-sets': 'ValueSet',
+} as const;
 
 export interface HubResourceFile {
   file: string;
@@ -24,7 +28,9 @@ export function hubConformanceFiles(root = ROOT): HubResourceFile[] {
     if (!existsSync(dir)) {
       continue;
     }
-    for (const name of readdirSync(dir).filter((f) => f.endsWith('.json')).sort()) {
+    for (const name of readdirSync(dir)
+      .filter((f) => f.endsWith('.json'))
+      .sort()) {
       const file = `profiles/${folder}/${name}`;
       let resource: Resource & { url?: string };
       try {

@@ -38,13 +38,22 @@ export function renderProfilesDoc(input: ProfilesDocInput): string {
     for (const sd of extensions) {
       const value = sd.snapshot?.element.find((e) => e.path === 'Extension.value[x]' && !e.sliceName);
       const context = (sd.context ?? []).map((c) => c.expression).join(', ');
-      lines.push(`| ${sd.title ?? sd.name}: ${oneLine(sd.description)} | ${context} | ${typeText(value)}${bindingText(value) ? `, ${bindingText(value)}` : ''} | \`${sd.url}\` |`);
+      lines.push(
+        `| ${sd.title ?? sd.name}: ${oneLine(sd.description)} | ${context} | ${typeText(value)}${bindingText(value) ? `, ${bindingText(value)}` : ''} | \`${sd.url}\` |`,
+      );
     }
     lines.push('');
   }
   lines.push('## CodeSystems', '');
   for (const cs of [...input.codeSystems].sort(byName)) {
-    lines.push(`### ${cs.title ?? cs.name}`, '', `\`${cs.url}\`${cs.description ? `: ${oneLine(cs.description)}` : ''}`, '', '| code | display | Nederlands |', '|---|---|---|');
+    lines.push(
+      `### ${cs.title ?? cs.name}`,
+      '',
+      `\`${cs.url}\`${cs.description ? `: ${oneLine(cs.description)}` : ''}`,
+      '',
+      '| code | display | Nederlands |',
+      '|---|---|---|',
+    );
     for (const c of cs.concept ?? []) {
       const nl = c.designation?.find((d) => d.language === 'nl')?.value ?? '';
       lines.push(`| \`${c.code}\` | ${cell(c.display ?? '')} | ${cell(nl)} |`);
@@ -60,8 +69,12 @@ export function renderProfilesDoc(input: ProfilesDocInput): string {
     lines.push(`| ${vs.title ?? vs.name} | ${parts.join('; ')} | \`${vs.url}\` |`);
   }
   lines.push('', '## SearchParameters', '', '| type | parameter | kind | expression | url |', '|---|---|---|---|---|');
-  for (const sp of [...input.searchParameters].sort((a, b) => `${a.base}${a.code}`.localeCompare(`${b.base}${b.code}`))) {
-    lines.push(`| ${sp.base.join(', ')} | \`${sp.code}\` | ${sp.type} | \`${cell(sp.expression ?? '')}\` | \`${sp.url}\` |`);
+  for (const sp of [...input.searchParameters].sort((a, b) =>
+    `${a.base}${a.code}`.localeCompare(`${b.base}${b.code}`),
+  )) {
+    lines.push(
+      `| ${sp.base.join(', ')} | \`${sp.code}\` | ${sp.type} | \`${cell(sp.expression ?? '')}\` | \`${sp.url}\` |`,
+    );
   }
   lines.push('');
   return lines.join('\n');
@@ -70,13 +83,20 @@ export function renderProfilesDoc(input: ProfilesDocInput): string {
 function profileSection(sd: StructureDefinition, all: StructureDefinition[]): string[] {
   const constrained = new Set((sd.differential?.element ?? []).map((e) => e.id ?? e.path));
   const rows = (sd.snapshot?.element ?? []).filter((e) => constrained.has(e.id ?? e.path));
-  const lines = [`## ${sd.title ?? sd.name}`, '', `\`${sd.url}\` (on ${sd.type})${sd.description ? `: ${oneLine(sd.description)}` : ''}`, ''];
+  const lines = [
+    `## ${sd.title ?? sd.name}`,
+    '',
+    `\`${sd.url}\` (on ${sd.type})${sd.description ? `: ${oneLine(sd.description)}` : ''}`,
+    '',
+  ];
   lines.push('| element | card. | type | binding | rule |', '|---|---|---|---|---|');
   for (const e of rows) {
     if (e.path === sd.type && !(e.constraint ?? []).some(isOwn)) {
       continue;
     }
-    lines.push(`| \`${e.id}\` | ${e.min ?? 0}..${e.max ?? '*'} | ${typeText(e, all)} | ${bindingText(e)} | ${ruleText(e)} |`);
+    lines.push(
+      `| \`${e.id}\` | ${e.min ?? 0}..${e.max ?? '*'} | ${typeText(e, all)} | ${bindingText(e)} | ${ruleText(e)} |`,
+    );
   }
   lines.push('');
   return lines;
@@ -108,7 +128,9 @@ function ruleText(e: ElementDefinition): string {
     }
   }
   if (e.slicing) {
-    rules.push(`sliced by ${(e.slicing.discriminator ?? []).map((d) => `${d.type} ${d.path}`).join(', ')} (${e.slicing.rules})`);
+    rules.push(
+      `sliced by ${(e.slicing.discriminator ?? []).map((d) => `${d.type} ${d.path}`).join(', ')} (${e.slicing.rules})`,
+    );
   }
   for (const c of (e.constraint ?? []).filter(isOwn)) {
     rules.push(`**${c.key}**: ${cell(c.human)}`);
@@ -124,7 +146,10 @@ function byName(a: { name?: string; url?: string }, b: { name?: string; url?: st
 }
 
 function anchor(sd: StructureDefinition): string {
-  return (sd.title ?? sd.name ?? '').toLowerCase().replace(/[^a-z0-9 -]/g, '').replace(/ /g, '-');
+  return (sd.title ?? sd.name ?? '')
+    .toLowerCase()
+    .replace(/[^a-z0-9 -]/g, '')
+    .replace(/ /g, '-');
 }
 
 function oneLine(text: string | undefined): string {

@@ -12,7 +12,10 @@ import { buildProfiles } from './build.js';
 import { hubConformanceFiles } from './hub-package.js';
 
 const EXAMPLES = fileURLToPath(new URL('./examples/', import.meta.url));
-const expectations = JSON.parse(readFileSync(`${EXAMPLES}expectations.json`, 'utf8')) as Record<string, { rule: string }>;
+const expectations = JSON.parse(readFileSync(`${EXAMPLES}expectations.json`, 'utf8')) as Record<
+  string,
+  { rule: string }
+>;
 const definitions = hubConformanceFiles()
   .map((f) => f.resource)
   .filter((r): r is StructureDefinition & { url: string } => r.resourceType === 'StructureDefinition');
@@ -46,7 +49,19 @@ function profileErrors(resource: Resource, url: string): string[] {
 describe("the hub's profiles", () => {
   it('has a profile for each core type of the standard view', () => {
     expect(profiles.map((p) => p.type).sort()).toEqual(
-      ['AuditEvent', 'CarePlan', 'Consent', 'Coverage', 'Device', 'DeviceRequest', 'Organization', 'Patient', 'RelatedPerson', 'SupplyDelivery', 'SupplyRequest'].sort(),
+      [
+        'AuditEvent',
+        'CarePlan',
+        'Consent',
+        'Coverage',
+        'Device',
+        'DeviceRequest',
+        'Organization',
+        'Patient',
+        'RelatedPerson',
+        'SupplyDelivery',
+        'SupplyRequest',
+      ].sort(),
     );
   });
 
@@ -88,15 +103,22 @@ describe("the hub's profiles", () => {
         expect(profileErrors(resource, sd.url)).toEqual([]);
       });
 
-      it.each(invalid.map((e) => [e.name, e.resource] as const))('refuses %s for the rule it breaks', (name, resource) => {
-        const expected = expectations[`${sd.id}/${name}`];
-        expect(expected, `${sd.id}/${name} is not listed in expectations.json`).toBeDefined();
-        expect(validateResource(resource).ok).toBe(true);
-        const errors = profileErrors(resource, sd.url);
-        expect(errors.length).toBe(1);
-        const rule = expected.rule;
-        expect(errors[0]).toMatch(rule.startsWith('hub-') ? `rule ${rule} failed` : new RegExp(`element ${rule.replace(/[.[\]]/g, '\\$&')}[ ),]`));
-      });
+      it.each(invalid.map((e) => [e.name, e.resource] as const))(
+        'refuses %s for the rule it breaks',
+        (name, resource) => {
+          const expected = expectations[`${sd.id}/${name}`];
+          expect(expected, `${sd.id}/${name} is not listed in expectations.json`).toBeDefined();
+          expect(validateResource(resource).ok).toBe(true);
+          const errors = profileErrors(resource, sd.url);
+          expect(errors.length).toBe(1);
+          const rule = expected.rule;
+          expect(errors[0]).toMatch(
+            rule.startsWith('hub-')
+              ? `rule ${rule} failed`
+              : new RegExp(`element ${rule.replace(/[.[\]]/g, '\\$&')}[ ),]`),
+          );
+        },
+      );
     });
   }
 });

@@ -25,7 +25,10 @@ const { app, db } = await createTestApp({ requiredProfiles: 'all' });
 beforeAll(async () => {
   // A PGO authorisation or delegation is recorded by the authorization server, through the storage repository (the
   // API refuses to write one): stored so here, with the same profiles enforced.
-  const storage = new PgRepository(db.sql, { baseUrl: TEST_BASE_URL, conformance: await buildConformance({ required: 'all' }) });
+  const storage = new PgRepository(db.sql, {
+    baseUrl: TEST_BASE_URL,
+    conformance: await buildConformance({ required: 'all' }),
+  });
   for (const resource of valid) {
     if (isAuthorisationConsent(resource as Consent)) {
       expect((await storage.update(resource)).created, `${resource.resourceType}/${resource.id}`).toBe(true);
@@ -49,10 +52,14 @@ async function ids(query: string): Promise<string[]> {
 
 /** The ids of stored examples of a type whose extension (by url) or JSON satisfies the predicate. */
 function expected(type: string, predicate: (r: any) => boolean): string[] {
-  return valid.filter((r) => r.resourceType === type && predicate(r)).map((r) => r.id!).sort();
+  return valid
+    .filter((r) => r.resourceType === type && predicate(r))
+    .map((r) => r.id!)
+    .sort();
 }
 
-const extensionValue = (r: any, name: string) => r.extension?.find((e: any) => e.url === `${HUB}StructureDefinition/${name}`);
+const extensionValue = (r: any, name: string) =>
+  r.extension?.find((e: any) => e.url === `${HUB}StructureDefinition/${name}`);
 
 describe("the hub's SearchParameters", () => {
   it('stores every valid example in a hub that enforces its profiles', () => {
@@ -61,36 +68,59 @@ describe("the hub's SearchParameters", () => {
 
   it('finds Coverage by regime', async () => {
     for (const regime of ['zvw', 'wmo', 'wlz']) {
-      const want = expected('Coverage', (r) => r.type.coding.some((c: any) => c.code === regime && c.system === `${HUB}CodeSystem/financing-regime`));
+      const want = expected('Coverage', (r) =>
+        r.type.coding.some((c: any) => c.code === regime && c.system === `${HUB}CodeSystem/financing-regime`),
+      );
       expect(want.length, regime).toBeGreaterThan(0);
       expect(await ids(`/Coverage?regime=${regime}`)).toEqual(want);
     }
   });
 
   it('finds Device by lifecycle status and by holder', async () => {
-    const statuses = [...new Set(valid.filter((r) => r.resourceType === 'Device').map((r) => extensionValue(r, 'hub-ext-device-lifecycle')?.valueCoding?.code))];
+    const statuses = [
+      ...new Set(
+        valid
+          .filter((r) => r.resourceType === 'Device')
+          .map((r) => extensionValue(r, 'hub-ext-device-lifecycle')?.valueCoding?.code),
+      ),
+    ];
     expect(statuses.length).toBeGreaterThan(1);
     for (const status of statuses) {
-      expect(await ids(`/Device?lifecycle-status=${status}`)).toEqual(expected('Device', (r) => extensionValue(r, 'hub-ext-device-lifecycle')?.valueCoding?.code === status));
+      expect(await ids(`/Device?lifecycle-status=${status}`)).toEqual(
+        expected('Device', (r) => extensionValue(r, 'hub-ext-device-lifecycle')?.valueCoding?.code === status),
+      );
     }
-    const holders = valid.filter((r) => r.resourceType === 'Device').map((r) => extensionValue(r, 'hub-ext-holder')?.valueReference?.reference).filter(Boolean);
+    const holders = valid
+      .filter((r) => r.resourceType === 'Device')
+      .map((r) => extensionValue(r, 'hub-ext-holder')?.valueReference?.reference)
+      .filter(Boolean);
     expect(holders.length).toBeGreaterThan(0);
     for (const holder of new Set(holders)) {
-      expect(await ids(`/Device?holder=${holder}`)).toEqual(expected('Device', (r) => extensionValue(r, 'hub-ext-holder')?.valueReference?.reference === holder));
+      expect(await ids(`/Device?holder=${holder}`)).toEqual(
+        expected('Device', (r) => extensionValue(r, 'hub-ext-holder')?.valueReference?.reference === holder),
+      );
     }
   });
 
   it('finds SupplyRequest by direction and by time window, DeviceRequest by provision mode', async () => {
     for (const direction of ['delivery', 'return']) {
-      const want = expected('SupplyRequest', (r) => extensionValue(r, 'hub-ext-supply-direction')?.valueCoding?.code === direction);
+      const want = expected(
+        'SupplyRequest',
+        (r) => extensionValue(r, 'hub-ext-supply-direction')?.valueCoding?.code === direction,
+      );
       expect(await ids(`/SupplyRequest?direction=${direction}`)).toEqual(want);
     }
     // lt: the window starts before the given day (R4 range semantics: the range below the value overlaps it).
-    const before = expected('SupplyRequest', (r) => Date.parse(r.occurrencePeriod.start) < Date.parse('2025-05-01T00:00:00Z'));
+    const before = expected(
+      'SupplyRequest',
+      (r) => Date.parse(r.occurrencePeriod.start) < Date.parse('2025-05-01T00:00:00Z'),
+    );
     expect(before.length).toBeGreaterThan(0);
     expect(await ids('/SupplyRequest?occurrence=lt2025-05-01T00:00:00Z')).toEqual(before);
     for (const mode of ['purchase', 'rental', 'loan']) {
-      expect(await ids(`/DeviceRequest?provision-mode=${mode}`)).toEqual(expected('DeviceRequest', (r) => extensionValue(r, 'hub-ext-provision-mode')?.valueCoding?.code === mode));
+      expect(await ids(`/DeviceRequest?provision-mode=${mode}`)).toEqual(
+        expected('DeviceRequest', (r) => extensionValue(r, 'hub-ext-provision-mode')?.valueCoding?.code === mode),
+      );
     }
   });
 });

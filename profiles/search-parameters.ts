@@ -18,7 +18,9 @@ export function hubSearchParameters(dir = DIR): SearchParameter[] {
       const missing = REQUIRED.filter((field) => parameter[field] === undefined);
       if (parameter.resourceType !== 'SearchParameter' || missing.length) {
         // A broken profile file must stop start-up, not silently make a parameter unsearchable.
-        throw new Error(`profiles/search-parameters/${file} is not a usable SearchParameter (missing: ${missing.join(', ') || 'resourceType'})`);
+        throw new Error(
+          `profiles/search-parameters/${file} is not a usable SearchParameter (missing: ${missing.join(', ') || 'resourceType'})`,
+        );
       }
       return parameter;
     });

@@ -12,7 +12,10 @@ import { healthRoutes } from './health.js';
 import { loggerOptions } from './logger.js';
 import { PgRepository } from './storage/pg/pg-repository.js';
 
-export type AppConfig = Pick<HubConfig, 'baseUrl' | 'maxBodyBytes' | 'maxBundleEntries' | 'logLevel' | 'requiredProfiles' | 'auth' | 'dataDir'> &
+export type AppConfig = Pick<
+  HubConfig,
+  'baseUrl' | 'maxBodyBytes' | 'maxBundleEntries' | 'logLevel' | 'requiredProfiles' | 'auth' | 'dataDir'
+> &
   Partial<Pick<HubConfig, 'profilePackages'>> & {
     /** Benchmarks only (bench/core.ts measures the audit trail's cost): FHIR requests are not recorded. No setting of the hub sets it. */
     unaudited?: boolean;
@@ -32,15 +35,30 @@ export async function buildApp(config: AppConfig, sql: Sql, searchPools?: Search
     reply.header('X-Request-Id', request.id);
   });
   for (const loaded of conformance.packages) {
-    app.log.info({ package: loaded.name, path: loaded.path, resources: loaded.resources, problems: loaded.problems.length }, 'profile package loaded');
+    app.log.info(
+      { package: loaded.name, path: loaded.path, resources: loaded.resources, problems: loaded.problems.length },
+      'profile package loaded',
+    );
     for (const problem of loaded.problems) {
       app.log.warn({ package: loaded.name, file: problem.file }, `profile package file skipped: ${problem.message}`);
     }
   }
   await app.register(healthRoutes, { sql });
-  const repository = new PgRepository(sql, { baseUrl: config.baseUrl, searchDb: searchPools?.search, lookupDb: searchPools?.lookup, conformance });
+  const repository = new PgRepository(sql, {
+    baseUrl: config.baseUrl,
+    searchDb: searchPools?.search,
+    lookupDb: searchPools?.lookup,
+    conformance,
+  });
   // The authorization server and bearer tokens (consent/): always on, there is no way to build the hub without.
-  const consent = await setUpConsent({ sql, repository, config: config.auth, dataDir: config.dataDir, baseUrl: config.baseUrl, log: app.log });
+  const consent = await setUpConsent({
+    sql,
+    repository,
+    config: config.auth,
+    dataDir: config.dataDir,
+    baseUrl: config.baseUrl,
+    log: app.log,
+  });
   await consent.register(app);
   await app.register(fhirPlugin, {
     authenticator: consent.authenticator,

@@ -48,7 +48,14 @@ describe('loadConfig', () => {
       shutdownTimeoutMs: 1000,
       requiredProfiles: ['Patient', 'Coverage'],
       profilePackages: [path.resolve('profiles/structure-definitions'), path.resolve('profiles/value-sets')],
-      auth: { providerName: 'zorghub', devLoginBsns: [], admin: { clientId: 'hub-admin', secret: undefined }, audit: { retentionMonths: 36, checkpointSeconds: 300 }, oidc: undefined, clientsFile: undefined },
+      auth: {
+        providerName: 'zorghub',
+        devLoginBsns: [],
+        admin: { clientId: 'hub-admin', secret: undefined },
+        audit: { retentionMonths: 36, checkpointSeconds: 300 },
+        oidc: undefined,
+        clientsFile: undefined,
+      },
     });
   });
 
@@ -93,7 +100,10 @@ describe('loadConfig', () => {
     [{ HUB_PROVIDER_NAME: 'Zorg Hub' }, 'HUB_PROVIDER_NAME="Zorg Hub" must be lower-case'],
     [{ HUB_ADMIN_CLIENT_SECRET: 'kort' }, 'HUB_ADMIN_CLIENT_SECRET must be 32 to 512 printable ASCII characters'],
     [{ HUB_ADMIN_CLIENT_ID: 'beheer client' }, 'HUB_ADMIN_CLIENT_ID="beheer client" must be letters'],
-    [{ HUB_PROFILE_PACKAGES: '/nowhere/nl-core.tgz' }, 'HUB_PROFILE_PACKAGES names /nowhere/nl-core.tgz, which does not exist'],
+    [
+      { HUB_PROFILE_PACKAGES: '/nowhere/nl-core.tgz' },
+      'HUB_PROFILE_PACKAGES names /nowhere/nl-core.tgz, which does not exist',
+    ],
   ])('refuses %o with a one-line explanation', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);

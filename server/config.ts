@@ -172,9 +172,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HubConfig {
 function authConfig(env: NodeJS.ProcessEnv): AuthConfig {
   const providerName = env.HUB_PROVIDER_NAME?.trim() || 'zorghub';
   if (!/^[a-z0-9][a-z0-9.-]*$/.test(providerName)) {
-    throw new ConfigError(`HUB_PROVIDER_NAME="${providerName}" must be lower-case letters, digits, dots and hyphens (it appears in scopes as <name>~<data service>)`);
+    throw new ConfigError(
+      `HUB_PROVIDER_NAME="${providerName}" must be lower-case letters, digits, dots and hyphens (it appears in scopes as <name>~<data service>)`,
+    );
   }
-  const devLoginBsns = (env.HUB_DEV_LOGIN_BSNS ?? '').split(',').map((b) => b.trim()).filter(Boolean);
+  const devLoginBsns = (env.HUB_DEV_LOGIN_BSNS ?? '')
+    .split(',')
+    .map((b) => b.trim())
+    .filter(Boolean);
   const badBsn = devLoginBsns.find((b) => !isValidBsn(b));
   if (badBsn !== undefined) {
     throw new ConfigError(`HUB_DEV_LOGIN_BSNS holds "${badBsn}", which is not a BSN (9 digits passing the 11-proof)`);
@@ -182,7 +187,9 @@ function authConfig(env: NodeJS.ProcessEnv): AuthConfig {
   const issuer = env.HUB_OIDC_ISSUER?.trim();
   const clientId = env.HUB_OIDC_CLIENT_ID?.trim();
   if (!!issuer !== !!clientId) {
-    throw new ConfigError('HUB_OIDC_ISSUER and HUB_OIDC_CLIENT_ID go together: set both to log persons in through OpenID Connect, or neither');
+    throw new ConfigError(
+      'HUB_OIDC_ISSUER and HUB_OIDC_CLIENT_ID go together: set both to log persons in through OpenID Connect, or neither',
+    );
   }
   if (issuer && !/^https?:\/\//.test(issuer)) {
     throw new ConfigError(`HUB_OIDC_ISSUER="${issuer}" is not an http(s) URL`);
@@ -205,11 +212,15 @@ function authConfig(env: NodeJS.ProcessEnv): AuthConfig {
   }
   const adminClientId = env.HUB_ADMIN_CLIENT_ID?.trim() || 'hub-admin';
   if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/.test(adminClientId)) {
-    throw new ConfigError(`HUB_ADMIN_CLIENT_ID="${adminClientId}" must be letters, digits, dots, hyphens and underscores`);
+    throw new ConfigError(
+      `HUB_ADMIN_CLIENT_ID="${adminClientId}" must be letters, digits, dots, hyphens and underscores`,
+    );
   }
   const adminSecret = env.HUB_ADMIN_CLIENT_SECRET || undefined;
   if (adminSecret !== undefined && validateSecret(adminSecret).length > 0) {
-    throw new ConfigError('HUB_ADMIN_CLIENT_SECRET must be 32 to 512 printable ASCII characters; or leave it unset and the hub writes generated credentials to the data folder');
+    throw new ConfigError(
+      'HUB_ADMIN_CLIENT_SECRET must be 32 to 512 printable ASCII characters; or leave it unset and the hub writes generated credentials to the data folder',
+    );
   }
   return {
     providerName,
@@ -219,7 +230,15 @@ function authConfig(env: NodeJS.ProcessEnv): AuthConfig {
       retentionMonths: integer(env, 'HUB_AUDIT_RETENTION_MONTHS', 36, 1, 1200),
       checkpointSeconds: integer(env, 'HUB_AUDIT_CHECKPOINT_SECONDS', 300, 1, 86400),
     },
-    oidc: issuer && clientId ? { issuer, clientId, clientSecret: env.HUB_OIDC_CLIENT_SECRET || undefined, bsnClaim: env.HUB_OIDC_BSN_CLAIM?.trim() || 'bsn' } : undefined,
+    oidc:
+      issuer && clientId
+        ? {
+            issuer,
+            clientId,
+            clientSecret: env.HUB_OIDC_CLIENT_SECRET || undefined,
+            bsnClaim: env.HUB_OIDC_BSN_CLAIM?.trim() || 'bsn',
+          }
+        : undefined,
     clientsFile: clientsFile ? path.resolve(clientsFile) : undefined,
     ...(accessPolicy ? { accessPolicy } : {}),
   };
@@ -230,19 +249,29 @@ function requiredProfiles(raw: string | undefined): RequiredProfiles {
   if (value === 'all' || value === 'none') {
     return value;
   }
-  const types = value.split(',').map((t) => t.trim()).filter(Boolean);
+  const types = value
+    .split(',')
+    .map((t) => t.trim())
+    .filter(Boolean);
   const bad = types.find((t) => !/^[A-Z][A-Za-z]+$/.test(t));
   if (bad !== undefined) {
-    throw new ConfigError(`HUB_REQUIRED_PROFILES="${raw}": "${bad}" is not a resource type; use all, none or a list like Patient,Coverage`);
+    throw new ConfigError(
+      `HUB_REQUIRED_PROFILES="${raw}": "${bad}" is not a resource type; use all, none or a list like Patient,Coverage`,
+    );
   }
   return types;
 }
 
 function profilePackages(raw: string | undefined): string[] {
-  const paths = (raw ?? '').split(',').map((p) => p.trim()).filter(Boolean);
+  const paths = (raw ?? '')
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean);
   const missing = paths.find((p) => !existsSync(p));
   if (missing !== undefined) {
-    throw new ConfigError(`HUB_PROFILE_PACKAGES names ${missing}, which does not exist; give folders or .tgz package files, comma-separated`);
+    throw new ConfigError(
+      `HUB_PROFILE_PACKAGES names ${missing}, which does not exist; give folders or .tgz package files, comma-separated`,
+    );
   }
   return paths.map((p) => path.resolve(p));
 }

@@ -100,7 +100,12 @@ export const errors = {
   ),
   invalidResource: define<[string]>('HUB_ERR_STORE_INVALID_RESOURCE', '%s', 400, 'invalid'),
   profileViolation: define<[string]>('HUB_ERR_STORE_PROFILE_VIOLATION', '%s', 422, 'processing'),
-  invalidPatch: define<[string]>('HUB_ERR_STORE_INVALID_PATCH', 'The JSON Patch cannot be applied: %s', 422, 'processing'),
+  invalidPatch: define<[string]>(
+    'HUB_ERR_STORE_INVALID_PATCH',
+    'The JSON Patch cannot be applied: %s',
+    422,
+    'processing',
+  ),
   // REST: the HTTP surface.
   unsupportedMediaType: define<[string]>(
     'HUB_ERR_REST_UNSUPPORTED_MEDIA_TYPE',
@@ -127,7 +132,12 @@ export const errors = {
     413,
     'too-costly',
   ),
-  notFoundRoute: define<[string, string]>('HUB_ERR_REST_NO_ROUTE', 'No interaction matches %s %s', 404, 'not-supported'),
+  notFoundRoute: define<[string, string]>(
+    'HUB_ERR_REST_NO_ROUTE',
+    'No interaction matches %s %s',
+    404,
+    'not-supported',
+  ),
   badParameter: define<[string]>('HUB_ERR_REST_BAD_PARAMETER', '%s', 400, 'value'),
   badBundle: define<[string]>('HUB_ERR_REST_BAD_BUNDLE', '%s', 400, 'invalid'),
   // SEARCH: search and the criteria of conditional interactions.
@@ -183,17 +193,37 @@ export const errors = {
     404,
     'not-found',
   ),
-  unknownCode: define<[string, string]>('HUB_ERR_TERM_UNKNOWN_CODE', 'Code "%s" is not defined in CodeSystem %s', 404, 'not-found'),
+  unknownCode: define<[string, string]>(
+    'HUB_ERR_TERM_UNKNOWN_CODE',
+    'Code "%s" is not defined in CodeSystem %s',
+    404,
+    'not-found',
+  ),
   conceptsNotHeld: define<[string, string, string]>(
     'HUB_ERR_TERM_CONCEPTS_NOT_HELD',
     'CodeSystem %s is held with content "%s", so the hub cannot tell whether code "%s" exists',
     422,
     'not-supported',
   ),
-  cannotExpand: define<[string, string]>('HUB_ERR_TERM_CANNOT_EXPAND', 'ValueSet %s cannot be expanded here: %s', 422, 'not-supported'),
+  cannotExpand: define<[string, string]>(
+    'HUB_ERR_TERM_CANNOT_EXPAND',
+    'ValueSet %s cannot be expanded here: %s',
+    422,
+    'not-supported',
+  ),
   // REGISTRY: the registry of OAuth clients and its admin API (consent/registry/).
-  registryInvalidClient: define<[string, string]>('HUB_ERR_REGISTRY_INVALID_CLIENT', 'OAuth client "%s" is not valid: %s', 400, 'invalid'),
-  registryUnknownClient: define<[string]>('HUB_ERR_REGISTRY_UNKNOWN_CLIENT', 'No OAuth client "%s" is registered', 404, 'not-found'),
+  registryInvalidClient: define<[string, string]>(
+    'HUB_ERR_REGISTRY_INVALID_CLIENT',
+    'OAuth client "%s" is not valid: %s',
+    400,
+    'invalid',
+  ),
+  registryUnknownClient: define<[string]>(
+    'HUB_ERR_REGISTRY_UNKNOWN_CLIENT',
+    'No OAuth client "%s" is registered',
+    404,
+    'not-found',
+  ),
   registryClientIdMismatch: define<[string, string]>(
     'HUB_ERR_REGISTRY_CLIENT_ID_MISMATCH',
     'The body names client "%s" but the URL names "%s"',
@@ -212,7 +242,12 @@ export const errors = {
     415,
     'not-supported',
   ),
-  registryForbidden: define<[]>('HUB_ERR_REGISTRY_FORBIDDEN', 'Only an authenticated admin may manage OAuth clients', 403, 'forbidden'),
+  registryForbidden: define<[]>(
+    'HUB_ERR_REGISTRY_FORBIDDEN',
+    'Only an authenticated admin may manage OAuth clients',
+    403,
+    'forbidden',
+  ),
   registryNoTokenForClient: define<[string, string]>(
     'HUB_ERR_REGISTRY_NO_TOKEN_FOR_CLIENT',
     'No token can be issued here for OAuth client "%s": %s',

@@ -68,7 +68,15 @@ export async function runPlainInserts(job: PlainInsertJob): Promise<PlainInsertR
     const seconds = (performance.now() - started) / 1000;
     await Promise.all(workers);
     latencies.sort((a, b) => a - b);
-    return { rows, statements, seconds, rowsPerSecond: rows / seconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99), cpu: cpuUse(before, after, rows) };
+    return {
+      rows,
+      statements,
+      seconds,
+      rowsPerSecond: rows / seconds,
+      p50: percentile(latencies, 50),
+      p99: percentile(latencies, 99),
+      cpu: cpuUse(before, after, rows),
+    };
   } finally {
     await sql.end({ timeout: 5 });
   }

@@ -23,9 +23,12 @@ interface SearchBundle {
 }
 
 export async function fetchHubPage(base: string, tokens: TokenSource, path: string): Promise<HubPage> {
-  const response = await fetch(base + path, { headers: { accept: 'application/fhir+json', ...(await bearerHeaders(tokens)) } });
+  const response = await fetch(base + path, {
+    headers: { accept: 'application/fhir+json', ...(await bearerHeaders(tokens)) },
+  });
   const text = await response.text();
-  if (response.status !== 200) return { status: response.status, next: false, matches: [], includes: [], body: text.slice(0, 500) };
+  if (response.status !== 200)
+    return { status: response.status, next: false, matches: [], includes: [], body: text.slice(0, 500) };
   const bundle = JSON.parse(text) as SearchBundle;
   const entries = bundle.entry ?? [];
   const mode = (entry: (typeof entries)[number]) => entry.search?.mode ?? 'match';
@@ -34,7 +37,10 @@ export async function fetchHubPage(base: string, tokens: TokenSource, path: stri
     type: bundle.resourceType === 'Bundle' ? bundle.type : bundle.resourceType,
     next: (bundle.link ?? []).some((link) => link.relation === 'next'),
     matches: entries.filter((e) => mode(e) === 'match').map((e) => e.resource?.id ?? '?'),
-    includes: entries.filter((e) => mode(e) === 'include').map((e) => e.resource?.id ?? '?').sort(),
+    includes: entries
+      .filter((e) => mode(e) === 'include')
+      .map((e) => e.resource?.id ?? '?')
+      .sort(),
     total: bundle.total,
   };
 }
@@ -46,7 +52,13 @@ export interface CheckResult {
   mismatches: string[];
 }
 
-export async function checkCase(base: string, tokens: TokenSource, db: Sql, search: SearchCase, samples: number): Promise<CheckResult> {
+export async function checkCase(
+  base: string,
+  tokens: TokenSource,
+  db: Sql,
+  search: SearchCase,
+  samples: number,
+): Promise<CheckResult> {
   const values = search.values.slice(0, samples);
   const hub = await Promise.all(values.map((value) => fetchHubPage(base, tokens, search.path(value))));
   const paged = hub.filter((page) => page.next).map((page) => page.matches.length);
@@ -70,9 +82,10 @@ export async function checkCase(base: string, tokens: TokenSource, db: Sql, sear
     if (!same(got.matches, want.matches)) {
       const missing = want.matches.filter((id) => !got.matches.includes(id));
       const extra = got.matches.filter((id) => !want.matches.includes(id));
-      const detail = missing.length || extra.length
-        ? `missing e.g. ${missing[0] ?? '-'} (${missing.length}), unexpected e.g. ${extra[0] ?? '-'} (${extra.length})`
-        : `same ids in another order: hub first ${got.matches.slice(0, 3).join(', ')}, SQL first ${want.matches.slice(0, 3).join(', ')}`;
+      const detail =
+        missing.length || extra.length
+          ? `missing e.g. ${missing[0] ?? '-'} (${missing.length}), unexpected e.g. ${extra[0] ?? '-'} (${extra.length})`
+          : `same ids in another order: hub first ${got.matches.slice(0, 3).join(', ')}, SQL first ${want.matches.slice(0, 3).join(', ')}`;
       mismatches.push(`${path}: matches: SQL ${want.matches.length} ids, hub ${got.matches.length} ids; ${detail}`);
     }
     const wantIncludes = [...new Set(want.includes)].sort();

@@ -46,14 +46,23 @@ function sourceFiles(entry: string): string[] {
 function fingerprint(size: number, seed: number): string {
   const hash = createHash('sha256').update(`${size}:${seed}\n`);
   for (const file of SOURCES.flatMap(sourceFiles)) {
-    hash.update(file).update('\0').update(readFileSync(path.join(ROOT, file))).update('\0');
+    hash
+      .update(file)
+      .update('\0')
+      .update(readFileSync(path.join(ROOT, file)))
+      .update('\0');
   }
   return hash.digest('hex');
 }
 
-
-export async function openSearchCluster(size: number, seed: number, log: (message: string) => void): Promise<SearchCluster> {
-  const dataDir = path.resolve(process.env.BENCH_SEARCH_DATA_DIR ?? path.join(ROOT, '.bench-data', `search-${size}-${seed}`));
+export async function openSearchCluster(
+  size: number,
+  seed: number,
+  log: (message: string) => void,
+): Promise<SearchCluster> {
+  const dataDir = path.resolve(
+    process.env.BENCH_SEARCH_DATA_DIR ?? path.join(ROOT, '.bench-data', `search-${size}-${seed}`),
+  );
   const markerFile = path.join(dataDir, MARKER);
   const expected = fingerprint(size, seed);
   let complete = false;
@@ -62,7 +71,9 @@ export async function openSearchCluster(size: number, seed: number, log: (messag
     const marker = JSON.parse(readFileSync(markerFile, 'utf8')) as { fingerprint?: string };
     complete = marker.fingerprint === expected;
     if (!complete && process.env.BENCH_SEARCH_REUSE === 'stale') {
-      log(`${dataDir}: the write path, migrations or generator changed since it was loaded; reusing it anyway (BENCH_SEARCH_REUSE=stale)`);
+      log(
+        `${dataDir}: the write path, migrations or generator changed since it was loaded; reusing it anyway (BENCH_SEARCH_REUSE=stale)`,
+      );
       complete = stale = true;
     } else if (!complete) {
       log(`${dataDir}: the write path, migrations or generator changed since it was loaded; loading again`);
@@ -73,7 +84,9 @@ export async function openSearchCluster(size: number, seed: number, log: (messag
   if (!complete) rmSync(dataDir, { recursive: true, force: true });
   // BENCH_PG_SETTINGS: extra `postgres -c` settings as JSON, e.g. {"shared_preload_libraries":"pg_stat_statements"}
   // to see afterwards what PostgreSQL spent its time on.
-  const settings = process.env.BENCH_PG_SETTINGS ? (JSON.parse(process.env.BENCH_PG_SETTINGS) as Record<string, string>) : undefined;
+  const settings = process.env.BENCH_PG_SETTINGS
+    ? (JSON.parse(process.env.BENCH_PG_SETTINGS) as Record<string, string>)
+    : undefined;
   const embedded = await startEmbeddedDatabase({ dataDir, port: await freePort(), settings });
   const sql: Sql = openPool(embedded.url, 4);
   try {
@@ -87,11 +100,21 @@ export async function openSearchCluster(size: number, seed: number, log: (messag
       log('VACUUM ANALYZE');
       await sql`VACUUM ANALYZE`;
       await sql`CHECKPOINT`;
-      writeFileSync(markerFile, JSON.stringify({ fingerprint: expected, size, seed, loadedAt: new Date().toISOString(), load }, null, 2) + '\n');
+      writeFileSync(
+        markerFile,
+        `${JSON.stringify({ fingerprint: expected, size, seed, loadedAt: new Date().toISOString(), load }, null, 2)}\n`,
+      );
     } else {
       log(`reusing the loaded cluster in ${dataDir}`);
     }
-    return { url: embedded.url, dataDir, postmasterPid: readPostmasterPid(dataDir), load, stale, stop: () => embedded.stop() };
+    return {
+      url: embedded.url,
+      dataDir,
+      postmasterPid: readPostmasterPid(dataDir),
+      load,
+      stale,
+      stop: () => embedded.stop(),
+    };
   } catch (error) {
     await embedded.stop().catch(() => undefined);
     throw error;

@@ -38,7 +38,9 @@ function run(options: RunOptions, seconds: number, latencies: number[] | undefin
             setupRequest: (request) => ({
               ...request,
               path: options.nextPath(),
-              headers: options.authorization ? { ...request.headers, authorization: options.header() } : request.headers,
+              headers: options.authorization
+                ? { ...request.headers, authorization: options.header() }
+                : request.headers,
             }),
             onResponse: (status, body) => {
               if (status !== 200) {
@@ -49,7 +51,10 @@ function run(options: RunOptions, seconds: number, latencies: number[] | undefin
           },
         ],
       },
-      (error, result) => (error ? reject(error) : resolve({ failures: failures + result.errors + result.timeouts, firstFailure, seconds: result.duration })),
+      (error, result) =>
+        error
+          ? reject(error)
+          : resolve({ failures: failures + result.errors + result.timeouts, firstFailure, seconds: result.duration }),
     );
     instance.on('response', (_client, status, _bytes, responseTime) => {
       if (status === 200) latencies?.push(responseTime);

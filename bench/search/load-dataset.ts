@@ -19,7 +19,12 @@ export interface LoadFigures {
   perSecond: number;
 }
 
-export async function loadDataset(sql: Sql, seed: number, total: number, log: (message: string) => void): Promise<LoadFigures> {
+export async function loadDataset(
+  sql: Sql,
+  seed: number,
+  total: number,
+  log: (message: string) => void,
+): Promise<LoadFigures> {
   loadDefinitions();
   const repository = new PgRepository(sql, { conformance: await buildConformance({ required: 'all' }) });
   const batches = datasetBatches(seed, total, BATCH_SIZE);
@@ -33,7 +38,9 @@ export async function loadDataset(sql: Sql, seed: number, total: number, log: (m
     const seconds = (now - started) / 1000;
     const rate = loaded / seconds;
     const left = rate > 0 ? Math.round((total - loaded) / rate) : 0;
-    log(`loaded ${loaded.toLocaleString('en-US')} / ${total.toLocaleString('en-US')} resources, ${Math.round(rate)}/s, ~${left}s left`);
+    log(
+      `loaded ${loaded.toLocaleString('en-US')} / ${total.toLocaleString('en-US')} resources, ${Math.round(rate)}/s, ~${left}s left`,
+    );
   };
   // A timer too, so that a slow batch still shows progress.
   const timer = setInterval(() => report(), PROGRESS_MS);

@@ -62,7 +62,8 @@ const day = (iso: string) => iso.slice(0, 10);
 
 function months(from: number, to: number): string[] {
   const out: string[] = [];
-  for (let year = from; year <= to; year++) for (let m = 1; m <= 12; m++) out.push(`${year}-${String(m).padStart(2, '0')}`);
+  for (let year = from; year <= to; year++)
+    for (let m = 1; m <= 12; m++) out.push(`${year}-${String(m).padStart(2, '0')}`);
   return out;
 }
 
@@ -102,10 +103,17 @@ export async function searchCases(db: Sql, seed: number, rotation = 1000): Promi
       path: (bsn) => `/Patient?identifier=${q(`${BSN_SYSTEM}|${bsn}`)}`,
       sqlText: `SELECT id, content FROM "Patient" WHERE tokens @> ARRAY['${BSN_PREFIX}<bsn>'] AND NOT deleted ORDER BY id LIMIT n`,
       sql: async (db, bsn, limit) =>
-        matchPage('Patient', await db<Row[]>`
-          SELECT id, content FROM "Patient" WHERE tokens @> ${[bsnToken(bsn)]}::text[] AND NOT deleted ORDER BY id LIMIT ${limit}`),
+        matchPage(
+          'Patient',
+          await db<Row[]>`
+          SELECT id, content FROM "Patient" WHERE tokens @> ${[bsnToken(bsn)]}::text[] AND NOT deleted ORDER BY id LIMIT ${limit}`,
+        ),
       countMatches: async (db, bsn) =>
-        (await db<{ n: number }[]>`SELECT count(*)::int AS n FROM "Patient" WHERE tokens @> ${[bsnToken(bsn)]}::text[] AND NOT deleted`)[0].n,
+        (
+          await db<
+            { n: number }[]
+          >`SELECT count(*)::int AS n FROM "Patient" WHERE tokens @> ${[bsnToken(bsn)]}::text[] AND NOT deleted`
+        )[0].n,
     },
     {
       name: 'token: DeviceRequest?status=active&code=<iso9999>',
@@ -114,10 +122,17 @@ export async function searchCases(db: Sql, seed: number, rotation = 1000): Promi
       path: (code) => `/DeviceRequest?status=active&code=${q(`${ISO9999_SYSTEM}|${code}`)}`,
       sqlText: `SELECT id, content FROM "DeviceRequest" WHERE tokens @> ARRAY['status#active', 'code|${ISO9999_SYSTEM}|<code>'] AND NOT deleted ORDER BY id LIMIT n`,
       sql: async (db, code, limit) =>
-        matchPage('DeviceRequest', await db<Row[]>`
-          SELECT id, content FROM "DeviceRequest" WHERE tokens @> ${activeWithCode(code)}::text[] AND NOT deleted ORDER BY id LIMIT ${limit}`),
+        matchPage(
+          'DeviceRequest',
+          await db<Row[]>`
+          SELECT id, content FROM "DeviceRequest" WHERE tokens @> ${activeWithCode(code)}::text[] AND NOT deleted ORDER BY id LIMIT ${limit}`,
+        ),
       countMatches: async (db, code) =>
-        (await db<{ n: number }[]>`SELECT count(*)::int AS n FROM "DeviceRequest" WHERE tokens @> ${activeWithCode(code)}::text[] AND NOT deleted`)[0].n,
+        (
+          await db<
+            { n: number }[]
+          >`SELECT count(*)::int AS n FROM "DeviceRequest" WHERE tokens @> ${activeWithCode(code)}::text[] AND NOT deleted`
+        )[0].n,
     },
     {
       // The hub profile codes the aid (DeviceRequest.code is a CodeableConcept), so no request names a Device any more
@@ -149,15 +164,22 @@ export async function searchCases(db: Sql, seed: number, rotation = 1000): Promi
         return {
           matches: ids(rows.filter((r) => r.mode === 'match')),
           includes: ids(rows.filter((r) => r.mode === 'include')),
-          rows: rows.map((r) => ({ type: r.mode === 'match' ? 'DeviceRequest' : 'Coverage', id: r.id, content: r.content, mode: r.mode === 'match' ? 'match' : 'include' })),
+          rows: rows.map((r) => ({
+            type: r.mode === 'match' ? 'DeviceRequest' : 'Coverage',
+            id: r.id,
+            content: r.content,
+            mode: r.mode === 'match' ? 'match' : 'include',
+          })),
         };
       },
       countMatches: async (db, id) =>
-        (await db<{ n: number }[]>`
+        (
+          await db<{ n: number }[]>`
           SELECT count(*)::int AS n FROM "DeviceRequest" r
           WHERE r.id IN (SELECT resource_id FROM search_reference
                          WHERE target_type = 'Patient' AND target_id = ${id} AND resource_type = 'DeviceRequest' AND param = 'patient')
-            AND NOT r.deleted`)[0].n,
+            AND NOT r.deleted`
+        )[0].n,
     },
     {
       name: 'compartment: Patient/<id>/DeviceRequest',
@@ -167,10 +189,17 @@ export async function searchCases(db: Sql, seed: number, rotation = 1000): Promi
       // The Patient compartment of a uuid id is keyed by the id itself (server/storage/compartment-key.ts).
       sqlText: `SELECT id, content FROM "DeviceRequest" WHERE compartments @> ARRAY['<id>']::uuid[] AND NOT deleted ORDER BY id LIMIT n`,
       sql: async (db, id, limit) =>
-        matchPage('DeviceRequest', await db<Row[]>`
-          SELECT id, content FROM "DeviceRequest" WHERE compartments @> ${[id.toLowerCase()]}::uuid[] AND NOT deleted ORDER BY id LIMIT ${limit}`),
+        matchPage(
+          'DeviceRequest',
+          await db<Row[]>`
+          SELECT id, content FROM "DeviceRequest" WHERE compartments @> ${[id.toLowerCase()]}::uuid[] AND NOT deleted ORDER BY id LIMIT ${limit}`,
+        ),
       countMatches: async (db, id) =>
-        (await db<{ n: number }[]>`SELECT count(*)::int AS n FROM "DeviceRequest" WHERE compartments @> ${[id.toLowerCase()]}::uuid[] AND NOT deleted`)[0].n,
+        (
+          await db<
+            { n: number }[]
+          >`SELECT count(*)::int AS n FROM "DeviceRequest" WHERE compartments @> ${[id.toLowerCase()]}::uuid[] AND NOT deleted`
+        )[0].n,
     },
     {
       name: 'chained: DeviceRequest?subject:Patient.identifier=<bsn>',
@@ -181,22 +210,27 @@ export async function searchCases(db: Sql, seed: number, rotation = 1000): Promi
         `SELECT id, content FROM "DeviceRequest" WHERE id IN (SELECT resource_id FROM "Patient" p JOIN search_reference ` +
         `(param 'subject', target Patient/p.id) WHERE p.tokens @> ARRAY['${BSN_PREFIX}<bsn>'] AND NOT p.deleted) AND NOT deleted ORDER BY id LIMIT n`,
       sql: async (db, bsn, limit) =>
-        matchPage('DeviceRequest', await db<Row[]>`
+        matchPage(
+          'DeviceRequest',
+          await db<Row[]>`
           SELECT r.id, r.content FROM "DeviceRequest" r
           WHERE r.id IN (SELECT sr.resource_id FROM "Patient" p
                          JOIN search_reference sr ON sr.target_type = 'Patient' AND sr.target_id = p.id
                                                  AND sr.resource_type = 'DeviceRequest' AND sr.param = 'subject'
                          WHERE p.tokens @> ${[bsnToken(bsn)]}::text[] AND NOT p.deleted)
             AND NOT r.deleted
-          ORDER BY r.id LIMIT ${limit}`),
+          ORDER BY r.id LIMIT ${limit}`,
+        ),
       countMatches: async (db, bsn) =>
-        (await db<{ n: number }[]>`
+        (
+          await db<{ n: number }[]>`
           SELECT count(*)::int AS n FROM "DeviceRequest" r
           WHERE r.id IN (SELECT sr.resource_id FROM "Patient" p
                          JOIN search_reference sr ON sr.target_type = 'Patient' AND sr.target_id = p.id
                                                  AND sr.resource_type = 'DeviceRequest' AND sr.param = 'subject'
                          WHERE p.tokens @> ${[bsnToken(bsn)]}::text[] AND NOT p.deleted)
-            AND NOT r.deleted`)[0].n,
+            AND NOT r.deleted`
+        )[0].n,
     },
     (() => {
       // birthDate is 0..1, so both bounds on one search_date row equal the spec's two independent conditions
@@ -224,8 +258,14 @@ export async function searchCases(db: Sql, seed: number, rotation = 1000): Promi
           `SELECT id, content FROM "Patient" p WHERE NOT deleted AND id IN (search_date 'birthdate' low < <hi> AND high > <lo>) ` +
           `AND EXISTS (search_reference 'beneficiary' -> p JOIN "Coverage" tokens @> ARRAY['status#active']) ORDER BY id LIMIT 20`,
         sql: async (db, month, limit) =>
-          matchPage('Patient', await db<Row[]>`SELECT p.id, p.content FROM "Patient" p WHERE ${where(db, month)} ORDER BY p.id LIMIT ${limit}`),
-        countMatches: async (db, month) => (await db<{ n: number }[]>`SELECT count(*)::int AS n FROM "Patient" p WHERE ${where(db, month)}`)[0].n,
+          matchPage(
+            'Patient',
+            await db<
+              Row[]
+            >`SELECT p.id, p.content FROM "Patient" p WHERE ${where(db, month)} ORDER BY p.id LIMIT ${limit}`,
+          ),
+        countMatches: async (db, month) =>
+          (await db<{ n: number }[]>`SELECT count(*)::int AS n FROM "Patient" p WHERE ${where(db, month)}`)[0].n,
       };
       return c;
     })(),
@@ -252,14 +292,21 @@ export async function searchCases(db: Sql, seed: number, rotation = 1000): Promi
           `SELECT id, content FROM "SupplyRequest" r WHERE id IN (search_date 'date' low < <hi> AND high > <lo>) AND NOT deleted ` +
           `ORDER BY (SELECT max(high) FROM search_date WHERE resource_id = r.id AND param = 'date') DESC, id LIMIT 20`,
         sql: async (db, month, limit) =>
-          matchPage('SupplyRequest', await db<Row[]>`
+          matchPage(
+            'SupplyRequest',
+            await db<Row[]>`
             SELECT r.id, r.content FROM "SupplyRequest" r
             WHERE r.id IN (${matching(db, month)}) AND NOT r.deleted
             ORDER BY (SELECT max(high) FROM search_date s
                       WHERE s.resource_type = 'SupplyRequest' AND s.resource_id = r.id AND s.param = 'date') DESC, r.id
-            LIMIT ${limit}`),
+            LIMIT ${limit}`,
+          ),
         countMatches: async (db, month) =>
-          (await db<{ n: number }[]>`SELECT count(*)::int AS n FROM "SupplyRequest" r WHERE r.id IN (${matching(db, month)}) AND NOT r.deleted`)[0].n,
+          (
+            await db<
+              { n: number }[]
+            >`SELECT count(*)::int AS n FROM "SupplyRequest" r WHERE r.id IN (${matching(db, month)}) AND NOT r.deleted`
+          )[0].n,
       };
       return c;
     })(),
@@ -281,8 +328,10 @@ export async function searchCases(db: Sql, seed: number, rotation = 1000): Promi
         return matchPage('DeviceRequest', rows, n);
       },
       countMatches: async (db, status) =>
-        (await db<{ n: number }[]>`
-          SELECT count(*)::int AS n FROM "DeviceRequest" WHERE tokens @> ${[`status#${status}`]}::text[] AND NOT deleted`)[0].n,
+        (
+          await db<{ n: number }[]>`
+          SELECT count(*)::int AS n FROM "DeviceRequest" WHERE tokens @> ${[`status#${status}`]}::text[] AND NOT deleted`
+        )[0].n,
     },
   ];
 }

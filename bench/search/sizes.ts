@@ -2,7 +2,14 @@
 // tables' `<Type>_tokens` GIN indexes, divided by the number of resources; and the whole database per resource.
 import type { Sql } from 'postgres';
 
-export const SEARCH_TABLES = ['search_string', 'search_date', 'search_number', 'search_quantity', 'search_reference', 'search_uri'];
+export const SEARCH_TABLES = [
+  'search_string',
+  'search_date',
+  'search_number',
+  'search_quantity',
+  'search_reference',
+  'search_uri',
+];
 
 export interface SizeReport {
   resources: number;
@@ -22,7 +29,8 @@ export async function sizeReport(db: Sql, types: string[], resources: number): P
     SELECT c.relname AS name, pg_relation_size(c.oid) AS bytes FROM pg_class c
     WHERE c.relname IN ${db(types.map((type) => `${type}_tokens`))} AND c.relkind = 'i'`;
   const [{ bytes: database }] = await db<{ bytes: string }[]>`SELECT pg_database_size(current_database()) AS bytes`;
-  const byName = (rows: { name: string; bytes: string }[]) => Object.fromEntries(rows.map((r) => [r.name, Number(r.bytes)]));
+  const byName = (rows: { name: string; bytes: string }[]) =>
+    Object.fromEntries(rows.map((r) => [r.name, Number(r.bytes)]));
   const indexBytes = [...tables, ...tokenIndexes].reduce((sum, row) => sum + Number(row.bytes), 0);
   return {
     resources,

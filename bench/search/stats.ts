@@ -22,7 +22,13 @@ export function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1];
 }
 
-export function timing(latencies: number[], seconds: number, failures: number, firstFailure?: string, cpu?: CpuUse): Timing {
+export function timing(
+  latencies: number[],
+  seconds: number,
+  failures: number,
+  firstFailure?: string,
+  cpu?: CpuUse,
+): Timing {
   const sorted = [...latencies].sort((a, b) => a - b);
   const round = (n: number) => Number(n.toFixed(2));
   return {
@@ -69,5 +75,11 @@ export async function measureWindow<O extends WindowOptions>(
   const pids = { ...options.pids, loadgen: process.pid };
   const before = sampleCpu(pids);
   const result = await run(options, options.durationSeconds, latencies);
-  return timing(latencies, result.seconds, result.failures, result.firstFailure, cpuUse(before, sampleCpu(pids), latencies.length));
+  return timing(
+    latencies,
+    result.seconds,
+    result.failures,
+    result.firstFailure,
+    cpuUse(before, sampleCpu(pids), latencies.length),
+  );
 }

@@ -30,7 +30,10 @@ export interface WriteRun {
   ratio: number;
 }
 
-async function timed(batches: Resource[][], write: (batch: Resource[]) => Promise<unknown>): Promise<{ seconds: number; resources: number }> {
+async function timed(
+  batches: Resource[][],
+  write: (batch: Resource[]) => Promise<unknown>,
+): Promise<{ seconds: number; resources: number }> {
   let next = 0;
   let resources = 0;
   const started = performance.now();
@@ -59,7 +62,12 @@ async function createWithoutSearchRows(sql: Sql, conformance: Conformance, batch
   return Promise.all([...byType.values()].map((rows) => insertResources(sql, rows)));
 }
 
-export async function measureWriteCost(seed: number, count: number, types: string[], log: (message: string) => void): Promise<WriteRun[]> {
+export async function measureWriteCost(
+  seed: number,
+  count: number,
+  types: string[],
+  log: (message: string) => void,
+): Promise<WriteRun[]> {
   loadDefinitions();
   const conformance = await buildConformance({ required: 'all' });
   const db = await startBenchDatabase();
@@ -80,7 +88,13 @@ export async function measureWriteCost(seed: number, count: number, types: strin
       await empty();
       log(`write cost: ${name}, ${count} resources`);
       const { seconds, resources } = await timed(batches, write);
-      runs.push({ name, resources, seconds: Number(seconds.toFixed(2)), perSecond: Math.round(resources / seconds), ratio: 0 });
+      runs.push({
+        name,
+        resources,
+        seconds: Number(seconds.toFixed(2)),
+        perSecond: Math.round(resources / seconds),
+        ratio: 0,
+      });
     };
     await run('indexed (as the hub writes today)', (batch) => repository.createMany(batch));
     const indexes = await sql<{ name: string }[]>`
@@ -89,8 +103,12 @@ export async function measureWriteCost(seed: number, count: number, types: strin
         AND (tablename IN ${sql(SEARCH_TABLES)} OR indexname IN ${sql(types.map((type) => `${type}_tokens`))})`;
     for (const { name } of indexes) await sql`DROP INDEX ${sql(name)}`;
     log(`write cost: dropped ${indexes.length} indexes`);
-    await run(`search rows written, ${indexes.length} search and tokens indexes dropped`, (batch) => repository.createMany(batch));
-    await run('no search rows written, those indexes dropped (tokens column still filled)', (batch) => createWithoutSearchRows(sql, conformance, batch));
+    await run(`search rows written, ${indexes.length} search and tokens indexes dropped`, (batch) =>
+      repository.createMany(batch),
+    );
+    await run('no search rows written, those indexes dropped (tokens column still filled)', (batch) =>
+      createWithoutSearchRows(sql, conformance, batch),
+    );
     for (const r of runs) r.ratio = Number((r.perSecond / runs[0].perSecond).toFixed(3));
     return runs;
   } finally {

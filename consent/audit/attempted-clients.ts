@@ -12,7 +12,10 @@ import { clientsOf } from './request-record.js';
 const PATIENT_VALUE = /^(?:[a-z]+:\/\/[^?#]*\/)?Patient\/([A-Za-z0-9\-.]{1,64})$/;
 const ID = /^[A-Za-z0-9\-.]{1,64}$/;
 
-export async function attemptedClients(storage: Repository, request: Pick<FhirRequest, 'params' | 'query' | 'body'>): Promise<string[]> {
+export async function attemptedClients(
+  storage: Repository,
+  request: Pick<FhirRequest, 'params' | 'query' | 'body'>,
+): Promise<string[]> {
   const clients = new Set<string>();
   const { resourceType, id } = request.params;
   if (resourceType && id && ID.test(id)) {
@@ -30,7 +33,8 @@ export async function attemptedClients(storage: Repository, request: Pick<FhirRe
     for (const part of value.split(',')) {
       const patient = PATIENT_VALUE.exec(part.trim());
       if (patient) clients.add(`Patient/${patient[1]}`);
-      else if (name === '_id' && (request.params.type ?? resourceType) === 'Patient' && ID.test(part)) clients.add(`Patient/${part}`);
+      else if (name === '_id' && (request.params.type ?? resourceType) === 'Patient' && ID.test(part))
+        clients.add(`Patient/${part}`);
     }
   }
   return [...clients];

@@ -47,9 +47,22 @@ export interface AccessFacts {
 }
 
 const ACTIONS: Record<string, AuditEvent['action']> = {
-  create: 'C', read: 'R', vread: 'R', 'search-type': 'E', 'search-system': 'E', 'search-compartment': 'E', 'history-instance': 'R',
-  'history-type': 'R', 'history-system': 'R', update: 'U', 'conditional-update': 'U', patch: 'U', delete: 'D', 'conditional-delete': 'D',
-  'batch-transaction': 'E', capabilities: 'E',
+  create: 'C',
+  read: 'R',
+  vread: 'R',
+  'search-type': 'E',
+  'search-system': 'E',
+  'search-compartment': 'E',
+  'history-instance': 'R',
+  'history-type': 'R',
+  'history-system': 'R',
+  update: 'U',
+  'conditional-update': 'U',
+  patch: 'U',
+  delete: 'D',
+  'conditional-delete': 'D',
+  'batch-transaction': 'E',
+  capabilities: 'E',
 };
 
 /** v3-ActReason: why each kind of principal accesses. */
@@ -79,16 +92,27 @@ export function actionOf(interaction: string): AuditEvent['action'] {
 
 export function buildAuditEvent(facts: AccessFacts): AuditEvent {
   const { principal } = facts;
-  const kind = principal ? (principal.kind === 'system' ? (principal.role ?? 'anonymous') : principal.kind) : 'anonymous';
+  const kind = principal
+    ? principal.kind === 'system'
+      ? (principal.role ?? 'anonymous')
+      : principal.kind
+    : 'anonymous';
   const purpose = PURPOSE[kind] ?? PURPOSE.anonymous;
   // A client directive that shaped the decision is named as itself (Consent/<id>), a rule under the hub's prefix.
-  const policy = [...facts.rules.map((rule) => (rule.startsWith('Consent/') ? rule : `${RULE_PREFIX}${rule}`)), ...(principal?.consent ? [principal.consent] : [])];
+  const policy = [
+    ...facts.rules.map((rule) => (rule.startsWith('Consent/') ? rule : `${RULE_PREFIX}${rule}`)),
+    ...(principal?.consent ? [principal.consent] : []),
+  ];
   const agents: AuditEventAgent[] = [
     {
-      type: { coding: [{ system: 'http://dicom.nema.org/resources/ontology/DCM', code: '110150', display: 'Application' }] },
+      type: {
+        coding: [{ system: 'http://dicom.nema.org/resources/ontology/DCM', code: '110150', display: 'Application' }],
+      },
       role: [{ text: kind }],
       // Without a valid token the caller is unknown: only its network address says anything.
-      who: principal ? { type: 'Device', identifier: { system: OAUTH_CLIENT, value: principal.clientId } } : { display: 'unauthenticated caller' },
+      who: principal
+        ? { type: 'Device', identifier: { system: OAUTH_CLIENT, value: principal.clientId } }
+        : { display: 'unauthenticated caller' },
       requestor: true,
       ...(policy.length ? { policy } : {}),
       ...(facts.address ? { network: { address: facts.address, type: '2' as const } } : {}),
@@ -96,14 +120,33 @@ export function buildAuditEvent(facts: AccessFacts): AuditEvent {
   ];
   if (principal?.organization) {
     agents.push({
-      type: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-ParticipationType', code: 'RESP', display: 'responsible party' }] },
-      who: { type: 'Organization', identifier: { system: principal.organization.system, value: principal.organization.value } },
+      type: {
+        coding: [
+          {
+            system: 'http://terminology.hl7.org/CodeSystem/v3-ParticipationType',
+            code: 'RESP',
+            display: 'responsible party',
+          },
+        ],
+      },
+      who: {
+        type: 'Organization',
+        identifier: { system: principal.organization.system, value: principal.organization.value },
+      },
       requestor: false,
     });
   }
   if (principal?.actor) {
     agents.push({
-      type: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-ParticipationType', code: 'AUT', display: 'author (originator)' }] },
+      type: {
+        coding: [
+          {
+            system: 'http://terminology.hl7.org/CodeSystem/v3-ParticipationType',
+            code: 'AUT',
+            display: 'author (originator)',
+          },
+        ],
+      },
       role: [{ text: 'delegate' }],
       who: { reference: principal.actor },
       requestor: false,
@@ -112,9 +155,20 @@ export function buildAuditEvent(facts: AccessFacts): AuditEvent {
   if (principal?.patient && principal.kind !== 'system') {
     // The client himself as author, or the client a delegate acted for: either way the client's own log knows the
     // access as his (own-log-view.ts).
-    const participation = principal.kind === 'person' ? { code: 'AUT', display: 'author (originator)', role: 'client' } : { code: 'RCT', display: 'record target', role: 'client acted for' };
+    const participation =
+      principal.kind === 'person'
+        ? { code: 'AUT', display: 'author (originator)', role: 'client' }
+        : { code: 'RCT', display: 'record target', role: 'client acted for' };
     agents.push({
-      type: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-ParticipationType', code: participation.code, display: participation.display }] },
+      type: {
+        coding: [
+          {
+            system: 'http://terminology.hl7.org/CodeSystem/v3-ParticipationType',
+            code: participation.code,
+            display: participation.display,
+          },
+        ],
+      },
       role: [{ text: participation.role }],
       who: { reference: principal.patient },
       requestor: false,
@@ -125,14 +179,20 @@ export function buildAuditEvent(facts: AccessFacts): AuditEvent {
     type: { system: 'http://terminology.hl7.org/CodeSystem/audit-entity-type', code: '1', display: 'Person' },
     role: { system: 'http://terminology.hl7.org/CodeSystem/object-role', code: '1', display: 'Patient' },
   }));
-  const touched = facts.touched.length ? facts.touched : facts.resourceType && facts.id ? [`${facts.resourceType}/${facts.id}`] : [];
+  const touched = facts.touched.length
+    ? facts.touched
+    : facts.resourceType && facts.id
+      ? [`${facts.resourceType}/${facts.id}`]
+      : [];
   for (const reference of touched.slice(0, MAX_ENTITIES)) {
     const clients = facts.entityClients?.get(reference) ?? [];
     entities.push({
       what: { reference },
       type: { system: 'http://terminology.hl7.org/CodeSystem/audit-entity-type', code: '2', display: 'System Object' },
       role: { system: 'http://terminology.hl7.org/CodeSystem/object-role', code: '4', display: 'Domain Resource' },
-      ...(clients.length ? { detail: clients.map((client) => ({ type: ENTITY_CLIENT_DETAIL, valueString: client })) } : {}),
+      ...(clients.length
+        ? { detail: clients.map((client) => ({ type: ENTITY_CLIENT_DETAIL, valueString: client })) }
+        : {}),
     });
   }
   if (facts.query !== undefined || touched.length === 0 || touched.length > MAX_ENTITIES) {
@@ -149,12 +209,22 @@ export function buildAuditEvent(facts: AccessFacts): AuditEvent {
     meta: { profile: [AUDIT_PROFILE] },
     // A withdrawal of an authorisation is a consent change (as the consent screen's records are), not a plain update.
     type: facts.rules.includes(CONSENT_WITHDRAWAL_RULE)
-      ? { system: 'http://dicom.nema.org/resources/ontology/DCM', code: '110137', display: 'User Security Attributes Changed' }
-      : { system: 'http://terminology.hl7.org/CodeSystem/audit-event-type', code: 'rest', display: 'RESTful Operation' },
+      ? {
+          system: 'http://dicom.nema.org/resources/ontology/DCM',
+          code: '110137',
+          display: 'User Security Attributes Changed',
+        }
+      : {
+          system: 'http://terminology.hl7.org/CodeSystem/audit-event-type',
+          code: 'rest',
+          display: 'RESTful Operation',
+        },
     subtype: [
       {
         system: 'http://hl7.org/fhir/restful-interaction',
-        code: facts.interaction.startsWith('operation:') ? 'operation' : (facts.bundleType ?? SUBTYPES[facts.interaction] ?? facts.interaction),
+        code: facts.interaction.startsWith('operation:')
+          ? 'operation'
+          : (facts.bundleType ?? SUBTYPES[facts.interaction] ?? facts.interaction),
         display: facts.interaction,
       },
     ],
@@ -166,7 +236,13 @@ export function buildAuditEvent(facts: AccessFacts): AuditEvent {
     agent: agents,
     source: {
       observer: { display: 'zorghub FHIR-server', identifier: { system: 'urn:ietf:rfc:3986', value: facts.hub } },
-      type: [{ system: 'http://terminology.hl7.org/CodeSystem/security-source-type', code: '4', display: 'Application Server' }],
+      type: [
+        {
+          system: 'http://terminology.hl7.org/CodeSystem/security-source-type',
+          code: '4',
+          display: 'Application Server',
+        },
+      ],
     },
     entity: entities,
   };

@@ -21,18 +21,30 @@ import { HubKeys } from '../keys/hub-keys.js';
 import { AuditTrail } from './audit-trail.js';
 
 const { app, db, dataDir } = await createTestApp();
-const trail = new AuditTrail(db.sql, new PgRepository(db.sql, { baseUrl: TEST_BASE_URL }), await HubKeys.open({ dataDir }), undefined, { baseUrl: TEST_BASE_URL });
+const trail = new AuditTrail(
+  db.sql,
+  new PgRepository(db.sql, { baseUrl: TEST_BASE_URL }),
+  await HubKeys.open({ dataDir }),
+  undefined,
+  { baseUrl: TEST_BASE_URL },
+);
 
 /** A minimal record of the hub's kind, named by its id. */
 function record(what?: string): AuditRecord & { id: string } {
   const id = randomUUID();
   const event = {
-    resourceType: 'AuditEvent', id, type: { code: 'rest' }, recorded: new Date().toISOString(), agent: [{ requestor: true }],
-    source: { observer: { display: 'test' } }, ...(what ? { entity: [{ what: { reference: what } }] } : {}),
+    resourceType: 'AuditEvent',
+    id,
+    type: { code: 'rest' },
+    recorded: new Date().toISOString(),
+    agent: [{ requestor: true }],
+    source: { observer: { display: 'test' } },
+    ...(what ? { entity: [{ what: { reference: what } }] } : {}),
   };
   return { id, event: event as never, compartments: [] };
 }
-const chained = async () => (await db.sql<{ event_id: string }[]>`SELECT event_id FROM audit_trail ORDER BY seq`).map((r) => r.event_id);
+const chained = async () =>
+  (await db.sql<{ event_id: string }[]>`SELECT event_id FROM audit_trail ORDER BY seq`).map((r) => r.event_id);
 const inInbox = async (id: string) => (await db.sql`SELECT 1 FROM audit_inbox WHERE event_id = ${id}`).length > 0;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -79,7 +91,9 @@ describe('the audit inbox', () => {
     const seqs = records.map((r) => order.indexOf(r.id));
     expect(seqs[0]).toBeGreaterThanOrEqual(0);
     expect(seqs).toEqual(seqs.map((_, i) => seqs[0] + i));
-    const [stored] = await db.sql<{ content: string; last_updated: Date }[]>`SELECT content, last_updated FROM "AuditEvent" WHERE id = ${records[0].id}`;
+    const [stored] = await db.sql<
+      { content: string; last_updated: Date }[]
+    >`SELECT content, last_updated FROM "AuditEvent" WHERE id = ${records[0].id}`;
     expect(JSON.parse(stored.content).meta).toEqual({ versionId: '1', lastUpdated: stored.last_updated.toISOString() });
     expect(await trail.verify()).toMatchObject({ intact: true, pending: 0 });
   });
@@ -110,7 +124,14 @@ describe('the audit inbox', () => {
   });
 
   it('lets a read, search or history of AuditEvents right after a request see its record, though the sealer is held up', async () => {
-    const patient = (await app.inject({ method: 'POST', url: '/Patient', headers: { 'content-type': 'application/fhir+json' }, payload: JSON.stringify({ resourceType: 'Patient', name: [{ family: 'Barrière' }] }) })).json();
+    const patient = (
+      await app.inject({
+        method: 'POST',
+        url: '/Patient',
+        headers: { 'content-type': 'application/fhir+json' },
+        payload: JSON.stringify({ resourceType: 'Patient', name: [{ family: 'Barrière' }] }),
+      })
+    ).json();
     await trail.sealPending();
     // Hold the chain's lock, as a sealer in another process would: nothing can be sealed meanwhile.
     const holder = await db.sql.reserve();
@@ -120,10 +141,17 @@ describe('the audit inbox', () => {
     let answers: Promise<{ statusCode: number; json(): unknown }>[];
     try {
       expect((await app.inject({ method: 'GET', url: `/Patient/${patient.id}` })).statusCode).toBe(200);
-      const [row] = await db.sql<{ event_id: string }[]>`SELECT event_id FROM audit_inbox WHERE content LIKE ${`%Patient/${patient.id}/_history/1%`} ORDER BY position DESC LIMIT 1`;
+      const [row] = await db.sql<
+        { event_id: string }[]
+      >`SELECT event_id FROM audit_inbox WHERE content LIKE ${`%Patient/${patient.id}/_history/1%`} ORDER BY position DESC LIMIT 1`;
       expect(row).toBeDefined(); // recorded, not yet sealed
       eventId = row.event_id;
-      answers = [`/AuditEvent/${eventId}`, '/AuditEvent?_count=1000', '/_history?_count=50', `/AuditEvent/${eventId}/_history/1`].map((url) => app.inject({ method: 'GET', url }));
+      answers = [
+        `/AuditEvent/${eventId}`,
+        '/AuditEvent?_count=1000',
+        '/_history?_count=50',
+        `/AuditEvent/${eventId}/_history/1`,
+      ].map((url) => app.inject({ method: 'GET', url }));
       let settled = false;
       void Promise.all(answers).then(() => (settled = true));
       await sleep(150);
@@ -136,11 +164,19 @@ describe('the audit inbox', () => {
     expect(read.statusCode).toBe(200);
     expect(vread.statusCode).toBe(200);
     expect(((search.json() as Bundle<AuditEvent>).entry ?? []).map((e) => e.resource!.id)).toContain(eventId);
-    expect(((history.json() as Bundle).entry ?? []).map((e) => e.fullUrl)).toContainEqual(expect.stringContaining(`/AuditEvent/${eventId}`));
+    expect(((history.json() as Bundle).entry ?? []).map((e) => e.fullUrl)).toContainEqual(
+      expect.stringContaining(`/AuditEvent/${eventId}`),
+    );
   });
 
   it('writes each of many concurrent single creates with its own record (group commit), and only those that committed', async () => {
-    const post = (family: string) => app.inject({ method: 'POST', url: '/Patient', headers: { 'content-type': 'application/fhir+json' }, payload: JSON.stringify({ resourceType: 'Patient', name: [{ family }] }) });
+    const post = (family: string) =>
+      app.inject({
+        method: 'POST',
+        url: '/Patient',
+        headers: { 'content-type': 'application/fhir+json' },
+        payload: JSON.stringify({ resourceType: 'Patient', name: [{ family }] }),
+      });
     const answers = await Promise.all(Array.from({ length: 20 }, (_, i) => post(`Gelijktijdig${i}`)));
     expect(answers.map((a) => a.statusCode)).toEqual(answers.map(() => 201));
     await db.sql`ALTER TABLE audit_inbox ADD CONSTRAINT test_refuse CHECK (position < 0) NOT VALID`;
@@ -151,9 +187,15 @@ describe('the audit inbox', () => {
     }
     expect((await db.sql`SELECT count(*)::int AS n FROM "Patient" WHERE content LIKE '%Onopgenomen%'`)[0].n).toBe(0);
     await trail.sealPending();
-    const events = (await db.sql<{ content: string }[]>`SELECT content FROM "AuditEvent" WHERE content LIKE '%"subtype":[{"system":"http://hl7.org/fhir/restful-interaction","code":"create"%'`).map((r) => JSON.parse(r.content) as AuditEvent);
+    const events = (
+      await db.sql<
+        { content: string }[]
+      >`SELECT content FROM "AuditEvent" WHERE content LIKE '%"subtype":[{"system":"http://hl7.org/fhir/restful-interaction","code":"create"%'`
+    ).map((r) => JSON.parse(r.content) as AuditEvent);
     for (const answer of answers) {
-      const mine = events.filter((e) => e.entity?.some((x) => x.what?.reference === `Patient/${answer.json().id}/_history/1`));
+      const mine = events.filter((e) =>
+        e.entity?.some((x) => x.what?.reference === `Patient/${answer.json().id}/_history/1`),
+      );
       expect(mine).toHaveLength(1);
       expect(mine[0]).toMatchObject({ action: 'C', outcome: '0' });
     }
@@ -180,11 +222,15 @@ describe('sealing and indexing apart', () => {
     const r = record('Patient/apart');
     await appendAuditRecords(db.sql, [r], new Date());
     const [inbox] = await db.sql<{ content: string }[]>`SELECT content FROM audit_inbox WHERE event_id = ${r.id}`;
-    const [line] = await db.sql<{ content_hash: string }[]>`SELECT content_hash FROM audit_unsealed WHERE event_id = ${r.id}`;
+    const [line] = await db.sql<
+      { content_hash: string }[]
+    >`SELECT content_hash FROM audit_unsealed WHERE event_id = ${r.id}`;
     expect(line.content_hash).toBe(sha256Hex(inbox.content));
     await sealOnly();
     expect(await db.sql`SELECT 1 FROM audit_unsealed WHERE event_id = ${r.id}`).toHaveLength(0);
-    const [link] = await db.sql<{ content_hash: string }[]>`SELECT content_hash FROM audit_trail WHERE event_id = ${r.id}`;
+    const [link] = await db.sql<
+      { content_hash: string }[]
+    >`SELECT content_hash FROM audit_trail WHERE event_id = ${r.id}`;
     expect(link.content_hash).toBe(line.content_hash);
     expect((await db.sql`SELECT 1 FROM "AuditEvent" WHERE id = ${r.id}`).length).toBe(0);
     // Sealed, not indexed: its text is found in the inbox.
@@ -205,7 +251,10 @@ describe('sealing and indexing apart', () => {
       if (sealFirst) await sealOnly();
       await db.sql`UPDATE audit_inbox SET content = replace(content, '"test"', '"vervalst"') WHERE event_id = ${r.id}`;
       const verification = await trail.verify();
-      expect(verification).toMatchObject({ intact: false, firstBreak: { eventId: r.id, reason: 'the AuditEvent was altered after it was recorded' } });
+      expect(verification).toMatchObject({
+        intact: false,
+        firstBreak: { eventId: r.id, reason: 'the AuditEvent was altered after it was recorded' },
+      });
       // Put it right again for the tests after this one.
       await db.sql`UPDATE "AuditEvent" SET content = replace(content, '"vervalst"', '"test"') WHERE id = ${r.id}`;
       expect(await trail.verify()).toMatchObject({ intact: true });

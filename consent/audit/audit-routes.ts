@@ -26,13 +26,33 @@ export async function auditRoutes(app: FastifyInstance, options: AuditRoutesOpti
     const status = typeof error.statusCode === 'number' && error.statusCode >= 400 ? error.statusCode : 500;
     if (status >= 500) {
       request.log.error({ err: error }, 'unhandled error');
-      return reply.status(500).type('application/fhir+json').send(outcome([{ severity: 'fatal', code: 'exception', diagnostics: `Internal server error; quote request id ${request.id}` }]));
+      return reply
+        .status(500)
+        .type('application/fhir+json')
+        .send(
+          outcome([
+            {
+              severity: 'fatal',
+              code: 'exception',
+              diagnostics: `Internal server error; quote request id ${request.id}`,
+            },
+          ]),
+        );
     }
-    return reply.status(status).type('application/fhir+json').send(outcomeForError(error as HubError));
+    return reply
+      .status(status)
+      .type('application/fhir+json')
+      .send(outcomeForError(error as HubError));
   });
 
   /** Authenticates, checks the role, runs `work`, and records the access (refused or not). */
-  const guarded = async <T>(request: FastifyRequest, reply: FastifyReply, interaction: string, roles: SystemRole[], work: () => Promise<T>): Promise<T> => {
+  const guarded = async <T>(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    interaction: string,
+    roles: SystemRole[],
+    work: () => Promise<T>,
+  ): Promise<T> => {
     let principal: Principal | undefined;
     let status = 200;
     let errorCode: string | undefined;
@@ -50,7 +70,18 @@ export async function auditRoutes(app: FastifyInstance, options: AuditRoutesOpti
       const [, query] = request.url.split('?', 2);
       await options.audit.record(
         requestRecord(
-          { principal, interaction, method: request.method, resourceType: 'AuditEvent', query, status, errorCode, address: request.ip, hub: options.baseUrl, recorded: new Date() },
+          {
+            principal,
+            interaction,
+            method: request.method,
+            resourceType: 'AuditEvent',
+            query,
+            status,
+            errorCode,
+            address: request.ip,
+            hub: options.baseUrl,
+            recorded: new Date(),
+          },
           { rules: status < 400 ? [`${principal?.role}-${interaction.replace('operation:', '')}`] : [], touched: [] },
         ),
       );
@@ -72,7 +103,11 @@ export async function auditRoutes(app: FastifyInstance, options: AuditRoutesOpti
       ];
       if (verification.firstBreak) {
         parameter.push({ name: 'break-seq', valueInteger: verification.firstBreak.seq });
-        if (verification.firstBreak.eventId) parameter.push({ name: 'break-event', valueReference: { reference: `AuditEvent/${verification.firstBreak.eventId}` } });
+        if (verification.firstBreak.eventId)
+          parameter.push({
+            name: 'break-event',
+            valueReference: { reference: `AuditEvent/${verification.firstBreak.eventId}` },
+          });
         parameter.push({ name: 'break-reason', valueString: verification.firstBreak.reason });
       }
       // Returned, not sent: the answer leaves only after its access is recorded (guarded's finally).

@@ -138,10 +138,12 @@ export class AuditTrail {
   }
 
   // Message and code only: PostgreSQL's detail of a failed row would hold the record's text.
-  #failed = (what: string) => (error: unknown): void => {
-    const { message, code } = error as { message?: string; code?: string };
-    this.options.log?.error({ err: { message, code } }, `${what} audit records failed; retrying`);
-  };
+  #failed =
+    (what: string) =>
+    (error: unknown): void => {
+      const { message, code } = error as { message?: string; code?: string };
+      this.options.log?.error({ err: { message, code } }, `${what} audit records failed; retrying`);
+    };
 
   /** Seals until the inbox is empty (other processes' sealers take the same lock), then wakes the indexer. */
   readonly #sealer = new BackgroundWork(
@@ -167,7 +169,12 @@ export class AuditTrail {
           return;
         }
         const started = performance.now();
-        const indexed = await indexAuditTrail(this.sql, INDEX_BATCH, { baseUrl: this.options.baseUrl }, this.#indexError);
+        const indexed = await indexAuditTrail(
+          this.sql,
+          INDEX_BATCH,
+          { baseUrl: this.options.baseUrl },
+          this.#indexError,
+        );
         this.#throttle.indexed(indexed);
         if (indexed < INDEX_BATCH) break;
         await this.#pause(this.#throttle.pauseAfter(performance.now() - started, this.#mayWait()));
@@ -202,7 +209,10 @@ export class AuditTrail {
   }
 
   #indexError = (eventId: string, error: unknown): void => {
-    this.options.log?.warn({ err: { message: (error as Error).message }, eventId }, 'an audit record was sealed without search values');
+    this.options.log?.warn(
+      { err: { message: (error as Error).message }, eventId },
+      'an audit record was sealed without search values',
+    );
   };
 
   /**
@@ -237,7 +247,10 @@ export class AuditTrail {
   }
 
   /** Signs the chain's current head, unless the last checkpoint already covers it. Returns its seq, if one was made. */
-  async checkpoint(kind: 'interval' | 'prune' = 'interval', at?: { seq: number; chainHash: string }): Promise<number | undefined> {
+  async checkpoint(
+    kind: 'interval' | 'prune' = 'interval',
+    at?: { seq: number; chainHash: string },
+  ): Promise<number | undefined> {
     const head = at ?? (await this.#head());
     if (!head) {
       return undefined;
@@ -246,7 +259,10 @@ export class AuditTrail {
     if (kind === 'interval' && last && Number(last.seq) >= head.seq) {
       return undefined;
     }
-    const jws = await this.keys.sign({ seq: head.seq, chain_hash: head.chainHash, kind, iat: Math.floor(this.now().getTime() / 1000) }, { typ: CHECKPOINT_TYP });
+    const jws = await this.keys.sign(
+      { seq: head.seq, chain_hash: head.chainHash, kind, iat: Math.floor(this.now().getTime() / 1000) },
+      { typ: CHECKPOINT_TYP },
+    );
     await this.sql`
       INSERT INTO audit_checkpoints (seq, chain_hash, kind, jws, created) VALUES (${head.seq}, ${head.chainHash}, ${kind}, ${jws}, ${this.now()})
       ON CONFLICT (seq) DO NOTHING`;
@@ -254,7 +270,9 @@ export class AuditTrail {
   }
 
   async #head(): Promise<{ seq: number; chainHash: string } | undefined> {
-    const [row] = await this.sql<{ seq: string; chain_hash: string }[]>`SELECT seq, chain_hash FROM audit_trail ORDER BY seq DESC LIMIT 1`;
+    const [row] = await this.sql<
+      { seq: string; chain_hash: string }[]
+    >`SELECT seq, chain_hash FROM audit_trail ORDER BY seq DESC LIMIT 1`;
     return row ? { seq: Number(row.seq), chainHash: row.chain_hash } : undefined;
   }
 
@@ -270,12 +288,20 @@ export class AuditTrail {
     const checkpoints = await this.sql<{ seq: string; chain_hash: string; kind: string; jws: string }[]>`
       SELECT seq, chain_hash, kind, jws FROM audit_checkpoints ORDER BY seq`;
     const result: Verification = { intact: true, checked: 0, checkpoints: 0, unverifiable: 0, pending };
-    const fail = (seq: number, reason: string, eventId?: string): Verification => ({ ...result, intact: false, firstBreak: { seq, eventId, reason } });
+    const fail = (seq: number, reason: string, eventId?: string): Verification => ({
+      ...result,
+      intact: false,
+      firstBreak: { seq, eventId, reason },
+    });
     const signed = new Map<number, { chainHash: string; kind: string }>();
     for (const checkpoint of checkpoints) {
       try {
         const { payload } = await this.keys.verify(checkpoint.jws, { typ: CHECKPOINT_TYP });
-        if (payload.seq !== Number(checkpoint.seq) || payload.chain_hash !== checkpoint.chain_hash || payload.kind !== checkpoint.kind) {
+        if (
+          payload.seq !== Number(checkpoint.seq) ||
+          payload.chain_hash !== checkpoint.chain_hash ||
+          payload.kind !== checkpoint.kind
+        ) {
           return fail(Number(checkpoint.seq), 'a checkpoint row does not match what its signature says');
         }
       } catch (error) {
@@ -296,7 +322,9 @@ export class AuditTrail {
     // time than the one before it): walk every seq up to the last one recorded by `end`, count those in the period.
     const endMs = options.end?.getTime();
     const [last] = options.end
-      ? await this.sql<{ seq: string | null }[]>`SELECT max(seq) AS seq FROM audit_trail WHERE recorded <= ${options.end}`
+      ? await this.sql<
+          { seq: string | null }[]
+        >`SELECT max(seq) AS seq FROM audit_trail WHERE recorded <= ${options.end}`
       : [{ seq: null }];
     const lastSeq = options.end ? Number(last.seq ?? previousSeq) : Number.MAX_SAFE_INTEGER;
     for (;;) {
@@ -305,14 +333,21 @@ export class AuditTrail {
         WHERE seq > ${previousSeq} AND seq <= ${lastSeq}
         ORDER BY seq LIMIT 2000`;
       if (rows.length === 0) break;
-      const texts = await auditRecordTexts(this.sql, rows.map((row) => row.event_id));
+      const texts = await auditRecordTexts(
+        this.sql,
+        rows.map((row) => row.event_id),
+      );
       for (const row of rows) {
         const seq = Number(row.seq);
         if (seq !== previousSeq + 1) {
           return fail(previousSeq + 1, `record ${previousSeq + 1} is missing from the chain`);
         }
         if (row.previous_hash !== previousHash) {
-          return fail(seq, 'the link to the previous record does not match: a record before it was altered or removed', row.event_id);
+          return fail(
+            seq,
+            'the link to the previous record does not match: a record before it was altered or removed',
+            row.event_id,
+          );
         }
         const content = texts.get(row.event_id);
         if (content === undefined) {
@@ -338,7 +373,10 @@ export class AuditTrail {
     // Up to now (no end given), a checkpoint beyond the last record means records were removed from the end.
     const beyond = options.end === undefined ? [...signed.keys()].find((seq) => seq > previousSeq) : undefined;
     if (beyond !== undefined) {
-      return fail(previousSeq + 1, `a signed checkpoint covers record ${beyond}, but the chain ends at ${previousSeq}: records were removed`);
+      return fail(
+        previousSeq + 1,
+        `a signed checkpoint covers record ${beyond}, but the chain ends at ${previousSeq}: records were removed`,
+      );
     }
     return result;
   }
@@ -357,15 +395,27 @@ export class AuditTrail {
       if (!last) {
         return { removed: 0 };
       }
-      const ids = (await tx<{ event_id: string }[]>`SELECT event_id FROM audit_trail WHERE seq <= ${last.seq}`).map((r) => r.event_id);
-      for (const table of ['search_string', 'search_date', 'search_number', 'search_quantity', 'search_reference', 'search_uri']) {
+      const ids = (await tx<{ event_id: string }[]>`SELECT event_id FROM audit_trail WHERE seq <= ${last.seq}`).map(
+        (r) => r.event_id,
+      );
+      for (const table of [
+        'search_string',
+        'search_date',
+        'search_number',
+        'search_quantity',
+        'search_reference',
+        'search_uri',
+      ]) {
         await tx`DELETE FROM ${tx(table)} WHERE resource_type = 'AuditEvent' AND resource_id = ANY(${ids}::text[])`;
       }
       await tx`DELETE FROM resource_history WHERE resource_type = 'AuditEvent' AND id = ANY(${ids}::text[])`;
       await tx`DELETE FROM "AuditEvent" WHERE id = ANY(${ids}::text[])`;
       await tx`DELETE FROM audit_trail WHERE seq <= ${last.seq}`;
       const seq = Number(last.seq);
-      const jws = await this.keys.sign({ seq, chain_hash: last.chain_hash, kind: 'prune', iat: Math.floor(this.now().getTime() / 1000) }, { typ: CHECKPOINT_TYP });
+      const jws = await this.keys.sign(
+        { seq, chain_hash: last.chain_hash, kind: 'prune', iat: Math.floor(this.now().getTime() / 1000) },
+        { typ: CHECKPOINT_TYP },
+      );
       await tx`DELETE FROM audit_checkpoints WHERE seq <= ${seq}`;
       await tx`INSERT INTO audit_checkpoints (seq, chain_hash, kind, jws, created) VALUES (${seq}, ${last.chain_hash}, 'prune', ${jws}, ${this.now()})`;
       return { removed: ids.length, upTo: seq };

@@ -10,7 +10,21 @@ import { ENTITY_CLIENT_DETAIL } from './audit-event.js';
 
 const OBJECT_ROLE = 'http://terminology.hl7.org/CodeSystem/object-role';
 /** Result parameters shape the answer, not the selection: their values name no one. */
-const RESULT_PARAMETERS = new Set(['_count', '_sort', '_include', '_revinclude', '_summary', '_elements', '_total', '_format', '_pretty', '_contained', '_containedType', '_include:iterate', '_revinclude:iterate']);
+const RESULT_PARAMETERS = new Set([
+  '_count',
+  '_sort',
+  '_include',
+  '_revinclude',
+  '_summary',
+  '_elements',
+  '_total',
+  '_format',
+  '_pretty',
+  '_contained',
+  '_containedType',
+  '_include:iterate',
+  '_revinclude:iterate',
+]);
 /** The agents that name the client on whose behalf an access was made (audit-event.ts). */
 const CLIENT_ROLES = new Set(['client', 'client acted for']);
 export const HIDDEN_VALUE = '*';
@@ -19,7 +33,9 @@ export const OWN_LOG_HIDDEN: ReadonlySet<string> = new Set(['entity', 'agent']);
 
 /** The record as `client` (`Patient/<id>`) may see it in his own access log. */
 export function ownLogView(event: AuditEvent, client: string): AuditEvent {
-  const own = (event.agent ?? []).some((agent) => agent.who?.reference === client && agent.role?.some((role) => CLIENT_ROLES.has(role.text ?? '')));
+  const own = (event.agent ?? []).some(
+    (agent) => agent.who?.reference === client && agent.role?.some((role) => CLIENT_ROLES.has(role.text ?? '')),
+  );
   const entity: AuditEventEntity[] = [];
   for (const item of event.entity ?? []) {
     const role = item.role?.system === OBJECT_ROLE ? item.role.code : undefined;
@@ -30,7 +46,12 @@ export function ownLogView(event: AuditEvent, client: string): AuditEvent {
     } else {
       const clients = (item.detail ?? []).filter((detail) => detail.type === ENTITY_CLIENT_DETAIL);
       if (clients.some((detail) => detail.valueString === client)) {
-        entity.push({ ...item, detail: (item.detail ?? []).filter((detail) => detail.type !== ENTITY_CLIENT_DETAIL || detail.valueString === client) });
+        entity.push({
+          ...item,
+          detail: (item.detail ?? []).filter(
+            (detail) => detail.type !== ENTITY_CLIENT_DETAIL || detail.valueString === client,
+          ),
+        });
       }
     }
   }

@@ -13,12 +13,17 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
     const config = loadConfig();
     const baseUrl = (values.url ?? config.baseUrl).replace(/\/+$/, '');
     const token = await tokenFor({ baseUrl, dataDir: config.dataDir, admin: config.auth.admin });
-    const response = await fetch(`${baseUrl}/admin/audit/$prune`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
+    const response = await fetch(`${baseUrl}/admin/audit/$prune`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}` },
+    });
     const body = (await response.json()) as { removed?: number; before?: string; issue?: { diagnostics?: string }[] };
     if (!response.ok) {
       throw new Error(body.issue?.[0]?.diagnostics ?? `the hub answered ${response.status}`);
     }
-    console.log(`audit trail: ${body.removed} records recorded before ${body.before} removed; a signed checkpoint marks where the chain resumes`);
+    console.log(
+      `audit trail: ${body.removed} records recorded before ${body.before} removed; a signed checkpoint marks where the chain resumes`,
+    );
   } catch (error) {
     process.stderr.write(`zorghub audit:prune: ${(error as Error).message}\n`);
     process.exit(1);

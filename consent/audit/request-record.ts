@@ -16,7 +16,10 @@ export type RequestFacts = Omit<AccessFacts, 'rules' | 'touched' | 'patients' | 
   attempted?: readonly string[];
 };
 
-export function requestRecord(facts: RequestFacts, seen: { rules: string[]; touched: readonly StoredVersion[] }): AuditRecord {
+export function requestRecord(
+  facts: RequestFacts,
+  seen: { rules: string[]; touched: readonly StoredVersion[] },
+): AuditRecord {
   const touched = new Map<string, StoredVersion>();
   for (const version of seen.touched) {
     touched.set(`${version.resourceType}/${version.id}/_history/${version.versionId}`, version);
@@ -31,7 +34,13 @@ export function requestRecord(facts: RequestFacts, seen: { rules: string[]; touc
     for (const client of clients) patients.add(client);
   }
   const { attempted: _attempted, ...accessFacts } = facts;
-  const event = buildAuditEvent({ ...accessFacts, rules: seen.rules, touched: [...touched.keys()], patients: [...patients], entityClients });
+  const event = buildAuditEvent({
+    ...accessFacts,
+    rules: seen.rules,
+    touched: [...touched.keys()],
+    patients: [...patients],
+    entityClients,
+  });
   const compartments = [...patients].map((patient) => compartmentKey(patient.replace(/^Patient\//, '')));
   return { event, compartments: [...new Set(compartments)] };
 }
@@ -49,5 +58,7 @@ export function clientsOf(version: StoredVersion): string[] {
     return keys.map((key) => `Patient/${key}`);
   }
   if (version.deleted || !version.json) return [];
-  return compartmentPatientIds(JSON.parse(version.json) as Resource, {}, outside ? [outside] : []).map((id) => `Patient/${id}`);
+  return compartmentPatientIds(JSON.parse(version.json) as Resource, {}, outside ? [outside] : []).map(
+    (id) => `Patient/${id}`,
+  );
 }

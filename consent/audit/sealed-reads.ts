@@ -86,7 +86,11 @@ class SealedReads implements Repository {
     return this.inner.patch(resourceType, id, operations, options);
   }
 
-  delete(resourceType: string, id: string, options?: WriteOptions): Promise<{ deleted: boolean; version?: StoredVersion }> {
+  delete(
+    resourceType: string,
+    id: string,
+    options?: WriteOptions,
+  ): Promise<{ deleted: boolean; version?: StoredVersion }> {
     return this.inner.delete(resourceType, id, options);
   }
 

@@ -33,50 +33,118 @@ export interface SecurityFacts {
 export function securityRecord(facts: SecurityFacts): AuditRecord {
   const entity: AuditEventEntity[] = [];
   if (facts.patient) {
-    entity.push({ what: { reference: facts.patient }, type: { system: 'http://terminology.hl7.org/CodeSystem/audit-entity-type', code: '1' }, role: { system: 'http://terminology.hl7.org/CodeSystem/object-role', code: '1' } });
+    entity.push({
+      what: { reference: facts.patient },
+      type: { system: 'http://terminology.hl7.org/CodeSystem/audit-entity-type', code: '1' },
+      role: { system: 'http://terminology.hl7.org/CodeSystem/object-role', code: '1' },
+    });
   }
   if (facts.consent) {
-    entity.push({ what: { reference: facts.consent }, type: { system: 'http://terminology.hl7.org/CodeSystem/audit-entity-type', code: '2' }, role: { system: 'http://terminology.hl7.org/CodeSystem/object-role', code: '4' } });
+    entity.push({
+      what: { reference: facts.consent },
+      type: { system: 'http://terminology.hl7.org/CodeSystem/audit-entity-type', code: '2' },
+      role: { system: 'http://terminology.hl7.org/CodeSystem/object-role', code: '4' },
+    });
   } else {
-    const what = facts.event === 'token' ? `POST /oauth/token grant_type=${facts.grantType ?? ''}` : facts.event === 'login' ? 'login' : 'POST /oauth/consent';
-    entity.push({ type: { system: 'http://terminology.hl7.org/CodeSystem/audit-entity-type', code: '2' }, role: { system: 'http://terminology.hl7.org/CodeSystem/object-role', code: '24' }, query: Buffer.from(what).toString('base64') });
+    const what =
+      facts.event === 'token'
+        ? `POST /oauth/token grant_type=${facts.grantType ?? ''}`
+        : facts.event === 'login'
+          ? 'login'
+          : 'POST /oauth/consent';
+    entity.push({
+      type: { system: 'http://terminology.hl7.org/CodeSystem/audit-entity-type', code: '2' },
+      role: { system: 'http://terminology.hl7.org/CodeSystem/object-role', code: '24' },
+      query: Buffer.from(what).toString('base64'),
+    });
   }
   const consentEvent = facts.event === 'consent';
   const event: AuditEvent = {
     resourceType: 'AuditEvent',
     meta: { profile: [AUDIT_PROFILE] },
-    type: consentEvent ? { system: DCM, code: '110137', display: 'User Security Attributes Changed' } : { system: DCM, code: '110114', display: 'User Authentication' },
-    subtype: [consentEvent ? { system: 'http://hl7.org/fhir/restful-interaction', code: 'create', display: facts.approved ? 'consent given' : 'consent refused' } : { system: DCM, code: '110122', display: 'Login' }],
+    type: consentEvent
+      ? { system: DCM, code: '110137', display: 'User Security Attributes Changed' }
+      : { system: DCM, code: '110114', display: 'User Authentication' },
+    subtype: [
+      consentEvent
+        ? {
+            system: 'http://hl7.org/fhir/restful-interaction',
+            code: 'create',
+            display: facts.approved ? 'consent given' : 'consent refused',
+          }
+        : { system: DCM, code: '110122', display: 'Login' },
+    ],
     action: consentEvent && facts.approved ? 'C' : 'E',
     recorded: facts.recorded.toISOString(),
     outcome: facts.error ? '4' : '0',
     ...(facts.error ? { outcomeDesc: facts.error } : {}),
-    purposeOfEvent: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-ActReason', code: facts.event === 'token' ? 'HSYSADMIN' : 'PATRQT' }] }],
+    purposeOfEvent: [
+      {
+        coding: [
+          {
+            system: 'http://terminology.hl7.org/CodeSystem/v3-ActReason',
+            code: facts.event === 'token' ? 'HSYSADMIN' : 'PATRQT',
+          },
+        ],
+      },
+    ],
     agent: [
       {
         type: { coding: [{ system: DCM, code: '110150', display: 'Application' }] },
         role: [{ text: facts.event === 'token' ? 'client' : 'pgo' }],
         // Typed as a Device only with its organisation beside it (hub-ae-2); a PGO or an unknown client is not.
         who: facts.clientId
-          ? { ...(facts.organization ? { type: 'Device' as const } : {}), identifier: { system: OAUTH_CLIENT, value: facts.clientId } }
+          ? {
+              ...(facts.organization ? { type: 'Device' as const } : {}),
+              identifier: { system: OAUTH_CLIENT, value: facts.clientId },
+            }
           : { display: 'unidentified client' },
         requestor: facts.event === 'token',
         ...(facts.address ? { network: { address: facts.address, type: '2' as const } } : {}),
       },
       ...(facts.organization
-        ? [{
-            type: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-ParticipationType', code: 'RESP', display: 'responsible party' }] },
-            who: { type: 'Organization' as const, identifier: { system: facts.organization.system, value: facts.organization.value } },
-            requestor: false,
-          }]
+        ? [
+            {
+              type: {
+                coding: [
+                  {
+                    system: 'http://terminology.hl7.org/CodeSystem/v3-ParticipationType',
+                    code: 'RESP',
+                    display: 'responsible party',
+                  },
+                ],
+              },
+              who: {
+                type: 'Organization' as const,
+                identifier: { system: facts.organization.system, value: facts.organization.value },
+              },
+              requestor: false,
+            },
+          ]
         : []),
       ...(facts.patient && facts.event !== 'token'
-        ? [{ type: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-ParticipationType', code: 'AUT' }] }, role: [{ text: 'client' }], who: { reference: facts.patient }, requestor: true }]
+        ? [
+            {
+              type: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-ParticipationType', code: 'AUT' }] },
+              role: [{ text: 'client' }],
+              who: { reference: facts.patient },
+              requestor: true,
+            },
+          ]
         : []),
     ],
     source: {
-      observer: { display: 'zorghub authorization server', identifier: { system: 'urn:ietf:rfc:3986', value: facts.hub } },
-      type: [{ system: 'http://terminology.hl7.org/CodeSystem/security-source-type', code: '4', display: 'Application Server' }],
+      observer: {
+        display: 'zorghub authorization server',
+        identifier: { system: 'urn:ietf:rfc:3986', value: facts.hub },
+      },
+      type: [
+        {
+          system: 'http://terminology.hl7.org/CodeSystem/security-source-type',
+          code: '4',
+          display: 'Application Server',
+        },
+      ],
     },
     entity,
   };

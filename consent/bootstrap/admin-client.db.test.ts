@@ -18,7 +18,8 @@ const BASE = 'https://hub.example.org';
 function fresh(clientId = `admin-${Math.random().toString(36).slice(2, 8)}`) {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'zorghub-bootstrap-'));
   const registry = new ClientRegistry(sql, { cacheTtlMs: 0 });
-  const start = (secret?: string, baseUrl = BASE) => ensureAdminClient({ registry, settings: { clientId, secret }, dataDir, baseUrl, providerName: 'zorghub', log });
+  const start = (secret?: string, baseUrl = BASE) =>
+    ensureAdminClient({ registry, settings: { clientId, secret }, dataDir, baseUrl, providerName: 'zorghub', log });
   return { dataDir, registry, clientId, start };
 }
 
@@ -31,7 +32,12 @@ describe('the bootstrap admin client', () => {
     expect(credentials).toMatchObject({ client_id: clientId, token_endpoint: `${BASE}/oauth/token` });
     expect(credentials.client_secret.length).toBeGreaterThanOrEqual(32);
     expect(await registry.verifySecret(clientId, credentials.client_secret)).toBe(true);
-    expect(await registry.get(clientId)).toMatchObject({ kind: 'system', role: 'admin', active: true, tokenEndpointAuthMethod: 'client_secret_basic' });
+    expect(await registry.get(clientId)).toMatchObject({
+      kind: 'system',
+      role: 'admin',
+      active: true,
+      tokenEndpointAuthMethod: 'client_secret_basic',
+    });
   });
 
   it('keeps its credentials on later starts', async () => {

@@ -53,15 +53,29 @@ export async function ensureAdminClient(options: {
   // `npm run token` reads where to go from the file, so it names this start's address (HUB_BASE_URL or host and port).
   const tokenEndpoint = `${options.baseUrl.replace(/\/+$/, '')}/oauth/token`;
   const existing = await readAdminCredentials(dataDir);
-  if (existing && existing.client_id === client.clientId && (await registry.verifySecret(client.clientId, existing.client_secret))) {
+  if (
+    existing &&
+    existing.client_id === client.clientId &&
+    (await registry.verifySecret(client.clientId, existing.client_secret))
+  ) {
     // Re-registered as it is (a no-op when unchanged), so that an altered role or organisation is repaired.
     await registry.put(client, { secret: existing.client_secret });
-    const file = existing.token_endpoint === tokenEndpoint ? adminCredentialsPath(dataDir) : await writeAdminCredentials(dataDir, { ...existing, token_endpoint: tokenEndpoint });
+    const file =
+      existing.token_endpoint === tokenEndpoint
+        ? adminCredentialsPath(dataDir)
+        : await writeAdminCredentials(dataDir, { ...existing, token_endpoint: tokenEndpoint });
     return { source: 'file', file, created: false };
   }
   const secret = newSecret();
   await registry.put(client, { secret });
-  const file = await writeAdminCredentials(dataDir, { client_id: client.clientId, client_secret: secret, token_endpoint: tokenEndpoint });
-  log.info({ clientId: client.clientId, file }, existing ? 'admin client credentials renewed' : 'admin client created; credentials written to the data folder');
+  const file = await writeAdminCredentials(dataDir, {
+    client_id: client.clientId,
+    client_secret: secret,
+    token_endpoint: tokenEndpoint,
+  });
+  log.info(
+    { clientId: client.clientId, file },
+    existing ? 'admin client credentials renewed' : 'admin client created; credentials written to the data folder',
+  );
   return { source: 'file', file, created: true };
 }

@@ -30,7 +30,11 @@ export async function readAdminCredentials(dataDir: string): Promise<AdminCreden
     throw error;
   }
   const parsed = JSON.parse(text) as Partial<AdminCredentials>;
-  if (typeof parsed.client_id !== 'string' || typeof parsed.client_secret !== 'string' || typeof parsed.token_endpoint !== 'string') {
+  if (
+    typeof parsed.client_id !== 'string' ||
+    typeof parsed.client_secret !== 'string' ||
+    typeof parsed.token_endpoint !== 'string'
+  ) {
     throw new Error(`${file} is not an admin credentials file (client_id, client_secret, token_endpoint)`);
   }
   return parsed as AdminCredentials;

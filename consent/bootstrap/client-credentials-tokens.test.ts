@@ -37,22 +37,36 @@ describe('ClientCredentialsTokens', () => {
   it('shares one request between concurrent callers', async () => {
     const { calls, transport } = counting(ok);
     const tokens = new ClientCredentialsTokens(CREDENTIALS, transport);
-    expect(await Promise.all([tokens.token(), tokens.token(), tokens.token()])).toEqual(['token-1', 'token-1', 'token-1']);
+    expect(await Promise.all([tokens.token(), tokens.token(), tokens.token()])).toEqual([
+      'token-1',
+      'token-1',
+      'token-1',
+    ]);
     expect(calls).toHaveLength(1);
   });
 
   it('names the OAuth error of a refusal, and asks again on the next call', async () => {
     const { calls, transport } = counting((n) =>
-      n === 1 ? { status: 401, body: JSON.stringify({ error: 'invalid_client', error_description: 'client authentication failed' }) } : ok(n),
+      n === 1
+        ? {
+            status: 401,
+            body: JSON.stringify({ error: 'invalid_client', error_description: 'client authentication failed' }),
+          }
+        : ok(n),
     );
     const tokens = new ClientCredentialsTokens(CREDENTIALS, transport);
-    await expect(tokens.token()).rejects.toThrow('the token endpoint refused client hub admin: invalid_client client authentication failed');
+    await expect(tokens.token()).rejects.toThrow(
+      'the token endpoint refused client hub admin: invalid_client client authentication failed',
+    );
     expect(await tokens.token()).toBe('token-2');
     expect(calls).toHaveLength(2);
   });
 
   it('says so when the answer is not JSON', async () => {
-    const tokens = new ClientCredentialsTokens(CREDENTIALS, async () => ({ status: 502, body: '<html>Bad Gateway</html>' }));
+    const tokens = new ClientCredentialsTokens(CREDENTIALS, async () => ({
+      status: 502,
+      body: '<html>Bad Gateway</html>',
+    }));
     await expect(tokens.token()).rejects.toThrow('answered 502 without JSON');
   });
 });

@@ -51,7 +51,9 @@ export class ClientCredentialsTokens {
       form.set('scope', this.options.scope);
     }
     // RFC 6749 2.3.1: id and secret are form-urlencoded before they are joined and base64-encoded.
-    const basic = Buffer.from(`${encodeURIComponent(this.credentials.client_id)}:${encodeURIComponent(this.credentials.client_secret)}`).toString('base64');
+    const basic = Buffer.from(
+      `${encodeURIComponent(this.credentials.client_id)}:${encodeURIComponent(this.credentials.client_secret)}`,
+    ).toString('base64');
     const response = await this.transport(form, `Basic ${basic}`);
     let body: { access_token?: string; expires_in?: number; error?: string; error_description?: string };
     try {
@@ -60,7 +62,9 @@ export class ClientCredentialsTokens {
       throw new Error(`the token endpoint answered ${response.status} without JSON`);
     }
     if (response.status !== 200 || typeof body.access_token !== 'string') {
-      throw new Error(`the token endpoint refused client ${this.credentials.client_id}: ${body.error ?? response.status} ${body.error_description ?? ''}`.trim());
+      throw new Error(
+        `the token endpoint refused client ${this.credentials.client_id}: ${body.error ?? response.status} ${body.error_description ?? ''}`.trim(),
+      );
     }
     this.#current = { token: body.access_token, expires: now + (body.expires_in ?? 300) * 1000 };
     return body.access_token;

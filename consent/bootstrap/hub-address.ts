@@ -13,15 +13,28 @@ export interface HubAddress {
 
 const TOKEN_PATH = '/oauth/token';
 
-export async function hubAddress(options: { url?: string; dataDir: string; configuredBaseUrl: string; adminSecretConfigured: boolean }): Promise<HubAddress> {
-  const at = (baseUrl: string, from: string, tokenEndpoint = `${baseUrl}${TOKEN_PATH}`): HubAddress => ({ baseUrl, tokenEndpoint, from });
+export async function hubAddress(options: {
+  url?: string;
+  dataDir: string;
+  configuredBaseUrl: string;
+  adminSecretConfigured: boolean;
+}): Promise<HubAddress> {
+  const at = (baseUrl: string, from: string, tokenEndpoint = `${baseUrl}${TOKEN_PATH}`): HubAddress => ({
+    baseUrl,
+    tokenEndpoint,
+    from,
+  });
   if (options.url !== undefined) {
     return at(options.url.replace(/\/+$/, ''), '--url');
   }
   // With a configured secret the hub writes no file; one left from an earlier set-up may name an old address.
   const written = options.adminSecretConfigured ? undefined : await readAdminCredentials(options.dataDir);
   if (written?.token_endpoint.endsWith(TOKEN_PATH)) {
-    return at(written.token_endpoint.slice(0, -TOKEN_PATH.length), adminCredentialsPath(options.dataDir), written.token_endpoint);
+    return at(
+      written.token_endpoint.slice(0, -TOKEN_PATH.length),
+      adminCredentialsPath(options.dataDir),
+      written.token_endpoint,
+    );
   }
   return at(options.configuredBaseUrl.replace(/\/+$/, ''), 'HUB_BASE_URL, or HUB_HOST and HUB_PORT');
 }

@@ -16,11 +16,19 @@ const NOBODY = '1'; // a port where no hub listens: only a command that ignores 
 
 const server = await startTestServer();
 
-function tokenCommand(env: Record<string, string>, args: string[] = []): Promise<{ code: number; stdout: string; stderr: string }> {
-  const clean = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('HUB_') && key !== 'DATABASE_URL'));
+function tokenCommand(
+  env: Record<string, string>,
+  args: string[] = [],
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const clean = Object.fromEntries(
+    Object.entries(process.env).filter(([key]) => !key.startsWith('HUB_') && key !== 'DATABASE_URL'),
+  );
   return new Promise((resolve) => {
-    execFile(process.execPath, ['--import', 'tsx', 'consent/bootstrap/token-command.ts', ...args], { cwd: ROOT, env: { ...clean, ...env } }, (error, stdout, stderr) =>
-      resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
+    execFile(
+      process.execPath,
+      ['--import', 'tsx', 'consent/bootstrap/token-command.ts', ...args],
+      { cwd: ROOT, env: { ...clean, ...env } },
+      (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
     );
   });
 }
@@ -40,12 +48,25 @@ describe('npm run token', () => {
 
   it("reaches the admin API at the same hub for another client's token", async () => {
     await new ClientRegistry(server.db.sql).put(
-      { clientId: 'tc-logistics', name: 'Logistiek', kind: 'system', role: 'logistics', organization: { system: 'https://www.gs1.org/gln', value: '8712345678906' }, redirectUris: [], publicClient: false, tokenEndpointAuthMethod: 'client_secret_basic', dataServices: ['leveringen'], active: true },
+      {
+        clientId: 'tc-logistics',
+        name: 'Logistiek',
+        kind: 'system',
+        role: 'logistics',
+        organization: { system: 'https://www.gs1.org/gln', value: '8712345678906' },
+        redirectUris: [],
+        publicClient: false,
+        tokenEndpointAuthMethod: 'client_secret_basic',
+        dataServices: ['leveringen'],
+        active: true,
+      },
       { secret: 'token-command-secret-0123456789-abcdef' },
     );
     const issued = await tokenCommand({ HUB_DATA_DIR: server.dataDir, HUB_PORT: NOBODY }, ['tc-logistics']);
     expect(issued.stderr).toBe('');
-    const claims = JSON.parse(Buffer.from(issued.stdout.trim().split('.')[1], 'base64url').toString()) as { client_id: string };
+    const claims = JSON.parse(Buffer.from(issued.stdout.trim().split('.')[1], 'base64url').toString()) as {
+      client_id: string;
+    };
     expect(claims.client_id).toBe('tc-logistics');
   }, 30_000);
 
@@ -57,8 +78,14 @@ describe('npm run token', () => {
 
   it('falls back to the configuration when there is no file (HUB_ADMIN_CLIENT_SECRET set), and says where it looked', async () => {
     const empty = mkdtempSync(path.join(os.tmpdir(), 'zorghub-token-'));
-    const issued = await tokenCommand({ HUB_DATA_DIR: empty, HUB_PORT: NOBODY, HUB_ADMIN_CLIENT_SECRET: 'configured-admin-secret-0123456789-abcdef' });
+    const issued = await tokenCommand({
+      HUB_DATA_DIR: empty,
+      HUB_PORT: NOBODY,
+      HUB_ADMIN_CLIENT_SECRET: 'configured-admin-secret-0123456789-abcdef',
+    });
     expect(issued.code).toBe(1);
-    expect(issued.stderr).toMatch(/cannot reach the hub at http:\/\/127\.0\.0\.1:1 \(HUB_BASE_URL, or HUB_HOST and HUB_PORT\)/);
+    expect(issued.stderr).toMatch(
+      /cannot reach the hub at http:\/\/127\.0\.0\.1:1 \(HUB_BASE_URL, or HUB_HOST and HUB_PORT\)/,
+    );
   }, 30_000);
 });

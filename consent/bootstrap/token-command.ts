@@ -26,10 +26,16 @@ export async function tokenFor(options: {
     ? { client_id: options.admin.clientId, client_secret: options.admin.secret }
     : await readAdminCredentials(options.dataDir);
   if (!credentials) {
-    throw new Error(`no admin credentials: ${adminCredentialsPath(options.dataDir)} does not exist (start the hub once with this HUB_DATA_DIR, or set HUB_ADMIN_CLIENT_SECRET)`);
+    throw new Error(
+      `no admin credentials: ${adminCredentialsPath(options.dataDir)} does not exist (start the hub once with this HUB_DATA_DIR, or set HUB_ADMIN_CLIENT_SECRET)`,
+    );
   }
   const forAdmin = options.clientId === undefined || options.clientId === credentials.client_id;
-  const admin = new ClientCredentialsTokens(credentials, fetchTransport(options.tokenEndpoint ?? `${options.baseUrl}/oauth/token`), { scope: forAdmin ? options.scope : undefined });
+  const admin = new ClientCredentialsTokens(
+    credentials,
+    fetchTransport(options.tokenEndpoint ?? `${options.baseUrl}/oauth/token`),
+    { scope: forAdmin ? options.scope : undefined },
+  );
   const where = options.from ? `${options.baseUrl} (${options.from})` : options.baseUrl;
   const adminToken = await reach(where, () => admin.token());
   if (forAdmin) {
@@ -53,7 +59,10 @@ async function reach<T>(where: string, call: () => Promise<T>): Promise<T> {
   try {
     return await call();
   } catch (error) {
-    if ((error as { cause?: { code?: string } }).cause?.code === 'ECONNREFUSED' || (error as Error).message === 'fetch failed') {
+    if (
+      (error as { cause?: { code?: string } }).cause?.code === 'ECONNREFUSED' ||
+      (error as Error).message === 'fetch failed'
+    ) {
       throw new Error(`cannot reach the hub at ${where}: is it running (npm start)? Give another address with --url`);
     }
     throw error;
@@ -62,12 +71,20 @@ async function reach<T>(where: string, call: () => Promise<T>): Promise<T> {
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   try {
-    const { values, positionals } = parseArgs({ allowPositionals: true, options: { scope: { type: 'string' }, url: { type: 'string' } } });
+    const { values, positionals } = parseArgs({
+      allowPositionals: true,
+      options: { scope: { type: 'string' }, url: { type: 'string' } },
+    });
     if (positionals.length > 1) {
       throw new Error('usage: npm run token -- [client-id] [--scope "<scopes>"] [--url <hub base URL>]');
     }
     const config = loadConfig();
-    const address = await hubAddress({ url: values.url, dataDir: config.dataDir, configuredBaseUrl: config.baseUrl, adminSecretConfigured: config.auth.admin.secret !== undefined });
+    const address = await hubAddress({
+      url: values.url,
+      dataDir: config.dataDir,
+      configuredBaseUrl: config.baseUrl,
+      adminSecretConfigured: config.auth.admin.secret !== undefined,
+    });
     const token = await tokenFor({
       ...address,
       dataDir: config.dataDir,
@@ -77,7 +94,9 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
     });
     process.stdout.write(`${token}\n`);
   } catch (error) {
-    process.stderr.write(`zorghub token: ${error instanceof ConfigError ? `configuration error: ${error.message}` : (error as Error).message}\n`);
+    process.stderr.write(
+      `zorghub token: ${error instanceof ConfigError ? `configuration error: ${error.message}` : (error as Error).message}\n`,
+    );
     process.exit(1);
   }
 }

@@ -18,7 +18,8 @@ afterAll(async () => {
   await Promise.all(folders.map((dir) => rm(dir, { recursive: true, force: true })));
 });
 
-const b64 = (value: unknown) => Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString('base64url');
+const b64 = (value: unknown) =>
+  Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString('base64url');
 /** A token assembled by hand, as an attacker would. */
 function craft(header: object, payload: object, signature = ''): string {
   return `${b64(header)}.${b64(payload)}.${signature}`;
@@ -49,7 +50,9 @@ describe('HubKeys.open', () => {
     const first = await HubKeys.open({ dataDir: dir });
     const again = await HubKeys.open({ dataDir: dir });
     expect(again.activeKid).toBe(first.activeKid);
-    expect(first.jwks().keys).toEqual([expect.objectContaining({ kty: 'RSA', alg: 'RS256', use: 'sig', kid: first.activeKid })]);
+    expect(first.jwks().keys).toEqual([
+      expect.objectContaining({ kty: 'RSA', alg: 'RS256', use: 'sig', kid: first.activeKid }),
+    ]);
     expect(await again.verify(await first.sign({ hello: 'world' }))).toMatchObject({ payload: { hello: 'world' } });
   });
 
@@ -72,14 +75,25 @@ describe('HubKeys.open', () => {
     const keys = await HubKeys.open({ dataDir: dir, now: c.now });
     const file = JSON.parse(await readFile(keyFilePath(dir), 'utf8')) as KeyFile;
     expect(file).toMatchObject({ format: 'zorghub-signing-keys', version: 1 });
-    expect(file.keys).toEqual([{ kid: keys.activeKid, alg: 'RS256', createdAt: '2025-03-01T10:00:00.000Z', jwk: expect.objectContaining({ d: expect.any(String) }) }]);
+    expect(file.keys).toEqual([
+      {
+        kid: keys.activeKid,
+        alg: 'RS256',
+        createdAt: '2025-03-01T10:00:00.000Z',
+        jwk: expect.objectContaining({ d: expect.any(String) }),
+      },
+    ]);
   });
 
   it('generates ES256 keys when asked', async () => {
     const keys = await HubKeys.open({ dataDir: await dataDir(), alg: 'ES256' });
     expect(keys.jwks().keys[0]).toMatchObject({ kty: 'EC', crv: 'P-256', alg: 'ES256' });
     const token = await keys.sign({ a: 1 });
-    expect(JSON.parse(Buffer.from(token.split('.')[0]!, 'base64url').toString())).toEqual({ alg: 'ES256', kid: keys.activeKid, typ: 'JWT' });
+    expect(JSON.parse(Buffer.from(token.split('.')[0]!, 'base64url').toString())).toEqual({
+      alg: 'ES256',
+      kid: keys.activeKid,
+      typ: 'JWT',
+    });
     expect((await keys.verify(token)).payload).toEqual({ a: 1 });
   });
 
@@ -208,7 +222,10 @@ describe('HubKeys.verify', () => {
   const [header, body, signature] = [0, 1, 2].map((index) => () => token.split('.')[index]!);
 
   it('returns the header { alg, kid, typ } and the payload of a token the hub signed', async () => {
-    expect(await keys.verify(token, { typ: 'at+jwt' })).toEqual({ header: { alg: 'RS256', kid: kid(), typ: 'at+jwt' }, payload });
+    expect(await keys.verify(token, { typ: 'at+jwt' })).toEqual({
+      header: { alg: 'RS256', kid: kid(), typ: 'at+jwt' },
+      payload,
+    });
   });
 
   it('refuses an alg none token', async () => {
@@ -238,7 +255,10 @@ describe('HubKeys.verify', () => {
 
   it('refuses a token signed by another key under the hub kid', async () => {
     const other = await jose.JWK.createKey('RSA', 2048, { alg: 'RS256', use: 'sig' });
-    const forged = (await jose.JWS.createSign({ format: 'compact', fields: { alg: 'RS256', kid: kid(), typ: 'at+jwt' } }, other)
+    const forged = (await jose.JWS.createSign(
+      { format: 'compact', fields: { alg: 'RS256', kid: kid(), typ: 'at+jwt' } },
+      other,
+    )
       .update(JSON.stringify(payload))
       .final()) as unknown as string;
     expect(await refusal(keys, forged)).toBe('bad-signature');
@@ -247,7 +267,9 @@ describe('HubKeys.verify', () => {
   it('refuses a token that brings its own key in the header', async () => {
     const other = await jose.JWK.createKey('RSA', 2048, { alg: 'RS256', use: 'sig' });
     const fields = { alg: 'RS256', kid: other.kid, typ: 'at+jwt', jwk: other.toJSON() };
-    const forged = (await jose.JWS.createSign({ format: 'compact', fields }, other).update(JSON.stringify(payload)).final()) as unknown as string;
+    const forged = (await jose.JWS.createSign({ format: 'compact', fields }, other)
+      .update(JSON.stringify(payload))
+      .final()) as unknown as string;
     expect(await refusal(keys, forged)).toBe('unknown-key');
   });
 
@@ -293,7 +315,8 @@ describe('HubKeys.verify', () => {
 describe('HubKeys.fromJwks', () => {
   /** A private JWK as an operator would configure it: kid only when given. */
   async function privateJwk(kty: 'RSA' | 'EC', props: { kid?: string } = {}) {
-    const key = kty === 'RSA' ? await jose.JWK.createKey('RSA', 2048, props) : await jose.JWK.createKey('EC', 'P-256', props);
+    const key =
+      kty === 'RSA' ? await jose.JWK.createKey('RSA', 2048, props) : await jose.JWK.createKey('EC', 'P-256', props);
     const { kid, ...jwk } = key.toJSON(true) as Record<string, unknown>;
     return props.kid ? { ...jwk, kid } : jwk;
   }
@@ -318,7 +341,9 @@ describe('HubKeys.fromJwks', () => {
     const { d: _d, ...publicOnly } = oldJwk;
     await expect(HubKeys.fromJwks({ keys: [publicOnly] })).rejects.toThrow(/private JWK/);
     await expect(HubKeys.fromJwks({ keys: [{ ...oldJwk, alg: 'ES384' }] })).rejects.toThrow(/RS256 \(RSA\) or ES256/);
-    await expect(HubKeys.fromJwks({ keys: [{ kty: 'oct', k: 'c2VjcmV0', d: 'x' }] })).rejects.toThrow(/RS256 \(RSA\) or ES256/);
+    await expect(HubKeys.fromJwks({ keys: [{ kty: 'oct', k: 'c2VjcmV0', d: 'x' }] })).rejects.toThrow(
+      /RS256 \(RSA\) or ES256/,
+    );
     await expect(HubKeys.fromJwks({ keys: [oldJwk, oldJwk] })).rejects.toThrow(/occurs twice/);
     await expect(HubKeys.fromJwks({ keys: [] })).rejects.toThrow(/at least one key/);
   });

@@ -95,7 +95,11 @@ export class HubKeys {
     let data = await readKeyFile(file);
     if (!data) {
       const first = toEntry(await generateKey(settings.alg, settings.now()));
-      const created = await writeKeyFile(file, { format: KEY_FILE_FORMAT, version: 1, keys: [first] }, { createOnly: true });
+      const created = await writeKeyFile(
+        file,
+        { format: KEY_FILE_FORMAT, version: 1, keys: [first] },
+        { createOnly: true },
+      );
       data = created ? { format: KEY_FILE_FORMAT, version: 1, keys: [first] } : await readKeyFile(file);
       if (!data) {
         throw new KeyFileError(`${file} vanished while the hub created it`);
@@ -116,7 +120,10 @@ export class HubKeys {
    * RS256 (RSA, at least 2048 bits) or ES256 (EC P-256) and is inferred when absent; `kid` is kept when given,
    * otherwise it is the key's RFC 7638 thumbprint. Such a set is never rotated or pruned by the hub.
    */
-  static async fromJwks(privateJwks: { keys: JsonWebKey[] } | string, options: { now?: () => Date } = {}): Promise<HubKeys> {
+  static async fromJwks(
+    privateJwks: { keys: JsonWebKey[] } | string,
+    options: { now?: () => Date } = {},
+  ): Promise<HubKeys> {
     const source = typeof privateJwks === 'string' ? privateJwks : 'the configured JWKS';
     const set = typeof privateJwks === 'string' ? await readJwksFile(privateJwks) : privateJwks;
     if (!set || !Array.isArray(set.keys) || set.keys.length === 0) {
@@ -177,7 +184,9 @@ export class HubKeys {
   async sign(payload: object, options: { typ?: string } = {}): Promise<string> {
     const key = this.keys[0]!;
     const fields = { alg: key.alg, kid: key.kid, typ: options.typ ?? 'JWT' };
-    const signed = await jose.JWS.createSign({ format: 'compact', fields }, key.signer).update(JSON.stringify(payload), 'utf8').final();
+    const signed = await jose.JWS.createSign({ format: 'compact', fields }, key.signer)
+      .update(JSON.stringify(payload), 'utf8')
+      .final();
     return signed as unknown as string;
   }
 
@@ -190,7 +199,10 @@ export class HubKeys {
       throw new TokenError('unsupported-alg', `alg ${printable(header.alg)} is not the algorithm of a hub key`);
     }
     if (!key) {
-      throw new TokenError('unknown-key', header.kid === undefined ? 'the header has no kid' : `kid ${printable(header.kid)} is not a hub key`);
+      throw new TokenError(
+        'unknown-key',
+        header.kid === undefined ? 'the header has no kid' : `kid ${printable(header.kid)} is not a hub key`,
+      );
     }
     if (options.typ !== undefined && !sameTyp(header.typ, options.typ)) {
       throw new TokenError('wrong-type', `typ ${printable(header.typ ?? '(none)')} is not ${options.typ}`);
@@ -200,7 +212,9 @@ export class HubKeys {
     }
     let verified: jose.JWS.VerificationResult;
     try {
-      verified = await jose.JWS.createVerify(this.store, { algorithms: [key.alg], allowEmbeddedKey: false }).verify(token);
+      verified = await jose.JWS.createVerify(this.store, { algorithms: [key.alg], allowEmbeddedKey: false }).verify(
+        token,
+      );
     } catch {
       throw new TokenError('bad-signature', `the signature does not verify with key ${key.kid}`);
     }
@@ -218,7 +232,9 @@ export class HubKeys {
 
 async function generateKey(alg: HubSigningAlg, now: Date): Promise<LoadedKey> {
   const generated =
-    alg === 'ES256' ? await jose.JWK.createKey('EC', 'P-256', { alg, use: 'sig' }) : await jose.JWK.createKey('RSA', 2048, { alg, use: 'sig' });
+    alg === 'ES256'
+      ? await jose.JWK.createKey('EC', 'P-256', { alg, use: 'sig' })
+      : await jose.JWK.createKey('RSA', 2048, { alg, use: 'sig' });
   const jwk = generated.toJSON(true) as JsonWebKey;
   return fromEntry({ kid: await thumbprint(jwk), alg, createdAt: now.toISOString(), jwk });
 }
@@ -227,7 +243,9 @@ async function fromEntry(entry: KeyFileEntry): Promise<LoadedKey> {
   const { kid: _kid, alg: _alg, use: _use, key_ops: _ops, ...material } = entry.jwk;
   const signer = await jose.JWK.asKey({ ...material, kid: entry.kid, alg: entry.alg, use: 'sig' });
   if (!(signer as unknown as Supports).supports(entry.alg, 'sign') || (entry.alg === 'RS256' && signer.length < 2048)) {
-    throw new KeyFileError(`key ${entry.kid} cannot sign ${entry.alg} (RS256 needs RSA of 2048 bits or more, ES256 EC P-256)`);
+    throw new KeyFileError(
+      `key ${entry.kid} cannot sign ${entry.alg} (RS256 needs RSA of 2048 bits or more, ES256 EC P-256)`,
+    );
   }
   const publicJwk = signer.toJSON(false) as JsonWebKey;
   if (PRIVATE_MEMBERS.some((member) => member in publicJwk)) {

@@ -85,7 +85,12 @@ function checkKeyFile(value: unknown, file: string): KeyFile {
     throw fail(`expected { "format": "${KEY_FILE_FORMAT}", "version": 1, "keys": [...] }`);
   }
   for (const entry of data.keys) {
-    if (!entry || typeof entry.kid !== 'string' || !HUB_SIGNING_ALGS.includes(entry.alg) || !isInstant(entry.createdAt)) {
+    if (
+      !entry ||
+      typeof entry.kid !== 'string' ||
+      !HUB_SIGNING_ALGS.includes(entry.alg) ||
+      !isInstant(entry.createdAt)
+    ) {
       throw fail('each key needs kid, alg (RS256 or ES256) and createdAt');
     }
     if (entry.retiredAt !== undefined && !isInstant(entry.retiredAt)) {
@@ -109,7 +114,11 @@ function isInstant(value: unknown): value is string {
  * Writes the key set atomically. `createOnly`: succeed only if no file exists yet (returns false when another
  * process got there first), so two hubs starting together on one data folder end up with the same key.
  */
-export async function writeKeyFile(file: string, data: KeyFile, options: { createOnly?: boolean } = {}): Promise<boolean> {
+export async function writeKeyFile(
+  file: string,
+  data: KeyFile,
+  options: { createOnly?: boolean } = {},
+): Promise<boolean> {
   const temp = `${file}.${randomBytes(6).toString('hex')}.tmp`;
   const handle = await open(temp, 'wx', 0o600);
   try {

@@ -14,5 +14,7 @@ export async function rotateSigningKey(dataDir: string): Promise<{ before: strin
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const { dataDir } = loadConfig();
   const { before, after } = await rotateSigningKey(dataDir);
-  console.log(`signing key rotated in ${dataDir}/keys: ${before} -> ${after}; restart the hub to sign with the new key`);
+  console.log(
+    `signing key rotated in ${dataDir}/keys: ${before} -> ${after}; restart the hub to sign with the new key`,
+  );
 }

@@ -14,11 +14,20 @@ export interface ProviderMetadata {
   jwksUri: string;
 }
 
-export async function discoverProvider(issuer: string, http: HttpSettings, needs: { clientSecretBasic: boolean }): Promise<ProviderMetadata> {
+export async function discoverProvider(
+  issuer: string,
+  http: HttpSettings,
+  needs: { clientSecretBasic: boolean },
+): Promise<ProviderMetadata> {
   // §4: a terminating "/" of the issuer is removed before appending the well-known path.
   const url = `${issuer.replace(/\/$/, '')}/.well-known/openid-configuration`;
   const fail = (detail: string) => new OidcLoginError('discovery-failed', `discovery ${detail} (${url})`);
-  const response = await fetchJson(http, url, { headers: { accept: 'application/json' } }, { name: 'discovery', reason: 'discovery-failed' });
+  const response = await fetchJson(
+    http,
+    url,
+    { headers: { accept: 'application/json' } },
+    { name: 'discovery', reason: 'discovery-failed' },
+  );
   if (!response.ok) {
     throw fail(`answered HTTP ${response.status}`);
   }

@@ -26,10 +26,14 @@ afterAll(async () => {
 });
 
 // The timeout cases wait 200 ms; answers that should arrive get a generous limit (a loaded machine's first fetch is slow).
-const get = (path: string, timeoutMs = 200) => fetchJson({ fetch, timeoutMs }, `${base}${path}`, {}, { name: 'discovery', reason: 'discovery-failed' });
+const get = (path: string, timeoutMs = 200) =>
+  fetchJson({ fetch, timeoutMs }, `${base}${path}`, {}, { name: 'discovery', reason: 'discovery-failed' });
 
 async function failure(path: string): Promise<string> {
-  const err = await get(path).then(() => undefined, (e: unknown) => e);
+  const err = await get(path).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(err).toBeInstanceOf(OidcLoginError);
   expect((err as OidcLoginError).reason).toBe('discovery-failed');
   return (err as OidcLoginError).message;

@@ -28,7 +28,8 @@ export interface JsonResponse {
 }
 
 export async function fetchJson(http: HttpSettings, url: string, init: RequestInit, step: Step): Promise<JsonResponse> {
-  const fail = (detail: string, cause?: unknown) => new OidcLoginError(step.reason, `${step.name} ${detail} (${url})`, cause === undefined ? undefined : { cause });
+  const fail = (detail: string, cause?: unknown) =>
+    new OidcLoginError(step.reason, `${step.name} ${detail} (${url})`, cause === undefined ? undefined : { cause });
   let text: string;
   let response: Response;
   try {
@@ -76,7 +77,9 @@ async function readLimited(response: Response): Promise<string> {
 export function parseJsonObject(text: string): Record<string, unknown> | undefined {
   try {
     const value: unknown = JSON.parse(text);
-    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+    return typeof value === 'object' && value !== null && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : undefined;
   } catch {
     return undefined;
   }
@@ -90,7 +93,8 @@ function isTimeout(err: unknown): boolean {
 function describe(err: unknown): string {
   if (!(err instanceof Error)) return String(err);
   const cause = err.cause as { code?: unknown; message?: unknown } | undefined;
-  const detail = typeof cause?.code === 'string' ? cause.code : typeof cause?.message === 'string' ? cause.message : undefined;
+  const detail =
+    typeof cause?.code === 'string' ? cause.code : typeof cause?.message === 'string' ? cause.message : undefined;
   return detail ? `${err.message}: ${detail}` : err.message;
 }
 

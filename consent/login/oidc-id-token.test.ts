@@ -19,11 +19,21 @@ beforeAll(async () => {
 });
 
 async function sign(changes: Record<string, unknown>): Promise<string> {
-  const claims: Record<string, unknown> = { iss: ISSUER, aud: CLIENT, sub: 'subject-1', nonce: NONCE, iat: NOW_S, exp: NOW_S + 300, ...changes };
+  const claims: Record<string, unknown> = {
+    iss: ISSUER,
+    aud: CLIENT,
+    sub: 'subject-1',
+    nonce: NONCE,
+    iat: NOW_S,
+    exp: NOW_S + 300,
+    ...changes,
+  };
   for (const [name, value] of Object.entries(changes)) {
     if (value === undefined) delete claims[name];
   }
-  return (await jose.JWS.createSign({ format: 'compact', alg: 'ES256' }, key).update(JSON.stringify(claims)).final()) as unknown as string;
+  return (await jose.JWS.createSign({ format: 'compact', alg: 'ES256' }, key)
+    .update(JSON.stringify(claims))
+    .final()) as unknown as string;
 }
 
 async function reasonFor(token: string): Promise<string> {
@@ -72,7 +82,9 @@ describe('verifyIdToken', () => {
 
   it('refuses a payload changed after signing as bad-signature', async () => {
     const [header, , signature] = (await sign({})).split('.');
-    const forged = Buffer.from(JSON.stringify({ iss: ISSUER, aud: CLIENT, sub: 'someone-else', nonce: NONCE, iat: NOW_S, exp: NOW_S + 300 })).toString('base64url');
+    const forged = Buffer.from(
+      JSON.stringify({ iss: ISSUER, aud: CLIENT, sub: 'someone-else', nonce: NONCE, iat: NOW_S, exp: NOW_S + 300 }),
+    ).toString('base64url');
     expect(await reasonFor(`${header}.${forged}.${signature}`)).toBe('bad-signature');
   });
 

@@ -26,11 +26,18 @@ export interface IdTokenClaims {
   [claim: string]: unknown;
 }
 
-export async function verifyIdToken(token: string, keys: KeySource, expected: IdTokenExpectations): Promise<IdTokenClaims> {
+export async function verifyIdToken(
+  token: string,
+  keys: KeySource,
+  expected: IdTokenExpectations,
+): Promise<IdTokenClaims> {
   const header = decodeHeader(token);
   const alg = header.alg;
   if (!isAllowed(alg)) {
-    throw new OidcLoginError('alg-not-allowed', `id_token is signed with ${JSON.stringify(alg)}; allowed: ${ALLOWED_ALGORITHMS.join(', ')}`);
+    throw new OidcLoginError(
+      'alg-not-allowed',
+      `id_token is signed with ${JSON.stringify(alg)}; allowed: ${ALLOWED_ALGORITHMS.join(', ')}`,
+    );
   }
   if (header.kid !== undefined && typeof header.kid !== 'string') {
     throw new OidcLoginError('bad-id-token', 'id_token header has a kid that is not a string');
@@ -43,7 +50,11 @@ export async function verifyIdToken(token: string, keys: KeySource, expected: Id
     const result = await jose.JWS.createVerify(key, { algorithms: [alg], allowEmbeddedKey: false }).verify(token);
     payload = result.payload;
   } catch (err) {
-    throw new OidcLoginError('bad-signature', `id_token signature does not verify with the provider's key ${JSON.stringify(key.kid)}`, { cause: err });
+    throw new OidcLoginError(
+      'bad-signature',
+      `id_token signature does not verify with the provider's key ${JSON.stringify(key.kid)}`,
+      { cause: err },
+    );
   }
   const claims = parseJsonObject(payload.toString('utf8'));
   if (!claims) {
@@ -55,7 +66,10 @@ export async function verifyIdToken(token: string, keys: KeySource, expected: Id
 
 function checkClaims(claims: Record<string, unknown>, expected: IdTokenExpectations): void {
   if (claims.iss !== expected.issuer) {
-    throw new OidcLoginError('wrong-issuer', `id_token is issued by ${JSON.stringify(claims.iss)}, expected ${JSON.stringify(expected.issuer)}`);
+    throw new OidcLoginError(
+      'wrong-issuer',
+      `id_token is issued by ${JSON.stringify(claims.iss)}, expected ${JSON.stringify(expected.issuer)}`,
+    );
   }
   const audiences = typeof claims.aud === 'string' ? [claims.aud] : claims.aud;
   if (!Array.isArray(audiences) || !audiences.every((aud) => typeof aud === 'string')) {
@@ -85,7 +99,10 @@ function checkClaims(claims: Record<string, unknown>, expected: IdTokenExpectati
     throw new OidcLoginError('not-yet-valid', `id_token is not valid before ${isoTime(nbf)}`);
   }
   if (typeof claims.nonce !== 'string' || claims.nonce !== expected.nonce) {
-    throw new OidcLoginError('nonce-mismatch', claims.nonce === undefined ? 'id_token carries no nonce' : 'id_token carries another nonce than this login sent');
+    throw new OidcLoginError(
+      'nonce-mismatch',
+      claims.nonce === undefined ? 'id_token carries no nonce' : 'id_token carries another nonce than this login sent',
+    );
   }
   if (typeof claims.sub !== 'string' || claims.sub.length === 0 || claims.sub.length > 255) {
     throw new OidcLoginError('bad-id-token', 'id_token has no sub of 1 to 255 characters');

@@ -38,10 +38,16 @@ export class JwksCache implements KeySource {
       fitting = (await this.load(cached)).keys.filter((key) => fits(key, header));
     }
     if (fitting.length === 0) {
-      throw new OidcLoginError('unknown-key', `no ${header.alg} key${header.kid ? ` with kid ${JSON.stringify(header.kid)}` : ''} in the provider's JWKS (${this.jwksUri})`);
+      throw new OidcLoginError(
+        'unknown-key',
+        `no ${header.alg} key${header.kid ? ` with kid ${JSON.stringify(header.kid)}` : ''} in the provider's JWKS (${this.jwksUri})`,
+      );
     }
     if (fitting.length > 1) {
-      throw new OidcLoginError('unknown-key', `the id_token names no kid and the provider's JWKS has ${fitting.length} ${header.alg} keys (${this.jwksUri})`);
+      throw new OidcLoginError(
+        'unknown-key',
+        `the id_token names no kid and the provider's JWKS has ${fitting.length} ${header.alg} keys (${this.jwksUri})`,
+      );
     }
     return fitting[0];
   }
@@ -61,9 +67,17 @@ export class JwksCache implements KeySource {
   }
 
   private async fetchKeys(): Promise<Loaded> {
-    const response = await fetchJson(this.http, this.jwksUri, { headers: { accept: 'application/json' } }, { name: 'JWKS', reason: 'jwks-failed' });
+    const response = await fetchJson(
+      this.http,
+      this.jwksUri,
+      { headers: { accept: 'application/json' } },
+      { name: 'JWKS', reason: 'jwks-failed' },
+    );
     if (!response.ok || !Array.isArray(response.json?.keys)) {
-      throw new OidcLoginError('jwks-failed', `JWKS ${response.ok ? 'is not a JWK set' : `answered HTTP ${response.status}`} (${this.jwksUri})`);
+      throw new OidcLoginError(
+        'jwks-failed',
+        `JWKS ${response.ok ? 'is not a JWK set' : `answered HTTP ${response.status}`} (${this.jwksUri})`,
+      );
     }
     const keys: jose.JWK.Key[] = [];
     for (const jwk of response.json.keys as unknown[]) {
@@ -80,7 +94,7 @@ async function publicSignatureKey(jwk: unknown): Promise<jose.JWK.Key | undefine
   if (typeof jwk !== 'object' || jwk === null) return undefined;
   const { kty, use, crv } = jwk as { kty?: unknown; use?: unknown; crv?: unknown };
   if (use !== undefined && use !== 'sig') return undefined;
-  if (!((kty === 'RSA') || (kty === 'EC' && crv === 'P-256'))) return undefined;
+  if (!(kty === 'RSA' || (kty === 'EC' && crv === 'P-256'))) return undefined;
   try {
     const key = await jose.JWK.asKey(jwk as object);
     return kty === 'RSA' && key.length < 2048 ? undefined : key;

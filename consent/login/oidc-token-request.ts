@@ -30,17 +30,28 @@ export async function redeemCode(request: CodeRedemption, http: HttpSettings): P
     body.set('client_id', request.clientId);
   }
   const url = request.tokenEndpoint;
-  const response = await fetchJson(http, url, { method: 'POST', headers, body }, { name: 'token request', reason: 'token-request-failed' });
+  const response = await fetchJson(
+    http,
+    url,
+    { method: 'POST', headers, body },
+    { name: 'token request', reason: 'token-request-failed' },
+  );
   if (!response.ok) {
     // §5.2: error and error_description say why (invalid_grant for a wrong code or verifier, invalid_client, ...).
     const error = providerText(response.json?.error);
     const description = providerText(response.json?.error_description);
     const why = error ? `: ${error}${description ? ` (${description})` : ''}` : '';
-    throw new OidcLoginError('token-request-failed', `token request refused with HTTP ${response.status}${why} (${url})`);
+    throw new OidcLoginError(
+      'token-request-failed',
+      `token request refused with HTTP ${response.status}${why} (${url})`,
+    );
   }
   const idToken = response.json?.id_token;
   if (typeof idToken !== 'string') {
-    throw new OidcLoginError('token-request-failed', `token response ${response.json ? 'has no id_token' : 'is not a JSON object'} (${url})`);
+    throw new OidcLoginError(
+      'token-request-failed',
+      `token response ${response.json ? 'has no id_token' : 'is not a JSON object'} (${url})`,
+    );
   }
   return idToken;
 }

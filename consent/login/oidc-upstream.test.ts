@@ -23,7 +23,14 @@ async function refusal(promise: Promise<unknown>): Promise<OidcLoginError> {
 }
 
 function upstreamFor(provider: OidcProvider, overrides: Partial<OidcUpstreamOptions> = {}): Promise<OidcUpstream> {
-  return OidcUpstream.discover({ issuer: provider.issuer, clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, redirectUri: REDIRECT_URI, bsnClaim: BSN_CLAIM, ...overrides });
+  return OidcUpstream.discover({
+    issuer: provider.issuer,
+    clientId: CLIENT_ID,
+    clientSecret: CLIENT_SECRET,
+    redirectUri: REDIRECT_URI,
+    bsnClaim: BSN_CLAIM,
+    ...overrides,
+  });
 }
 
 /** The browser's part with the non-interactive shortcut: straight back to our callback with a code. */
@@ -43,7 +50,13 @@ describe('OidcUpstream', () => {
   let provider: OidcProvider;
 
   beforeAll(async () => {
-    provider = await startOidcProvider({ users: USERS, clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, bsnClaim: BSN_CLAIM, redirectUris: [REDIRECT_URI] });
+    provider = await startOidcProvider({
+      users: USERS,
+      clientId: CLIENT_ID,
+      clientSecret: CLIENT_SECRET,
+      bsnClaim: BSN_CLAIM,
+      redirectUris: [REDIRECT_URI],
+    });
   });
   afterEach(() => {
     provider.misbehave = undefined;
@@ -131,11 +144,19 @@ describe('OidcUpstream', () => {
       // What the browser submits: the hidden fields (the authorization request) plus the username typed in.
       const fields = new URL(upstream.authorizationUrl(secrets)).searchParams;
       fields.set('username', 'jansen');
-      const submitted = await fetch(`${provider.issuer}/authorize`, { method: 'POST', body: fields, redirect: 'manual' });
+      const submitted = await fetch(`${provider.issuer}/authorize`, {
+        method: 'POST',
+        body: fields,
+        redirect: 'manual',
+      });
       expect(submitted.status).toBe(302);
       const back = new URL(submitted.headers.get('location')!);
       expect(back.searchParams.get('state')).toBe(secrets.state);
-      const result = await upstream.complete({ code: back.searchParams.get('code')!, codeVerifier: secrets.codeVerifier, nonce: secrets.nonce });
+      const result = await upstream.complete({
+        code: back.searchParams.get('code')!,
+        codeVerifier: secrets.codeVerifier,
+        nonce: secrets.nonce,
+      });
       expect(result).toEqual({ bsn: '111222333', subject: expect.any(String) });
     });
 
@@ -205,7 +226,8 @@ describe('OidcUpstream', () => {
     });
 
     it('gives up on a token endpoint that does not answer after the timeout as token-request-failed', async () => {
-      const tokenHangs: typeof fetch = (input, init) => (String(input).endsWith('/token') ? hangingFetch(input, init) : fetch(input, init));
+      const tokenHangs: typeof fetch = (input, init) =>
+        String(input).endsWith('/token') ? hangingFetch(input, init) : fetch(input, init);
       const upstream = await upstreamFor(provider, { fetch: tokenHangs, timeoutMs: 200 });
       const err = await refusal(upstream.complete(await signIn(upstream, 'jansen')));
       expect(err.reason).toBe('token-request-failed');
@@ -223,7 +245,12 @@ describe('OidcUpstream', () => {
     });
 
     it('fetches the keys again when the provider signs with a new key, and accepts it', async () => {
-      const rotating = await startOidcProvider({ users: USERS, clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, bsnClaim: BSN_CLAIM });
+      const rotating = await startOidcProvider({
+        users: USERS,
+        clientId: CLIENT_ID,
+        clientSecret: CLIENT_SECRET,
+        bsnClaim: BSN_CLAIM,
+      });
       try {
         const upstream = await upstreamFor(rotating);
         await upstream.complete(await signIn(upstream, 'jansen'));
@@ -250,7 +277,12 @@ describe('OidcUpstream', () => {
     let publicProvider: OidcProvider;
 
     beforeAll(async () => {
-      publicProvider = await startOidcProvider({ users: USERS, clientId: CLIENT_ID, bsnClaim: BSN_CLAIM, keyType: 'EC' });
+      publicProvider = await startOidcProvider({
+        users: USERS,
+        clientId: CLIENT_ID,
+        bsnClaim: BSN_CLAIM,
+        keyType: 'EC',
+      });
     });
     afterAll(async () => {
       await publicProvider.close();

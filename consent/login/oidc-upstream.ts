@@ -55,8 +55,13 @@ export class OidcUpstream {
   /** GET <issuer>/.well-known/openid-configuration; refused unless it names exactly this issuer. */
   static async discover(options: OidcUpstreamOptions): Promise<OidcUpstream> {
     checkOptions(options);
-    const http: HttpSettings = { fetch: options.fetch ?? globalThis.fetch, timeoutMs: options.timeoutMs ?? FETCH_TIMEOUT_MS };
-    const metadata = await discoverProvider(options.issuer, http, { clientSecretBasic: options.clientSecret !== undefined });
+    const http: HttpSettings = {
+      fetch: options.fetch ?? globalThis.fetch,
+      timeoutMs: options.timeoutMs ?? FETCH_TIMEOUT_MS,
+    };
+    const metadata = await discoverProvider(options.issuer, http, {
+      clientSecretBasic: options.clientSecret !== undefined,
+    });
     return new OidcUpstream(options, metadata, http);
   }
 
@@ -79,7 +84,11 @@ export class OidcUpstream {
   }
 
   /** The callback: exchange the code, verify the id_token, return the BSN from the configured claim. */
-  async complete(params: { code: string; codeVerifier: string; nonce: string }): Promise<{ bsn: string; subject: string }> {
+  async complete(params: {
+    code: string;
+    codeVerifier: string;
+    nonce: string;
+  }): Promise<{ bsn: string; subject: string }> {
     requireText(params.code, 'code');
     requireText(params.nonce, 'nonce');
     requireVerifier(params.codeVerifier);
@@ -103,7 +112,12 @@ export class OidcUpstream {
     const bsn = claims[this.options.bsnClaim];
     if (typeof bsn !== 'string' || !isValidBsn(bsn)) {
       // The value stays out of the message: it may be a real BSN with a typo.
-      const what = bsn === undefined ? 'is missing' : typeof bsn !== 'string' ? 'is not a string' : 'is not 9 digits passing the 11-proof';
+      const what =
+        bsn === undefined
+          ? 'is missing'
+          : typeof bsn !== 'string'
+            ? 'is not a string'
+            : 'is not 9 digits passing the 11-proof';
       throw new OidcLoginError('bad-bsn', `id_token claim ${JSON.stringify(this.options.bsnClaim)} ${what}`);
     }
     return { bsn, subject: claims.sub };
@@ -118,9 +132,15 @@ function checkOptions(options: OidcUpstreamOptions): void {
   try {
     new URL(options.redirectUri);
   } catch {
-    throw new OidcLoginError('invalid-configuration', `redirectUri is not an absolute URL: ${JSON.stringify(options.redirectUri)}`);
+    throw new OidcLoginError(
+      'invalid-configuration',
+      `redirectUri is not an absolute URL: ${JSON.stringify(options.redirectUri)}`,
+    );
   }
-  for (const [name, value] of [['clientId', options.clientId], ['bsnClaim', options.bsnClaim]] as const) {
+  for (const [name, value] of [
+    ['clientId', options.clientId],
+    ['bsnClaim', options.bsnClaim],
+  ] as const) {
     if (typeof value !== 'string' || value.length === 0) {
       throw new OidcLoginError('invalid-configuration', `${name} is required`);
     }
@@ -144,6 +164,9 @@ function requireText(value: unknown, name: string): void {
 
 function requireVerifier(value: unknown): void {
   if (typeof value !== 'string' || !isCodeVerifier(value)) {
-    throw new OidcLoginError('invalid-parameters', 'codeVerifier must be 43 to 128 characters of A-Z a-z 0-9 - . _ ~ (RFC 7636 §4.1)');
+    throw new OidcLoginError(
+      'invalid-parameters',
+      'codeVerifier must be 43 to 128 characters of A-Z a-z 0-9 - . _ ~ (RFC 7636 §4.1)',
+    );
   }
 }

@@ -2,12 +2,23 @@
 // the clients who authorised her. Nothing is preselected.
 import { escapeHtml, type Language, page } from './html.js';
 
-export function renderActFor(language: Language, requestId: string, csrfToken: string, choices: { key: string; name: string; self: boolean }[]): string {
+export function renderActFor(
+  language: Language,
+  requestId: string,
+  csrfToken: string,
+  choices: { key: string; name: string; self: boolean }[],
+): string {
   const nl = language === 'nl';
   const title = nl ? 'Voor wie handelt u?' : 'On whose behalf do you act?';
   const options = choices
     .map((c, i) => {
-      const label = c.self ? (nl ? `Voor mijzelf (${c.name})` : `For myself (${c.name})`) : nl ? `Namens ${c.name}` : `On behalf of ${c.name}`;
+      const label = c.self
+        ? nl
+          ? `Voor mijzelf (${c.name})`
+          : `For myself (${c.name})`
+        : nl
+          ? `Namens ${c.name}`
+          : `On behalf of ${c.name}`;
       return `<div><input type="radio" id="choice-${i}" name="choice" value="${escapeHtml(c.key)}" required><label for="choice-${i}">${escapeHtml(label)}</label></div>`;
     })
     .join('\n');

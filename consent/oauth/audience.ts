@@ -11,7 +11,15 @@ export function normalisedBase(raw: string): string | undefined {
   } catch {
     return undefined;
   }
-  if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.search || url.hash || raw.includes('?') || raw.includes('#') || url.username || url.password) {
+  if (
+    (url.protocol !== 'http:' && url.protocol !== 'https:') ||
+    url.search ||
+    url.hash ||
+    raw.includes('?') ||
+    raw.includes('#') ||
+    url.username ||
+    url.password
+  ) {
     return undefined;
   }
   return `${url.protocol}//${url.host}${url.pathname.replace(/\/+$/, '')}`;
@@ -32,10 +40,18 @@ export function isMedmijScope(scope: string): boolean {
 }
 
 /** The problem with a request's `aud`, or undefined when it may go on. */
-export function audienceProblem(aud: string | undefined, scope: string | undefined, hubBaseUrl: string): string | undefined {
+export function audienceProblem(
+  aud: string | undefined,
+  scope: string | undefined,
+  hubBaseUrl: string,
+): string | undefined {
   if (aud === undefined) {
     const smart = (scope ?? '').split(' ').filter((s) => s && !isMedmijScope(s));
-    return smart.length ? `aud is required with SMART-style scopes (${smart.join(' ')}): the hub's FHIR base URL, ${hubBaseUrl}` : undefined;
+    return smart.length
+      ? `aud is required with SMART-style scopes (${smart.join(' ')}): the hub's FHIR base URL, ${hubBaseUrl}`
+      : undefined;
   }
-  return isOwnAudience(aud, hubBaseUrl) ? undefined : `aud must be this hub's FHIR base URL, ${hubBaseUrl}; tokens for another server are not issued here`;
+  return isOwnAudience(aud, hubBaseUrl)
+    ? undefined
+    : `aud must be this hub's FHIR base URL, ${hubBaseUrl}; tokens for another server are not issued here`;
 }

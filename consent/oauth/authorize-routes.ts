@@ -28,14 +28,21 @@ export async function authorizeRoutes(app: FastifyInstance, ctx: OAuthContext): 
     const language = pickLanguage(request.headers['accept-language'], q.ui_locales);
     logCorrelation(request, 'authorize', q.client_id);
     const client = q.client_id ? await ctx.registry.get(q.client_id) : undefined;
-    if (!client || !client.active || client.kind !== 'pgo') {
-      return errorPage(reply, language, 400, { nl: 'Deze app is niet bekend bij de hub.', en: 'This app is not known to the hub.' });
+    if (!client?.active || client.kind !== 'pgo') {
+      return errorPage(reply, language, 400, {
+        nl: 'Deze app is niet bekend bij de hub.',
+        en: 'This app is not known to the hub.',
+      });
     }
     if (!q.redirect_uri || !client.redirectUris.includes(q.redirect_uri)) {
       request.log.warn({ clientId: client.clientId }, 'authorize refused: redirect_uri does not match the registry');
-      return errorPage(reply, language, 400, { nl: 'De terugkeer-URL van deze app klopt niet.', en: "The app's return URL does not match its registration." });
+      return errorPage(reply, language, 400, {
+        nl: 'De terugkeer-URL van deze app klopt niet.',
+        en: "The app's return URL does not match its registration.",
+      });
     }
-    const back = (error: string, description: string) => redirectError(reply, q.redirect_uri!, error, description, q.state);
+    const back = (error: string, description: string) =>
+      redirectError(reply, q.redirect_uri!, error, description, q.state);
     if (q.response_type !== 'code') {
       return back('unsupported_response_type', 'only response_type=code is supported');
     }
@@ -47,11 +54,19 @@ export async function authorizeRoutes(app: FastifyInstance, ctx: OAuthContext): 
     }
     const scope = parseScope(q.scope, ctx.providerName);
     if (scope.invalid.length || !scope.dataServices.length) {
-      return back('invalid_scope', scope.invalid.length ? `unknown scope: ${scope.invalid.join(' ')}` : `scope must name at least one data service as ${ctx.providerName}~<id>`);
+      return back(
+        'invalid_scope',
+        scope.invalid.length
+          ? `unknown scope: ${scope.invalid.join(' ')}`
+          : `scope must name at least one data service as ${ctx.providerName}~<id>`,
+      );
     }
     const notAllowed = scope.dataServices.filter((s) => !client.dataServices.includes(s));
     if (notAllowed.length) {
-      request.log.warn({ clientId: client.clientId, notAllowed }, 'authorize refused: data service not registered for the client');
+      request.log.warn(
+        { clientId: client.clientId, notAllowed },
+        'authorize refused: data service not registered for the client',
+      );
       return back('invalid_scope', `the client is not registered for: ${notAllowed.join(' ')}`);
     }
     if (q.code_challenge !== undefined || q.code_challenge_method !== undefined) {
@@ -63,14 +78,19 @@ export async function authorizeRoutes(app: FastifyInstance, ctx: OAuthContext): 
     }
     const id = newSecret();
     const session = newSecret();
-    await ctx.store.createRequest(id, session, {
-      clientId: client.clientId,
-      redirectUri: q.redirect_uri,
-      scopes: scope.dataServices,
-      state: q.state,
-      codeChallenge: q.code_challenge,
-      csrfToken: newSecret(),
-    }, ctx.now());
+    await ctx.store.createRequest(
+      id,
+      session,
+      {
+        clientId: client.clientId,
+        redirectUri: q.redirect_uri,
+        scopes: scope.dataServices,
+        state: q.state,
+        codeChallenge: q.code_challenge,
+        csrfToken: newSecret(),
+      },
+      ctx.now(),
+    );
     reply.header('set-cookie', sessionCookie(session, ctx.secureCookies));
     return reply.redirect(`/oauth/login?request=${id}`, 303);
   });
@@ -89,7 +109,10 @@ export async function authorizeRoutes(app: FastifyInstance, ctx: OAuthContext): 
       return reply.redirect(ctx.oidc.authorizationUrl({ state: q.request!, nonce, codeVerifier }), 303);
     }
     if (!ctx.devLoginBsns.length) {
-      return errorPage(reply, language, 503, { nl: 'Inloggen is niet ingesteld op deze hub.', en: 'No login is configured on this hub.' });
+      return errorPage(reply, language, 503, {
+        nl: 'Inloggen is niet ingesteld op deze hub.',
+        en: 'No login is configured on this hub.',
+      });
     }
     return html(reply, renderDevLogin(language, q.request!, pending.csrfToken, ctx.devLoginBsns));
   });
@@ -102,7 +125,10 @@ export async function authorizeRoutes(app: FastifyInstance, ctx: OAuthContext): 
       return expired(reply, language);
     }
     if (!ctx.devLoginBsns.length || ctx.oidc || !form.bsn || !ctx.devLoginBsns.includes(form.bsn)) {
-      return errorPage(reply, language, 400, { nl: 'Dit test-BSN is niet toegestaan.', en: 'This test BSN is not allowed.' });
+      return errorPage(reply, language, 400, {
+        nl: 'Dit test-BSN is niet toegestaan.',
+        en: 'This test BSN is not allowed.',
+      });
     }
     return loggedIn(request, reply, ctx, form.request!, form.bsn, language);
   });
@@ -115,7 +141,11 @@ export async function authorizeRoutes(app: FastifyInstance, ctx: OAuthContext): 
       return expired(reply, language);
     }
     try {
-      const { bsn } = await ctx.oidc.complete({ code: q.code, codeVerifier: pending.loginState.codeVerifier, nonce: pending.loginState.nonce });
+      const { bsn } = await ctx.oidc.complete({
+        code: q.code,
+        codeVerifier: pending.loginState.codeVerifier,
+        nonce: pending.loginState.nonce,
+      });
       return await loggedIn(request, reply, ctx, q.state!, bsn, language);
     } catch (err) {
       request.log.warn({ reason: (err as { reason?: string }).reason ?? 'error' }, 'upstream login failed');
@@ -131,7 +161,13 @@ export async function authorizeRoutes(app: FastifyInstance, ctx: OAuthContext): 
     if (!pending || !choices.length) {
       return expired(reply, language);
     }
-    const named = await Promise.all(choices.map(async (c) => ({ key: c.key, name: await patientName(ctx.repository, c.patient), self: c.key === 'self' })));
+    const named = await Promise.all(
+      choices.map(async (c) => ({
+        key: c.key,
+        name: await patientName(ctx.repository, c.patient),
+        self: c.key === 'self',
+      })),
+    );
     return html(reply, renderActFor(language, q.request!, pending.csrfToken, named));
   });
 
@@ -150,10 +186,17 @@ export async function authorizeRoutes(app: FastifyInstance, ctx: OAuthContext): 
       // A delegate may pass on no more than she was given.
       const scopes = pending.scopes.filter((s) => choice.dataServices!.includes(s));
       if (!scopes.length) {
-        return errorPage(reply, language, 403, { nl: 'U bent niet gemachtigd voor de gegevens die deze app vraagt.', en: 'You are not authorised for the data this app asks for.' });
+        return errorPage(reply, language, 403, {
+          nl: 'U bent niet gemachtigd voor de gegevens die deze app vraagt.',
+          en: 'You are not authorised for the data this app asks for.',
+        });
       }
       await ctx.store.setScopes(form.request!, scopes);
-      await ctx.store.setLoginState(form.request!, { actor: choice.actor, delegation: choice.key, readOnly: String(choice.readOnly) });
+      await ctx.store.setLoginState(form.request!, {
+        actor: choice.actor,
+        delegation: choice.key,
+        readOnly: String(choice.readOnly),
+      });
     }
     await ctx.store.setPatient(form.request!, choice.patient);
     return reply.redirect(`/oauth/consent?request=${form.request}`, 303);
@@ -168,7 +211,17 @@ export async function authorizeRoutes(app: FastifyInstance, ctx: OAuthContext): 
     }
     const client = await ctx.registry.get(pending.clientId);
     const onBehalfOf = pending.loginState?.actor ? await patientName(ctx.repository, pending.patient) : undefined;
-    return html(reply, renderConsentScreen({ language, clientName: client?.name ?? pending.clientId, dataServices: pending.scopes, requestId: q.request!, csrfToken: pending.csrfToken, onBehalfOf }));
+    return html(
+      reply,
+      renderConsentScreen({
+        language,
+        clientName: client?.name ?? pending.clientId,
+        dataServices: pending.scopes,
+        requestId: q.request!,
+        csrfToken: pending.csrfToken,
+        onBehalfOf,
+      }),
+    );
   });
 
   app.post('/oauth/consent', async (request, reply) => {
@@ -185,22 +238,59 @@ export async function authorizeRoutes(app: FastifyInstance, ctx: OAuthContext): 
       return expired(reply, language);
     }
     if (form.decision === 'approve' && form.period !== 'once' && form.period !== 'until-withdrawn') {
-      return html(reply.status(400), renderConsentScreen({ language, clientName: client.name, dataServices: pending.scopes, requestId: form.request!, csrfToken: pending.csrfToken, missingPeriod: true }));
+      return html(
+        reply.status(400),
+        renderConsentScreen({
+          language,
+          clientName: client.name,
+          dataServices: pending.scopes,
+          requestId: form.request!,
+          csrfToken: pending.csrfToken,
+          missingPeriod: true,
+        }),
+      );
     }
     if (!(await ctx.store.finishRequest(form.request!, ctx.now()))) {
       return expired(reply, language);
     }
     const decided = (consent?: string) =>
-      ctx.audit?.record(securityRecord({ event: 'consent', clientId: client.clientId, patient: pending.patient, consent, approved: consent !== undefined, address: request.ip, recorded: ctx.now(), hub: ctx.issuer }));
+      ctx.audit?.record(
+        securityRecord({
+          event: 'consent',
+          clientId: client.clientId,
+          patient: pending.patient,
+          consent,
+          approved: consent !== undefined,
+          address: request.ip,
+          recorded: ctx.now(),
+          hub: ctx.issuer,
+        }),
+      );
     if (form.decision !== 'approve') {
       await decided();
       request.log.info({ clientId: client.clientId }, 'consent denied');
-      return redirectError(reply, pending.redirectUri, 'access_denied', 'the person did not give consent', pending.state);
+      return redirectError(
+        reply,
+        pending.redirectUri,
+        'access_denied',
+        'the person did not give consent',
+        pending.state,
+      );
     }
     const once = form.period === 'once';
     const now = ctx.now();
     const actor = pending.loginState?.actor;
-    const consent = await ctx.repository.create(consentRecord({ patient: pending.patient, actor, clientId: client.clientId, clientName: client.name, dataServices: pending.scopes, once, now }));
+    const consent = await ctx.repository.create(
+      consentRecord({
+        patient: pending.patient,
+        actor,
+        clientId: client.clientId,
+        clientName: client.name,
+        dataServices: pending.scopes,
+        once,
+        now,
+      }),
+    );
     const code = newSecret();
     await ctx.store.createGrant(
       {
@@ -220,7 +310,10 @@ export async function authorizeRoutes(app: FastifyInstance, ctx: OAuthContext): 
       now,
     );
     await decided(`Consent/${consent.version.id}`);
-    request.log.info({ clientId: client.clientId, consent: consent.version.id, once, delegate: !!actor }, 'consent given');
+    request.log.info(
+      { clientId: client.clientId, consent: consent.version.id, once, delegate: !!actor },
+      'consent given',
+    );
     const target = new URL(pending.redirectUri);
     target.searchParams.set('code', code);
     if (pending.state !== undefined) {
@@ -230,7 +323,14 @@ export async function authorizeRoutes(app: FastifyInstance, ctx: OAuthContext): 
   });
 }
 
-async function loggedIn(request: FastifyRequest, reply: FastifyReply, ctx: OAuthContext, requestId: string, bsn: string, language: 'nl' | 'en') {
+async function loggedIn(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  ctx: OAuthContext,
+  requestId: string,
+  bsn: string,
+  language: 'nl' | 'en',
+) {
   const own = await ctx.repository.findIds('Patient', `identifier=${BSN_SYSTEM}|${bsn}`, 2);
   const delegations = await delegationsFor(ctx.repository, bsn, ctx.now());
   if (own.length > 1) {
@@ -239,19 +339,40 @@ async function loggedIn(request: FastifyRequest, reply: FastifyReply, ctx: OAuth
   if (!delegations.length) {
     if (own.length !== 1) {
       request.log.warn({ matches: own.length }, 'login: no single client record for the BSN');
-      return errorPage(reply, language, 404, { nl: 'Er zijn bij deze hub geen gegevens over u bekend.', en: 'This hub holds no data about you.' });
+      return errorPage(reply, language, 404, {
+        nl: 'Er zijn bij deze hub geen gegevens over u bekend.',
+        en: 'This hub holds no data about you.',
+      });
     }
     await ctx.store.setPatient(requestId, `Patient/${own[0]}`);
-    await ctx.audit?.record(securityRecord({ event: 'login', patient: `Patient/${own[0]}`, address: request.ip, recorded: ctx.now(), hub: ctx.issuer }));
+    await ctx.audit?.record(
+      securityRecord({
+        event: 'login',
+        patient: `Patient/${own[0]}`,
+        address: request.ip,
+        recorded: ctx.now(),
+        hub: ctx.issuer,
+      }),
+    );
     return reply.redirect(`/oauth/consent?request=${requestId}`, 303);
   }
   // A delegate picks whom she acts for: herself (if she is a client here too) or a client who authorised her.
-  const choices = [...(own.length === 1 ? [{ key: 'self', patient: `Patient/${own[0]}` }] : []), ...delegations.map((d) => ({ key: d.consentId, ...d }))];
+  const choices = [
+    ...(own.length === 1 ? [{ key: 'self', patient: `Patient/${own[0]}` }] : []),
+    ...delegations.map((d) => ({ key: d.consentId, ...d })),
+  ];
   await ctx.store.setLoginState(requestId, { choices: JSON.stringify(choices) });
   return reply.redirect(`/oauth/act-for?request=${requestId}`, 303);
 }
 
-type Choice = { key: string; patient: string; actor?: string; dataServices?: string[]; readOnly?: boolean; consentId?: string };
+type Choice = {
+  key: string;
+  patient: string;
+  actor?: string;
+  dataServices?: string[];
+  readOnly?: boolean;
+  consentId?: string;
+};
 
 function choicesOf(pending: { loginState?: Record<string, string> }): Choice[] {
   return pending.loginState?.choices ? (JSON.parse(pending.loginState.choices) as Choice[]) : [];
@@ -267,7 +388,13 @@ function logCorrelation(request: FastifyRequest, step: string, clientId: string 
   request.log.info({ step, clientId, medmijRequestId, correlationId }, 'oauth request');
 }
 
-function redirectError(reply: FastifyReply, redirectUri: string, error: string, description: string, state: string | undefined) {
+function redirectError(
+  reply: FastifyReply,
+  redirectUri: string,
+  error: string,
+  description: string,
+  state: string | undefined,
+) {
   const target = new URL(redirectUri);
   target.searchParams.set('error', error);
   target.searchParams.set('error_description', description);
@@ -282,7 +409,10 @@ function html(reply: FastifyReply, body: string) {
     .type('text/html; charset=utf-8')
     .header('cache-control', 'no-store')
     .header('x-frame-options', 'DENY')
-    .header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'")
+    .header(
+      'content-security-policy',
+      "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'",
+    )
     .send(body);
 }
 

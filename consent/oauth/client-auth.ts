@@ -14,17 +14,24 @@ export class OAuthError extends Error {
     readonly description: string,
     readonly status = error === 'invalid_client' ? 401 : 400,
     /** `Patient/<id>` whose grant the refused request concerned, when known: the audit record names him. */
-    readonly patient?: string
+    readonly patient?: string,
   ) {
     super(description);
   }
 }
 
-export async function authenticateClient(request: FastifyRequest, form: Record<string, string | undefined>, ctx: OAuthContext): Promise<RegisteredClient> {
+export async function authenticateClient(
+  request: FastifyRequest,
+  form: Record<string, string | undefined>,
+  ctx: OAuthContext,
+): Promise<RegisteredClient> {
   const basic = parseBasic(request.headers.authorization);
   if (basic) {
     const client = await activeClient(ctx, basic.clientId);
-    if (client.tokenEndpointAuthMethod !== 'client_secret_basic' || !(await ctx.registry.verifySecret(client.clientId, basic.secret))) {
+    if (
+      client.tokenEndpointAuthMethod !== 'client_secret_basic' ||
+      !(await ctx.registry.verifySecret(client.clientId, basic.secret))
+    ) {
       throw new OAuthError('invalid_client', 'client authentication failed');
     }
     return client;
@@ -48,7 +55,10 @@ export async function authenticateClient(request: FastifyRequest, form: Record<s
         replay: ctx.replay,
       } as Parameters<typeof verifyClientAssertion>[1]);
     } catch (err) {
-      throw new OAuthError('invalid_client', `client assertion refused: ${(err as { description?: string }).description ?? (err as Error).message}`);
+      throw new OAuthError(
+        'invalid_client',
+        `client assertion refused: ${(err as { description?: string }).description ?? (err as Error).message}`,
+      );
     }
     return client;
   }
@@ -77,7 +87,10 @@ function parseBasic(header: string | undefined): { clientId: string; secret: str
     throw new OAuthError('invalid_client', 'malformed Basic credentials');
   }
   // RFC 6749 2.3.1: both parts are form-urlencoded.
-  return { clientId: decodeURIComponent(decoded.slice(0, colon)), secret: decodeURIComponent(decoded.slice(colon + 1)) };
+  return {
+    clientId: decodeURIComponent(decoded.slice(0, colon)),
+    secret: decodeURIComponent(decoded.slice(colon + 1)),
+  };
 }
 
 /** The assertion's iss, read only to find the client whose keys then verify it. */

@@ -28,7 +28,11 @@ export function consentRecord(decision: ConsentDecision): Consent {
     meta: { profile: [HUB_CONSENT] },
     status: 'active',
     scope: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/consentscope', code: 'patient-privacy' }] },
-    category: [{ coding: [{ system: 'https://zorghub.example.org/fhir/CodeSystem/consent-category', code: 'pgo-authorisation' }] }],
+    category: [
+      {
+        coding: [{ system: 'https://zorghub.example.org/fhir/CodeSystem/consent-category', code: 'pgo-authorisation' }],
+      },
+    ],
     patient: { reference: decision.patient },
     dateTime: start,
     performer: [{ reference: decision.actor ?? decision.patient }],
@@ -39,7 +43,11 @@ export function consentRecord(decision: ConsentDecision): Consent {
       actor: [
         {
           role: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-ParticipationType', code: 'IRCP' }] },
-          reference: { type: 'Device', identifier: { system: OAUTH_CLIENT_SYSTEM, value: decision.clientId }, display: decision.clientName },
+          reference: {
+            type: 'Device',
+            identifier: { system: OAUTH_CLIENT_SYSTEM, value: decision.clientId },
+            display: decision.clientName,
+          },
         },
       ],
       action: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/consentaction', code: 'access' }] }],

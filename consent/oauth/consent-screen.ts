@@ -20,7 +20,8 @@ const TEXT = {
   nl: {
     title: 'Toestemming geven',
     intro: (pgo: string) => `<strong>${pgo}</strong> vraagt toegang tot de volgende gegevens over u:`,
-    behalf: (name: string) => `U geeft deze toestemming namens <strong>${name}</strong>, die u daarvoor heeft gemachtigd.`,
+    behalf: (name: string) =>
+      `U geeft deze toestemming namens <strong>${name}</strong>, die u daarvoor heeft gemachtigd.`,
     period: 'Hoe lang mag deze app erbij?',
     once: 'Eenmalig (nu, en niet opnieuw zonder uw toestemming)',
     lasting: 'Tot ik mijn toestemming intrek',
@@ -47,7 +48,10 @@ export function renderConsentScreen(screen: ConsentScreen): string {
   const t = TEXT[screen.language];
   const items = screen.dataServices
     .map((id) => dataService(id)!)
-    .map((s) => `<li><strong>${escapeHtml(s.name[screen.language])}</strong>: ${escapeHtml(s.description[screen.language])}</li>`)
+    .map(
+      (s) =>
+        `<li><strong>${escapeHtml(s.name[screen.language])}</strong>: ${escapeHtml(s.description[screen.language])}</li>`,
+    )
     .join('\n');
   const body = `<h1>${t.title}</h1>
 ${screen.onBehalfOf ? `<p>${t.behalf(escapeHtml(screen.onBehalfOf))}</p>\n` : ''}<p>${t.intro(escapeHtml(screen.clientName))}</p>

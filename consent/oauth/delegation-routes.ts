@@ -12,12 +12,18 @@ export async function delegationRoutes(app: FastifyInstance, ctx: OAuthContext):
   app.post('/oauth/delegations', async (request, reply) => {
     try {
       const principal = await authenticateOrThrow(ctx, request, reply);
-      if (!principal || principal.kind !== 'person') {
-        throw principal ? errors.insufficientScope('Only the client himself can authorise someone to act for him') : errors.invalidToken('A delegation needs the access token of the client');
+      if (principal?.kind !== 'person') {
+        throw principal
+          ? errors.insufficientScope('Only the client himself can authorise someone to act for him')
+          : errors.invalidToken('A delegation needs the access token of the client');
       }
       const consent = await recordDelegation(ctx.repository, principal.patient!, request.body, ctx.now());
       request.log.info({ consent: consent.id }, 'delegation recorded');
-      return reply.status(201).header('location', `${ctx.issuer}/Consent/${consent.id}`).type('application/fhir+json').send(consent);
+      return reply
+        .status(201)
+        .header('location', `${ctx.issuer}/Consent/${consent.id}`)
+        .type('application/fhir+json')
+        .send(consent);
     } catch (err) {
       const hub = err as HubError;
       if (errorInfo(hub.code)) {

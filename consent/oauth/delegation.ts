@@ -36,7 +36,12 @@ export interface Delegation {
 }
 
 /** Checks a person's request to delegate and records it; the RelatedPerson must be one of his own. */
-export async function recordDelegation(repository: Repository, patient: string, body: unknown, now: Date): Promise<Consent> {
+export async function recordDelegation(
+  repository: Repository,
+  patient: string,
+  body: unknown,
+  now: Date,
+): Promise<Consent> {
   const request = body as Partial<DelegationRequest> | undefined;
   const match = /^RelatedPerson\/([A-Za-z0-9\-.]{1,64})$/.exec(request?.relatedPerson ?? '');
   if (!match) {
@@ -44,7 +49,7 @@ export async function recordDelegation(repository: Repository, patient: string, 
   }
   const services = request?.dataServices ?? [];
   if (!Array.isArray(services) || !services.length || services.some((s) => !dataService(s))) {
-    throw errors.badParameter('dataServices must name at least one of the hub\'s data services');
+    throw errors.badParameter("dataServices must name at least one of the hub's data services");
   }
   const interactions = request?.interactions ?? ['read'];
   if (!interactions.includes('read') || interactions.some((i) => i !== 'read' && i !== 'update')) {
@@ -54,7 +59,9 @@ export async function recordDelegation(repository: Repository, patient: string, 
   if (request?.end !== undefined && !(Date.parse(request.end) > now.getTime())) {
     throw errors.badParameter('end must be a date-time in the future');
   }
-  const related = JSON.parse((await repository.read('RelatedPerson', match[1])).json) as { patient?: { reference?: string } };
+  const related = JSON.parse((await repository.read('RelatedPerson', match[1])).json) as {
+    patient?: { reference?: string };
+  };
   if (related.patient?.reference !== patient) {
     throw errors.notFound(request!.relatedPerson!);
   }
@@ -71,7 +78,12 @@ export async function recordDelegation(repository: Repository, patient: string, 
     provision: {
       type: 'permit',
       period: { start: now.toISOString(), ...(request?.end ? { end: request.end } : {}) },
-      actor: [{ role: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-RoleClass', code: 'AGNT' }] }, reference: { reference: request!.relatedPerson } }],
+      actor: [
+        {
+          role: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-RoleClass', code: 'AGNT' }] },
+          reference: { reference: request!.relatedPerson },
+        },
+      ],
       action: [
         { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/consentaction', code: 'access' }] },
         ...(interactions.includes('update') ? [CORRECT] : []),
@@ -79,7 +91,15 @@ export async function recordDelegation(repository: Repository, patient: string, 
       class: services.map((code) => ({ system: DATA_SERVICE_SYSTEM, code })),
       // What "correct" covers: these elements and no others (decide.ts narrows her update rights to them).
       ...(changes.length
-        ? { provision: [{ type: 'permit' as const, action: [CORRECT], code: [{ coding: changes.map((code) => ({ system: CHANGEABLE_ELEMENT_SYSTEM, code })) }] }] }
+        ? {
+            provision: [
+              {
+                type: 'permit' as const,
+                action: [CORRECT],
+                code: [{ coding: changes.map((code) => ({ system: CHANGEABLE_ELEMENT_SYSTEM, code })) }],
+              },
+            ],
+          }
         : {}),
     },
   };
@@ -90,13 +110,22 @@ const CORRECT = { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/cons
 
 /** The elements asked for, each one the delegated services let a client change; all of those when none are asked. */
 function delegatedChanges(services: string[], asked: unknown): string[] {
-  const allowed = services.flatMap((id) => Object.entries(dataService(id)?.changeable ?? {}).flatMap(([type, elements]) => elements.map((e) => `${type}.${e}`)));
+  const allowed = services.flatMap((id) =>
+    Object.entries(dataService(id)?.changeable ?? {}).flatMap(([type, elements]) =>
+      elements.map((e) => `${type}.${e}`),
+    ),
+  );
   if (asked === undefined) {
-    if (allowed.length === 0) throw errors.badParameter(`interactions "update": the data services ${services.join(', ')} let a client change nothing`);
+    if (allowed.length === 0)
+      throw errors.badParameter(
+        `interactions "update": the data services ${services.join(', ')} let a client change nothing`,
+      );
     return allowed;
   }
   if (!Array.isArray(asked) || asked.length === 0 || asked.some((e) => typeof e !== 'string' || !allowed.includes(e))) {
-    throw errors.badParameter(`changes must name elements the delegated data services let a client change: ${allowed.join(', ') || '(none)'}`);
+    throw errors.badParameter(
+      `changes must name elements the delegated data services let a client change: ${allowed.join(', ') || '(none)'}`,
+    );
   }
   return [...new Set(asked as string[])];
 }
@@ -106,9 +135,15 @@ function delegatedChanges(services: string[], asked: unknown): string[] {
  * undefined for one recorded before delegations named elements (then the data services' own: decide.ts).
  */
 export function delegatedElements(consent: Consent): string[] | undefined {
-  const nested = (consent.provision?.provision ?? []).filter((p) => p.type === 'permit' && p.action?.some((a) => a.coding?.some((c) => c.code === 'correct')));
+  const nested = (consent.provision?.provision ?? []).filter(
+    (p) => p.type === 'permit' && p.action?.some((a) => a.coding?.some((c) => c.code === 'correct')),
+  );
   if (nested.length === 0) return undefined;
-  return nested.flatMap((p) => (p.code ?? []).flatMap((code) => (code.coding ?? []).filter((c) => c.system === CHANGEABLE_ELEMENT_SYSTEM && c.code).map((c) => c.code!)));
+  return nested.flatMap((p) =>
+    (p.code ?? []).flatMap((code) =>
+      (code.coding ?? []).filter((c) => c.system === CHANGEABLE_ELEMENT_SYSTEM && c.code).map((c) => c.code!),
+    ),
+  );
 }
 
 /** The active delegations a person with this BSN holds as a RelatedPerson, now. */
@@ -116,18 +151,28 @@ export async function delegationsFor(repository: Repository, bsn: string, now: D
   const found: Delegation[] = [];
   for (const relatedId of await repository.findIds('RelatedPerson', `identifier=${BSN_SYSTEM}|${bsn}`, 20)) {
     const actor = `RelatedPerson/${relatedId}`;
-    const ids = await repository.findIds('Consent', `actor=${actor}&category=${CATEGORY_SYSTEM}|delegation&status=active`, 50);
+    const ids = await repository.findIds(
+      'Consent',
+      `actor=${actor}&category=${CATEGORY_SYSTEM}|delegation&status=active`,
+      50,
+    );
     for (const id of ids) {
       const consent = JSON.parse((await repository.read('Consent', id)).json) as Consent;
       const end = consent.provision?.period?.end;
-      if ((end && Date.parse(end) <= now.getTime()) || consent.provision?.type !== 'permit' || !consent.patient?.reference) {
+      if (
+        (end && Date.parse(end) <= now.getTime()) ||
+        consent.provision?.type !== 'permit' ||
+        !consent.patient?.reference
+      ) {
         continue;
       }
       found.push({
         consentId: id,
         patient: consent.patient.reference,
         actor,
-        dataServices: (consent.provision.class ?? []).filter((c) => c.system === DATA_SERVICE_SYSTEM && c.code).map((c) => c.code!),
+        dataServices: (consent.provision.class ?? [])
+          .filter((c) => c.system === DATA_SERVICE_SYSTEM && c.code)
+          .map((c) => c.code!),
         readOnly: !(consent.provision.action ?? []).some((a) => a.coding?.some((c) => c.code === 'correct')),
       });
     }

@@ -6,7 +6,9 @@ import { escapeHtml } from './html.js';
 import type { OAuthContext } from './oauth-context.js';
 
 export async function metadataRoutes(app: FastifyInstance, ctx: OAuthContext): Promise<void> {
-  app.get('/.well-known/jwks.json', async (_request, reply) => reply.header('cache-control', 'public, max-age=300').send(ctx.keys.jwks()));
+  app.get('/.well-known/jwks.json', async (_request, reply) =>
+    reply.header('cache-control', 'public, max-age=300').send(ctx.keys.jwks()),
+  );
 
   const metadata = () => ({
     issuer: ctx.issuer,
@@ -37,7 +39,14 @@ export async function metadataRoutes(app: FastifyInstance, ctx: OAuthContext): P
   app.get('/oauth/data-services', async (_request, reply) =>
     reply.send({
       provider: ctx.providerName,
-      dataServices: DATA_SERVICES.map((s) => ({ id: s.id, scope: `${ctx.providerName}~${s.id}`, name: s.name, description: s.description, resourceTypes: s.resourceTypes, interactions: s.interactions })),
+      dataServices: DATA_SERVICES.map((s) => ({
+        id: s.id,
+        scope: `${ctx.providerName}~${s.id}`,
+        name: s.name,
+        description: s.description,
+        resourceTypes: s.resourceTypes,
+        interactions: s.interactions,
+      })),
     }),
   );
 

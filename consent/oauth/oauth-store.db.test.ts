@@ -24,7 +24,12 @@ async function grant(consentId = newSecret(16), delegationConsent?: string) {
   const code = newSecret();
   await store.createGrant(
     {
-      consentId, clientId: 'pgo', patient: 'Patient/p1', dataServices: ['hulpmiddelen'], scope: 'zorghub~hulpmiddelen', once: false,
+      consentId,
+      clientId: 'pgo',
+      patient: 'Patient/p1',
+      dataServices: ['hulpmiddelen'],
+      scope: 'zorghub~hulpmiddelen',
+      once: false,
       ...(delegationConsent ? { actor: 'RelatedPerson/r1', delegationConsent } : {}),
     },
     code,
@@ -76,14 +81,22 @@ describe('OAuthStore', () => {
     const next = newSecret();
     expect((await store.rotateRefreshToken(token, next, at(REFRESH_IDLE_MS - 1000), 'pgo')).status).toBe('ok');
     // Used just before the lapse, the new token counts from then.
-    expect((await store.rotateRefreshToken(next, newSecret(), at(2 * REFRESH_IDLE_MS + 1000), 'pgo')).status).toBe('lapsed');
+    expect((await store.rotateRefreshToken(next, newSecret(), at(2 * REFRESH_IDLE_MS + 1000), 'pgo')).status).toBe(
+      'lapsed',
+    );
     // The lapse ends the grant: nothing issued under it stands any more.
     expect((await store.grant(consentId))?.revokedAt).toBeInstanceOf(Date);
-    expect((await store.rotateRefreshToken(next, newSecret(), at(2 * REFRESH_IDLE_MS + 2000), 'pgo')).status).toBe('revoked');
+    expect((await store.rotateRefreshToken(next, newSecret(), at(2 * REFRESH_IDLE_MS + 2000), 'pgo')).status).toBe(
+      'revoked',
+    );
   });
 
   it.each([
-    ['set inactive', (id: string) => db.sql`UPDATE "Consent" SET content = ${JSON.stringify({ resourceType: 'Consent', status: 'inactive' })} WHERE id = ${id}`],
+    [
+      'set inactive',
+      (id: string) =>
+        db.sql`UPDATE "Consent" SET content = ${JSON.stringify({ resourceType: 'Consent', status: 'inactive' })} WHERE id = ${id}`,
+    ],
     ['deleted', (id: string) => db.sql`UPDATE "Consent" SET deleted = true WHERE id = ${id}`],
     ['gone', (id: string) => db.sql`DELETE FROM "Consent" WHERE id = ${id}`],
   ])('refuses a refresh once the Consent is %s, and ends the grant for good', async (_how, withdraw) => {
@@ -128,15 +141,35 @@ describe('OAuthStore', () => {
   it("names with a delegate token's standing the elements her delegation lets her change, and none for an older delegation", async () => {
     const correct = { coding: [{ code: 'correct' }] };
     const named = newSecret(16);
-    await db.sql`INSERT INTO "Consent" (id, version, last_updated, deleted, content, compartments, tokens) VALUES (${named}, 1, now(), false, ${JSON.stringify({
-      resourceType: 'Consent', status: 'active',
-      provision: { type: 'permit', action: [correct], provision: [{ type: 'permit', action: [correct], code: [{ coding: [{ system: CHANGEABLE_ELEMENT_SYSTEM, code: 'SupplyRequest.occurrence[x]' }] }] }] },
-    })}, '{}', '{}')`;
+    await db.sql`INSERT INTO "Consent" (id, version, last_updated, deleted, content, compartments, tokens) VALUES (${named}, 1, now(), false, ${JSON.stringify(
+      {
+        resourceType: 'Consent',
+        status: 'active',
+        provision: {
+          type: 'permit',
+          action: [correct],
+          provision: [
+            {
+              type: 'permit',
+              action: [correct],
+              code: [{ coding: [{ system: CHANGEABLE_ELEMENT_SYSTEM, code: 'SupplyRequest.occurrence[x]' }] }],
+            },
+          ],
+        },
+      },
+    )}, '{}', '{}')`;
     const { consentId } = await grant(undefined, named);
-    expect(await store.tokenStands(consentId, 'jti-d')).toEqual({ stands: true, readOnly: false, changeable: ['SupplyRequest.occurrence[x]'] });
+    expect(await store.tokenStands(consentId, 'jti-d')).toEqual({
+      stands: true,
+      readOnly: false,
+      changeable: ['SupplyRequest.occurrence[x]'],
+    });
     const older = newSecret(16);
     await consentRow(older, 'active');
-    expect(await store.tokenStands((await grant(undefined, older)).consentId, 'jti-e')).toEqual({ stands: true, readOnly: false });
+    expect(await store.tokenStands((await grant(undefined, older)).consentId, 'jti-e')).toEqual({
+      stands: true,
+      readOnly: false,
+    });
   });
 
   it('lets a token stand only while its grant stands and its Consent is active', async () => {
@@ -152,7 +185,12 @@ describe('OAuthStore', () => {
   it('keeps a pending request to the browser session that started it, until it expires or is finished', async () => {
     const id = newSecret();
     const session = newSecret();
-    await store.createRequest(id, session, { clientId: 'pgo', redirectUri: 'https://pgo.example/cb', scopes: ['hulpmiddelen'], csrfToken: 'c' }, T0);
+    await store.createRequest(
+      id,
+      session,
+      { clientId: 'pgo', redirectUri: 'https://pgo.example/cb', scopes: ['hulpmiddelen'], csrfToken: 'c' },
+      T0,
+    );
     expect(await store.request(id, session, at(1000))).toMatchObject({ clientId: 'pgo' });
     expect(await store.request(id, newSecret(), at(1000))).toBeUndefined();
     expect(await store.request(id, undefined, at(1000))).toBeUndefined();

@@ -83,7 +83,8 @@ export class OAuthStore {
 
   /** Merges into the request's login state (OIDC nonce and verifier; the delegate's choice). */
   async setLoginState(id: string, state: Record<string, string>): Promise<void> {
-    await this.sql`UPDATE oauth_requests SET login_state = coalesce(login_state, '{}'::jsonb) || ${this.sql.json(state)} WHERE id_hash = ${hashSecret(id)}`;
+    await this
+      .sql`UPDATE oauth_requests SET login_state = coalesce(login_state, '{}'::jsonb) || ${this.sql.json(state)} WHERE id_hash = ${hashSecret(id)}`;
   }
 
   async setScopes(id: string, scopes: string[]): Promise<void> {
@@ -96,11 +97,18 @@ export class OAuthStore {
 
   /** Closes the request; true only for the first caller, so a decision cannot be submitted twice. */
   async finishRequest(id: string, now: Date): Promise<boolean> {
-    const rows = await this.sql`UPDATE oauth_requests SET finished_at = ${now} WHERE id_hash = ${hashSecret(id)} AND finished_at IS NULL RETURNING 1`;
+    const rows = await this
+      .sql`UPDATE oauth_requests SET finished_at = ${now} WHERE id_hash = ${hashSecret(id)} AND finished_at IS NULL RETURNING 1`;
     return rows.length === 1;
   }
 
-  async createGrant(grant: Grant, code: string, redirectUri: string, codeChallenge: string | undefined, now: Date): Promise<void> {
+  async createGrant(
+    grant: Grant,
+    code: string,
+    redirectUri: string,
+    codeChallenge: string | undefined,
+    now: Date,
+  ): Promise<void> {
     await this.sql.begin(async (tx) => {
       await tx`
         INSERT INTO oauth_grants (consent_id, client_id, patient, actor, delegation_consent, read_only, data_services, scope, once, created_at)
@@ -118,10 +126,15 @@ export class OAuthStore {
    */
   async redeemCode(
     code: string,
-    now: Date
-  ): Promise<{ status: 'ok'; grant: Grant; redirectUri: string; codeChallenge?: string; clientId: string } | { status: 'unknown' | 'expired' | 'replayed' }> {
+    now: Date,
+  ): Promise<
+    | { status: 'ok'; grant: Grant; redirectUri: string; codeChallenge?: string; clientId: string }
+    | { status: 'unknown' | 'expired' | 'replayed' }
+  > {
     const hash = hashSecret(code);
-    const [used] = await this.sql<Row[]>`UPDATE oauth_codes SET used_at = ${now} WHERE code_hash = ${hash} AND used_at IS NULL RETURNING *`;
+    const [used] = await this.sql<
+      Row[]
+    >`UPDATE oauth_codes SET used_at = ${now} WHERE code_hash = ${hash} AND used_at IS NULL RETURNING *`;
     if (!used) {
       const [seen] = await this.sql<Row[]>`SELECT consent_id FROM oauth_codes WHERE code_hash = ${hash}`;
       if (!seen) {
@@ -137,7 +150,13 @@ export class OAuthStore {
     if (!grant || grant.revokedAt) {
       return { status: 'unknown' };
     }
-    return { status: 'ok', grant, redirectUri: used.redirect_uri, codeChallenge: used.code_challenge ?? undefined, clientId: used.client_id };
+    return {
+      status: 'ok',
+      grant,
+      redirectUri: used.redirect_uri,
+      codeChallenge: used.code_challenge ?? undefined,
+      clientId: used.client_id,
+    };
   }
 
   async grant(consentId: string): Promise<Grant | undefined> {
@@ -146,7 +165,8 @@ export class OAuthStore {
   }
 
   async revokeGrant(consentId: string, reason: string, now: Date): Promise<void> {
-    await this.sql`UPDATE oauth_grants SET revoked_at = ${now}, revoked_reason = ${reason} WHERE consent_id = ${consentId} AND revoked_at IS NULL`;
+    await this
+      .sql`UPDATE oauth_grants SET revoked_at = ${now}, revoked_reason = ${reason} WHERE consent_id = ${consentId} AND revoked_at IS NULL`;
     this.standingChanged();
   }
 
@@ -170,7 +190,7 @@ export class OAuthStore {
     /** The client presenting the token: another client's token is refused without being used. */
     clientId: string,
     /** Refuses (without using the token) when this returns false for the grant's scope. */
-    acceptsScope: (grantedScope: string) => boolean = () => true
+    acceptsScope: (grantedScope: string) => boolean = () => true,
   ): Promise<
     | { status: 'ok'; grant: Grant; scope: string; clientId: string }
     | { status: 'unknown' | 'other-client' }
@@ -185,7 +205,9 @@ export class OAuthStore {
       if (row.client_id !== clientId) {
         return { status: 'other-client' as const };
       }
-      const [grantRow] = await tx<Row[]>`SELECT g.*, ${consentStanding(tx)} FROM oauth_grants g WHERE g.consent_id = ${row.consent_id} FOR UPDATE OF g`;
+      const [grantRow] = await tx<
+        Row[]
+      >`SELECT g.*, ${consentStanding(tx)} FROM oauth_grants g WHERE g.consent_id = ${row.consent_id} FOR UPDATE OF g`;
       const patient = grantRow?.patient as string;
       const end = async (reason: string) => {
         await tx`UPDATE oauth_grants SET revoked_at = ${now}, revoked_reason = ${reason} WHERE consent_id = ${row.consent_id} AND revoked_at IS NULL`;
@@ -212,15 +234,23 @@ export class OAuthStore {
       await tx`
         INSERT INTO oauth_refresh_tokens (token_hash, consent_id, client_id, scope, last_used_at)
         VALUES (${hashSecret(next)}, ${row.consent_id}, ${row.client_id}, ${row.scope}, ${now})`;
-      return { status: 'ok' as const, grant: toGrant(grantRow), scope: row.scope as string, clientId: row.client_id as string };
+      return {
+        status: 'ok' as const,
+        grant: toGrant(grantRow),
+        scope: row.scope as string,
+        clientId: row.client_id as string,
+      };
     });
-    if (rotated.status === 'reused' || rotated.status === 'lapsed' || rotated.status === 'withdrawn') this.standingChanged(); // the grant was ended
+    if (rotated.status === 'reused' || rotated.status === 'lapsed' || rotated.status === 'withdrawn')
+      this.standingChanged(); // the grant was ended
     return rotated;
   }
 
   /** Revocation endpoint: a refresh token revokes its grant; returns false when the token is not one of ours. */
   async revokeRefreshToken(token: string, clientId: string, now: Date): Promise<boolean> {
-    const [row] = await this.sql<Row[]>`SELECT consent_id FROM oauth_refresh_tokens WHERE token_hash = ${hashSecret(token)} AND client_id = ${clientId}`;
+    const [row] = await this.sql<
+      Row[]
+    >`SELECT consent_id FROM oauth_refresh_tokens WHERE token_hash = ${hashSecret(token)} AND client_id = ${clientId}`;
     if (!row) {
       return false;
     }
@@ -229,7 +259,8 @@ export class OAuthStore {
   }
 
   async revokeAccessToken(jti: string, expiresAt: Date): Promise<void> {
-    await this.sql`INSERT INTO oauth_revoked_tokens (jti, expires_at) VALUES (${jti}, ${expiresAt}) ON CONFLICT DO NOTHING`;
+    await this
+      .sql`INSERT INTO oauth_revoked_tokens (jti, expires_at) VALUES (${jti}, ${expiresAt}) ON CONFLICT DO NOTHING`;
     this.standingChanged();
   }
 
@@ -239,7 +270,9 @@ export class OAuthStore {
    * round trip, unless the standing cache still holds the answer; also says whether the grant is read-only.
    */
   async tokenStands(consentId: string, jti: string): Promise<Standing> {
-    return this.standing ? this.standing.get(`${consentId} ${jti}`, () => this.#tokenStands(consentId, jti)) : this.#tokenStands(consentId, jti);
+    return this.standing
+      ? this.standing.get(`${consentId} ${jti}`, () => this.#tokenStands(consentId, jti))
+      : this.#tokenStands(consentId, jti);
   }
 
   async #tokenStands(consentId: string, jti: string): Promise<Standing> {
@@ -256,7 +289,10 @@ export class OAuthStore {
 
   /** A token whose jti is revoked (system tokens have no grant). */
   async tokenRevoked(jti: string): Promise<boolean> {
-    const ask = async () => ({ stands: (await this.sql`SELECT 1 FROM oauth_revoked_tokens WHERE jti = ${jti}`).length === 0, readOnly: false });
+    const ask = async () => ({
+      stands: (await this.sql`SELECT 1 FROM oauth_revoked_tokens WHERE jti = ${jti}`).length === 0,
+      readOnly: false,
+    });
     return !(this.standing ? await this.standing.get(` ${jti}`, ask) : await ask()).stands;
   }
 }

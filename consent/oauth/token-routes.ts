@@ -22,11 +22,30 @@ type Form = Record<string, string | undefined>;
 export async function tokenRoutes(app: FastifyInstance, ctx: OAuthContext): Promise<void> {
   app.post('/oauth/token', async (request, reply) => {
     const form = (request.body ?? {}) as Form;
-    request.log.info({ grantType: form.grant_type, medmijRequestId: request.headers['medmij-request-id'], correlationId: request.headers['x-correlation-id'] }, 'token request');
+    request.log.info(
+      {
+        grantType: form.grant_type,
+        medmijRequestId: request.headers['medmij-request-id'],
+        correlationId: request.headers['x-correlation-id'],
+      },
+      'token request',
+    );
     let clientId: string | undefined;
     let organization: RegisteredClient['organization'];
     const recorded = (error?: string, patient?: string) =>
-      ctx.audit?.record(securityRecord({ event: 'token', clientId, organization, patient, grantType: form.grant_type, error, address: request.ip, recorded: ctx.now(), hub: ctx.issuer }));
+      ctx.audit?.record(
+        securityRecord({
+          event: 'token',
+          clientId,
+          organization,
+          patient,
+          grantType: form.grant_type,
+          error,
+          address: request.ip,
+          recorded: ctx.now(),
+          hub: ctx.issuer,
+        }),
+      );
     try {
       const client = await authenticateClient(request, form, ctx);
       clientId = client.clientId;
@@ -67,7 +86,11 @@ export async function tokenRoutes(app: FastifyInstance, ctx: OAuthContext): Prom
       }
       const now = ctx.now();
       if (!(await ctx.store.revokeRefreshToken(form.token, client.clientId, now))) {
-        const access = await verifyAccessToken(ctx.keys, form.token, { issuer: ctx.issuer, audience: ctx.issuer, now: now.getTime() }).catch(() => undefined);
+        const access = await verifyAccessToken(ctx.keys, form.token, {
+          issuer: ctx.issuer,
+          audience: ctx.issuer,
+          now: now.getTime(),
+        }).catch(() => undefined);
         if (access && access.claims.client_id === client.clientId) {
           await ctx.store.revokeAccessToken(access.claims.jti, new Date(access.claims.exp * 1000));
         }
@@ -86,7 +109,11 @@ export async function tokenRoutes(app: FastifyInstance, ctx: OAuthContext): Prom
       if (client.kind !== 'system') {
         throw new OAuthError('unauthorized_client', 'introspection is for resource servers (system clients)');
       }
-      const verified = await verifyAccessToken(ctx.keys, form.token ?? '', { issuer: ctx.issuer, audience: ctx.issuer, now: ctx.now().getTime() }).catch(() => undefined);
+      const verified = await verifyAccessToken(ctx.keys, form.token ?? '', {
+        issuer: ctx.issuer,
+        audience: ctx.issuer,
+        now: ctx.now().getTime(),
+      }).catch(() => undefined);
       if (!verified || !(await standing(ctx, verified.principal)).stands) {
         return reply.header('cache-control', 'no-store').send({ active: false });
       }
@@ -116,7 +143,10 @@ async function authorizationCode(form: Form, clientId: string, ctx: OAuthContext
   const now = ctx.now();
   const redeemed = await ctx.store.redeemCode(form.code, now);
   if (redeemed.status === 'replayed') {
-    throw new OAuthError('invalid_grant', 'the authorization code was already used; the tokens issued from it are revoked');
+    throw new OAuthError(
+      'invalid_grant',
+      'the authorization code was already used; the tokens issued from it are revoked',
+    );
   }
   if (redeemed.status !== 'ok') {
     throw new OAuthError('invalid_grant', `the authorization code is ${redeemed.status}`);
@@ -144,7 +174,13 @@ async function refresh(form: Form, clientId: string, ctx: OAuthContext) {
   // A refresh may narrow the scope, never widen it (RFC 6749 6); an attempt to widen it leaves the token unused.
   const asked = form.scope?.split(' ').filter(Boolean);
   const next = newSecret();
-  const rotated = await ctx.store.rotateRefreshToken(form.refresh_token, next, ctx.now(), clientId, (granted) => !asked || asked.every((s) => granted.split(' ').includes(s)));
+  const rotated = await ctx.store.rotateRefreshToken(
+    form.refresh_token,
+    next,
+    ctx.now(),
+    clientId,
+    (granted) => !asked || asked.every((s) => granted.split(' ').includes(s)),
+  );
   // The audit record of a refusal names the grant's patient when the token was the client's own.
   const patient = 'patient' in rotated ? rotated.patient : undefined;
   if (rotated.status === 'scope') {
@@ -165,7 +201,13 @@ async function refresh(form: Form, clientId: string, ctx: OAuthContext) {
   return tokensFor(rotated.grant, scope, ctx, false, next);
 }
 
-async function tokensFor(grant: Grant, scope: string, ctx: OAuthContext, withRefresh: boolean, rotatedRefresh?: string) {
+async function tokensFor(
+  grant: Grant,
+  scope: string,
+  ctx: OAuthContext,
+  withRefresh: boolean,
+  rotatedRefresh?: string,
+) {
   const now = ctx.now();
   const dataServices = parseScope(scope, ctx.providerName).dataServices;
   const { token } = await issueAccessToken(ctx.keys, {
@@ -173,7 +215,14 @@ async function tokensFor(grant: Grant, scope: string, ctx: OAuthContext, withRef
     audience: ctx.issuer,
     lifetimeSeconds: ACCESS_TOKEN_SECONDS,
     now: now.getTime(),
-    principal: { kind: grant.actor ? 'delegate' : 'person', clientId: grant.clientId, patient: grant.patient, actor: grant.actor, dataServices, consent: `Consent/${grant.consentId}` },
+    principal: {
+      kind: grant.actor ? 'delegate' : 'person',
+      clientId: grant.clientId,
+      patient: grant.patient,
+      actor: grant.actor,
+      dataServices,
+      consent: `Consent/${grant.consentId}`,
+    },
     scope,
   });
   let refreshToken = rotatedRefresh;
@@ -200,7 +249,11 @@ async function systemToken(form: Form, client: RegisteredClient, ctx: OAuthConte
  * An access token for a system client, with the scopes asked for (all it is registered for when none are): the
  * client_credentials grant, and the admin API's token for a registered client (`npm run token`).
  */
-export async function issueSystemToken(ctx: Pick<OAuthContext, 'keys' | 'issuer' | 'now'>, client: RegisteredClient, askedScope: string | undefined) {
+export async function issueSystemToken(
+  ctx: Pick<OAuthContext, 'keys' | 'issuer' | 'now'>,
+  client: RegisteredClient,
+  askedScope: string | undefined,
+) {
   const asked = (askedScope ?? '').split(' ').filter(Boolean);
   const beyond = asked.filter((s) => !client.dataServices.includes(s));
   if (beyond.length) {
@@ -208,14 +261,23 @@ export async function issueSystemToken(ctx: Pick<OAuthContext, 'keys' | 'issuer'
   }
   const scope = (asked.length ? asked : client.dataServices).join(' ');
   if (scope === '') {
-    throw new OAuthError('invalid_scope', 'the client is registered for no scopes; register at least one before asking for a token');
+    throw new OAuthError(
+      'invalid_scope',
+      'the client is registered for no scopes; register at least one before asking for a token',
+    );
   }
   const { token } = await issueAccessToken(ctx.keys, {
     issuer: ctx.issuer,
     audience: ctx.issuer,
     lifetimeSeconds: ACCESS_TOKEN_SECONDS,
     now: ctx.now().getTime(),
-    principal: { kind: 'system', clientId: client.clientId, dataServices: scope.split(' ').filter(Boolean), role: client.role, organization: client.organization },
+    principal: {
+      kind: 'system',
+      clientId: client.clientId,
+      dataServices: scope.split(' ').filter(Boolean),
+      role: client.role,
+      organization: client.organization,
+    },
     scope,
   });
   return { access_token: token, token_type: 'Bearer', expires_in: ACCESS_TOKEN_SECONDS, scope };
@@ -231,7 +293,10 @@ function oauthError(request: FastifyRequest, reply: FastifyReply, err: unknown) 
     if (err.error === 'invalid_client') {
       reply.header('www-authenticate', 'Basic realm="zorghub"');
     }
-    return reply.status(err.status).header('cache-control', 'no-store').send({ error: err.error, error_description: err.description });
+    return reply
+      .status(err.status)
+      .header('cache-control', 'no-store')
+      .send({ error: err.error, error_description: err.description });
   }
   throw err;
 }

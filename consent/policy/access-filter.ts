@@ -29,7 +29,9 @@ export class PrincipalAccess {
     const key = `${interaction} ${resourceType}`;
     let decision = this.#decisions.get(key);
     if (!decision) {
-      decision = this.principal ? decide(this.principal, interaction, resourceType, { directives: this.directives, rules: this.rules }) : DENY;
+      decision = this.principal
+        ? decide(this.principal, interaction, resourceType, { directives: this.directives, rules: this.rules })
+        : DENY;
       this.#decisions.set(key, decision);
     }
     return decision;
@@ -68,7 +70,11 @@ export class PrincipalAccess {
       condition: (resourceType: string, purpose: AccessPurpose) => this.condition(purpose, resourceType),
       // Conditional criteria on what the caller may not see would tell it by match or no match (masked-search.ts).
       checkCriteria: (resourceType: string, where: Condition) =>
-        assertNoHiddenUse({ types: [{ resourceType, where }], sort: [], include: [], revinclude: [] }, this.hidden('resolve'), this.hidden('read')),
+        assertNoHiddenUse(
+          { types: [{ resourceType, where }], sort: [], include: [], revinclude: [] },
+          this.hidden('resolve'),
+          this.hidden('read'),
+        ),
     };
   }
 

@@ -11,13 +11,17 @@ import { ACCESS_INTERACTIONS, type Rule, SYSTEM_RULES } from './rules.js';
 
 const SCOPE_TEXT: Record<keyof typeof SCOPE_CODES, string> = {
   everything: 'every resource of the type',
-  'own-compartment': "the client's own Patient compartment (his own Patient resource for Patient, his Devices by Device.patient)",
-  'own-directives': "the client's own data-sharing Consents (his directives, below); for a delegate, those about the data services delegated to him only",
+  'own-compartment':
+    "the client's own Patient compartment (his own Patient resource for Patient, his Devices by Device.patient)",
+  'own-directives':
+    "the client's own data-sharing Consents (his directives, below); for a delegate, those about the data services delegated to him only",
   'own-payors': "the Organizations that pay for the client's Coverage",
   organization: "resources whose reference (literal, or logical by identifier) points at the caller's organisation",
-  'charged-to-own-coverage': "resources charged to a Coverage the caller's organisation pays: a DeviceRequest by its `insurance`, a SupplyRequest by the order it serves (`based-on`), a SupplyDelivery by the SupplyRequest it answers (`based-on`), a Device by the orders naming it",
+  'charged-to-own-coverage':
+    "resources charged to a Coverage the caller's organisation pays: a DeviceRequest by its `insurance`, a SupplyRequest by the order it serves (`based-on`), a SupplyDelivery by the SupplyRequest it answers (`based-on`), a Device by the orders naming it",
   'clients-of': "Patients who are the subject of a resource that is the caller's organisation's",
-  'care-relation': "resources in the compartment of a client who is the subject of the organisation's order, care plan, care team or delivery request",
+  'care-relation':
+    "resources in the compartment of a client who is the subject of the organisation's order, care plan, care team or delivery request",
   none: "nothing by the role's rules: only what clients' permit directives open (below)",
 };
 
@@ -38,7 +42,9 @@ export function renderAccessPolicy(): string {
     '',
     '| code | scope |',
     '|---|---|',
-    ...Object.entries(SCOPE_CODES).map(([kind, code]) => `| \`${code}\` | ${SCOPE_TEXT[kind as keyof typeof SCOPE_CODES]} |`),
+    ...Object.entries(SCOPE_CODES).map(
+      ([kind, code]) => `| \`${code}\` | ${SCOPE_TEXT[kind as keyof typeof SCOPE_CODES]} |`,
+    ),
     '',
     `A mask follows the scope: \`${MASK_CODES.delivery}\` delivery data only, \`${MASK_CODES.administrative}\` administrative data only (below).`,
     '',
@@ -49,7 +55,13 @@ export function renderAccessPolicy(): string {
     'interactions of the services it carries (`GET /oauth/data-services`).',
   ];
   for (const subject of MATRIX_SUBJECTS) {
-    lines.push('', `### ${subject.name}`, '', `| type | ${ACCESS_INTERACTIONS.join(' | ')} |`, `|---|${ACCESS_INTERACTIONS.map(() => '---').join('|')}|`);
+    lines.push(
+      '',
+      `### ${subject.name}`,
+      '',
+      `| type | ${ACCESS_INTERACTIONS.join(' | ')} |`,
+      `|---|${ACCESS_INTERACTIONS.map(() => '---').join('|')}|`,
+    );
     for (const [type, cells] of Object.entries(matrix(subject.principal))) {
       lines.push(`| ${type} | ${cells.split(' ').join(' | ')} |`);
     }
@@ -58,20 +70,32 @@ export function renderAccessPolicy(): string {
   for (const [role, rules] of Object.entries(SYSTEM_RULES) as [string, readonly Rule[]][]) {
     lines.push(`- **${role}**`);
     for (const rule of rules) {
-      lines.push(`  - \`${rule.id}\`: ${rule.interactions.join(', ')} of ${rule.types.join(', ')}, scope \`${SCOPE_CODES[rule.scope.kind]}\`${rule.mask ? `, mask ${rule.mask}` : ''}: ${rule.why}.`);
+      lines.push(
+        `  - \`${rule.id}\`: ${rule.interactions.join(', ')} of ${rule.types.join(', ')}, scope \`${SCOPE_CODES[rule.scope.kind]}\`${rule.mask ? `, mask ${rule.mask}` : ''}: ${rule.why}.`,
+      );
     }
   }
-  lines.push('', '## Persons and delegates', '', 'A person (through his PGO) and a delegate get exactly the data services of their token, inside the client\'s own compartment:', '');
+  lines.push(
+    '',
+    '## Persons and delegates',
+    '',
+    "A person (through his PGO) and a delegate get exactly the data services of their token, inside the client's own compartment:",
+    '',
+  );
   for (const service of DATA_SERVICES) {
-    const changeable = Object.entries(service.changeable ?? {}).map(([type, elements]) => elements.map((e) => `${type}.${e}`).join(', ')).join(', ');
-    lines.push(`- \`${service.id}\`: ${service.interactions.join(', ')} of ${service.resourceTypes.join(', ')}${changeable ? `; an update may change ${changeable} only` : ''}`);
+    const changeable = Object.entries(service.changeable ?? {})
+      .map(([type, elements]) => elements.map((e) => `${type}.${e}`).join(', '))
+      .join(', ');
+    lines.push(
+      `- \`${service.id}\`: ${service.interactions.join(', ')} of ${service.resourceTypes.join(', ')}${changeable ? `; an update may change ${changeable} only` : ''}`,
+    );
   }
   lines.push(
     '',
     'A delegation marked read-only refuses create, update and delete. History is not part of any data service.',
     '',
     '**What a client or delegate may change.** An update (PUT, PATCH, a Bundle entry) by a person or delegate may change only the',
-    "top-level elements its data service names above (`occurrence[x]` covers occurrenceDateTime, occurrencePeriod and",
+    'top-level elements its data service names above (`occurrence[x]` covers occurrenceDateTime, occurrencePeriod and',
     'occurrenceTiming); a change of any other element is refused with 403 naming it, and a type the service names no',
     'element of cannot be changed at all. A delegation narrows this further: `POST /oauth/delegations` with',
     '`"interactions": ["read", "update"]` and `"changes": ["SupplyRequest.occurrence[x]"]` records a nested provision',
@@ -87,7 +111,13 @@ export function renderAccessPolicy(): string {
     'and every token and refresh token of it, and is recorded as a consent change (AuditEvent type DCM 110137, rule',
     '`consent-withdrawal`).',
   );
-  lines.push('', '## Masks', '', 'A masked resource keeps only these elements (and `resourceType`, `id`, `meta`) and carries the `SUBSETTED` security label. An update by a masked caller leaves every element it cannot see as stored; a patch of such an element is refused.', '');
+  lines.push(
+    '',
+    '## Masks',
+    '',
+    'A masked resource keeps only these elements (and `resourceType`, `id`, `meta`) and carries the `SUBSETTED` security label. An update by a masked caller leaves every element it cannot see as stored; a patch of such an element is refused.',
+    '',
+  );
   for (const [mask, types] of Object.entries(MASKS)) {
     lines.push(`- **${mask}**`);
     for (const [type, kept] of Object.entries(types)) {
@@ -124,13 +154,13 @@ export function renderAccessPolicy(): string {
     `the roles ${DIRECTED_ROLES.map((r) => `\`${r}\``).join(', ')} (${SHARING.join(', ')}); writes follow the rules alone, and the admin and the auditor are not`,
     'concerned (`consent/policy/directives.ts`; for API users: [api/directives.md](api/directives.md)).',
     '',
-    '- **Deny** takes the client\'s data of that category (and regime) out of what the rules open: it behaves as absent.',
+    "- **Deny** takes the client's data of that category (and regime) out of what the rules open: it behaves as absent.",
     '- **Permit** adds it, also where the rules open nothing of the type (rule `client-permit`, scope `none`): e.g. a',
     '  care provider without a care relation, or an insurer for data of another regime.',
     '- **Precedence**, per client, data category and regime: a directive naming the organisation beats one naming its',
     '  category; then one limited to regimes beats one for every regime; at equal specificity deny wins.',
-    '- **Regimes** the hub can tell: a Coverage\'s own (`regime`); a DeviceRequest\'s, SupplyRequest\'s, SupplyDelivery\'s',
-    '  and Device\'s by the Coverage it is charged to (as for scope `charged`; a Device named by orders of two regimes is',
+    "- **Regimes** the hub can tell: a Coverage's own (`regime`); a DeviceRequest's, SupplyRequest's, SupplyDelivery's",
+    "  and Device's by the Coverage it is charged to (as for scope `charged`; a Device named by orders of two regimes is",
     '  of both). Other types have no regime: a directive limited to regimes does not concern them.',
     '- The directives naming the caller are read from storage (two indexed queries) and kept only until a Consent or an',
     '  Organization changes, by this hub or another (PostgreSQL announces it: `consent/consent-changes.ts`), so a change',

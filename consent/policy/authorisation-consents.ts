@@ -14,13 +14,17 @@ export const AUTHORISATION_CATEGORIES: readonly string[] = ['pgo-authorisation',
 export const CONSENT_WITHDRAWAL_RULE = 'consent-withdrawal';
 
 export function isAuthorisationConsent(consent: Partial<Consent> | undefined): boolean {
-  return (consent?.category ?? []).some((category) => category.coding?.some((c) => c.system === CATEGORY_SYSTEM && AUTHORISATION_CATEGORIES.includes(c.code ?? '')));
+  return (consent?.category ?? []).some((category) =>
+    category.coding?.some((c) => c.system === CATEGORY_SYSTEM && AUTHORISATION_CATEGORIES.includes(c.code ?? '')),
+  );
 }
 
 /** A create through the API: never of the authorization server's kind. */
 export function assertNotAuthorisationCreate(resource: { resourceType: string }): void {
   if (resource.resourceType === 'Consent' && isAuthorisationConsent(resource as Consent)) {
-    throw errors.insufficientScope('Not allowed: Consents of category pgo-authorisation or delegation are recorded by the authorization server only (the consent screen, POST /oauth/delegations)');
+    throw errors.insufficientScope(
+      'Not allowed: Consents of category pgo-authorisation or delegation are recorded by the authorization server only (the consent screen, POST /oauth/delegations)',
+    );
   }
 }
 
@@ -31,15 +35,24 @@ export function assertNotAuthorisationCreate(resource: { resourceType: string })
 export function consentChange(stored: Consent, next: Consent): 'withdrawal' | 'ordinary' {
   if (!isAuthorisationConsent(stored)) {
     if (isAuthorisationConsent(next)) {
-      throw errors.insufficientScope('Not allowed: a Consent cannot become one of category pgo-authorisation or delegation; those are recorded by the authorization server only');
+      throw errors.insufficientScope(
+        'Not allowed: a Consent cannot become one of category pgo-authorisation or delegation; those are recorded by the authorization server only',
+      );
     }
     return 'ordinary';
   }
-  const changed = changedElements(stored as unknown as Record<string, unknown>, next as unknown as Record<string, unknown>);
+  const changed = changedElements(
+    stored as unknown as Record<string, unknown>,
+    next as unknown as Record<string, unknown>,
+  );
   const other = changed.filter((name) => name !== 'status');
   if (other.length > 0 || next.status !== 'inactive' || stored.status !== 'active') {
-    const what = other.length ? `it would change Consent.${other.join(', Consent.')}` : `its status can only go from active to inactive, not to ${next.status}`;
-    throw errors.insufficientScope(`Not allowed: an authorisation recorded by the authorization server can only be withdrawn (status active -> inactive, nothing else changed); ${what}`);
+    const what = other.length
+      ? `it would change Consent.${other.join(', Consent.')}`
+      : `its status can only go from active to inactive, not to ${next.status}`;
+    throw errors.insufficientScope(
+      `Not allowed: an authorisation recorded by the authorization server can only be withdrawn (status active -> inactive, nothing else changed); ${what}`,
+    );
   }
   return 'withdrawal';
 }
@@ -47,6 +60,8 @@ export function consentChange(stored: Consent, next: Consent): 'withdrawal' | 'o
 /** A delete through the API of a stored Consent: an authorisation is withdrawn, never deleted. */
 export function assertNotAuthorisationDelete(stored: Consent): void {
   if (isAuthorisationConsent(stored)) {
-    throw errors.insufficientScope('Not allowed: an authorisation recorded by the authorization server is withdrawn (status inactive), not deleted');
+    throw errors.insufficientScope(
+      'Not allowed: an authorisation recorded by the authorization server is withdrawn (status inactive), not deleted',
+    );
   }
 }

@@ -3,8 +3,22 @@ import { changedElements, coveredBy, forbiddenChanges } from './changed-elements
 
 describe('changedElements', () => {
   it('names the top-level elements added, removed or changed, never meta or id', () => {
-    const stored = { resourceType: 'SupplyRequest', id: 'a', meta: { versionId: '1' }, status: 'active', quantity: { value: 1 }, note: [{ text: 'x' }] };
-    const next = { resourceType: 'SupplyRequest', id: 'a', meta: { versionId: '2' }, status: 'cancelled', quantity: { value: 1 }, priority: 'urgent' };
+    const stored = {
+      resourceType: 'SupplyRequest',
+      id: 'a',
+      meta: { versionId: '1' },
+      status: 'active',
+      quantity: { value: 1 },
+      note: [{ text: 'x' }],
+    };
+    const next = {
+      resourceType: 'SupplyRequest',
+      id: 'a',
+      meta: { versionId: '2' },
+      status: 'cancelled',
+      quantity: { value: 1 },
+      priority: 'urgent',
+    };
     expect(changedElements(stored, next)).toEqual(['note', 'priority', 'status']);
   });
 });
@@ -24,8 +38,20 @@ describe('coveredBy', () => {
 
 describe('forbiddenChanges', () => {
   it('lets a new time window through and names a new supplier', () => {
-    const stored = { resourceType: 'SupplyRequest', occurrenceDateTime: '2027-01-01', supplier: [{ reference: 'Organization/a' }] };
-    expect(forbiddenChanges(stored, { ...stored, occurrenceDateTime: undefined, occurrencePeriod: { start: '2027-01-02' } } as never, ['occurrence[x]'])).toEqual([]);
-    expect(forbiddenChanges(stored, { ...stored, supplier: [{ reference: 'Organization/b' }] }, ['occurrence[x]'])).toEqual(['supplier']);
+    const stored = {
+      resourceType: 'SupplyRequest',
+      occurrenceDateTime: '2027-01-01',
+      supplier: [{ reference: 'Organization/a' }],
+    };
+    expect(
+      forbiddenChanges(
+        stored,
+        { ...stored, occurrenceDateTime: undefined, occurrencePeriod: { start: '2027-01-02' } } as never,
+        ['occurrence[x]'],
+      ),
+    ).toEqual([]);
+    expect(
+      forbiddenChanges(stored, { ...stored, supplier: [{ reference: 'Organization/b' }] }, ['occurrence[x]']),
+    ).toEqual(['supplier']);
   });
 });

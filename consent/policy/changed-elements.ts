@@ -23,6 +23,10 @@ export function coveredBy(name: string, allowed: string): boolean {
 }
 
 /** The changed elements that none of `allowed` covers. */
-export function forbiddenChanges(stored: Record<string, unknown>, next: Record<string, unknown>, allowed: readonly string[]): string[] {
+export function forbiddenChanges(
+  stored: Record<string, unknown>,
+  next: Record<string, unknown>,
+  allowed: readonly string[],
+): string[] {
   return changedElements(stored, next).filter((name) => !allowed.some((element) => coveredBy(name, element)));
 }

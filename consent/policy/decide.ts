@@ -7,8 +7,21 @@
 // search, include, chain, history and write.
 import { dataService } from '../data-services.js';
 import type { Principal } from '../principal.js';
-import { type CallerDirectives, DIRECTED_ROLES, type DirectiveOutcome, dataServiceOf, settleDirectives } from './directives.js';
-import { type AccessInteraction, type MaskName, type PolicyRules, type Rule, type Scope, SYSTEM_RULES } from './rules.js';
+import {
+  type CallerDirectives,
+  DIRECTED_ROLES,
+  type DirectiveOutcome,
+  dataServiceOf,
+  settleDirectives,
+} from './directives.js';
+import {
+  type AccessInteraction,
+  type MaskName,
+  type PolicyRules,
+  type Rule,
+  type Scope,
+  SYSTEM_RULES,
+} from './rules.js';
 
 export type Decision =
   | { effect: 'deny'; reason: string }
@@ -49,7 +62,12 @@ const CHANGES: AccessInteraction[] = ['update', 'delete'];
 
 const DELEGATE_DIRECTIVE_INTERACTIONS: AccessInteraction[] = ['read', 'search', 'resolve', 'create', 'update'];
 
-export function decide(principal: Principal, interaction: AccessInteraction, resourceType: string, inputs: DecisionInputs = {}): Decision {
+export function decide(
+  principal: Principal,
+  interaction: AccessInteraction,
+  resourceType: string,
+  inputs: DecisionInputs = {},
+): Decision {
   // An AuditEvent is never changed or removed, not even by the admin (tamper evidence; retention prunes).
   if (resourceType === 'AuditEvent' && CHANGES.includes(interaction)) {
     return { effect: 'deny', reason: 'an AuditEvent cannot be changed or deleted' };
@@ -78,12 +96,16 @@ function decidePerson(principal: Principal, interaction: AccessInteraction, reso
   if (resourceType === 'Consent' && principal.kind === 'person' && interaction === 'create') {
     return { effect: 'permit', rule: 'person-own-directives', scope: { kind: 'own-directives' } };
   }
-  if (resourceType === 'Consent' && principal.kind === 'delegate' && DELEGATE_DIRECTIVE_INTERACTIONS.includes(interaction)) {
+  if (
+    resourceType === 'Consent' &&
+    principal.kind === 'delegate' &&
+    DELEGATE_DIRECTIVE_INTERACTIONS.includes(interaction)
+  ) {
     return { effect: 'permit', rule: 'delegate-directives', scope: { kind: 'own-directives' } };
   }
   for (const id of principal.dataServices) {
     const service = dataService(id);
-    if (!service || !service.resourceTypes.includes(resourceType)) {
+    if (!service?.resourceTypes.includes(resourceType)) {
       continue;
     }
     if (service.interactions.some((allowed) => SERVICE_INTERACTIONS[allowed]?.includes(interaction))) {
@@ -97,19 +119,35 @@ function decidePerson(principal: Principal, interaction: AccessInteraction, reso
     }
   }
   const services = principal.dataServices.join(', ') || 'none';
-  return { effect: 'deny', reason: `the token's data services (${services}) do not allow ${interaction} of ${resourceType}` };
+  return {
+    effect: 'deny',
+    reason: `the token's data services (${services}) do not allow ${interaction} of ${resourceType}`,
+  };
 }
 
 /** What a person may change of a type by a data service, narrowed for a delegate to what her delegation names. */
-function changeableElements(principal: Principal, byService: readonly string[], resourceType: string): readonly string[] {
+function changeableElements(
+  principal: Principal,
+  byService: readonly string[],
+  resourceType: string,
+): readonly string[] {
   if (principal.kind !== 'delegate' || principal.changeable === undefined) return byService;
-  const delegated = new Set(principal.changeable.filter((e) => e.startsWith(`${resourceType}.`)).map((e) => e.slice(resourceType.length + 1)));
+  const delegated = new Set(
+    principal.changeable.filter((e) => e.startsWith(`${resourceType}.`)).map((e) => e.slice(resourceType.length + 1)),
+  );
   return byService.filter((element) => delegated.has(element));
 }
 
-function decideSystem(principal: Principal, interaction: AccessInteraction, resourceType: string, policy: PolicyRules): Decision {
+function decideSystem(
+  principal: Principal,
+  interaction: AccessInteraction,
+  resourceType: string,
+  policy: PolicyRules,
+): Decision {
   const rules: readonly Rule[] = principal.role ? policy[principal.role] : [];
-  const rule = rules.find((r) => (r.types.includes('*') || r.types.includes(resourceType)) && r.interactions.includes(interaction));
+  const rule = rules.find(
+    (r) => (r.types.includes('*') || r.types.includes(resourceType)) && r.interactions.includes(interaction),
+  );
   if (!rule) {
     return { effect: 'deny', reason: `the role ${principal.role ?? '(none)'} may not ${interaction} ${resourceType}` };
   }
@@ -123,9 +161,21 @@ function decideSystem(principal: Principal, interaction: AccessInteraction, reso
  * A system caller's decision with the client directives that name it: a deny directive takes the client's data of
  * that category out of the scope, a permit adds it (even where the role's rules open nothing of the type).
  */
-function withDirectives(principal: Principal, interaction: AccessInteraction, resourceType: string, decision: Decision, loaded: CallerDirectives): Decision {
+function withDirectives(
+  principal: Principal,
+  interaction: AccessInteraction,
+  resourceType: string,
+  decision: Decision,
+  loaded: CallerDirectives,
+): Decision {
   const service = dataServiceOf(resourceType);
-  if (!service || loaded.directives.length === 0 || !SHARING.includes(interaction) || !principal.role || !DIRECTED_ROLES.includes(principal.role)) {
+  if (
+    !service ||
+    loaded.directives.length === 0 ||
+    !SHARING.includes(interaction) ||
+    !principal.role ||
+    !DIRECTED_ROLES.includes(principal.role)
+  ) {
     return decision;
   }
   const outcome = settleDirectives(principal, loaded, loaded.directives, service);

@@ -53,16 +53,26 @@ export async function loadCallerDirectives(
   now = new Date(),
   cache?: CallerDirectiveCache,
 ): Promise<CallerDirectives> {
-  if (principal?.kind !== 'system' || !principal.role || !DIRECTED_ROLES.includes(principal.role) || !principal.organization) {
+  if (
+    principal?.kind !== 'system' ||
+    !principal.role ||
+    !DIRECTED_ROLES.includes(principal.role) ||
+    !principal.organization
+  ) {
     return NONE;
   }
   const possible = principal.role === 'financier' ? FINANCIER_CATEGORIES : ROLE_CATEGORIES[principal.role];
   const ask = async (): Promise<CallerFacts> => {
-    const [known, consents] = await Promise.all([callerOrganizations(repository, principal), namingConsents(repository, principal, possible)]);
+    const [known, consents] = await Promise.all([
+      callerOrganizations(repository, principal),
+      namingConsents(repository, principal, possible),
+    ]);
     return { known, consents };
   };
   const { known, consents } = cache ? await cache.facts(principal, ask) : await ask();
-  const directives = consents.map((consent) => directiveOf(consent, now)).filter((d): d is Directive => d !== undefined);
+  const directives = consents
+    .map((consent) => directiveOf(consent, now))
+    .filter((d): d is Directive => d !== undefined);
   return { ...known, directives };
 }
 
@@ -70,18 +80,36 @@ export async function loadCallerDirectives(
  * The caller's Organization resources (by its identifier): their ids, for directives that reference one, and the
  * categories they declare (organisation-role in Organization.type) beside the role's own.
  */
-async function callerOrganizations(repository: Repository, principal: Principal): Promise<Pick<CallerDirectives, 'categories' | 'organizationIds'>> {
+async function callerOrganizations(
+  repository: Repository,
+  principal: Principal,
+): Promise<Pick<CallerDirectives, 'categories' | 'organizationIds'>> {
   const { system, value } = principal.organization!;
-  const result = await repository.search(plan('Organization', { kind: 'tokens', entries: [tokenCriterion('identifier', `${system}|${value}`)] }, 10));
+  const result = await repository.search(
+    plan('Organization', { kind: 'tokens', entries: [tokenCriterion('identifier', `${system}|${value}`)] }, 10),
+  );
   const organizations = result.matches.map((version) => JSON.parse(version.json) as Organization);
-  const declared = organizations.flatMap((o) => (o.type ?? []).flatMap((t) => t.coding ?? [])).filter((c) => c.system === ORGANISATION_ROLE_SYSTEM && c.code).map((c) => c.code!);
-  return { categories: [...new Set([...ROLE_CATEGORIES[principal.role!], ...declared])], organizationIds: organizations.map((o) => o.id!) };
+  const declared = organizations
+    .flatMap((o) => (o.type ?? []).flatMap((t) => t.coding ?? []))
+    .filter((c) => c.system === ORGANISATION_ROLE_SYSTEM && c.code)
+    .map((c) => c.code!);
+  return {
+    categories: [...new Set([...ROLE_CATEGORIES[principal.role!], ...declared])],
+    organizationIds: organizations.map((o) => o.id!),
+  };
 }
 
-async function namingConsents(repository: Repository, principal: Principal, categories: readonly string[]): Promise<Consent[]> {
+async function namingConsents(
+  repository: Repository,
+  principal: Principal,
+  categories: readonly string[],
+): Promise<Consent[]> {
   const recipient: Condition[] = [referencesOwnOrganization(principal, 'actor')];
   if (categories.length) {
-    recipient.push({ kind: 'tokens', entries: categories.map((code) => tokenCriterion('recipient-category', `${ORGANISATION_ROLE_SYSTEM}|${code}`)) });
+    recipient.push({
+      kind: 'tokens',
+      entries: categories.map((code) => tokenCriterion('recipient-category', `${ORGANISATION_ROLE_SYSTEM}|${code}`)),
+    });
   }
   const where = and([
     { kind: 'tokens', entries: [tokenCriterion('category', `${CONSENT_CATEGORY_SYSTEM}|data-sharing`)] },
@@ -94,7 +122,9 @@ async function namingConsents(repository: Repository, principal: Principal, cate
     const result = await repository.search({ ...plan('Consent', where, PAGE), cursor });
     for (const version of result.matches) consents.push(JSON.parse(version.json) as Consent);
     if (consents.length > MAX_DIRECTIVES) {
-      throw new Error(`more than ${MAX_DIRECTIVES} consent directives name ${principal.organization!.system}|${principal.organization!.value}`);
+      throw new Error(
+        `more than ${MAX_DIRECTIVES} consent directives name ${principal.organization!.system}|${principal.organization!.value}`,
+      );
     }
     cursor = result.next;
   } while (cursor);

@@ -8,12 +8,25 @@ import { decide } from './decide.js';
 import { type Directive, directiveOf, RECIPIENT_CATEGORY_URL, settleDirectives } from './directives.js';
 
 const UZOVI = 'http://fhir.nl/fhir/NamingSystem/uzovi';
-const insurer: Principal = { kind: 'system', clientId: 'zk', role: 'financier', organization: { system: UZOVI, value: '3311' }, dataServices: [], tokenId: 't' };
+const insurer: Principal = {
+  kind: 'system',
+  clientId: 'zk',
+  role: 'financier',
+  organization: { system: UZOVI, value: '3311' },
+  dataServices: [],
+  tokenId: 't',
+};
 const CALLER = { categories: ['health-insurer'], organizationIds: ['zk'] };
 const NOW = new Date('2026-06-01T12:00:00Z');
 
 let n = 0;
-function directive(effect: 'permit' | 'deny', recipient: 'org' | 'other-org' | 'category' | 'other-category', services: string[], regimes: string[] = [], patient = 'p1'): Directive {
+function directive(
+  effect: 'permit' | 'deny',
+  recipient: 'org' | 'other-org' | 'category' | 'other-category',
+  services: string[],
+  regimes: string[] = [],
+  patient = 'p1',
+): Directive {
   const recipients: Directive['recipients'] = {
     org: [{ kind: 'organization' as const, system: UZOVI, value: '3311' }],
     'other-org': [{ kind: 'organization' as const, system: UZOVI, value: '9999' }],
@@ -26,9 +39,27 @@ function directive(effect: 'permit' | 'deny', recipient: 'org' | 'other-org' | '
 describe('settling the directives that name a caller', () => {
   const cases: { name: string; directives: Directive[]; deny: unknown[]; permit: unknown[] }[] = [
     { name: 'none', directives: [], deny: [], permit: [] },
-    { name: 'a category deny', directives: [directive('deny', 'category', ['hulpmiddelen'])], deny: [{ patients: ['p1'], regime: { kind: 'any' } }], permit: [] },
-    { name: 'another data service is no concern', directives: [directive('deny', 'category', ['zorgplan'])], deny: [], permit: [] },
-    { name: 'another recipient is no concern', directives: [directive('deny', 'other-org', ['hulpmiddelen']), directive('deny', 'other-category', ['hulpmiddelen'])], deny: [], permit: [] },
+    {
+      name: 'a category deny',
+      directives: [directive('deny', 'category', ['hulpmiddelen'])],
+      deny: [{ patients: ['p1'], regime: { kind: 'any' } }],
+      permit: [],
+    },
+    {
+      name: 'another data service is no concern',
+      directives: [directive('deny', 'category', ['zorgplan'])],
+      deny: [],
+      permit: [],
+    },
+    {
+      name: 'another recipient is no concern',
+      directives: [
+        directive('deny', 'other-org', ['hulpmiddelen']),
+        directive('deny', 'other-category', ['hulpmiddelen']),
+      ],
+      deny: [],
+      permit: [],
+    },
     {
       name: 'the organisation beats its category',
       directives: [directive('deny', 'category', ['hulpmiddelen']), directive('permit', 'org', ['hulpmiddelen'])],
@@ -37,19 +68,28 @@ describe('settling the directives that name a caller', () => {
     },
     {
       name: 'deny wins at equal specificity',
-      directives: [directive('permit', 'org', ['hulpmiddelen']), directive('deny', 'org', ['hulpmiddelen', 'zorgplan'])],
+      directives: [
+        directive('permit', 'org', ['hulpmiddelen']),
+        directive('deny', 'org', ['hulpmiddelen', 'zorgplan']),
+      ],
       deny: [{ patients: ['p1'], regime: { kind: 'any' } }],
       permit: [],
     },
     {
       name: 'a regime-limited deny beats a general permit for that regime only',
-      directives: [directive('permit', 'category', ['hulpmiddelen']), directive('deny', 'category', ['hulpmiddelen'], ['wmo'])],
+      directives: [
+        directive('permit', 'category', ['hulpmiddelen']),
+        directive('deny', 'category', ['hulpmiddelen'], ['wmo']),
+      ],
       deny: [{ patients: ['p1'], regime: { kind: 'is', regime: 'wmo' } }],
       permit: [{ patients: ['p1'], regime: { kind: 'none-of', regimes: ['wmo'] } }],
     },
     {
       name: 'a named organisation beats a regime-limited category directive',
-      directives: [directive('deny', 'category', ['hulpmiddelen'], ['wmo']), directive('permit', 'org', ['hulpmiddelen'])],
+      directives: [
+        directive('deny', 'category', ['hulpmiddelen'], ['wmo']),
+        directive('permit', 'org', ['hulpmiddelen']),
+      ],
       deny: [],
       permit: [
         { patients: ['p1'], regime: { kind: 'is', regime: 'wmo' } },
@@ -67,7 +107,11 @@ describe('settling the directives that name a caller', () => {
     },
     {
       name: 'clients are settled one by one and grouped',
-      directives: [directive('deny', 'category', ['hulpmiddelen'], [], 'p1'), directive('deny', 'org', ['hulpmiddelen'], [], 'p2'), directive('permit', 'org', ['hulpmiddelen'], [], 'p3')],
+      directives: [
+        directive('deny', 'category', ['hulpmiddelen'], [], 'p1'),
+        directive('deny', 'org', ['hulpmiddelen'], [], 'p2'),
+        directive('permit', 'org', ['hulpmiddelen'], [], 'p3'),
+      ],
       deny: [{ patients: ['p1', 'p2'], regime: { kind: 'any' } }],
       permit: [{ patients: ['p3'], regime: { kind: 'any' } }],
     },
@@ -87,23 +131,40 @@ describe('settling the directives that name a caller', () => {
   });
 
   it('matches an organisation by its id here as by its identifier', () => {
-    const byId: Directive = { ...directive('deny', 'other-org', ['hulpmiddelen']), recipients: [{ kind: 'organization-id', id: 'zk' }] };
+    const byId: Directive = {
+      ...directive('deny', 'other-org', ['hulpmiddelen']),
+      recipients: [{ kind: 'organization-id', id: 'zk' }],
+    };
     const category = directive('permit', 'category', ['hulpmiddelen']);
-    expect(settleDirectives(insurer, CALLER, [byId, category], 'hulpmiddelen').deny).toEqual([{ patients: ['p1'], regime: { kind: 'any' } }]);
+    expect(settleDirectives(insurer, CALLER, [byId, category], 'hulpmiddelen').deny).toEqual([
+      { patients: ['p1'], regime: { kind: 'any' } },
+    ]);
   });
 
   it('matches a category only when the caller belongs to it', () => {
-    expect(settleDirectives(insurer, { categories: [], organizationIds: [] }, [directive('deny', 'category', ['hulpmiddelen'])], 'hulpmiddelen').deny).toEqual([]);
+    expect(
+      settleDirectives(
+        insurer,
+        { categories: [], organizationIds: [] },
+        [directive('deny', 'category', ['hulpmiddelen'])],
+        'hulpmiddelen',
+      ).deny,
+    ).toEqual([]);
   });
 });
 
 describe('reading a data-sharing Consent', () => {
-  const consent = (changes: Partial<Consent> = {}, provision: Partial<NonNullable<Consent['provision']>> = {}): Consent => ({
+  const consent = (
+    changes: Partial<Consent> = {},
+    provision: Partial<NonNullable<Consent['provision']>> = {},
+  ): Consent => ({
     resourceType: 'Consent',
     id: 'c1',
     status: 'active',
     scope: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/consentscope', code: 'patient-privacy' }] },
-    category: [{ coding: [{ system: 'https://zorghub.example.org/fhir/CodeSystem/consent-category', code: 'data-sharing' }] }],
+    category: [
+      { coding: [{ system: 'https://zorghub.example.org/fhir/CodeSystem/consent-category', code: 'data-sharing' }] },
+    ],
     patient: { reference: 'Patient/p1' },
     provision: {
       type: 'deny',
@@ -111,10 +172,21 @@ describe('reading a data-sharing Consent', () => {
       actor: [
         {
           role: { coding: [{ code: 'IRCP' }] },
-          extension: [{ url: RECIPIENT_CATEGORY_URL, valueCoding: { system: 'https://zorghub.example.org/fhir/CodeSystem/organisation-role', code: 'health-insurer' } }],
+          extension: [
+            {
+              url: RECIPIENT_CATEGORY_URL,
+              valueCoding: {
+                system: 'https://zorghub.example.org/fhir/CodeSystem/organisation-role',
+                code: 'health-insurer',
+              },
+            },
+          ],
           reference: { display: 'every insurer' },
         },
-        { role: { coding: [{ code: 'IRCP' }] }, reference: { reference: 'Organization/o', identifier: { system: UZOVI, value: '3311' } } },
+        {
+          role: { coding: [{ code: 'IRCP' }] },
+          reference: { reference: 'Organization/o', identifier: { system: UZOVI, value: '3311' } },
+        },
       ],
       class: [{ system: 'https://zorghub.example.org/fhir/CodeSystem/data-service', code: 'hulpmiddelen' }],
       code: [{ coding: [{ system: 'https://zorghub.example.org/fhir/CodeSystem/financing-regime', code: 'wmo' }] }],
@@ -140,7 +212,20 @@ describe('reading a data-sharing Consent', () => {
 
   it('ignores what is not an active data-sharing consent in its period', () => {
     expect(directiveOf(consent({ status: 'inactive' }), NOW)).toBeUndefined();
-    expect(directiveOf(consent({ category: [{ coding: [{ system: 'https://zorghub.example.org/fhir/CodeSystem/consent-category', code: 'pgo-authorisation' }] }] }), NOW)).toBeUndefined();
+    expect(
+      directiveOf(
+        consent({
+          category: [
+            {
+              coding: [
+                { system: 'https://zorghub.example.org/fhir/CodeSystem/consent-category', code: 'pgo-authorisation' },
+              ],
+            },
+          ],
+        }),
+        NOW,
+      ),
+    ).toBeUndefined();
     expect(directiveOf(consent({}, { period: { start: '2026-07-01' } }), NOW)).toBeUndefined();
     expect(directiveOf(consent({}, { period: { start: '2026-01-01', end: '2026-05-31' } }), NOW)).toBeUndefined();
     expect(directiveOf(consent({}, { period: { start: '2026-01-01', end: '2026-06-01' } }), NOW)).toBeDefined(); // the whole end day
@@ -153,17 +238,27 @@ describe('the decision with directives', () => {
 
   it('adds the directives to a permit of the rules, for sharing interactions only', () => {
     const deny = directive('deny', 'org', ['hulpmiddelen']);
-    expect(decide(insurer, 'search', 'DeviceRequest', { directives: loaded([deny]) })).toMatchObject({ effect: 'permit', rule: 'finance-orders', directives: { consents: [deny.consent] } });
+    expect(decide(insurer, 'search', 'DeviceRequest', { directives: loaded([deny]) })).toMatchObject({
+      effect: 'permit',
+      rule: 'finance-orders',
+      directives: { consents: [deny.consent] },
+    });
     expect(decide(insurer, 'search', 'DeviceRequest', { directives: loaded([]) })).not.toHaveProperty('directives');
   });
 
   it('permits by a client permit where the rules open nothing of the type', () => {
     const permit = directive('permit', 'category', ['zorgplan']);
     expect(decide(insurer, 'read', 'CarePlan', { directives: loaded([]) })).toMatchObject({ effect: 'deny' });
-    expect(decide(insurer, 'read', 'CarePlan', { directives: loaded([permit]) })).toMatchObject({ effect: 'permit', rule: 'client-permit', scope: { kind: 'none' } });
+    expect(decide(insurer, 'read', 'CarePlan', { directives: loaded([permit]) })).toMatchObject({
+      effect: 'permit',
+      rule: 'client-permit',
+      scope: { kind: 'none' },
+    });
     expect(decide(insurer, 'create', 'CarePlan', { directives: loaded([permit]) })).toMatchObject({ effect: 'deny' });
     // A deny adds nothing to a deny.
-    expect(decide(insurer, 'read', 'CarePlan', { directives: loaded([directive('deny', 'category', ['zorgplan'])]) })).toMatchObject({ effect: 'deny' });
+    expect(
+      decide(insurer, 'read', 'CarePlan', { directives: loaded([directive('deny', 'category', ['zorgplan'])]) }),
+    ).toMatchObject({ effect: 'deny' });
   });
 
   it('does not concern the admin, the auditor or persons', () => {
@@ -171,6 +266,8 @@ describe('the decision with directives', () => {
     const auditor: Principal = { ...insurer, role: 'auditor' };
     expect(decide(auditor, 'read', 'CarePlan', { directives: loaded([permit]) })).toMatchObject({ effect: 'deny' });
     const admin: Principal = { ...insurer, role: 'admin' };
-    expect(decide(admin, 'read', 'CarePlan', { directives: loaded([directive('deny', 'org', ['zorgplan'])]) })).not.toHaveProperty('directives');
+    expect(
+      decide(admin, 'read', 'CarePlan', { directives: loaded([directive('deny', 'org', ['zorgplan'])]) }),
+    ).not.toHaveProperty('directives');
   });
 });

@@ -14,7 +14,10 @@ export const ORGANISATION_ROLE_SYSTEM = 'https://zorghub.example.org/fhir/CodeSy
 export const FINANCING_REGIME_SYSTEM = 'https://zorghub.example.org/fhir/CodeSystem/financing-regime';
 
 /** An organisation by its identifier or by its id here (a literal reference), or a category of recipient. */
-export type Recipient = { kind: 'organization'; system: string; value: string } | { kind: 'organization-id'; id: string } | { kind: 'category'; code: string };
+export type Recipient =
+  | { kind: 'organization'; system: string; value: string }
+  | { kind: 'organization-id'; id: string }
+  | { kind: 'category'; code: string };
 
 export interface Directive {
   /** `Consent/<id>`, recorded in the audit trail when the directive shaped a decision. */
@@ -68,10 +71,18 @@ export function dataServiceOf(resourceType: string): string | undefined {
 
 /** A data-sharing Consent as a Directive: undefined when it is not one, not active, or outside its period at `now`. */
 export function directiveOf(consent: Consent, now: Date): Directive | undefined {
-  const isDataSharing = consent.category?.some((c) => c.coding?.some((coding) => coding.system === CONSENT_CATEGORY_SYSTEM && coding.code === 'data-sharing'));
+  const isDataSharing = consent.category?.some((c) =>
+    c.coding?.some((coding) => coding.system === CONSENT_CATEGORY_SYSTEM && coding.code === 'data-sharing'),
+  );
   const provision = consent.provision;
   const patient = consent.patient?.reference?.match(/^Patient\/([^/]+)$/)?.[1];
-  if (!isDataSharing || consent.status !== 'active' || !provision?.type || !patient || !inPeriod(provision.period, now)) {
+  if (
+    !isDataSharing ||
+    consent.status !== 'active' ||
+    !provision?.type ||
+    !patient ||
+    !inPeriod(provision.period, now)
+  ) {
     return undefined;
   }
   const recipients: Recipient[] = [];
@@ -89,8 +100,13 @@ export function directiveOf(consent: Consent, now: Date): Directive | undefined 
       recipients.push({ kind: 'organization-id', id });
     }
   }
-  const dataServices = (provision.class ?? []).filter((c) => c.system === DATA_SERVICE_SYSTEM && c.code).map((c) => c.code!);
-  const regimes = (provision.code ?? []).flatMap((cc) => cc.coding ?? []).filter((c) => c.system === FINANCING_REGIME_SYSTEM && c.code).map((c) => c.code!);
+  const dataServices = (provision.class ?? [])
+    .filter((c) => c.system === DATA_SERVICE_SYSTEM && c.code)
+    .map((c) => c.code!);
+  const regimes = (provision.code ?? [])
+    .flatMap((cc) => cc.coding ?? [])
+    .filter((c) => c.system === FINANCING_REGIME_SYSTEM && c.code)
+    .map((c) => c.code!);
   if (recipients.length === 0 || dataServices.length === 0) {
     return undefined;
   }
@@ -158,7 +174,12 @@ function governing(ranked: Ranked[]): Ranked[] {
  * Settles the directives that name `principal` (known also as `caller`'s categories and Organization ids) for `dataService`: per client and
  * regime, the governing directive's effect. Pure.
  */
-export function settleDirectives(principal: Principal, caller: Caller, directives: readonly Directive[], dataService: string): DirectiveOutcome {
+export function settleDirectives(
+  principal: Principal,
+  caller: Caller,
+  directives: readonly Directive[],
+  dataService: string,
+): DirectiveOutcome {
   const byPatient = new Map<string, Ranked[]>();
   for (const directive of directives) {
     if (!directive.dataServices.includes(dataService)) continue;

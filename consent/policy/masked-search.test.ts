@@ -19,25 +19,70 @@ import {
 
 loadDefinitions();
 
-const hiddenCodes = (type: string, hidden: ReadonlySet<string>) => [...hiddenSearchParameters(type, hidden).keys()].sort();
-const read = (type: string, code: string) => [...(elementsRead(type, searchParameter(type, code)?.definition) ?? ['?'])].sort();
+const hiddenCodes = (type: string, hidden: ReadonlySet<string>) =>
+  [...hiddenSearchParameters(type, hidden).keys()].sort();
+const read = (type: string, code: string) =>
+  [...(elementsRead(type, searchParameter(type, code)?.definition) ?? ['?'])].sort();
 
 describe('which search parameters a mask hides', () => {
   it('hides birth date, gender and identifier of a Patient under delivery, and keeps name, address and telecom', () => {
     const hidden = hiddenCodes('Patient', maskHiddenElements('delivery', 'Patient')!);
-    expect(hidden).toEqual(['active', 'birthdate', 'death-date', 'deceased', 'gender', 'general-practitioner', 'identifier', 'language', 'link', 'organization']);
-    for (const kept of ['name', 'family', 'given', 'phonetic', 'address', 'address-city', 'phone', 'email', 'telecom', '_id', '_lastUpdated', '_tag', '_profile', '_security']) {
+    expect(hidden).toEqual([
+      'active',
+      'birthdate',
+      'death-date',
+      'deceased',
+      'gender',
+      'general-practitioner',
+      'identifier',
+      'language',
+      'link',
+      'organization',
+    ]);
+    for (const kept of [
+      'name',
+      'family',
+      'given',
+      'phonetic',
+      'address',
+      'address-city',
+      'phone',
+      'email',
+      'telecom',
+      '_id',
+      '_lastUpdated',
+      '_tag',
+      '_profile',
+      '_security',
+    ]) {
       expect(hidden, kept).not.toContain(kept);
     }
   });
 
   it('hides phone, email and telecom of a Patient under administrative, and keeps birth date, gender and identifier', () => {
-    expect(hiddenCodes('Patient', maskHiddenElements('administrative', 'Patient')!)).toEqual(['email', 'general-practitioner', 'language', 'link', 'organization', 'phone', 'telecom']);
+    expect(hiddenCodes('Patient', maskHiddenElements('administrative', 'Patient')!)).toEqual([
+      'email',
+      'general-practitioner',
+      'language',
+      'link',
+      'organization',
+      'phone',
+      'telecom',
+    ]);
   });
 
-  it('hides the order\'s requester, insurance and history under delivery, and keeps what delivery needs', () => {
+  it("hides the order's requester, insurance and history under delivery, and keeps what delivery needs", () => {
     const hidden = hiddenCodes('DeviceRequest', maskHiddenElements('delivery', 'DeviceRequest')!);
-    expect(hidden).toEqual(['based-on', 'encounter', 'group-identifier', 'instantiates-canonical', 'instantiates-uri', 'insurance', 'prior-request', 'requester']);
+    expect(hidden).toEqual([
+      'based-on',
+      'encounter',
+      'group-identifier',
+      'instantiates-canonical',
+      'instantiates-uri',
+      'insurance',
+      'prior-request',
+      'requester',
+    ]);
     expect(hiddenCodes('SupplyRequest', maskHiddenElements('delivery', 'SupplyRequest')!)).toEqual([]);
     expect(hiddenCodes('Device', maskHiddenElements('delivery', 'Device')!)).toEqual(['url']);
   });
@@ -61,9 +106,15 @@ describe('which search parameters a mask hides', () => {
     expect(read('Observation', 'combo-code-value-concept')).toEqual(['code', 'component', 'valueCodeableConcept']);
   });
 
-  it('works from any hidden set, not only a mask\'s, and hides a choice if any of its types is hidden', () => {
+  it("works from any hidden set, not only a mask's, and hides a choice if any of its types is hidden", () => {
     // e.g. AuditEvent.entity for readers who may not see whom a record names: `patient` reads it through where(resolve() is Patient).
-    expect(hiddenCodes('AuditEvent', new Set(['entity']))).toEqual(['entity', 'entity-name', 'entity-role', 'entity-type', 'patient']);
+    expect(hiddenCodes('AuditEvent', new Set(['entity']))).toEqual([
+      'entity',
+      'entity-name',
+      'entity-role',
+      'entity-type',
+      'patient',
+    ]);
     expect(hiddenCodes('SupplyRequest', new Set(['occurrencePeriod']))).toEqual(['occurrence']);
     expect(hiddenSearchParameters('Patient', new Set()).size).toBe(0);
   });
@@ -75,22 +126,34 @@ describe('which search parameters a mask hides', () => {
   });
 
   it('names the hidden element each parameter reads', () => {
-    expect(hiddenSearchParameters('Patient', maskHiddenElements('delivery', 'Patient')!).get('birthdate')).toEqual({ code: 'birthdate', stored: 'birthdate', element: 'birthDate' });
+    expect(hiddenSearchParameters('Patient', maskHiddenElements('delivery', 'Patient')!).get('birthdate')).toEqual({
+      code: 'birthdate',
+      stored: 'birthdate',
+      element: 'birthDate',
+    });
   });
 });
 
 // A supplier: delivery on Patient, DeviceRequest, SupplyRequest and Device; everything else unmasked.
 const DELIVERY = new Set(['Patient', 'DeviceRequest', 'SupplyRequest', 'Device']);
 const supplier: HiddenElements = (type) => (DELIVERY.has(type) ? maskHiddenElements('delivery', type) : undefined);
-const plan = (type: string, query: string) => planSearch(parseSearch([type], new URLSearchParams(query), storedResourceTypeSet()));
-const use = (type: string, query: string, hidden = supplier, nested = hidden) => findHiddenUse(plan(type, query), hidden, nested);
+const plan = (type: string, query: string) =>
+  planSearch(parseSearch([type], new URLSearchParams(query), storedResourceTypeSet()));
+const use = (type: string, query: string, hidden = supplier, nested = hidden) =>
+  findHiddenUse(plan(type, query), hidden, nested);
 
 describe('finding a hidden element in a search Plan', () => {
   it.each([
     ['Patient', 'birthdate=1941-03-12', 'Patient', 'birthdate', 'birthdate'],
     ['Patient', 'name=x&gender=female,male', 'Patient', 'gender', 'gender'],
     ['Patient', 'identifier=http://fhir.nl/fhir/NamingSystem/bsn|999911120', 'Patient', 'identifier', 'identifier'],
-    ['Patient', 'identifier:of-type=http://terminology.hl7.org/CodeSystem/v2-0203|NNNLD|1', 'Patient', 'identifier', 'identifier'],
+    [
+      'Patient',
+      'identifier:of-type=http://terminology.hl7.org/CodeSystem/v2-0203|NNNLD|1',
+      'Patient',
+      'identifier',
+      'identifier',
+    ],
     ['Patient', 'gender:missing=true', 'Patient', 'gender', 'gender'],
     ['Patient', 'gender:not=male', 'Patient', 'gender', 'gender'],
     ['Patient', 'language:text=nl', 'Patient', 'language', 'language'],
@@ -103,10 +166,22 @@ describe('finding a hidden element in a search Plan', () => {
     ['Patient', '_has:DeviceRequest:subject:requester=Organization/x', 'DeviceRequest', 'requester', 'requester'],
     ['Organization', '_has:Patient:organization:name=x', 'Patient', 'organization', 'organization'],
     ['Patient', '_sort=name,-birthdate', 'Patient', 'birthdate', '_sort=-birthdate'],
-    ['DeviceRequest', '_include=DeviceRequest:requester', 'DeviceRequest', 'requester', '_include=DeviceRequest:requester'],
+    [
+      'DeviceRequest',
+      '_include=DeviceRequest:requester',
+      'DeviceRequest',
+      'requester',
+      '_include=DeviceRequest:requester',
+    ],
     ['DeviceRequest', '_include=DeviceRequest:*', 'DeviceRequest', 'encounter', '_include=DeviceRequest:*'],
     ['Organization', '_revinclude=Patient:organization', 'Patient', 'organization', '_revinclude=Patient:organization'],
-    ['SupplyRequest', '_include:iterate=Patient:general-practitioner', 'Patient', 'general-practitioner', '_include:iterate=Patient:general-practitioner'],
+    [
+      'SupplyRequest',
+      '_include:iterate=Patient:general-practitioner',
+      'Patient',
+      'general-practitioner',
+      '_include:iterate=Patient:general-practitioner',
+    ],
     ['Patient', '_elements=name,birthDate', 'Patient', '_elements', '_elements=birthDate'],
     ['Patient', '_elements=deceased', 'Patient', '_elements', '_elements=deceased'],
     ['Patient', 'birthdate=1941&_summary=count', 'Patient', 'birthdate', 'birthdate'],
@@ -128,12 +203,16 @@ describe('finding a hidden element in a search Plan', () => {
 
   it('checks chained, _has and included types against the nested lookup', () => {
     const none: HiddenElements = () => undefined;
-    expect(use('DeviceRequest', 'subject:Patient.birthdate=1941', none, supplier)).toMatchObject({ parameter: 'birthdate' });
+    expect(use('DeviceRequest', 'subject:Patient.birthdate=1941', none, supplier)).toMatchObject({
+      parameter: 'birthdate',
+    });
     expect(use('Patient', 'birthdate=1941', none, supplier)).toBeUndefined();
-    expect(use('Patient', '_revinclude=DeviceRequest:requester', none, supplier)).toMatchObject({ parameter: 'requester' });
+    expect(use('Patient', '_revinclude=DeviceRequest:requester', none, supplier)).toMatchObject({
+      parameter: 'requester',
+    });
   });
 
-  it('takes the mask from the caller\'s permit', () => {
+  it("takes the mask from the caller's permit", () => {
     const decisions: Record<string, Decision> = {
       Patient: { effect: 'permit', rule: 'r', scope: { kind: 'everything' }, mask: 'administrative' },
       Coverage: { effect: 'permit', rule: 'r', scope: { kind: 'everything' } },
@@ -142,7 +221,10 @@ describe('finding a hidden element in a search Plan', () => {
     expect(financier('Patient')).toBe(maskHiddenElements('administrative', 'Patient'));
     expect(financier('Coverage')).toBeUndefined();
     expect(financier('CarePlan')).toBeUndefined();
-    expect(findHiddenUse(plan('Coverage', 'beneficiary:Patient.phone=06'), financier)).toMatchObject({ resourceType: 'Patient', parameter: 'phone' });
+    expect(findHiddenUse(plan('Coverage', 'beneficiary:Patient.phone=06'), financier)).toMatchObject({
+      resourceType: 'Patient',
+      parameter: 'phone',
+    });
   });
 });
 
@@ -151,13 +233,24 @@ describe('the refusal', () => {
     const error = hiddenUseError(use('Patient', 'birthdate=1941-03-12')!) as HubError;
     expect(error.statusCode).toBe(403);
     expect(error.code).toBe('HUB_ERR_AUTH_INSUFFICIENT_SCOPE');
-    expect(error.message).toBe('Not allowed: the search parameter birthdate of Patient reads Patient.birthDate, which this caller may not see');
+    expect(error.message).toBe(
+      'Not allowed: the search parameter birthdate of Patient reads Patient.birthDate, which this caller may not see',
+    );
     expect(error.expression).toEqual(['birthdate']);
-    expect(hiddenUseError(use('Patient', '_elements=gender')!).message).toBe('Not allowed: _elements=gender names Patient.gender, which this caller may not see');
+    expect(hiddenUseError(use('Patient', '_elements=gender')!).message).toBe(
+      'Not allowed: _elements=gender names Patient.gender, which this caller may not see',
+    );
   });
 
   it("refuses, through the storage's read filter, conditional criteria on what the caller may not see", () => {
-    const supplierAccess = new PrincipalAccess({ kind: 'system', clientId: 's', role: 'supplier', organization: { system: 'https://www.gs1.org/gln', value: '1' }, dataServices: [], tokenId: 't' });
+    const supplierAccess = new PrincipalAccess({
+      kind: 'system',
+      clientId: 's',
+      role: 'supplier',
+      organization: { system: 'https://www.gs1.org/gln', value: '1' },
+      dataServices: [],
+      tokenId: 't',
+    });
     const check = (type: string, criteria: string) => {
       const [{ where }] = planSearch(parseSearch([type], new URLSearchParams(criteria), storedResourceTypeSet())).types;
       return () => supplierAccess.readFilter().checkCriteria!(type, where);

@@ -54,7 +54,10 @@ export interface HiddenUse {
 
 /** Names that stand for the resource itself at the start of a path. */
 function isRoot(atom: Atom, resourceType: string): boolean {
-  return atom instanceof SymbolAtom && [resourceType, 'Resource', 'DomainResource', '%resource', '%rootResource'].includes(atom.name);
+  return (
+    atom instanceof SymbolAtom &&
+    [resourceType, 'Resource', 'DomainResource', '%resource', '%rootResource'].includes(atom.name)
+  );
 }
 
 const capitalise = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
@@ -82,7 +85,9 @@ interface Reads {
 
 /** `Type.step` -> step, else undefined. */
 function rootStep(atom: Atom, resourceType: string): string | undefined {
-  return atom instanceof DotAtom && isRoot(atom.left, resourceType) && atom.right instanceof SymbolAtom ? atom.right.name : undefined;
+  return atom instanceof DotAtom && isRoot(atom.left, resourceType) && atom.right instanceof SymbolAtom
+    ? atom.right.name
+    : undefined;
 }
 
 /** Collects the first steps after the resource that `atom` reads, narrowing a choice where `as` / `ofType` says which. */
@@ -102,7 +107,10 @@ function visit(atom: Atom, resourceType: string, reads: Reads): void {
       return;
     }
     const step = rootStep(atom.left, resourceType);
-    const narrowed = atom.right instanceof FunctionAtom && ['as', 'ofType'].includes(atom.right.name) ? typeName(atom.right.args[0]) : undefined;
+    const narrowed =
+      atom.right instanceof FunctionAtom && ['as', 'ofType'].includes(atom.right.name)
+        ? typeName(atom.right.args[0])
+        : undefined;
     if (step && narrowed) {
       reads.names.add(`${step}${capitalise(narrowed)}`);
       return;
@@ -148,7 +156,10 @@ function visit(atom: Atom, resourceType: string, reads: Reads): void {
  * cannot be told from the expression (then everything is assumed). A composite whose expression is (or includes)
  * the resource itself reads what its components read from there (`Observation` with `code`, `value.as(...)`).
  */
-export function elementsRead(resourceType: string, definition: ParamDefinition['definition']): ReadonlySet<string> | undefined {
+export function elementsRead(
+  resourceType: string,
+  definition: ParamDefinition['definition'],
+): ReadonlySet<string> | undefined {
   if (!definition?.expression) return undefined;
   const expressions: string[] = [];
   const own = getExpressionForResourceType(resourceType, definition.expression);
@@ -173,13 +184,19 @@ export function elementsRead(resourceType: string, definition: ParamDefinition['
 /** Answered from the resource row (id, last_updated), which no mask hides. */
 const ROW_PARAMETERS = new Set(['_id', '_lastUpdated']);
 
-const hiddenCache = new WeakMap<ReadonlySet<string>, Map<string, { params: Map<string, ParamDefinition>; hidden: Map<string, HiddenParameter> }>>();
+const hiddenCache = new WeakMap<
+  ReadonlySet<string>,
+  Map<string, { params: Map<string, ParamDefinition>; hidden: Map<string, HiddenParameter> }>
+>();
 
 /**
  * The search parameters of `resourceType` whose expression reads an element in `hidden`, by code. Computed once per
  * hidden set (by identity) and type, and again only when the type's parameters were rebuilt.
  */
-export function hiddenSearchParameters(resourceType: string, hidden: ReadonlySet<string>): ReadonlyMap<string, HiddenParameter> {
+export function hiddenSearchParameters(
+  resourceType: string,
+  hidden: ReadonlySet<string>,
+): ReadonlyMap<string, HiddenParameter> {
   const params = searchParameters(resourceType);
   let perType = hiddenCache.get(hidden);
   if (!perType) hiddenCache.set(hidden, (perType = new Map()));
@@ -200,7 +217,11 @@ export function hiddenSearchParameters(resourceType: string, hidden: ReadonlySet
 }
 
 /** The hidden parameter stored under `stored` (the plan names parameters by their stored code), if any. */
-function hiddenByStored(resourceType: string, hidden: ReadonlySet<string> | undefined, stored: string): HiddenParameter | undefined {
+function hiddenByStored(
+  resourceType: string,
+  hidden: ReadonlySet<string> | undefined,
+  stored: string,
+): HiddenParameter | undefined {
   if (!hidden) return undefined;
   const map = hiddenSearchParameters(resourceType, hidden);
   const direct = map.get(stored);
@@ -218,7 +239,9 @@ export function maskHiddenElements(mask: MaskName, resourceType: string): Readon
   const key = `${mask} ${resourceType}`;
   if (!maskCache.has(key)) {
     const kept = keptElements(mask, resourceType);
-    const all = Object.keys(tryGetDataType(resourceType)?.elements ?? {}).flatMap((path) => jsonNames(resourceType, path.replace('[x]', '')));
+    const all = Object.keys(tryGetDataType(resourceType)?.elements ?? {}).flatMap((path) =>
+      jsonNames(resourceType, path.replace('[x]', '')),
+    );
     maskCache.set(key, kept ? new Set(all.filter((name) => !kept.has(name))) : undefined);
   }
   return maskCache.get(key);
@@ -256,7 +279,12 @@ function conditionParams(condition: Condition): string[] {
   }
 }
 
-function inCondition(condition: Condition, resourceType: string, hidden: HiddenElements, nested: HiddenElements): HiddenUse | undefined {
+function inCondition(
+  condition: Condition,
+  resourceType: string,
+  hidden: HiddenElements,
+  nested: HiddenElements,
+): HiddenUse | undefined {
   // A _has names its parameter on the source type: it is read there.
   const paramType = condition.kind === 'has' ? condition.sourceType : resourceType;
   const lookup = condition.kind === 'has' ? nested : hidden;
@@ -286,13 +314,18 @@ function inCondition(condition: Condition, resourceType: string, hidden: HiddenE
 }
 
 function inIncludes(plan: Pick<Plan, 'include' | 'revinclude'>, nested: HiddenElements): HiddenUse | undefined {
-  for (const [name, rules] of [['_include', plan.include], ['_revinclude', plan.revinclude]] as const) {
+  for (const [name, rules] of [
+    ['_include', plan.include],
+    ['_revinclude', plan.revinclude],
+  ] as const) {
     for (const rule of rules) {
       const elements = nested(rule.sourceType);
       if (!elements) continue;
       const hidden = hiddenSearchParameters(rule.sourceType, elements);
       // `Type:*` follows every reference parameter, the hidden ones too.
-      const candidates = rule.param ? [rule.param] : [...searchParameters(rule.sourceType).values()].filter((p) => p.type === 'reference');
+      const candidates = rule.param
+        ? [rule.param]
+        : [...searchParameters(rule.sourceType).values()].filter((p) => p.type === 'reference');
       for (const param of candidates) {
         const found = hidden.get(param.code);
         if (found) {
@@ -306,9 +339,14 @@ function inIncludes(plan: Pick<Plan, 'include' | 'revinclude'>, nested: HiddenEl
 }
 
 /** `_elements` names top-level elements without a choice suffix (`deceased`); a hidden one of any of its JSON names is hidden. */
-function inElements(resourceType: string, names: readonly string[], hidden: ReadonlySet<string>): HiddenUse | undefined {
+function inElements(
+  resourceType: string,
+  names: readonly string[],
+  hidden: ReadonlySet<string>,
+): HiddenUse | undefined {
   for (const name of names) {
-    const element = jsonNames(resourceType, name).find((json) => hidden.has(json)) ?? (hidden.has(name) ? name : undefined);
+    const element =
+      jsonNames(resourceType, name).find((json) => hidden.has(json)) ?? (hidden.has(name) ? name : undefined);
     if (element) return { resourceType, parameter: '_elements', element, usage: `_elements=${name}` };
   }
   return undefined;
@@ -332,7 +370,13 @@ export function findHiddenUse(
     if (!elements) continue;
     for (const key of plan.sort) {
       const found = hiddenByStored(resourceType, elements, key.param);
-      if (found) return { resourceType, parameter: found.code, element: found.element, usage: `_sort=${key.descending ? '-' : ''}${found.code}` };
+      if (found)
+        return {
+          resourceType,
+          parameter: found.code,
+          element: found.element,
+          usage: `_sort=${key.descending ? '-' : ''}${found.code}`,
+        };
     }
     const inElementList = plan.elements && inElements(resourceType, plan.elements, elements);
     if (inElementList) return inElementList;
@@ -347,7 +391,10 @@ export function hiddenUseError(use: HiddenUse): Error {
   if (parameter === '_elements') {
     what = `${usage} names ${type}.${element}, which this caller may not see`;
   } else {
-    const reads = element === '*' ? `may read any element of ${type}, and some are hidden from this caller` : `reads ${type}.${element}, which this caller may not see`;
+    const reads =
+      element === '*'
+        ? `may read any element of ${type}, and some are hidden from this caller`
+        : `reads ${type}.${element}, which this caller may not see`;
     what = `${usage === parameter ? '' : `${usage}: `}the search parameter ${parameter} of ${type} ${reads}`;
   }
   const error = errors.insufficientScope(`Not allowed: ${what}`);
@@ -356,7 +403,11 @@ export function hiddenUseError(use: HiddenUse): Error {
 }
 
 /** Throws the 403 of hiddenUseError when `plan` uses an element hidden from the caller. */
-export function assertNoHiddenUse(plan: Pick<Plan, 'types' | 'sort' | 'include' | 'revinclude' | 'elements'>, hidden: HiddenElements, nested: HiddenElements = hidden): void {
+export function assertNoHiddenUse(
+  plan: Pick<Plan, 'types' | 'sort' | 'include' | 'revinclude' | 'elements'>,
+  hidden: HiddenElements,
+  nested: HiddenElements = hidden,
+): void {
   const use = findHiddenUse(plan, hidden, nested);
   if (use) throw hiddenUseError(use);
 }

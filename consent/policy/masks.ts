@@ -12,17 +12,63 @@ export const MASKS: Readonly<Record<MaskName, Readonly<Record<string, readonly s
   delivery: {
     Patient: ['name', 'address', 'telecom'],
     SupplyRequest: [
-      'extension', 'identifier', 'status', 'category', 'priority', 'itemCodeableConcept', 'itemReference', 'quantity', 'parameter',
-      'occurrenceDateTime', 'occurrencePeriod', 'occurrenceTiming', 'authoredOn', 'requester', 'supplier', 'deliverFrom', 'deliverTo',
+      'extension',
+      'identifier',
+      'status',
+      'category',
+      'priority',
+      'itemCodeableConcept',
+      'itemReference',
+      'quantity',
+      'parameter',
+      'occurrenceDateTime',
+      'occurrencePeriod',
+      'occurrenceTiming',
+      'authoredOn',
+      'requester',
+      'supplier',
+      'deliverFrom',
+      'deliverTo',
     ],
     DeviceRequest: [
-      'extension', 'identifier', 'status', 'intent', 'priority', 'codeReference', 'codeCodeableConcept', 'parameter', 'subject',
-      'occurrenceDateTime', 'occurrencePeriod', 'occurrenceTiming', 'authoredOn', 'performerType', 'performer',
+      'extension',
+      'identifier',
+      'status',
+      'intent',
+      'priority',
+      'codeReference',
+      'codeCodeableConcept',
+      'parameter',
+      'subject',
+      'occurrenceDateTime',
+      'occurrencePeriod',
+      'occurrenceTiming',
+      'authoredOn',
+      'performerType',
+      'performer',
     ],
     Device: [
-      'extension', 'identifier', 'definition', 'udiCarrier', 'status', 'statusReason', 'distinctIdentifier', 'manufacturer',
-      'manufactureDate', 'expirationDate', 'lotNumber', 'serialNumber', 'deviceName', 'modelNumber', 'partNumber', 'type',
-      'owner', 'contact', 'location', 'patient', 'parent',
+      'extension',
+      'identifier',
+      'definition',
+      'udiCarrier',
+      'status',
+      'statusReason',
+      'distinctIdentifier',
+      'manufacturer',
+      'manufactureDate',
+      'expirationDate',
+      'lotNumber',
+      'serialNumber',
+      'deviceName',
+      'modelNumber',
+      'partNumber',
+      'type',
+      'owner',
+      'contact',
+      'location',
+      'patient',
+      'parent',
     ],
   },
   administrative: {
@@ -30,7 +76,11 @@ export const MASKS: Readonly<Record<MaskName, Readonly<Record<string, readonly s
   },
 };
 
-export const SUBSETTED = { system: 'http://terminology.hl7.org/CodeSystem/v3-ObservationValue', code: 'SUBSETTED', display: 'subsetted' };
+export const SUBSETTED = {
+  system: 'http://terminology.hl7.org/CodeSystem/v3-ObservationValue',
+  code: 'SUBSETTED',
+  display: 'subsetted',
+};
 
 /** The elements `mask` keeps of `resourceType`, or undefined when it keeps the resource whole. */
 export function keptElements(mask: MaskName, resourceType: string): ReadonlySet<string> | undefined {
@@ -39,7 +89,10 @@ export function keptElements(mask: MaskName, resourceType: string): ReadonlySet<
 }
 
 /** The resource as the mask lets it through; the same object when the mask keeps it whole. */
-export function applyMask<T extends { resourceType: string; meta?: { security?: unknown[] } }>(resource: T, mask: MaskName | undefined): T {
+export function applyMask<T extends { resourceType: string; meta?: { security?: unknown[] } }>(
+  resource: T,
+  mask: MaskName | undefined,
+): T {
   const kept = mask ? keptElements(mask, resource.resourceType) : undefined;
   if (!kept) {
     return resource;
@@ -60,7 +113,11 @@ export function applyMask<T extends { resourceType: string; meta?: { security?: 
  * An update by a masked principal: the elements it cannot see keep their stored values, whatever the body says, so
  * that writing back what it read does not erase what the mask hid (and it cannot change what it cannot see).
  */
-export function mergeMaskedUpdate(stored: Record<string, unknown>, body: Record<string, unknown>, mask: MaskName | undefined): Record<string, unknown> {
+export function mergeMaskedUpdate(
+  stored: Record<string, unknown>,
+  body: Record<string, unknown>,
+  mask: MaskName | undefined,
+): Record<string, unknown> {
   const kept = mask ? keptElements(mask, String(body.resourceType)) : undefined;
   if (!kept) {
     return body;
@@ -77,7 +134,9 @@ export function mergeMaskedUpdate(stored: Record<string, unknown>, body: Record<
     }
   }
   if (body.meta !== undefined || stored.meta !== undefined) {
-    const meta = { ...((stored.meta as object | undefined) ?? {}), ...((body.meta as object | undefined) ?? {}) } as { security?: { system?: string; code?: string }[] };
+    const meta = { ...((stored.meta as object | undefined) ?? {}), ...((body.meta as object | undefined) ?? {}) } as {
+      security?: { system?: string; code?: string }[];
+    };
     if (meta.security) {
       meta.security = meta.security.filter((s) => !(s.system === SUBSETTED.system && s.code === SUBSETTED.code));
       if (meta.security.length === 0) delete meta.security;

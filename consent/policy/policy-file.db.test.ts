@@ -7,44 +7,102 @@ import { accessPolicyOf } from './policy-file.js';
 
 const rules = accessPolicyOf({
   financier: [
-    { id: 'finance-all-care-plans', types: ['CarePlan'], interactions: ['read', 'search', 'history'], scope: { kind: 'everything' }, why: 'a test of the configured policy' },
+    {
+      id: 'finance-all-care-plans',
+      types: ['CarePlan'],
+      interactions: ['read', 'search', 'history'],
+      scope: { kind: 'everything' },
+      why: 'a test of the configured policy',
+    },
   ],
 });
 const { app, anonymous, db } = await createTestApp({ auth: { accessPolicy: rules } });
 const secret = 'policy-file-test-secret-0123456789-abcdefgh';
 await new ClientRegistry(db.sql).put(
   {
-    clientId: 'insurer', name: 'insurer', kind: 'system', role: 'financier', organization: { system: 'http://fhir.nl/fhir/NamingSystem/uzovi', value: '3311' },
-    redirectUris: [], publicClient: false, tokenEndpointAuthMethod: 'client_secret_basic', dataServices: ['system/*.read'], active: true,
+    clientId: 'insurer',
+    name: 'insurer',
+    kind: 'system',
+    role: 'financier',
+    organization: { system: 'http://fhir.nl/fhir/NamingSystem/uzovi', value: '3311' },
+    redirectUris: [],
+    publicClient: false,
+    tokenEndpointAuthMethod: 'client_secret_basic',
+    dataServices: ['system/*.read'],
+    active: true,
   },
   { secret },
 );
 
 describe('HUB_ACCESS_POLICY in force', () => {
   it('opens what the file says and closes what it replaced', async () => {
-    const plan = await app.inject({ method: 'POST', url: '/CarePlan', payload: { resourceType: 'CarePlan', status: 'active', intent: 'plan', subject: { reference: 'Patient/x' } } });
+    const plan = await app.inject({
+      method: 'POST',
+      url: '/CarePlan',
+      payload: { resourceType: 'CarePlan', status: 'active', intent: 'plan', subject: { reference: 'Patient/x' } },
+    });
     expect(plan.statusCode).toBe(201);
     const token = await anonymous.inject({
-      method: 'POST', url: '/oauth/token', payload: 'grant_type=client_credentials',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`insurer:${secret}`).toString('base64')}` },
+      method: 'POST',
+      url: '/oauth/token',
+      payload: 'grant_type=client_credentials',
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        authorization: `Basic ${Buffer.from(`insurer:${secret}`).toString('base64')}`,
+      },
     });
     const authorization = `Bearer ${token.json().access_token}`;
-    expect((await anonymous.inject({ method: 'GET', url: `/CarePlan/${plan.json().id}`, headers: { authorization } })).statusCode).toBe(200);
+    expect(
+      (await anonymous.inject({ method: 'GET', url: `/CarePlan/${plan.json().id}`, headers: { authorization } }))
+        .statusCode,
+    ).toBe(200);
     const coverage = await anonymous.inject({ method: 'GET', url: '/Coverage', headers: { authorization } });
     expect(coverage.statusCode).toBe(403);
     expect(coverage.json().issue[0].diagnostics).toContain('the role financier may not search Coverage');
 
     // Even an `everything` rule gives way to a client's deny: read, search and history leave his care plan out.
     // (Before, the policy repository took such a permit for unrestricted and served history unfiltered.)
-    const patient = (await app.inject({ method: 'POST', url: '/Patient', payload: { resourceType: 'Patient', name: [{ family: 'Weigeraar' }] } })).json().id;
-    const his = (await app.inject({ method: 'POST', url: '/CarePlan', payload: { resourceType: 'CarePlan', status: 'active', intent: 'plan', subject: { reference: `Patient/${patient}` } } })).json().id;
+    const patient = (
+      await app.inject({
+        method: 'POST',
+        url: '/Patient',
+        payload: { resourceType: 'Patient', name: [{ family: 'Weigeraar' }] },
+      })
+    ).json().id;
+    const his = (
+      await app.inject({
+        method: 'POST',
+        url: '/CarePlan',
+        payload: {
+          resourceType: 'CarePlan',
+          status: 'active',
+          intent: 'plan',
+          subject: { reference: `Patient/${patient}` },
+        },
+      })
+    ).json().id;
     const deny = await app.inject({
-      method: 'POST', url: '/Consent',
+      method: 'POST',
+      url: '/Consent',
       payload: {
-        resourceType: 'Consent', status: 'active', scope: { text: 'privacy' }, policyRule: { text: 'opt-in' }, patient: { reference: `Patient/${patient}` },
-        category: [{ coding: [{ system: 'https://zorghub.example.org/fhir/CodeSystem/consent-category', code: 'data-sharing' }] }],
+        resourceType: 'Consent',
+        status: 'active',
+        scope: { text: 'privacy' },
+        policyRule: { text: 'opt-in' },
+        patient: { reference: `Patient/${patient}` },
+        category: [
+          {
+            coding: [{ system: 'https://zorghub.example.org/fhir/CodeSystem/consent-category', code: 'data-sharing' }],
+          },
+        ],
         provision: {
-          type: 'deny', actor: [{ role: { text: 'recipient' }, reference: { identifier: { system: 'http://fhir.nl/fhir/NamingSystem/uzovi', value: '3311' } } }],
+          type: 'deny',
+          actor: [
+            {
+              role: { text: 'recipient' },
+              reference: { identifier: { system: 'http://fhir.nl/fhir/NamingSystem/uzovi', value: '3311' } },
+            },
+          ],
           class: [{ system: 'https://zorghub.example.org/fhir/CodeSystem/data-service', code: 'zorgplan' }],
         },
       },

@@ -10,27 +10,48 @@ import { decide } from './decide.js';
 import { accessPolicyOf, PolicyFileError } from './policy-file.js';
 import { SYSTEM_RULES } from './rules.js';
 
-const financier: Principal = { kind: 'system', clientId: 'f', role: 'financier', organization: { system: 'urn:uzovi', value: '1' }, dataServices: [], tokenId: 't' };
+const financier: Principal = {
+  kind: 'system',
+  clientId: 'f',
+  role: 'financier',
+  organization: { system: 'urn:uzovi', value: '1' },
+  dataServices: [],
+  tokenId: 't',
+};
 const supplier: Principal = { ...financier, role: 'supplier' };
 const rule = (changes: Record<string, unknown> = {}) => ({
-  id: 'finance-care-plans', types: ['CarePlan'], interactions: ['read', 'search'], scope: { kind: 'care-relation' }, why: 'a regional pilot', ...changes,
+  id: 'finance-care-plans',
+  types: ['CarePlan'],
+  interactions: ['read', 'search'],
+  scope: { kind: 'care-relation' },
+  why: 'a regional pilot',
+  ...changes,
 });
 
 describe('a configured access policy', () => {
   it('replaces the rules of the roles it names and keeps the others', () => {
     const rules = accessPolicyOf({ financier: [rule()] });
-    expect(decide(financier, 'read', 'CarePlan', { rules })).toMatchObject({ effect: 'permit', rule: 'finance-care-plans', scope: { kind: 'care-relation' } });
+    expect(decide(financier, 'read', 'CarePlan', { rules })).toMatchObject({
+      effect: 'permit',
+      rule: 'finance-care-plans',
+      scope: { kind: 'care-relation' },
+    });
     // The financier's baseline rules are gone with the replacement ...
     expect(decide(financier, 'read', 'Coverage', { rules })).toMatchObject({ effect: 'deny' });
     expect(decide(financier, 'read', 'Coverage')).toMatchObject({ effect: 'permit', rule: 'finance-coverage' });
     // ... and the supplier keeps its own.
     expect(rules.supplier).toBe(SYSTEM_RULES.supplier);
-    expect(decide(supplier, 'read', 'SupplyRequest', { rules })).toMatchObject({ effect: 'permit', rule: 'supply-requests' });
+    expect(decide(supplier, 'read', 'SupplyRequest', { rules })).toMatchObject({
+      effect: 'permit',
+      rule: 'supply-requests',
+    });
   });
 
   it('can take every right from a role', () => {
     const rules = accessPolicyOf({ logistics: [] });
-    expect(decide({ ...financier, role: 'logistics' }, 'read', 'SupplyRequest', { rules })).toMatchObject({ effect: 'deny' });
+    expect(decide({ ...financier, role: 'logistics' }, 'read', 'SupplyRequest', { rules })).toMatchObject({
+      effect: 'deny',
+    });
   });
 
   const mistakes: [string, unknown, RegExp][] = [
@@ -41,11 +62,31 @@ describe('a configured access policy', () => {
     ['a bad id', { financier: [rule({ id: 'Finance Plans' })] }, /financier\[0\]\.id/],
     ['an id of a baseline rule', { financier: [rule({ id: 'supply-requests' })] }, /"supply-requests" is used twice/],
     ['an unknown type', { financier: [rule({ types: ['Careplan'] })] }, /financier\[0\]\.types/],
-    ['an unknown interaction', { financier: [rule({ interactions: ['read', 'export'] })] }, /financier\[0\]\.interactions/],
-    ["a person's scope", { financier: [rule({ scope: { kind: 'own-compartment' } })] }, /financier\[0\]\.scope\.kind: one of/],
-    ['an organisation scope without params', { financier: [rule({ scope: { kind: 'organization' } })] }, /scope\.params/],
-    ['a clients-of scope without via', { financier: [rule({ scope: { kind: 'clients-of', via: [{ type: 'Coverage' }] } })] }, /scope\.via/],
-    ['an unknown mask', { financier: [rule({ mask: 'minimal' })] }, /financier\[0\]\.mask: one of delivery, administrative/],
+    [
+      'an unknown interaction',
+      { financier: [rule({ interactions: ['read', 'export'] })] },
+      /financier\[0\]\.interactions/,
+    ],
+    [
+      "a person's scope",
+      { financier: [rule({ scope: { kind: 'own-compartment' } })] },
+      /financier\[0\]\.scope\.kind: one of/,
+    ],
+    [
+      'an organisation scope without params',
+      { financier: [rule({ scope: { kind: 'organization' } })] },
+      /scope\.params/,
+    ],
+    [
+      'a clients-of scope without via',
+      { financier: [rule({ scope: { kind: 'clients-of', via: [{ type: 'Coverage' }] } })] },
+      /scope\.via/,
+    ],
+    [
+      'an unknown mask',
+      { financier: [rule({ mask: 'minimal' })] },
+      /financier\[0\]\.mask: one of delivery, administrative/,
+    ],
   ];
   for (const [name, raw, message] of mistakes) {
     it(`refuses ${name}`, () => {
@@ -63,7 +104,9 @@ describe('a configured access policy', () => {
     const bad = path.join(folder, 'bad.json');
     writeFileSync(bad, '{ "financier": [ ');
     expect(() => loadConfig({ HUB_ACCESS_POLICY: bad })).toThrow(ConfigError);
-    expect(() => loadConfig({ HUB_ACCESS_POLICY: bad })).toThrow(/^HUB_ACCESS_POLICY .*bad\.json: cannot be read as JSON/);
+    expect(() => loadConfig({ HUB_ACCESS_POLICY: bad })).toThrow(
+      /^HUB_ACCESS_POLICY .*bad\.json: cannot be read as JSON/,
+    );
     expect(() => loadConfig({ HUB_ACCESS_POLICY: path.join(folder, 'missing.json') })).toThrow(/which does not exist/);
   });
 });

@@ -15,7 +15,14 @@ import { ACCESS_INTERACTIONS, type PolicyRules, type Rule, type Scope, SYSTEM_RU
 const ROLES = Object.keys(SYSTEM_RULES) as SystemRole[];
 
 /** The scopes a system role's rule may use; the others are a person's own. */
-const SYSTEM_SCOPES = ['everything', 'organization', 'charged-to-own-coverage', 'clients-of', 'care-relation', 'none'] as const;
+const SYSTEM_SCOPES = [
+  'everything',
+  'organization',
+  'charged-to-own-coverage',
+  'clients-of',
+  'care-relation',
+  'none',
+] as const;
 
 export class PolicyFileError extends Error {}
 
@@ -57,34 +64,66 @@ export function accessPolicyOf(raw: unknown): PolicyRules {
 }
 
 function checkRule(rule: unknown, at: string): Rule {
-  if (!isObject(rule)) throw new PolicyFileError(`${at}: must be an object with id, types, interactions, scope and why`);
+  if (!isObject(rule))
+    throw new PolicyFileError(`${at}: must be an object with id, types, interactions, scope and why`);
   const { id, types, interactions, scope, mask, why } = rule;
-  if (typeof id !== 'string' || !/^[a-z0-9][a-z0-9-]{0,63}$/.test(id)) throw new PolicyFileError(`${at}.id: lower-case letters, digits and hyphens`);
-  if (!Array.isArray(types) || types.length === 0 || !types.every((t) => typeof t === 'string' && (t === '*' || isR4ResourceType(t)))) {
+  if (typeof id !== 'string' || !/^[a-z0-9][a-z0-9-]{0,63}$/.test(id))
+    throw new PolicyFileError(`${at}.id: lower-case letters, digits and hyphens`);
+  if (
+    !Array.isArray(types) ||
+    types.length === 0 ||
+    !types.every((t) => typeof t === 'string' && (t === '*' || isR4ResourceType(t)))
+  ) {
     throw new PolicyFileError(`${at}.types: a non-empty array of R4 resource types (or "*")`);
   }
-  if (!Array.isArray(interactions) || interactions.length === 0 || !interactions.every((i) => ACCESS_INTERACTIONS.includes(i))) {
+  if (
+    !Array.isArray(interactions) ||
+    interactions.length === 0 ||
+    !interactions.every((i) => ACCESS_INTERACTIONS.includes(i))
+  ) {
     throw new PolicyFileError(`${at}.interactions: a non-empty array of ${ACCESS_INTERACTIONS.join(', ')}`);
   }
   if (mask !== undefined && !(typeof mask === 'string' && mask in MASKS)) {
     throw new PolicyFileError(`${at}.mask: one of ${Object.keys(MASKS).join(', ')}`);
   }
-  if (typeof why !== 'string' || why.trim() === '') throw new PolicyFileError(`${at}.why: say in one line why the rule exists`);
-  return { id, types, interactions, scope: checkScope(scope, `${at}.scope`), ...(mask ? { mask: mask as Rule['mask'] } : {}), why };
+  if (typeof why !== 'string' || why.trim() === '')
+    throw new PolicyFileError(`${at}.why: say in one line why the rule exists`);
+  return {
+    id,
+    types,
+    interactions,
+    scope: checkScope(scope, `${at}.scope`),
+    ...(mask ? { mask: mask as Rule['mask'] } : {}),
+    why,
+  };
 }
 
 function checkScope(scope: unknown, at: string): Scope {
   if (!isObject(scope) || !SYSTEM_SCOPES.includes(scope.kind as (typeof SYSTEM_SCOPES)[number])) {
     throw new PolicyFileError(`${at}.kind: one of ${SYSTEM_SCOPES.join(', ')}`);
   }
-  const strings = (value: unknown) => Array.isArray(value) && value.length > 0 && value.every((v) => typeof v === 'string' && /^[a-z][a-z0-9-]*$/.test(v));
+  const strings = (value: unknown) =>
+    Array.isArray(value) &&
+    value.length > 0 &&
+    value.every((v) => typeof v === 'string' && /^[a-z][a-z0-9-]*$/.test(v));
   switch (scope.kind) {
     case 'organization':
-      if (!strings(scope.params)) throw new PolicyFileError(`${at}.params: the reference parameters that point at the caller's organisation`);
+      if (!strings(scope.params))
+        throw new PolicyFileError(`${at}.params: the reference parameters that point at the caller's organisation`);
       return { kind: 'organization', params: scope.params as string[] };
     case 'clients-of': {
       const via = scope.via;
-      if (!Array.isArray(via) || via.length === 0 || !via.every((v) => isObject(v) && typeof v.type === 'string' && typeof v.patientParam === 'string' && strings(v.organizationParams))) {
+      if (
+        !Array.isArray(via) ||
+        via.length === 0 ||
+        !via.every(
+          (v) =>
+            isObject(v) &&
+            typeof v.type === 'string' &&
+            typeof v.patientParam === 'string' &&
+            strings(v.organizationParams),
+        )
+      ) {
         throw new PolicyFileError(`${at}.via: an array of { type, patientParam, organizationParams }`);
       }
       return { kind: 'clients-of', via: via as { type: string; patientParam: string; organizationParams: string[] }[] };

@@ -39,18 +39,40 @@ const ALL_SERVICES = DATA_SERVICES.map((s) => s.id);
 
 /** One principal per kind: a person with every data service, a read-only delegate for deliveries, each role. */
 export const MATRIX_SUBJECTS: MatrixSubject[] = [
-  { name: 'person (all data services)', principal: { kind: 'person', clientId: 'pgo', patient: 'Patient/p', dataServices: ALL_SERVICES, tokenId: 't' } },
+  {
+    name: 'person (all data services)',
+    principal: { kind: 'person', clientId: 'pgo', patient: 'Patient/p', dataServices: ALL_SERVICES, tokenId: 't' },
+  },
   {
     name: 'delegate (leveringen, read only)',
-    principal: { kind: 'delegate', clientId: 'pgo', patient: 'Patient/p', actor: 'RelatedPerson/r', dataServices: ['leveringen'], readOnly: true, tokenId: 't' },
+    principal: {
+      kind: 'delegate',
+      clientId: 'pgo',
+      patient: 'Patient/p',
+      actor: 'RelatedPerson/r',
+      dataServices: ['leveringen'],
+      readOnly: true,
+      tokenId: 't',
+    },
   },
   ...(Object.keys(ORGANIZATIONS) as SystemRole[]).map((role) => ({
     name: role,
-    principal: { kind: 'system' as const, clientId: role, role, organization: ORGANIZATIONS[role], dataServices: [], tokenId: 't' },
+    principal: {
+      kind: 'system' as const,
+      clientId: role,
+      role,
+      organization: ORGANIZATIONS[role],
+      dataServices: [],
+      tokenId: 't',
+    },
   })),
 ];
 
-export function cell(principal: Principal, interaction: (typeof ACCESS_INTERACTIONS)[number], resourceType: string): string {
+export function cell(
+  principal: Principal,
+  interaction: (typeof ACCESS_INTERACTIONS)[number],
+  resourceType: string,
+): string {
   const decision = decide(principal, interaction, resourceType);
   if (decision.effect === 'deny') {
     return '-';
@@ -60,5 +82,10 @@ export function cell(principal: Principal, interaction: (typeof ACCESS_INTERACTI
 
 /** type -> the cells of ACCESS_INTERACTIONS, space separated. */
 export function matrix(principal: Principal): Record<string, string> {
-  return Object.fromEntries(CORE_TYPES.map((type) => [type, ACCESS_INTERACTIONS.map((interaction) => cell(principal, interaction, type)).join(' ')]));
+  return Object.fromEntries(
+    CORE_TYPES.map((type) => [
+      type,
+      ACCESS_INTERACTIONS.map((interaction) => cell(principal, interaction, type)).join(' '),
+    ]),
+  );
 }

@@ -26,7 +26,11 @@ import type {
 import { ownLogView } from '../audit/own-log-view.js';
 import type { Principal } from '../principal.js';
 import { PrincipalAccess } from './access-filter.js';
-import { assertNotAuthorisationCreate, assertNotAuthorisationDelete, CONSENT_WITHDRAWAL_RULE } from './authorisation-consents.js';
+import {
+  assertNotAuthorisationCreate,
+  assertNotAuthorisationDelete,
+  CONSENT_WITHDRAWAL_RULE,
+} from './authorisation-consents.js';
 import { mergeStored, patchedOrUndefined, storedResource } from './stored-resource.js';
 import { assertAllowedChange } from './write-rights.js';
 import { type CallerDirectiveCache, loadCallerDirectives } from './directive-source.js';
@@ -47,7 +51,10 @@ export async function policyRepositoryFor(
   rules?: PolicyRules,
   directiveCache?: CallerDirectiveCache,
 ): Promise<PolicyRepository> {
-  return new PolicyRepository(inner, new PrincipalAccess(principal, await loadCallerDirectives(inner, principal, new Date(), directiveCache), rules));
+  return new PolicyRepository(
+    inner,
+    new PrincipalAccess(principal, await loadCallerDirectives(inner, principal, new Date(), directiveCache), rules),
+  );
 }
 
 export class PolicyRepository implements Repository {
@@ -58,7 +65,12 @@ export class PolicyRepository implements Repository {
   readonly #touched: StoredVersion[];
 
   /** `inner`: the unrestricted storage repository (or a transaction of it). */
-  constructor(inner: Repository, principal: Principal | undefined | PrincipalAccess, rules = new Set<string>(), touched: StoredVersion[] = []) {
+  constructor(
+    inner: Repository,
+    principal: Principal | undefined | PrincipalAccess,
+    rules = new Set<string>(),
+    touched: StoredVersion[] = [],
+  ) {
     this.#rules = rules;
     this.#touched = touched;
     this.#inner = inner;
@@ -129,10 +141,17 @@ export class PolicyRepository implements Repository {
 
   /** In one transaction: `work` with this policy over it, then `after` checks, which throw to roll it all back. */
   #inTransaction<T>(work: (policy: PolicyRepository, tx: Repository) => Promise<T>): Promise<T> {
-    return this.#inner.transaction((tx) => work(new PolicyRepository(tx, this.#access, this.#rules, this.#touched), tx));
+    return this.#inner.transaction((tx) =>
+      work(new PolicyRepository(tx, this.#access, this.#rules, this.#touched), tx),
+    );
   }
 
-  async #assertWithin(tx: Repository, interaction: 'create' | 'update', resourceType: string, id: string): Promise<void> {
+  async #assertWithin(
+    tx: Repository,
+    interaction: 'create' | 'update',
+    resourceType: string,
+    id: string,
+  ): Promise<void> {
     if (!(await tx.withAccess(this.#access.writeFilter(interaction)).isVisible(resourceType, id))) {
       throw errors.insufficientScope(
         `${resourceType}/${id} as written would be outside what this caller may ${interaction} (${this.#permit(interaction, resourceType).rule}); nothing was written`,
@@ -163,7 +182,9 @@ export class PolicyRepository implements Repository {
   }
 
   async search(plan: Plan): Promise<SearchResult> {
-    const allowed = plan.types.filter(({ resourceType }) => this.#access.decide('search', resourceType).effect === 'permit');
+    const allowed = plan.types.filter(
+      ({ resourceType }) => this.#access.decide('search', resourceType).effect === 'permit',
+    );
     if (allowed.length === 0) {
       // One type: say why. Several (a system search): none of them may be searched.
       this.#permit('search', plan.types[0]?.resourceType ?? 'any type');
@@ -174,7 +195,11 @@ export class PolicyRepository implements Repository {
     const searched = allowed.length === plan.types.length ? plan : { ...plan, types: allowed };
     assertNoHiddenUse(searched, this.#access.hidden('search'), this.#access.hidden('read'));
     const result = await this.#scoped.search(searched);
-    return { ...result, matches: result.matches.map((v) => this.#mask(v)), included: result.included.map((v) => this.#mask(v)) };
+    return {
+      ...result,
+      matches: result.matches.map((v) => this.#mask(v)),
+      included: result.included.map((v) => this.#mask(v)),
+    };
   }
 
   async history(scope: HistoryScope, options: HistoryOptions): Promise<HistoryPage> {
@@ -210,7 +235,11 @@ export class PolicyRepository implements Repository {
           throw errors.multipleMatches('create', `If-None-Exist: ${options.ifNoneExist}`);
         }
         if (ids.length === 1) {
-          return policy.#outcome({ version: await tx.read(resource.resourceType, ids[0]), created: false, unchanged: true });
+          return policy.#outcome({
+            version: await tx.read(resource.resourceType, ids[0]),
+            created: false,
+            unchanged: true,
+          });
         }
       }
       const outcome = await tx.create(resource);
@@ -248,7 +277,11 @@ export class PolicyRepository implements Repository {
 
   async update(resource: Resource, options: WriteOptions = {}): Promise<WriteOutcome> {
     const denied = this.#access.decide('update', resource.resourceType);
-    if (denied.effect === 'deny' && resource.id && this.#access.decide('create', resource.resourceType).effect === 'permit') {
+    if (
+      denied.effect === 'deny' &&
+      resource.id &&
+      this.#access.decide('create', resource.resourceType).effect === 'permit'
+    ) {
       return this.#createByUpdate(resource, options); // a PUT to an id that does not exist is a create
     }
     const decision = this.#permit('update', resource.resourceType);
@@ -263,7 +296,8 @@ export class PolicyRepository implements Repository {
       let body = resource;
       if (await tx.withAccess(policy.#access.writeFilter('update')).isVisible(resourceType, id)) {
         body = decision.mask ? await mergeStored(tx, resource, decision.mask) : resource;
-        if (policy.#guarded(decision, resourceType)) policy.#assertChange(decision, await storedResource(tx, resourceType, id), body);
+        if (policy.#guarded(decision, resourceType))
+          policy.#assertChange(decision, await storedResource(tx, resourceType, id), body);
       } else if (await tx.isVisible(resourceType, id)) {
         throw errors.notFound(`${resourceType}/${id}`); // it exists, but not for this caller
       } else {
@@ -297,7 +331,11 @@ export class PolicyRepository implements Repository {
 
   async conditionalUpdate(resource: Resource, criteria: string, options: WriteOptions = {}): Promise<WriteOutcome> {
     const decision = this.#permit('update', resource.resourceType);
-    if (this.#everything(decision) && this.#everything(this.#permit('resolve', resource.resourceType)) && !this.#guarded(decision, resource.resourceType)) {
+    if (
+      this.#everything(decision) &&
+      this.#everything(this.#permit('resolve', resource.resourceType)) &&
+      !this.#guarded(decision, resource.resourceType)
+    ) {
       return this.#touchOutcome(await this.#inner.conditionalUpdate(resource, criteria, options));
     }
     return this.#inTransaction(async (policy, tx) => {
@@ -306,13 +344,20 @@ export class PolicyRepository implements Repository {
     });
   }
 
-  async patch(resourceType: string, id: string, operations: Operation[], options: WriteOptions = {}): Promise<WriteOutcome> {
+  async patch(
+    resourceType: string,
+    id: string,
+    operations: Operation[],
+    options: WriteOptions = {},
+  ): Promise<WriteOutcome> {
     const decision = this.#permit('update', resourceType);
     if (this.#everything(decision) && !this.#guarded(decision, resourceType)) {
       return this.#touchOutcome(await this.#inner.patch(resourceType, id, operations, options));
     }
     const kept = decision.mask ? keptElements(decision.mask, resourceType) : undefined;
-    const hidden = kept && operations.map((op) => String(op.path).split('/')[1]).find((element) => !kept.has(element) || element === 'meta');
+    const hidden =
+      kept &&
+      operations.map((op) => String(op.path).split('/')[1]).find((element) => !kept.has(element) || element === 'meta');
     if (hidden !== undefined) {
       throw errors.insufficientScope(`Not allowed: this caller may not change ${resourceType}.${hidden}`);
     }
@@ -332,7 +377,11 @@ export class PolicyRepository implements Repository {
     });
   }
 
-  async delete(resourceType: string, id: string, options: WriteOptions = {}): Promise<{ deleted: boolean; version?: StoredVersion }> {
+  async delete(
+    resourceType: string,
+    id: string,
+    options: WriteOptions = {},
+  ): Promise<{ deleted: boolean; version?: StoredVersion }> {
     const decision = this.#permit('delete', resourceType);
     if (this.#everything(decision) && resourceType !== 'Consent') {
       return this.#inner.delete(resourceType, id, options);
@@ -352,7 +401,11 @@ export class PolicyRepository implements Repository {
 
   async conditionalDelete(resourceType: string, criteria: string): Promise<{ deleted: number }> {
     const decision = this.#permit('delete', resourceType);
-    if (this.#everything(decision) && this.#everything(this.#permit('resolve', resourceType)) && resourceType !== 'Consent') {
+    if (
+      this.#everything(decision) &&
+      this.#everything(this.#permit('resolve', resourceType)) &&
+      resourceType !== 'Consent'
+    ) {
       return this.#inner.conditionalDelete(resourceType, criteria);
     }
     return this.#inTransaction(async (policy, tx) => {

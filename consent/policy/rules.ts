@@ -8,7 +8,15 @@ import type { SystemRole } from '../principal.js';
 /** The interactions the policy decides on; vread is a read, patch an update, `resolve` the id lookup of a conditional write. */
 export type AccessInteraction = 'read' | 'search' | 'history' | 'create' | 'update' | 'delete' | 'resolve';
 
-export const ACCESS_INTERACTIONS: readonly AccessInteraction[] = ['read', 'search', 'history', 'create', 'update', 'delete', 'resolve'];
+export const ACCESS_INTERACTIONS: readonly AccessInteraction[] = [
+  'read',
+  'search',
+  'history',
+  'create',
+  'update',
+  'delete',
+  'resolve',
+];
 
 /** Which resources of a type a rule opens; scope-condition.ts turns each into a search Condition. */
 export type Scope =
@@ -95,7 +103,13 @@ export const SYSTEM_RULES: PolicyRules = {
     },
   ],
   'care-provider': [
-    { id: 'care-directory', types: DIRECTORY, interactions: [...READ, 'create'], scope: { kind: 'everything' }, why: 'directory data, no client data' },
+    {
+      id: 'care-directory',
+      types: DIRECTORY,
+      interactions: [...READ, 'create'],
+      scope: { kind: 'everything' },
+      why: 'directory data, no client data',
+    },
     {
       id: 'care-new-client',
       types: ['Patient'],
@@ -112,7 +126,16 @@ export const SYSTEM_RULES: PolicyRules = {
     },
     {
       id: 'care-orders-write',
-      types: ['DeviceRequest', 'CarePlan', 'Goal', 'CareTeam', 'SupplyRequest', 'DeviceUseStatement', 'Patient', 'RelatedPerson'],
+      types: [
+        'DeviceRequest',
+        'CarePlan',
+        'Goal',
+        'CareTeam',
+        'SupplyRequest',
+        'DeviceUseStatement',
+        'Patient',
+        'RelatedPerson',
+      ],
       interactions: ['create', 'update'],
       scope: { kind: 'care-relation' },
       why: 'orders and care plans for its own clients; the written resource must stay within its care relations',
@@ -121,7 +144,13 @@ export const SYSTEM_RULES: PolicyRules = {
   supplier: deliveryRules('supply'),
   logistics: deliveryRules('logistics'),
   financier: [
-    { id: 'finance-directory', types: DIRECTORY, interactions: READ, scope: { kind: 'everything' }, why: 'directory data, no client data' },
+    {
+      id: 'finance-directory',
+      types: DIRECTORY,
+      interactions: READ,
+      scope: { kind: 'everything' },
+      why: 'directory data, no client data',
+    },
     {
       id: 'finance-coverage',
       types: ['Coverage'],
@@ -147,7 +176,10 @@ export const SYSTEM_RULES: PolicyRules = {
       id: 'finance-beneficiaries',
       types: ['Patient'],
       interactions: READ,
-      scope: { kind: 'clients-of', via: [{ type: 'Coverage', patientParam: 'beneficiary', organizationParams: ['payor'] }] },
+      scope: {
+        kind: 'clients-of',
+        via: [{ type: 'Coverage', patientParam: 'beneficiary', organizationParams: ['payor'] }],
+      },
       mask: 'administrative',
       why: 'the beneficiaries of its coverage: identification and address only',
     },
@@ -163,11 +195,16 @@ export const SYSTEM_RULES: PolicyRules = {
   ],
 };
 
-
 /** A supplier's and a logistics provider's rules are the same delivery work, under ids of their own. */
 function deliveryRules(prefix: 'supply' | 'logistics'): Rule[] {
   return [
-    { id: `${prefix}-directory`, types: DIRECTORY, interactions: READ, scope: { kind: 'everything' }, why: 'directory data, no client data' },
+    {
+      id: `${prefix}-directory`,
+      types: DIRECTORY,
+      interactions: READ,
+      scope: { kind: 'everything' },
+      why: 'directory data, no client data',
+    },
     {
       id: `${prefix}-orders`,
       types: ['DeviceRequest'],

@@ -4,15 +4,23 @@
 // matches either way a resource can point at it: a literal reference to an Organization with that identifier, or a
 // logical reference carrying the identifier itself.
 import { compartmentKey } from '../../server/storage/compartment-key.js';
-import { CLIENT_REFERENCE_OUTSIDE_COMPARTMENT, clientCompartmentCondition } from '../../server/fhir/search/client-compartment.js';
+import {
+  CLIENT_REFERENCE_OUTSIDE_COMPARTMENT,
+  clientCompartmentCondition,
+} from '../../server/fhir/search/client-compartment.js';
 import { and, type Condition, or } from '../../server/fhir/search/plan.js';
 import { searchParameters } from '../../server/fhir/search/parameters.js';
 import { tokenCriterion } from '../../server/storage/token-entry.js';
 import { DATA_SERVICE_SYSTEM, DATA_SERVICES } from '../data-services.js';
 import type { Principal } from '../principal.js';
-import { type ClientGroup, CONSENT_CATEGORY_SYSTEM, type DirectiveOutcome, FINANCING_REGIME_SYSTEM, type RegimeScope } from './directives.js';
+import {
+  type ClientGroup,
+  CONSENT_CATEGORY_SYSTEM,
+  type DirectiveOutcome,
+  FINANCING_REGIME_SYSTEM,
+  type RegimeScope,
+} from './directives.js';
 import { CARE_RELATION_VIA, type Scope } from './rules.js';
-
 
 /** The resources of `resourceType` the scope opens to `principal`. */
 export function scopeCondition(principal: Principal, scope: Scope, resourceType: string): Condition {
@@ -34,15 +42,29 @@ export function scopeCondition(principal: Principal, scope: Scope, resourceType:
         { kind: 'tokens', entries: [tokenCriterion('category', `${CONSENT_CATEGORY_SYSTEM}|data-sharing`)] },
       ];
       // A delegate's directives stay within the data services delegated to him.
-      const others = principal.kind === 'delegate' ? DATA_SERVICES.map((s) => s.id).filter((id) => !principal.dataServices.includes(id)) : [];
+      const others =
+        principal.kind === 'delegate'
+          ? DATA_SERVICES.map((s) => s.id).filter((id) => !principal.dataServices.includes(id))
+          : [];
       if (others.length) {
-        conditions.push({ kind: 'not', condition: { kind: 'tokens', entries: others.map((id) => tokenCriterion('data-service', `${DATA_SERVICE_SYSTEM}|${id}`)) } });
+        conditions.push({
+          kind: 'not',
+          condition: {
+            kind: 'tokens',
+            entries: others.map((id) => tokenCriterion('data-service', `${DATA_SERVICE_SYSTEM}|${id}`)),
+          },
+        });
       }
       return and(conditions);
     }
     case 'own-payors': {
       const patientId = principal.patient!.replace(/^Patient\//, '');
-      return { kind: 'has', sourceType: 'Coverage', param: 'payor', condition: { kind: 'compartment', patientKey: compartmentKey(patientId) } };
+      return {
+        kind: 'has',
+        sourceType: 'Coverage',
+        param: 'payor',
+        condition: { kind: 'compartment', patientKey: compartmentKey(patientId) },
+      };
     }
     case 'organization':
       return or(scope.params.map((param) => referencesOwnOrganization(principal, param)));
@@ -63,7 +85,9 @@ export function scopeCondition(principal: Principal, scope: Scope, resourceType:
         return clients;
       }
       const param = CLIENT_REFERENCE_OUTSIDE_COMPARTMENT[resourceType];
-      return param ? { kind: 'chain', param, targetType: 'Patient', condition: clients } : { kind: 'in-compartment-of', condition: clients };
+      return param
+        ? { kind: 'chain', param, targetType: 'Patient', condition: clients }
+        : { kind: 'in-compartment-of', condition: clients };
     }
   }
 }
@@ -72,11 +96,15 @@ export function scopeCondition(principal: Principal, scope: Scope, resourceType:
 export function referencesOwnOrganization(principal: Principal, param: string): Condition {
   const { system, value } = principal.organization!;
   return or([
-    { kind: 'chain', param, targetType: 'Organization', condition: { kind: 'tokens', entries: [`identifier|${system}|${value}`] } },
+    {
+      kind: 'chain',
+      param,
+      targetType: 'Organization',
+      condition: { kind: 'tokens', entries: [`identifier|${system}|${value}`] },
+    },
     { kind: 'tokens', entries: [`${param}:identifier|${system}|${value}`] },
   ]);
 }
-
 
 /**
  * A scope with the clients' directives applied: what the scope opens minus the clients (and regimes) denied, plus
@@ -84,9 +112,17 @@ export function referencesOwnOrganization(principal: Principal, param: string): 
  * two for a given regime.
  */
 export function withClientDirectives(scope: Condition, outcome: DirectiveOutcome, resourceType: string): Condition {
-  const groups = (list: ClientGroup[]) => or(list.map((group) => and([clientsCondition(group.patients, resourceType), regimeCondition(group.regime, resourceType)])));
+  const groups = (list: ClientGroup[]) =>
+    or(
+      list.map((group) =>
+        and([clientsCondition(group.patients, resourceType), regimeCondition(group.regime, resourceType)]),
+      ),
+    );
   const denied = groups(outcome.deny);
-  return or([and([scope, denied.kind === 'false' ? { kind: 'true' } : { kind: 'not', condition: denied }]), groups(outcome.permit)]);
+  return or([
+    and([scope, denied.kind === 'false' ? { kind: 'true' } : { kind: 'not', condition: denied }]),
+    groups(outcome.permit),
+  ]);
 }
 
 /** The resources of `resourceType` that belong to one of `patients`. */
@@ -100,7 +136,12 @@ function clientsCondition(patients: string[], resourceType: string): Condition {
 /** A reference search parameter by the code its values are stored under (server/fhir/search/parameters.ts). */
 const stored = (resourceType: string, code: string): string => searchParameters(resourceType).get(code)?.stored ?? code;
 /** `resourceType` resources whose reference `code` points at a `targetType` resource satisfying `condition`. */
-const chainVia = (resourceType: string, code: string, targetType: string, condition: Condition): Condition => ({ kind: 'chain', param: stored(resourceType, code), targetType, condition });
+const chainVia = (resourceType: string, code: string, targetType: string, condition: Condition): Condition => ({
+  kind: 'chain',
+  param: stored(resourceType, code),
+  targetType,
+  condition,
+});
 
 /**
  * The resources of a type charged to a Coverage satisfying `coverage`: an order by its `insurance`; a delivery
@@ -111,8 +152,14 @@ const chainVia = (resourceType: string, code: string, targetType: string, condit
 const CHARGED: Partial<Record<string, (coverage: Condition) => Condition>> = {
   DeviceRequest: (coverage) => chainVia('DeviceRequest', 'insurance', 'Coverage', coverage),
   SupplyRequest: (coverage) => chainVia('SupplyRequest', 'based-on', 'DeviceRequest', CHARGED.DeviceRequest!(coverage)),
-  SupplyDelivery: (coverage) => chainVia('SupplyDelivery', 'based-on', 'SupplyRequest', CHARGED.SupplyRequest!(coverage)),
-  Device: (coverage) => ({ kind: 'has', sourceType: 'DeviceRequest', param: stored('DeviceRequest', 'device'), condition: CHARGED.DeviceRequest!(coverage) }),
+  SupplyDelivery: (coverage) =>
+    chainVia('SupplyDelivery', 'based-on', 'SupplyRequest', CHARGED.SupplyRequest!(coverage)),
+  Device: (coverage) => ({
+    kind: 'has',
+    sourceType: 'DeviceRequest',
+    param: stored('DeviceRequest', 'device'),
+    condition: CHARGED.DeviceRequest!(coverage),
+  }),
 };
 
 export function chargedTo(resourceType: string, coverage: Condition): Condition {
@@ -126,7 +173,10 @@ export function chargedTo(resourceType: string, coverage: Condition): Condition 
  * one for every regime does.
  */
 function regimeOf(resourceType: string): ((regime: string) => Condition) | undefined {
-  const own = (regime: string): Condition => ({ kind: 'tokens', entries: [tokenCriterion('regime', `${FINANCING_REGIME_SYSTEM}|${regime}`)] });
+  const own = (regime: string): Condition => ({
+    kind: 'tokens',
+    entries: [tokenCriterion('regime', `${FINANCING_REGIME_SYSTEM}|${regime}`)],
+  });
   if (resourceType === 'Coverage') return own;
   return CHARGED[resourceType] ? (regime) => chargedTo(resourceType, own(regime)) : undefined;
 }

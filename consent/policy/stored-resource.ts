@@ -28,7 +28,12 @@ export async function storedResource(tx: Repository, resourceType: string, id: s
 /** `stored` with the patch applied, or undefined when the patch does not apply (the storage then says why). */
 export function patchedOrUndefined(stored: Resource, operations: Operation[]): Resource | undefined {
   try {
-    return jsonpatch.applyPatch(jsonpatch.deepClone(stored) as Resource, jsonpatch.deepClone(operations) as Operation[], true, true).newDocument;
+    return jsonpatch.applyPatch(
+      jsonpatch.deepClone(stored) as Resource,
+      jsonpatch.deepClone(operations) as Operation[],
+      true,
+      true,
+    ).newDocument;
   } catch {
     return undefined;
   }

@@ -10,17 +10,30 @@ import type { Decision } from './decide.js';
 type Permit = Extract<Decision, { effect: 'permit' }>;
 
 /** `withdrawal` when the update withdraws an authorisation Consent; throws when it may not be made. */
-export function assertAllowedChange(decision: Permit, stored: Resource | undefined, next: Resource): 'withdrawal' | undefined {
-  const withdrawal = stored && next.resourceType === 'Consent' && consentChange(stored as Consent, next as Consent) === 'withdrawal';
+export function assertAllowedChange(
+  decision: Permit,
+  stored: Resource | undefined,
+  next: Resource,
+): 'withdrawal' | undefined {
+  const withdrawal =
+    stored && next.resourceType === 'Consent' && consentChange(stored as Consent, next as Consent) === 'withdrawal';
   if (decision.changes) {
     const type = next.resourceType;
     const allowed = decision.changes.map((element) => `${type}.${element}`).join(', ');
     if (!stored) {
-      throw errors.insufficientScope(`Not allowed: this caller may change ${allowed} of an existing ${type}, not create one`);
+      throw errors.insufficientScope(
+        `Not allowed: this caller may change ${allowed} of an existing ${type}, not create one`,
+      );
     }
-    const forbidden = forbiddenChanges(stored as unknown as Record<string, unknown>, next as unknown as Record<string, unknown>, decision.changes);
+    const forbidden = forbiddenChanges(
+      stored as unknown as Record<string, unknown>,
+      next as unknown as Record<string, unknown>,
+      decision.changes,
+    );
     if (forbidden.length) {
-      throw errors.insufficientScope(`Not allowed: this caller may change only ${allowed}; the update would change ${forbidden.map((name) => `${type}.${name}`).join(', ')}`);
+      throw errors.insufficientScope(
+        `Not allowed: this caller may change only ${allowed}; the update would change ${forbidden.map((name) => `${type}.${name}`).join(', ')}`,
+      );
     }
   }
   return withdrawal ? 'withdrawal' : undefined;

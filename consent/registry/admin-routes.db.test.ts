@@ -84,7 +84,12 @@ function put(clientId: string, body: unknown, headers: Record<string, string> = 
 }
 
 function importList(xml: string, contentType = 'application/xml', headers: Record<string, string> = ADMIN) {
-  return app.inject({ method: 'POST', url: '/admin/clients/$import-medmij', headers: { ...headers, 'content-type': contentType }, payload: xml });
+  return app.inject({
+    method: 'POST',
+    url: '/admin/clients/$import-medmij',
+    headers: { ...headers, 'content-type': contentType },
+    payload: xml,
+  });
 }
 
 function hubCode(outcome: OperationOutcome): string | undefined {
@@ -127,7 +132,11 @@ describe('admin client routes: the admin check', () => {
   it('answers 403 HUB_ERR_REGISTRY_FORBIDDEN for a caller who is not an admin', async () => {
     const res = await app.inject({ method: 'GET', url: '/admin/clients', headers: { authorization: 'user' } });
     expect(res.statusCode).toBe(403);
-    expect(res.json().issue[0]).toMatchObject({ severity: 'error', code: 'forbidden', diagnostics: 'Only an authenticated admin may manage OAuth clients' });
+    expect(res.json().issue[0]).toMatchObject({
+      severity: 'error',
+      code: 'forbidden',
+      diagnostics: 'Only an authenticated admin may manage OAuth clients',
+    });
     expect(hubCode(res.json())).toBe('HUB_ERR_REGISTRY_FORBIDDEN');
   });
 
@@ -160,7 +169,12 @@ describe('PUT /admin/clients/:clientId', () => {
     expect(res.statusCode).toBe(201);
     expect(res.headers.location).toBe('/admin/clients/new.pgo.example.nl');
     expect(res.headers['content-type']).toMatch(/^application\/json/);
-    expect(res.json()).toEqual({ ...pgo('new.pgo.example.nl'), hasSecret: false, createdAt: expect.any(String), updatedAt: expect.any(String) });
+    expect(res.json()).toEqual({
+      ...pgo('new.pgo.example.nl'),
+      hasSecret: false,
+      createdAt: expect.any(String),
+      updatedAt: expect.any(String),
+    });
   });
 
   it('replaces a client: 200', async () => {
@@ -195,13 +209,25 @@ describe('PUT /admin/clients/:clientId', () => {
   });
 
   it('answers 400 with every validation problem as an issue naming its field', async () => {
-    const res = await put('bad.pgo.example.nl', pgo('bad.pgo.example.nl', { redirectUris: ['http://bad.pgo.example.nl/cb#x'], dataServices: ['medicatie'], role: 'admin' }));
+    const res = await put(
+      'bad.pgo.example.nl',
+      pgo('bad.pgo.example.nl', {
+        redirectUris: ['http://bad.pgo.example.nl/cb#x'],
+        dataServices: ['medicatie'],
+        role: 'admin',
+      }),
+    );
     expect(res.statusCode).toBe(400);
     const outcome = res.json() as OperationOutcome;
     expect(hubCode(outcome)).toBe('HUB_ERR_REGISTRY_INVALID_CLIENT');
-    expect(outcome.issue[0].diagnostics).toMatch(/^OAuth client "bad.pgo.example.nl" is not valid: redirectUris\[0\]: /);
+    expect(outcome.issue[0].diagnostics).toMatch(
+      /^OAuth client "bad.pgo.example.nl" is not valid: redirectUris\[0\]: /,
+    );
     expect(outcome.issue.slice(1).map((issue) => [issue.expression?.[0], issue.diagnostics])).toEqual([
-      ['redirectUris[0]', 'a redirect URI "http://bad.pgo.example.nl/cb#x" has a fragment (#...); OAuth forbids fragments in redirect URIs (RFC 6749 §3.1.2)'],
+      [
+        'redirectUris[0]',
+        'a redirect URI "http://bad.pgo.example.nl/cb#x" has a fragment (#...); OAuth forbids fragments in redirect URIs (RFC 6749 §3.1.2)',
+      ],
       ['role', 'a PGO has no role: its tokens act for a person; only system clients have one'],
       ['dataServices[0]', expect.stringMatching(/^"medicatie" is not a data service of the hub; known: basisgegevens/)],
     ]);
@@ -209,16 +235,36 @@ describe('PUT /admin/clients/:clientId', () => {
   });
 
   it('answers 400 for scopes the role can never use, naming each and what the role may register', async () => {
-    const logistics = { organization: { system: IDENTIFIER_SYSTEMS.gln, value: '8712345678906' }, role: 'logistics', secret: SECRET };
-    const log = await put('logistics-log', ehr('logistics-log', { ...logistics, dataServices: ['toegangslog', 'system/*.*'] }));
+    const logistics = {
+      organization: { system: IDENTIFIER_SYSTEMS.gln, value: '8712345678906' },
+      role: 'logistics',
+      secret: SECRET,
+    };
+    const log = await put(
+      'logistics-log',
+      ehr('logistics-log', { ...logistics, dataServices: ['toegangslog', 'system/*.*'] }),
+    );
     expect(log.statusCode).toBe(400);
-    expect((log.json() as OperationOutcome).issue.slice(1).map((issue) => [issue.expression?.[0], issue.diagnostics])).toEqual([
-      ['dataServices[0]', expect.stringMatching(/^"toegangslog" \(AuditEvent\) opens nothing role logistics's rules allow/)],
-      ['dataServices[1]', expect.stringMatching(/^"system\/\*\.\*" asks for what role logistics may never do .*; register system\/\*\.read or less$/)],
+    expect(
+      (log.json() as OperationOutcome).issue.slice(1).map((issue) => [issue.expression?.[0], issue.diagnostics]),
+    ).toEqual([
+      [
+        'dataServices[0]',
+        expect.stringMatching(/^"toegangslog" \(AuditEvent\) opens nothing role logistics's rules allow/),
+      ],
+      [
+        'dataServices[1]',
+        expect.stringMatching(
+          /^"system\/\*\.\*" asks for what role logistics may never do .*; register system\/\*\.read or less$/,
+        ),
+      ],
     ]);
     const none = await put('logistics-none', ehr('logistics-none', { ...logistics, dataServices: [] }));
     expect(none.statusCode).toBe(400);
-    expect(none.json().issue[1]).toMatchObject({ expression: ['dataServices'], diagnostics: expect.stringMatching(/needs at least one scope/) });
+    expect(none.json().issue[1]).toMatchObject({
+      expression: ['dataServices'],
+      diagnostics: expect.stringMatching(/needs at least one scope/),
+    });
     expect(await registry.get('logistics-log')).toBeUndefined();
   });
 
@@ -237,7 +283,11 @@ describe('PUT /admin/clients/:clientId', () => {
   it.each([
     ['not JSON', '{ "name": ', 'HUB_ERR_REST_INVALID_JSON'],
     ['a JSON list', '[]', 'HUB_ERR_REGISTRY_INVALID_CLIENT'],
-    ['a secret that is not a string', JSON.stringify({ ...ehr('ehr-num'), secret: 42 }), 'HUB_ERR_REGISTRY_INVALID_CLIENT'],
+    [
+      'a secret that is not a string',
+      JSON.stringify({ ...ehr('ehr-num'), secret: 42 }),
+      'HUB_ERR_REGISTRY_INVALID_CLIENT',
+    ],
   ])('answers 400 for a body that is %s', async (_case, body, code) => {
     const res = await put('ehr-num', body);
     expect(res.statusCode).toBe(400);
@@ -248,7 +298,9 @@ describe('PUT /admin/clients/:clientId', () => {
     const res = await put('x.pgo.example.nl', '<client/>', { 'content-type': contentType });
     expect(res.statusCode).toBe(415);
     expect(hubCode(res.json())).toBe('HUB_ERR_REGISTRY_UNSUPPORTED_MEDIA_TYPE');
-    expect(res.json().issue[0].diagnostics).toBe(`Content-Type "${contentType}" is not accepted here; send application/json`);
+    expect(res.json().issue[0].diagnostics).toBe(
+      `Content-Type "${contentType}" is not accepted here; send application/json`,
+    );
   });
 });
 
@@ -257,12 +309,16 @@ describe('GET and DELETE /admin/clients', () => {
     await put('listed.pgo.example.nl', pgo('listed.pgo.example.nl'));
     const res = await app.inject({ method: 'GET', url: '/admin/clients', headers: ADMIN });
     expect(res.statusCode).toBe(200);
-    expect(res.json().clients.map((client: { clientId: string }) => client.clientId)).toContain('listed.pgo.example.nl');
+    expect(res.json().clients.map((client: { clientId: string }) => client.clientId)).toContain(
+      'listed.pgo.example.nl',
+    );
   });
 
   it('reads one client, and answers 404 HUB_ERR_REGISTRY_UNKNOWN_CLIENT for an unknown one', async () => {
     await put('read.pgo.example.nl', pgo('read.pgo.example.nl'));
-    expect((await app.inject({ method: 'GET', url: '/admin/clients/read.pgo.example.nl', headers: ADMIN })).json().name).toBe('Mijn PGO');
+    expect(
+      (await app.inject({ method: 'GET', url: '/admin/clients/read.pgo.example.nl', headers: ADMIN })).json().name,
+    ).toBe('Mijn PGO');
     const res = await app.inject({ method: 'GET', url: '/admin/clients/nobody.example.nl', headers: ADMIN });
     expect(res.statusCode).toBe(404);
     expect(hubCode(res.json())).toBe('HUB_ERR_REGISTRY_UNKNOWN_CLIENT');
@@ -273,8 +329,12 @@ describe('GET and DELETE /admin/clients', () => {
     const res = await app.inject({ method: 'DELETE', url: '/admin/clients/gone.pgo.example.nl', headers: ADMIN });
     expect(res.statusCode).toBe(204);
     expect(res.body).toBe('');
-    expect((await app.inject({ method: 'GET', url: '/admin/clients/gone.pgo.example.nl', headers: ADMIN })).statusCode).toBe(404);
-    expect((await app.inject({ method: 'DELETE', url: '/admin/clients/gone.pgo.example.nl', headers: ADMIN })).statusCode).toBe(404);
+    expect(
+      (await app.inject({ method: 'GET', url: '/admin/clients/gone.pgo.example.nl', headers: ADMIN })).statusCode,
+    ).toBe(404);
+    expect(
+      (await app.inject({ method: 'DELETE', url: '/admin/clients/gone.pgo.example.nl', headers: ADMIN })).statusCode,
+    ).toBe(404);
   });
 });
 
@@ -295,23 +355,34 @@ describe('POST /admin/clients/$import-medmij', () => {
       ],
       notRead: [],
     });
-    expect(await registry.get('pgocluster68.personalhealthprovider.net')).toMatchObject({ name: 'Unstealth Health Midden-Nederland', active: false });
+    expect(await registry.get('pgocluster68.personalhealthprovider.net')).toMatchObject({
+      name: 'Unstealth Health Midden-Nederland',
+      active: false,
+    });
   });
 
   it('is idempotent and accepts text/xml with a charset', async () => {
     await importList(OCL);
-    const res = await importList(OCL.replace('Unstealth Health Midden-Nederland', 'Unstealth Health'), 'text/xml; charset=utf-8');
+    const res = await importList(
+      OCL.replace('Unstealth Health Midden-Nederland', 'Unstealth Health'),
+      'text/xml; charset=utf-8',
+    );
     expect(res.statusCode).toBe(200);
     expect(res.json()).toMatchObject({ added: 0, updated: 1, unchanged: 1 });
   });
 
   it('answers 400 HUB_ERR_REGISTRY_INVALID_CLIENT_LIST with every problem, importing nothing', async () => {
-    const xml = OCL.replace('medmij.deenigeechtepgo.nl', 'geen host naam').replace('<Volgnummer>41</Volgnummer>', '').replace('pgocluster68', 'nieuw68');
+    const xml = OCL.replace('medmij.deenigeechtepgo.nl', 'geen host naam')
+      .replace('<Volgnummer>41</Volgnummer>', '')
+      .replace('pgocluster68', 'nieuw68');
     const res = await importList(xml);
     expect(res.statusCode).toBe(400);
     const outcome = res.json() as OperationOutcome;
     expect(hubCode(outcome)).toBe('HUB_ERR_REGISTRY_INVALID_CLIENT_LIST');
-    expect(outcome.issue.slice(1).map((issue) => issue.expression?.[0])).toEqual(['Volgnummer', 'OAuthclients/OAuthclient[1]/Hostname']);
+    expect(outcome.issue.slice(1).map((issue) => issue.expression?.[0])).toEqual([
+      'Volgnummer',
+      'OAuthclients/OAuthclient[1]/Hostname',
+    ]);
     expect(await registry.get('nieuw68.personalhealthprovider.net')).toBeUndefined();
   });
 
@@ -324,11 +395,17 @@ describe('POST /admin/clients/$import-medmij', () => {
   it('answers 415 for a JSON body', async () => {
     const res = await importList('{}', 'application/json');
     expect(res.statusCode).toBe(415);
-    expect(res.json().issue[0].diagnostics).toBe('Content-Type "application/json" is not accepted here; send application/xml or text/xml');
+    expect(res.json().issue[0].diagnostics).toBe(
+      'Content-Type "application/json" is not accepted here; send application/xml or text/xml',
+    );
   });
 
   it('answers 403 for a caller who is not an admin, importing nothing', async () => {
-    const res = await importList(OCL.replaceAll('medmij.deenigeechtepgo.nl', 'niet.pgo.example.nl'), 'application/xml', { authorization: 'user' });
+    const res = await importList(
+      OCL.replaceAll('medmij.deenigeechtepgo.nl', 'niet.pgo.example.nl'),
+      'application/xml',
+      { authorization: 'user' },
+    );
     expect(res.statusCode).toBe(403);
     expect(await registry.get('niet.pgo.example.nl')).toBeUndefined();
   });

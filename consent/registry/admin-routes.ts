@@ -60,7 +60,17 @@ export async function adminClientRoutes(app: FastifyInstance, options: AdminClie
     const status = typeof hub.statusCode === 'number' && hub.statusCode >= 400 ? hub.statusCode : 500;
     if (status >= 500) {
       request.log.error({ err: error }, 'unhandled error');
-      return sendOutcome(reply, 500, outcome([{ severity: 'fatal', code: 'exception', diagnostics: `Internal server error; quote request id ${request.id}` }]));
+      return sendOutcome(
+        reply,
+        500,
+        outcome([
+          {
+            severity: 'fatal',
+            code: 'exception',
+            diagnostics: `Internal server error; quote request id ${request.id}`,
+          },
+        ]),
+      );
     }
     request.log.info({ code: hub.code, status }, 'request refused');
     return sendOutcome(reply, status, outcomeForError(hub));
@@ -86,14 +96,23 @@ export async function adminClientRoutes(app: FastifyInstance, options: AdminClie
       throw invalidClient(clientId, [{ path: '', message: 'the body is the client, as a JSON object' }]);
     }
     // The read-only fields of a GET answer may come back in a PUT of that answer: they are ignored.
-    const { secret, hasSecret: _hasSecret, createdAt: _createdAt, updatedAt: _updatedAt, ...fields } = body as Record<string, unknown>;
+    const {
+      secret,
+      hasSecret: _hasSecret,
+      createdAt: _createdAt,
+      updatedAt: _updatedAt,
+      ...fields
+    } = body as Record<string, unknown>;
     if (fields.clientId !== undefined && fields.clientId !== clientId) {
       throw errors.registryClientIdMismatch(String(fields.clientId), clientId);
     }
     if (secret !== undefined && typeof secret !== 'string') {
       throw invalidClient(clientId, [{ path: 'secret', message: 'secret is a string' }]);
     }
-    const { client, outcome: result } = await registry.put({ ...fields, clientId } as unknown as RegisteredClient, secret !== undefined ? { secret } : {});
+    const { client, outcome: result } = await registry.put(
+      { ...fields, clientId } as unknown as RegisteredClient,
+      secret !== undefined ? { secret } : {},
+    );
     request.log.info({ clientId, outcome: result, secretGiven: secret !== undefined }, 'OAuth client written');
     if (result === 'added') {
       reply.status(201).header('location', `/admin/clients/${encodeURIComponent(clientId)}`);
@@ -118,7 +137,10 @@ export async function adminClientRoutes(app: FastifyInstance, options: AdminClie
         throw errors.registryUnknownClient(clientId);
       }
       if (client.kind !== 'system' || !client.active) {
-        throw errors.registryNoTokenForClient(clientId, client.active ? 'a PGO gets tokens only through a person\'s consent' : 'the client is inactive');
+        throw errors.registryNoTokenForClient(
+          clientId,
+          client.active ? "a PGO gets tokens only through a person's consent" : 'the client is inactive',
+        );
       }
       const scope = (request.body as { scope?: unknown } | undefined)?.scope;
       if (scope !== undefined && typeof scope !== 'string') {
@@ -171,7 +193,10 @@ function sendOutcome(reply: FastifyReply, status: number, body: unknown) {
 }
 
 function mediaType(request: FastifyRequest): string {
-  return String(request.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+  return String(request.headers['content-type'] ?? '')
+    .split(';')[0]
+    .trim()
+    .toLowerCase();
 }
 
 function expectedType(request: FastifyRequest): string {

@@ -20,7 +20,17 @@ function pgo(extra: Partial<RegisteredClient> = {}): RegisteredClient {
     redirectUris: [`https://pgo${counter}.example.nl/callback`],
     publicClient: false,
     tokenEndpointAuthMethod: 'private_key_jwt',
-    jwks: { keys: [{ kty: 'EC', crv: 'P-256', x: 'f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU', y: 'x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0', kid: 'k1' }] },
+    jwks: {
+      keys: [
+        {
+          kty: 'EC',
+          crv: 'P-256',
+          x: 'f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU',
+          y: 'x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0',
+          kid: 'k1',
+        },
+      ],
+    },
     dataServices: ['basisgegevens'],
     active: true,
     ...extra,
@@ -55,7 +65,9 @@ async function refusal(promise: Promise<unknown>): Promise<HubError> {
 
 describe('migration 0006_oauth_clients.sql', () => {
   it('is applied in the template every test database is cloned from', async () => {
-    const rows = await sql<{ name: string }[]>`SELECT name FROM schema_migrations WHERE name = '0006_oauth_clients.sql'`;
+    const rows = await sql<
+      { name: string }[]
+    >`SELECT name FROM schema_migrations WHERE name = '0006_oauth_clients.sql'`;
     expect(rows).toHaveLength(1);
   });
 });
@@ -67,7 +79,12 @@ describe('ClientRegistry', () => {
     const client = pgo();
     const { outcome, client: stored } = await registry.put(client);
     expect(outcome).toBe('added');
-    expect(stored).toEqual({ ...client, hasSecret: false, createdAt: expect.any(String), updatedAt: expect.any(String) });
+    expect(stored).toEqual({
+      ...client,
+      hasSecret: false,
+      createdAt: expect.any(String),
+      updatedAt: expect.any(String),
+    });
     expect(await registry.get(client.clientId)).toEqual(stored);
   });
 
@@ -86,10 +103,20 @@ describe('ClientRegistry', () => {
   it('replaces every field on update and moves updatedAt', async () => {
     const client = pgo();
     const first = await registry.put(client);
-    const changed = { ...client, name: 'Nieuwe naam', dataServices: ['zorgplan', 'leveringen'], jwks: undefined, jwksUri: 'https://x.example.nl/jwks' };
+    const changed = {
+      ...client,
+      name: 'Nieuwe naam',
+      dataServices: ['zorgplan', 'leveringen'],
+      jwks: undefined,
+      jwksUri: 'https://x.example.nl/jwks',
+    };
     const { outcome, client: stored } = await registry.put(changed);
     expect(outcome).toBe('updated');
-    expect(stored).toMatchObject({ name: 'Nieuwe naam', dataServices: ['zorgplan', 'leveringen'], jwksUri: 'https://x.example.nl/jwks' });
+    expect(stored).toMatchObject({
+      name: 'Nieuwe naam',
+      dataServices: ['zorgplan', 'leveringen'],
+      jwksUri: 'https://x.example.nl/jwks',
+    });
     expect(stored.jwks).toBeUndefined();
     expect(stored.createdAt).toBe(first.client.createdAt);
     expect(stored.updatedAt >= first.client.updatedAt).toBe(true);
@@ -106,7 +133,9 @@ describe('ClientRegistry', () => {
     const error = await refusal(registry.put(client));
     expect(error.code).toBe('HUB_ERR_REGISTRY_INVALID_CLIENT');
     expect(error.statusCode).toBe(400);
-    expect(error.message).toMatch(/^OAuth client "pgo\d+\.example\.nl" is not valid: redirectUris\[0\]: a redirect URI .* must use https/);
+    expect(error.message).toMatch(
+      /^OAuth client "pgo\d+\.example\.nl" is not valid: redirectUris\[0\]: a redirect URI .* must use https/,
+    );
     expect(error.issues?.map((issue) => issue.expression?.[0])).toEqual(['redirectUris[0]', 'dataServices[0]']);
     expect(await registry.get(client.clientId)).toBeUndefined();
   });
@@ -142,7 +171,9 @@ describe('ClientRegistry secrets', () => {
     const { client: stored } = await registry.put(client, { secret: SECRET });
     expect(stored.hasSecret).toBe(true);
     expect(JSON.stringify(stored)).not.toMatch(/scrypt|Zt4kq/);
-    const [row] = await sql<{ client_secret_hash: string }[]>`SELECT client_secret_hash FROM oauth_clients WHERE client_id = ${client.clientId}`;
+    const [row] = await sql<
+      { client_secret_hash: string }[]
+    >`SELECT client_secret_hash FROM oauth_clients WHERE client_id = ${client.clientId}`;
     expect(row.client_secret_hash).toMatch(/^scrypt\$/);
     expect(row.client_secret_hash).not.toContain(SECRET);
   });
@@ -186,15 +217,24 @@ describe('ClientRegistry secrets', () => {
   it('drops the secret when the client changes to private_key_jwt', async () => {
     const client = ehr();
     await registry.put(client, { secret: SECRET });
-    const { client: stored } = await registry.put({ ...client, tokenEndpointAuthMethod: 'private_key_jwt', jwksUri: 'https://ehr.example.nl/jwks' });
+    const { client: stored } = await registry.put({
+      ...client,
+      tokenEndpointAuthMethod: 'private_key_jwt',
+      jwksUri: 'https://ehr.example.nl/jwks',
+    });
     expect(stored.hasSecret).toBe(false);
     const [row] = await sql`SELECT client_secret_hash FROM oauth_clients WHERE client_id = ${client.clientId}`;
     expect(row.client_secret_hash).toBeNull();
   });
 
   it('refuses a new client_secret_basic client without a secret, and a short secret', async () => {
-    expect((await refusal(registry.put(ehr()))).issues?.[0]).toMatchObject({ expression: ['secret'], diagnostics: expect.stringMatching(/needs a secret/) });
-    expect((await refusal(registry.put(ehr(), { secret: 'kort' }))).issues?.[0].diagnostics).toMatch(/32 to 512 printable ASCII characters/);
+    expect((await refusal(registry.put(ehr()))).issues?.[0]).toMatchObject({
+      expression: ['secret'],
+      diagnostics: expect.stringMatching(/needs a secret/),
+    });
+    expect((await refusal(registry.put(ehr(), { secret: 'kort' }))).issues?.[0].diagnostics).toMatch(
+      /32 to 512 printable ASCII characters/,
+    );
   });
 });
 
@@ -265,7 +305,14 @@ describe('oauth_clients CHECK constraints', () => {
     data_services: [],
     active: true,
   };
-  const system = { ...base, kind: 'system', role: 'supplier', organization_system: IDENTIFIER_SYSTEMS.gln, organization_value: '8712345678906', redirect_uris: [] };
+  const system = {
+    ...base,
+    kind: 'system',
+    role: 'supplier',
+    organization_system: IDENTIFIER_SYSTEMS.gln,
+    organization_value: '8712345678906',
+    redirect_uris: [],
+  };
 
   async function insert(row: Record<string, unknown>): Promise<string | undefined> {
     counter++;
@@ -289,21 +336,57 @@ describe('oauth_clients CHECK constraints', () => {
 
   it.each([
     ['a system client without a role', { ...system, role: null }, 'oauth_clients_system_has_role_and_organization'],
-    ['a system client without an organisation', { ...system, organization_system: null, organization_value: null }, 'oauth_clients_system_has_role_and_organization'],
+    [
+      'a system client without an organisation',
+      { ...system, organization_system: null, organization_value: null },
+      'oauth_clients_system_has_role_and_organization',
+    ],
     ['a PGO with a role', { ...base, role: 'admin' }, 'oauth_clients_pgo_has_no_role'],
     ['a PGO without redirect URIs', { ...base, redirect_uris: [] }, 'oauth_clients_pgo_has_redirect_uri'],
     ['a public client that authenticates', { ...base, public_client: true }, 'oauth_clients_public_uses_none'],
-    ['a confidential client with method none', { ...base, token_endpoint_auth_method: 'none', jwks_uri: null }, 'oauth_clients_public_uses_none'],
-    ['a public system client', { ...system, public_client: true, token_endpoint_auth_method: 'none', jwks_uri: null }, 'oauth_clients_system_is_confidential'],
-    ['client_secret_basic without a hash', { ...system, token_endpoint_auth_method: 'client_secret_basic', jwks_uri: null }, 'oauth_clients_secret_basic_has_hash'],
-    ['a hash for another method', { ...base, client_secret_hash: 'scrypt$1$1$1$a$b' }, 'oauth_clients_secret_basic_has_hash'],
-    ['a secret that is not a hash', { ...system, token_endpoint_auth_method: 'client_secret_basic', jwks_uri: null, client_secret_hash: 'geheim' }, 'oauth_clients_client_secret_hash_check'],
-    ['an active private_key_jwt client without keys', { ...base, jwks_uri: null }, 'oauth_clients_private_key_jwt_has_keys'],
+    [
+      'a confidential client with method none',
+      { ...base, token_endpoint_auth_method: 'none', jwks_uri: null },
+      'oauth_clients_public_uses_none',
+    ],
+    [
+      'a public system client',
+      { ...system, public_client: true, token_endpoint_auth_method: 'none', jwks_uri: null },
+      'oauth_clients_system_is_confidential',
+    ],
+    [
+      'client_secret_basic without a hash',
+      { ...system, token_endpoint_auth_method: 'client_secret_basic', jwks_uri: null },
+      'oauth_clients_secret_basic_has_hash',
+    ],
+    [
+      'a hash for another method',
+      { ...base, client_secret_hash: 'scrypt$1$1$1$a$b' },
+      'oauth_clients_secret_basic_has_hash',
+    ],
+    [
+      'a secret that is not a hash',
+      { ...system, token_endpoint_auth_method: 'client_secret_basic', jwks_uri: null, client_secret_hash: 'geheim' },
+      'oauth_clients_client_secret_hash_check',
+    ],
+    [
+      'an active private_key_jwt client without keys',
+      { ...base, jwks_uri: null },
+      'oauth_clients_private_key_jwt_has_keys',
+    ],
     ['jwks that is not a JWK Set', { ...base, jwks: sql.json({ kty: 'EC' }) }, 'oauth_clients_jwks_check'],
     ['an unknown kind', { ...base, kind: 'app' }, 'oauth_clients_kind_check'],
     ['an unknown role', { ...system, role: 'doctor' }, 'oauth_clients_role_check'],
-    ['an unknown method', { ...base, token_endpoint_auth_method: 'tls_client_auth' }, 'oauth_clients_token_endpoint_auth_method_check'],
-    ['half an organisation', { ...base, kind: 'system', role: 'admin', organization_system: IDENTIFIER_SYSTEMS.ura }, 'oauth_clients_system_has_role_and_organization'],
+    [
+      'an unknown method',
+      { ...base, token_endpoint_auth_method: 'tls_client_auth' },
+      'oauth_clients_token_endpoint_auth_method_check',
+    ],
+    [
+      'half an organisation',
+      { ...base, kind: 'system', role: 'admin', organization_system: IDENTIFIER_SYSTEMS.ura },
+      'oauth_clients_system_has_role_and_organization',
+    ],
     ['a blank name', { ...base, name: '  ' }, 'oauth_clients_name_check'],
   ])('refuses %s', async (_case, row, constraint) => {
     expect(await insert(row)).toBe(constraint);

@@ -90,7 +90,9 @@ export class ClientRegistry {
     if (cached && cached.expires > this.#now()) {
       return cached.client;
     }
-    const [row] = await this.#sql<ClientRow[]>`SELECT ${this.#columns()} FROM oauth_clients WHERE client_id = ${clientId}`;
+    const [row] = await this.#sql<
+      ClientRow[]
+    >`SELECT ${this.#columns()} FROM oauth_clients WHERE client_id = ${clientId}`;
     const client = row ? freeze(toClient(row)) : undefined;
     if (this.#ttl > 0) {
       this.#cache.delete(clientId);
@@ -135,7 +137,10 @@ export class ClientRegistry {
     let hash: string | null = null;
     if (client.tokenEndpointAuthMethod === 'client_secret_basic') {
       // The same secret again keeps its hash, so that re-seeding an unchanged client writes nothing.
-      hash = secret === undefined || (storedHash !== null && (await verifySecretHash(secret, storedHash))) ? storedHash : await hashSecret(secret);
+      hash =
+        secret === undefined || (storedHash !== null && (await verifySecretHash(secret, storedHash)))
+          ? storedHash
+          : await hashSecret(secret);
     }
     if (existing && hash === storedHash && sameClient(toClient(existing), client)) {
       return { client: freeze(toClient(existing)), outcome: 'unchanged' };
@@ -186,7 +191,8 @@ export class ClientRegistry {
       throw invalidClient(clientId, problems);
     }
     try {
-      const rows = await this.#sql`UPDATE oauth_clients SET name = ${name}, updated_at = now() WHERE client_id = ${clientId} RETURNING client_id`;
+      const rows = await this
+        .#sql`UPDATE oauth_clients SET name = ${name}, updated_at = now() WHERE client_id = ${clientId} RETURNING client_id`;
       return rows.length > 0;
     } finally {
       this.#cache.delete(clientId);
@@ -239,7 +245,9 @@ export class ClientRegistry {
 
 /** HUB_ERR_REGISTRY_INVALID_CLIENT with the problems in its message and one issue each. */
 export function invalidClient(clientId: string, problems: ClientProblem[]): HubError {
-  const summary = problems.map((problem) => (problem.path ? `${problem.path}: ${problem.message}` : problem.message)).join('; ');
+  const summary = problems
+    .map((problem) => (problem.path ? `${problem.path}: ${problem.message}` : problem.message))
+    .join('; ');
   const issues: OperationOutcomeIssue[] = problems.map((problem) => ({
     severity: 'error',
     code: 'invalid',
@@ -292,7 +300,9 @@ function sameClient(stored: StoredClient, client: RegisteredClient): boolean {
 function canonicalJson(value: unknown): string {
   return JSON.stringify(value, (_key, inner: unknown) =>
     inner && typeof inner === 'object' && !Array.isArray(inner)
-      ? Object.fromEntries(Object.entries(inner as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      ? Object.fromEntries(
+          Object.entries(inner as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+        )
       : inner,
   );
 }

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { checkClient, IDENTIFIER_SYSTEMS, isGln, validateClient, validateSecret, type ValidationContext } from './client-validation.js';
+import {
+  checkClient,
+  IDENTIFIER_SYSTEMS,
+  isGln,
+  validateClient,
+  validateSecret,
+  type ValidationContext,
+} from './client-validation.js';
 import type { RegisteredClient } from './registered-client.js';
 
 const { ura, agb, gln, uzovi, gemeentecode } = IDENTIFIER_SYSTEMS;
@@ -54,7 +61,9 @@ describe('validateClient', () => {
   });
 
   it('accepts a public PGO with method none', () => {
-    expect(validateClient(pgo({ publicClient: true, tokenEndpointAuthMethod: 'none', jwksUri: undefined }))).toEqual([]);
+    expect(validateClient(pgo({ publicClient: true, tokenEndpointAuthMethod: 'none', jwksUri: undefined }))).toEqual(
+      [],
+    );
   });
 
   it('accepts a system client with inline public keys', () => {
@@ -72,12 +81,26 @@ describe('validateClient', () => {
   });
 
   it('names every missing required field', () => {
-    expect(paths({})).toEqual(expect.arrayContaining(['clientId', 'name', 'kind', 'publicClient', 'tokenEndpointAuthMethod', 'active', 'redirectUris', 'dataServices']));
+    expect(paths({})).toEqual(
+      expect.arrayContaining([
+        'clientId',
+        'name',
+        'kind',
+        'publicClient',
+        'tokenEndpointAuthMethod',
+        'active',
+        'redirectUris',
+        'dataServices',
+      ]),
+    );
   });
 
   it('refuses unknown fields, naming the known ones', () => {
     expect(validateClient(pgo({ redirectUri: 'https://x.example/cb' }))).toEqual([
-      { path: 'redirectUri', message: expect.stringContaining('unknown field "redirectUri"; a client has clientId, name') },
+      {
+        path: 'redirectUri',
+        message: expect.stringContaining('unknown field "redirectUri"; a client has clientId, name'),
+      },
     ]);
   });
 
@@ -118,7 +141,10 @@ describe('validateClient', () => {
     });
 
     it.each([
-      ['http://pgo.example.nl/cb', /must use https \(http is accepted only on 127.0.0.1, \[::1\] or localhost, for development\)/],
+      [
+        'http://pgo.example.nl/cb',
+        /must use https \(http is accepted only on 127.0.0.1, \[::1\] or localhost, for development\)/,
+      ],
       ['https://pgo.example.nl/cb#frag', /has a fragment/],
       ['https://pgo.example.nl/cb#', /has a fragment/],
       ['https://*.example.nl/cb', /wildcard/],
@@ -134,7 +160,9 @@ describe('validateClient', () => {
     });
 
     it('refuses http on loopback when development URIs are turned off', () => {
-      expect(messages(pgo({ redirectUris: ['http://127.0.0.1/cb'] }), { allowHttpLoopback: false })).toMatch(/accepts https only/);
+      expect(messages(pgo({ redirectUris: ['http://127.0.0.1/cb'] }), { allowHttpLoopback: false })).toMatch(
+        /accepts https only/,
+      );
     });
 
     it('refuses a PGO without any', () => {
@@ -142,7 +170,9 @@ describe('validateClient', () => {
     });
 
     it('refuses the same URI twice', () => {
-      expect(paths(pgo({ redirectUris: ['https://a.example/cb', 'https://a.example/cb'] }))).toEqual(['redirectUris[1]']);
+      expect(paths(pgo({ redirectUris: ['https://a.example/cb', 'https://a.example/cb'] }))).toEqual([
+        'redirectUris[1]',
+      ]);
     });
 
     it('refuses a list that is not of strings', () => {
@@ -155,7 +185,11 @@ describe('validateClient', () => {
     it('refuses a data service the hub does not have, listing the known ones', () => {
       const problems = validateClient(pgo({ dataServices: ['basisgegevens', 'medicatie'] }));
       expect(problems).toEqual([
-        { path: 'dataServices[1]', message: '"medicatie" is not a data service of the hub; known: basisgegevens, zorgplan, hulpmiddelen, leveringen, financiering, toegangslog' },
+        {
+          path: 'dataServices[1]',
+          message:
+            '"medicatie" is not a data service of the hub; known: basisgegevens, zorgplan, hulpmiddelen, leveringen, financiering, toegangslog',
+        },
       ]);
     });
 
@@ -163,10 +197,14 @@ describe('validateClient', () => {
       expect(validateClient(pgo({ dataServices: [] }))).toEqual([]);
     });
 
-    it('takes a system client\'s entries as scope tokens its role can use, refusing spaces and unknown words', () => {
-      expect(validateClient(system({ dataServices: ['system/*.read', 'system/DeviceRequest.crus', 'hulpmiddelen'] }))).toEqual([]);
+    it("takes a system client's entries as scope tokens its role can use, refusing spaces and unknown words", () => {
+      expect(
+        validateClient(system({ dataServices: ['system/*.read', 'system/DeviceRequest.crus', 'hulpmiddelen'] })),
+      ).toEqual([]);
       expect(paths(system({ dataServices: ['two words'] }))).toEqual(['dataServices[0]']);
-      expect(messages(system({ dataServices: ['system/*.read', 'audit'] }))).toMatch(/^"audit" is not a scope the hub issues to a system client; role care-provider may register system\/<Type>/);
+      expect(messages(system({ dataServices: ['system/*.read', 'audit'] }))).toMatch(
+        /^"audit" is not a scope the hub issues to a system client; role care-provider may register system\/<Type>/,
+      );
     });
 
     it('refuses duplicates', () => {
@@ -176,11 +214,16 @@ describe('validateClient', () => {
 
   describe('kind and role', () => {
     it('refuses a PGO with a role or organisation', () => {
-      expect(paths(pgo({ role: 'care-provider', organization: { system: ura, value: '12345678' } }))).toEqual(['role', 'organization']);
+      expect(paths(pgo({ role: 'care-provider', organization: { system: ura, value: '12345678' } }))).toEqual([
+        'role',
+        'organization',
+      ]);
     });
 
     it('refuses a system client without a role, naming the roles', () => {
-      expect(messages(system({ role: undefined }))).toMatch(/needs exactly one role: one of care-provider, supplier, logistics, financier, auditor, admin/);
+      expect(messages(system({ role: undefined }))).toMatch(
+        /needs exactly one role: one of care-provider, supplier, logistics, financier, auditor, admin/,
+      );
     });
 
     it('refuses a role that is not a SystemRole', () => {
@@ -197,7 +240,9 @@ describe('validateClient', () => {
     });
 
     it('refuses a public system client', () => {
-      expect(messages(system({ publicClient: true, tokenEndpointAuthMethod: 'none', jwks: undefined }))).toMatch(/a system client must authenticate/);
+      expect(messages(system({ publicClient: true, tokenEndpointAuthMethod: 'none', jwks: undefined }))).toMatch(
+        /a system client must authenticate/,
+      );
     });
 
     it('refuses an unknown kind', () => {
@@ -223,11 +268,26 @@ describe('validateClient', () => {
     });
 
     it.each([
-      ['care-provider', gln, GLN, /role care-provider takes an organisation identified by URA .* or AGB .*; not by GLN/],
+      [
+        'care-provider',
+        gln,
+        GLN,
+        /role care-provider takes an organisation identified by URA .* or AGB .*; not by GLN/,
+      ],
       ['supplier', ura, '12345678', /role supplier takes an organisation identified by AGB .* or GLN .*; not by URA/],
       ['logistics', agb, '01234567', /role logistics takes an organisation identified by GLN .*; not by AGB/],
-      ['financier', ura, '12345678', /role financier takes an organisation identified by UZOVI .* or CBS gemeentecode .*; not by URA/],
-      ['auditor', 'http://example.org/ids', '1', /role auditor takes an organisation identified by .*; "http:\/\/example.org\/ids" is not one of them/],
+      [
+        'financier',
+        ura,
+        '12345678',
+        /role financier takes an organisation identified by UZOVI .* or CBS gemeentecode .*; not by URA/,
+      ],
+      [
+        'auditor',
+        'http://example.org/ids',
+        '1',
+        /role auditor takes an organisation identified by .*; "http:\/\/example.org\/ids" is not one of them/,
+      ],
     ])('refuses a %s identified in %s', (role, system_, value, message) => {
       const problems = validateClient(system({ role, organization: { system: system_, value } }));
       expect(problems).toEqual([{ path: 'organization.system', message: expect.stringMatching(message) }]);
@@ -251,7 +311,9 @@ describe('validateClient', () => {
     });
 
     it('refuses a confidential client with method none', () => {
-      expect(messages(pgo({ tokenEndpointAuthMethod: 'none', jwksUri: undefined }))).toMatch(/a confidential client .* authenticates/);
+      expect(messages(pgo({ tokenEndpointAuthMethod: 'none', jwksUri: undefined }))).toMatch(
+        /a confidential client .* authenticates/,
+      );
     });
 
     it('refuses client_secret_basic without a secret', () => {
@@ -261,7 +323,9 @@ describe('validateClient', () => {
     });
 
     it('refuses a new secret for a method that does not use one', () => {
-      expect(messages(pgo(), { secret: 'new' })).toMatch(/a secret is only used with client_secret_basic, not with private_key_jwt/);
+      expect(messages(pgo(), { secret: 'new' })).toMatch(
+        /a secret is only used with client_secret_basic, not with private_key_jwt/,
+      );
     });
 
     it('refuses an active private_key_jwt client without keys, and accepts an inactive one', () => {
@@ -270,11 +334,15 @@ describe('validateClient', () => {
     });
 
     it('refuses keys both inline and by URL', () => {
-      expect(messages(system({ jwksUri: 'https://ecd.example.nl/jwks' }))).toMatch(/either inline \(jwks\) or by URL \(jwksUri\), not both/);
+      expect(messages(system({ jwksUri: 'https://ecd.example.nl/jwks' }))).toMatch(
+        /either inline \(jwks\) or by URL \(jwksUri\), not both/,
+      );
     });
 
     it('refuses keys with a method that does not use them', () => {
-      expect(messages(system({ tokenEndpointAuthMethod: 'client_secret_basic' }), { secret: 'new' })).toMatch(/keys are only used with private_key_jwt/);
+      expect(messages(system({ tokenEndpointAuthMethod: 'client_secret_basic' }), { secret: 'new' })).toMatch(
+        /keys are only used with private_key_jwt/,
+      );
     });
 
     it('refuses a JWKS URL over http', () => {
@@ -286,7 +354,16 @@ describe('validateClient', () => {
       [{ keys: [{ kty: 'RSA', n: 'n', e: 'AQAB', d: 'private' }] }, 'jwks.keys[0]', /private key material \(d\)/],
       [{ keys: [{ kty: 'oct', k: 'c2VjcmV0' }] }, 'jwks.keys[0].kty', /symmetric key/],
       [{ keys: [{ kty: 'EC', use: 'enc' }] }, 'jwks.keys[0].use', /use is "sig" or absent/],
-      [{ keys: [{ kty: 'EC', kid: 'a' }, { kty: 'EC', kid: 'a' }] }, 'jwks.keys[1].kid', /kid "a" is used by another key/],
+      [
+        {
+          keys: [
+            { kty: 'EC', kid: 'a' },
+            { kty: 'EC', kid: 'a' },
+          ],
+        },
+        'jwks.keys[1].kid',
+        /kid "a" is used by another key/,
+      ],
       [{ keys: [{ n: 'n' }] }, 'jwks.keys[0].kty', /kty is required/],
     ])('refuses jwks %j', (jwks, path, message) => {
       expect(validateClient(system({ jwks }))).toEqual([{ path, message: expect.stringMatching(message) }]);
@@ -294,8 +371,15 @@ describe('validateClient', () => {
   });
 
   it('reports every problem at once', () => {
-    const problems = validateClient(pgo({ redirectUris: ['http://x.example/cb#a'], dataServices: ['medicatie'], role: 'admin', publicClient: true }));
-    expect(problems.map((problem) => problem.path)).toEqual(['redirectUris[0]', 'role', 'tokenEndpointAuthMethod', 'dataServices[0]']);
+    const problems = validateClient(
+      pgo({ redirectUris: ['http://x.example/cb#a'], dataServices: ['medicatie'], role: 'admin', publicClient: true }),
+    );
+    expect(problems.map((problem) => problem.path)).toEqual([
+      'redirectUris[0]',
+      'role',
+      'tokenEndpointAuthMethod',
+      'dataServices[0]',
+    ]);
   });
 });
 

@@ -76,7 +76,10 @@ const VALUE_FORMATS: Record<string, { valid: (value: string) => boolean; rule: s
   [uzovi]: { valid: (value) => /^\d{4}$/.test(value), rule: 'a UZOVI code is 4 digits' },
   [gemeentecode]: { valid: (value) => /^\d{4}$/.test(value), rule: 'a CBS gemeentecode is 4 digits, e.g. 0363' },
   [gln]: { valid: isGln, rule: 'a GLN is 13 digits ending in its GS1 check digit' },
-  [HUB_OPERATOR_SYSTEM]: { valid: (value) => /^[a-z0-9][a-z0-9.-]*$/.test(value), rule: 'the hub operator is named by the provider name (HUB_PROVIDER_NAME)' },
+  [HUB_OPERATOR_SYSTEM]: {
+    valid: (value) => /^[a-z0-9][a-z0-9.-]*$/.test(value),
+    rule: 'the hub operator is named by the provider name (HUB_PROVIDER_NAME)',
+  },
 };
 
 const AUTH_METHODS = ['private_key_jwt', 'client_secret_basic', 'none'] as const;
@@ -106,7 +109,9 @@ export interface ValidationContext {
   rules?: PolicyRules;
 }
 
-export type CheckedClient = { client: RegisteredClient; problems: [] } | { client?: undefined; problems: ClientProblem[] };
+export type CheckedClient =
+  | { client: RegisteredClient; problems: [] }
+  | { client?: undefined; problems: ClientProblem[] };
 
 /** Every problem of a client, [] when it is valid. */
 export function validateClient(input: unknown, context: ValidationContext = {}): ClientProblem[] {
@@ -121,7 +126,10 @@ export function checkClient(input: unknown, context: ValidationContext = {}): Ch
   const problems: ClientProblem[] = [];
   const add = (path: string, message: string) => problems.push({ path, message });
   if (!isObject(input)) {
-    add('', 'a client is a JSON object with the fields clientId, name, kind, redirectUris, publicClient, tokenEndpointAuthMethod, dataServices and active');
+    add(
+      '',
+      'a client is a JSON object with the fields clientId, name, kind, redirectUris, publicClient, tokenEndpointAuthMethod, dataServices and active',
+    );
     return { problems };
   }
   for (const field of Object.keys(input)) {
@@ -139,11 +147,17 @@ export function checkClient(input: unknown, context: ValidationContext = {}): Ch
   const jwksUri = absentIfNull(input.jwksUri);
 
   if (typeof clientId !== 'string' || !CLIENT_ID.test(clientId)) {
-    add('clientId', 'clientId is required: 1 to 255 of A-Z a-z 0-9 . _ ~ - starting with a letter or digit (a MedMij client id is its hostname)');
+    add(
+      'clientId',
+      'clientId is required: 1 to 255 of A-Z a-z 0-9 . _ ~ - starting with a letter or digit (a MedMij client id is its hostname)',
+    );
   }
   problems.push(...validateName(name));
   if (kind !== 'pgo' && kind !== 'system') {
-    add('kind', 'kind is required: "pgo" (a PGO acting for a person) or "system" (a system acting for its organisation)');
+    add(
+      'kind',
+      'kind is required: "pgo" (a PGO acting for a person) or "system" (a system acting for its organisation)',
+    );
   }
   if (typeof publicClient !== 'boolean') {
     add('publicClient', 'publicClient is required: true (PKCE, no client authentication) or false');
@@ -156,7 +170,9 @@ export function checkClient(input: unknown, context: ValidationContext = {}): Ch
   }
 
   const redirectUris = stringList(input.redirectUris, 'redirectUris', add);
-  redirectUris?.forEach((uri, index) => problems.push(...validateUrl(uri, `redirectUris[${index}]`, 'a redirect URI', allowHttpLoopback)));
+  redirectUris?.forEach((uri, index) =>
+    problems.push(...validateUrl(uri, `redirectUris[${index}]`, 'a redirect URI', allowHttpLoopback)),
+  );
   duplicates(redirectUris, 'redirectUris', 'redirect URI', add);
   if (kind === 'pgo' && redirectUris?.length === 0) {
     add('redirectUris', 'a PGO needs at least one redirect URI (matched exactly at the authorize endpoint)');
@@ -175,9 +191,17 @@ export function checkClient(input: unknown, context: ValidationContext = {}): Ch
     } else if (!(SYSTEM_ROLES as unknown[]).includes(role)) {
       add('role', `role "${String(role)}" is not known; use one of ${SYSTEM_ROLES.join(', ')}`);
     }
-    problems.push(...validateOrganization(organization, SYSTEM_ROLES.includes(role as SystemRole) ? (role as SystemRole) : undefined));
+    problems.push(
+      ...validateOrganization(
+        organization,
+        SYSTEM_ROLES.includes(role as SystemRole) ? (role as SystemRole) : undefined,
+      ),
+    );
     if (publicClient === true) {
-      add('publicClient', 'a system client must authenticate: set publicClient false and use private_key_jwt or client_secret_basic');
+      add(
+        'publicClient',
+        'a system client must authenticate: set publicClient false and use private_key_jwt or client_secret_basic',
+      );
     }
   }
 
@@ -185,15 +209,24 @@ export function checkClient(input: unknown, context: ValidationContext = {}): Ch
     if (publicClient && tokenEndpointAuthMethod !== 'none') {
       add('tokenEndpointAuthMethod', 'a public client does not authenticate: its tokenEndpointAuthMethod is "none"');
     } else if (!publicClient && tokenEndpointAuthMethod === 'none') {
-      add('tokenEndpointAuthMethod', 'a confidential client (publicClient false) authenticates: use private_key_jwt or client_secret_basic');
+      add(
+        'tokenEndpointAuthMethod',
+        'a confidential client (publicClient false) authenticates: use private_key_jwt or client_secret_basic',
+      );
     }
   }
 
   if (tokenEndpointAuthMethod === 'client_secret_basic' && secret === 'none') {
-    add('secret', 'client_secret_basic needs a secret: give one with this write (it is stored hashed and never shown again)');
+    add(
+      'secret',
+      'client_secret_basic needs a secret: give one with this write (it is stored hashed and never shown again)',
+    );
   }
   if (tokenEndpointAuthMethod !== 'client_secret_basic' && secret === 'new') {
-    add('secret', `a secret is only used with client_secret_basic, not with ${String(tokenEndpointAuthMethod)}; leave it out`);
+    add(
+      'secret',
+      `a secret is only used with client_secret_basic, not with ${String(tokenEndpointAuthMethod)}; leave it out`,
+    );
   }
 
   if (jwks !== undefined) {
@@ -210,22 +243,38 @@ export function checkClient(input: unknown, context: ValidationContext = {}): Ch
     add('jwks', 'give the keys either inline (jwks) or by URL (jwksUri), not both');
   }
   if (tokenEndpointAuthMethod === 'private_key_jwt' && jwks === undefined && jwksUri === undefined && active === true) {
-    add('jwks', 'an active private_key_jwt client needs its public keys: jwks (inline) or jwksUri; or register it inactive until they are known');
+    add(
+      'jwks',
+      'an active private_key_jwt client needs its public keys: jwks (inline) or jwksUri; or register it inactive until they are known',
+    );
   }
-  if (tokenEndpointAuthMethod !== 'private_key_jwt' && typeof tokenEndpointAuthMethod === 'string' && (jwks !== undefined || jwksUri !== undefined)) {
-    add(jwks !== undefined ? 'jwks' : 'jwksUri', `keys are only used with private_key_jwt, not with ${tokenEndpointAuthMethod}; leave them out`);
+  if (
+    tokenEndpointAuthMethod !== 'private_key_jwt' &&
+    typeof tokenEndpointAuthMethod === 'string' &&
+    (jwks !== undefined || jwksUri !== undefined)
+  ) {
+    add(
+      jwks !== undefined ? 'jwks' : 'jwksUri',
+      `keys are only used with private_key_jwt, not with ${tokenEndpointAuthMethod}; leave them out`,
+    );
   }
 
   const dataServices = stringList(input.dataServices, 'dataServices', add);
   const systemRole = kind === 'system' && SYSTEM_ROLES.includes(role as SystemRole) ? (role as SystemRole) : undefined;
   if (systemRole && dataServices?.length === 0) {
-    add('dataServices', `a system client needs at least one scope (with none, /oauth/token refuses it every token); role ${systemRole} may register ${scopesFor(systemRole, context.rules)}`);
+    add(
+      'dataServices',
+      `a system client needs at least one scope (with none, /oauth/token refuses it every token); role ${systemRole} may register ${scopesFor(systemRole, context.rules)}`,
+    );
   }
   dataServices?.forEach((id, index) => {
     if (kind === 'pgo' && !dataService(id)) {
       add(`dataServices[${index}]`, `"${id}" is not a data service of the hub; known: ${knownDataServices()}`);
     } else if (kind === 'system' && !SCOPE_TOKEN.test(id)) {
-      add(`dataServices[${index}]`, `"${id}" is not a scope token (printable ASCII without spaces, quotes or backslashes)`);
+      add(
+        `dataServices[${index}]`,
+        `"${id}" is not a scope token (printable ASCII without spaces, quotes or backslashes)`,
+      );
     } else if (systemRole) {
       const problem = roleScopeProblem(systemRole, id, context.rules);
       if (problem) add(`dataServices[${index}]`, problem);
@@ -241,7 +290,9 @@ export function checkClient(input: unknown, context: ValidationContext = {}): Ch
     name: name as string,
     kind: kind as RegisteredClient['kind'],
     ...(role !== undefined ? { role: role as SystemRole } : {}),
-    ...(organization !== undefined ? { organization: pickOrganization(organization as { system: string; value: string }) } : {}),
+    ...(organization !== undefined
+      ? { organization: pickOrganization(organization as { system: string; value: string }) }
+      : {}),
     redirectUris: redirectUris!,
     publicClient: publicClient as boolean,
     tokenEndpointAuthMethod: tokenEndpointAuthMethod as RegisteredClient['tokenEndpointAuthMethod'],
@@ -272,7 +323,12 @@ export function validateName(name: unknown, path = 'name'): ClientProblem[] {
 
 /** A client secret: 32 to 512 printable ASCII characters (RFC 6749 VSCHAR). Say 43 random base64url characters. */
 export function validateSecret(secret: unknown): ClientProblem[] {
-  if (typeof secret !== 'string' || secret.length < SECRET_MIN_LENGTH || secret.length > SECRET_MAX_LENGTH || !VSCHAR.test(secret)) {
+  if (
+    typeof secret !== 'string' ||
+    secret.length < SECRET_MIN_LENGTH ||
+    secret.length > SECRET_MAX_LENGTH ||
+    !VSCHAR.test(secret)
+  ) {
     return [
       {
         path: 'secret',
@@ -289,12 +345,20 @@ export function validateOrganization(organization: unknown, role: SystemRole | u
   const names = allowed.map((system) => `${SYSTEM_NAMES[system]} (${system})`).join(' or ');
   if (!isObject(organization) || typeof organization.system !== 'string' || typeof organization.value !== 'string') {
     const takes = role ? `; role ${role} takes ${names}` : '';
-    return [{ path: 'organization', message: `a system client needs its organisation's identifier { system, value }${takes}` }];
+    return [
+      {
+        path: 'organization',
+        message: `a system client needs its organisation's identifier { system, value }${takes}`,
+      },
+    ];
   }
   const problems: ClientProblem[] = [];
   for (const field of Object.keys(organization)) {
     if (field !== 'system' && field !== 'value') {
-      problems.push({ path: `organization.${field}`, message: `unknown field "${field}"; an organisation identifier has system and value` });
+      problems.push({
+        path: `organization.${field}`,
+        message: `unknown field "${field}"; an organisation identifier has system and value`,
+      });
     }
   }
   const { system, value } = organization;
@@ -307,7 +371,10 @@ export function validateOrganization(organization: unknown, role: SystemRole | u
         : `"${system}" is not an identifier system the hub knows; use ${names}`,
     });
   } else if (!VALUE_FORMATS[system].valid(value)) {
-    problems.push({ path: 'organization.value', message: `"${value}" is not a valid ${SYSTEM_NAMES[system]}: ${VALUE_FORMATS[system].rule}` });
+    problems.push({
+      path: 'organization.value',
+      message: `"${value}" is not a valid ${SYSTEM_NAMES[system]}: ${VALUE_FORMATS[system].rule}`,
+    });
   }
   return problems;
 }
@@ -337,7 +404,11 @@ export function validateUrl(raw: string, path: string, what: string, allowHttpLo
     return url.hostname ? [] : problem(`"${raw}" has no host`);
   }
   if (url.protocol === 'http:' && LOOPBACK_HOSTS.has(url.hostname)) {
-    return allowHttpLoopback ? [] : problem(`"${raw}" uses http; this hub accepts https only (http on loopback is for development and is turned off)`);
+    return allowHttpLoopback
+      ? []
+      : problem(
+          `"${raw}" uses http; this hub accepts https only (http on loopback is for development and is turned off)`,
+        );
   }
   return problem(`"${raw}" must use https (http is accepted only on 127.0.0.1, [::1] or localhost, for development)`);
 }
@@ -359,7 +430,10 @@ export function validateJwks(jwks: unknown): ClientProblem[] {
       return;
     }
     if (key.kty === 'oct') {
-      problems.push({ path: `${path}.kty`, message: 'a symmetric key (kty "oct") is a shared secret; register the client\'s public key (RSA, EC or OKP)' });
+      problems.push({
+        path: `${path}.kty`,
+        message: 'a symmetric key (kty "oct") is a shared secret; register the client\'s public key (RSA, EC or OKP)',
+      });
       return;
     }
     if (key.kty !== 'RSA' && key.kty !== 'EC' && key.kty !== 'OKP') {
@@ -367,10 +441,16 @@ export function validateJwks(jwks: unknown): ClientProblem[] {
     }
     const secretMembers = PRIVATE_KEY_MEMBERS.filter((member) => member in key);
     if (secretMembers.length > 0) {
-      problems.push({ path, message: `the key holds private key material (${secretMembers.join(', ')}); register the public key only` });
+      problems.push({
+        path,
+        message: `the key holds private key material (${secretMembers.join(', ')}); register the public key only`,
+      });
     }
     if (key.use !== undefined && key.use !== 'sig') {
-      problems.push({ path: `${path}.use`, message: 'a client key is for signing client assertions: use is "sig" or absent' });
+      problems.push({
+        path: `${path}.use`,
+        message: 'a client key is for signing client assertions: use is "sig" or absent',
+      });
     }
     if (key.kid !== undefined) {
       if (typeof key.kid !== 'string' || key.kid === '') {
@@ -412,7 +492,12 @@ function stringList(value: unknown, path: string, add: (path: string, message: s
   return ok ? (value as string[]) : undefined;
 }
 
-function duplicates(list: string[] | undefined, path: string, what: string, add: (path: string, message: string) => void): void {
+function duplicates(
+  list: string[] | undefined,
+  path: string,
+  what: string,
+  add: (path: string, message: string) => void,
+): void {
   list?.forEach((item, index) => {
     if (list.indexOf(item) !== index) {
       add(`${path}[${index}]`, `${what} "${item}" is listed twice`);

@@ -15,11 +15,13 @@ function ocl(volgnummer: number, clients: [string, string][]): string {
   <Tijdstempel>2025-03-01T08:00:00Z</Tijdstempel>
   <Volgnummer>${volgnummer}</Volgnummer>
   <OAuthclients>${clients
-    .map(([hostname, name]) => `
+    .map(
+      ([hostname, name]) => `
     <OAuthclient>
       <Hostname>${hostname}</Hostname>
       <OAuthclientOrganisatienaam>${name}</OAuthclientOrganisatienaam>
-    </OAuthclient>`)
+    </OAuthclient>`,
+    )
     .join('')}
   </OAuthclients>
 </OAuthclientlist>`;
@@ -31,8 +33,20 @@ function run(xml: string, options = {}) {
 
 describe('importMedmijClientList', () => {
   it('adds each PGO by hostname: confidential, private_key_jwt, inactive, redirect URI from the template', async () => {
-    const report = await run(ocl(1, [['medmij.deenigeechtepgo.nl', 'De Enige Echte PGO'], ['pgo.gezondheid.example.nl', 'Gezond PGO']]));
-    expect(report).toMatchObject({ volgnummer: 1, tijdstempel: '2025-03-01T08:00:00Z', added: 2, updated: 0, unchanged: 0, skipped: 0 });
+    const report = await run(
+      ocl(1, [
+        ['medmij.deenigeechtepgo.nl', 'De Enige Echte PGO'],
+        ['pgo.gezondheid.example.nl', 'Gezond PGO'],
+      ]),
+    );
+    expect(report).toMatchObject({
+      volgnummer: 1,
+      tijdstempel: '2025-03-01T08:00:00Z',
+      added: 2,
+      updated: 0,
+      unchanged: 0,
+      skipped: 0,
+    });
     expect(await registry.get('medmij.deenigeechtepgo.nl')).toMatchObject({
       clientId: 'medmij.deenigeechtepgo.nl',
       name: 'De Enige Echte PGO',
@@ -85,7 +99,12 @@ describe('importMedmijClientList', () => {
       dataServices: ['system/*.read'],
       active: true,
     });
-    const report = await run(ocl(5, [['ehr.example.nl', 'Geen PGO'], ['kept.pgo.example.nl', 'Nieuwe Naam']]));
+    const report = await run(
+      ocl(5, [
+        ['ehr.example.nl', 'Geen PGO'],
+        ['kept.pgo.example.nl', 'Nieuwe Naam'],
+      ]),
+    );
     expect(report.clients).toEqual([
       { clientId: 'ehr.example.nl', outcome: 'skipped', reason: 'a system client has this client id' },
       { clientId: 'kept.pgo.example.nl', outcome: 'unchanged' },
@@ -98,15 +117,31 @@ describe('importMedmijClientList', () => {
   });
 
   it('takes the redirect URI template and data services from its options', async () => {
-    await run(ocl(6, [['opties.pgo.example.nl', 'Opties']]), { redirectUriTemplate: 'https://{hostname}/oauth/return', dataServices: ['basisgegevens'] });
-    expect(await registry.get('opties.pgo.example.nl')).toMatchObject({ redirectUris: ['https://opties.pgo.example.nl/oauth/return'], dataServices: ['basisgegevens'] });
+    await run(ocl(6, [['opties.pgo.example.nl', 'Opties']]), {
+      redirectUriTemplate: 'https://{hostname}/oauth/return',
+      dataServices: ['basisgegevens'],
+    });
+    expect(await registry.get('opties.pgo.example.nl')).toMatchObject({
+      redirectUris: ['https://opties.pgo.example.nl/oauth/return'],
+      dataServices: ['basisgegevens'],
+    });
   });
 
   it('imports nothing when a new client would be invalid (a bad template or data service)', async () => {
-    await expect(run(ocl(7, [['a7.pgo.example.nl', 'A'], ['b7.pgo.example.nl', 'B']]), { dataServices: ['medicatie'] })).rejects.toMatchObject({
+    await expect(
+      run(
+        ocl(7, [
+          ['a7.pgo.example.nl', 'A'],
+          ['b7.pgo.example.nl', 'B'],
+        ]),
+        { dataServices: ['medicatie'] },
+      ),
+    ).rejects.toMatchObject({
       code: 'HUB_ERR_REGISTRY_INVALID_CLIENT',
     });
-    await expect(run(ocl(7, [['c7.pgo.example.nl', 'C']]), { redirectUriTemplate: 'http://{hostname}/cb' })).rejects.toMatchObject({
+    await expect(
+      run(ocl(7, [['c7.pgo.example.nl', 'C']]), { redirectUriTemplate: 'http://{hostname}/cb' }),
+    ).rejects.toMatchObject({
       code: 'HUB_ERR_REGISTRY_INVALID_CLIENT',
     });
     expect(await registry.get('a7.pgo.example.nl')).toBeUndefined();

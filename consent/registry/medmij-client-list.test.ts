@@ -5,7 +5,11 @@ import { parseMedmijClientList } from './medmij-client-list.js';
 
 const NS = 'xmlns://afsprakenstelsel.medmij.nl/oauthclientlist/release2/';
 
-function list(clients: string, head = '<Tijdstempel>2018-04-16T11:41:59Z</Tijdstempel>\n  <Volgnummer>522</Volgnummer>', ns = NS): string {
+function list(
+  clients: string,
+  head = '<Tijdstempel>2018-04-16T11:41:59Z</Tijdstempel>\n  <Volgnummer>522</Volgnummer>',
+  ns = NS,
+): string {
   return `<?xml version="1.0" encoding="UTF-8"?>
 <!--File version: 2-->
 <OAuthclientlist xmlns="${ns}" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:schemaLocation="${ns} MedMij_OAuthclientlist.xsd">
@@ -34,9 +38,12 @@ function refusal(xml: string): { code: string; message: string; issues: Operatio
 }
 
 describe('parseMedmijClientList', () => {
-  it('reads MedMij\'s example list: sequence number, time stamp, hostnames and names', () => {
+  it("reads MedMij's example list: sequence number, time stamp, hostnames and names", () => {
     const parsed = parseMedmijClientList(
-      list(client('medmij.deenigeechtepgo.nl', 'De Enige Echte PGO') + client('pgocluster68.personalhealthprovider.net', 'Unstealth Health Midden-Nederland')),
+      list(
+        client('medmij.deenigeechtepgo.nl', 'De Enige Echte PGO') +
+          client('pgocluster68.personalhealthprovider.net', 'Unstealth Health Midden-Nederland'),
+      ),
     );
     expect(parsed).toEqual({
       namespace: NS,
@@ -50,10 +57,13 @@ describe('parseMedmijClientList', () => {
     });
   });
 
-  it('reads a later release\'s namespace and a prefixed document', () => {
-    const later = parseMedmijClientList(list(client('a.example.nl', 'A'), undefined, 'xmlns://afsprakenstelsel.medmij.nl/oauthclientlist/release3/'));
+  it("reads a later release's namespace and a prefixed document", () => {
+    const later = parseMedmijClientList(
+      list(client('a.example.nl', 'A'), undefined, 'xmlns://afsprakenstelsel.medmij.nl/oauthclientlist/release3/'),
+    );
     expect(later.clients).toHaveLength(1);
-    const prefixed = parseMedmijClientList(`<ocl:OAuthclientlist xmlns:ocl="${NS}"><ocl:Tijdstempel>2024-01-01T00:00:00Z</ocl:Tijdstempel>
+    const prefixed =
+      parseMedmijClientList(`<ocl:OAuthclientlist xmlns:ocl="${NS}"><ocl:Tijdstempel>2024-01-01T00:00:00Z</ocl:Tijdstempel>
       <ocl:Volgnummer>1</ocl:Volgnummer><ocl:OAuthclients><ocl:OAuthclient><ocl:Hostname>b.example.nl</ocl:Hostname>
       <ocl:OAuthclientOrganisatienaam>B &amp; Zn</ocl:OAuthclientOrganisatienaam></ocl:OAuthclient></ocl:OAuthclients></ocl:OAuthclientlist>`);
     expect(prefixed.clients).toEqual([{ hostname: 'b.example.nl', organisatienaam: 'B & Zn' }]);
@@ -88,7 +98,9 @@ describe('parseMedmijClientList', () => {
   });
 
   it('refuses another root or namespace', () => {
-    expect(refusal(list('', undefined, 'xmlns://afsprakenstelsel.medmij.nl/whitelist/release2/')).message).toMatch(/root element is <OAuthclientlist> in namespace "xmlns:\/\/afsprakenstelsel.medmij.nl\/whitelist\/release2\/"/);
+    expect(refusal(list('', undefined, 'xmlns://afsprakenstelsel.medmij.nl/whitelist/release2/')).message).toMatch(
+      /root element is <OAuthclientlist> in namespace "xmlns:\/\/afsprakenstelsel.medmij.nl\/whitelist\/release2\/"/,
+    );
     expect(refusal(`<Whitelist xmlns="${NS}"/>`).message).toMatch(/root element is <Whitelist>/);
   });
 
@@ -106,14 +118,25 @@ describe('parseMedmijClientList', () => {
     expect(issues.map((issue) => [issue.expression?.[0], issue.diagnostics])).toEqual([
       ['Tijdstempel', '<Tijdstempel> is missing'],
       ['Volgnummer', '"twee" is not a sequence number (a whole number)'],
-      ['OAuthclients/OAuthclient[2]/Hostname', '"not a host" is not a hostname (DNS labels of a-z, 0-9 and -, separated by dots)'],
+      [
+        'OAuthclients/OAuthclient[2]/Hostname',
+        '"not a host" is not a hostname (DNS labels of a-z, 0-9 and -, separated by dots)',
+      ],
       ['OAuthclients/OAuthclient[3]/Hostname', '"a.example.nl" is also OAuthclient[1]; a hostname is listed once'],
       ['OAuthclients/OAuthclient[4]/OAuthclientOrganisatienaam', '<OAuthclientOrganisatienaam> is missing'],
-      ['OAuthclients/OAuthclient[5]/OAuthclientOrganisatienaam', 'the organisation name is 101 characters long; at most 100'],
+      [
+        'OAuthclients/OAuthclient[5]/OAuthclientOrganisatienaam',
+        'the organisation name is 101 characters long; at most 100',
+      ],
     ]);
   });
 
-  it.each(['a..example.nl', '-a.example.nl', 'a-.example.nl', 'localhost', 'a.example.nl/path', 'a_b.example.nl'])('refuses hostname %s', (hostname) => {
-    expect(refusal(list(client(hostname, 'A'))).issues[0].expression).toEqual(['OAuthclients/OAuthclient[1]/Hostname']);
-  });
+  it.each(['a..example.nl', '-a.example.nl', 'a-.example.nl', 'localhost', 'a.example.nl/path', 'a_b.example.nl'])(
+    'refuses hostname %s',
+    (hostname) => {
+      expect(refusal(list(client(hostname, 'A'))).issues[0].expression).toEqual([
+        'OAuthclients/OAuthclient[1]/Hostname',
+      ]);
+    },
+  );
 });

@@ -102,7 +102,10 @@ export function parseMedmijClientList(xml: string): MedmijClientList {
   known(root, ['Tijdstempel', 'Volgnummer', 'OAuthclients'], 'OAuthclientlist');
 
   const tijdstempel = single(root, ns, 'Tijdstempel', 'Tijdstempel', add);
-  if (tijdstempel !== undefined && !/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})?$/.test(tijdstempel)) {
+  if (
+    tijdstempel !== undefined &&
+    !/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})?$/.test(tijdstempel)
+  ) {
     add('Tijdstempel', `"${tijdstempel}" is not a date and time (xs:dateTime, e.g. 2018-04-16T11:41:59Z)`);
   }
   const volgnummerText = single(root, ns, 'Volgnummer', 'Volgnummer', add);
@@ -127,7 +130,10 @@ export function parseMedmijClientList(xml: string): MedmijClientList {
         if (!isHostname(hostname)) {
           add(`${path}/Hostname`, `"${hostname}" is not a hostname (DNS labels of a-z, 0-9 and -, separated by dots)`);
         } else if (seen.has(hostname)) {
-          add(`${path}/Hostname`, `"${hostname}" is also OAuthclient[${seen.get(hostname)}]; a hostname is listed once`);
+          add(
+            `${path}/Hostname`,
+            `"${hostname}" is also OAuthclient[${seen.get(hostname)}]; a hostname is listed once`,
+          );
         } else {
           seen.set(hostname, index + 1);
         }
@@ -145,7 +151,13 @@ export function parseMedmijClientList(xml: string): MedmijClientList {
   if (problems.length > 0) {
     throw invalidList(problems);
   }
-  return { namespace: ns, tijdstempel: tijdstempel!, volgnummer: Number(volgnummerText), clients, notRead: [...notRead] };
+  return {
+    namespace: ns,
+    tijdstempel: tijdstempel!,
+    volgnummer: Number(volgnummerText),
+    clients,
+    notRead: [...notRead],
+  };
 }
 
 export interface MedmijImportOptions {
@@ -179,7 +191,9 @@ export async function importMedmijClientList(
   const existing = new Map((await registry.list()).map((client) => [client.clientId, client]));
   const template = options.redirectUriTemplate ?? DEFAULT_REDIRECT_URI_TEMPLATE;
   // Every new client is checked before anything is written, so a bad template or data service imports nothing.
-  const additions = list.clients.filter((entry) => !existing.has(entry.hostname)).map((entry) => newClient(entry, template, options.dataServices ?? []));
+  const additions = list.clients
+    .filter((entry) => !existing.has(entry.hostname))
+    .map((entry) => newClient(entry, template, options.dataServices ?? []));
   for (const client of additions) {
     const checked = checkClient(client);
     if (checked.problems.length > 0) {
@@ -212,11 +226,17 @@ export async function importMedmijClientList(
       record(entry.hostname, 'unchanged');
     } else {
       const renamed = await registry.rename(entry.hostname, entry.organisatienaam);
-      record(entry.hostname, renamed ? 'updated' : 'skipped', renamed ? undefined : 'the client was deleted during the import');
+      record(
+        entry.hostname,
+        renamed ? 'updated' : 'skipped',
+        renamed ? undefined : 'the client was deleted during the import',
+      );
     }
   }
   const listed = new Set(list.clients.map((entry) => entry.hostname));
-  report.notListed = [...existing.values()].filter((client) => client.kind === 'pgo' && !listed.has(client.clientId)).map((client) => client.clientId);
+  report.notListed = [...existing.values()]
+    .filter((client) => client.kind === 'pgo' && !listed.has(client.clientId))
+    .map((client) => client.clientId);
   return report;
 }
 
@@ -234,7 +254,9 @@ function newClient(entry: MedmijOAuthClient, template: string, dataServices: str
 }
 
 function invalidList(problems: ListProblem[]) {
-  const summary = problems.map((problem) => (problem.path ? `${problem.path}: ${problem.message}` : problem.message)).join('; ');
+  const summary = problems
+    .map((problem) => (problem.path ? `${problem.path}: ${problem.message}` : problem.message))
+    .join('; ');
   return withIssues(
     errors.registryInvalidClientList(summary),
     problems.map((problem) => ({
@@ -255,17 +277,31 @@ function children(element: XmlElement, namespace: string, localName: string): Xm
 }
 
 /** The trimmed text of the one child element of that name, or a problem when there is none, several, or no text. */
-function single(element: XmlElement, namespace: string, localName: string, path: string, add: (path: string, message: string) => void): string | undefined {
+function single(
+  element: XmlElement,
+  namespace: string,
+  localName: string,
+  path: string,
+  add: (path: string, message: string) => void,
+): string | undefined {
   const found = children(element, namespace, localName);
   if (found.length !== 1) {
-    add(path, found.length === 0 ? `<${localName}> is missing` : `<${localName}> is given ${found.length} times; once is allowed`);
+    add(
+      path,
+      found.length === 0
+        ? `<${localName}> is missing`
+        : `<${localName}> is given ${found.length} times; once is allowed`,
+    );
     return undefined;
   }
   if (found[0].children.some((child) => child.kind === 'element')) {
     add(path, `<${localName}> holds elements; it holds text only`);
     return undefined;
   }
-  const text = found[0].children.map((child) => (child.kind === 'text' ? child.text : '')).join('').trim();
+  const text = found[0].children
+    .map((child) => (child.kind === 'text' ? child.text : ''))
+    .join('')
+    .trim();
   if (text === '') {
     add(path, `<${localName}> is empty`);
     return undefined;

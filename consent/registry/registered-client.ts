@@ -56,4 +56,8 @@ export const CLIENT_FIELDS = [
   'active',
 ] as const satisfies readonly (keyof RegisteredClient)[];
 
-export const READ_ONLY_FIELDS = ['hasSecret', 'createdAt', 'updatedAt'] as const satisfies readonly (keyof StoredClient)[];
+export const READ_ONLY_FIELDS = [
+  'hasSecret',
+  'createdAt',
+  'updatedAt',
+] as const satisfies readonly (keyof StoredClient)[];

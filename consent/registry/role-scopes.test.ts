@@ -19,8 +19,17 @@ const ORGANIZATION: Record<SystemRole, { system: string; value: string }> = {
 
 function system(role: SystemRole, dataServices: string[]) {
   return {
-    clientId: `client-${role}`, name: `Client ${role}`, kind: 'system', role, organization: ORGANIZATION[role], redirectUris: [],
-    publicClient: false, tokenEndpointAuthMethod: 'private_key_jwt', jwksUri: 'https://client.example.org/jwks.json', dataServices, active: true,
+    clientId: `client-${role}`,
+    name: `Client ${role}`,
+    kind: 'system',
+    role,
+    organization: ORGANIZATION[role],
+    redirectUris: [],
+    publicClient: false,
+    tokenEndpointAuthMethod: 'private_key_jwt',
+    jwksUri: 'https://client.example.org/jwks.json',
+    dataServices,
+    active: true,
   };
 }
 
@@ -64,7 +73,7 @@ const ACCEPTED_BY: [string, readonly SystemRole[]][] = [
 
 const CASES = ACCEPTED_BY.flatMap(([scope, roles]) => ALL.map((role) => [role, scope, roles.includes(role)] as const));
 
-describe('a system client\'s scopes, by role', () => {
+describe("a system client's scopes, by role", () => {
   it.each(CASES)('%s registered for %s: accepted %s', (role, scope, accepted) => {
     const problems = validateClient(system(role, [scope]));
     if (accepted) {
@@ -76,7 +85,12 @@ describe('a system client\'s scopes, by role', () => {
   });
 
   it.each(ALL)('refuses %s with no scopes at all, saying what it may register', (role) => {
-    expect(validateClient(system(role, []))).toEqual([{ path: 'dataServices', message: expect.stringMatching(new RegExp(`at least one scope.*role ${role} may register system/`)) }]);
+    expect(validateClient(system(role, []))).toEqual([
+      {
+        path: 'dataServices',
+        message: expect.stringMatching(new RegExp(`at least one scope.*role ${role} may register system/`)),
+      },
+    ]);
   });
 
   it('says what a logistics client may do instead of the access log, and why system/*.* is too much', () => {
@@ -84,7 +98,9 @@ describe('a system client\'s scopes, by role', () => {
     expect(log.message).toMatch(/"toegangslog" \(AuditEvent\) opens nothing role logistics's rules allow/);
     expect(log.message).toMatch(/data services basisgegevens, hulpmiddelen, leveringen, financiering/);
     const [all] = validateClient(system('logistics', ['system/*.*']));
-    expect(all.message).toMatch(/"system\/\*\.\*" asks for what role logistics may never do \(create Organization, .*delete Organization/);
+    expect(all.message).toMatch(
+      /"system\/\*\.\*" asks for what role logistics may never do \(create Organization, .*delete Organization/,
+    );
     expect(all.message).toMatch(/register system\/\*\.read or less$/);
     const [cruds] = validateClient(system('care-provider', ['system/DeviceRequest.cruds']));
     expect(cruds.message).toMatch(/\(delete DeviceRequest\); register system\/DeviceRequest\.crus or less$/);
@@ -92,13 +108,24 @@ describe('a system client\'s scopes, by role', () => {
 
   const kept: [string, unknown][] = [
     ['the bootstrap admin client', adminClient('hub-admin', 'zorghub')],
-    ...(['care-provider', 'supplier', 'logistics', 'financier', 'auditor'] as const).map((role): [string, unknown] => [`test/support/system-clients.ts as ${role}`, system(role, ['system/*.read'])]),
-    ['a logistics client for deliveries (test/e2e/main-process, the audit trail test)', system('logistics', ['leveringen'])],
-    ['a logistics client with a data service and a SMART scope (test/security/authentication)', system('logistics', ['leveringen', 'system/SupplyRequest.read'])],
+    ...(['care-provider', 'supplier', 'logistics', 'financier', 'auditor'] as const).map((role): [string, unknown] => [
+      `test/support/system-clients.ts as ${role}`,
+      system(role, ['system/*.read']),
+    ]),
+    [
+      'a logistics client for deliveries (test/e2e/main-process, the audit trail test)',
+      system('logistics', ['leveringen']),
+    ],
+    [
+      'a logistics client with a data service and a SMART scope (test/security/authentication)',
+      system('logistics', ['leveringen', 'system/SupplyRequest.read']),
+    ],
     ['an auditor for the access log', system('auditor', ['toegangslog'])],
     ['an admin with every scope (test/e2e/system-client)', system('admin', ['system/*.*'])],
   ];
   it.each(kept)('keeps %s valid', (_name, client) => {
-    expect(validateClient(client, { secret: 'new' }).filter((problem) => problem.path.startsWith('dataServices'))).toEqual([]);
+    expect(
+      validateClient(client, { secret: 'new' }).filter((problem) => problem.path.startsWith('dataServices')),
+    ).toEqual([]);
   });
 });

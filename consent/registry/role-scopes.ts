@@ -29,7 +29,12 @@ const V1: Record<string, ScopeInteraction[]> = {
 };
 const SMART = /^system\/([A-Z][A-Za-z]*|\*)\.(read|write|\*|c?r?u?d?s?)$/;
 
-const SERVICE_INTERACTIONS: Record<DataServiceInteraction, AccessInteraction> = { read: 'read', search: 'search', update: 'update', create: 'create' };
+const SERVICE_INTERACTIONS: Record<DataServiceInteraction, AccessInteraction> = {
+  read: 'read',
+  search: 'search',
+  update: 'update',
+  create: 'create',
+};
 
 /** The interactions the role's rules allow on `type` (a rule for `*` counts for every type). */
 export function allowedOn(role: SystemRole, type: string, rules: PolicyRules = SYSTEM_RULES): Set<AccessInteraction> {
@@ -69,24 +74,35 @@ function opensSomething(role: SystemRole, id: string, rules: PolicyRules): boole
 /** What a system client of this role may register, in one line, for the messages. */
 export function scopesFor(role: SystemRole, rules: PolicyRules = SYSTEM_RULES): string {
   const types = roleTypes(role, rules);
-  const smart = types.includes('*') ? 'system/<any type>.<any permissions>' : `system/<Type>.<permissions> for ${types.join(', ')} (or system/*.read)`;
+  const smart = types.includes('*')
+    ? 'system/<any type>.<any permissions>'
+    : `system/<Type>.<permissions> for ${types.join(', ')} (or system/*.read)`;
   const services = usableDataServices(role, rules);
   return `${smart}${services.length ? `, or the data services ${services.join(', ')}` : ''}`;
 }
 
 /** Why a system client of this role may not be registered for `scope`, or undefined when it may. */
-export function roleScopeProblem(role: SystemRole, scope: string, rules: PolicyRules = SYSTEM_RULES): string | undefined {
+export function roleScopeProblem(
+  role: SystemRole,
+  scope: string,
+  rules: PolicyRules = SYSTEM_RULES,
+): string | undefined {
   const smart = SMART.exec(scope);
   if (smart) {
     const [, type, permission] = smart;
-    if (permission === '') return `"${scope}" names no permission; use read, write, * or letters of cruds (e.g. system/${type}.rs)`;
+    if (permission === '')
+      return `"${scope}" names no permission; use read, write, * or letters of cruds (e.g. system/${type}.rs)`;
     const interactions = V1[permission] ?? [...permission].map((letter) => LETTERS[letter]);
     const types = roleTypes(role, rules);
     const covered = type === '*' ? (types.includes('*') ? ['*'] : types) : [type];
     if (type !== '*' && !types.includes('*') && !types.includes(type)) {
       return `"${scope}": role ${role} has no rule for ${type}, so it can never use this scope; its scopes: ${scopesFor(role, rules)}`;
     }
-    const missing = covered.flatMap((t) => interactions.filter((interaction) => !allowedOn(role, t, rules).has(interaction)).map((interaction) => `${interaction} ${t === '*' ? 'every type' : t}`));
+    const missing = covered.flatMap((t) =>
+      interactions
+        .filter((interaction) => !allowedOn(role, t, rules).has(interaction))
+        .map((interaction) => `${interaction} ${t === '*' ? 'every type' : t}`),
+    );
     if (missing.length) {
       const narrower = type === '*' ? 'system/*.read' : `system/${type}.${letters(allowedOn(role, type, rules))}`;
       return `"${scope}" asks for what role ${role} may never do (${missing.join(', ')}); register ${narrower} or less`;

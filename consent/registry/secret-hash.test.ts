@@ -24,9 +24,12 @@ describe('verifySecretHash', () => {
     expect(await verifySecretHash(`${SECRET}x`, await hashSecret(SECRET))).toBe(false);
   });
 
-  it.each(['', 'plain-text-secret', 'scrypt$16384$8$1$c2FsdA', 'bcrypt$2b$10$abc'])('refuses a hash it cannot read: %j', async (hash) => {
-    expect(await verifySecretHash(SECRET, hash)).toBe(false);
-  });
+  it.each(['', 'plain-text-secret', 'scrypt$16384$8$1$c2FsdA', 'bcrypt$2b$10$abc'])(
+    'refuses a hash it cannot read: %j',
+    async (hash) => {
+      expect(await verifySecretHash(SECRET, hash)).toBe(false);
+    },
+  );
 
   it('refuses a hash whose cost parameters nobody here wrote (no gigabyte allocations)', async () => {
     const hash = (await hashSecret(SECRET)).replace('scrypt$16384$', `scrypt$${2 ** 24}$`);

@@ -32,8 +32,15 @@ export async function verifySecretHash(secret: string, hash: string): Promise<bo
   return timingSafeEqual(actual, expected);
 }
 
-function derive(secret: string, salt: Buffer, length: number, cost: ScryptOptions & { N: number; r: number }): Promise<Buffer> {
+function derive(
+  secret: string,
+  salt: Buffer,
+  length: number,
+  cost: ScryptOptions & { N: number; r: number },
+): Promise<Buffer> {
   return new Promise((resolve, reject) => {
-    scrypt(secret, salt, length, { ...cost, maxmem: 256 * cost.N * cost.r }, (error, key) => (error ? reject(error) : resolve(key)));
+    scrypt(secret, salt, length, { ...cost, maxmem: 256 * cost.N * cost.r }, (error, key) =>
+      error ? reject(error) : resolve(key),
+    );
   });
 }

@@ -74,15 +74,27 @@ describe('seedClients', () => {
   it('adds every client, then finds them unchanged on the next start', async () => {
     const file = seedFile({ clients: [ehr('seed-ehr-1', { secretEnv: 'SEED_SECRET' }), pgo('seed1.pgo.example.nl')] });
     const env = { SEED_SECRET: ENV_SECRET };
-    expect(await seedClients(registry, file, { env })).toEqual({ added: ['seed-ehr-1', 'seed1.pgo.example.nl'], updated: [], unchanged: [] });
-    expect(await seedClients(registry, file, { env })).toEqual({ added: [], updated: [], unchanged: ['seed-ehr-1', 'seed1.pgo.example.nl'] });
+    expect(await seedClients(registry, file, { env })).toEqual({
+      added: ['seed-ehr-1', 'seed1.pgo.example.nl'],
+      updated: [],
+      unchanged: [],
+    });
+    expect(await seedClients(registry, file, { env })).toEqual({
+      added: [],
+      updated: [],
+      unchanged: ['seed-ehr-1', 'seed1.pgo.example.nl'],
+    });
     expect(await registry.verifySecret('seed-ehr-1', ENV_SECRET)).toBe(true);
   });
 
   it('updates a client whose entry changed', async () => {
     const env = { SEED_SECRET: ENV_SECRET };
     await seedClients(registry, seedFile({ clients: [ehr('seed-ehr-2', { secretEnv: 'SEED_SECRET' })] }), { env });
-    const report = await seedClients(registry, seedFile({ clients: [ehr('seed-ehr-2', { secretEnv: 'SEED_SECRET', name: 'ECD Wijkzorg' })] }), { env });
+    const report = await seedClients(
+      registry,
+      seedFile({ clients: [ehr('seed-ehr-2', { secretEnv: 'SEED_SECRET', name: 'ECD Wijkzorg' })] }),
+      { env },
+    );
     expect(report.updated).toEqual(['seed-ehr-2']);
     expect((await registry.get('seed-ehr-2'))?.name).toBe('ECD Wijkzorg');
   });
@@ -96,7 +108,10 @@ describe('seedClients', () => {
 
   it('uses an inline secret when no variable is set, with a warning that holds no secret', async () => {
     const log = recordingLogger();
-    await seedClients(registry, seedFile({ clients: [ehr('seed-ehr-4', { secret: INLINE_SECRET })] }), { env: {}, log });
+    await seedClients(registry, seedFile({ clients: [ehr('seed-ehr-4', { secret: INLINE_SECRET })] }), {
+      env: {},
+      log,
+    });
     expect(await registry.verifySecret('seed-ehr-4', INLINE_SECRET)).toBe(true);
     expect(log.lines.join('\n')).toMatch(/inline secret used; prefer secretEnv/);
     expect(log.lines.join('\n')).not.toContain(INLINE_SECRET);
@@ -104,7 +119,10 @@ describe('seedClients', () => {
 
   it('never logs a secret taken from the environment', async () => {
     const log = recordingLogger();
-    await seedClients(registry, seedFile({ clients: [ehr('seed-ehr-5', { secretEnv: 'SEED_SECRET' })] }), { env: { SEED_SECRET: ENV_SECRET }, log });
+    await seedClients(registry, seedFile({ clients: [ehr('seed-ehr-5', { secretEnv: 'SEED_SECRET' })] }), {
+      env: { SEED_SECRET: ENV_SECRET },
+      log,
+    });
     expect(log.lines).toEqual([expect.stringMatching(/^client seed .*"clientId":"seed-ehr-5".*"outcome":"added"/)]);
     expect(log.lines.join('\n')).not.toContain(ENV_SECRET);
   });
@@ -127,7 +145,9 @@ describe('seedClients', () => {
     });
     const { message } = await failure(seedClients(registry, file, { env: {} }));
     expect(message).toMatch(/^client seed file .*clients-\d+\.json has 3 problem\(s\): /);
-    expect(message).toContain('clients[0] (seed7.pgo.example.nl) redirectUris[0]: a redirect URI "http://seed7.pgo.example.nl/cb" must use https');
+    expect(message).toContain(
+      'clients[0] (seed7.pgo.example.nl) redirectUris[0]: a redirect URI "http://seed7.pgo.example.nl/cb" must use https',
+    );
     expect(message).toContain('clients[1] (seed-ehr-7) secret: a secret is 32 to 512 printable ASCII characters');
     expect(message).toContain('clients: client id "seed7.pgo.example.nl" is given twice');
     expect(message).not.toContain('te kort');

@@ -32,7 +32,11 @@ export interface SeedReport {
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
-export async function seedClients(registry: ClientRegistry, path: string, options: SeedOptions = {}): Promise<SeedReport> {
+export async function seedClients(
+  registry: ClientRegistry,
+  path: string,
+  options: SeedOptions = {},
+): Promise<SeedReport> {
   const env = options.env ?? process.env;
   let text: string;
   try {
@@ -47,7 +51,9 @@ export async function seedClients(registry: ClientRegistry, path: string, option
     throw new ConfigError(`client seed file ${path} is not valid JSON: ${(error as Error).message}`);
   }
   if (!isObject(file) || !Array.isArray(file.clients) || Object.keys(file).some((key) => key !== 'clients')) {
-    throw new ConfigError(`client seed file ${path} must be a JSON object with one field, "clients": a list of clients`);
+    throw new ConfigError(
+      `client seed file ${path} must be a JSON object with one field, "clients": a list of clients`,
+    );
   }
 
   const entries: { client: RegisteredClient; secret?: string }[] = [];
@@ -64,7 +70,10 @@ export async function seedClients(registry: ClientRegistry, path: string, option
     } else if (inline !== undefined) {
       if (typeof inline === 'string') {
         secret = inline;
-        options.log?.warn({ clientId: fields.clientId, secretEnv }, 'client seed: inline secret used; prefer secretEnv');
+        options.log?.warn(
+          { clientId: fields.clientId, secretEnv },
+          'client seed: inline secret used; prefer secretEnv',
+        );
       } else {
         problems.push({ path: 'secret', message: 'secret is a string' });
       }
@@ -76,11 +85,17 @@ export async function seedClients(registry: ClientRegistry, path: string, option
     }
     // A seeded client_secret_basic client must bring its secret: the file is the whole truth about it.
     const checked = isObject(raw)
-      ? checkClient(fields, { secret: secret !== undefined ? 'new' : 'none', allowHttpLoopback: options.allowHttpLoopback, rules: registry.rules })
+      ? checkClient(fields, {
+          secret: secret !== undefined ? 'new' : 'none',
+          allowHttpLoopback: options.allowHttpLoopback,
+          rules: registry.rules,
+        })
       : checkClient(raw);
     problems.push(...checked.problems);
     if (problems.length > 0 || !checked.client) {
-      failures.push(...problems.map((problem) => `${label} ${problem.path ? `${problem.path}: ` : ''}${problem.message}`));
+      failures.push(
+        ...problems.map((problem) => `${label} ${problem.path ? `${problem.path}: ` : ''}${problem.message}`),
+      );
     } else {
       entries.push({ client: checked.client, ...(secret !== undefined ? { secret } : {}) });
     }
@@ -97,7 +112,10 @@ export async function seedClients(registry: ClientRegistry, path: string, option
 
   const report: SeedReport = { added: [], updated: [], unchanged: [] };
   for (const entry of entries) {
-    const { outcome }: { outcome: PutOutcome } = await registry.put(entry.client, entry.secret !== undefined ? { secret: entry.secret } : {});
+    const { outcome }: { outcome: PutOutcome } = await registry.put(
+      entry.client,
+      entry.secret !== undefined ? { secret: entry.secret } : {},
+    );
     report[outcome].push(entry.client.clientId);
     options.log?.info({ clientId: entry.client.clientId, outcome }, 'client seed');
   }

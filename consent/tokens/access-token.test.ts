@@ -4,7 +4,14 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HubKeys } from '../keys/hub-keys.js';
 import type { Principal } from '../principal.js';
-import { dataServicesOf, issueAccessToken, TokenError, verifyAccessToken, type AccessTokenClaims, type TokenErrorReason } from './access-token.js';
+import {
+  dataServicesOf,
+  issueAccessToken,
+  TokenError,
+  verifyAccessToken,
+  type AccessTokenClaims,
+  type TokenErrorReason,
+} from './access-token.js';
 
 const ISSUER = 'https://hub.example.org';
 const AUDIENCE = 'https://hub.example.org/fhir';
@@ -46,10 +53,21 @@ afterAll(async () => {
 });
 
 const issue = (principal: Omit<Principal, 'tokenId'>, extra: { now?: Date; subject?: string } = {}) =>
-  issueAccessToken(keys, { issuer: ISSUER, audience: AUDIENCE, now: extra.now ?? NOW, principal, scope: scopes[principal.kind], subject: extra.subject });
+  issueAccessToken(keys, {
+    issuer: ISSUER,
+    audience: AUDIENCE,
+    now: extra.now ?? NOW,
+    principal,
+    scope: scopes[principal.kind],
+    subject: extra.subject,
+  });
 const verify = (token: string, now: Date | number = NOW, more: { issuer?: string; audience?: string } = {}) =>
   verifyAccessToken(keys, token, { issuer: more.issuer ?? ISSUER, audience: more.audience ?? AUDIENCE, now });
-async function refusal(token: string, now: Date | number = NOW, more: { issuer?: string; audience?: string } = {}): Promise<TokenErrorReason> {
+async function refusal(
+  token: string,
+  now: Date | number = NOW,
+  more: { issuer?: string; audience?: string } = {},
+): Promise<TokenErrorReason> {
   const error = await verify(token, now, more).then(
     () => undefined,
     (err: unknown) => err,
@@ -83,7 +101,14 @@ describe('issueAccessToken and verifyAccessToken', () => {
     const { token, claims } = await issue(person);
     const header = JSON.parse(Buffer.from(token.split('.')[0]!, 'base64url').toString());
     expect(header).toEqual({ alg: 'RS256', kid: keys.activeKid, typ: 'at+jwt' });
-    expect(claims).toMatchObject({ iss: ISSUER, aud: AUDIENCE, iat: NOW.getTime() / 1000, exp: NOW.getTime() / 1000 + 900, client_id: 'pgo-1', kind: 'person' });
+    expect(claims).toMatchObject({
+      iss: ISSUER,
+      aud: AUDIENCE,
+      iat: NOW.getTime() / 1000,
+      exp: NOW.getTime() / 1000 + 900,
+      client_id: 'pgo-1',
+      kind: 'person',
+    });
     expect(claims.jti).toMatch(/^[A-Za-z0-9_-]{22}$/);
     expect((await issue(person)).claims.jti).not.toBe(claims.jti);
   });
@@ -96,7 +121,13 @@ describe('issueAccessToken and verifyAccessToken', () => {
   });
 
   it('accept now as epoch milliseconds', async () => {
-    const { token } = await issueAccessToken(keys, { issuer: ISSUER, audience: AUDIENCE, now: NOW.getTime(), principal: person, scope: scopes.person });
+    const { token } = await issueAccessToken(keys, {
+      issuer: ISSUER,
+      audience: AUDIENCE,
+      now: NOW.getTime(),
+      principal: person,
+      scope: scopes.person,
+    });
     expect((await verify(token, NOW.getTime())).principal.patient).toBe('Patient/p1');
     await expect(verify(token, NOW.getTime() / 1000)).rejects.toThrow(/epoch milliseconds/);
   });
@@ -153,14 +184,30 @@ describe('verifyAccessToken', () => {
     ['a delegate token without actor', { kind: 'delegate' }],
     ['a system token with a patient', { kind: 'system', sub: 'pgo-1', role: 'supplier' }],
     ['a system token without role', { kind: 'system', sub: 'pgo-1', patient: undefined, consent: undefined }],
-    ['a system token with an unknown role', { kind: 'system', sub: 'pgo-1', patient: undefined, consent: undefined, role: 'root' }],
-    ['a system token whose sub is not its client', { kind: 'system', sub: 'other', patient: undefined, consent: undefined, role: 'supplier' }],
+    [
+      'a system token with an unknown role',
+      { kind: 'system', sub: 'pgo-1', patient: undefined, consent: undefined, role: 'root' },
+    ],
+    [
+      'a system token whose sub is not its client',
+      { kind: 'system', sub: 'other', patient: undefined, consent: undefined, role: 'supplier' },
+    ],
     ['an unknown kind', { kind: 'robot' }],
     ['no jti', { jti: undefined }],
     ['no exp', { exp: undefined }],
     ['exp as a string', { exp: '1740823200' }],
     ['an empty client_id', { client_id: '' }],
-    ['an org without value', { kind: 'system', sub: 'pgo-1', patient: undefined, consent: undefined, role: 'supplier', org: { system: 'urn:oid:2.16.528.1.1007.3.3' } }],
+    [
+      'an org without value',
+      {
+        kind: 'system',
+        sub: 'pgo-1',
+        patient: undefined,
+        consent: undefined,
+        role: 'supplier',
+        org: { system: 'urn:oid:2.16.528.1.1007.3.3' },
+      },
+    ],
   ])('refuses %s as invalid claims', async (_case, changes) => {
     expect(await refusal(await signed(changes))).toBe('invalid-claims');
   });
@@ -180,11 +227,28 @@ describe('issueAccessToken', () => {
   });
 
   it('refuses data services that are not those of the scope', async () => {
-    await expect(issueAccessToken(keys, { issuer: ISSUER, audience: AUDIENCE, now: NOW, principal: person, scope: 'hub~zorgplan' })).rejects.toThrow(/data services/);
+    await expect(
+      issueAccessToken(keys, {
+        issuer: ISSUER,
+        audience: AUDIENCE,
+        now: NOW,
+        principal: person,
+        scope: 'hub~zorgplan',
+      }),
+    ).rejects.toThrow(/data services/);
   });
 
   it('refuses a lifetime longer than retired keys are kept', async () => {
-    await expect(issueAccessToken(keys, { issuer: ISSUER, audience: AUDIENCE, now: NOW, principal: person, scope: scopes.person, lifetimeSeconds: 7200 })).rejects.toThrow(RangeError);
+    await expect(
+      issueAccessToken(keys, {
+        issuer: ISSUER,
+        audience: AUDIENCE,
+        now: NOW,
+        principal: person,
+        scope: scopes.person,
+        lifetimeSeconds: 7200,
+      }),
+    ).rejects.toThrow(RangeError);
   });
 });
 

@@ -72,11 +72,16 @@ const CONSENT = reference('Consent');
 /** Nine digits is what a BSN looks like; no subject may. */
 const LOOKS_LIKE_BSN = /^\d{9}$/;
 
-export async function issueAccessToken(keys: HubKeys, options: IssueAccessTokenOptions): Promise<{ token: string; claims: AccessTokenClaims }> {
+export async function issueAccessToken(
+  keys: HubKeys,
+  options: IssueAccessTokenOptions,
+): Promise<{ token: string; claims: AccessTokenClaims }> {
   const { principal } = options;
   const lifetime = options.lifetimeSeconds ?? 900;
   if (!Number.isInteger(lifetime) || lifetime <= 0 || lifetime > keys.maxTokenLifetimeSeconds) {
-    throw new RangeError(`lifetimeSeconds must be a whole number from 1 to ${keys.maxTokenLifetimeSeconds}, not ${lifetime}`);
+    throw new RangeError(
+      `lifetimeSeconds must be a whole number from 1 to ${keys.maxTokenLifetimeSeconds}, not ${lifetime}`,
+    );
   }
   const iat = epochSeconds(options.now);
   const scope = options.scope.split(' ').filter(Boolean).join(' ');
@@ -94,7 +99,9 @@ export async function issueAccessToken(keys: HubKeys, options: IssueAccessTokenO
     ...(principal.actor !== undefined ? { actor: principal.actor } : {}),
     ...(principal.consent !== undefined ? { consent: principal.consent } : {}),
     ...(principal.role !== undefined ? { role: principal.role } : {}),
-    ...(principal.organization !== undefined ? { org: { system: principal.organization.system, value: principal.organization.value } } : {}),
+    ...(principal.organization !== undefined
+      ? { org: { system: principal.organization.system, value: principal.organization.value } }
+      : {}),
   };
   const problem = kindProblem(claims) ?? dataServicesProblem(principal.dataServices, scope);
   if (problem) {
@@ -129,7 +136,10 @@ export async function verifyAccessToken(
     throw new TokenError('not-yet-valid', `the token is valid from ${new Date(claims.nbf * 1000).toISOString()}`);
   }
   if (claims.iat > now + skew) {
-    throw new TokenError('not-yet-valid', `the token was issued in the future (${new Date(claims.iat * 1000).toISOString()})`);
+    throw new TokenError(
+      'not-yet-valid',
+      `the token was issued in the future (${new Date(claims.iat * 1000).toISOString()})`,
+    );
   }
   const problem = kindProblem(claims);
   if (problem) {
@@ -179,7 +189,12 @@ function claimShapeProblem(payload: Record<string, unknown>): string | undefined
     }
   }
   const aud = payload.aud;
-  if (!(typeof aud === 'string' || (Array.isArray(aud) && aud.length > 0 && aud.every((entry) => typeof entry === 'string')))) {
+  if (
+    !(
+      typeof aud === 'string' ||
+      (Array.isArray(aud) && aud.length > 0 && aud.every((entry) => typeof entry === 'string'))
+    )
+  ) {
     return 'aud must be a string or an array of strings';
   }
   for (const name of ['exp', 'iat'] as const) {
@@ -199,7 +214,15 @@ function claimShapeProblem(payload: Record<string, unknown>): string | undefined
     }
   }
   const org = payload.org as { system?: unknown; value?: unknown } | undefined;
-  if (org !== undefined && (org === null || typeof org !== 'object' || typeof org.system !== 'string' || !org.system || typeof org.value !== 'string' || !org.value)) {
+  if (
+    org !== undefined &&
+    (org === null ||
+      typeof org !== 'object' ||
+      typeof org.system !== 'string' ||
+      !org.system ||
+      typeof org.value !== 'string' ||
+      !org.value)
+  ) {
     return 'org must be { system, value } with non-empty strings';
   }
   return undefined;
@@ -230,7 +253,9 @@ function kindProblem(claims: AccessTokenClaims): string | undefined {
     return `a ${claims.kind} token needs consent as Consent/<id>`;
   }
   if (claims.kind === 'delegate' ? !claims.actor || !RELATED_PERSON.test(claims.actor) : present('actor')) {
-    return claims.kind === 'delegate' ? 'a delegate token needs actor as RelatedPerson/<id>' : 'a person token has no actor (that is a delegate)';
+    return claims.kind === 'delegate'
+      ? 'a delegate token needs actor as RelatedPerson/<id>'
+      : 'a person token has no actor (that is a delegate)';
   }
   if (!claims.sub || LOOKS_LIKE_BSN.test(claims.sub)) {
     return 'sub must be a pseudonymous subject, never a BSN';
@@ -242,5 +267,7 @@ function dataServicesProblem(dataServices: readonly string[], scope: string): st
   const granted = new Set(dataServicesOf(scope));
   const asked = new Set(dataServices);
   const same = granted.size === asked.size && [...asked].every((service) => granted.has(service));
-  return same ? undefined : `the principal's data services (${[...asked].join(' ')}) are not those of the scope (${scope})`;
+  return same
+    ? undefined
+    : `the principal's data services (${[...asked].join(' ')}) are not those of the scope (${scope})`;
 }

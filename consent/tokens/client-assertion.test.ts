@@ -3,7 +3,13 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import jose from 'node-jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ClientAssertionError, MemoryReplayCache, verifyClientAssertion, type ClientAssertionReason, type VerifyClientAssertionOptions } from './client-assertion.js';
+import {
+  ClientAssertionError,
+  MemoryReplayCache,
+  verifyClientAssertion,
+  type ClientAssertionReason,
+  type VerifyClientAssertionOptions,
+} from './client-assertion.js';
 import { JwksCache } from './client-jwks.js';
 import { newSecret } from './opaque.js';
 
@@ -27,22 +33,44 @@ beforeAll(async () => {
 
 type Claims = Record<string, unknown>;
 function claims(changes: Claims = {}): Claims {
-  const base: Claims = { iss: CLIENT, sub: CLIENT, aud: TOKEN_ENDPOINT, exp: NOW_S + 240, iat: NOW_S, jti: newSecret(16) };
+  const base: Claims = {
+    iss: CLIENT,
+    sub: CLIENT,
+    aud: TOKEN_ENDPOINT,
+    exp: NOW_S + 240,
+    iat: NOW_S,
+    jti: newSecret(16),
+  };
   const merged = { ...base, ...changes };
   return Object.fromEntries(Object.entries(merged).filter(([, value]) => value !== undefined));
 }
-async function assertion(changes: Claims = {}, options: { alg?: string; key?: jose.JWK.Key; header?: Claims } = {}): Promise<string> {
+async function assertion(
+  changes: Claims = {},
+  options: { alg?: string; key?: jose.JWK.Key; header?: Claims } = {},
+): Promise<string> {
   const alg = options.alg ?? 'RS256';
   const key = options.key ?? keys[alg as keyof typeof keys];
   const fields = { alg, kid: key.kid, typ: 'JWT', ...options.header };
-  return (await jose.JWS.createSign({ format: 'compact', fields }, key).update(JSON.stringify(claims(changes))).final()) as unknown as string;
+  return (await jose.JWS.createSign({ format: 'compact', fields }, key)
+    .update(JSON.stringify(claims(changes)))
+    .final()) as unknown as string;
 }
 const b64 = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
 
 function options(more: Partial<VerifyClientAssertionOptions> = {}): VerifyClientAssertionOptions {
-  return { clientId: CLIENT, tokenEndpoint: TOKEN_ENDPOINT, jwks: inline, now: NOW, replay: new MemoryReplayCache(() => NOW), ...more };
+  return {
+    clientId: CLIENT,
+    tokenEndpoint: TOKEN_ENDPOINT,
+    jwks: inline,
+    now: NOW,
+    replay: new MemoryReplayCache(() => NOW),
+    ...more,
+  };
 }
-async function refusal(token: string, more: Partial<VerifyClientAssertionOptions> = {}): Promise<ClientAssertionReason> {
+async function refusal(
+  token: string,
+  more: Partial<VerifyClientAssertionOptions> = {},
+): Promise<ClientAssertionReason> {
   const error = await verifyClientAssertion(token, options(more)).then(
     () => undefined,
     (err: unknown) => err,
@@ -77,7 +105,9 @@ describe('verifyClientAssertion with the client keys inline', () => {
   it('does not use up a jti on an assertion it refuses', async () => {
     const replay = new MemoryReplayCache(() => NOW);
     const jti = newSecret(16);
-    expect(await refusal(await assertion({ jti, aud: 'https://wrong.example.org' }), { replay })).toBe('wrong-audience');
+    expect(await refusal(await assertion({ jti, aud: 'https://wrong.example.org' }), { replay })).toBe(
+      'wrong-audience',
+    );
     await expect(verifyClientAssertion(await assertion({ jti }), options({ replay }))).resolves.toBeDefined();
   });
 
@@ -91,7 +121,11 @@ describe('verifyClientAssertion with the client keys inline', () => {
 
   it.each<[string, () => Promise<string>, ClientAssertionReason]>([
     ['a wrong aud', () => assertion({ aud: 'https://hub.example.org/oauth/authorize' }), 'wrong-audience'],
-    ['an aud array without the token endpoint', () => assertion({ aud: ['https://hub.example.org'] }), 'wrong-audience'],
+    [
+      'an aud array without the token endpoint',
+      () => assertion({ aud: ['https://hub.example.org'] }),
+      'wrong-audience',
+    ],
     ['no aud', () => assertion({ aud: undefined }), 'wrong-audience'],
     ['exp more than five minutes ahead', () => assertion({ exp: NOW_S + 600 }), 'lifetime-too-long'],
     ['an expired assertion', () => assertion({ exp: NOW_S - 31 }), 'expired'],
@@ -109,11 +143,23 @@ describe('verifyClientAssertion with the client keys inline', () => {
       },
       'unsupported-alg',
     ],
-    ['PS256, which is not on the list', () => assertion({}, { alg: 'PS256' , key: keys.RS256 }), 'unsupported-alg'],
-    ['an RSA kid used with ES256', async () => `${b64({ alg: 'ES256', kid: 'rsa-1' })}.${b64(claims())}.c2ln`, 'unsupported-alg'],
+    ['PS256, which is not on the list', () => assertion({}, { alg: 'PS256', key: keys.RS256 }), 'unsupported-alg'],
+    [
+      'an RSA kid used with ES256',
+      async () => `${b64({ alg: 'ES256', kid: 'rsa-1' })}.${b64(claims())}.c2ln`,
+      'unsupported-alg',
+    ],
     ['a key not in the client JWKS', () => assertion({}, { key: keys.other }), 'unknown-key'],
-    ['another key under a registered kid', () => assertion({}, { key: keys.other, header: { kid: 'rsa-1' } }), 'bad-signature'],
-    ['a key embedded in the header', () => assertion({}, { key: keys.other, header: { jwk: keys.other.toJSON() } }), 'unknown-key'],
+    [
+      'another key under a registered kid',
+      () => assertion({}, { key: keys.other, header: { kid: 'rsa-1' } }),
+      'bad-signature',
+    ],
+    [
+      'a key embedded in the header',
+      () => assertion({}, { key: keys.other, header: { jwk: keys.other.toJSON() } }),
+      'unknown-key',
+    ],
     ['no kid', async () => `${b64({ alg: 'RS256' })}.${b64(claims())}.c2ln`, 'unknown-key'],
     ['garbage', async () => 'garbage', 'malformed'],
   ])('refuses %s', async (_case, make, reason) => {
@@ -169,9 +215,16 @@ describe('verifyClientAssertion with a jwks_uri', () => {
     const uri = `${base}/jwks-rotating`;
     await verifyClientAssertion(await assertion(), options({ jwks: undefined, jwksUri: uri, jwksCache }));
     served = { keys: [keys.RS256.toJSON(), keys.ES256.toJSON()] };
-    expect(await refusal(await assertion({}, { alg: 'ES256' }), { jwks: undefined, jwksUri: uri, jwksCache })).toBe('unknown-key');
+    expect(await refusal(await assertion({}, { alg: 'ES256' }), { jwks: undefined, jwksUri: uri, jwksCache })).toBe(
+      'unknown-key',
+    );
     clock = new Date(NOW.getTime() + 61_000);
-    await expect(verifyClientAssertion(await assertion({}, { alg: 'ES256' }), options({ jwks: undefined, jwksUri: uri, jwksCache }))).resolves.toBeDefined();
+    await expect(
+      verifyClientAssertion(
+        await assertion({}, { alg: 'ES256' }),
+        options({ jwks: undefined, jwksUri: uri, jwksCache }),
+      ),
+    ).resolves.toBeDefined();
     expect(requests.filter((url) => url === '/jwks-rotating')).toHaveLength(2);
   });
 
@@ -181,7 +234,9 @@ describe('verifyClientAssertion with a jwks_uri', () => {
     ['is plain http to another host', 'http://example.invalid/jwks', {}],
   ])('refuses when the jwks_uri %s', async (_case, where, cacheOptions) => {
     const jwksUri = where.startsWith('/') ? `${base}${where}` : where;
-    expect(await refusal(await assertion(), { jwks: undefined, jwksUri, jwksCache: new JwksCache(cacheOptions) })).toBe('jwks-unavailable');
+    expect(await refusal(await assertion(), { jwks: undefined, jwksUri, jwksCache: new JwksCache(cacheOptions) })).toBe(
+      'jwks-unavailable',
+    );
   });
 });
 

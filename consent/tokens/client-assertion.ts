@@ -89,12 +89,18 @@ export async function verifyClientAssertion(
   try {
     decoded = decodeCompactJws(assertion);
   } catch (err) {
-    throw new ClientAssertionError('malformed', `client_assertion is not a signed JWT (${(err as TokenError).message})`);
+    throw new ClientAssertionError(
+      'malformed',
+      `client_assertion is not a signed JWT (${(err as TokenError).message})`,
+    );
   }
   const { header, payload } = decoded;
   const alg = header.alg as AssertionAlg;
   if (!CLIENT_ASSERTION_ALGS.includes(alg)) {
-    throw new ClientAssertionError('unsupported-alg', `client_assertion must be signed with ${CLIENT_ASSERTION_ALGS.join(', ')}`);
+    throw new ClientAssertionError(
+      'unsupported-alg',
+      `client_assertion must be signed with ${CLIENT_ASSERTION_ALGS.join(', ')}`,
+    );
   }
   if (!header.kid) {
     throw new ClientAssertionError('unknown-key', 'client_assertion needs a kid header naming a key of the client');
@@ -128,7 +134,10 @@ export async function verifyClientAssertion(
     throw new ClientAssertionError('expired', 'client_assertion has expired');
   }
   if (claims.exp > now + MAX_LIFETIME_SECONDS + skew) {
-    throw new ClientAssertionError('lifetime-too-long', `exp must be at most ${MAX_LIFETIME_SECONDS} seconds in the future`);
+    throw new ClientAssertionError(
+      'lifetime-too-long',
+      `exp must be at most ${MAX_LIFETIME_SECONDS} seconds in the future`,
+    );
   }
   for (const name of ['nbf', 'iat'] as const) {
     const value = claims[name];
@@ -157,11 +166,17 @@ async function clientKey(kid: string, alg: AssertionAlg, options: VerifyClientAs
       return (await cache.get(options.jwksUri!, { maxAgeMs })).keys;
     } catch (err) {
       const cause = err instanceof JwksFetchError ? err : new JwksFetchError(String(err));
-      throw new ClientAssertionError('jwks-unavailable', 'the client keys could not be fetched from its registered jwks_uri', { cause });
+      throw new ClientAssertionError(
+        'jwks-unavailable',
+        'the client keys could not be fetched from its registered jwks_uri',
+        { cause },
+      );
     }
   };
   const keys = await fetched();
-  return keys.some((key) => key.kid === kid) ? pick(keys, kid, alg) : pick(await fetched(KID_MISS_REFETCH_MS), kid, alg);
+  return keys.some((key) => key.kid === kid)
+    ? pick(keys, kid, alg)
+    : pick(await fetched(KID_MISS_REFETCH_MS), kid, alg);
 }
 
 function pick(keys: readonly JsonWebKey[], kid: string, alg: AssertionAlg): JsonWebKey {
@@ -192,7 +207,8 @@ function fits(key: JsonWebKey, alg: AssertionAlg): boolean {
 
 async function checkSignature(assertion: string, jwk: JsonWebKey, alg: AssertionAlg): Promise<void> {
   // Only the public members go into node-jose, whatever else the registered JWK holds.
-  const members = jwk.kty === 'RSA' ? { kty: 'RSA', n: jwk.n, e: jwk.e } : { kty: 'EC', crv: jwk.crv, x: jwk.x, y: jwk.y };
+  const members =
+    jwk.kty === 'RSA' ? { kty: 'RSA', n: jwk.n, e: jwk.e } : { kty: 'EC', crv: jwk.crv, x: jwk.x, y: jwk.y };
   let key: jose.JWK.Key;
   try {
     key = await jose.JWK.asKey({ ...members, kid: jwk.kid, alg, use: 'sig' });
@@ -207,6 +223,9 @@ async function checkSignature(assertion: string, jwk: JsonWebKey, alg: Assertion
   try {
     await jose.JWS.createVerify(store, { algorithms: [alg], allowEmbeddedKey: false }).verify(assertion);
   } catch {
-    throw new ClientAssertionError('bad-signature', 'the client_assertion signature does not verify with the client key');
+    throw new ClientAssertionError(
+      'bad-signature',
+      'the client_assertion signature does not verify with the client key',
+    );
   }
 }

@@ -88,7 +88,9 @@ export class JwksCache {
       }
       text = await readCapped(response, this.maxBytes);
     } catch (err) {
-      throw err instanceof JwksFetchError ? err : new JwksFetchError(`jwks_uri ${uri} could not be fetched: ${(err as Error).message}`);
+      throw err instanceof JwksFetchError
+        ? err
+        : new JwksFetchError(`jwks_uri ${uri} could not be fetched: ${(err as Error).message}`);
     }
     let parsed: unknown;
     try {

@@ -13,7 +13,11 @@ describe('loadEmbeddedPostgres', () => {
       const { loadEmbeddedPostgres } = await import('./server/db/embedded.ts');
       await loadEmbeddedPostgres();
       process.exitCode = 3;`;
-    const result = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
+    const result = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
     expect(result.status, result.stderr).toBe(3);
   });
 });

@@ -51,7 +51,7 @@ function readOrCreatePassword(file: string): string {
     return readFileSync(file, 'utf8').trim();
   }
   const password = randomBytes(18).toString('base64url');
-  writeFileSync(file, password + '\n', { mode: 0o600 });
+  writeFileSync(file, `${password}\n`, { mode: 0o600 });
   return password;
 }
 

@@ -5,7 +5,14 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type { TypedValue } from '@medplum/core';
-import { evalFhirPathTyped, getDataType, getSearchParameters, getTypedPropertyValue, parseFhirPath, toTypedValue } from '@medplum/core';
+import {
+  evalFhirPathTyped,
+  getDataType,
+  getSearchParameters,
+  getTypedPropertyValue,
+  parseFhirPath,
+  toTypedValue,
+} from '@medplum/core';
 import type { Resource } from '@medplum/fhirtypes';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadDefinitions } from './definitions.js';
@@ -16,7 +23,10 @@ const HUB_DIR = join(dirname(new URL(import.meta.url).pathname), '../../profiles
 
 type Outcome = { ok: true; values: string } | { ok: false; error: string };
 
-const parsed = new Map<string, { medplum: ReturnType<typeof parseFhirPath>; planned: ReturnType<typeof parseFhirPath> }>();
+const parsed = new Map<
+  string,
+  { medplum: ReturnType<typeof parseFhirPath>; planned: ReturnType<typeof parseFhirPath> }
+>();
 
 function atoms(expression: string) {
   let pair = parsed.get(expression);
@@ -59,12 +69,17 @@ function compare(tally: Tally, label: string, expression: string, input: TypedVa
   const actual = run(planned, input, root);
   tally.evaluations++;
   if (JSON.stringify(expected) !== JSON.stringify(actual) && tally.differences.length < 20) {
-    tally.differences.push(`${label}: ${expression}\n  medplum ${JSON.stringify(expected)}\n  planned ${JSON.stringify(actual)}`);
+    tally.differences.push(
+      `${label}: ${expression}\n  medplum ${JSON.stringify(expected)}\n  planned ${JSON.stringify(actual)}`,
+    );
   }
 }
 
 /** Every typed value in the resource, with the constraints of the element that holds it, as Medplum navigates. */
-function* elementsWithConstraints(value: TypedValue, depth = 0): Generator<{ value: TypedValue; expressions: string[] }> {
+function* elementsWithConstraints(
+  value: TypedValue,
+  depth = 0,
+): Generator<{ value: TypedValue; expressions: string[] }> {
   if (depth > 12 || !value.value || typeof value.value !== 'object') {
     return;
   }
@@ -96,7 +111,11 @@ function hubExamples(): Resource[] {
   const dir = join(HUB_DIR, 'examples');
   return readdirSync(dir, { withFileTypes: true })
     .filter((d) => d.isDirectory())
-    .flatMap((d) => readdirSync(join(dir, d.name)).filter((f) => f.endsWith('.json')).map((f) => join(dir, d.name, f)))
+    .flatMap((d) =>
+      readdirSync(join(dir, d.name))
+        .filter((f) => f.endsWith('.json'))
+        .map((f) => join(dir, d.name, f)),
+    )
     .map((f) => JSON.parse(readFileSync(f, 'utf8')));
 }
 
@@ -129,20 +148,38 @@ describe('parseFhirPathPlanned', () => {
       status: 'final',
       code: { coding: [{ system: 'http://loinc.org', code: '1' }] },
       valueQuantity: { value: 5, unit: 'mg' },
-      component: [{ code: { text: 'a' }, valueString: 'x' }, { code: { text: 'b' }, valueInteger: 3 }],
+      component: [
+        { code: { text: 'a' }, valueString: 'x' },
+        { code: { text: 'b' }, valueInteger: 3 },
+      ],
       contained: [{ resourceType: 'Patient', id: 'p', name: [{ family: 'F' }] }],
     };
     const root = toTypedValue(resource);
     const tally = newTally();
     for (const expression of [
-      'value', 'Observation.value.unit', 'component.value', 'component.valueString', 'code.coding.code', 'contained.name.family',
-      'contained.Patient.name', 'component.where(code.text = %context.component.code.text.first()).value', '$this.status',
-      'value.ofType(Quantity).value > 2', 'nothing.here', '%undefined',
+      'value',
+      'Observation.value.unit',
+      'component.value',
+      'component.valueString',
+      'code.coding.code',
+      'contained.name.family',
+      'contained.Patient.name',
+      'component.where(code.text = %context.component.code.text.first()).value',
+      '$this.status',
+      'value.ofType(Quantity).value > 2',
+      'nothing.here',
+      '%undefined',
     ]) {
       compare(tally, 'handmade', expression, root, root);
     }
     expect(tally.differences).toEqual([]);
-    expect(run(atoms('component.value').planned, root, root)).toEqual({ ok: true, values: JSON.stringify([{ type: 'string', value: 'x' }, { type: 'integer', value: 3 }]) });
+    expect(run(atoms('component.value').planned, root, root)).toEqual({
+      ok: true,
+      values: JSON.stringify([
+        { type: 'string', value: 'x' },
+        { type: 'integer', value: 3 },
+      ]),
+    });
   });
 
   it('gives every R4 invariant the same result as Medplum on every element of R4 examples of every type', () => {
@@ -174,7 +211,8 @@ describe('parseFhirPathPlanned', () => {
     for (const resource of examples) {
       const root = toTypedValue(resource);
       for (const param of Object.values(getSearchParameters(resource.resourceType) ?? {})) {
-        if (param.expression) compare(tally, `${resource.resourceType}/${resource.id} ${param.code}`, param.expression, root, root);
+        if (param.expression)
+          compare(tally, `${resource.resourceType}/${resource.id} ${param.code}`, param.expression, root, root);
       }
     }
     expect(tally.differences).toEqual([]);

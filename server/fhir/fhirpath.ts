@@ -63,7 +63,7 @@ function navigate(typed: TypedValue, name: string, out: TypedValue[]): void {
     return;
   }
   const byKey = planOf(typed.type)?.byKey;
-  const element = byKey && (byKey.get(name) ?? byKey.get(name + '[x]'));
+  const element = byKey && (byKey.get(name) ?? byKey.get(`${name}[x]`));
   // An unplanned type, or a name Medplum finds otherwise (`valueString` for value[x]): Medplum's own lookup.
   const found = element ? resolve(element, obj) : getTypedPropertyValue(typed, name);
   if (found === undefined) {

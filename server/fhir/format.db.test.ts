@@ -16,7 +16,12 @@ const PATIENT: Patient = {
 };
 
 function post(contentType: string, headers: Record<string, string> = {}, url = '/Patient') {
-  return app.inject({ method: 'POST', url, headers: { 'content-type': contentType, ...headers }, payload: JSON.stringify(PATIENT) });
+  return app.inject({
+    method: 'POST',
+    url,
+    headers: { 'content-type': contentType, ...headers },
+    payload: JSON.stringify(PATIENT),
+  });
 }
 
 const created = await post('application/fhir+json');
@@ -72,11 +77,14 @@ describe('Accept', () => {
 });
 
 describe('_format', () => {
-  it.each(['xml', 'text/xml', 'application/xml', 'application/fhir+xml'])('returns 406 with an OperationOutcome for _format=%s', async (format) => {
-    const res = await app.inject({ method: 'GET', url: `/Patient/${id}?_format=${encodeURIComponent(format)}` });
-    expect(res.statusCode).toBe(406);
-    expect(res.json().resourceType).toBe('OperationOutcome');
-  });
+  it.each(['xml', 'text/xml', 'application/xml', 'application/fhir+xml'])(
+    'returns 406 with an OperationOutcome for _format=%s',
+    async (format) => {
+      const res = await app.inject({ method: 'GET', url: `/Patient/${id}?_format=${encodeURIComponent(format)}` });
+      expect(res.statusCode).toBe(406);
+      expect(res.json().resourceType).toBe('OperationOutcome');
+    },
+  );
 
   it.each([
     ['json', 'application/fhir+json'],
@@ -89,21 +97,28 @@ describe('_format', () => {
   });
 
   it('overrides the Accept header', async () => {
-    const res = await app.inject({ method: 'GET', url: `/Patient/${id}?_format=json`, headers: { accept: 'application/fhir+xml' } });
+    const res = await app.inject({
+      method: 'GET',
+      url: `/Patient/${id}?_format=json`,
+      headers: { accept: 'application/fhir+xml' },
+    });
     expect(res.statusCode).toBe(200);
     expect(res.json().id).toBe(id);
   });
 });
 
 describe('Content-Type of a request body', () => {
-  it.each(['application/fhir+json', 'application/json', 'application/json+fhir', 'application/fhir+json; charset=utf-8', 'application/fhir+json; fhirVersion=4.0'])(
-    'accepts a create sent as %s',
-    async (contentType) => {
-      const res = await post(contentType);
-      expect(res.statusCode).toBe(201);
-      expect(res.json().resourceType).toBe('Patient');
-    },
-  );
+  it.each([
+    'application/fhir+json',
+    'application/json',
+    'application/json+fhir',
+    'application/fhir+json; charset=utf-8',
+    'application/fhir+json; fhirVersion=4.0',
+  ])('accepts a create sent as %s', async (contentType) => {
+    const res = await post(contentType);
+    expect(res.statusCode).toBe(201);
+    expect(res.json().resourceType).toBe('Patient');
+  });
 
   it.each(['application/xml', 'application/fhir+xml', 'text/plain'])(
     'returns 415 with an OperationOutcome for a create sent as %s',

@@ -27,7 +27,11 @@ export function outcomeForError(error: HubError): OperationOutcome {
 }
 
 /** Prefixes each issue's expression, e.g. to point into `Bundle.entry[3].resource`. */
-export function prefixExpressions(issues: OperationOutcomeIssue[], prefix: string, resourceType: string): OperationOutcomeIssue[] {
+export function prefixExpressions(
+  issues: OperationOutcomeIssue[],
+  prefix: string,
+  resourceType: string,
+): OperationOutcomeIssue[] {
   return issues.map((issue) => ({
     ...issue,
     expression: issue.expression?.map((path) =>

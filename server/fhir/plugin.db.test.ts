@@ -22,7 +22,12 @@ function patient(extra: Partial<Patient> = {}): Patient {
 }
 
 function postRaw(payload: string, target = app) {
-  return target.inject({ method: 'POST', url: '/Patient', headers: { 'content-type': 'application/fhir+json' }, payload });
+  return target.inject({
+    method: 'POST',
+    url: '/Patient',
+    headers: { 'content-type': 'application/fhir+json' },
+    payload,
+  });
 }
 
 function hubCode(outcome: OperationOutcome): string | undefined {
@@ -66,7 +71,12 @@ describe('unknown routes', () => {
   });
 
   it('refuses a method the server does not support on a path with an OperationOutcome', async () => {
-    const res = await app.inject({ method: 'PATCH', url: '/Patient', headers: { 'content-type': 'application/json-patch+json' }, payload: '[]' });
+    const res = await app.inject({
+      method: 'PATCH',
+      url: '/Patient',
+      headers: { 'content-type': 'application/json-patch+json' },
+      payload: '[]',
+    });
     expect([404, 405]).toContain(res.statusCode);
     expect(res.json().resourceType).toBe('OperationOutcome');
   });
@@ -89,7 +99,8 @@ describe('body limit', () => {
 
   it('stores nothing for a body over the limit', async () => {
     await postRaw(big, small.app);
-    const [row] = await small.db.sql`SELECT count(*)::int AS count FROM resource_history WHERE resource_type <> 'AuditEvent'`;
+    const [row] = await small.db
+      .sql`SELECT count(*)::int AS count FROM resource_history WHERE resource_type <> 'AuditEvent'`;
     expect(row.count).toBe(0);
   });
 
@@ -152,7 +163,9 @@ describe('X-Request-Id', () => {
   });
 
   it('differs between requests', async () => {
-    const ids = await Promise.all([1, 2, 3].map(async () => (await app.inject({ method: 'GET', url: '/metadata' })).headers['x-request-id']));
+    const ids = await Promise.all(
+      [1, 2, 3].map(async () => (await app.inject({ method: 'GET', url: '/metadata' })).headers['x-request-id']),
+    );
     expect(new Set(ids).size).toBe(3);
   });
 });

@@ -74,13 +74,17 @@ export async function fhirPlugin(app: FastifyInstance, options: FhirPluginOption
   // JSON only: fastify's text/plain parser would let a text body reach the handlers (the spec wants 415).
   app.removeAllContentTypeParsers();
   const defaultJson = app.getDefaultJsonParser('error', 'error');
-  app.addContentTypeParser([...JSON_TYPES, 'application/json', 'text/json'], { parseAs: 'string' }, (request, body, done) => {
-    // Some clients send a JSON Content-Type on every request; an empty body is fine where none is expected.
-    if (body === '' && (request.method === 'DELETE' || request.method === 'GET')) {
-      return done(null, undefined);
-    }
-    return defaultJson(request, body as string, done);
-  });
+  app.addContentTypeParser(
+    [...JSON_TYPES, 'application/json', 'text/json'],
+    { parseAs: 'string' },
+    (request, body, done) => {
+      // Some clients send a JSON Content-Type on every request; an empty body is fine where none is expected.
+      if (body === '' && (request.method === 'DELETE' || request.method === 'GET')) {
+        return done(null, undefined);
+      }
+      return defaultJson(request, body as string, done);
+    },
+  );
 
   // Form bodies are for POST [type]/_search only (the spec's search by POST); anywhere else they are a 415.
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (request, body, done) => {
@@ -99,7 +103,15 @@ export async function fhirPlugin(app: FastifyInstance, options: FhirPluginOption
       return reply
         .status(500)
         .type('application/fhir+json; charset=utf-8')
-        .send(outcome([{ severity: 'fatal', code: 'exception', diagnostics: `Internal server error; quote request id ${request.id}` }]));
+        .send(
+          outcome([
+            {
+              severity: 'fatal',
+              code: 'exception',
+              diagnostics: `Internal server error; quote request id ${request.id}`,
+            },
+          ]),
+        );
     }
     request.log.info({ code: hub.code, status }, 'request refused');
     return reply.status(status).type('application/fhir+json; charset=utf-8').send(outcomeForError(hub));
@@ -113,7 +125,9 @@ export async function fhirPlugin(app: FastifyInstance, options: FhirPluginOption
   // Reads that may return AuditEvents first wait for the records committed before them to be sealed.
   const audit = options.audit;
   if (audit) options = { ...options, repository: sealedReads(options.repository, () => audit.sealPending()) };
-  const directiveCache = options.authenticator.changes ? new CallerDirectiveCache(options.authenticator.changes) : undefined;
+  const directiveCache = options.authenticator.changes
+    ? new CallerDirectiveCache(options.authenticator.changes)
+    : undefined;
   const baseContext: InteractionContext = {
     repository: options.repository,
     conformance: options.conformance,
@@ -147,8 +161,20 @@ export async function fhirPlugin(app: FastifyInstance, options: FhirPluginOption
           body: request.body,
         };
         const result = route.public
-          ? await route.handler(fhirRequest, { ...baseContext, repository: new PolicyRepository(options.repository, undefined), preferReturn: prefer })
-          : await audited.call({ options, baseContext, directiveCache }, request, reply, route, fhirRequest, queryString, prefer);
+          ? await route.handler(fhirRequest, {
+              ...baseContext,
+              repository: new PolicyRepository(options.repository, undefined),
+              preferReturn: prefer,
+            })
+          : await audited.call(
+              { options, baseContext, directiveCache },
+              request,
+              reply,
+              route,
+              fhirRequest,
+              queryString,
+              prefer,
+            );
         return sendResult(reply, result, {
           mediaType,
           pretty: query.get('_pretty') === 'true',
@@ -195,12 +221,16 @@ async function audited(
     request.principal = principal;
     // A single unconditional create writes its record with it (the create batcher's group commit, or the policy's
     // transaction): built when the version is about to be written, so it names it.
-    const plainCreate = options.audit !== undefined && route.interaction === 'create' && fhirRequest.headers.ifNoneExist === undefined;
+    const plainCreate =
+      options.audit !== undefined && route.interaction === 'create' && fhirRequest.headers.ifNoneExist === undefined;
     let claimed = false;
     const createAudit: CreateAudit = (version) => {
       if (claimed) return undefined;
       claimed = true;
-      return requestRecord({ ...facts, principal, status: 201, recorded: new Date() }, { rules: policy.rulesUsed, touched: [...policy.touched, version] });
+      return requestRecord(
+        { ...facts, principal, status: 201, recorded: new Date() },
+        { rules: policy.rulesUsed, touched: [...policy.touched, version] },
+      );
     };
     repository = await policyRepositoryFor(
       plainCreate ? withCreateAudit(options.repository, createAudit) : options.repository,
@@ -209,7 +239,11 @@ async function audited(
       directiveCache,
     );
     const policy = repository;
-    const record = (result: FhirResult) => requestRecord({ ...facts, principal, status: result.status, recorded: new Date() }, { rules: policy.rulesUsed, touched: policy.touched });
+    const record = (result: FhirResult) =>
+      requestRecord(
+        { ...facts, principal, status: result.status, recorded: new Date() },
+        { rules: policy.rulesUsed, touched: policy.touched },
+      );
     if (plainCreate) {
       const result = await route.handler(fhirRequest, { ...baseContext, repository: policy, preferReturn: prefer });
       recording = true;
@@ -241,14 +275,26 @@ async function audited(
       const refused = principal ?? refusedPrincipalOf(error);
       const reason = status === 401 || status === 403 ? hub.message : undefined;
       await attemptedClients(options.repository, fhirRequest)
-        .then((attempted) => options.audit!.record(requestRecord({ ...facts, principal: refused, status, errorCode: hub.code, reason, attempted, recorded: new Date() }, seen)))
-        .catch((auditError: unknown) => request.log.error({ err: auditError }, 'audit record of a refused request failed'));
+        .then((attempted) =>
+          options.audit!.record(
+            requestRecord(
+              { ...facts, principal: refused, status, errorCode: hub.code, reason, attempted, recorded: new Date() },
+              seen,
+            ),
+          ),
+        )
+        .catch((auditError: unknown) =>
+          request.log.error({ err: auditError }, 'audit record of a refused request failed'),
+        );
     }
     throw error;
   } finally {
     // A Consent or Organization written here may withdraw what a token stands on or change a client directive: the
     // kept answers go now, not when PostgreSQL's notification of the change arrives (consent/consent-changes.ts).
-    if (route.method !== 'GET' && (CONSENT_STATE.has(facts.resourceType ?? '') || route.interaction === 'batch-transaction')) {
+    if (
+      route.method !== 'GET' &&
+      (CONSENT_STATE.has(facts.resourceType ?? '') || route.interaction === 'batch-transaction')
+    ) {
       options.authenticator.changes?.changedHere();
     }
   }
@@ -262,7 +308,9 @@ function isAtomicWrite(route: FhirRoute, request: FhirRequest): boolean {
   if (route.interaction === 'batch-transaction') {
     return (request.body as { type?: unknown } | undefined)?.type === 'transaction';
   }
-  return ['create', 'update', 'conditional-update', 'patch', 'delete', 'conditional-delete'].includes(route.interaction);
+  return ['create', 'update', 'conditional-update', 'patch', 'delete', 'conditional-delete'].includes(
+    route.interaction,
+  );
 }
 
 function bundleTypeOf(request: FhirRequest): 'batch' | 'transaction' | undefined {

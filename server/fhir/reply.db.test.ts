@@ -23,7 +23,9 @@ function send(method: 'POST' | 'PUT' | 'PATCH' | 'DELETE', url: string, body: un
     method,
     url,
     headers: {
-      ...(body === undefined ? {} : { 'content-type': method === 'PATCH' ? 'application/json-patch+json' : 'application/fhir+json' }),
+      ...(body === undefined
+        ? {}
+        : { 'content-type': method === 'PATCH' ? 'application/json-patch+json' : 'application/fhir+json' }),
       ...(prefer ? { prefer } : {}),
     },
     ...(body === undefined ? {} : { payload: JSON.stringify(body) }),
@@ -52,7 +54,9 @@ describe('Prefer: return=minimal', () => {
 
   it('creates the resource all the same', async () => {
     const res = await send('POST', '/Patient', patient(), 'return=minimal');
-    const path = String(res.headers.location).slice(TEST_BASE_URL.length).replace(/\/_history\/1$/, '');
+    const path = String(res.headers.location)
+      .slice(TEST_BASE_URL.length)
+      .replace(/\/_history\/1$/, '');
     expect((await app.inject({ method: 'GET', url: path })).statusCode).toBe(200);
   });
 
@@ -66,7 +70,12 @@ describe('Prefer: return=minimal', () => {
 
   it('answers a patch with an empty body and ETag W/"2"', async () => {
     const id = await createdId();
-    const res = await send('PATCH', `/Patient/${id}`, [{ op: 'replace', path: '/gender', value: 'other' }], 'return=minimal');
+    const res = await send(
+      'PATCH',
+      `/Patient/${id}`,
+      [{ op: 'replace', path: '/gender', value: 'other' }],
+      'return=minimal',
+    );
     expect(res.statusCode).toBe(200);
     expect(res.body).toBe('');
     expect(res.headers.etag).toBe('W/"2"');
@@ -96,7 +105,9 @@ describe('Prefer: return=OperationOutcome', () => {
     const res = await send('POST', '/Patient', patient(), 'return=OperationOutcome');
     expect(res.statusCode).toBe(201);
     expect(res.json().resourceType).toBe('OperationOutcome');
-    expect(res.json().issue.every((i: { severity: string }) => i.severity === 'information' || i.severity === 'warning')).toBe(true);
+    expect(
+      res.json().issue.every((i: { severity: string }) => i.severity === 'information' || i.severity === 'warning'),
+    ).toBe(true);
   });
 
   it('still sets Location and ETag on a create', async () => {
@@ -130,7 +141,13 @@ describe('Prefer on a transaction', () => {
   const transaction = {
     resourceType: 'Bundle',
     type: 'transaction',
-    entry: [{ fullUrl: 'urn:uuid:2b7d5c4e-1f0a-4c39-9c59-7a4a1d0e0b11', resource: patient(), request: { method: 'POST', url: 'Patient' } }],
+    entry: [
+      {
+        fullUrl: 'urn:uuid:2b7d5c4e-1f0a-4c39-9c59-7a4a1d0e0b11',
+        resource: patient(),
+        request: { method: 'POST', url: 'Patient' },
+      },
+    ],
   };
 
   it('leaves the resources out of the response entries with return=minimal', async () => {

@@ -25,7 +25,10 @@ export function sendResult(reply: FastifyReply, result: FhirResult, options: Rep
     reply.header('ETag', `W/"${version.versionId}"`);
     reply.header('Last-Modified', new Date(version.lastUpdated).toUTCString());
     if (result.location) {
-      reply.header('Location', `${options.baseUrl}/${version.resourceType}/${version.id}/_history/${version.versionId}`);
+      reply.header(
+        'Location',
+        `${options.baseUrl}/${version.resourceType}/${version.id}/_history/${version.versionId}`,
+      );
     }
   }
   if (result.status === 304) {

@@ -25,7 +25,12 @@ export function isUnrestricted(condition: Condition): boolean {
  * _has reaches: `DeviceRequest?subject:Patient.name=x` must not tell whether a Patient the caller may not see is
  * called x.
  */
-export function restrict(where: Condition, resourceType: string, access: AccessFilter, purpose: AccessPurpose = 'read'): Condition {
+export function restrict(
+  where: Condition,
+  resourceType: string,
+  access: AccessFilter,
+  purpose: AccessPurpose = 'read',
+): Condition {
   return and([nested(where, access), access.condition(resourceType, purpose)]);
 }
 

@@ -30,7 +30,11 @@ export async function conditionalUpdateWith(
 }
 
 /** Deletes every match, up to CONDITIONAL_DELETE_LIMIT; more is refused (412) before anything is deleted. */
-export async function conditionalDeleteWith(repository: Pick<Repository, 'findIds' | 'delete'>, resourceType: string, criteria: string): Promise<{ deleted: number }> {
+export async function conditionalDeleteWith(
+  repository: Pick<Repository, 'findIds' | 'delete'>,
+  resourceType: string,
+  criteria: string,
+): Promise<{ deleted: number }> {
   const ids = await repository.findIds(resourceType, criteria, CONDITIONAL_DELETE_LIMIT + 1);
   if (ids.length > CONDITIONAL_DELETE_LIMIT) {
     throw errors.multipleMatches('delete', `more than ${CONDITIONAL_DELETE_LIMIT} matches`);

@@ -13,7 +13,13 @@ describe('computeIndexValues', () => {
   });
 
   it('puts a DeviceUseStatement in the compartment of its subject (its `subject` parameter is stored as `patient`)', () => {
-    const statement = { resourceType: 'DeviceUseStatement', id: 'u1', status: 'active', subject: { reference: 'Patient/p1' }, device: { reference: 'Device/d1' } } as const;
+    const statement = {
+      resourceType: 'DeviceUseStatement',
+      id: 'u1',
+      status: 'active',
+      subject: { reference: 'Patient/p1' },
+      device: { reference: 'Device/d1' },
+    } as const;
     expect(computeIndexValues(statement).compartments).toEqual([compartmentKey('p1')]);
   });
 
@@ -30,7 +36,13 @@ describe('computeIndexValues', () => {
     expect(values.compartments).toEqual([compartmentKey('p1')]);
     expect(values.tokens).toContain('code|urn:iso:std:iso:9999|12 22');
     expect(values.tokens).toContain('status||active');
-    expect(values.references).toContainEqual({ param: 'subject', targetType: 'Patient', targetId: 'p1', url: null, version: null });
+    expect(values.references).toContainEqual({
+      param: 'subject',
+      targetType: 'Patient',
+      targetId: 'p1',
+      url: null,
+      version: null,
+    });
   });
 
   it('puts a Coverage in the compartments of beneficiary and subscriber, once each', () => {
@@ -42,7 +54,9 @@ describe('computeIndexValues', () => {
       policyHolder: { reference: 'Patient/p1' },
       payor: [{ reference: 'Organization/o1' }],
     };
-    expect(computeIndexValues(coverage).compartments.sort()).toEqual([compartmentKey('p1'), compartmentKey('p2')].sort());
+    expect(computeIndexValues(coverage).compartments.sort()).toEqual(
+      [compartmentKey('p1'), compartmentKey('p2')].sort(),
+    );
   });
 
   it('puts a SupplyRequest delivered to a Patient in that compartment (R4 parameter "subject" is deliverTo)', () => {
@@ -57,7 +71,9 @@ describe('computeIndexValues', () => {
   });
 
   it('leaves a Device in no compartment, as the R4 CompartmentDefinition lists no parameter for it', () => {
-    expect(computeIndexValues({ resourceType: 'Device', patient: { reference: 'Patient/p1' } }).compartments).toEqual([]);
+    expect(computeIndexValues({ resourceType: 'Device', patient: { reference: 'Patient/p1' } }).compartments).toEqual(
+      [],
+    );
   });
 
   it('ignores references to other resource types and absolute URLs of other types', () => {
@@ -79,7 +95,9 @@ describe('computeIndexValues', () => {
       codeReference: { reference: 'Device/d1' },
       subject: { reference: 'https://hub.example.org/fhir/Patient/p9' },
     };
-    expect(computeIndexValues(request, { baseUrl: 'https://hub.example.org/fhir' }).compartments).toEqual([compartmentKey('p9')]);
+    expect(computeIndexValues(request, { baseUrl: 'https://hub.example.org/fhir' }).compartments).toEqual([
+      compartmentKey('p9'),
+    ]);
   });
 
   it("keeps a reference to another server's Patient by URL, in no compartment here", () => {
@@ -93,7 +111,11 @@ describe('computeIndexValues', () => {
     const values = computeIndexValues(request, { baseUrl: 'https://hub.example.org/fhir' });
     expect(values.compartments).toEqual([]);
     expect(values.references).toContainEqual({
-      param: 'subject', targetType: 'Patient', targetId: null, url: 'https://other.example.org/fhir/Patient/p9', version: null,
+      param: 'subject',
+      targetType: 'Patient',
+      targetId: null,
+      url: 'https://other.example.org/fhir/Patient/p9',
+      version: null,
     });
   });
 });
@@ -105,7 +127,10 @@ describe('computeIndexValues search rows', () => {
     identifier: [{ system: 'http://fhir.nl/fhir/NamingSystem/bsn', value: '999911120' }],
     name: [{ family: 'Jansen', given: ['Ánna'] }],
     birthDate: '1941-03-12',
-    managingOrganization: { reference: 'Organization/o1', identifier: { system: 'http://fhir.nl/fhir/NamingSystem/ura', value: '1234' } },
+    managingOrganization: {
+      reference: 'Organization/o1',
+      identifier: { system: 'http://fhir.nl/fhir/NamingSystem/ura', value: '1234' },
+    },
     maritalStatus: { text: 'Weduwe' },
   };
   let values: ReturnType<typeof computeIndexValues>;
@@ -130,25 +155,45 @@ describe('computeIndexValues search rows', () => {
   });
 
   it('stores a birth date as the day it covers', () => {
-    expect(values.dates).toContainEqual({ param: 'birthdate', low: '1941-03-12T00:00:00.000Z', high: '1941-03-13T00:00:00.000Z' });
+    expect(values.dates).toContainEqual({
+      param: 'birthdate',
+      low: '1941-03-12T00:00:00.000Z',
+      high: '1941-03-13T00:00:00.000Z',
+    });
   });
 
   it('stores a reference by target type and id, and its identifier as :identifier tokens', () => {
-    expect(values.references).toContainEqual({ param: 'organization', targetType: 'Organization', targetId: 'o1', url: null, version: null });
+    expect(values.references).toContainEqual({
+      param: 'organization',
+      targetType: 'Organization',
+      targetId: 'o1',
+      url: null,
+      version: null,
+    });
     expect(values.tokens).toContain('organization:identifier|http://fhir.nl/fhir/NamingSystem/ura|1234');
   });
 
   it('stores a logical reference (type and identifier) as :identifier and presence tokens only, no reference row', () => {
     const coverage = computeIndexValues({
-      resourceType: 'Coverage', status: 'active', beneficiary: { reference: 'Patient/p1' },
-      payor: [{ type: 'Organization', identifier: { system: 'http://fhir.nl/fhir/NamingSystem/uzovi', value: '3311' } }],
+      resourceType: 'Coverage',
+      status: 'active',
+      beneficiary: { reference: 'Patient/p1' },
+      payor: [
+        { type: 'Organization', identifier: { system: 'http://fhir.nl/fhir/NamingSystem/uzovi', value: '3311' } },
+      ],
     });
     expect(coverage.references.some((row) => row.param === 'payor')).toBe(false);
-    expect(coverage.tokens).toEqual(expect.arrayContaining(['payor:identifier|http://fhir.nl/fhir/NamingSystem/uzovi|3311', '?payor']));
+    expect(coverage.tokens).toEqual(
+      expect.arrayContaining(['payor:identifier|http://fhir.nl/fhir/NamingSystem/uzovi|3311', '?payor']),
+    );
   });
 
   it('stores no token parameter texts as tokens but as :text strings', () => {
-    const observation = computeIndexValues({ resourceType: 'Observation', status: 'final', code: { text: 'Bloeddruk' } });
+    const observation = computeIndexValues({
+      resourceType: 'Observation',
+      status: 'final',
+      code: { text: 'Bloeddruk' },
+    });
     expect(observation.strings).toContainEqual({ param: 'code:text', normalized: 'bloeddruk', exact: 'Bloeddruk' });
   });
 

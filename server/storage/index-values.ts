@@ -11,12 +11,41 @@ import type { ComponentValues, TokenValue } from '../fhir/search/extract/types.j
 import { compartmentKey } from './compartment-key.js';
 import { ofTypeEntry, presenceEntry, tokenEntries } from './token-entry.js';
 
-export interface StringRow { param: string; normalized: string; exact: string }
-export interface DateRow { param: string; low: string; high: string }
-export interface NumberRow { param: string; low: number; high: number }
-export interface QuantityRow { param: string; system: string | null; code: string | null; unit: string | null; value: number; low: number; high: number }
-export interface ReferenceRow { param: string; targetType: string | null; targetId: string | null; url: string | null; version: string | null }
-export interface UriRow { param: string; value: string }
+export interface StringRow {
+  param: string;
+  normalized: string;
+  exact: string;
+}
+export interface DateRow {
+  param: string;
+  low: string;
+  high: string;
+}
+export interface NumberRow {
+  param: string;
+  low: number;
+  high: number;
+}
+export interface QuantityRow {
+  param: string;
+  system: string | null;
+  code: string | null;
+  unit: string | null;
+  value: number;
+  low: number;
+  high: number;
+}
+export interface ReferenceRow {
+  param: string;
+  targetType: string | null;
+  targetId: string | null;
+  url: string | null;
+  version: string | null;
+}
+export interface UriRow {
+  param: string;
+  value: string;
+}
 
 export interface IndexValues {
   compartments: string[];
@@ -88,7 +117,11 @@ function compositeTokenEntries(code: string, components: ComponentValues[]): str
  * `alsoParams` name, for the audit trail, which names the clients an access concerns. Evaluates only those reference
  * parameters.
  */
-export function compartmentPatientIds(resource: Resource, { baseUrl }: IndexOptions = {}, alsoParams: readonly string[] = []): string[] {
+export function compartmentPatientIds(
+  resource: Resource,
+  { baseUrl }: IndexOptions = {},
+  alsoParams: readonly string[] = [],
+): string[] {
   const ids = new Set<string>();
   if (resource.resourceType === 'Patient' && resource.id) ids.add(resource.id);
   const params = new Set([...compartmentParams(resource.resourceType), ...alsoParams]);
@@ -109,7 +142,10 @@ export function compartmentPatientIds(resource: Resource, { baseUrl }: IndexOpti
  */
 function isLocal(value: { reference?: string; url?: string }, baseUrl: string | undefined): boolean {
   const literal = value.reference !== undefined && !value.reference.startsWith('#');
-  return literal && (!value.url || value.url === value.reference || (baseUrl !== undefined && value.url.startsWith(`${baseUrl}/`)));
+  return (
+    literal &&
+    (!value.url || value.url === value.reference || (baseUrl !== undefined && value.url.startsWith(`${baseUrl}/`)))
+  );
 }
 
 export interface IndexOptions {
@@ -118,7 +154,16 @@ export interface IndexOptions {
 }
 
 export function computeIndexValues(resource: Resource, { baseUrl }: IndexOptions = {}): IndexValues {
-  const out: IndexValues = { compartments: [], tokens: [], strings: [], dates: [], numbers: [], quantities: [], references: [], uris: [] };
+  const out: IndexValues = {
+    compartments: [],
+    tokens: [],
+    strings: [],
+    dates: [],
+    numbers: [],
+    quantities: [],
+    references: [],
+    uris: [],
+  };
   const compartments = new Set<string>();
   if (resource.resourceType === 'Patient' && resource.id) {
     compartments.add(compartmentKey(resource.id));
@@ -136,13 +181,15 @@ export function computeIndexValues(resource: Resource, { baseUrl }: IndexOptions
         for (const value of values.values) {
           for (const entry of tokenEntries(param, value)) tokens.add(entry);
         }
-        for (const typed of values.ofType) tokens.add(ofTypeEntry(param, typed.typeSystem, typed.typeCode, typed.value));
+        for (const typed of values.ofType)
+          tokens.add(ofTypeEntry(param, typed.typeSystem, typed.typeCode, typed.value));
         for (const text of new Set(values.text)) {
           out.strings.push({ param: textParam(param), normalized: normalizeText(text), exact: text });
         }
         break;
       case 'string':
-        for (const value of values.values) out.strings.push({ param, normalized: value.normalized, exact: value.exact });
+        for (const value of values.values)
+          out.strings.push({ param, normalized: value.normalized, exact: value.exact });
         break;
       case 'date':
         for (const value of values.values) out.dates.push({ param, low: value.low, high: value.high });
@@ -170,7 +217,13 @@ export function computeIndexValues(resource: Resource, { baseUrl }: IndexOptions
           // A reference by type alone (a logical one: type and identifier) matches no reference search, include or
           // chain; its :identifier and :missing live in the tokens. Audit records carry two per event.
           if (targetId || value.url) {
-            out.references.push({ param, targetType: targetType ?? null, targetId: targetId ?? null, url: value.url ?? null, version: value.version ?? null });
+            out.references.push({
+              param,
+              targetType: targetType ?? null,
+              targetId: targetId ?? null,
+              url: value.url ?? null,
+              version: value.version ?? null,
+            });
           }
           if (value.identifier) {
             for (const entry of tokenEntries(`${param}:identifier`, value.identifier)) tokens.add(entry);

@@ -92,7 +92,11 @@ export interface Repository {
   /** patch with JSON Patch (RFC 6902). */
   patch(resourceType: string, id: string, operations: Operation[], options?: WriteOptions): Promise<WriteOutcome>;
   /** delete: idempotent; returns whether a live resource was deleted. */
-  delete(resourceType: string, id: string, options?: WriteOptions): Promise<{ deleted: boolean; version?: StoredVersion }>;
+  delete(
+    resourceType: string,
+    id: string,
+    options?: WriteOptions,
+  ): Promise<{ deleted: boolean; version?: StoredVersion }>;
   /** conditional delete: deletes every match (up to a limit, beyond which it fails with 412). */
   conditionalDelete(resourceType: string, criteria: string): Promise<{ deleted: number }>;
   /** The ids of live resources matching search criteria (`identifier=x|y&...`), at most `limit`. */

@@ -29,7 +29,11 @@ describe('tokenCriterion', () => {
 
   it('finds what tokenEntries stored for each FHIR token form, and not a code without system', () => {
     const stored = tokenEntries('identifier', bsn);
-    for (const value of ['123456782', 'http://fhir.nl/fhir/NamingSystem/bsn|123456782', 'http://fhir.nl/fhir/NamingSystem/bsn|']) {
+    for (const value of [
+      '123456782',
+      'http://fhir.nl/fhir/NamingSystem/bsn|123456782',
+      'http://fhir.nl/fhir/NamingSystem/bsn|',
+    ]) {
       expect(stored).toContain(tokenCriterion('identifier', value));
     }
     expect(stored).not.toContain(tokenCriterion('identifier', '|123456782'));

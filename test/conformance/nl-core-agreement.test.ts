@@ -14,7 +14,8 @@ import { requireExternal } from '../support/external-material.js';
 const nictiz = requireExternal('nictiz-r4-zib2020');
 const NICTIZ = `${nictiz.path}/resources`;
 const EXAMPLES = fileURLToPath(new URL('../../profiles/examples/', import.meta.url));
-const ZIB_INSURANCE_TYPES = 'http://decor.nictiz.nl/fhir/ValueSet/2.16.840.1.113883.2.4.3.11.60.40.2.1.1.1--20200901000000';
+const ZIB_INSURANCE_TYPES =
+  'http://decor.nictiz.nl/fhir/ValueSet/2.16.840.1.113883.2.4.3.11.60.40.2.1.1.1--20200901000000';
 const NL_CORE_INSURANCE = 'http://nictiz.nl/fhir/StructureDefinition/nl-core-Payer.InsuranceCompany';
 const NL_CORE_PAYER_ORGANIZATION = 'http://nictiz.nl/fhir/StructureDefinition/nl-core-Payer-Organization';
 
@@ -88,7 +89,9 @@ describe.skipIf(!nictiz.available)('the hub profiles agree with nl-core', () => 
     const insurers = examples('hub-Organization').filter((o) => JSON.stringify(o).includes('NamingSystem/uzovi'));
     expect(insurers.length).toBeGreaterThanOrEqual(1);
     for (const organization of insurers) {
-      const errors = conformance.validator.validate(organization, NL_CORE_PAYER_ORGANIZATION).filter((i) => i.severity === 'error');
+      const errors = conformance.validator
+        .validate(organization, NL_CORE_PAYER_ORGANIZATION)
+        .filter((i) => i.severity === 'error');
       expect(errors, organization.id).toEqual([]);
     }
   });

@@ -64,8 +64,12 @@ describe.skipIf(!nictiz.available)('the Nictiz nl-core package, loaded as an ext
         report.push({
           file,
           profile,
-          errors: issues.filter((i) => i.severity === 'error' || i.severity === 'fatal').map((i) => i.diagnostics ?? ''),
-          notChecked: issues.filter((i) => i.severity === 'information' && /not checked/.test(i.diagnostics ?? '')).map((i) => i.diagnostics ?? ''),
+          errors: issues
+            .filter((i) => i.severity === 'error' || i.severity === 'fatal')
+            .map((i) => i.diagnostics ?? ''),
+          notChecked: issues
+            .filter((i) => i.severity === 'information' && /not checked/.test(i.diagnostics ?? ''))
+            .map((i) => i.diagnostics ?? ''),
         });
       }
     }
@@ -79,23 +83,33 @@ describe.skipIf(!nictiz.available)('the Nictiz nl-core package, loaded as an ext
 
   it('refuses an example that breaks an nl-core rule, naming the profile, element and ValueSet', async () => {
     const patient = example('nl-core-Patient-01.xml') as ReturnType<typeof example> & { maritalStatus?: unknown };
-    patient.maritalStatus = { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-MaritalStatus', code: 'ZZ' }] };
+    patient.maritalStatus = {
+      coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-MaritalStatus', code: 'ZZ' }],
+    };
     const errors = (await validate(patient, patient.meta.profile[0])).filter((i) => i.severity === 'error');
     expect(errors).toHaveLength(1);
     expect(errors[0].expression).toEqual(['Patient.maritalStatus']);
-    expect(errors[0].diagnostics).toContain('is not in the ValueSet http://decor.nictiz.nl/fhir/ValueSet/2.16.840.1.113883.2.4.3.11.60.40.2.7.9.1--20200901000000 (required binding)');
+    expect(errors[0].diagnostics).toContain(
+      'is not in the ValueSet http://decor.nictiz.nl/fhir/ValueSet/2.16.840.1.113883.2.4.3.11.60.40.2.7.9.1--20200901000000 (required binding)',
+    );
     expect(errors[0].diagnostics).toContain('profile http://nictiz.nl/fhir/StructureDefinition/nl-core-Patient');
   });
 
   it('checks the data type profiles of slices (zib-NameInformation through nl-core-NameInformation on Patient.name)', async () => {
-    const patient = example('nl-core-Patient-01.xml') as ReturnType<typeof example> & { name: { _family?: { extension: { url: string }[] } }[] };
+    const patient = example('nl-core-Patient-01.xml') as ReturnType<typeof example> & {
+      name: { _family?: { extension: { url: string }[] } }[];
+    };
     const family = patient.name[0]._family!;
     // zib-NameInformation-1: a prefix of the own family name needs the own family name.
-    family.extension = family.extension.filter((e) => e.url !== 'http://hl7.org/fhir/StructureDefinition/humanname-own-name');
+    family.extension = family.extension.filter(
+      (e) => e.url !== 'http://hl7.org/fhir/StructureDefinition/humanname-own-name',
+    );
     const errors = (await validate(patient, patient.meta.profile[0])).filter((i) => i.severity === 'error');
     expect(errors).toHaveLength(1);
     expect(errors[0].expression).toEqual(['Patient.name[0]']);
-    expect(errors[0].diagnostics).toContain('rule zib-NameInformation-1 failed: If a prefix for a family name is specified, the family name is expected as well');
+    expect(errors[0].diagnostics).toContain(
+      'rule zib-NameInformation-1 failed: If a prefix for a family name is specified, the family name is expected as well',
+    );
     expect(errors[0].diagnostics).toContain(
       '(profile http://nictiz.nl/fhir/StructureDefinition/nl-core-NameInformation, element HumanName as constrained by http://nictiz.nl/fhir/StructureDefinition/zib-NameInformation)',
     );

@@ -120,7 +120,11 @@ function searchFor(code: string, values: ParamValues): [string, string][] | unde
     case 'quantity': {
       const q = values.values[0];
       if (!Number.isFinite(q.value)) return undefined;
-      const unit = q.system ? `|${escape(q.system)}|${escape(q.code ?? '')}` : q.code || q.unit ? `||${escape(q.code ?? q.unit ?? '')}` : '';
+      const unit = q.system
+        ? `|${escape(q.system)}|${escape(q.code ?? '')}`
+        : q.code || q.unit
+          ? `||${escape(q.code ?? q.unit ?? '')}`
+          : '';
       return [[code, `${q.value}${unit}`]];
     }
     case 'reference': {
@@ -163,14 +167,21 @@ function pairs(loaded: Example[]): Pair[] {
   for (const group of groups.values()) {
     // Evenly spread over the group, first and last included.
     const n = Math.min(PER_PARAMETER, group.length);
-    const picks = new Set(Array.from({ length: n }, (_, i) => (n === 1 ? 0 : Math.round((i * (group.length - 1)) / (n - 1)))));
+    const picks = new Set(
+      Array.from({ length: n }, (_, i) => (n === 1 ? 0 : Math.round((i * (group.length - 1)) / (n - 1)))),
+    );
     for (const i of picks) chosen.push(group[i]);
   }
   return chosen;
 }
 
 async function post(bundle: Bundle) {
-  return app.inject({ method: 'POST', url: '/', headers: { 'content-type': 'application/fhir+json' }, payload: JSON.stringify(bundle) });
+  return app.inject({
+    method: 'POST',
+    url: '/',
+    headers: { 'content-type': 'application/fhir+json' },
+    payload: JSON.stringify(bundle),
+  });
 }
 
 /** Loads the examples; returns the ones stored, and the refused ones with the hub's reason. */
@@ -182,7 +193,10 @@ async function load(): Promise<{ stored: Example[]; refused: Record<string, stri
   await Promise.all(
     Array.from({ length: 2 }, async () => {
       for (let chunk = chunks.shift(); chunk; chunk = chunks.shift()) {
-        const entry = chunk.map(({ resource }) => ({ resource, request: { method: 'PUT' as const, url: `${resource.resourceType}/${resource.id}` } }));
+        const entry = chunk.map(({ resource }) => ({
+          resource,
+          request: { method: 'PUT' as const, url: `${resource.resourceType}/${resource.id}` },
+        }));
         const res = await post({ resourceType: 'Bundle', type: 'transaction', entry });
         if (res.statusCode === 200) {
           stored.push(...chunk);
@@ -210,7 +224,10 @@ describe('search over the official R4 examples', () => {
     const loadMs = performance.now() - started;
     // The invalid examples that test/conformance/r4-examples.test.ts documents (KNOWN_FAILURES), and no others.
     console.log(`refused: ${Object.keys(refused).sort().join(', ')}`);
-    expect(Object.keys(refused).every((file) => DOCUMENTED_INVALID.test(file)), JSON.stringify(refused, null, 1)).toBe(true);
+    expect(
+      Object.keys(refused).every((file) => DOCUMENTED_INVALID.test(file)),
+      JSON.stringify(refused, null, 1),
+    ).toBe(true);
 
     const work = pairs(stored);
     const types = new Set(stored.map((e) => e.resource.resourceType));
@@ -229,7 +246,10 @@ describe('search over the official R4 examples', () => {
           const res = await app.inject({ method: 'GET', url: `/${resourceType}?${query}` });
           let problem: string | undefined;
           if (res.statusCode !== 200) {
-            problem = `${res.statusCode} ${res.json().issue?.map((x: { diagnostics?: string }) => x.diagnostics).join('; ')}`;
+            problem = `${res.statusCode} ${res
+              .json()
+              .issue?.map((x: { diagnostics?: string }) => x.diagnostics)
+              .join('; ')}`;
           } else {
             const bundle = res.json() as Bundle;
             const outcome = bundle.entry?.find((e) => e.search?.mode === 'outcome');
@@ -253,7 +273,9 @@ describe('search over the official R4 examples', () => {
       `R4 examples search: ${stored.length} examples loaded in ${Math.round(loadMs)} ms (${Object.keys(refused).length} refused, ` +
         `${Object.keys(skipped).length} skipped); ${passed} of ${work.length} (example, parameter) pairs found in ${Math.round(searchMs)} ms, ` +
         `over ${searchedTypes.size} of ${types.size} types` +
-        (knownFailing.length ? `; ${knownFailing.length} fail for known hub bugs:\n${knownFailing.sort().join('\n')}` : ''),
+        (knownFailing.length
+          ? `; ${knownFailing.length} fail for known hub bugs:\n${knownFailing.sort().join('\n')}`
+          : ''),
     );
     expect(failures, `${failures.length} pairs fail:\n${failures.sort().join('\n')}`).toEqual([]);
     expect(knownPassing, 'listed in KNOWN_HUB_BUGS, yet found: remove the entry').toEqual([]);

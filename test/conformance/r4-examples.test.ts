@@ -6,14 +6,16 @@ import { describe, expect, it } from 'vitest';
 import { createTestApp } from '../support/app.js';
 import { loadExamples } from '../support/r4-examples.js';
 
-
 /** Examples the hub refuses, each for a reason that lies in the example, not in the hub. */
 const SEARCH_PARAMETER_WITHOUT_BASE = 'SearchParameter.base is required (1..*) and the example has none';
-const LOGICAL_MODEL_WITHOUT_BASE = 'violates sdf-4: not abstract, yet no baseDefinition (a pattern logical model published as an example)';
+const LOGICAL_MODEL_WITHOUT_BASE =
+  'violates sdf-4: not abstract, yet no baseDefinition (a pattern logical model published as an example)';
 export const KNOWN_FAILURES: Record<string, string> = {
-  'Bundle-dataelements.json': 'violates bdl-7: fullUrls repeat (de-Quantity.value three times) without distinct versionIds',
+  'Bundle-dataelements.json':
+    'violates bdl-7: fullUrls repeat (de-Quantity.value three times) without distinct versionIds',
   'Bundle-v2-valuesets.json': 'holds CodeSystem v2-0550, whose codes contain non-breaking spaces (invalid code)',
-  'CodeSystem-v2-0550.json': 'codes "CHEST\u00a0", "KIDN\u00a0", " " contain (non-breaking) spaces at the ends: not a valid code',
+  'CodeSystem-v2-0550.json':
+    'codes "CHEST\u00a0", "KIDN\u00a0", " " contain (non-breaking) spaces at the ends: not a valid code',
   'ImplementationGuide-fhir.json': 'ImplementationGuide.name and .status are required and missing',
   'ig-r4.json': 'ImplementationGuide.name and .status are required and missing',
   'Questionnaire-qs1.json': 'Questionnaire.item.linkId is required and missing in nested items',
@@ -47,9 +49,17 @@ const examples = loadExamples();
 
 async function roundTrip(resource: Resource): Promise<string | undefined> {
   const url = `/${resource.resourceType}/${resource.id}`;
-  const put = await app.inject({ method: 'PUT', url, headers: { 'content-type': 'application/fhir+json' }, payload: resource });
+  const put = await app.inject({
+    method: 'PUT',
+    url,
+    headers: { 'content-type': 'application/fhir+json' },
+    payload: resource,
+  });
   if (put.statusCode !== 200 && put.statusCode !== 201) {
-    return `PUT ${put.statusCode}: ${put.json().issue?.map((i: { diagnostics?: string }) => i.diagnostics).join('; ')}`;
+    return `PUT ${put.statusCode}: ${put
+      .json()
+      .issue?.map((i: { diagnostics?: string }) => i.diagnostics)
+      .join('; ')}`;
   }
   const read = await app.inject({ method: 'GET', url });
   if (read.statusCode !== 200) {

@@ -11,7 +11,10 @@ const hasCurl = spawnSync('curl', ['--version']).status === 0;
 describe('README.md', () => {
   it('gives exactly two set-up commands: run the hub, run the tests', () => {
     const setup = readme.slice(readme.indexOf('## Set-up'), readme.indexOf('## A five-minute tour'));
-    expect([...setup.matchAll(/^```sh\n(.*)\n```$/gm)].map((match) => match[1])).toEqual(['npm ci && npm start', 'npm ci && npm test']);
+    expect([...setup.matchAll(/^```sh\n(.*)\n```$/gm)].map((match) => match[1])).toEqual([
+      'npm ci && npm start',
+      'npm ci && npm test',
+    ]);
   });
 
   it('names the test command that .ci/run calls', () => {
@@ -27,9 +30,16 @@ describe('README.md', () => {
     // Asynchronous: the hub answering the tour runs in this very process. (No pipefail: `curl | head` ends early.)
     const output = await new Promise<string>((resolve, reject) => {
       // `npm run token` finds the test hub as it finds a real one: by the hub's own environment.
-      const env = { ...Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('HUB_'))), HUB_DATA_DIR: dataDir, HUB_BASE_URL: baseUrl };
-      execFile('bash', ['-eu', '-c', script], { timeout: 90_000, env, cwd: new URL('../..', import.meta.url).pathname }, (error, stdout, stderr) =>
-        error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve(stdout),
+      const env = {
+        ...Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('HUB_'))),
+        HUB_DATA_DIR: dataDir,
+        HUB_BASE_URL: baseUrl,
+      };
+      execFile(
+        'bash',
+        ['-eu', '-c', script],
+        { timeout: 90_000, env, cwd: new URL('../..', import.meta.url).pathname },
+        (error, stdout, stderr) => (error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve(stdout)),
       );
     });
     expect(output).toContain('{"resourceType":"CapabilityStatement"');

@@ -34,9 +34,11 @@ describe('concurrent updates with If-Match', () => {
     for (let round = 1; round <= ROUNDS; round++) {
       const statuses = await Promise.all(
         Array.from({ length: CLIENTS }, (_, client) =>
-          put(id, { ...base, name: [{ family: 'Bakker', given: [`round${round}-client${client}`] }] }, `W/"${round}"`).then(
-            (status) => ({ status, client }),
-          ),
+          put(
+            id,
+            { ...base, name: [{ family: 'Bakker', given: [`round${round}-client${client}`] }] },
+            `W/"${round}"`,
+          ).then((status) => ({ status, client })),
         ),
       );
       const won = statuses.filter((s) => s.status === 200);
@@ -45,11 +47,18 @@ describe('concurrent updates with If-Match', () => {
       winners.push(`round${round}-client${won[0].client}`);
     }
 
-    const history = (await (await fetch(`${baseUrl}/Patient/${id}/_history?_count=100`, { headers: auth })).json()) as Bundle<Patient>;
+    const history = (await (
+      await fetch(`${baseUrl}/Patient/${id}/_history?_count=100`, { headers: auth })
+    ).json()) as Bundle<Patient>;
     const versions = history.entry!.map((entry) => entry.resource!);
     expect(versions.map((v) => v.meta?.versionId)).toEqual(['6', '5', '4', '3', '2', '1']);
     // Every winner's content is a version of its own: nothing overwritten without a trace.
-    expect(versions.slice(0, ROUNDS).map((v) => v.name?.[0].given?.[0]).reverse()).toEqual(winners);
+    expect(
+      versions
+        .slice(0, ROUNDS)
+        .map((v) => v.name?.[0].given?.[0])
+        .reverse(),
+    ).toEqual(winners);
     const [{ count }] = await db.sql<{ count: number }[]>`
       SELECT count(*)::int AS count FROM resource_history WHERE resource_type = 'Patient' AND id = ${id}`;
     expect(count).toBe(ROUNDS + 1);

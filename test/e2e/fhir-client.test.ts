@@ -1,5 +1,13 @@
 // A hospital EHR and a PGO as real FHIR clients (fhir-kit-client) over a socket: the core REST interactions end to end.
-import type { Bundle, CapabilityStatement, Coverage, DeviceRequest, OperationOutcome, Patient, SupplyRequest } from '@medplum/fhirtypes';
+import type {
+  Bundle,
+  CapabilityStatement,
+  Coverage,
+  DeviceRequest,
+  OperationOutcome,
+  Patient,
+  SupplyRequest,
+} from '@medplum/fhirtypes';
 import { Client, type FhirResource } from 'fhir-kit-client';
 import { describe, expect, it } from 'vitest';
 import { startTestServer } from '../support/app.js';
@@ -34,14 +42,32 @@ describe('the hub through fhir-kit-client', () => {
     const statement = (await client.capabilityStatement()) as unknown as CapabilityStatement;
     const patientResource = statement.rest?.[0].resource?.find((r) => r.type === 'Patient');
     expect(patientResource?.interaction?.map((i) => i.code)).toEqual(
-      expect.arrayContaining(['read', 'vread', 'update', 'patch', 'delete', 'history-instance', 'history-type', 'create', 'search-type']),
+      expect.arrayContaining([
+        'read',
+        'vread',
+        'update',
+        'patch',
+        'delete',
+        'history-instance',
+        'history-type',
+        'create',
+        'search-type',
+      ]),
     );
     expect(patientResource?.searchParam?.map((p) => p.name)).toContain('identifier');
-    expect(statement.rest?.[0].interaction?.map((i) => i.code)).toEqual(['transaction', 'batch', 'history-system', 'search-system']);
+    expect(statement.rest?.[0].interaction?.map((i) => i.code)).toEqual([
+      'transaction',
+      'batch',
+      'history-system',
+      'search-system',
+    ]);
   });
 
   it('creates, reads, updates with If-Match, patches, lists history and deletes a Patient', async () => {
-    const created = (await client.create({ resourceType: 'Patient', body: patient('123456782', 'Jansen') as unknown as FhirResource })) as unknown as Patient;
+    const created = (await client.create({
+      resourceType: 'Patient',
+      body: patient('123456782', 'Jansen') as unknown as FhirResource,
+    })) as unknown as Patient;
     expect(created.meta?.versionId).toBe('1');
     const read = (await client.read({ resourceType: 'Patient', id: created.id! })) as unknown as Patient;
     expect(read).toEqual(created);
@@ -55,7 +81,12 @@ describe('the hub through fhir-kit-client', () => {
     expect(updated.meta?.versionId).toBe('2');
 
     const stale = await failureStatus(
-      client.update({ resourceType: 'Patient', id: created.id!, body: { ...read, gender: 'male' } as unknown as FhirResource, options: { headers: { 'If-Match': 'W/"1"' } } }),
+      client.update({
+        resourceType: 'Patient',
+        id: created.id!,
+        body: { ...read, gender: 'male' } as unknown as FhirResource,
+        options: { headers: { 'If-Match': 'W/"1"' } },
+      }),
     );
     expect(stale.status).toBe(412);
 
@@ -81,7 +112,11 @@ describe('the hub through fhir-kit-client', () => {
       resourceType: 'Bundle',
       type: 'transaction',
       entry: [
-        { fullUrl: 'urn:uuid:7f1c2b1e-0000-4000-8000-000000000001', resource: patient('111222333', 'de Vries'), request: { method: 'POST', url: 'Patient' } },
+        {
+          fullUrl: 'urn:uuid:7f1c2b1e-0000-4000-8000-000000000001',
+          resource: patient('111222333', 'de Vries'),
+          request: { method: 'POST', url: 'Patient' },
+        },
         {
           fullUrl: 'urn:uuid:7f1c2b1e-0000-4000-8000-000000000002',
           resource: {
@@ -118,8 +153,15 @@ describe('the hub through fhir-kit-client', () => {
     };
     const response = (await client.transaction({ body: bundle as unknown as FhirResource })) as unknown as Bundle;
     expect(response.type).toBe('transaction-response');
-    expect(response.entry?.map((e) => e.response?.status)).toEqual(['201 Created', '201 Created', '201 Created', '201 Created']);
-    const [patientLocation, coverageLocation, requestLocation] = response.entry!.map((e) => e.response!.location!.split('/_history')[0]);
+    expect(response.entry?.map((e) => e.response?.status)).toEqual([
+      '201 Created',
+      '201 Created',
+      '201 Created',
+      '201 Created',
+    ]);
+    const [patientLocation, coverageLocation, requestLocation] = response.entry!.map(
+      (e) => e.response!.location!.split('/_history')[0],
+    );
     const [, requestId] = requestLocation.split('/');
     const order = (await client.read({ resourceType: 'DeviceRequest', id: requestId })) as unknown as DeviceRequest;
     expect(order.subject?.reference).toBe(patientLocation);
@@ -128,7 +170,10 @@ describe('the hub through fhir-kit-client', () => {
 
   it("finds a client's orders by BSN through a chain, includes the client, and pages with nextPage", async () => {
     const bsn = '999933391';
-    const created = (await client.create({ resourceType: 'Patient', body: patient(bsn, 'Bakker') as unknown as FhirResource })) as unknown as Patient;
+    const created = (await client.create({
+      resourceType: 'Patient',
+      body: patient(bsn, 'Bakker') as unknown as FhirResource,
+    })) as unknown as Patient;
     for (const code of ['12 22', '18 30', '18 12']) {
       await client.create({
         resourceType: 'DeviceRequest',
@@ -143,12 +188,19 @@ describe('the hub through fhir-kit-client', () => {
     }
     const first = (await client.search({
       resourceType: 'DeviceRequest',
-      searchParams: { 'subject:Patient.identifier': `${BSN}|${bsn}`, _include: 'DeviceRequest:subject', _count: '2', _total: 'accurate' },
+      searchParams: {
+        'subject:Patient.identifier': `${BSN}|${bsn}`,
+        _include: 'DeviceRequest:subject',
+        _count: '2',
+        _total: 'accurate',
+      },
     })) as unknown as Bundle;
     expect(first.total).toBe(3);
     expect(first.entry?.filter((e) => e.search?.mode === 'match')).toHaveLength(2);
     expect(first.entry?.find((e) => e.search?.mode === 'include')?.resource?.id).toBe(created.id);
-    const second = (await client.nextPage({ bundle: first as unknown as FhirResource & { link: { relation: string; url: string }[] } })) as unknown as Bundle;
+    const second = (await client.nextPage({
+      bundle: first as unknown as FhirResource & { link: { relation: string; url: string }[] },
+    })) as unknown as Bundle;
     const codes = [...first.entry!, ...second.entry!]
       .filter((e) => e.search?.mode === 'match')
       .map((e) => (e.resource as DeviceRequest).codeCodeableConcept?.coding?.[0].code);

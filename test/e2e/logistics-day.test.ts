@@ -15,25 +15,55 @@ await register('snel-transport', 'logistics', { system: GLN, value: OWN_GLN });
 await register('toezicht', 'auditor', { system: 'http://fhir.nl/fhir/NamingSystem/ura', value: '87654321' });
 
 // The morning's data, as the EHRs and suppliers left it.
-const create = async (resource: Record<string, unknown>) => (await call(admin, 'POST', `/${resource.resourceType}`, resource)).body.id as string;
-const own = await create({ resourceType: 'Organization', name: 'Snel Transport', identifier: [{ system: GLN, value: OWN_GLN }] });
-const rival = await create({ resourceType: 'Organization', name: 'Ander Transport', identifier: [{ system: GLN, value: '8712345000011' }] });
+const create = async (resource: Record<string, unknown>) =>
+  (await call(admin, 'POST', `/${resource.resourceType}`, resource)).body.id as string;
+const own = await create({
+  resourceType: 'Organization',
+  name: 'Snel Transport',
+  identifier: [{ system: GLN, value: OWN_GLN }],
+});
+const rival = await create({
+  resourceType: 'Organization',
+  name: 'Ander Transport',
+  identifier: [{ system: GLN, value: '8712345000011' }],
+});
 const clients: string[] = [];
 const requests: string[] = [];
 for (let i = 0; i < 4; i++) {
-  const patient = await create({ resourceType: 'Patient', name: [{ family: `Klant${i}` }], address: [{ city: 'Zwolle' }], birthDate: '1944-04-04' });
+  const patient = await create({
+    resourceType: 'Patient',
+    name: [{ family: `Klant${i}` }],
+    address: [{ city: 'Zwolle' }],
+    birthDate: '1944-04-04',
+  });
   clients.push(patient);
   requests.push(
     await create({
-      resourceType: 'SupplyRequest', status: 'active', itemCodeableConcept: { text: 'hoog-laagbed' }, quantity: { value: 1 },
-      deliverTo: { reference: `Patient/${patient}` }, supplier: [{ reference: `Organization/${i < 3 ? own : rival}` }], reasonCode: [{ text: 'decubitus' }],
+      resourceType: 'SupplyRequest',
+      status: 'active',
+      itemCodeableConcept: { text: 'hoog-laagbed' },
+      quantity: { value: 1 },
+      deliverTo: { reference: `Patient/${patient}` },
+      supplier: [{ reference: `Organization/${i < 3 ? own : rival}` }],
+      reasonCode: [{ text: 'decubitus' }],
     }),
   );
 }
-const carePlan = await create({ resourceType: 'CarePlan', status: 'active', intent: 'plan', subject: { reference: `Patient/${clients[0]}` } });
-const device = await create({ resourceType: 'Device', status: 'active', patient: { reference: `Patient/${clients[0]}` }, owner: { reference: `Organization/${own}` }, note: [{ text: 'accu vervangen' }] });
+const carePlan = await create({
+  resourceType: 'CarePlan',
+  status: 'active',
+  intent: 'plan',
+  subject: { reference: `Patient/${clients[0]}` },
+});
+const device = await create({
+  resourceType: 'Device',
+  status: 'active',
+  patient: { reference: `Patient/${clients[0]}` },
+  owner: { reference: `Organization/${own}` },
+  note: [{ text: 'accu vervangen' }],
+});
 
-describe('a logistics provider\'s day, then the auditor', () => {
+describe("a logistics provider's day, then the auditor", () => {
   it('works its own deliveries, and is kept from everything else', async () => {
     const logistics = await tokenOf('snel-transport');
     const work = await call(logistics, 'GET', '/SupplyRequest?status=active&_include=SupplyRequest:subject&_count=2');
@@ -49,26 +79,51 @@ describe('a logistics provider\'s day, then the auditor', () => {
       if (!next) break;
       bundle = (await call(logistics, 'GET', next.slice(server.baseUrl.length))).body;
     }
-    expect(seen.filter((r) => r.startsWith('SupplyRequest/')).sort()).toEqual(requests.slice(0, 3).map((id) => `SupplyRequest/${id}`).sort());
+    expect(seen.filter((r) => r.startsWith('SupplyRequest/')).sort()).toEqual(
+      requests
+        .slice(0, 3)
+        .map((id) => `SupplyRequest/${id}`)
+        .sort(),
+    );
     for (const id of requests.slice(0, 3)) {
       const request = (await call(logistics, 'GET', `/SupplyRequest/${id}`)).body;
       const delivered = await call(logistics, 'POST', '/SupplyDelivery', {
-        resourceType: 'SupplyDelivery', status: 'completed', basedOn: [{ reference: `SupplyRequest/${id}` }], patient: request.deliverTo,
-        supplier: { reference: `Organization/${own}` }, occurrenceDateTime: '2026-12-02T10:30:00+01:00',
+        resourceType: 'SupplyDelivery',
+        status: 'completed',
+        basedOn: [{ reference: `SupplyRequest/${id}` }],
+        patient: request.deliverTo,
+        supplier: { reference: `Organization/${own}` },
+        occurrenceDateTime: '2026-12-02T10:30:00+01:00',
       });
       expect(delivered.status).toBe(201);
     }
     const moved = await call(logistics, 'GET', `/Device/${device}`);
-    expect((await call(logistics, 'PUT', `/Device/${device}`, { ...moved.body, location: { display: `bij Klant0` } })).status).toBe(200);
+    expect(
+      (await call(logistics, 'PUT', `/Device/${device}`, { ...moved.body, location: { display: `bij Klant0` } }))
+        .status,
+    ).toBe(200);
     // Outside its remit: a care plan, another provider's request, a delivery in another's name.
     expect((await call(logistics, 'GET', `/CarePlan/${carePlan}`)).status).toBe(403);
     expect((await call(logistics, 'GET', `/SupplyRequest/${requests[3]}`)).status).toBe(404);
-    expect((await call(logistics, 'POST', '/SupplyDelivery', { resourceType: 'SupplyDelivery', status: 'completed', patient: { reference: `Patient/${clients[3]}` }, supplier: { reference: `Organization/${rival}` } })).status).toBe(403);
+    expect(
+      (
+        await call(logistics, 'POST', '/SupplyDelivery', {
+          resourceType: 'SupplyDelivery',
+          status: 'completed',
+          patient: { reference: `Patient/${clients[3]}` },
+          supplier: { reference: `Organization/${rival}` },
+        })
+      ).status,
+    ).toBe(403);
   });
 
   it('shows the auditor that it only ever saw delivery data, and that the trail is intact', async () => {
     const auditor = await tokenOf('toezicht');
-    const found = await call(auditor, 'GET', `/AuditEvent?agent:identifier=${encodeURIComponent('https://zorghub.example.org/fhir/NamingSystem/oauth-client|snel-transport')}&_count=1000`);
+    const found = await call(
+      auditor,
+      'GET',
+      `/AuditEvent?agent:identifier=${encodeURIComponent('https://zorghub.example.org/fhir/NamingSystem/oauth-client|snel-transport')}&_count=1000`,
+    );
     expect(found.status).toBe(200);
     const events = (found.body as Bundle<AuditEvent>).entry!.map((e) => e.resource!);
     expect(events.length).toBeGreaterThanOrEqual(12);
@@ -82,11 +137,12 @@ describe('a logistics provider\'s day, then the auditor', () => {
     }
     // Its three refused attempts are on record too.
     // (outcomeDesc: the error code, then for a refusal its reason.)
-    expect(events.filter((e) => e.outcome === '4').map((e) => e.outcomeDesc?.split(':')[0]).sort()).toEqual([
-      'HUB_ERR_AUTH_INSUFFICIENT_SCOPE',
-      'HUB_ERR_AUTH_INSUFFICIENT_SCOPE',
-      'HUB_ERR_STORE_NOT_FOUND',
-    ]);
+    expect(
+      events
+        .filter((e) => e.outcome === '4')
+        .map((e) => e.outcomeDesc?.split(':')[0])
+        .sort(),
+    ).toEqual(['HUB_ERR_AUTH_INSUFFICIENT_SCOPE', 'HUB_ERR_AUTH_INSUFFICIENT_SCOPE', 'HUB_ERR_STORE_NOT_FOUND']);
     // The auditor itself reads no clinical data.
     expect((await call(auditor, 'GET', `/CarePlan/${carePlan}`)).status).toBe(403);
     const verified = await call(auditor, 'GET', '/AuditEvent/$verify');

@@ -9,7 +9,6 @@ import { freePort } from '../support/free-port.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 
-
 interface Hub {
   child: ChildProcess;
   output: () => string;
@@ -18,7 +17,9 @@ interface Hub {
 }
 
 function cleanEnv(env: Record<string, string>): NodeJS.ProcessEnv {
-  const clean = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('HUB_') && key !== 'DATABASE_URL'));
+  const clean = Object.fromEntries(
+    Object.entries(process.env).filter(([key]) => !key.startsWith('HUB_') && key !== 'DATABASE_URL'),
+  );
   return { ...clean, ...env };
 }
 
@@ -33,10 +34,16 @@ function startHub(env: Record<string, string>): Hub {
 }
 
 /** `npm run token -- ...args` with the hub's environment: the token on stdout, or the refusal on stderr. */
-function tokenCommand(env: Record<string, string>, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+function tokenCommand(
+  env: Record<string, string>,
+  args: string[],
+): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, ['--import', 'tsx', 'consent/bootstrap/token-command.ts', ...args], { cwd: ROOT, env: cleanEnv(env) }, (error, stdout, stderr) =>
-      resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
+    execFile(
+      process.execPath,
+      ['--import', 'tsx', 'consent/bootstrap/token-command.ts', ...args],
+      { cwd: ROOT, env: cleanEnv(env) },
+      (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
     );
   });
 }
@@ -63,7 +70,9 @@ describe('server/main.ts', () => {
   it('stops with exit code 2 and a one-line explanation on a bad setting', async () => {
     const hub = startHub({ HUB_PORT: 'eighty' });
     expect(await hub.exited).toBe(2);
-    expect(hub.errors().trim()).toBe('zorghub: configuration error: HUB_PORT="eighty" is not a whole number; expected an integer from 0 to 65535');
+    expect(hub.errors().trim()).toBe(
+      'zorghub: configuration error: HUB_PORT="eighty" is not a whole number; expected an integer from 0 to 65535',
+    );
   });
 
   // The hub runs with its profiles enforced (the default): a client needs a BSN, a name, a birth date and an address.
@@ -112,12 +121,24 @@ describe('server/main.ts', () => {
       dataServices: ['leveringen'],
       active: true,
     };
-    const registered = await fetch(`${baseUrl}/admin/clients/${logistics.clientId}`, { method: 'PUT', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify(logistics) });
+    const registered = await fetch(`${baseUrl}/admin/clients/${logistics.clientId}`, {
+      method: 'PUT',
+      headers: { ...auth, 'content-type': 'application/json' },
+      body: JSON.stringify(logistics),
+    });
     expect(registered.status, await registered.clone().text()).toBe(201);
     const forLogistics = await tokenCommand(env, [logistics.clientId]);
     expect(forLogistics, forLogistics.stderr).toMatchObject({ code: 0 });
-    const claims = JSON.parse(Buffer.from(forLogistics.stdout.trim().split('.')[1], 'base64url').toString()) as Record<string, unknown>;
-    expect(claims).toMatchObject({ client_id: logistics.clientId, role: 'logistics', kind: 'system', scope: 'leveringen' });
+    const claims = JSON.parse(Buffer.from(forLogistics.stdout.trim().split('.')[1], 'base64url').toString()) as Record<
+      string,
+      unknown
+    >;
+    expect(claims).toMatchObject({
+      client_id: logistics.clientId,
+      role: 'logistics',
+      kind: 'system',
+      scope: 'leveringen',
+    });
     const unknown = await tokenCommand(env, ['niet-geregistreerd']);
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toContain('No OAuth client "niet-geregistreerd" is registered');
@@ -126,15 +147,26 @@ describe('server/main.ts', () => {
     const bsn = '999911120';
     const created = await fetch(`${baseUrl}/Patient`, {
       method: 'POST',
-      headers: { ...auth, 'content-type': 'application/fhir+json', 'if-none-exist': `identifier=http://fhir.nl/fhir/NamingSystem/bsn|${bsn}`, 'x-request-id': 'trace-abc-1' },
+      headers: {
+        ...auth,
+        'content-type': 'application/fhir+json',
+        'if-none-exist': `identifier=http://fhir.nl/fhir/NamingSystem/bsn|${bsn}`,
+        'x-request-id': 'trace-abc-1',
+      },
       body: JSON.stringify(client(bsn, 'Visser')),
     });
     expect(created.status).toBe(201);
     expect(created.headers.get('x-request-id')).toBe('trace-abc-1');
-    await fetch(`${baseUrl}/Patient?identifier=http://fhir.nl/fhir/NamingSystem/bsn|${bsn}`, { method: 'DELETE', headers: auth });
+    await fetch(`${baseUrl}/Patient?identifier=http://fhir.nl/fhir/NamingSystem/bsn|${bsn}`, {
+      method: 'DELETE',
+      headers: auth,
+    });
 
     // A large transaction in flight when SIGTERM arrives must still complete.
-    const entries = Array.from({ length: 4000 }, () => ({ resource: client('999600011', 'Smit'), request: { method: 'POST', url: 'Patient' } }));
+    const entries = Array.from({ length: 4000 }, () => ({
+      resource: client('999600011', 'Smit'),
+      request: { method: 'POST', url: 'Patient' },
+    }));
     const inFlight = fetch(baseUrl, {
       method: 'POST',
       headers: { ...auth, 'content-type': 'application/fhir+json' },
@@ -151,11 +183,17 @@ describe('server/main.ts', () => {
     expect(response.status).toBe(200);
     expect(await hub.exited).toBe(0);
 
-    const lines = hub.output().trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    const lines = hub
+      .output()
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
     expect(lines.some((line) => line.reqId === 'trace-abc-1')).toBe(true);
     expect(hub.output()).not.toContain(bsn);
     expect(hub.output()).not.toContain('Visser');
-    const { client_secret: secret } = JSON.parse(readFileSync(path.join(dataDir, 'admin-client.json'), 'utf8')) as { client_secret: string };
+    const { client_secret: secret } = JSON.parse(readFileSync(path.join(dataDir, 'admin-client.json'), 'utf8')) as {
+      client_secret: string;
+    };
     expect(hub.output()).not.toContain(secret);
     expect(hub.output()).not.toContain(issued.stdout.trim());
   }, 90_000); // it starts the hub and runs npm run token three times: slow on a loaded 2-core machine
@@ -164,7 +202,12 @@ describe('server/main.ts', () => {
     const dataDir = mkdtempSync(path.join(os.tmpdir(), 'zorghub-main-'));
     afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
     const [port, pgPort] = [await freePort(), await freePort()];
-    const hub = startHub({ HUB_DATA_DIR: dataDir, HUB_PORT: String(port), HUB_EMBEDDED_PG_PORT: String(pgPort), HUB_LOG_LEVEL: 'warn' });
+    const hub = startHub({
+      HUB_DATA_DIR: dataDir,
+      HUB_PORT: String(port),
+      HUB_EMBEDDED_PG_PORT: String(pgPort),
+      HUB_LOG_LEVEL: 'warn',
+    });
     afterAll(() => hub.child.kill('SIGKILL'));
     await waitReady(`http://127.0.0.1:${port}`, hub);
     expect(existsSync(path.join(dataDir, 'pg', 'postmaster.pid'))).toBe(true);

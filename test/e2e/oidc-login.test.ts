@@ -12,26 +12,56 @@ import { startOidcProvider } from '../support/oidc-provider.js';
 const BSN = '999911120';
 const REDIRECT = 'http://127.0.0.1:9/pgo/callback';
 
-const provider = await startOidcProvider({ users: { anna: { bsn: BSN } }, clientId: 'zorghub', bsnClaim: 'urn:nl:bsn' });
+const provider = await startOidcProvider({
+  users: { anna: { bsn: BSN } },
+  clientId: 'zorghub',
+  bsnClaim: 'urn:nl:bsn',
+});
 afterAll(() => provider.close());
 const { baseUrl, db, adminHeaders } = await startTestServer({
-  auth: { providerName: 'zorghub', devLoginBsns: [], oidc: { issuer: provider.issuer, clientId: 'zorghub', bsnClaim: 'urn:nl:bsn' } },
+  auth: {
+    providerName: 'zorghub',
+    devLoginBsns: [],
+    oidc: { issuer: provider.issuer, clientId: 'zorghub', bsnClaim: 'urn:nl:bsn' },
+  },
 });
 const auth = await adminHeaders();
 
 beforeAll(async () => {
   await new ClientRegistry(db.sql).put({
-    clientId: 'pgo.example.nl', name: 'PGO Voorbeeld', kind: 'pgo', redirectUris: [REDIRECT], publicClient: true,
-    tokenEndpointAuthMethod: 'none', dataServices: ['hulpmiddelen'], active: true,
+    clientId: 'pgo.example.nl',
+    name: 'PGO Voorbeeld',
+    kind: 'pgo',
+    redirectUris: [REDIRECT],
+    publicClient: true,
+    tokenEndpointAuthMethod: 'none',
+    dataServices: ['hulpmiddelen'],
+    active: true,
   });
-  const patient = { resourceType: 'Patient', identifier: [{ system: 'http://fhir.nl/fhir/NamingSystem/bsn', value: BSN }], name: [{ family: 'Jansen' }] };
-  const res = await fetch(`${baseUrl}/Patient`, { method: 'POST', headers: { ...auth, 'content-type': 'application/fhir+json' }, body: JSON.stringify(patient) });
+  const patient = {
+    resourceType: 'Patient',
+    identifier: [{ system: 'http://fhir.nl/fhir/NamingSystem/bsn', value: BSN }],
+    name: [{ family: 'Jansen' }],
+  };
+  const res = await fetch(`${baseUrl}/Patient`, {
+    method: 'POST',
+    headers: { ...auth, 'content-type': 'application/fhir+json' },
+    body: JSON.stringify(patient),
+  });
   expect(res.status).toBe(201);
 });
 
 async function toProvider(browser: Browser): Promise<URL> {
   const challenge = createHash('sha256').update(randomBytes(32).toString('base64url')).digest('base64url');
-  const query = new URLSearchParams({ response_type: 'code', client_id: 'pgo.example.nl', redirect_uri: REDIRECT, scope: 'zorghub~hulpmiddelen', state: 's1', code_challenge: challenge, code_challenge_method: 'S256' });
+  const query = new URLSearchParams({
+    response_type: 'code',
+    client_id: 'pgo.example.nl',
+    redirect_uri: REDIRECT,
+    scope: 'zorghub~hulpmiddelen',
+    state: 's1',
+    code_challenge: challenge,
+    code_challenge_method: 'S256',
+  });
   const login = await browser.get((await browser.get(`/oauth/authorize?${query}`)).location!);
   expect(login.status).toBe(303);
   const upstream = new URL(login.location!);
@@ -50,7 +80,11 @@ describe('person login through an OpenID Connect upstream', () => {
     const screen = await browser.follow(await browser.get(back.location!.replace(baseUrl, '')));
     expect(screen.status).toBe(200);
     expect(screen.html).toContain('PGO Voorbeeld');
-    const decided = await browser.submit('/oauth/consent', { ...hiddenFields(screen.html), decision: 'approve', period: 'once' });
+    const decided = await browser.submit('/oauth/consent', {
+      ...hiddenFields(screen.html),
+      decision: 'approve',
+      period: 'once',
+    });
     expect(new URL(decided.location!).searchParams.get('code')).toBeTruthy();
   });
 

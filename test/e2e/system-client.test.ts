@@ -21,7 +21,15 @@ function assertion(clientId: string, key: ReturnType<typeof clientKey>, claims: 
   const now = Math.floor(Date.now() / 1000);
   const header = Buffer.from(JSON.stringify({ alg: 'RS256', typ: 'JWT', kid: key.jwk.kid })).toString('base64url');
   const payload = Buffer.from(
-    JSON.stringify({ iss: clientId, sub: clientId, aud: `${baseUrl}/oauth/token`, exp: now + 120, iat: now, jti: randomBytes(16).toString('hex'), ...claims }),
+    JSON.stringify({
+      iss: clientId,
+      sub: clientId,
+      aud: `${baseUrl}/oauth/token`,
+      exp: now + 120,
+      iat: now,
+      jti: randomBytes(16).toString('hex'),
+      ...claims,
+    }),
   ).toString('base64url');
   const signer = createSign('RSA-SHA256');
   signer.update(`${header}.${payload}`);
@@ -35,15 +43,41 @@ async function token(clientAssertion: string, scope?: string) {
     client_assertion: clientAssertion,
     ...(scope ? { scope } : {}),
   });
-  const res = await fetch(`${baseUrl}/oauth/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body });
+  const res = await fetch(`${baseUrl}/oauth/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body,
+  });
   return { status: res.status, body: (await res.json()) as Record<string, any> };
 }
 
 beforeAll(async () => {
   const registry = new ClientRegistry(db.sql);
-  const system = { kind: 'system' as const, redirectUris: [], publicClient: false, tokenEndpointAuthMethod: 'private_key_jwt' as const, active: true };
-  await registry.put({ ...system, clientId: 'beheer-jwt', name: 'Beheer', role: 'admin', organization: { system: 'http://fhir.nl/fhir/NamingSystem/ura', value: '12345678' }, jwks: { keys: [admin.jwk] }, dataServices: ['system/*.*'] } as never);
-  await registry.put({ ...system, clientId: 'snel-transport', name: 'Snel Transport', role: 'logistics', organization: { system: 'https://www.gs1.org/gln', value: '8712345000004' }, jwks: { keys: [logistics.jwk] }, dataServices: ['system/SupplyRequest.read'] } as never);
+  const system = {
+    kind: 'system' as const,
+    redirectUris: [],
+    publicClient: false,
+    tokenEndpointAuthMethod: 'private_key_jwt' as const,
+    active: true,
+  };
+  await registry.put({
+    ...system,
+    clientId: 'beheer-jwt',
+    name: 'Beheer',
+    role: 'admin',
+    organization: { system: 'http://fhir.nl/fhir/NamingSystem/ura', value: '12345678' },
+    jwks: { keys: [admin.jwk] },
+    dataServices: ['system/*.*'],
+  } as never);
+  await registry.put({
+    ...system,
+    clientId: 'snel-transport',
+    name: 'Snel Transport',
+    role: 'logistics',
+    organization: { system: 'https://www.gs1.org/gln', value: '8712345000004' },
+    jwks: { keys: [logistics.jwk] },
+    dataServices: ['system/SupplyRequest.read'],
+  } as never);
 });
 
 describe('system clients', () => {
@@ -51,7 +85,9 @@ describe('system clients', () => {
     const issued = await token(assertion('beheer-jwt', admin));
     expect(issued.status).toBe(200);
     expect(issued.body).toMatchObject({ token_type: 'Bearer', expires_in: 900 });
-    const list = await fetch(`${baseUrl}/admin/clients`, { headers: { authorization: `Bearer ${issued.body.access_token}` } });
+    const list = await fetch(`${baseUrl}/admin/clients`, {
+      headers: { authorization: `Bearer ${issued.body.access_token}` },
+    });
     expect(list.status).toBe(200);
     const body = JSON.stringify(await list.json());
     expect(body).toContain('snel-transport');
@@ -65,7 +101,10 @@ describe('system clients', () => {
   it('keep the admin API closed to other roles and to callers without a token', async () => {
     const issued = await token(assertion('snel-transport', logistics));
     expect(issued.status).toBe(200);
-    expect((await fetch(`${baseUrl}/admin/clients`, { headers: { authorization: `Bearer ${issued.body.access_token}` } })).status).toBe(403);
+    expect(
+      (await fetch(`${baseUrl}/admin/clients`, { headers: { authorization: `Bearer ${issued.body.access_token}` } }))
+        .status,
+    ).toBe(403);
     expect((await fetch(`${baseUrl}/admin/clients`)).status).toBe(401);
   });
 
@@ -75,8 +114,12 @@ describe('system clients', () => {
     const replay = await token(once);
     expect(replay.status).toBe(401);
     expect(replay.body.error).toBe('invalid_client');
-    expect((await token(assertion('snel-transport', logistics, { aud: 'https://elsewhere.example/token' }))).body.error).toBe('invalid_client');
+    expect(
+      (await token(assertion('snel-transport', logistics, { aud: 'https://elsewhere.example/token' }))).body.error,
+    ).toBe('invalid_client');
     expect((await token(assertion('beheer-jwt', stranger))).body.error).toBe('invalid_client');
-    expect((await token(assertion('snel-transport', logistics), 'system/Patient.read')).body.error).toBe('invalid_scope');
+    expect((await token(assertion('snel-transport', logistics), 'system/Patient.read')).body.error).toBe(
+      'invalid_scope',
+    );
   });
 });

@@ -20,7 +20,10 @@ function bundleWithInvalidLast(size: number): Bundle {
   for (let i = 0; i < size - 1; i++) {
     entries.push({
       fullUrl: `urn:uuid:00000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
-      resource: { resourceType: 'Patient', identifier: [{ system: 'http://fhir.nl/fhir/NamingSystem/bsn', value: String(100000000 + i) }] },
+      resource: {
+        resourceType: 'Patient',
+        identifier: [{ system: 'http://fhir.nl/fhir/NamingSystem/bsn', value: String(100000000 + i) }],
+      },
       request: { method: 'POST', url: 'Patient' },
     });
   }
@@ -42,7 +45,11 @@ describe('transaction atomicity', () => {
     expect(response.status).toBe(400);
     const outcome = (await response.json()) as OperationOutcome;
     expect(outcome.issue[0].diagnostics).toContain('Bundle.entry[49]');
-    expect(outcome.issue.some((issue) => issue.expression?.some((path) => path.startsWith('Bundle.entry[49].resource.gender')))).toBe(true);
+    expect(
+      outcome.issue.some((issue) =>
+        issue.expression?.some((path) => path.startsWith('Bundle.entry[49].resource.gender')),
+      ),
+    ).toBe(true);
     expect(await rowCounts()).toEqual(before);
   });
 
@@ -50,7 +57,13 @@ describe('transaction atomicity', () => {
     await fetch(`${baseUrl}/Coverage/cov-1`, {
       method: 'PUT',
       headers: { ...auth, 'content-type': 'application/fhir+json' },
-      body: JSON.stringify({ resourceType: 'Coverage', id: 'cov-1', status: 'active', beneficiary: { reference: 'Patient/x' }, payor: [{ display: 'CZ' }] }),
+      body: JSON.stringify({
+        resourceType: 'Coverage',
+        id: 'cov-1',
+        status: 'active',
+        beneficiary: { reference: 'Patient/x' },
+        payor: [{ display: 'CZ' }],
+      }),
     });
     const before = await rowCounts();
     const bundle: Bundle = {
@@ -59,12 +72,22 @@ describe('transaction atomicity', () => {
       entry: [
         { resource: { resourceType: 'Patient' }, request: { method: 'POST', url: 'Patient' } },
         {
-          resource: { resourceType: 'Coverage', id: 'cov-1', status: 'cancelled', beneficiary: { reference: 'Patient/x' }, payor: [{ display: 'CZ' }] },
+          resource: {
+            resourceType: 'Coverage',
+            id: 'cov-1',
+            status: 'cancelled',
+            beneficiary: { reference: 'Patient/x' },
+            payor: [{ display: 'CZ' }],
+          },
           request: { method: 'PUT', url: 'Coverage/cov-1', ifMatch: 'W/"7"' },
         },
       ],
     };
-    const response = await fetch(baseUrl, { method: 'POST', headers: { ...auth, 'content-type': 'application/fhir+json' }, body: JSON.stringify(bundle) });
+    const response = await fetch(baseUrl, {
+      method: 'POST',
+      headers: { ...auth, 'content-type': 'application/fhir+json' },
+      body: JSON.stringify(bundle),
+    });
     expect(response.status).toBe(412);
     expect(((await response.json()) as OperationOutcome).issue[0].diagnostics).toContain('Bundle.entry[1]');
     expect(await rowCounts()).toEqual(before);

@@ -5,9 +5,22 @@ import { createTestApp } from '../support/app.js';
 
 const { app, db } = await createTestApp({ maxBodyBytes: 256 * 1024 });
 
-async function send(method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', url: string, payload?: string, contentType = 'application/fhir+json') {
-  const response = await app.inject({ method, url, payload, headers: payload !== undefined ? { 'content-type': contentType } : {} });
-  return { status: response.statusCode, body: response.body ? (JSON.parse(response.body) as { resourceType?: string }) : undefined };
+async function send(
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE',
+  url: string,
+  payload?: string,
+  contentType = 'application/fhir+json',
+) {
+  const response = await app.inject({
+    method,
+    url,
+    payload,
+    headers: payload !== undefined ? { 'content-type': contentType } : {},
+  });
+  return {
+    status: response.statusCode,
+    body: response.body ? (JSON.parse(response.body) as { resourceType?: string }) : undefined,
+  };
 }
 
 function expectClientError(result: { status: number; body?: { resourceType?: string } }): void {
@@ -46,7 +59,9 @@ describe('abusive requests', () => {
     await send('POST', '/Patient', JSON.stringify({ resourceType: 'Patient', identifier: [{ value: 'x' }] }));
     const result = await send('DELETE', "/Patient?identifier=x'%20OR%20'1'='1");
     expect(result.status).toBe(200);
-    const [{ count }] = await db.sql<{ count: number }[]>`SELECT count(*)::int AS count FROM "Patient" WHERE NOT deleted`;
+    const [{ count }] = await db.sql<
+      { count: number }[]
+    >`SELECT count(*)::int AS count FROM "Patient" WHERE NOT deleted`;
     expect(count).toBe(1);
   });
 
@@ -67,17 +82,28 @@ describe('abusive requests', () => {
   });
 
   it('refuses a body over the size limit with 413 before parsing it', async () => {
-    const result = await send('POST', '/Patient', JSON.stringify({ resourceType: 'Patient', text: { status: 'generated', div: 'x'.repeat(300 * 1024) } }));
+    const result = await send(
+      'POST',
+      '/Patient',
+      JSON.stringify({ resourceType: 'Patient', text: { status: 'generated', div: 'x'.repeat(300 * 1024) } }),
+    );
     expect(result.status).toBe(413);
   });
 
   it('refuses XML with 415', async () => {
-    expect((await send('POST', '/Patient', '<Patient xmlns="http://hl7.org/fhir"/>', 'application/fhir+xml')).status).toBe(415);
+    expect(
+      (await send('POST', '/Patient', '<Patient xmlns="http://hl7.org/fhir"/>', 'application/fhir+xml')).status,
+    ).toBe(415);
   });
 
   it('survives 300 seeded random mutations of a valid Patient with 2xx or 4xx only, and stores nothing invalid', async () => {
     const random = prng(7513);
-    const valid = JSON.stringify({ resourceType: 'Patient', name: [{ family: 'Jansen', given: ['Anna'] }], birthDate: '1941-03-12', gender: 'female' });
+    const valid = JSON.stringify({
+      resourceType: 'Patient',
+      name: [{ family: 'Jansen', given: ['Anna'] }],
+      birthDate: '1941-03-12',
+      gender: 'female',
+    });
     const alphabet = '{}[]":,0123456789abcdefnulltrue\\ \u0000\u00ff\ud83d';
     const statuses = new Map<number, number>();
     for (let i = 0; i < 300; i++) {
@@ -94,7 +120,12 @@ describe('abusive requests', () => {
           chars[at] = alphabet[Math.floor(random() * alphabet.length)];
         }
       }
-      const response = await app.inject({ method: 'POST', url: '/Patient', payload: chars.join(''), headers: { 'content-type': 'application/fhir+json' } });
+      const response = await app.inject({
+        method: 'POST',
+        url: '/Patient',
+        payload: chars.join(''),
+        headers: { 'content-type': 'application/fhir+json' },
+      });
       statuses.set(response.statusCode, (statuses.get(response.statusCode) ?? 0) + 1);
       expect(response.statusCode, `mutation ${i}: ${chars.join('')}`).toBeLessThan(500);
     }
@@ -102,7 +133,12 @@ describe('abusive requests', () => {
     const stored = await db.sql<{ id: string }[]>`SELECT id FROM "Patient"`;
     for (const { id } of stored) {
       const read = await app.inject({ method: 'GET', url: `/Patient/${id}` });
-      const check = await app.inject({ method: 'POST', url: '/Patient/$validate', payload: read.body, headers: { 'content-type': 'application/fhir+json' } });
+      const check = await app.inject({
+        method: 'POST',
+        url: '/Patient/$validate',
+        payload: read.body,
+        headers: { 'content-type': 'application/fhir+json' },
+      });
       expect(check.json().issue.some((issue: { severity: string }) => issue.severity === 'error')).toBe(false);
     }
     expect(statuses.get(400)).toBeGreaterThan(100);
@@ -110,7 +146,7 @@ describe('abusive requests', () => {
 
   it.each([
     ['SQL in a token value', "/Patient?identifier=x'%20OR%201=1--"],
-    ['SQL in a string value', "/Patient?name=%27)%3B%20DROP%20TABLE%20%22Patient%22%3B--"],
+    ['SQL in a string value', '/Patient?name=%27)%3B%20DROP%20TABLE%20%22Patient%22%3B--'],
     ['LIKE wildcards in a string value', '/Patient?name=%25&name:contains=_'],
     ['SQL in a chained type', '/DeviceRequest?subject:Patient%22;DROP%20TABLE%20x;--.name=x'],
     ['SQL in a _has type', '/Patient?_has:Observation%22--:subject:code=x'],
@@ -119,13 +155,19 @@ describe('abusive requests', () => {
     const result = await send('GET', url);
     expect(result.status).toBeLessThan(500);
     if (result.status === 200) {
-      expect((result.body as { entry?: { search: { mode: string } }[] }).entry?.filter((e) => e.search.mode === 'match') ?? []).toEqual([]);
+      expect(
+        (result.body as { entry?: { search: { mode: string } }[] }).entry?.filter((e) => e.search.mode === 'match') ??
+          [],
+      ).toEqual([]);
     }
   });
 
   it.each([
     ['a chain deeper than four levels', '/DeviceRequest?subject:Patient.organization.partof.partof.partof.name=x'],
-    ['a _has deeper than four levels', `/Patient?${'_has:Observation:subject:'.repeat(1)}_has:Observation:subject:_has:Observation:subject:_has:Observation:subject:_has:Observation:subject:code=x`],
+    [
+      'a _has deeper than four levels',
+      `/Patient?${'_has:Observation:subject:'.repeat(1)}_has:Observation:subject:_has:Observation:subject:_has:Observation:subject:_has:Observation:subject:code=x`,
+    ],
     ['a _cursor of another search shape', '/Patient?_sort=birthdate&_cursor=WyJuIixbXSwiUGF0aWVudCIsImEiXQ'],
     ['a _cursor with a forged type', '/Patient?_cursor=WyJuIixbXSwiUGF0aWVudFwiOyIsImEiXQ'],
     ['a date far out of range', '/Patient?birthdate=99999-01-01'],
@@ -148,12 +190,65 @@ describe('abusive requests', () => {
 
   it('survives 300 seeded random search query strings with 2xx or 4xx only', async () => {
     const random = prng(9999);
-    const pick = <T,>(items: readonly T[]): T => items[Math.floor(random() * items.length)];
-    const names = ['name', 'birthdate', 'identifier', 'gender', 'general-practitioner', '_id', '_lastUpdated', '_has', '_sort', '_count', '_include', '_cursor', 'address', '_total', '_summary', 'nope'];
-    const modifiers = ['', ':missing', ':exact', ':contains', ':not', ':text', ':Practitioner', ':identifier', ':below', ':of-type', ':iterate', ':'];
-    const values = ['', 'x', 'ge2024', 'gt', '1,2', 'a|b', '|', '\\,', 'Patient/1', 'true', 'Patient:link', '-name', '%00', '%E2%82', "'", '$', '..', 'ap1e3', '1e-999'];
+    const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)];
+    const names = [
+      'name',
+      'birthdate',
+      'identifier',
+      'gender',
+      'general-practitioner',
+      '_id',
+      '_lastUpdated',
+      '_has',
+      '_sort',
+      '_count',
+      '_include',
+      '_cursor',
+      'address',
+      '_total',
+      '_summary',
+      'nope',
+    ];
+    const modifiers = [
+      '',
+      ':missing',
+      ':exact',
+      ':contains',
+      ':not',
+      ':text',
+      ':Practitioner',
+      ':identifier',
+      ':below',
+      ':of-type',
+      ':iterate',
+      ':',
+    ];
+    const values = [
+      '',
+      'x',
+      'ge2024',
+      'gt',
+      '1,2',
+      'a|b',
+      '|',
+      '\\,',
+      'Patient/1',
+      'true',
+      'Patient:link',
+      '-name',
+      '%00',
+      '%E2%82',
+      "'",
+      '$',
+      '..',
+      'ap1e3',
+      '1e-999',
+    ];
     for (let i = 0; i < 300; i++) {
-      const parts = Array.from({ length: 1 + Math.floor(random() * 4) }, () => `${pick(names)}${pick(modifiers)}${random() < 0.3 ? `.${pick(names)}` : ''}=${pick(values)}`);
+      const parts = Array.from(
+        { length: 1 + Math.floor(random() * 4) },
+        () => `${pick(names)}${pick(modifiers)}${random() < 0.3 ? `.${pick(names)}` : ''}=${pick(values)}`,
+      );
       const url = `/Patient?${parts.join('&')}`;
       const response = await app.inject({ method: 'GET', url });
       expect(response.statusCode, url).toBeLessThan(500);

@@ -20,18 +20,39 @@ const URA = 'http://fhir.nl/fhir/NamingSystem/ura';
 const GLN = 'https://www.gs1.org/gln';
 const UZOVI = 'http://fhir.nl/fhir/NamingSystem/uzovi';
 const HUB = 'https://zorghub.example.org/fhir';
-interface Org { id: string; system: string; value: string; role: SystemRole }
-const CARE: Org[] = [{ id: 'cp0', system: URA, value: '10000001', role: 'care-provider' }, { id: 'cp1', system: URA, value: '10000002', role: 'care-provider' }];
-const SUPPLIERS: Org[] = [{ id: 's0', system: GLN, value: '8712345000011', role: 'supplier' }, { id: 's1', system: GLN, value: '8712345000028', role: 'supplier' }];
+interface Org {
+  id: string;
+  system: string;
+  value: string;
+  role: SystemRole;
+}
+const CARE: Org[] = [
+  { id: 'cp0', system: URA, value: '10000001', role: 'care-provider' },
+  { id: 'cp1', system: URA, value: '10000002', role: 'care-provider' },
+];
+const SUPPLIERS: Org[] = [
+  { id: 's0', system: GLN, value: '8712345000011', role: 'supplier' },
+  { id: 's1', system: GLN, value: '8712345000028', role: 'supplier' },
+];
 const LOGISTICS: Org = { id: 'l0', system: GLN, value: '8712345000035', role: 'logistics' };
-const FINANCIERS: Org[] = [{ id: 'f0', system: UZOVI, value: '3311', role: 'financier' }, { id: 'f1', system: UZOVI, value: '3312', role: 'financier' }];
+const FINANCIERS: Org[] = [
+  { id: 'f0', system: UZOVI, value: '3311', role: 'financier' },
+  { id: 'f1', system: UZOVI, value: '3312', role: 'financier' },
+];
 const ORGS = [...CARE, ...SUPPLIERS, LOGISTICS, ...FINANCIERS];
 const CLIENTS = 10;
 
 /** Literal for some, logical (identifier only) for others: the policy must match both. */
-const orgRef = (org: Org, literal: boolean) => (literal ? { reference: `Organization/${org.id}` } : { identifier: { system: org.system, value: org.value } });
+const orgRef = (org: Org, literal: boolean) =>
+  literal ? { reference: `Organization/${org.id}` } : { identifier: { system: org.system, value: org.value } };
 
-interface Client { i: number; care: Org; supplier: Org; deliverer: Org; financier: Org }
+interface Client {
+  i: number;
+  care: Org;
+  supplier: Org;
+  deliverer: Org;
+  financier: Org;
+}
 const clients: Client[] = Array.from({ length: CLIENTS }, (_, i) => ({
   i,
   care: CARE[i % 2],
@@ -42,86 +63,293 @@ const clients: Client[] = Array.from({ length: CLIENTS }, (_, i) => ({
 
 const resources: Resource[] = [
   // f1 declares itself a health insurer (organisation-role), f0 declares nothing: category directives reach f1 only.
-  ...ORGS.map((o) => ({ resourceType: 'Organization', id: o.id, name: o.id, identifier: [{ system: o.system, value: o.value }], ...(o.id === 'f1' ? { type: [{ coding: [{ system: `${HUB}/CodeSystem/organisation-role`, code: 'health-insurer' }] }] } : {}) }) as Resource),
+  ...ORGS.map(
+    (o) =>
+      ({
+        resourceType: 'Organization',
+        id: o.id,
+        name: o.id,
+        identifier: [{ system: o.system, value: o.value }],
+        ...(o.id === 'f1'
+          ? { type: [{ coding: [{ system: `${HUB}/CodeSystem/organisation-role`, code: 'health-insurer' }] }] }
+          : {}),
+      }) as Resource,
+  ),
   // A client nobody has a relation with.
   { resourceType: 'Patient', id: 'loner', name: [{ family: 'Alleen' }] },
-  { resourceType: 'CarePlan', id: 'cpl-loner', status: 'active', intent: 'plan', subject: { reference: 'Patient/loner' } },
+  {
+    resourceType: 'CarePlan',
+    id: 'cpl-loner',
+    status: 'active',
+    intent: 'plan',
+    subject: { reference: 'Patient/loner' },
+  },
 ];
 for (const { i, care, supplier, deliverer, financier } of clients) {
   const patient = { reference: `Patient/c${i}` };
   resources.push(
-    { resourceType: 'Patient', id: `c${i}`, name: [{ family: `Familie${i}` }], address: [{ city: 'Zwolle' }], telecom: [{ system: 'phone', value: `06${i}` }], birthDate: '1940-01-01', gender: 'female' },
-    { resourceType: 'Coverage', id: `cov${i}`, status: 'active', beneficiary: patient, payor: [orgRef(financier, i % 2 === 0)] },
     {
-      resourceType: 'DeviceRequest', id: `dr${i}`, status: 'active', intent: 'order', subject: patient, codeCodeableConcept: { text: 'rolstoel' },
-      requester: orgRef(care, true), performer: orgRef(supplier, i % 4 < 2), insurance: [{ reference: `Coverage/cov${i}` }],
-      reasonCode: [{ text: `diagnose ${i}` }], note: [{ text: `notitie ${i}` }],
+      resourceType: 'Patient',
+      id: `c${i}`,
+      name: [{ family: `Familie${i}` }],
+      address: [{ city: 'Zwolle' }],
+      telecom: [{ system: 'phone', value: `06${i}` }],
+      birthDate: '1940-01-01',
+      gender: 'female',
     },
     {
-      resourceType: 'SupplyRequest', id: `sr${i}`, status: 'active', itemCodeableConcept: { text: 'rolstoel' }, quantity: { value: 1 }, deliverTo: patient, supplier: [orgRef(deliverer, true)], reasonCode: [{ text: `diagnose ${i}` }],
-      extension: [{ url: 'https://zorghub.example.org/fhir/StructureDefinition/hub-ext-based-on', valueReference: { reference: `DeviceRequest/dr${i}` } }],
+      resourceType: 'Coverage',
+      id: `cov${i}`,
+      status: 'active',
+      beneficiary: patient,
+      payor: [orgRef(financier, i % 2 === 0)],
     },
-    { resourceType: 'SupplyDelivery', id: `sd${i}`, status: 'in-progress', patient, supplier: orgRef(deliverer, true), basedOn: [{ reference: `SupplyRequest/sr${i}` }] },
-    { resourceType: 'Device', id: `dev${i}`, status: 'active', patient, owner: orgRef(supplier, true), note: [{ text: `onderhoud ${i}` }] },
-    { resourceType: 'CarePlan', id: `cpl${i}`, status: 'active', intent: 'plan', subject: patient, ...(i % 2 === 0 ? { activity: [{ detail: { status: 'in-progress', performer: [orgRef(care, true)] } }] } : {}) },
-    { resourceType: 'Consent', id: `con${i}`, status: 'active', scope: { text: 'patient-privacy' }, category: [{ text: 'toestemming' }], patient, policyRule: { text: 'opt-in' } },
+    {
+      resourceType: 'DeviceRequest',
+      id: `dr${i}`,
+      status: 'active',
+      intent: 'order',
+      subject: patient,
+      codeCodeableConcept: { text: 'rolstoel' },
+      requester: orgRef(care, true),
+      performer: orgRef(supplier, i % 4 < 2),
+      insurance: [{ reference: `Coverage/cov${i}` }],
+      reasonCode: [{ text: `diagnose ${i}` }],
+      note: [{ text: `notitie ${i}` }],
+    },
+    {
+      resourceType: 'SupplyRequest',
+      id: `sr${i}`,
+      status: 'active',
+      itemCodeableConcept: { text: 'rolstoel' },
+      quantity: { value: 1 },
+      deliverTo: patient,
+      supplier: [orgRef(deliverer, true)],
+      reasonCode: [{ text: `diagnose ${i}` }],
+      extension: [
+        {
+          url: 'https://zorghub.example.org/fhir/StructureDefinition/hub-ext-based-on',
+          valueReference: { reference: `DeviceRequest/dr${i}` },
+        },
+      ],
+    },
+    {
+      resourceType: 'SupplyDelivery',
+      id: `sd${i}`,
+      status: 'in-progress',
+      patient,
+      supplier: orgRef(deliverer, true),
+      basedOn: [{ reference: `SupplyRequest/sr${i}` }],
+    },
+    {
+      resourceType: 'Device',
+      id: `dev${i}`,
+      status: 'active',
+      patient,
+      owner: orgRef(supplier, true),
+      note: [{ text: `onderhoud ${i}` }],
+    },
+    {
+      resourceType: 'CarePlan',
+      id: `cpl${i}`,
+      status: 'active',
+      intent: 'plan',
+      subject: patient,
+      ...(i % 2 === 0 ? { activity: [{ detail: { status: 'in-progress', performer: [orgRef(care, true)] } }] } : {}),
+    },
+    {
+      resourceType: 'Consent',
+      id: `con${i}`,
+      status: 'active',
+      scope: { text: 'patient-privacy' },
+      category: [{ text: 'toestemming' }],
+      patient,
+      policyRule: { text: 'opt-in' },
+    },
   );
 }
 
 /** The clients' data-sharing directives; the oracle below says, per principal, what each one changes. */
-interface Directive { id: string; client: number; type: 'permit' | 'deny'; to: { org: Org; literal: boolean } | { category: string }; services: string[]; status?: 'inactive'; end?: string }
+interface Directive {
+  id: string;
+  client: number;
+  type: 'permit' | 'deny';
+  to: { org: Org; literal: boolean } | { category: string };
+  services: string[];
+  status?: 'inactive';
+  end?: string;
+}
 const DIRECTIVES: Directive[] = [
   { id: 'dir-c2-no-care-plans', client: 2, type: 'deny', to: { category: 'care-provider' }, services: ['zorgplan'] },
-  { id: 'dir-c3-aids-to-cp0', client: 3, type: 'permit', to: { org: CARE[0], literal: true }, services: ['hulpmiddelen'] },
-  { id: 'dir-c6-withdrawn', client: 6, type: 'deny', to: { org: CARE[0], literal: true }, services: ['zorgplan'], status: 'inactive' },
-  { id: 'dir-c8-expired', client: 8, type: 'deny', to: { org: CARE[0], literal: false }, services: ['zorgplan'], end: '2020-12-31' },
-  { id: 'dir-c1-no-aids-to-f0', client: 1, type: 'deny', to: { org: FINANCIERS[0], literal: false }, services: ['hulpmiddelen'] },
-  { id: 'dir-c0-no-aids-to-insurers', client: 0, type: 'deny', to: { category: 'health-insurer' }, services: ['hulpmiddelen'] },
-  { id: 'dir-c2-no-aids-to-insurers', client: 2, type: 'deny', to: { category: 'health-insurer' }, services: ['hulpmiddelen'] },
-  { id: 'dir-c3-no-deliveries-to-insurers', client: 3, type: 'deny', to: { category: 'health-insurer' }, services: ['leveringen'] },
-  { id: 'dir-c4-no-aids-to-suppliers', client: 4, type: 'deny', to: { category: 'aids-supplier' }, services: ['hulpmiddelen'] },
+  {
+    id: 'dir-c3-aids-to-cp0',
+    client: 3,
+    type: 'permit',
+    to: { org: CARE[0], literal: true },
+    services: ['hulpmiddelen'],
+  },
+  {
+    id: 'dir-c6-withdrawn',
+    client: 6,
+    type: 'deny',
+    to: { org: CARE[0], literal: true },
+    services: ['zorgplan'],
+    status: 'inactive',
+  },
+  {
+    id: 'dir-c8-expired',
+    client: 8,
+    type: 'deny',
+    to: { org: CARE[0], literal: false },
+    services: ['zorgplan'],
+    end: '2020-12-31',
+  },
+  {
+    id: 'dir-c1-no-aids-to-f0',
+    client: 1,
+    type: 'deny',
+    to: { org: FINANCIERS[0], literal: false },
+    services: ['hulpmiddelen'],
+  },
+  {
+    id: 'dir-c0-no-aids-to-insurers',
+    client: 0,
+    type: 'deny',
+    to: { category: 'health-insurer' },
+    services: ['hulpmiddelen'],
+  },
+  {
+    id: 'dir-c2-no-aids-to-insurers',
+    client: 2,
+    type: 'deny',
+    to: { category: 'health-insurer' },
+    services: ['hulpmiddelen'],
+  },
+  {
+    id: 'dir-c3-no-deliveries-to-insurers',
+    client: 3,
+    type: 'deny',
+    to: { category: 'health-insurer' },
+    services: ['leveringen'],
+  },
+  {
+    id: 'dir-c4-no-aids-to-suppliers',
+    client: 4,
+    type: 'deny',
+    to: { category: 'aids-supplier' },
+    services: ['hulpmiddelen'],
+  },
 ];
 for (const d of DIRECTIVES) {
-  const actor = 'category' in d.to
-    ? { extension: [{ url: `${HUB}/StructureDefinition/hub-ext-recipient-category`, valueCoding: { system: `${HUB}/CodeSystem/organisation-role`, code: d.to.category } }], reference: { display: d.to.category } }
-    : { reference: d.to.literal ? { reference: `Organization/${d.to.org.id}` } : { identifier: { system: d.to.org.system, value: d.to.org.value } } };
+  const actor =
+    'category' in d.to
+      ? {
+          extension: [
+            {
+              url: `${HUB}/StructureDefinition/hub-ext-recipient-category`,
+              valueCoding: { system: `${HUB}/CodeSystem/organisation-role`, code: d.to.category },
+            },
+          ],
+          reference: { display: d.to.category },
+        }
+      : {
+          reference: d.to.literal
+            ? { reference: `Organization/${d.to.org.id}` }
+            : { identifier: { system: d.to.org.system, value: d.to.org.value } },
+        };
   resources.push({
-    resourceType: 'Consent', id: d.id, status: d.status ?? 'active', scope: { text: 'patient-privacy' }, policyRule: { text: 'opt-in' },
-    category: [{ coding: [{ system: `${HUB}/CodeSystem/consent-category`, code: 'data-sharing' }] }], patient: { reference: `Patient/c${d.client}` },
-    provision: { type: d.type, period: { start: '2020-01-01', ...(d.end ? { end: d.end } : {}) }, actor: [{ role: { text: 'information recipient' }, ...actor }], class: d.services.map((code) => ({ system: `${HUB}/CodeSystem/data-service`, code })) },
+    resourceType: 'Consent',
+    id: d.id,
+    status: d.status ?? 'active',
+    scope: { text: 'patient-privacy' },
+    policyRule: { text: 'opt-in' },
+    category: [{ coding: [{ system: `${HUB}/CodeSystem/consent-category`, code: 'data-sharing' }] }],
+    patient: { reference: `Patient/c${d.client}` },
+    provision: {
+      type: d.type,
+      period: { start: '2020-01-01', ...(d.end ? { end: d.end } : {}) },
+      actor: [{ role: { text: 'information recipient' }, ...actor }],
+      class: d.services.map((code) => ({ system: `${HUB}/CodeSystem/data-service`, code })),
+    },
   } as Resource);
 }
 await store.createMany(resources);
 
-const TYPES = ['Patient', 'Coverage', 'DeviceRequest', 'SupplyRequest', 'SupplyDelivery', 'Device', 'CarePlan', 'Consent', 'Organization'];
-const ALL: Record<string, string[]> = Object.fromEntries(TYPES.map((t) => [t, resources.filter((r) => r.resourceType === t).map((r) => r.id!).sort()]));
+const TYPES = [
+  'Patient',
+  'Coverage',
+  'DeviceRequest',
+  'SupplyRequest',
+  'SupplyDelivery',
+  'Device',
+  'CarePlan',
+  'Consent',
+  'Organization',
+];
+const ALL: Record<string, string[]> = Object.fromEntries(
+  TYPES.map((t) => [
+    t,
+    resources
+      .filter((r) => r.resourceType === t)
+      .map((r) => r.id!)
+      .sort(),
+  ]),
+);
 
 type Visible = Partial<Record<string, string[]>>;
 /** The resources of client i, by type. */
 const ofClient = (i: number): Visible => ({
-  Patient: [`c${i}`], Coverage: [`cov${i}`], DeviceRequest: [`dr${i}`], SupplyRequest: [`sr${i}`], SupplyDelivery: [`sd${i}`], Device: [`dev${i}`], CarePlan: [`cpl${i}`],
+  Patient: [`c${i}`],
+  Coverage: [`cov${i}`],
+  DeviceRequest: [`dr${i}`],
+  SupplyRequest: [`sr${i}`],
+  SupplyDelivery: [`sd${i}`],
+  Device: [`dev${i}`],
+  CarePlan: [`cpl${i}`],
   Consent: [`con${i}`, ...DIRECTIVES.filter((d) => d.client === i).map((d) => d.id)],
 });
 const without = (list: string[], ...gone: string[]) => list.filter((id) => !gone.includes(id));
 const ids = (prefix: string, which: Client[]) => which.map((c) => `${prefix}${c.i}`);
 
-interface Case { name: string; principal: Principal; visible: Visible; denied: string[]; masked?: Record<string, string[]> }
+interface Case {
+  name: string;
+  principal: Principal;
+  visible: Visible;
+  denied: string[];
+  masked?: Record<string, string[]>;
+}
 
-const system = (org: Org): Principal => ({ kind: 'system', clientId: org.id, role: org.role, organization: { system: org.system, value: org.value }, dataServices: [], tokenId: 't' });
+const system = (org: Org): Principal => ({
+  kind: 'system',
+  clientId: org.id,
+  role: org.role,
+  organization: { system: org.system, value: org.value },
+  dataServices: [],
+  tokenId: 't',
+});
 const ALL_SERVICES = ['basisgegevens', 'zorgplan', 'hulpmiddelen', 'leveringen', 'financiering', 'toegangslog'];
 
 const cases: Case[] = [
-  ...[0, 1, 4].map((k): Case => ({
-    name: `person c${k}`,
-    principal: { kind: 'person', clientId: 'pgo', patient: `Patient/c${k}`, dataServices: ALL_SERVICES, tokenId: 't' },
-    // His financier's Organization only where his Coverage references it literally.
-    visible: { ...ofClient(k), Organization: k % 2 === 0 ? [clients[k].financier.id] : [] },
-    denied: [],
-  })),
+  ...[0, 1, 4].map(
+    (k): Case => ({
+      name: `person c${k}`,
+      principal: {
+        kind: 'person',
+        clientId: 'pgo',
+        patient: `Patient/c${k}`,
+        dataServices: ALL_SERVICES,
+        tokenId: 't',
+      },
+      // His financier's Organization only where his Coverage references it literally.
+      visible: { ...ofClient(k), Organization: k % 2 === 0 ? [clients[k].financier.id] : [] },
+      denied: [],
+    }),
+  ),
   ...CARE.map((org, j): Case => {
     const mine = clients.filter((c) => c.i % 2 === j);
     const visible: Visible = { Organization: ALL.Organization };
-    for (const type of TYPES.filter((t) => t !== 'Organization')) visible[type] = mine.flatMap((c) => ofClient(c.i)[type]!);
+    for (const type of TYPES.filter((t) => t !== 'Organization'))
+      visible[type] = mine.flatMap((c) => ofClient(c.i)[type]!);
     // c2 denies every care provider her care plan; c3 lets cp0 see her aids without a care relation. c6's denial
     // of cp0 is withdrawn and c8's expired: they change nothing.
     visible.CarePlan = without(visible.CarePlan!, 'cpl2');
@@ -138,9 +366,21 @@ const cases: Case[] = [
       name: `supplier ${org.id}`,
       principal: system(org),
       // c4 denies every aids supplier her aids (orders and devices); her deliveries are another data category.
-      visible: { Patient: ids('c', mine), DeviceRequest: without(ids('dr', mine), 'dr4'), SupplyRequest: ids('sr', delivers), SupplyDelivery: ids('sd', delivers), Device: without(ids('dev', mine), 'dev4'), Organization: ALL.Organization },
+      visible: {
+        Patient: ids('c', mine),
+        DeviceRequest: without(ids('dr', mine), 'dr4'),
+        SupplyRequest: ids('sr', delivers),
+        SupplyDelivery: ids('sd', delivers),
+        Device: without(ids('dev', mine), 'dev4'),
+        Organization: ALL.Organization,
+      },
       denied: ['Coverage', 'CarePlan', 'Consent'],
-      masked: { DeviceRequest: ['reasonCode', 'note', 'insurance', 'requester'], SupplyRequest: ['reasonCode'], Patient: ['birthDate', 'gender'], Device: ['note'] },
+      masked: {
+        DeviceRequest: ['reasonCode', 'note', 'insurance', 'requester'],
+        SupplyRequest: ['reasonCode'],
+        Patient: ['birthDate', 'gender'],
+        Device: ['note'],
+      },
     };
   }),
   (() => {
@@ -148,7 +388,14 @@ const cases: Case[] = [
     return {
       name: 'logistics l0',
       principal: system(LOGISTICS),
-      visible: { Patient: ids('c', mine), DeviceRequest: [], SupplyRequest: ids('sr', mine), SupplyDelivery: ids('sd', mine), Device: [], Organization: ALL.Organization },
+      visible: {
+        Patient: ids('c', mine),
+        DeviceRequest: [],
+        SupplyRequest: ids('sr', mine),
+        SupplyDelivery: ids('sd', mine),
+        Device: [],
+        Organization: ALL.Organization,
+      },
       denied: ['Coverage', 'CarePlan', 'Consent'],
       masked: { SupplyRequest: ['reasonCode'], Patient: ['birthDate', 'gender'] },
     };
@@ -161,8 +408,11 @@ const cases: Case[] = [
       // c1 denies f0 her aids by name; c0 and c2 deny every health insurer, which only f1 declares itself to be, and c3
       // its deliveries. The deliveries are each financier's through the request and the order they serve.
       visible: {
-        Patient: ids('c', mine), Coverage: ids('cov', mine), DeviceRequest: without(ids('dr', mine), ...(m === 0 ? ['dr1'] : ['dr0', 'dr2'])),
-        SupplyDelivery: without(ids('sd', mine), ...(m === 0 ? [] : ['sd3'])), Organization: ALL.Organization,
+        Patient: ids('c', mine),
+        Coverage: ids('cov', mine),
+        DeviceRequest: without(ids('dr', mine), ...(m === 0 ? ['dr1'] : ['dr0', 'dr2'])),
+        SupplyDelivery: without(ids('sd', mine), ...(m === 0 ? [] : ['sd3'])),
+        Organization: ALL.Organization,
       },
       denied: ['SupplyRequest', 'Device', 'CarePlan', 'Consent'],
       masked: { Patient: ['telecom'] },
@@ -170,7 +420,14 @@ const cases: Case[] = [
   }),
   {
     name: 'auditor',
-    principal: { kind: 'system', clientId: 'audit', role: 'auditor', organization: { system: URA, value: '87654321' }, dataServices: [], tokenId: 't' },
+    principal: {
+      kind: 'system',
+      clientId: 'audit',
+      role: 'auditor',
+      organization: { system: URA, value: '87654321' },
+      dataServices: [],
+      tokenId: 't',
+    },
     visible: { Consent: ALL.Consent },
     denied: TYPES.filter((t) => t !== 'Consent'),
   },
@@ -181,7 +438,10 @@ function deliveryMasked(c: Case): boolean {
   return c.principal.role === 'supplier' || c.principal.role === 'logistics';
 }
 
-async function searchAll(call: ReturnType<typeof as>, url: string): Promise<{ ids: string[]; included: any[]; pages: number }> {
+async function searchAll(
+  call: ReturnType<typeof as>,
+  url: string,
+): Promise<{ ids: string[]; included: any[]; pages: number }> {
   const found: string[] = [];
   const included: any[] = [];
   let next: string | undefined = url;
@@ -190,7 +450,9 @@ async function searchAll(call: ReturnType<typeof as>, url: string): Promise<{ id
     const answer = await call('GET', next);
     expect(answer.status, `${url}: ${answer.code}`).toBe(200);
     for (const entry of answer.body.entry ?? []) {
-      (entry.search?.mode === 'include' ? included : found).push(entry.search?.mode === 'include' ? entry.resource : entry.resource.id);
+      (entry.search?.mode === 'include' ? included : found).push(
+        entry.search?.mode === 'include' ? entry.resource : entry.resource.id,
+      );
     }
     const link = answer.body.link?.find((l: { relation: string }) => l.relation === 'next')?.url as string | undefined;
     next = link ? link.slice(BASE.length) : undefined;
@@ -199,7 +461,8 @@ async function searchAll(call: ReturnType<typeof as>, url: string): Promise<{ id
   return { ids: found.sort(), included, pages };
 }
 
-const visibleSet = (c: Case) => new Set(Object.entries(c.visible).flatMap(([type, list]) => (list ?? []).map((id) => `${type}/${id}`)));
+const visibleSet = (c: Case) =>
+  new Set(Object.entries(c.visible).flatMap(([type, list]) => (list ?? []).map((id) => `${type}/${id}`)));
 
 describe.each(cases)('isolation: $name', (c) => {
   const call = as(c.principal);
@@ -215,7 +478,9 @@ describe.each(cases)('isolation: $name', (c) => {
       const paged = await searchAll(call, `/${type}?_count=3`);
       expect(paged.ids, `${type} paged`).toEqual(expected(type));
       expect((await call('GET', `/${type}?_summary=count`)).body.total, `${type} total`).toBe(expected(type).length);
-      expect((await call('GET', `/${type}?_total=accurate&_count=1`)).body.total, `${type} _total`).toBe(expected(type).length);
+      expect((await call('GET', `/${type}?_total=accurate&_count=1`)).body.total, `${type} _total`).toBe(
+        expected(type).length,
+      );
     }
   });
 
@@ -253,7 +518,10 @@ describe.each(cases)('isolation: $name', (c) => {
       }
       const { included } = await searchAll(call, url);
       for (const resource of included) {
-        expect(seen.has(`${resource.resourceType}/${resource.id}`), `${url} included ${resource.resourceType}/${resource.id}`).toBe(true);
+        expect(
+          seen.has(`${resource.resourceType}/${resource.id}`),
+          `${url} included ${resource.resourceType}/${resource.id}`,
+        ).toBe(true);
       }
     }
   });
@@ -263,21 +531,33 @@ describe.each(cases)('isolation: $name', (c) => {
       for (const { i } of clients) {
         const { ids: found } = await searchAll(call, `/DeviceRequest?subject:Patient.family=Familie${i}`);
         const visiblePatient = expected('Patient').includes(`c${i}`);
-        expect(found, `chain to c${i}`).toEqual(visiblePatient && expected('DeviceRequest').includes(`dr${i}`) ? [`dr${i}`] : []);
+        expect(found, `chain to c${i}`).toEqual(
+          visiblePatient && expected('DeviceRequest').includes(`dr${i}`) ? [`dr${i}`] : [],
+        );
       }
       if (deliveryMasked(c)) {
         // DeviceRequest.insurance is hidden under the delivery mask: no criterion through it.
         expect((await call('GET', '/DeviceRequest?insurance:Coverage.status=active')).status).toBe(403);
       } else {
         const { ids: byPayor } = await searchAll(call, `/DeviceRequest?insurance:Coverage.status=active`);
-        expect(byPayor).toEqual(c.denied.includes('Coverage') ? [] : expected('DeviceRequest').filter((id) => expected('Coverage').includes(id.replace('dr', 'cov'))));
+        expect(byPayor).toEqual(
+          c.denied.includes('Coverage')
+            ? []
+            : expected('DeviceRequest').filter((id) => expected('Coverage').includes(id.replace('dr', 'cov'))),
+        );
       }
     }
     if (!c.denied.includes('Patient')) {
       const { ids: withOrders } = await searchAll(call, '/Patient?_has:DeviceRequest:subject:status=active');
-      expect(withOrders).toEqual(expected('Patient').filter((id) => expected('DeviceRequest').includes(id.replace('c', 'dr'))));
+      expect(withOrders).toEqual(
+        expected('Patient').filter((id) => expected('DeviceRequest').includes(id.replace('c', 'dr'))),
+      );
       const { ids: withPlan } = await searchAll(call, '/Patient?_has:CarePlan:subject:status=active');
-      expect(withPlan).toEqual(c.denied.includes('CarePlan') ? [] : expected('Patient').filter((id) => expected('CarePlan').includes(id.replace('c', 'cpl'))));
+      expect(withPlan).toEqual(
+        c.denied.includes('CarePlan')
+          ? []
+          : expected('Patient').filter((id) => expected('CarePlan').includes(id.replace('c', 'cpl'))),
+      );
     }
   });
 
@@ -294,7 +574,9 @@ describe.each(cases)('isolation: $name', (c) => {
         continue;
       }
       expect(answer.status, `c${i}`).toBe(200);
-      const got = (answer.body.entry ?? []).map((e: { resource: Resource }) => `${e.resource.resourceType}/${e.resource.id}`).sort();
+      const got = (answer.body.entry ?? [])
+        .map((e: { resource: Resource }) => `${e.resource.resourceType}/${e.resource.id}`)
+        .sort();
       const own = Object.entries(ofClient(i)).flatMap(([type, list]) => (list ?? []).map((id) => `${type}/${id}`));
       // Devices too: the R4 compartment holds none, but a Device is the client's by Device.patient.
       expect(got, `c${i}`).toEqual(own.filter((key) => seen.has(key)).sort());
@@ -302,31 +584,61 @@ describe.each(cases)('isolation: $name', (c) => {
   });
 
   // Only the masked roles (supplier, logistics, financier) have a mask to check.
-  if (c.masked) it('sees only what its mask lets through, labelled SUBSETTED', async () => {
-    for (const [type, hidden] of Object.entries(c.masked ?? {})) {
-      for (const id of expected(type)) {
-        const { body } = await call('GET', `/${type}/${id}`);
-        for (const element of hidden) expect(body[element], `${type}/${id}.${element}`).toBeUndefined();
-        expect(body.meta.security).toContainEqual(expect.objectContaining({ code: 'SUBSETTED' }));
+  if (c.masked)
+    it('sees only what its mask lets through, labelled SUBSETTED', async () => {
+      for (const [type, hidden] of Object.entries(c.masked ?? {})) {
+        for (const id of expected(type)) {
+          const { body } = await call('GET', `/${type}/${id}`);
+          for (const element of hidden) expect(body[element], `${type}/${id}.${element}`).toBeUndefined();
+          expect(body.meta.security).toContainEqual(expect.objectContaining({ code: 'SUBSETTED' }));
+        }
+        const { body } = await call('GET', `/${type}?_count=1000`);
+        for (const entry of body.entry ?? [])
+          for (const element of hidden) expect(entry.resource[element]).toBeUndefined();
       }
-      const { body } = await call('GET', `/${type}?_count=1000`);
-      for (const entry of body.entry ?? []) for (const element of hidden) expect(entry.resource[element]).toBeUndefined();
-    }
-  });
+    });
 });
 
-describe('writes stay inside the caller\'s scope', () => {
+describe("writes stay inside the caller's scope", () => {
   const supplier = as(system(SUPPLIERS[0]));
   const person = as(cases[0].principal);
   const care = as(system(CARE[0]));
 
-  it('lets a supplier record its own delivery, and not one in another supplier\'s name', async () => {
-    const own = await supplier('POST', '/SupplyDelivery', { resourceType: 'SupplyDelivery', status: 'completed', patient: { reference: 'Patient/c2' }, supplier: { reference: 'Organization/s0' } });
+  it("lets a supplier record its own delivery, and not one in another supplier's name", async () => {
+    const own = await supplier('POST', '/SupplyDelivery', {
+      resourceType: 'SupplyDelivery',
+      status: 'completed',
+      patient: { reference: 'Patient/c2' },
+      supplier: { reference: 'Organization/s0' },
+    });
     expect(own.status).toBe(201);
-    const before = (await store.search({ types: [{ resourceType: 'SupplyDelivery', where: { kind: 'true' } }], sort: [], count: 1000, total: 'accurate', include: [], revinclude: [] })).total;
-    const other = await supplier('POST', '/SupplyDelivery', { resourceType: 'SupplyDelivery', status: 'completed', patient: { reference: 'Patient/c1' }, supplier: { reference: 'Organization/s1' } });
+    const before = (
+      await store.search({
+        types: [{ resourceType: 'SupplyDelivery', where: { kind: 'true' } }],
+        sort: [],
+        count: 1000,
+        total: 'accurate',
+        include: [],
+        revinclude: [],
+      })
+    ).total;
+    const other = await supplier('POST', '/SupplyDelivery', {
+      resourceType: 'SupplyDelivery',
+      status: 'completed',
+      patient: { reference: 'Patient/c1' },
+      supplier: { reference: 'Organization/s1' },
+    });
     expect(other).toMatchObject({ status: 403, code: 'HUB_ERR_AUTH_INSUFFICIENT_SCOPE' });
-    const after = (await store.search({ types: [{ resourceType: 'SupplyDelivery', where: { kind: 'true' } }], sort: [], count: 1000, total: 'accurate', include: [], revinclude: [] })).total;
+    const after = (
+      await store.search({
+        types: [{ resourceType: 'SupplyDelivery', where: { kind: 'true' } }],
+        sort: [],
+        count: 1000,
+        total: 'accurate',
+        include: [],
+        revinclude: [],
+      })
+    ).total;
     expect(after).toBe(before);
   });
 
@@ -339,42 +651,98 @@ describe('writes stay inside the caller\'s scope', () => {
     expect(stored.location).toEqual({ display: 'Depot Zwolle' });
     expect(stored.note).toEqual([{ text: 'onderhoud 0' }]);
     expect(stored.meta.security ?? []).not.toContainEqual(expect.objectContaining({ code: 'SUBSETTED' }));
-    expect((await supplier('PATCH', '/Device/dev0', [{ op: 'add', path: '/note', value: [{ text: 'x' }] }])).status).toBe(403);
-    expect((await supplier('PUT', '/Device/dev1', { resourceType: 'Device', id: 'dev1', status: 'inactive' })).status).toBe(404);
+    expect(
+      (await supplier('PATCH', '/Device/dev0', [{ op: 'add', path: '/note', value: [{ text: 'x' }] }])).status,
+    ).toBe(403);
+    expect(
+      (await supplier('PUT', '/Device/dev1', { resourceType: 'Device', id: 'dev1', status: 'inactive' })).status,
+    ).toBe(404);
   });
 
-  it('lets a person change his delivery window, not move the delivery to another client, nor touch another\'s', async () => {
+  it("lets a person change his delivery window, not move the delivery to another client, nor touch another's", async () => {
     const sr = JSON.parse((await store.read('SupplyRequest', 'sr0')).json);
-    expect((await person('PUT', '/SupplyRequest/sr0', { ...sr, occurrenceDateTime: '2027-01-04T10:00:00+01:00' })).status).toBe(200);
+    expect(
+      (await person('PUT', '/SupplyRequest/sr0', { ...sr, occurrenceDateTime: '2027-01-04T10:00:00+01:00' })).status,
+    ).toBe(200);
     const moved = await person('PUT', '/SupplyRequest/sr0', { ...sr, deliverTo: { reference: 'Patient/c1' } });
     expect(moved.status).toBe(403);
     expect(JSON.parse((await store.read('SupplyRequest', 'sr0')).json).deliverTo).toEqual({ reference: 'Patient/c0' });
     const other = JSON.parse((await store.read('SupplyRequest', 'sr1')).json);
-    expect((await person('PUT', '/SupplyRequest/sr1', { ...other, occurrenceDateTime: '2027-01-04T10:00:00+01:00' })).status).toBe(404);
+    expect(
+      (await person('PUT', '/SupplyRequest/sr1', { ...other, occurrenceDateTime: '2027-01-04T10:00:00+01:00' })).status,
+    ).toBe(404);
     expect((await person('DELETE', '/SupplyRequest/sr0')).status).toBe(403);
   });
 
-  it('lets a care provider order for its client, not in another organisation\'s name, and not delete', async () => {
-    const order = { resourceType: 'DeviceRequest', status: 'active', intent: 'order', codeCodeableConcept: { text: 'bed' }, subject: { reference: 'Patient/c0' }, requester: { reference: 'Organization/cp0' } };
+  it("lets a care provider order for its client, not in another organisation's name, and not delete", async () => {
+    const order = {
+      resourceType: 'DeviceRequest',
+      status: 'active',
+      intent: 'order',
+      codeCodeableConcept: { text: 'bed' },
+      subject: { reference: 'Patient/c0' },
+      requester: { reference: 'Organization/cp0' },
+    };
     expect((await care('POST', '/DeviceRequest', order)).status).toBe(201);
-    expect((await care('POST', '/DeviceRequest', { ...order, subject: { reference: 'Patient/c1' }, requester: { reference: 'Organization/cp1' } })).status).toBe(403);
+    expect(
+      (
+        await care('POST', '/DeviceRequest', {
+          ...order,
+          subject: { reference: 'Patient/c1' },
+          requester: { reference: 'Organization/cp1' },
+        })
+      ).status,
+    ).toBe(403);
     expect((await care('DELETE', '/DeviceRequest/dr0')).status).toBe(403);
   });
 
-  it('rolls back a whole transaction when one entry leaves the caller\'s scope', async () => {
+  it("rolls back a whole transaction when one entry leaves the caller's scope", async () => {
     const bundle = {
-      resourceType: 'Bundle', type: 'transaction', entry: [
-        { resource: { resourceType: 'SupplyDelivery', status: 'completed', patient: { reference: 'Patient/c4' }, supplier: { reference: 'Organization/s0' }, identifier: [{ value: 'tx-ok' }] }, request: { method: 'POST', url: 'SupplyDelivery' } },
-        { resource: { resourceType: 'SupplyDelivery', status: 'completed', patient: { reference: 'Patient/c5' }, supplier: { reference: 'Organization/s1' } }, request: { method: 'POST', url: 'SupplyDelivery' } },
+      resourceType: 'Bundle',
+      type: 'transaction',
+      entry: [
+        {
+          resource: {
+            resourceType: 'SupplyDelivery',
+            status: 'completed',
+            patient: { reference: 'Patient/c4' },
+            supplier: { reference: 'Organization/s0' },
+            identifier: [{ value: 'tx-ok' }],
+          },
+          request: { method: 'POST', url: 'SupplyDelivery' },
+        },
+        {
+          resource: {
+            resourceType: 'SupplyDelivery',
+            status: 'completed',
+            patient: { reference: 'Patient/c5' },
+            supplier: { reference: 'Organization/s1' },
+          },
+          request: { method: 'POST', url: 'SupplyDelivery' },
+        },
       ],
     };
     expect((await supplier('POST', '/', bundle)).status).toBe(403);
     expect(await store.findIds('SupplyDelivery', 'identifier=tx-ok', 2)).toEqual([]);
   });
 
-  it('does not match another supplier\'s resource in a conditional create, and answers a match it may not read with its id only', async () => {
-    await store.create({ resourceType: 'SupplyDelivery', status: 'completed', patient: { reference: 'Patient/c1' }, supplier: { reference: 'Organization/s1' }, identifier: [{ system: 'urn:sscc', value: '1' }] } as Resource);
-    expect(await supplier('POST', '/SupplyDelivery', { resourceType: 'SupplyDelivery', status: 'completed', patient: { reference: 'Patient/c0' }, supplier: { reference: 'Organization/s0' }, identifier: [{ system: 'urn:sscc', value: '1' }] })).toMatchObject({ status: 201 });
+  it("does not match another supplier's resource in a conditional create, and answers a match it may not read with its id only", async () => {
+    await store.create({
+      resourceType: 'SupplyDelivery',
+      status: 'completed',
+      patient: { reference: 'Patient/c1' },
+      supplier: { reference: 'Organization/s1' },
+      identifier: [{ system: 'urn:sscc', value: '1' }],
+    } as Resource);
+    expect(
+      await supplier('POST', '/SupplyDelivery', {
+        resourceType: 'SupplyDelivery',
+        status: 'completed',
+        patient: { reference: 'Patient/c0' },
+        supplier: { reference: 'Organization/s0' },
+        identifier: [{ system: 'urn:sscc', value: '1' }],
+      }),
+    ).toMatchObject({ status: 201 });
   });
 
   it('keeps type and system history to callers who may read all of it', async () => {

@@ -33,35 +33,102 @@ const tokens = new Map<string, string>();
 for (const role of ROLES) {
   const clientId = `${role}.test`;
   await registry.put(
-    { clientId, name: clientId, kind: 'system', role, organization: ORGS[role], redirectUris: [], publicClient: false, tokenEndpointAuthMethod: 'client_secret_basic', dataServices: ['system/*.read'], active: true },
+    {
+      clientId,
+      name: clientId,
+      kind: 'system',
+      role,
+      organization: ORGS[role],
+      redirectUris: [],
+      publicClient: false,
+      tokenEndpointAuthMethod: 'client_secret_basic',
+      dataServices: ['system/*.read'],
+      active: true,
+    },
     { secret: `${role}-secret-0123456789-abcdefghijklmnop` },
   );
-  tokens.set(role, `Bearer ${(await app.inject({ method: 'POST', url: `/admin/clients/${clientId}/$token` })).json().access_token}`);
+  tokens.set(
+    role,
+    `Bearer ${(await app.inject({ method: 'POST', url: `/admin/clients/${clientId}/$token` })).json().access_token}`,
+  );
 }
 
 const post = async <T extends Resource>(resource: T): Promise<T & { id: string }> => {
-  const response = await app.inject({ method: 'POST', url: `/${resource.resourceType}`, headers: { 'content-type': 'application/fhir+json' }, payload: JSON.stringify(resource) });
+  const response = await app.inject({
+    method: 'POST',
+    url: `/${resource.resourceType}`,
+    headers: { 'content-type': 'application/fhir+json' },
+    payload: JSON.stringify(resource),
+  });
   expect(response.statusCode, response.body).toBe(201);
   return response.json();
 };
 const org: Record<string, string> = {};
-for (const role of ROLES) org[role] = (await post({ resourceType: 'Organization', name: role, identifier: [ORGS[role]] })).id;
+for (const role of ROLES)
+  org[role] = (await post({ resourceType: 'Organization', name: role, identifier: [ORGS[role]] })).id;
 
 /** Each client's resources by type, and every text that would identify them (ids, BSN). */
-interface Client { patient: string; byType: Record<string, string>; marks: string[] }
+interface Client {
+  patient: string;
+  byType: Record<string, string>;
+  marks: string[];
+}
 async function client(bsn: string, family: string): Promise<Client> {
-  const patient = await post({ resourceType: 'Patient', identifier: [{ system: BSN, value: bsn }], name: [{ family }], birthDate: '1941-03-12', telecom: [{ system: 'phone', value: `06${bsn}` }] });
-  const subject = { reference: `Patient/${patient.id}` };
-  const coverage = await post({ resourceType: 'Coverage', status: 'active', beneficiary: subject, payor: [{ reference: `Organization/${org.financier}` }] });
-  const order = await post({
-    resourceType: 'DeviceRequest', status: 'active', intent: 'order', subject, codeCodeableConcept: { text: 'rolstoel' },
-    requester: { reference: `Organization/${org['care-provider']}` }, performer: { reference: `Organization/${org.supplier}` }, insurance: [{ reference: `Coverage/${coverage.id}` }],
+  const patient = await post({
+    resourceType: 'Patient',
+    identifier: [{ system: BSN, value: bsn }],
+    name: [{ family }],
+    birthDate: '1941-03-12',
+    telecom: [{ system: 'phone', value: `06${bsn}` }],
   });
-  const request = await post({ resourceType: 'SupplyRequest', status: 'active', itemCodeableConcept: { text: 'rolstoel' }, quantity: { value: 1 }, deliverTo: subject, supplier: [{ reference: `Organization/${org.logistics}` }] });
-  const delivery = await post({ resourceType: 'SupplyDelivery', status: 'in-progress', patient: subject, supplier: { reference: `Organization/${org.logistics}` }, basedOn: [{ reference: `SupplyRequest/${request.id}` }] });
-  const device = await post({ resourceType: 'Device', status: 'active', patient: subject, owner: { reference: `Organization/${org.supplier}` } });
+  const subject = { reference: `Patient/${patient.id}` };
+  const coverage = await post({
+    resourceType: 'Coverage',
+    status: 'active',
+    beneficiary: subject,
+    payor: [{ reference: `Organization/${org.financier}` }],
+  });
+  const order = await post({
+    resourceType: 'DeviceRequest',
+    status: 'active',
+    intent: 'order',
+    subject,
+    codeCodeableConcept: { text: 'rolstoel' },
+    requester: { reference: `Organization/${org['care-provider']}` },
+    performer: { reference: `Organization/${org.supplier}` },
+    insurance: [{ reference: `Coverage/${coverage.id}` }],
+  });
+  const request = await post({
+    resourceType: 'SupplyRequest',
+    status: 'active',
+    itemCodeableConcept: { text: 'rolstoel' },
+    quantity: { value: 1 },
+    deliverTo: subject,
+    supplier: [{ reference: `Organization/${org.logistics}` }],
+  });
+  const delivery = await post({
+    resourceType: 'SupplyDelivery',
+    status: 'in-progress',
+    patient: subject,
+    supplier: { reference: `Organization/${org.logistics}` },
+    basedOn: [{ reference: `SupplyRequest/${request.id}` }],
+  });
+  const device = await post({
+    resourceType: 'Device',
+    status: 'active',
+    patient: subject,
+    owner: { reference: `Organization/${org.supplier}` },
+  });
   const plan = await post({ resourceType: 'CarePlan', status: 'active', intent: 'plan', subject });
-  const byType = { Patient: patient.id, Coverage: coverage.id, DeviceRequest: order.id, SupplyRequest: request.id, SupplyDelivery: delivery.id, Device: device.id, CarePlan: plan.id };
+  const byType = {
+    Patient: patient.id,
+    Coverage: coverage.id,
+    DeviceRequest: order.id,
+    SupplyRequest: request.id,
+    SupplyDelivery: delivery.id,
+    Device: device.id,
+    CarePlan: plan.id,
+  };
   return { patient: `Patient/${patient.id}`, byType, marks: [...Object.values(byType), bsn, `06${bsn}`] };
 }
 const first = await client('999911120', 'Vries');
@@ -70,11 +137,15 @@ const TYPES = Object.keys(first.byType);
 
 async function lastRecord(): Promise<AuditEvent> {
   await sealAudit(db.sql);
-  const [row] = await db.sql<{ content: string }[]>`SELECT a.content FROM audit_trail t JOIN "AuditEvent" a ON a.id = t.event_id ORDER BY t.seq DESC LIMIT 1`;
+  const [row] = await db.sql<
+    { content: string }[]
+  >`SELECT a.content FROM audit_trail t JOIN "AuditEvent" a ON a.id = t.event_id ORDER BY t.seq DESC LIMIT 1`;
   return JSON.parse(row.content) as AuditEvent;
 }
-const patientsNamed = (event: AuditEvent) => (event.entity ?? []).filter((e) => e.role?.code === '1').map((e) => e.what?.reference);
-const get = (role: string, url: string) => anonymous.inject({ method: 'GET', url, headers: { authorization: tokens.get(role)! } });
+const patientsNamed = (event: AuditEvent) =>
+  (event.entity ?? []).filter((e) => e.role?.code === '1').map((e) => e.what?.reference);
+const get = (role: string, url: string) =>
+  anonymous.inject({ method: 'GET', url, headers: { authorization: tokens.get(role)! } });
 
 const READS = ROLES.flatMap((role) => TYPES.map((type) => ({ role, type })));
 
@@ -93,7 +164,9 @@ describe('the audit record of a system client', () => {
       expect([403, 404]).toContain(response.statusCode);
       expect(event.outcome).toBe('4');
       // A 403 says why; a 404 says that it was not found (which it was not, for this caller).
-      expect(event.outcomeDesc).toMatch(response.statusCode === 403 ? /^HUB_ERR_AUTH_INSUFFICIENT_SCOPE: Not allowed: / : /^HUB_ERR_STORE_NOT_FOUND/);
+      expect(event.outcomeDesc).toMatch(
+        response.statusCode === 403 ? /^HUB_ERR_AUTH_INSUFFICIENT_SCOPE: Not allowed: / : /^HUB_ERR_STORE_NOT_FOUND/,
+      );
     }
   });
 });
@@ -110,14 +183,25 @@ describe("a client's own access log", () => {
       await get(role, `/Patient?identifier=${BSN}|999911120,${BSN}|999600011`);
       await get(role, `/DeviceRequest?subject=${first.patient},${second.patient}`);
     }
-    for (const [own, other] of [[first, second], [second, first]]) {
+    for (const [own, other] of [
+      [first, second],
+      [second, first],
+    ]) {
       const { token } = await personToken(hub, { patient: own.patient, dataServices: ['toegangslog'] });
-      const response = await anonymous.inject({ method: 'GET', url: '/AuditEvent?_count=1000', headers: { authorization: token } });
+      const response = await anonymous.inject({
+        method: 'GET',
+        url: '/AuditEvent?_count=1000',
+        headers: { authorization: token },
+      });
       expect(response.statusCode, response.body).toBe(200);
       const log = (response.json() as Bundle<AuditEvent>).entry!.map((e) => e.resource!);
       // His part: the financier's coverage search returned his Coverage, and his log shows it (named as his).
-      const coverageSearch = log.find((e) => e.agent[0].who?.identifier?.value === 'financier.test' && e.entity?.some((x) => x.what?.reference?.startsWith(`Coverage/${own.byType.Coverage}/`)));
-      expect(coverageSearch, 'the financier\'s search of his coverage').toBeDefined();
+      const coverageSearch = log.find(
+        (e) =>
+          e.agent[0].who?.identifier?.value === 'financier.test' &&
+          e.entity?.some((x) => x.what?.reference?.startsWith(`Coverage/${own.byType.Coverage}/`)),
+      );
+      expect(coverageSearch, "the financier's search of his coverage").toBeDefined();
       expect(patientsNamed(coverageSearch!)).toEqual([own.patient]);
       for (const event of log) {
         const text = JSON.stringify(event);
@@ -139,14 +223,24 @@ describe("a client's own access log", () => {
     ['policy', 'policy=Consent/x'],
     ['_sort by entity', '_sort=entity'],
   ])('refuses him a search of his log by what its rendering hides: %s', async (_name, query) => {
-    const { token } = await personToken(hub, { patient: first.patient, dataServices: ['toegangslog', 'basisgegevens'] });
-    const response = await anonymous.inject({ method: 'GET', url: `/AuditEvent?${query}`, headers: { authorization: token } });
+    const { token } = await personToken(hub, {
+      patient: first.patient,
+      dataServices: ['toegangslog', 'basisgegevens'],
+    });
+    const response = await anonymous.inject({
+      method: 'GET',
+      url: `/AuditEvent?${query}`,
+      headers: { authorization: token },
+    });
     expect(response.statusCode, response.body).toBe(403);
     expect(response.json().issue[0].diagnostics).toMatch(/AuditEvent/);
   });
 
   it('lets him search his log by date and outcome, and refuses a revinclude of it through its entities', async () => {
-    const { token } = await personToken(hub, { patient: first.patient, dataServices: ['toegangslog', 'basisgegevens'] });
+    const { token } = await personToken(hub, {
+      patient: first.patient,
+      dataServices: ['toegangslog', 'basisgegevens'],
+    });
     const ask = (url: string) => anonymous.inject({ method: 'GET', url, headers: { authorization: token } });
     expect((await ask('/AuditEvent?date=ge2020-01-01&outcome=4&_count=5')).statusCode).toBe(200);
     expect((await ask('/Patient?_revinclude=AuditEvent:patient')).statusCode).toBe(403);
@@ -156,22 +250,51 @@ describe("a client's own access log", () => {
     const response = await get('logistics', `/CarePlan/${second.byType.CarePlan}`);
     expect(response.statusCode).toBe(403);
     const { token } = await personToken(hub, { patient: second.patient, dataServices: ['toegangslog'] });
-    const log = (await anonymous.inject({ method: 'GET', url: '/AuditEvent?_count=1000&_sort=-date', headers: { authorization: token } })).json() as Bundle<AuditEvent>;
-    const attempt = log.entry!.map((e) => e.resource!).find((e) => e.agent[0].who?.identifier?.value === 'logistics.test' && e.outcome === '4' && e.subtype?.[0].code === 'read');
+    const log = (
+      await anonymous.inject({
+        method: 'GET',
+        url: '/AuditEvent?_count=1000&_sort=-date',
+        headers: { authorization: token },
+      })
+    ).json() as Bundle<AuditEvent>;
+    const attempt = log
+      .entry!.map((e) => e.resource!)
+      .find(
+        (e) =>
+          e.agent[0].who?.identifier?.value === 'logistics.test' && e.outcome === '4' && e.subtype?.[0].code === 'read',
+      );
     expect(attempt?.outcomeDesc).toMatch(/may not read CarePlan/);
   });
 
-  it('records a request with a withdrawn consent as the client\'s, with its Consent', async () => {
+  it("records a request with a withdrawn consent as the client's, with its Consent", async () => {
     const { token, consentId } = await personToken(hub, { patient: first.patient, dataServices: ['hulpmiddelen'] });
-    expect((await anonymous.inject({ method: 'GET', url: '/DeviceRequest', headers: { authorization: token } })).statusCode).toBe(200);
+    expect(
+      (await anonymous.inject({ method: 'GET', url: '/DeviceRequest', headers: { authorization: token } })).statusCode,
+    ).toBe(200);
     const consent = (await app.inject({ method: 'GET', url: `/Consent/${consentId}` })).json();
-    const withdrawn = await app.inject({ method: 'PUT', url: `/Consent/${consentId}`, headers: { 'content-type': 'application/fhir+json' }, payload: JSON.stringify({ ...consent, status: 'inactive' }) });
+    const withdrawn = await app.inject({
+      method: 'PUT',
+      url: `/Consent/${consentId}`,
+      headers: { 'content-type': 'application/fhir+json' },
+      payload: JSON.stringify({ ...consent, status: 'inactive' }),
+    });
     expect(withdrawn.statusCode, withdrawn.body).toBe(200);
     // The withdrawal is recorded as a consent change.
     expect(await lastRecord()).toMatchObject({ type: { code: '110137' }, action: 'U', outcome: '0' });
-    expect((await anonymous.inject({ method: 'GET', url: `/DeviceRequest/${first.byType.DeviceRequest}`, headers: { authorization: token } })).statusCode).toBe(401);
+    expect(
+      (
+        await anonymous.inject({
+          method: 'GET',
+          url: `/DeviceRequest/${first.byType.DeviceRequest}`,
+          headers: { authorization: token },
+        })
+      ).statusCode,
+    ).toBe(401);
     const event = await lastRecord();
-    expect(event).toMatchObject({ outcome: '4', outcomeDesc: expect.stringMatching(/^HUB_ERR_AUTH_INVALID_TOKEN: .*withdrawn/) });
+    expect(event).toMatchObject({
+      outcome: '4',
+      outcomeDesc: expect.stringMatching(/^HUB_ERR_AUTH_INVALID_TOKEN: .*withdrawn/),
+    });
     expect(event.agent[0].who?.identifier?.value).toBe('pgo.test');
     expect(event.agent[0].policy).toContain(`Consent/${consentId}`);
     expect(patientsNamed(event)).toEqual([first.patient]);

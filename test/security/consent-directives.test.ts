@@ -26,20 +26,42 @@ const create = async (resource: Record<string, unknown>) => {
   return answer.body.id as string;
 };
 const role = (code: string) => [{ coding: [{ system: `${HUB}/CodeSystem/organisation-role`, code }] }];
-const insurer = await create({ resourceType: 'Organization', name: 'Zilveren Kruis', identifier: [{ system: UZOVI, value: '3311' }], type: role('health-insurer') });
-const municipality = await create({ resourceType: 'Organization', name: 'Gemeente Zwolle', identifier: [{ system: 'https://zorghub.example.org/fhir/NamingSystem/gemeentecode', value: '0193' }], type: role('municipality') });
-const hospital = await create({ resourceType: 'Organization', name: 'Isala', identifier: [{ system: URA, value: '11112222' }], type: role('care-provider') });
+const insurer = await create({
+  resourceType: 'Organization',
+  name: 'Zilveren Kruis',
+  identifier: [{ system: UZOVI, value: '3311' }],
+  type: role('health-insurer'),
+});
+const municipality = await create({
+  resourceType: 'Organization',
+  name: 'Gemeente Zwolle',
+  identifier: [{ system: 'https://zorghub.example.org/fhir/NamingSystem/gemeentecode', value: '0193' }],
+  type: role('municipality'),
+});
+const hospital = await create({
+  resourceType: 'Organization',
+  name: 'Isala',
+  identifier: [{ system: URA, value: '11112222' }],
+  type: role('care-provider'),
+});
 
 const regimeCoverage = (patient: string, regime: string, payor: string) =>
   create({
-    resourceType: 'Coverage', status: 'active', beneficiary: { reference: `Patient/${patient}` }, payor: [{ reference: `Organization/${payor}` }],
+    resourceType: 'Coverage',
+    status: 'active',
+    beneficiary: { reference: `Patient/${patient}` },
+    payor: [{ reference: `Organization/${payor}` }],
     type: { coding: [{ system: `${HUB}/CodeSystem/financing-regime`, code: regime }] },
   });
 const order = (patient: string, coverage: string, requester?: string, device?: string) =>
   create({
-    resourceType: 'DeviceRequest', status: 'active', intent: 'order', subject: { reference: `Patient/${patient}` },
+    resourceType: 'DeviceRequest',
+    status: 'active',
+    intent: 'order',
+    subject: { reference: `Patient/${patient}` },
     ...(device ? { codeReference: { reference: `Device/${device}` } } : { codeCodeableConcept: { text: 'rolstoel' } }),
-    insurance: [{ reference: `Coverage/${coverage}` }], ...(requester ? { requester: { reference: `Organization/${requester}` } } : {}),
+    insurance: [{ reference: `Coverage/${coverage}` }],
+    ...(requester ? { requester: { reference: `Organization/${requester}` } } : {}),
   });
 
 // Hendrik: a Zvw and a Wmo aid, ordered by the hospital (a care relation). Els: a Zvw aid, no care relation.
@@ -50,44 +72,98 @@ const hendrikWmo = await regimeCoverage(hendrik, 'wmo', municipality);
 const elsZvw = await regimeCoverage(els, 'zvw', insurer);
 const hendrikZvwAid = await order(hendrik, hendrikZvw, hospital);
 // The Wmo order names its Device (the wheelchair); the stick is named by no order.
-const hendrikWmoChair = await create({ resourceType: 'Device', status: 'active', patient: { reference: `Patient/${hendrik}` } });
-const hendrikStick = await create({ resourceType: 'Device', status: 'active', patient: { reference: `Patient/${hendrik}` } });
+const hendrikWmoChair = await create({
+  resourceType: 'Device',
+  status: 'active',
+  patient: { reference: `Patient/${hendrik}` },
+});
+const hendrikStick = await create({
+  resourceType: 'Device',
+  status: 'active',
+  patient: { reference: `Patient/${hendrik}` },
+});
 const hendrikWmoAid = await order(hendrik, hendrikWmo, hospital, hendrikWmoChair);
 const elsZvwAid = await order(els, elsZvw);
 // What is delivered for each order: the request (based-on the order), then the delivery (based-on the request).
 const supplyFor = (patient: string, aid: string) =>
   create({
-    resourceType: 'SupplyRequest', status: 'active', itemCodeableConcept: { text: 'rolstoel' }, quantity: { value: 1 },
-    extension: [{ url: `${HUB}/StructureDefinition/hub-ext-based-on`, valueReference: { reference: `DeviceRequest/${aid}` } }],
+    resourceType: 'SupplyRequest',
+    status: 'active',
+    itemCodeableConcept: { text: 'rolstoel' },
+    quantity: { value: 1 },
+    extension: [
+      { url: `${HUB}/StructureDefinition/hub-ext-based-on`, valueReference: { reference: `DeviceRequest/${aid}` } },
+    ],
     deliverTo: { reference: `Patient/${patient}` },
   });
 const deliveryFor = (patient: string, request: string) =>
-  create({ resourceType: 'SupplyDelivery', status: 'completed', basedOn: [{ reference: `SupplyRequest/${request}` }], patient: { reference: `Patient/${patient}` } });
+  create({
+    resourceType: 'SupplyDelivery',
+    status: 'completed',
+    basedOn: [{ reference: `SupplyRequest/${request}` }],
+    patient: { reference: `Patient/${patient}` },
+  });
 const hendrikZvwSupply = await supplyFor(hendrik, hendrikZvwAid);
 const hendrikWmoSupply = await supplyFor(hendrik, hendrikWmoAid);
 const elsZvwSupply = await supplyFor(els, elsZvwAid);
 const hendrikZvwDelivery = await deliveryFor(hendrik, hendrikZvwSupply);
 const hendrikWmoDelivery = await deliveryFor(hendrik, hendrikWmoSupply);
 const elsZvwDelivery = await deliveryFor(els, elsZvwSupply);
-const hendrikPlan = await create({ resourceType: 'CarePlan', status: 'active', intent: 'plan', subject: { reference: `Patient/${hendrik}` } });
-const elsPlan = await create({ resourceType: 'CarePlan', status: 'active', intent: 'plan', subject: { reference: `Patient/${els}` } });
+const hendrikPlan = await create({
+  resourceType: 'CarePlan',
+  status: 'active',
+  intent: 'plan',
+  subject: { reference: `Patient/${hendrik}` },
+});
+const elsPlan = await create({
+  resourceType: 'CarePlan',
+  status: 'active',
+  intent: 'plan',
+  subject: { reference: `Patient/${els}` },
+});
 
 const OPT_IN = { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-ActCode', code: 'OPTIN' }] };
 type Recipient = { organization: string; identifier: { system: string; value: string } } | { category: string };
-async function directive(patient: string, type: 'permit' | 'deny', recipient: Recipient, services: string[], regimes: string[] = []): Promise<string> {
+async function directive(
+  patient: string,
+  type: 'permit' | 'deny',
+  recipient: Recipient,
+  services: string[],
+  regimes: string[] = [],
+): Promise<string> {
   const actor =
     'category' in recipient
-      ? { extension: [{ url: `${HUB}/StructureDefinition/hub-ext-recipient-category`, valueCoding: { system: `${HUB}/CodeSystem/organisation-role`, code: recipient.category } }], reference: { display: recipient.category } }
+      ? {
+          extension: [
+            {
+              url: `${HUB}/StructureDefinition/hub-ext-recipient-category`,
+              valueCoding: { system: `${HUB}/CodeSystem/organisation-role`, code: recipient.category },
+            },
+          ],
+          reference: { display: recipient.category },
+        }
       : { reference: { reference: `Organization/${recipient.organization}`, identifier: recipient.identifier } };
   return create({
-    resourceType: 'Consent', status: 'active',
+    resourceType: 'Consent',
+    status: 'active',
     scope: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/consentscope', code: 'patient-privacy' }] },
     category: [{ coding: [{ system: `${HUB}/CodeSystem/consent-category`, code: 'data-sharing' }] }],
-    patient: { reference: `Patient/${patient}` }, dateTime: '2026-01-01', policyRule: OPT_IN,
+    patient: { reference: `Patient/${patient}` },
+    dateTime: '2026-01-01',
+    policyRule: OPT_IN,
     provision: {
-      type, period: { start: '2026-01-01' }, actor: [{ role: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-ParticipationType', code: 'IRCP' }] }, ...actor }],
+      type,
+      period: { start: '2026-01-01' },
+      actor: [
+        {
+          role: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-ParticipationType', code: 'IRCP' }] },
+          ...actor,
+        },
+      ],
       class: services.map((code) => ({ system: `${HUB}/CodeSystem/data-service`, code })),
-      ...(regimes.length ? { code: [{ coding: regimes.map((code) => ({ system: `${HUB}/CodeSystem/financing-regime`, code })) }] } : {}),
+      ...(regimes.length
+        ? { code: [{ coding: regimes.map((code) => ({ system: `${HUB}/CodeSystem/financing-regime`, code })) }] }
+        : {}),
     },
   });
 }
@@ -101,7 +177,10 @@ const ISALA: Recipient = { organization: hospital, identifier: { system: URA, va
 async function ids(headers: Record<string, string>, query: string): Promise<string[]> {
   const answer = await call(headers, 'GET', query);
   expect(answer.status, JSON.stringify(answer.body)).toBe(200);
-  return ((answer.body as Bundle).entry ?? []).filter((e) => e.search?.mode !== 'include').map((e) => e.resource!.id!).sort();
+  return ((answer.body as Bundle).entry ?? [])
+    .filter((e) => e.search?.mode !== 'include')
+    .map((e) => e.resource!.id!)
+    .sort();
 }
 const sorted = (...values: string[]) => [...values].sort();
 
@@ -155,7 +234,9 @@ describe('client directives', () => {
 
   it('a regime-limited deny reaches the delivery requests, deliveries and devices of that regime', async () => {
     const isala = await tokenOf('ziekenhuis');
-    expect(await ids(isala, `/SupplyRequest?subject=Patient/${hendrik}`)).toEqual(sorted(hendrikZvwSupply, hendrikWmoSupply));
+    expect(await ids(isala, `/SupplyRequest?subject=Patient/${hendrik}`)).toEqual(
+      sorted(hendrikZvwSupply, hendrikWmoSupply),
+    );
     expect(await ids(isala, `/Device?patient=Patient/${hendrik}`)).toEqual(sorted(hendrikWmoChair, hendrikStick));
     const noWmo = await directive(hendrik, 'deny', ISALA, ['leveringen', 'hulpmiddelen'], ['wmo']);
     expect(await ids(isala, `/SupplyRequest?subject=Patient/${hendrik}`)).toEqual([hendrikZvwSupply]);
@@ -164,10 +245,16 @@ describe('client directives', () => {
     expect(await ids(isala, `/Device?patient=Patient/${hendrik}`)).toEqual([hendrikStick]);
     expect((await call(isala, 'GET', `/Device/${hendrikWmoChair}`)).status).toBe(404);
     // A search along the new parameter finds what the order led to, within what the caller may see.
-    expect(await ids(isala, `/SupplyDelivery?based-on:SupplyRequest.based-on=DeviceRequest/${hendrikZvwAid}`)).toEqual([hendrikZvwDelivery]);
-    expect(await ids(isala, `/SupplyDelivery?based-on:SupplyRequest.based-on=DeviceRequest/${hendrikWmoAid}`)).toEqual([]);
+    expect(await ids(isala, `/SupplyDelivery?based-on:SupplyRequest.based-on=DeviceRequest/${hendrikZvwAid}`)).toEqual([
+      hendrikZvwDelivery,
+    ]);
+    expect(await ids(isala, `/SupplyDelivery?based-on:SupplyRequest.based-on=DeviceRequest/${hendrikWmoAid}`)).toEqual(
+      [],
+    );
     await withdraw(noWmo);
-    expect(await ids(isala, `/SupplyDelivery?based-on:SupplyRequest.based-on=DeviceRequest/${hendrikWmoAid}`)).toEqual([hendrikWmoDelivery]);
+    expect(await ids(isala, `/SupplyDelivery?based-on:SupplyRequest.based-on=DeviceRequest/${hendrikWmoAid}`)).toEqual([
+      hendrikWmoDelivery,
+    ]);
   });
 
   it('a permit opens a type the rules close, and only for that client', async () => {
@@ -200,7 +287,9 @@ describe('client directives', () => {
     await call(isala, 'GET', '/CarePlan?_count=5');
     const events = await call(admin, 'GET', `/AuditEvent?policy=Consent/${deny}&_sort=-date&_count=1`);
     const requestor = (events.body as Bundle<AuditEvent>).entry?.[0]?.resource?.agent.find((agent) => agent.requestor);
-    expect(requestor?.policy).toEqual(expect.arrayContaining([`Consent/${deny}`, `Consent/${permit}`, expect.stringContaining('care-relation-read')]));
+    expect(requestor?.policy).toEqual(
+      expect.arrayContaining([`Consent/${deny}`, `Consent/${permit}`, expect.stringContaining('care-relation-read')]),
+    );
     await withdraw(deny);
     await withdraw(permit);
     expect(await ids(isala, '/CarePlan')).toEqual([hendrikPlan]);
@@ -210,18 +299,36 @@ describe('client directives', () => {
 const as = await principalClient(new PgRepository(db.sql, { baseUrl: TEST_BASE_URL }), TEST_BASE_URL);
 
 describe('a client records his own directives', () => {
-  const person = (patient: string): Principal => ({ kind: 'person', clientId: 'pgo', patient: `Patient/${patient}`, dataServices: ['basisgegevens'], tokenId: 't' });
+  const person = (patient: string): Principal => ({
+    kind: 'person',
+    clientId: 'pgo',
+    patient: `Patient/${patient}`,
+    dataServices: ['basisgegevens'],
+    tokenId: 't',
+  });
   const consent = (patient: string, category: string): Consent => ({
-    resourceType: 'Consent', status: 'active',
+    resourceType: 'Consent',
+    status: 'active',
     scope: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/consentscope', code: 'patient-privacy' }] },
     category: [{ coding: [{ system: `${HUB}/CodeSystem/consent-category`, code: category }] }],
-    patient: { reference: `Patient/${patient}` }, policyRule: OPT_IN,
-    provision: { type: 'deny', actor: [{ role: { coding: [{ code: 'IRCP' }] }, reference: { reference: `Organization/${insurer}` } }], class: [{ system: `${HUB}/CodeSystem/data-service`, code: 'hulpmiddelen' }] },
+    patient: { reference: `Patient/${patient}` },
+    policyRule: OPT_IN,
+    provision: {
+      type: 'deny',
+      actor: [{ role: { coding: [{ code: 'IRCP' }] }, reference: { reference: `Organization/${insurer}` } }],
+      class: [{ system: `${HUB}/CodeSystem/data-service`, code: 'hulpmiddelen' }],
+    },
   });
 
   it('a delegate who may act records directives about his delegated data services only', async () => {
     const delegate = (readOnly: boolean): Principal => ({
-      kind: 'delegate', clientId: 'pgo', patient: `Patient/${els}`, actor: 'RelatedPerson/dochter', dataServices: ['hulpmiddelen'], tokenId: 't', readOnly,
+      kind: 'delegate',
+      clientId: 'pgo',
+      patient: `Patient/${els}`,
+      actor: 'RelatedPerson/dochter',
+      dataServices: ['hulpmiddelen'],
+      tokenId: 't',
+      readOnly,
     });
     const made = await as(delegate(false))('POST', '/Consent', consent(els, 'data-sharing'));
     expect(made.status).toBe(201);

@@ -28,10 +28,23 @@ const store = new PgRepository(sql, { baseUrl: BASE });
 
 const ORG_SYSTEM = 'urn:test:organisation';
 const BSN = 'http://fhir.nl/fhir/NamingSystem/bsn';
-const principalOf = (role: SystemRole): Principal => ({ kind: 'system', clientId: role, role, organization: { system: ORG_SYSTEM, value: role }, dataServices: [], tokenId: 't' });
+const principalOf = (role: SystemRole): Principal => ({
+  kind: 'system',
+  clientId: role,
+  role,
+  organization: { system: ORG_SYSTEM, value: role },
+  dataServices: [],
+  tokenId: 't',
+});
 
 /** Each (role, type, mask) of the rules that search under a mask, and the parameters the mask hides there or not. */
-interface Masked { role: SystemRole; resourceType: string; mask: MaskName; hidden: ParamDefinition[]; allowed: ParamDefinition[] }
+interface Masked {
+  role: SystemRole;
+  resourceType: string;
+  mask: MaskName;
+  hidden: ParamDefinition[];
+  allowed: ParamDefinition[];
+}
 const searchable = (p: ParamDefinition) => !p.unsupported && p.type !== 'special';
 const masked: Masked[] = Object.entries(SYSTEM_RULES).flatMap(([role, rules]) =>
   rules.flatMap((rule) =>
@@ -41,7 +54,13 @@ const masked: Masked[] = Object.entries(SYSTEM_RULES).flatMap(([role, rules]) =>
           .map((resourceType): Masked => {
             const hiddenCodes = hiddenSearchParameters(resourceType, maskHiddenElements(rule.mask!, resourceType)!);
             const params = [...searchParameters(resourceType).values()].filter(searchable);
-            return { role: role as SystemRole, resourceType, mask: rule.mask!, hidden: params.filter((p) => hiddenCodes.has(p.code)), allowed: params.filter((p) => !hiddenCodes.has(p.code)) };
+            return {
+              role: role as SystemRole,
+              resourceType,
+              mask: rule.mask!,
+              hidden: params.filter((p) => hiddenCodes.has(p.code)),
+              allowed: params.filter((p) => !hiddenCodes.has(p.code)),
+            };
           })
       : [],
   ),
@@ -73,16 +92,25 @@ function valueOf(param: ParamDefinition): string {
 
 const canSearch = (role: SystemRole, type: string) => decide(principalOf(role), 'search', type).effect === 'permit';
 const maskedParams = (role: SystemRole, type: string) => masked.find((m) => m.role === role && m.resourceType === type);
-const isHidden = (role: SystemRole, type: string, code: string) => maskedParams(role, type)?.hidden.some((p) => p.code === code) ?? false;
+const isHidden = (role: SystemRole, type: string, code: string) =>
+  maskedParams(role, type)?.hidden.some((p) => p.code === code) ?? false;
 /** Reference parameters of types the role may search that can point at `target`, themselves not hidden. */
 const referencesTo = (role: SystemRole, target: string) =>
   CORE_TYPES.filter((source) => canSearch(role, source)).flatMap((source) =>
     [...searchParameters(source).values()]
-      .filter((p) => p.type === 'reference' && searchable(p) && p.targets.includes(target) && !isHidden(role, source, p.code))
+      .filter(
+        (p) => p.type === 'reference' && searchable(p) && p.targets.includes(target) && !isHidden(role, source, p.code),
+      )
       .map((param) => ({ source, param })),
   );
 
-interface Refusal { role: SystemRole; kind: string; url: string; names: string; method?: FhirMethod }
+interface Refusal {
+  role: SystemRole;
+  kind: string;
+  url: string;
+  names: string;
+  method?: FhirMethod;
+}
 const refusals: Refusal[] = [];
 for (const { role, resourceType: type, hidden } of masked) {
   for (const p of hidden) {
@@ -97,8 +125,15 @@ for (const { role, resourceType: type, hidden } of masked) {
     }
     // A _has from the masked type into every type it references that the role may search.
     for (const target of CORE_TYPES.filter((t) => canSearch(role, t))) {
-      for (const link of [...searchParameters(type).values()].filter((r) => r.type === 'reference' && searchable(r) && r.targets.includes(target) && !isHidden(role, type, r.code))) {
-        refusals.push({ role, kind: '_has', url: `/${target}?_has:${type}:${link.code}:${p.code}=${value}`, names: p.code });
+      for (const link of [...searchParameters(type).values()].filter(
+        (r) => r.type === 'reference' && searchable(r) && r.targets.includes(target) && !isHidden(role, type, r.code),
+      )) {
+        refusals.push({
+          role,
+          kind: '_has',
+          url: `/${target}?_has:${type}:${link.code}:${p.code}=${value}`,
+          names: p.code,
+        });
       }
     }
     if (p.type === 'reference') {
@@ -108,7 +143,13 @@ for (const { role, resourceType: type, hidden } of masked) {
       }
     }
     if (decide(principalOf(role), 'update', type).effect === 'permit') {
-      refusals.push({ role, kind: 'conditional update', method: 'PUT', url: `/${type}?${p.code}=${value}`, names: p.code });
+      refusals.push({
+        role,
+        kind: 'conditional update',
+        method: 'PUT',
+        url: `/${type}?${p.code}=${value}`,
+        names: p.code,
+      });
     }
   }
 }
@@ -122,31 +163,86 @@ for (const { role, resourceType: type, mask } of masked) {
   }
 }
 
-interface Allowed { role: SystemRole; url: string }
-const allowed: Allowed[] = masked.flatMap(({ role, resourceType: type, allowed: params }) => params.map((p) => ({ role, url: `/${type}?${p.code}=${encodeURIComponent(valueOf(p))}` })));
+interface Allowed {
+  role: SystemRole;
+  url: string;
+}
+const allowed: Allowed[] = masked.flatMap(({ role, resourceType: type, allowed: params }) =>
+  params.map((p) => ({ role, url: `/${type}?${p.code}=${encodeURIComponent(valueOf(p))}` })),
+);
 
 // -- data: one client each masked role delivers to or pays for --------------------------------------------------
 const org = (role: string) => ({ reference: `Organization/${role}` });
 const resources: Resource[] = [
-  ...['care', ...MASKED_ROLES].map((role) => ({ resourceType: 'Organization', id: role, name: role, identifier: [{ system: ORG_SYSTEM, value: role }] }) as Resource),
+  ...['care', ...MASKED_ROLES].map(
+    (role) =>
+      ({
+        resourceType: 'Organization',
+        id: role,
+        name: role,
+        identifier: [{ system: ORG_SYSTEM, value: role }],
+      }) as Resource,
+  ),
   {
-    resourceType: 'Patient', id: 'c0', identifier: [{ system: BSN, value: '999911120' }], active: true, name: [{ family: 'Familie0', given: ['Anna'] }],
-    telecom: [{ system: 'phone', value: '0612345678' }], gender: 'female', birthDate: '1941-03-12', address: [{ city: 'Zwolle' }], managingOrganization: org('care'),
+    resourceType: 'Patient',
+    id: 'c0',
+    identifier: [{ system: BSN, value: '999911120' }],
+    active: true,
+    name: [{ family: 'Familie0', given: ['Anna'] }],
+    telecom: [{ system: 'phone', value: '0612345678' }],
+    gender: 'female',
+    birthDate: '1941-03-12',
+    address: [{ city: 'Zwolle' }],
+    managingOrganization: org('care'),
   },
-  { resourceType: 'Coverage', id: 'cov0', status: 'active', beneficiary: { reference: 'Patient/c0' }, payor: [org('financier')] },
+  {
+    resourceType: 'Coverage',
+    id: 'cov0',
+    status: 'active',
+    beneficiary: { reference: 'Patient/c0' },
+    payor: [org('financier')],
+  },
   ...['supplier', 'logistics'].flatMap((role): Resource[] => [
     {
-      resourceType: 'DeviceRequest', id: `dr-${role}`, status: 'active', intent: 'order', subject: { reference: 'Patient/c0' }, codeCodeableConcept: { text: 'rolstoel' },
-      requester: org('care'), performer: org(role), insurance: [{ reference: 'Coverage/cov0' }], reasonCode: [{ text: 'diagnose' }], note: [{ text: 'notitie' }],
+      resourceType: 'DeviceRequest',
+      id: `dr-${role}`,
+      status: 'active',
+      intent: 'order',
+      subject: { reference: 'Patient/c0' },
+      codeCodeableConcept: { text: 'rolstoel' },
+      requester: org('care'),
+      performer: org(role),
+      insurance: [{ reference: 'Coverage/cov0' }],
+      reasonCode: [{ text: 'diagnose' }],
+      note: [{ text: 'notitie' }],
     },
-    { resourceType: 'SupplyRequest', id: `sr-${role}`, status: 'active', itemCodeableConcept: { text: 'rolstoel' }, quantity: { value: 1 }, deliverTo: { reference: 'Patient/c0' }, supplier: [org(role)], reasonCode: [{ text: 'diagnose' }] },
-    { resourceType: 'Device', id: `dev-${role}`, status: 'active', identifier: [{ system: 'urn:test:device', value: role }], patient: { reference: 'Patient/c0' }, owner: org(role), note: [{ text: 'onderhoud' }], url: 'http://example.org/device' },
+    {
+      resourceType: 'SupplyRequest',
+      id: `sr-${role}`,
+      status: 'active',
+      itemCodeableConcept: { text: 'rolstoel' },
+      quantity: { value: 1 },
+      deliverTo: { reference: 'Patient/c0' },
+      supplier: [org(role)],
+      reasonCode: [{ text: 'diagnose' }],
+    },
+    {
+      resourceType: 'Device',
+      id: `dev-${role}`,
+      status: 'active',
+      identifier: [{ system: 'urn:test:device', value: role }],
+      patient: { reference: 'Patient/c0' },
+      owner: org(role),
+      note: [{ text: 'onderhoud' }],
+      url: 'http://example.org/device',
+    },
   ]),
 ];
 await store.createMany(resources);
 
 const as = await principalClient(store, BASE);
-const call = (role: SystemRole, method: FhirMethod, url: string, body?: unknown) => as(principalOf(role))(method, url, body);
+const call = (role: SystemRole, method: FhirMethod, url: string, body?: unknown) =>
+  as(principalOf(role))(method, url, body);
 const diagnostics = (reply: Answer) => reply.diagnostics ?? '';
 
 describe('the rules have masked roles, and their masks hide searchable elements', () => {
@@ -154,27 +250,35 @@ describe('the rules have masked roles, and their masks hide searchable elements'
     expect(MASKED_ROLES.sort()).toEqual(['financier', 'logistics', 'supplier']);
     // The rules read here are the ones decided: each masked search is permitted under that mask.
     for (const { role, resourceType, mask } of masked) {
-      expect(decide(principalOf(role), 'search', resourceType), `${role} ${resourceType}`).toMatchObject({ effect: 'permit', mask });
+      expect(decide(principalOf(role), 'search', resourceType), `${role} ${resourceType}`).toMatchObject({
+        effect: 'permit',
+        mask,
+      });
     }
     expect(refusals.length).toBeGreaterThan(100);
     expect(allowed.length).toBeGreaterThan(50);
     const counts = new Map<string, number>();
     for (const { kind } of refusals) counts.set(kind, (counts.get(kind) ?? 0) + 1);
     const byKind = [...counts].map(([kind, count]) => `${kind} ${count}`);
-    console.info(`masked-search: ${masked.length} (role, type) pairs, ${refusals.length} refusals (${byKind.join(', ')}), ${allowed.length} allowed parameters`);
+    console.info(
+      `masked-search: ${masked.length} (role, type) pairs, ${refusals.length} refusals (${byKind.join(', ')}), ${allowed.length} allowed parameters`,
+    );
   });
 });
 
-describe.each(refusals.map((r) => [`${r.role} ${r.method ?? 'GET'} ${r.url}`, r] as const))('%s', (_name, { role, url, names, method }) => {
-  it('is refused with a 403 naming the parameter', async () => {
-    const body = method === 'PUT' ? { resourceType: url.slice(1, url.indexOf('?')), status: 'active' } : undefined;
-    const reply = await call(role, method ?? 'GET', url, body);
-    expect(reply.status, JSON.stringify(reply.body ?? null).slice(0, 300)).toBe(403);
-    expect(reply.code).toBe('HUB_ERR_AUTH_INSUFFICIENT_SCOPE');
-    expect(diagnostics(reply)).toContain(names === '_elements' ? '_elements=' : `the search parameter ${names} of `);
-    expect(diagnostics(reply)).toContain('which this caller may not see');
-  });
-});
+describe.each(refusals.map((r) => [`${r.role} ${r.method ?? 'GET'} ${r.url}`, r] as const))(
+  '%s',
+  (_name, { role, url, names, method }) => {
+    it('is refused with a 403 naming the parameter', async () => {
+      const body = method === 'PUT' ? { resourceType: url.slice(1, url.indexOf('?')), status: 'active' } : undefined;
+      const reply = await call(role, method ?? 'GET', url, body);
+      expect(reply.status, JSON.stringify(reply.body ?? null).slice(0, 300)).toBe(403);
+      expect(reply.code).toBe('HUB_ERR_AUTH_INSUFFICIENT_SCOPE');
+      expect(diagnostics(reply)).toContain(names === '_elements' ? '_elements=' : `the search parameter ${names} of `);
+      expect(diagnostics(reply)).toContain('which this caller may not see');
+    });
+  },
+);
 
 describe.each(allowed.map((a) => [`${a.role} GET ${a.url}`, a] as const))('%s', (_name, { role, url }) => {
   it('still answers 200', async () => {
@@ -183,7 +287,7 @@ describe.each(allowed.map((a) => [`${a.role} GET ${a.url}`, a] as const))('%s', 
   });
 });
 
-describe('the attacks first reported, with the client\'s real values', () => {
+describe("the attacks first reported, with the client's real values", () => {
   it.each([
     ['logistics', '/Patient?birthdate=1941-03-12', 'birthdate'],
     ['logistics', '/Patient?birthdate=ge1941-01-01,lt1900-01-01', 'birthdate'],
@@ -220,14 +324,20 @@ describe('the attacks first reported, with the client\'s real values', () => {
 
   it('refuses a conditional update whose criteria read a hidden element, and keeps the stored resource', async () => {
     const device = (await call('supplier', 'GET', '/Device/dev-supplier')).body as Record<string, unknown>;
-    const reply = await call('supplier', 'PUT', '/Device?url=http://example.org/device', { ...device, status: 'inactive' });
+    const reply = await call('supplier', 'PUT', '/Device?url=http://example.org/device', {
+      ...device,
+      status: 'inactive',
+    });
     expect(reply.status).toBe(403);
     expect(JSON.parse((await store.read('Device', 'dev-supplier')).json).status).toBe('active');
   });
 });
 
 describe('what the masks let through keeps working', () => {
-  const ids = (reply: Answer) => ((reply.body?.entry ?? []) as { resource: Resource }[]).map((e) => `${e.resource.resourceType}/${e.resource.id}`).sort();
+  const ids = (reply: Answer) =>
+    ((reply.body?.entry ?? []) as { resource: Resource }[])
+      .map((e) => `${e.resource.resourceType}/${e.resource.id}`)
+      .sort();
 
   it('finds the client by what the mask keeps, and returns him masked', async () => {
     for (const role of ['supplier', 'logistics'] as const) {
@@ -235,8 +345,12 @@ describe('what the masks let through keeps working', () => {
       expect(ids(reply), role).toEqual(['Patient/c0']);
       expect(reply.body?.entry?.[0].resource.birthDate).toBeUndefined();
       expect(ids(await call(role, 'GET', `/SupplyRequest?status=active`)), role).toEqual([`SupplyRequest/sr-${role}`]);
-      expect(ids(await call(role, 'GET', `/DeviceRequest?subject:Patient.name=Familie0`)), role).toEqual([`DeviceRequest/dr-${role}`]);
-      expect(ids(await call(role, 'GET', '/Patient?_has:DeviceRequest:subject:status=active')), role).toEqual(['Patient/c0']);
+      expect(ids(await call(role, 'GET', `/DeviceRequest?subject:Patient.name=Familie0`)), role).toEqual([
+        `DeviceRequest/dr-${role}`,
+      ]);
+      expect(ids(await call(role, 'GET', '/Patient?_has:DeviceRequest:subject:status=active')), role).toEqual([
+        'Patient/c0',
+      ]);
     }
     const financier = await call('financier', 'GET', '/Patient?birthdate=1941-03-12&gender=female');
     expect(ids(financier)).toEqual(['Patient/c0']);
@@ -246,7 +360,11 @@ describe('what the masks let through keeps working', () => {
   it('sorts, counts, includes and subsets by what the mask keeps; neither _summary nor _elements reveals a hidden element', async () => {
     expect((await call('supplier', 'GET', '/Patient?_sort=name')).status).toBe(200);
     expect((await call('supplier', 'GET', '/Patient?name=Familie0&_summary=count')).body?.total).toBe(1);
-    const included = await call('supplier', 'GET', '/DeviceRequest?_include=DeviceRequest:subject&_include=DeviceRequest:performer');
+    const included = await call(
+      'supplier',
+      'GET',
+      '/DeviceRequest?_include=DeviceRequest:subject&_include=DeviceRequest:performer',
+    );
     expect(ids(included)).toEqual(['DeviceRequest/dr-supplier', 'Organization/supplier', 'Patient/c0']);
     expect((await call('supplier', 'GET', '/Patient?_revinclude=Device:patient')).status).toBe(200);
     for (const query of ['_summary=true', '_summary=text', '_summary=data', '_elements=name,telecom']) {
@@ -254,13 +372,19 @@ describe('what the masks let through keeps working', () => {
       expect(reply.status, query).toBe(200);
       const patient = reply.body?.entry?.[0].resource ?? {};
       const hidden = maskHiddenElements('delivery', 'Patient')!;
-      expect(Object.keys(patient).filter((key) => hidden.has(key)), query).toEqual([]);
+      expect(
+        Object.keys(patient).filter((key) => hidden.has(key)),
+        query,
+      ).toEqual([]);
     }
   });
 
   it('matches a conditional update on what the mask keeps', async () => {
     const device = (await call('supplier', 'GET', '/Device/dev-supplier')).body as Record<string, unknown>;
-    const reply = await call('supplier', 'PUT', '/Device?identifier=urn:test:device|supplier', { ...device, location: { display: 'Depot' } });
+    const reply = await call('supplier', 'PUT', '/Device?identifier=urn:test:device|supplier', {
+      ...device,
+      location: { display: 'Depot' },
+    });
     expect(reply.status).toBe(200);
     const stored = JSON.parse((await store.read('Device', 'dev-supplier')).json);
     expect(stored.location).toEqual({ display: 'Depot' });

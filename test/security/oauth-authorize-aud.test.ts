@@ -10,7 +10,14 @@ const { anonymous, db } = await createTestApp();
 const PGO = 'pgo-aud.example.nl';
 const REDIRECT = 'https://pgo-aud.example.nl/callback';
 await new ClientRegistry(db.sql).put({
-  clientId: PGO, name: 'PGO Aud', kind: 'pgo', redirectUris: [REDIRECT], publicClient: true, tokenEndpointAuthMethod: 'none', dataServices: ['hulpmiddelen'], active: true,
+  clientId: PGO,
+  name: 'PGO Aud',
+  kind: 'pgo',
+  redirectUris: [REDIRECT],
+  publicClient: true,
+  tokenEndpointAuthMethod: 'none',
+  dataServices: ['hulpmiddelen'],
+  active: true,
 });
 
 const MEDMIJ = 'zorghub~hulpmiddelen';
@@ -19,8 +26,14 @@ const SMART = 'launch/patient patient/*.read';
 async function authorize(params: Record<string, string | undefined>) {
   const query = new URLSearchParams();
   const all: Record<string, string | undefined> = {
-    response_type: 'code', client_id: PGO, redirect_uri: REDIRECT, scope: MEDMIJ, state: 'st-1',
-    code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM', code_challenge_method: 'S256', ...params,
+    response_type: 'code',
+    client_id: PGO,
+    redirect_uri: REDIRECT,
+    scope: MEDMIJ,
+    state: 'st-1',
+    code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
+    code_challenge_method: 'S256',
+    ...params,
   };
   for (const [key, value] of Object.entries(all)) {
     if (value !== undefined) query.set(key, value);
@@ -28,7 +41,13 @@ async function authorize(params: Record<string, string | undefined>) {
   const response = await anonymous.inject({ method: 'GET', url: `/oauth/authorize?${query}` });
   const location = response.headers.location as string | undefined;
   const target = location && !location.startsWith('/') ? new URL(location) : undefined;
-  return { status: response.statusCode, location, error: target?.searchParams.get('error') ?? undefined, target, body: response.body };
+  return {
+    status: response.statusCode,
+    location,
+    error: target?.searchParams.get('error') ?? undefined,
+    target,
+    body: response.body,
+  };
 }
 
 const FOREIGN = [
@@ -44,7 +63,12 @@ const FOREIGN = [
 ];
 
 describe('aud at /oauth/authorize', () => {
-  it.each(FOREIGN.flatMap((aud) => [[aud, MEDMIJ], [aud, SMART]]))('refuses aud=%j (scope %s) with invalid_request, back to the PGO with its state', async (aud, scope) => {
+  it.each(
+    FOREIGN.flatMap((aud) => [
+      [aud, MEDMIJ],
+      [aud, SMART],
+    ]),
+  )('refuses aud=%j (scope %s) with invalid_request, back to the PGO with its state', async (aud, scope) => {
     const answer = await authorize({ aud, scope });
     expect(answer.status).toBe(303);
     expect(answer.target?.origin + answer.target!.pathname).toBe(REDIRECT);
@@ -59,11 +83,14 @@ describe('aud at /oauth/authorize', () => {
     expect(answer.location).toBeUndefined();
   });
 
-  it.each([TEST_BASE_URL, `${TEST_BASE_URL}/`, 'HTTP://HUB.TEST', 'http://hub.test:80'])('accepts the hub\'s own base URL as aud=%s and goes on to the login', async (aud) => {
-    const answer = await authorize({ aud });
-    expect(answer.status).toBe(303);
-    expect(answer.location).toMatch(/^\/oauth\/login\?request=/);
-  });
+  it.each([TEST_BASE_URL, `${TEST_BASE_URL}/`, 'HTTP://HUB.TEST', 'http://hub.test:80'])(
+    "accepts the hub's own base URL as aud=%s and goes on to the login",
+    async (aud) => {
+      const answer = await authorize({ aud });
+      expect(answer.status).toBe(303);
+      expect(answer.location).toMatch(/^\/oauth\/login\?request=/);
+    },
+  );
 
   it('accepts a request with only MedMij scopes and no aud', async () => {
     const answer = await authorize({ aud: undefined });

@@ -16,55 +16,111 @@ const BSN = 'http://fhir.nl/fhir/NamingSystem/bsn';
 const REDIRECT = 'http://127.0.0.1:9/pgo/callback';
 const PGO = 'pgo-refresh.example.nl';
 
-const { baseUrl, db, adminHeaders } = await startTestServer({ auth: { providerName: 'zorghub', devLoginBsns: [CLIENT_BSN, DAUGHTER_BSN] } });
+const { baseUrl, db, adminHeaders } = await startTestServer({
+  auth: { providerName: 'zorghub', devLoginBsns: [CLIENT_BSN, DAUGHTER_BSN] },
+});
 const admin = await adminHeaders();
 let patientId: string;
 let daughterId: string;
 
 async function create(resource: Record<string, unknown>): Promise<string> {
-  const res = await fetch(`${baseUrl}/${resource.resourceType}`, { method: 'POST', headers: { ...admin, 'content-type': 'application/fhir+json' }, body: JSON.stringify(resource) });
+  const res = await fetch(`${baseUrl}/${resource.resourceType}`, {
+    method: 'POST',
+    headers: { ...admin, 'content-type': 'application/fhir+json' },
+    body: JSON.stringify(resource),
+  });
   expect(res.status).toBe(201);
   return ((await res.json()) as { id: string }).id;
 }
 
 beforeAll(async () => {
   await new ClientRegistry(db.sql).put({
-    clientId: PGO, name: 'PGO Verversen', kind: 'pgo', redirectUris: [REDIRECT], publicClient: true,
-    tokenEndpointAuthMethod: 'none', dataServices: ['leveringen', 'hulpmiddelen'], active: true,
+    clientId: PGO,
+    name: 'PGO Verversen',
+    kind: 'pgo',
+    redirectUris: [REDIRECT],
+    publicClient: true,
+    tokenEndpointAuthMethod: 'none',
+    dataServices: ['leveringen', 'hulpmiddelen'],
+    active: true,
   });
-  patientId = await create({ resourceType: 'Patient', identifier: [{ system: BSN, value: CLIENT_BSN }], name: [{ given: ['Hendrik'], family: 'de Vries' }] });
+  patientId = await create({
+    resourceType: 'Patient',
+    identifier: [{ system: BSN, value: CLIENT_BSN }],
+    name: [{ given: ['Hendrik'], family: 'de Vries' }],
+  });
   daughterId = await create({
-    resourceType: 'RelatedPerson', patient: { reference: `Patient/${patientId}` }, identifier: [{ system: BSN, value: DAUGHTER_BSN }],
-    name: [{ given: ['Anna'], family: 'de Vries' }], relationship: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-RoleCode', code: 'DAU' }] }],
+    resourceType: 'RelatedPerson',
+    patient: { reference: `Patient/${patientId}` },
+    identifier: [{ system: BSN, value: DAUGHTER_BSN }],
+    name: [{ given: ['Anna'], family: 'de Vries' }],
+    relationship: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-RoleCode', code: 'DAU' }] }],
   });
 });
 
 type TokenBody = Record<string, string | number | undefined>;
 
 async function token(fields: Record<string, string>): Promise<{ status: number; body: TokenBody }> {
-  const res = await fetch(`${baseUrl}/oauth/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(fields) });
+  const res = await fetch(`${baseUrl}/oauth/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams(fields),
+  });
   return { status: res.status, body: (await res.json()) as TokenBody };
 }
 
-const refresh = (refreshToken: string) => token({ grant_type: 'refresh_token', refresh_token: refreshToken, client_id: PGO });
+const refresh = (refreshToken: string) =>
+  token({ grant_type: 'refresh_token', refresh_token: refreshToken, client_id: PGO });
 
 /** Authorize, development login, (the delegate's choice,) consent and the code exchange: the tokens of a new grant. */
-async function grant(bsn: string, scope = 'zorghub~leveringen'): Promise<{ access: string; refresh: string; consentId: string }> {
+async function grant(
+  bsn: string,
+  scope = 'zorghub~leveringen',
+): Promise<{ access: string; refresh: string; consentId: string }> {
   const browser = new Browser(baseUrl);
   const verifier = randomBytes(32).toString('base64url');
   const challenge = createHash('sha256').update(verifier).digest('base64url');
-  const query = new URLSearchParams({ response_type: 'code', client_id: PGO, redirect_uri: REDIRECT, scope, state: 's', code_challenge: challenge, code_challenge_method: 'S256' });
+  const query = new URLSearchParams({
+    response_type: 'code',
+    client_id: PGO,
+    redirect_uri: REDIRECT,
+    scope,
+    state: 's',
+    code_challenge: challenge,
+    code_challenge_method: 'S256',
+  });
   const login = await browser.follow(await browser.get(`/oauth/authorize?${query}`));
   let page = await browser.follow(await browser.submit('/oauth/login/dev', { ...hiddenFields(login.html), bsn }));
   if (page.html.includes('/oauth/act-for')) {
-    page = await browser.follow(await browser.submit('/oauth/act-for', { ...hiddenFields(page.html), choice: /name="choice" value="([^"]+)"/.exec(page.html)![1] }));
+    page = await browser.follow(
+      await browser.submit('/oauth/act-for', {
+        ...hiddenFields(page.html),
+        choice: /name="choice" value="([^"]+)"/.exec(page.html)![1],
+      }),
+    );
   }
-  const decided = await browser.submit('/oauth/consent', { ...hiddenFields(page.html), decision: 'approve', period: 'until-withdrawn' });
+  const decided = await browser.submit('/oauth/consent', {
+    ...hiddenFields(page.html),
+    decision: 'approve',
+    period: 'until-withdrawn',
+  });
   const code = new URL(decided.location!).searchParams.get('code')!;
-  const issued = await token({ grant_type: 'authorization_code', code, redirect_uri: REDIRECT, client_id: PGO, code_verifier: verifier });
+  const issued = await token({
+    grant_type: 'authorization_code',
+    code,
+    redirect_uri: REDIRECT,
+    client_id: PGO,
+    code_verifier: verifier,
+  });
   expect(issued.status).toBe(200);
-  const claims = JSON.parse(Buffer.from(String(issued.body.access_token).split('.')[1], 'base64url').toString()) as { consent: string };
-  return { access: String(issued.body.access_token), refresh: String(issued.body.refresh_token), consentId: claims.consent.replace('Consent/', '') };
+  const claims = JSON.parse(Buffer.from(String(issued.body.access_token).split('.')[1], 'base64url').toString()) as {
+    consent: string;
+  };
+  return {
+    access: String(issued.body.access_token),
+    refresh: String(issued.body.refresh_token),
+    consentId: claims.consent.replace('Consent/', ''),
+  };
 }
 
 async function fhir(method: string, path: string, bearer: string, body?: unknown): Promise<Response> {
@@ -94,8 +150,12 @@ async function expectRefreshRefused(refreshToken: string): Promise<void> {
 
 async function tokenEvents(): Promise<AuditEvent[]> {
   await sealAudit(db.sql);
-  const rows = await db.sql<{ content: string }[]>`SELECT a.content FROM audit_trail t JOIN "AuditEvent" a ON a.id = t.event_id ORDER BY t.seq`;
-  return rows.map((row) => JSON.parse(row.content) as AuditEvent).filter((event) => event.type?.code === '110114' && event.outcome === '4');
+  const rows = await db.sql<
+    { content: string }[]
+  >`SELECT a.content FROM audit_trail t JOIN "AuditEvent" a ON a.id = t.event_id ORDER BY t.seq`;
+  return rows
+    .map((row) => JSON.parse(row.content) as AuditEvent)
+    .filter((event) => event.type?.code === '110114' && event.outcome === '4');
 }
 
 describe('refresh after the consent ends', () => {
@@ -126,7 +186,11 @@ describe('refresh after the consent ends', () => {
 
   it('refuses the refresh token after revocation at /oauth/revoke', async () => {
     const tokens = await grant(CLIENT_BSN);
-    const revoked = await fetch(`${baseUrl}/oauth/revoke`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ token: tokens.refresh, client_id: PGO }) });
+    const revoked = await fetch(`${baseUrl}/oauth/revoke`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ token: tokens.refresh, client_id: PGO }),
+    });
     expect(revoked.status).toBe(200);
     await expectRefreshRefused(tokens.refresh);
     expect((await fhir('GET', '/SupplyRequest', tokens.access)).status).toBe(401);
@@ -137,7 +201,11 @@ describe('refresh after the consent ends', () => {
     const delegated = await fetch(`${baseUrl}/oauth/delegations`, {
       method: 'POST',
       headers: { authorization: `Bearer ${own.access}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ relatedPerson: `RelatedPerson/${daughterId}`, dataServices: ['leveringen'], interactions: ['read'] }),
+      body: JSON.stringify({
+        relatedPerson: `RelatedPerson/${daughterId}`,
+        dataServices: ['leveringen'],
+        interactions: ['read'],
+      }),
     });
     expect(delegated.status).toBe(201);
     const delegation = (await delegated.json()) as Consent;

@@ -8,7 +8,11 @@ import path from 'node:path';
 import type { FastifyInstance, InjectOptions } from 'fastify';
 import { afterAll } from 'vitest';
 import { readAdminCredentials } from '../../consent/bootstrap/admin-credentials.js';
-import { ClientCredentialsTokens, fetchTransport, type TokenTransport } from '../../consent/bootstrap/client-credentials-tokens.js';
+import {
+  ClientCredentialsTokens,
+  fetchTransport,
+  type TokenTransport,
+} from '../../consent/bootstrap/client-credentials-tokens.js';
 import { type AppConfig, buildApp } from '../../server/app.js';
 import type { AuthConfig } from '../../server/config.js';
 import { closeSearchPools, openSearchPools } from '../../server/db/connect.js';
@@ -58,7 +62,10 @@ function testConfig(baseUrl: string, options: TestOptions): AppConfig {
   };
 }
 
-async function adminTokens(dataDir: string, transport: (endpoint: string) => TokenTransport): Promise<ClientCredentialsTokens> {
+async function adminTokens(
+  dataDir: string,
+  transport: (endpoint: string) => TokenTransport,
+): Promise<ClientCredentialsTokens> {
   const credentials = await readAdminCredentials(dataDir);
   if (!credentials) {
     throw new Error(`the test hub wrote no admin credentials into ${dataDir}`);
@@ -87,7 +94,9 @@ function withToken(app: FastifyInstance, tokens: ClientCredentialsTokens): Fasti
     }
     return app.inject({ ...options, headers });
   };
-  return new Proxy(app, { get: (target, property) => (property === 'inject' ? inject : Reflect.get(target, property, target)) });
+  return new Proxy(app, {
+    get: (target, property) => (property === 'inject' ? inject : Reflect.get(target, property, target)),
+  });
 }
 
 export async function createTestApp(options: TestOptions = {}): Promise<TestApp> {

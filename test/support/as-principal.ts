@@ -21,7 +21,12 @@ export interface Answer {
 
 export async function principalClient(repository: Repository, baseUrl: string) {
   const conformance = await buildConformance({ required: 'none' });
-  const base: Omit<InteractionContext, 'repository'> = { conformance, baseUrl, maxBundleEntries: 1000, routes: fhirRoutes };
+  const base: Omit<InteractionContext, 'repository'> = {
+    conformance,
+    baseUrl,
+    maxBundleEntries: 1000,
+    routes: fhirRoutes,
+  };
   return (principal: Principal) =>
     async function call(method: FhirMethod, url: string, body?: Resource | unknown): Promise<Answer> {
       const match = matchRoute(fhirRoutes, method, url);
@@ -30,7 +35,10 @@ export async function principalClient(repository: Repository, baseUrl: string) {
       }
       const request: FhirRequest = { method, params: match.params, query: match.query, headers: {}, body };
       try {
-        const result = await match.route.handler(request, { ...base, repository: await policyRepositoryFor(repository, principal) });
+        const result = await match.route.handler(request, {
+          ...base,
+          repository: await policyRepositoryFor(repository, principal),
+        });
         const text = result.json ?? (result.resource ? JSON.stringify(result.resource) : result.version?.json);
         return { status: result.status, body: text ? JSON.parse(text) : undefined };
       } catch (error) {

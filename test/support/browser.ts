@@ -28,7 +28,7 @@ export class Browser {
   /** Follows same-site redirects until a page or a redirect elsewhere (the PGO's callback). */
   async follow(page: Page): Promise<Page> {
     let current = page;
-    while (current.location && current.location.startsWith('/')) {
+    while (current.location?.startsWith('/')) {
       current = await this.get(current.location);
     }
     return current;
@@ -50,7 +50,12 @@ export class Browser {
       const [name, ...value] = pair.split('=');
       this.cookies.set(name.trim(), value.join('='));
     }
-    return { status: response.status, location: response.headers.get('location') ?? undefined, html: await response.text(), headers: response.headers };
+    return {
+      status: response.status,
+      location: response.headers.get('location') ?? undefined,
+      html: await response.text(),
+      headers: response.headers,
+    };
   }
 }
 

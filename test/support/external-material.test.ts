@@ -22,7 +22,12 @@ describe('requireExternal', () => {
   it('finds a folder that is there: available, no warning, no added test', () => {
     const reporter = recorder();
     const folder = requireExternal('present', { [EXTERNAL_DIR_SETTING]: scratch, CI: 'true' }, reporter);
-    expect(folder).toEqual({ path: path.join(scratch, 'present'), available: true, status: 'available', reason: undefined });
+    expect(folder).toEqual({
+      path: path.join(scratch, 'present'),
+      available: true,
+      status: 'available',
+      reason: undefined,
+    });
     expect([reporter.tests, reporter.warnings]).toEqual([[], []]);
   });
 
@@ -59,6 +64,8 @@ describe('requireExternal', () => {
     expect(externalDir({ [EXTERNAL_DIR_SETTING]: '' })).toBe(path.resolve(root, '../shared/external'));
     expect(externalDir({ [EXTERNAL_DIR_SETTING]: scratch })).toBe(scratch);
     expect(externalDir({ [EXTERNAL_DIR_SETTING]: 'elsewhere' })).toBe(path.resolve(root, 'elsewhere'));
-    expect(requireExternal('missing', {}, recorder()).reason).toContain(`${EXTERNAL_DIR_SETTING} unset, default ../shared/external`);
+    expect(requireExternal('missing', {}, recorder()).reason).toContain(
+      `${EXTERNAL_DIR_SETTING} unset, default ../shared/external`,
+    );
   });
 });

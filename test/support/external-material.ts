@@ -53,7 +53,9 @@ export function findExternal(subfolder: string, env: NodeJS.ProcessEnv = process
   if (isDirectory(folder)) {
     return { path: folder, available: true, status: 'available', reason: undefined };
   }
-  const setting = env[EXTERNAL_DIR_SETTING] ? `${EXTERNAL_DIR_SETTING}=${env[EXTERNAL_DIR_SETTING]}` : `${EXTERNAL_DIR_SETTING} unset, default ../shared/external`;
+  const setting = env[EXTERNAL_DIR_SETTING]
+    ? `${EXTERNAL_DIR_SETTING}=${env[EXTERNAL_DIR_SETTING]}`
+    : `${EXTERNAL_DIR_SETTING} unset, default ../shared/external`;
   const ci = isCI(env);
   const reason =
     `reference material ${folder} is missing (${setting}): ` +
@@ -76,7 +78,11 @@ const vitestReporter: ExternalReporter = { test: (name, fn) => it(name, fn), war
  * (outside CI) or adds a test that fails with the reason (under CI). The caller skips its own tests with
  * describe.skipIf(!folder.available).
  */
-export function requireExternal(subfolder: string, env: NodeJS.ProcessEnv = process.env, reporter: ExternalReporter = vitestReporter): ExternalFolder {
+export function requireExternal(
+  subfolder: string,
+  env: NodeJS.ProcessEnv = process.env,
+  reporter: ExternalReporter = vitestReporter,
+): ExternalFolder {
   const folder = findExternal(subfolder, env);
   if (folder.status === 'skip') {
     reporter.warn(`Skipping: ${folder.reason}`);

@@ -5,7 +5,10 @@ import type { Sql } from 'postgres';
 import { expect } from 'vitest';
 
 /** POSTs a resource and returns what the hub stored (asserting 201). */
-export async function createResource<T extends Resource>(app: FastifyInstance, resource: T): Promise<T & { id: string }> {
+export async function createResource<T extends Resource>(
+  app: FastifyInstance,
+  resource: T,
+): Promise<T & { id: string }> {
   const response = await app.inject({
     method: 'POST',
     url: `/${resource.resourceType}`,

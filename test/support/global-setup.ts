@@ -18,7 +18,6 @@ declare module 'vitest' {
 
 export const TEMPLATE = 'hub_test_template';
 
-
 let embedded: EmbeddedDatabase | undefined;
 let dataDir: string | undefined;
 

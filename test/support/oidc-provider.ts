@@ -181,7 +181,8 @@ export async function startOidcProvider(options: OidcProviderOptions): Promise<O
     if (params.get('response_type') !== 'code') return 'response_type must be code';
     if (!(params.get('scope') ?? '').split(' ').includes('openid')) return 'scope must include openid';
     if (params.get('code_challenge_method') !== 'S256') return 'code_challenge_method must be S256';
-    if (!/^[A-Za-z0-9_-]{43}$/.test(params.get('code_challenge') ?? '')) return 'code_challenge must be a base64url SHA-256';
+    if (!/^[A-Za-z0-9_-]{43}$/.test(params.get('code_challenge') ?? ''))
+      return 'code_challenge must be a base64url SHA-256';
     return undefined;
   }
 
@@ -206,7 +207,8 @@ export async function startOidcProvider(options: OidcProviderOptions): Promise<O
           ? 'code was issued to another client'
           : grant.redirectUri !== form.get('redirect_uri')
             ? 'redirect_uri differs from the authorization request'
-            : !/^[A-Za-z0-9\-._~]{43,128}$/.test(verifier) || createHash('sha256').update(verifier).digest('base64url') !== grant.codeChallenge
+            : !/^[A-Za-z0-9\-._~]{43,128}$/.test(verifier) ||
+                createHash('sha256').update(verifier).digest('base64url') !== grant.codeChallenge
               ? 'PKCE verification failed'
               : undefined;
     if (refusal || !grant) {
@@ -245,7 +247,12 @@ export async function startOidcProvider(options: OidcProviderOptions): Promise<O
     const claims: Record<string, unknown> = {
       iss: bad === 'wrong-issuer' ? 'https://other-provider.test' : handle.issuer,
       sub: createHash('sha256').update(`${handle.issuer} ${grant.username}`).digest('base64url').slice(0, 22),
-      aud: bad === 'wrong-audience' ? 'another-client' : bad === 'extra-audience' ? [grant.clientId, 'another-client'] : grant.clientId,
+      aud:
+        bad === 'wrong-audience'
+          ? 'another-client'
+          : bad === 'extra-audience'
+            ? [grant.clientId, 'another-client']
+            : grant.clientId,
       exp: bad === 'expired' ? now - 600 : now + TOKEN_LIFETIME_S,
       iat: bad === 'future-iat' ? now + 600 : bad === 'expired' ? now - 900 : now,
       auth_time: now,
@@ -262,13 +269,20 @@ export async function startOidcProvider(options: OidcProviderOptions): Promise<O
     let key = current;
     let signAlg = alg;
     if (bad === 'alg-hs256') {
-      key = await jose.JWK.asKey({ kty: 'oct', kid: current.kid, k: Buffer.from(current.toPEM(false)).toString('base64url') });
+      key = await jose.JWK.asKey({
+        kty: 'oct',
+        kid: current.kid,
+        k: Buffer.from(current.toPEM(false)).toString('base64url'),
+      });
       signAlg = 'HS256';
     } else if (bad === 'other-key' || bad === 'unknown-kid') {
       const props = bad === 'other-key' ? { alg, use: 'sig', kid: current.kid } : { alg, use: 'sig' };
       key = await jose.JWK.createKey(keyType, keyType === 'RSA' ? 2048 : 'P-256', props);
     }
-    const signed: unknown = await jose.JWS.createSign({ format: 'compact', alg: signAlg, fields: { typ: 'JWT', kid: key.kid } }, key)
+    const signed: unknown = await jose.JWS.createSign(
+      { format: 'compact', alg: signAlg, fields: { typ: 'JWT', kid: key.kid } },
+      key,
+    )
       .update(payload)
       .final();
     return signed as string;

@@ -20,16 +20,37 @@ export interface PersonTokenOptions {
   readOnly?: boolean;
 }
 
-export async function personToken(hub: Pick<TestApp, 'db' | 'dataDir'>, options: PersonTokenOptions): Promise<{ token: string; consentId: string }> {
+export async function personToken(
+  hub: Pick<TestApp, 'db' | 'dataDir'>,
+  options: PersonTokenOptions,
+): Promise<{ token: string; consentId: string }> {
   const now = new Date();
   const clientId = options.clientId ?? 'pgo.test';
-  const record = consentRecord({ patient: options.patient, actor: options.actor, clientId, clientName: clientId, dataServices: options.dataServices, once: false, now });
+  const record = consentRecord({
+    patient: options.patient,
+    actor: options.actor,
+    clientId,
+    clientName: clientId,
+    dataServices: options.dataServices,
+    once: false,
+    now,
+  });
   // Stored as the authorization server stores it: through the storage repository (the API refuses such Consents).
   const created = await new PgRepository(hub.db.sql, { baseUrl: TEST_BASE_URL }).create(record);
   const consentId = (JSON.parse(created.version.json) as Consent).id!;
   const scope = options.dataServices.map((service) => `zorghub~${service}`).join(' ');
   await new OAuthStore(hub.db.sql).createGrant(
-    { consentId, clientId, patient: options.patient, actor: options.actor, delegationConsent: options.delegationConsent, readOnly: options.readOnly, dataServices: options.dataServices, scope, once: false },
+    {
+      consentId,
+      clientId,
+      patient: options.patient,
+      actor: options.actor,
+      delegationConsent: options.delegationConsent,
+      readOnly: options.readOnly,
+      dataServices: options.dataServices,
+      scope,
+      once: false,
+    },
     newSecret(),
     'http://127.0.0.1:9/callback',
     undefined,
@@ -41,7 +62,14 @@ export async function personToken(hub: Pick<TestApp, 'db' | 'dataDir'>, options:
     issuer: TEST_BASE_URL,
     audience: TEST_BASE_URL,
     now: now.getTime(),
-    principal: { kind, clientId, patient: options.patient, actor: options.actor, dataServices: options.dataServices, consent: `Consent/${consentId}` },
+    principal: {
+      kind,
+      clientId,
+      patient: options.patient,
+      actor: options.actor,
+      dataServices: options.dataServices,
+      consent: `Consent/${consentId}`,
+    },
     scope,
   });
   return { token: `Bearer ${token}`, consentId };

@@ -7,25 +7,45 @@ import type { TestServer } from './app.js';
 
 export type Headers = Record<string, string>;
 
-export function systemClients(server: Pick<TestServer, 'baseUrl' | 'db'>, secret = 'system-client-test-secret-0123456789-abcd') {
+export function systemClients(
+  server: Pick<TestServer, 'baseUrl' | 'db'>,
+  secret = 'system-client-test-secret-0123456789-abcd',
+) {
   const registry = new ClientRegistry(server.db.sql);
   return {
     register: (clientId: string, role: SystemRole, organization: { system: string; value: string }) =>
       registry.put(
-        { clientId, name: clientId, kind: 'system', role, organization, redirectUris: [], publicClient: false, tokenEndpointAuthMethod: 'client_secret_basic', dataServices: ['system/*.read'], active: true },
+        {
+          clientId,
+          name: clientId,
+          kind: 'system',
+          role,
+          organization,
+          redirectUris: [],
+          publicClient: false,
+          tokenEndpointAuthMethod: 'client_secret_basic',
+          dataServices: ['system/*.read'],
+          active: true,
+        },
         { secret },
       ),
     /** Authorization headers with a fresh token of `clientId`. */
     async tokenOf(clientId: string): Promise<Headers> {
       const basic = Buffer.from(`${clientId}:${secret}`).toString('base64');
       const response = await fetch(`${server.baseUrl}/oauth/token`, {
-        method: 'POST', headers: { authorization: `Basic ${basic}`, 'content-type': 'application/x-www-form-urlencoded' }, body: 'grant_type=client_credentials',
+        method: 'POST',
+        headers: { authorization: `Basic ${basic}`, 'content-type': 'application/x-www-form-urlencoded' },
+        body: 'grant_type=client_credentials',
       });
       expect(response.status).toBe(200);
       return { authorization: `Bearer ${((await response.json()) as { access_token: string }).access_token}` };
     },
     async call(headers: Headers, method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
-      const response = await fetch(`${server.baseUrl}${path}`, { method, headers: { ...headers, ...(body ? { 'content-type': 'application/fhir+json' } : {}) }, body: body ? JSON.stringify(body) : undefined });
+      const response = await fetch(`${server.baseUrl}${path}`, {
+        method,
+        headers: { ...headers, ...(body ? { 'content-type': 'application/fhir+json' } : {}) },
+        body: body ? JSON.stringify(body) : undefined,
+      });
       const text = await response.text();
       return { status: response.status, body: text ? JSON.parse(text) : undefined };
     },

@@ -78,7 +78,9 @@ function readEntry(entry: BundleEntry, index: number): BundleWork {
 function patchBody(resource: Resource | undefined, where: string): unknown {
   const binary = resource as Binary | undefined;
   if (binary?.resourceType !== 'Binary' || !binary.data || !/json-patch\+json/.test(binary.contentType ?? '')) {
-    throw errors.badBundle(`${where}.resource of a PATCH must be a Binary with contentType application/json-patch+json`);
+    throw errors.badBundle(
+      `${where}.resource of a PATCH must be a Binary with contentType application/json-patch+json`,
+    );
   }
   try {
     return JSON.parse(Buffer.from(binary.data, 'base64').toString('utf8'));

@@ -41,7 +41,10 @@ export function entryResponseJson(
   }
   if (preferReturn === 'OperationOutcome') {
     response.outcome =
-      result.outcome ?? informational(version ? `${version.resourceType}/${version.id} version ${version.versionId}` : statusLine(result.status));
+      result.outcome ??
+      informational(
+        version ? `${version.resourceType}/${version.id} version ${version.versionId}` : statusLine(result.status),
+      );
   } else if (result.outcome && !version && !result.resource) {
     response.outcome = result.outcome;
   }

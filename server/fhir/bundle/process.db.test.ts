@@ -13,11 +13,28 @@ const nextBsn = () => String(999_800_000 + ++seq);
 const urn = () => `urn:uuid:${randomUUID()}`;
 
 function patient(bsn = nextBsn(), extra: Partial<Patient> = {}): Patient {
-  return { resourceType: 'Patient', identifier: [{ system: BSN, value: bsn }], name: [{ family: 'Hendriks', given: ['Wim'] }], gender: 'male', birthDate: '1944-08-17', ...extra };
+  return {
+    resourceType: 'Patient',
+    identifier: [{ system: BSN, value: bsn }],
+    name: [{ family: 'Hendriks', given: ['Wim'] }],
+    gender: 'male',
+    birthDate: '1944-08-17',
+    ...extra,
+  };
 }
-const insurer: Organization = { resourceType: 'Organization', identifier: [{ system: UZOVI, value: '3311' }], name: 'CZ Zorgverzekeringen' };
+const insurer: Organization = {
+  resourceType: 'Organization',
+  identifier: [{ system: UZOVI, value: '3311' }],
+  name: 'CZ Zorgverzekeringen',
+};
 function coverage(beneficiary: string, payor: string): Coverage {
-  return { resourceType: 'Coverage', status: 'active', subscriberId: '20240001', beneficiary: { reference: beneficiary }, payor: [{ reference: payor }] };
+  return {
+    resourceType: 'Coverage',
+    status: 'active',
+    subscriberId: '20240001',
+    beneficiary: { reference: beneficiary },
+    payor: [{ reference: payor }],
+  };
 }
 function deviceRequest(subject: string, insurance: string): DeviceRequest {
   return {
@@ -31,7 +48,12 @@ function deviceRequest(subject: string, insurance: string): DeviceRequest {
 }
 
 function post(body: unknown, headers: Record<string, string> = {}) {
-  return app.inject({ method: 'POST', url: '/', headers: { 'content-type': 'application/fhir+json', ...headers }, payload: JSON.stringify(body) });
+  return app.inject({
+    method: 'POST',
+    url: '/',
+    headers: { 'content-type': 'application/fhir+json', ...headers },
+    payload: JSON.stringify(body),
+  });
 }
 const transaction = (entry: BundleEntry[]) => post({ resourceType: 'Bundle', type: 'transaction', entry });
 const postEntry = (resource: BundleEntry['resource'], fullUrl = urn(), ifNoneExist?: string): BundleEntry => ({
@@ -44,7 +66,12 @@ const postEntry = (resource: BundleEntry['resource'], fullUrl = urn(), ifNoneExi
 const idOf = (entry: { response: { location: string } }) => entry.response.location.split('/')[1];
 
 async function createPatient(bsn = nextBsn()): Promise<string> {
-  const res = await app.inject({ method: 'POST', url: '/Patient', headers: { 'content-type': 'application/fhir+json' }, payload: JSON.stringify(patient(bsn)) });
+  const res = await app.inject({
+    method: 'POST',
+    url: '/Patient',
+    headers: { 'content-type': 'application/fhir+json' },
+    payload: JSON.stringify(patient(bsn)),
+  });
   return res.json().id;
 }
 async function read(path: string) {
@@ -62,7 +89,12 @@ describe('transaction', () => {
     expect(res.statusCode).toBe(200);
     const body = res.json();
     expect(body.type).toBe('transaction-response');
-    expect(body.entry.map((e: { response: { status: string; location: string } }) => [e.response.status, e.response.location.split('/')[0]])).toEqual([
+    expect(
+      body.entry.map((e: { response: { status: string; location: string } }) => [
+        e.response.status,
+        e.response.location.split('/')[0],
+      ]),
+    ).toEqual([
       ['201 Created', 'Patient'],
       ['201 Created', 'Organization'],
     ]);
@@ -70,11 +102,22 @@ describe('transaction', () => {
 
   it('rewrites urn:uuid references between a Patient, a Coverage and a DeviceRequest to the assigned Type/id', async () => {
     const [p, o, c, d] = [urn(), urn(), urn(), urn()];
-    const res = await transaction([postEntry(deviceRequest(p, c), d), postEntry(coverage(p, o), c), postEntry(patient(), p), postEntry(insurer, o)]);
+    const res = await transaction([
+      postEntry(deviceRequest(p, c), d),
+      postEntry(coverage(p, o), c),
+      postEntry(patient(), p),
+      postEntry(insurer, o),
+    ]);
     expect(res.statusCode).toBe(200);
     const [dr, cov, pat, org] = res.json().entry.map(idOf);
-    expect(await read(`DeviceRequest/${dr}`)).toMatchObject({ subject: { reference: `Patient/${pat}` }, insurance: [{ reference: `Coverage/${cov}` }] });
-    expect(await read(`Coverage/${cov}`)).toMatchObject({ beneficiary: { reference: `Patient/${pat}` }, payor: [{ reference: `Organization/${org}` }] });
+    expect(await read(`DeviceRequest/${dr}`)).toMatchObject({
+      subject: { reference: `Patient/${pat}` },
+      insurance: [{ reference: `Coverage/${cov}` }],
+    });
+    expect(await read(`Coverage/${cov}`)).toMatchObject({
+      beneficiary: { reference: `Patient/${pat}` },
+      payor: [{ reference: `Organization/${org}` }],
+    });
   });
 
   it('rewrites a urn:uuid fullUrl that appears in a uri element', async () => {
@@ -100,7 +143,10 @@ describe('transaction', () => {
     const bsn = nextBsn();
     for (let i = 0; i < matches; i++) await createPatient(bsn);
     const before = await rows();
-    const res = await transaction([postEntry(patient()), postEntry(coverage(`Patient?identifier=${BSN}|${bsn}`, 'Organization/x'))]);
+    const res = await transaction([
+      postEntry(patient()),
+      postEntry(coverage(`Patient?identifier=${BSN}|${bsn}`, 'Organization/x')),
+    ]);
     expect(res.statusCode).toBe(400);
     expect(res.json().resourceType).toBe('OperationOutcome');
     expect(res.json().issue[0].diagnostics).toContain('Bundle.entry[1]');
@@ -109,12 +155,18 @@ describe('transaction', () => {
 
   it('leaves nothing behind when the last entry is invalid, and names that entry', async () => {
     const before = await rows();
-    const res = await transaction([postEntry(patient()), postEntry(patient()), postEntry(patient(nextBsn(), { gender: 'foo' as Patient['gender'] }))]);
+    const res = await transaction([
+      postEntry(patient()),
+      postEntry(patient()),
+      postEntry(patient(nextBsn(), { gender: 'foo' as Patient['gender'] })),
+    ]);
     expect(res.statusCode).toBe(400);
     const outcome = res.json();
     expect(outcome.resourceType).toBe('OperationOutcome');
     expect(outcome.issue[0].diagnostics).toContain('Bundle.entry[2]');
-    expect(outcome.issue.flatMap((i: { expression?: string[] }) => i.expression ?? [])).toContain('Bundle.entry[2].resource.gender');
+    expect(outcome.issue.flatMap((i: { expression?: string[] }) => i.expression ?? [])).toContain(
+      'Bundle.entry[2].resource.gender',
+    );
     expect(await rows()).toEqual(before);
   });
 
@@ -139,27 +191,39 @@ describe('transaction', () => {
 describe('transaction processing order', () => {
   it('runs a GET after a PUT that comes later in the Bundle', async () => {
     const id = `volgorde-${randomUUID()}`;
-    const res = await transaction([{ request: { method: 'GET', url: `Patient/${id}` } }, { resource: { ...patient(), id }, request: { method: 'PUT', url: `Patient/${id}` } }]);
+    const res = await transaction([
+      { request: { method: 'GET', url: `Patient/${id}` } },
+      { resource: { ...patient(), id }, request: { method: 'PUT', url: `Patient/${id}` } },
+    ]);
     expect(res.statusCode).toBe(200);
     expect(res.json().entry[0]).toMatchObject({ response: { status: '200 OK' }, resource: { id } });
   });
 
   it('runs a GET after a POST that comes later in the Bundle', async () => {
-    const res = await transaction([{ request: { method: 'GET', url: 'Patient/_history?_count=1' } }, postEntry(patient())]);
+    const res = await transaction([
+      { request: { method: 'GET', url: 'Patient/_history?_count=1' } },
+      postEntry(patient()),
+    ]);
     const [history, created] = res.json().entry;
     expect(history.resource.entry[0].resource.id).toBe(idOf(created));
   });
 
   it('runs a DELETE before a GET that comes earlier in the Bundle', async () => {
     const id = await createPatient();
-    const res = await transaction([{ request: { method: 'GET', url: `Patient/${id}/_history` } }, { request: { method: 'DELETE', url: `Patient/${id}` } }]);
+    const res = await transaction([
+      { request: { method: 'GET', url: `Patient/${id}/_history` } },
+      { request: { method: 'DELETE', url: `Patient/${id}` } },
+    ]);
     expect(res.json().entry[0].resource.entry[0].request.method).toBe('DELETE');
   });
 
   it('runs a DELETE before a conditional POST that comes earlier in the Bundle', async () => {
     const bsn = nextBsn();
     const id = await createPatient(bsn);
-    const res = await transaction([postEntry(patient(bsn), urn(), `identifier=${BSN}|${bsn}`), { request: { method: 'DELETE', url: `Patient/${id}` } }]);
+    const res = await transaction([
+      postEntry(patient(bsn), urn(), `identifier=${BSN}|${bsn}`),
+      { request: { method: 'DELETE', url: `Patient/${id}` } },
+    ]);
     expect(res.json().entry[0].response.status).toBe('201 Created');
     expect(idOf(res.json().entry[0])).not.toBe(id);
   });
@@ -170,8 +234,14 @@ describe('transaction processing order', () => {
   ])('fails when %s name the same resource', async (_what, firstMethod) => {
     const id = await createPatient();
     const before = await rows();
-    const first = firstMethod === 'PUT' ? { resource: { ...patient(), id, gender: 'other' }, request: { method: 'PUT', url: `Patient/${id}` } } : { request: { method: 'DELETE', url: `Patient/${id}` } };
-    const res = await transaction([first as BundleEntry, { resource: { ...patient(), id, gender: 'unknown' }, request: { method: 'PUT', url: `Patient/${id}` } }]);
+    const first =
+      firstMethod === 'PUT'
+        ? { resource: { ...patient(), id, gender: 'other' }, request: { method: 'PUT', url: `Patient/${id}` } }
+        : { request: { method: 'DELETE', url: `Patient/${id}` } };
+    const res = await transaction([
+      first as BundleEntry,
+      { resource: { ...patient(), id, gender: 'unknown' }, request: { method: 'PUT', url: `Patient/${id}` } },
+    ]);
     expect(res.statusCode).toBe(400);
     expect(res.json().resourceType).toBe('OperationOutcome');
     expect(await rows()).toEqual(before);
@@ -182,14 +252,21 @@ describe('transaction entries', () => {
   it('updates the one Patient a conditional PUT URL matches', async () => {
     const bsn = nextBsn();
     const id = await createPatient(bsn);
-    const res = await transaction([{ resource: patient(bsn, { gender: 'other' }), request: { method: 'PUT', url: `Patient?identifier=${BSN}|${bsn}` } }]);
+    const res = await transaction([
+      {
+        resource: patient(bsn, { gender: 'other' }),
+        request: { method: 'PUT', url: `Patient?identifier=${BSN}|${bsn}` },
+      },
+    ]);
     expect(res.json().entry[0].response).toMatchObject({ status: '200 OK', etag: 'W/"2"' });
     expect(await read(`Patient/${id}`)).toMatchObject({ gender: 'other' });
   });
 
   it('creates a Patient when a conditional PUT URL matches nothing', async () => {
     const bsn = nextBsn();
-    const res = await transaction([{ resource: patient(bsn), request: { method: 'PUT', url: `Patient?identifier=${BSN}|${bsn}` } }]);
+    const res = await transaction([
+      { resource: patient(bsn), request: { method: 'PUT', url: `Patient?identifier=${BSN}|${bsn}` } },
+    ]);
     expect(res.json().entry[0].response.status).toBe('201 Created');
   });
 
@@ -197,7 +274,10 @@ describe('transaction entries', () => {
     const bsn = nextBsn();
     const id = await createPatient(bsn);
     const p = urn();
-    const res = await transaction([postEntry(patient(bsn), p, `identifier=${BSN}|${bsn}`), postEntry(coverage(p, 'Organization/x'))]);
+    const res = await transaction([
+      postEntry(patient(bsn), p, `identifier=${BSN}|${bsn}`),
+      postEntry(coverage(p, 'Organization/x')),
+    ]);
     const [pat, cov] = res.json().entry;
     expect(pat.response.status).toBe('200 OK');
     expect((await read(`Coverage/${idOf(cov)}`)).beneficiary).toEqual({ reference: `Patient/${id}` });
@@ -206,7 +286,12 @@ describe('transaction entries', () => {
   it('applies a PATCH entry carried as a Binary JSON Patch', async () => {
     const id = await createPatient();
     const data = Buffer.from(JSON.stringify([{ op: 'replace', path: '/gender', value: 'other' }])).toString('base64');
-    const res = await transaction([{ resource: { resourceType: 'Binary', contentType: 'application/json-patch+json', data }, request: { method: 'PATCH', url: `Patient/${id}` } }]);
+    const res = await transaction([
+      {
+        resource: { resourceType: 'Binary', contentType: 'application/json-patch+json', data },
+        request: { method: 'PATCH', url: `Patient/${id}` },
+      },
+    ]);
     expect(res.json().entry[0].response).toMatchObject({ status: '200 OK', etag: 'W/"2"' });
     expect(await read(`Patient/${id}`)).toMatchObject({ gender: 'other' });
   });

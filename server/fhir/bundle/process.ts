@@ -24,7 +24,9 @@ export const batchOrTransaction: Interaction = async (request, context) => {
 function toFhirRequest(item: BundleWork, context: InteractionContext): { handler: Interaction; request: FhirRequest } {
   const match = matchRoute(context.routes, item.method, item.url);
   if (!match || match.route.interaction === 'batch-transaction') {
-    throw errors.badBundle(`Bundle.entry[${item.index}].request: ${item.method} ${item.url} is not an interaction this server supports`);
+    throw errors.badBundle(
+      `Bundle.entry[${item.index}].request: ${item.method} ${item.url} is not an interaction this server supports`,
+    );
   }
   return {
     handler: match.route.handler,
@@ -32,7 +34,12 @@ function toFhirRequest(item: BundleWork, context: InteractionContext): { handler
       method: item.method,
       params: match.params,
       query: match.query,
-      headers: { ifMatch: item.ifMatch, ifNoneExist: item.ifNoneExist, ifNoneMatch: item.ifNoneMatch, ifModifiedSince: item.ifModifiedSince },
+      headers: {
+        ifMatch: item.ifMatch,
+        ifNoneExist: item.ifNoneExist,
+        ifNoneMatch: item.ifNoneMatch,
+        ifModifiedSince: item.ifModifiedSince,
+      },
       body: item.body,
     },
   };
@@ -86,7 +93,9 @@ async function runTransaction(work: BundleWork[], context: InteractionContext): 
     const conditionalCache = new Map<string, string>();
     for (const item of work) {
       if (item.resource) {
-        await resolveReferences(item.resource, fullUrls, repository, conditionalCache).catch((error) => entryError(item, error));
+        await resolveReferences(item.resource, fullUrls, repository, conditionalCache).catch((error) =>
+          entryError(item, error),
+        );
       }
     }
     // Unconditional creates are written together, one statement per resource type: the fast path of bulk ingestion.
@@ -96,7 +105,11 @@ async function runTransaction(work: BundleWork[], context: InteractionContext): 
         .createMany(plainCreates.map((item) => item.resource!))
         .catch((error) => entryError(failingCreate(plainCreates, error), error));
       plainCreates.forEach((item, i) => {
-        responses[item.index] = entryResponseJson({ status: 201, version: outcomes[i].version, location: true }, context.baseUrl, context.preferReturn);
+        responses[item.index] = entryResponseJson(
+          { status: 201, version: outcomes[i].version, location: true },
+          context.baseUrl,
+          context.preferReturn,
+        );
       });
     }
     for (const item of ordered.filter((item) => item.method !== 'DELETE' && !plainCreates.includes(item))) {
@@ -142,7 +155,9 @@ async function assignIds(work: BundleWork[], repository: Repository): Promise<Ma
       let id: string | undefined;
       if (item.ifNoneExist) {
         await repository.lockCriteria(`${resource.resourceType}?${item.ifNoneExist}`);
-        const ids = await repository.findIds(resource.resourceType, item.ifNoneExist, 2).catch((error) => entryError(item, error));
+        const ids = await repository
+          .findIds(resource.resourceType, item.ifNoneExist, 2)
+          .catch((error) => entryError(item, error));
         if (ids.length > 1) {
           entryError(item, errors.multipleMatches('create', `If-None-Exist: ${item.ifNoneExist}`));
         }
@@ -159,7 +174,9 @@ async function assignIds(work: BundleWork[], repository: Repository): Promise<Ma
       const conditional = CONDITIONAL_URL.exec(item.url);
       if (conditional) {
         await repository.lockCriteria(item.url);
-        const ids = await repository.findIds(conditional[1], conditional[2], 2).catch((error) => entryError(item, error));
+        const ids = await repository
+          .findIds(conditional[1], conditional[2], 2)
+          .catch((error) => entryError(item, error));
         if (ids.length > 1) {
           entryError(item, errors.multipleMatches('update', conditional[2]));
         }
@@ -202,4 +219,3 @@ function assertDistinctIdentities(work: BundleWork[]): void {
     seen.set(identity, item.index);
   }
 }
-

@@ -46,7 +46,10 @@ function rewriteNarrative(div: string, fullUrls: Map<string, string>): string {
   let result = div;
   for (const [fullUrl, target] of fullUrls) {
     if (result.includes(fullUrl)) {
-      result = result.replace(new RegExp(`((?:href|src)\\s*=\\s*["'])${escapeRegExp(fullUrl)}(["'])`, 'g'), `$1${target}$2`);
+      result = result.replace(
+        new RegExp(`((?:href|src)\\s*=\\s*["'])${escapeRegExp(fullUrl)}(["'])`, 'g'),
+        `$1${target}$2`,
+      );
     }
   }
   return result;

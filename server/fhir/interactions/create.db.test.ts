@@ -72,7 +72,10 @@ describe('create', () => {
 
   it('sets meta.versionId and meta.lastUpdated, ignoring the values the client sent', async () => {
     const before = Date.now();
-    const res = await create({ ...patient(), meta: { versionId: '7', lastUpdated: '2001-01-01T00:00:00Z', source: 'urn:oid:2.16.840.1.113883.2.4.6.6.1' } });
+    const res = await create({
+      ...patient(),
+      meta: { versionId: '7', lastUpdated: '2001-01-01T00:00:00Z', source: 'urn:oid:2.16.840.1.113883.2.4.6.6.1' },
+    });
     const meta = res.json().meta;
     expect(meta.versionId).toBe('1');
     expect(new Date(meta.lastUpdated).getTime()).toBeGreaterThanOrEqual(before - 1000);
@@ -110,9 +113,9 @@ describe('create', () => {
   });
 
   it('stores nothing when the resource is invalid', async () => {
-    const before = await count('SELECT count(*) FROM resource_history WHERE resource_type <> \'AuditEvent\'');
+    const before = await count("SELECT count(*) FROM resource_history WHERE resource_type <> 'AuditEvent'");
     await create({ ...patient(), gender: 'foo' });
-    expect(await count('SELECT count(*) FROM resource_history WHERE resource_type <> \'AuditEvent\'')).toBe(before);
+    expect(await count("SELECT count(*) FROM resource_history WHERE resource_type <> 'AuditEvent'")).toBe(before);
   });
 
   it('returns 404 with an OperationOutcome for a resource type that does not exist', async () => {
@@ -142,9 +145,9 @@ describe('conditional create', () => {
   it('creates nothing when If-None-Exist matches one', async () => {
     const bsn = nextBsn();
     await create(patient(bsn));
-    const before = await count('SELECT count(*) FROM resource_history WHERE resource_type <> \'AuditEvent\'');
+    const before = await count("SELECT count(*) FROM resource_history WHERE resource_type <> 'AuditEvent'");
     await create(patient(bsn), { 'if-none-exist': `identifier=${BSN}|${bsn}` });
-    expect(await count('SELECT count(*) FROM resource_history WHERE resource_type <> \'AuditEvent\'')).toBe(before);
+    expect(await count("SELECT count(*) FROM resource_history WHERE resource_type <> 'AuditEvent'")).toBe(before);
     expect(await patientsWithBsn(bsn)).toBe(1);
   });
 
@@ -173,8 +176,14 @@ describe('conditional create', () => {
 
   it('evaluates any search parameter in If-None-Exist, a string and a date here', async () => {
     const family = `Uniek${nextBsn()}`;
-    const first = await create({ ...patient(), name: [{ family }], birthDate: '1930-01-02' }, { 'if-none-exist': `family=${family}&birthdate=1930-01-02` });
-    const second = await create({ ...patient(), name: [{ family }], birthDate: '1930-01-02' }, { 'if-none-exist': `family=${family}&birthdate=1930-01-02` });
+    const first = await create(
+      { ...patient(), name: [{ family }], birthDate: '1930-01-02' },
+      { 'if-none-exist': `family=${family}&birthdate=1930-01-02` },
+    );
+    const second = await create(
+      { ...patient(), name: [{ family }], birthDate: '1930-01-02' },
+      { 'if-none-exist': `family=${family}&birthdate=1930-01-02` },
+    );
     expect([first.statusCode, second.statusCode]).toEqual([201, 200]);
     expect(second.json().id).toBe(first.json().id);
   });

@@ -76,7 +76,10 @@ describe('delete', () => {
     await del(`/Patient/${id}`);
     expect((await app.inject({ method: 'GET', url: `/Patient/${id}/_history/1` })).statusCode).toBe(200);
     const history = await app.inject({ method: 'GET', url: `/Patient/${id}/_history` });
-    expect(history.json().entry.map((e: { request: { method: string } }) => e.request.method)).toEqual(['DELETE', 'POST']);
+    expect(history.json().entry.map((e: { request: { method: string } }) => e.request.method)).toEqual([
+      'DELETE',
+      'POST',
+    ]);
   });
 
   it('returns 400 with an OperationOutcome for an invalid id', async () => {
@@ -132,7 +135,8 @@ describe('conditional delete', () => {
   });
 
   it('succeeds without deleting anything when nothing matches', async () => {
-    const before = await db.sql`SELECT count(*)::int AS count FROM resource_history WHERE resource_type <> 'AuditEvent'`;
+    const before =
+      await db.sql`SELECT count(*)::int AS count FROM resource_history WHERE resource_type <> 'AuditEvent'`;
     const res = await del(`/Patient?identifier=${BSN}|${nextBsn()}`);
     expect([200, 204]).toContain(res.statusCode);
     const after = await db.sql`SELECT count(*)::int AS count FROM resource_history WHERE resource_type <> 'AuditEvent'`;

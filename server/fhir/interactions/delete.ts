@@ -8,7 +8,9 @@ import { criteriaOf } from './body.js';
 export const deleteInteraction: Interaction = async (request, { repository }) => {
   const { resourceType, id } = request.params;
   const result = await repository.delete(resourceType!, id!, { ifMatch: request.headers.ifMatch });
-  const text = result.deleted ? `Deleted ${resourceType}/${id}` : `${resourceType}/${id} did not exist or was already deleted`;
+  const text = result.deleted
+    ? `Deleted ${resourceType}/${id}`
+    : `${resourceType}/${id} did not exist or was already deleted`;
   return { status: 200, outcome: informational(text) };
 };
 
@@ -19,5 +21,8 @@ export const conditionalDelete: Interaction = async (request, { repository }) =>
     throw errors.missingCriteria('delete');
   }
   const result = await repository.conditionalDelete(resourceType, criteria);
-  return { status: 200, outcome: informational(`Deleted ${result.deleted} ${resourceType} resource(s) matching ${criteria}`) };
+  return {
+    status: 200,
+    outcome: informational(`Deleted ${result.deleted} ${resourceType} resource(s) matching ${criteria}`),
+  };
 };

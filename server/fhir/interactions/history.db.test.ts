@@ -23,13 +23,23 @@ function device(name: string): Device {
 }
 
 async function post(body: Patient | Device): Promise<{ id: string; meta: { lastUpdated: string } }> {
-  const res = await app.inject({ method: 'POST', url: `/${body.resourceType}`, headers: JSON_HEADERS, payload: JSON.stringify(body) });
+  const res = await app.inject({
+    method: 'POST',
+    url: `/${body.resourceType}`,
+    headers: JSON_HEADERS,
+    payload: JSON.stringify(body),
+  });
   expect(res.statusCode).toBe(201);
   return res.json();
 }
 
 async function put(id: string, body: Patient | Device): Promise<void> {
-  const res = await app.inject({ method: 'PUT', url: `/${body.resourceType}/${id}`, headers: JSON_HEADERS, payload: JSON.stringify({ ...body, id }) });
+  const res = await app.inject({
+    method: 'PUT',
+    url: `/${body.resourceType}/${id}`,
+    headers: JSON_HEADERS,
+    payload: JSON.stringify({ ...body, id }),
+  });
   expect(res.statusCode).toBe(200);
 }
 
@@ -96,7 +106,11 @@ describe('type history', () => {
     await put(a.id, device('Rolstoel Küschall Advantage'));
     await post(patient());
     const entries = (await history('/Device/_history?_count=3')).entry!;
-    expect(entries.map((e) => `${e.resource?.id}|${e.response?.etag}`)).toEqual([`${a.id}|W/"2"`, `${b.id}|W/"1"`, `${a.id}|W/"1"`]);
+    expect(entries.map((e) => `${e.resource?.id}|${e.response?.etag}`)).toEqual([
+      `${a.id}|W/"2"`,
+      `${b.id}|W/"1"`,
+      `${a.id}|W/"1"`,
+    ]);
   });
 
   it('returns 404 with an OperationOutcome for an unknown resource type', async () => {
@@ -112,7 +126,10 @@ describe('system history', () => {
     const d = await post(device('Hoog-laagbed Thuiszorg'));
     // The hub's own audit records of these requests are versions too; the data versions come in order among them.
     const entries = (await history('/_history?_count=10')).entry!.filter((e) => !e.fullUrl!.includes('/AuditEvent/'));
-    expect(entries.slice(0, 2).map((e) => e.fullUrl)).toEqual([`${TEST_BASE_URL}/Device/${d.id}`, `${TEST_BASE_URL}/Patient/${p.id}`]);
+    expect(entries.slice(0, 2).map((e) => e.fullUrl)).toEqual([
+      `${TEST_BASE_URL}/Device/${d.id}`,
+      `${TEST_BASE_URL}/Patient/${p.id}`,
+    ]);
   });
 
   it('orders all entries by lastModified, newest first', async () => {
@@ -129,7 +146,9 @@ describe('history paging', () => {
     }
     const bundle = await history('/Device/_history?_count=3');
     expect(bundle.entry).toHaveLength(3);
-    expect(bundle.link?.find((l) => l.relation === 'next')?.url).toMatch(new RegExp(`^${TEST_BASE_URL}/Device/_history\\?`));
+    expect(bundle.link?.find((l) => l.relation === 'next')?.url).toMatch(
+      new RegExp(`^${TEST_BASE_URL}/Device/_history\\?`),
+    );
   });
 
   it('pages through everything without duplicates or gaps while new versions are written between pages', async () => {

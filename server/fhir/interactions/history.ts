@@ -39,7 +39,10 @@ function historyEntry(entry: HistoryEntry, baseUrl: string): BundleEntry {
   return {
     fullUrl: `${baseUrl}/${url}`,
     ...(entry.deleted ? {} : { resource: JSON.parse(entry.json) as Resource }),
-    request: { method: entry.method as 'POST' | 'PUT' | 'PATCH' | 'DELETE', url: entry.method === 'POST' ? entry.resourceType : url },
+    request: {
+      method: entry.method as 'POST' | 'PUT' | 'PATCH' | 'DELETE',
+      url: entry.method === 'POST' ? entry.resourceType : url,
+    },
     response: { status, etag: `W/"${entry.versionId}"`, lastModified: entry.lastUpdated },
   };
 }
@@ -66,7 +69,10 @@ async function history(request: FhirRequest, context: InteractionContext): Promi
     }
     return `${context.baseUrl}/${path}?${params}`;
   };
-  const links: BundleLink[] = [{ relation: 'self', url: link(cursor) }, { relation: 'first', url: link() }];
+  const links: BundleLink[] = [
+    { relation: 'self', url: link(cursor) },
+    { relation: 'first', url: link() },
+  ];
   if (page.next) {
     links.push({ relation: 'next', url: link(page.next) });
   }

@@ -9,13 +9,17 @@ export const metadata: Interaction = async (_request, context) => {
   const key = `${context.baseUrl} ${context.oauthIssuer ?? ''}`;
   if (!cached || cached.key !== key) {
     // Imported at call time: the route table imports this module, so a static import would be a cycle.
-    const [{ buildCapabilityStatement }, { fhirRoutes, operationDefinitions }, { storedResourceTypes }, { HUB_VERSION }] =
-      await Promise.all([
-        import('../../../conformance/capability.js'),
-        import('../routes.js'),
-        import('../../storage/pg/resource-tables.js'),
-        import('../../version.js'),
-      ]);
+    const [
+      { buildCapabilityStatement },
+      { fhirRoutes, operationDefinitions },
+      { storedResourceTypes },
+      { HUB_VERSION },
+    ] = await Promise.all([
+      import('../../../conformance/capability.js'),
+      import('../routes.js'),
+      import('../../storage/pg/resource-tables.js'),
+      import('../../version.js'),
+    ]);
     const statement = buildCapabilityStatement(fhirRoutes, operationDefinitions, {
       baseUrl: context.baseUrl,
       version: HUB_VERSION,

@@ -115,7 +115,9 @@ describe('patch', () => {
 
   it('returns 422 with an OperationOutcome when a path does not exist', async () => {
     const { id } = await createPatient();
-    const res = await patch(`/Patient/${id}`, [{ op: 'replace', path: '/contact/0/name', value: { family: 'Meijer' } }]);
+    const res = await patch(`/Patient/${id}`, [
+      { op: 'replace', path: '/contact/0/name', value: { family: 'Meijer' } },
+    ]);
     expect(res.statusCode).toBe(422);
     expect(res.json().resourceType).toBe('OperationOutcome');
   });
@@ -130,14 +132,18 @@ describe('patch', () => {
 
   it('patches when If-Match names the current version', async () => {
     const { id } = await createPatient();
-    const res = await patch(`/Patient/${id}`, [{ op: 'replace', path: '/gender', value: 'other' }], { 'if-match': 'W/"1"' });
+    const res = await patch(`/Patient/${id}`, [{ op: 'replace', path: '/gender', value: 'other' }], {
+      'if-match': 'W/"1"',
+    });
     expect(res.statusCode).toBe(200);
   });
 
   it('returns 412 with an OperationOutcome when If-Match names an older version', async () => {
     const { id } = await createPatient();
     await patch(`/Patient/${id}`, [{ op: 'replace', path: '/gender', value: 'other' }]);
-    const res = await patch(`/Patient/${id}`, [{ op: 'replace', path: '/gender', value: 'unknown' }], { 'if-match': 'W/"1"' });
+    const res = await patch(`/Patient/${id}`, [{ op: 'replace', path: '/gender', value: 'unknown' }], {
+      'if-match': 'W/"1"',
+    });
     expect(res.statusCode).toBe(412);
     expect(res.json().resourceType).toBe('OperationOutcome');
     expect(await historyRows(id)).toBe(2);

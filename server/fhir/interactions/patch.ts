@@ -10,7 +10,12 @@ export function jsonPatchBody(body: unknown): Operation[] {
     throw errors.invalidPatch('the body must be a JSON Patch array (Content-Type: application/json-patch+json)');
   }
   body.forEach((op, index) => {
-    if (typeof op !== 'object' || op === null || !OPS.has((op as Operation).op) || typeof (op as Operation).path !== 'string') {
+    if (
+      typeof op !== 'object' ||
+      op === null ||
+      !OPS.has((op as Operation).op) ||
+      typeof (op as Operation).path !== 'string'
+    ) {
       throw errors.invalidPatch(`operation ${index} needs "op" (add, remove, replace, move, copy or test) and "path"`);
     }
   });
@@ -19,6 +24,8 @@ export function jsonPatchBody(body: unknown): Operation[] {
 
 export const patch: Interaction = async (request, { repository }) => {
   const { resourceType, id } = request.params;
-  const result = await repository.patch(resourceType!, id!, jsonPatchBody(request.body), { ifMatch: request.headers.ifMatch });
+  const result = await repository.patch(resourceType!, id!, jsonPatchBody(request.body), {
+    ifMatch: request.headers.ifMatch,
+  });
   return { status: 200, version: result.version };
 };

@@ -99,7 +99,11 @@ describe('read', () => {
 
   it('ignores Prefer: return=minimal on a read', async () => {
     const created = await createPatient();
-    const res = await app.inject({ method: 'GET', url: `/Patient/${created.id}`, headers: { prefer: 'return=minimal' } });
+    const res = await app.inject({
+      method: 'GET',
+      url: `/Patient/${created.id}`,
+      headers: { prefer: 'return=minimal' },
+    });
     expect(res.json()).toEqual(created);
   });
 });
@@ -107,7 +111,11 @@ describe('read', () => {
 describe('conditional read', () => {
   it('answers 304 without a body when If-None-Match names the current version', async () => {
     const created = await createPatient();
-    const res = await app.inject({ method: 'GET', url: `/Patient/${created.id}`, headers: { 'if-none-match': 'W/"1"' } });
+    const res = await app.inject({
+      method: 'GET',
+      url: `/Patient/${created.id}`,
+      headers: { 'if-none-match': 'W/"1"' },
+    });
     expect(res.statusCode).toBe(304);
     expect(res.body).toBe('');
     expect(res.headers.etag).toBe('W/"1"');
@@ -121,7 +129,11 @@ describe('conditional read', () => {
       headers: { 'content-type': 'application/fhir+json' },
       payload: JSON.stringify({ ...created, gender: 'other' }),
     });
-    const res = await app.inject({ method: 'GET', url: `/Patient/${created.id}`, headers: { 'if-none-match': 'W/"1"' } });
+    const res = await app.inject({
+      method: 'GET',
+      url: `/Patient/${created.id}`,
+      headers: { 'if-none-match': 'W/"1"' },
+    });
     expect(res.statusCode).toBe(200);
     expect(res.json().meta.versionId).toBe('2');
   });
@@ -133,13 +145,21 @@ describe('conditional read', () => {
   ])('answers If-Modified-Since %s with %i', async (_when, offset, status) => {
     const created = await createPatient();
     const since = new Date(Date.parse(created.meta!.lastUpdated!) + offset).toUTCString();
-    const res = await app.inject({ method: 'GET', url: `/Patient/${created.id}`, headers: { 'if-modified-since': since } });
+    const res = await app.inject({
+      method: 'GET',
+      url: `/Patient/${created.id}`,
+      headers: { 'if-modified-since': since },
+    });
     expect(res.statusCode).toBe(status);
   });
 
   it('refuses an If-Modified-Since that is not a date with 400', async () => {
     const created = await createPatient();
-    const res = await app.inject({ method: 'GET', url: `/Patient/${created.id}`, headers: { 'if-modified-since': 'yesterday' } });
+    const res = await app.inject({
+      method: 'GET',
+      url: `/Patient/${created.id}`,
+      headers: { 'if-modified-since': 'yesterday' },
+    });
     expect(res.statusCode).toBe(400);
     expect(res.json().resourceType).toBe('OperationOutcome');
   });

@@ -8,7 +8,11 @@ import { sealAudit } from '../../../test/support/audit.js';
 
 const TIMEOUT_MS = 300;
 const { app, db } = await createTestApp({ searchTimeoutMs: TIMEOUT_MS });
-const created = await app.inject({ method: 'POST', url: '/Patient', payload: { resourceType: 'Patient', name: [{ family: 'Jansen' }] } });
+const created = await app.inject({
+  method: 'POST',
+  url: '/Patient',
+  payload: { resourceType: 'Patient', name: [{ family: 'Jansen' }] },
+});
 expect(created.statusCode).toBe(201);
 
 /** Runs `work` while another session holds the Patient table so that no statement can read it. */
@@ -51,14 +55,17 @@ describe('a search longer than HUB_SEARCH_TIMEOUT_MS', () => {
     const events = ((res.json() as Bundle<AuditEvent>).entry ?? []).map((e) => e.resource!);
     expect(events.map((e) => e.outcomeDesc)).toContain('HUB_ERR_SEARCH_TOO_COSTLY');
   });
-
 });
 
 describe('a search stopped for another reason', () => {
   it('is not called too costly: an operator cancelling it (pg_cancel_backend) gets no advice to narrow it', async () => {
     // A hub of its own with a long limit, so that the cancel comes first however loaded the machine is.
     const patient = await createTestApp({ searchTimeoutMs: 60_000 });
-    await patient.app.inject({ method: 'POST', url: '/Patient', payload: { resourceType: 'Patient', name: [{ family: 'Jansen' }] } });
+    await patient.app.inject({
+      method: 'POST',
+      url: '/Patient',
+      payload: { resourceType: 'Patient', name: [{ family: 'Jansen' }] },
+    });
     let result: { statusCode: number; json(): unknown } | undefined;
     await patient.db.sql.begin(async (tx) => {
       await tx`LOCK TABLE "Patient" IN ACCESS EXCLUSIVE MODE`;

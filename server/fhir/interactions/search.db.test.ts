@@ -10,52 +10,158 @@ const BSN = 'http://fhir.nl/fhir/NamingSystem/bsn';
 const ISO9999 = 'urn:iso:std:iso:9999';
 
 const resources: Resource[] = [
-  { resourceType: 'Organization', id: 'zwolle', name: 'Gemeente Zwolle', identifier: [{ system: 'http://fhir.nl/fhir/NamingSystem/ura', value: '0001' }] },
+  {
+    resourceType: 'Organization',
+    id: 'zwolle',
+    name: 'Gemeente Zwolle',
+    identifier: [{ system: 'http://fhir.nl/fhir/NamingSystem/ura', value: '0001' }],
+  },
   { resourceType: 'Organization', id: 'medipoint', name: 'Medipoint', partOf: { reference: 'Organization/zwolle' } },
   {
-    resourceType: 'Patient', id: 'anna', identifier: [{ system: BSN, value: '999911120', type: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v2-0203', code: 'NNNLD' }] } }],
-    name: [{ family: 'Jansen', given: ['Ánna', 'Maria'] }], gender: 'female', birthDate: '1941-03-12',
-    address: [{ city: "'s-Hertogenbosch", postalCode: '5211 AB' }], managingOrganization: { reference: 'Organization/zwolle' },
-  },
-  { resourceType: 'Patient', id: 'bert', identifier: [{ system: BSN, value: '999922290' }], name: [{ family: 'de Vries', given: ['Bert'] }], gender: 'male', birthDate: '1950' },
-  { resourceType: 'Patient', id: 'cor', name: [{ family: 'Jansma' }], gender: 'male', birthDate: '1941-03', maritalStatus: { text: 'Weduwnaar' } },
-  { resourceType: 'Device', id: 'lift', status: 'active', owner: { reference: 'Organization/medipoint' }, url: 'http://example.org/devices/lift/1' },
-  {
-    resourceType: 'DeviceRequest', id: 'dr1', status: 'active', intent: 'order', subject: { reference: 'Patient/anna' },
-    codeReference: { reference: 'Device/lift' }, authoredOn: '2026-03-01T10:00:00Z', performer: { reference: 'Organization/medipoint' },
-  },
-  {
-    resourceType: 'DeviceRequest', id: 'dr2', status: 'completed', intent: 'order', subject: { reference: `${TEST_BASE_URL}/Patient/bert` },
-    codeCodeableConcept: { coding: [{ system: ISO9999, code: '12 22' }], text: 'Rolstoel' }, authoredOn: '2025-11-20',
-  },
-  {
-    resourceType: 'DeviceRequest', id: 'dr3', status: 'active', intent: 'plan', subject: { reference: 'Patient/anna' },
-    codeCodeableConcept: { coding: [{ system: ISO9999, code: '18 30' }] }, authoredOn: '2026-01-15',
-  },
-  { resourceType: 'Coverage', id: 'cov1', status: 'active', beneficiary: { reference: 'Patient/anna' }, payor: [{ reference: 'Organization/zwolle' }], period: { start: '2026-01-01' } },
-  { resourceType: 'Coverage', id: 'cov2', status: 'cancelled', beneficiary: { reference: 'Patient/bert' }, payor: [{ reference: 'Organization/zwolle' }], period: { start: '2020-01-01', end: '2024-12-31' } },
-  { resourceType: 'Encounter', id: 'enc1', status: 'in-progress', class: { code: 'HH' }, subject: { reference: 'Patient/anna' }, period: { start: '2026-01-01' } },
-  { resourceType: 'Encounter', id: 'enc2', status: 'finished', class: { code: 'HH' }, subject: { reference: 'Patient/bert' }, period: { start: '2020-01-01', end: '2024-12-31' } },
-  {
-    resourceType: 'SupplyRequest', id: 'sr1', status: 'active', quantity: { value: 1 }, itemReference: { reference: 'Device/lift' },
-    deliverTo: { reference: 'Patient/anna' }, occurrencePeriod: { start: '2026-12-01T08:00:00Z', end: '2026-12-01T12:00:00Z' },
-  },
-  { resourceType: 'Provenance', id: 'prov1', target: [{ reference: 'DeviceRequest/dr1' }], recorded: '2026-03-01T10:00:00Z', agent: [{ who: { reference: 'Organization/medipoint' } }] },
-  {
-    resourceType: 'Observation', id: 'obs1', status: 'final', subject: { reference: 'Patient/anna' },
-    code: { coding: [{ system: 'http://loinc.org', code: '29463-7' }] }, valueQuantity: { value: 72.5, unit: 'kg', system: 'http://unitsofmeasure.org', code: 'kg' },
+    resourceType: 'Patient',
+    id: 'anna',
+    identifier: [
+      {
+        system: BSN,
+        value: '999911120',
+        type: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v2-0203', code: 'NNNLD' }] },
+      },
+    ],
+    name: [{ family: 'Jansen', given: ['Ánna', 'Maria'] }],
+    gender: 'female',
+    birthDate: '1941-03-12',
+    address: [{ city: "'s-Hertogenbosch", postalCode: '5211 AB' }],
+    managingOrganization: { reference: 'Organization/zwolle' },
   },
   {
-    resourceType: 'Observation', id: 'obs2', status: 'final', subject: { reference: 'Patient/bert' },
-    code: { coding: [{ system: 'http://loinc.org', code: '29463-7' }] }, valueQuantity: { value: 100, unit: 'kg', system: 'http://unitsofmeasure.org', code: 'kg' },
+    resourceType: 'Patient',
+    id: 'bert',
+    identifier: [{ system: BSN, value: '999922290' }],
+    name: [{ family: 'de Vries', given: ['Bert'] }],
+    gender: 'male',
+    birthDate: '1950',
   },
   {
-    resourceType: 'Observation', id: 'obs4', status: 'final', subject: { reference: 'https://other.example/fhir/Patient/anna' },
+    resourceType: 'Patient',
+    id: 'cor',
+    name: [{ family: 'Jansma' }],
+    gender: 'male',
+    birthDate: '1941-03',
+    maritalStatus: { text: 'Weduwnaar' },
+  },
+  {
+    resourceType: 'Device',
+    id: 'lift',
+    status: 'active',
+    owner: { reference: 'Organization/medipoint' },
+    url: 'http://example.org/devices/lift/1',
+  },
+  {
+    resourceType: 'DeviceRequest',
+    id: 'dr1',
+    status: 'active',
+    intent: 'order',
+    subject: { reference: 'Patient/anna' },
+    codeReference: { reference: 'Device/lift' },
+    authoredOn: '2026-03-01T10:00:00Z',
+    performer: { reference: 'Organization/medipoint' },
+  },
+  {
+    resourceType: 'DeviceRequest',
+    id: 'dr2',
+    status: 'completed',
+    intent: 'order',
+    subject: { reference: `${TEST_BASE_URL}/Patient/bert` },
+    codeCodeableConcept: { coding: [{ system: ISO9999, code: '12 22' }], text: 'Rolstoel' },
+    authoredOn: '2025-11-20',
+  },
+  {
+    resourceType: 'DeviceRequest',
+    id: 'dr3',
+    status: 'active',
+    intent: 'plan',
+    subject: { reference: 'Patient/anna' },
+    codeCodeableConcept: { coding: [{ system: ISO9999, code: '18 30' }] },
+    authoredOn: '2026-01-15',
+  },
+  {
+    resourceType: 'Coverage',
+    id: 'cov1',
+    status: 'active',
+    beneficiary: { reference: 'Patient/anna' },
+    payor: [{ reference: 'Organization/zwolle' }],
+    period: { start: '2026-01-01' },
+  },
+  {
+    resourceType: 'Coverage',
+    id: 'cov2',
+    status: 'cancelled',
+    beneficiary: { reference: 'Patient/bert' },
+    payor: [{ reference: 'Organization/zwolle' }],
+    period: { start: '2020-01-01', end: '2024-12-31' },
+  },
+  {
+    resourceType: 'Encounter',
+    id: 'enc1',
+    status: 'in-progress',
+    class: { code: 'HH' },
+    subject: { reference: 'Patient/anna' },
+    period: { start: '2026-01-01' },
+  },
+  {
+    resourceType: 'Encounter',
+    id: 'enc2',
+    status: 'finished',
+    class: { code: 'HH' },
+    subject: { reference: 'Patient/bert' },
+    period: { start: '2020-01-01', end: '2024-12-31' },
+  },
+  {
+    resourceType: 'SupplyRequest',
+    id: 'sr1',
+    status: 'active',
+    quantity: { value: 1 },
+    itemReference: { reference: 'Device/lift' },
+    deliverTo: { reference: 'Patient/anna' },
+    occurrencePeriod: { start: '2026-12-01T08:00:00Z', end: '2026-12-01T12:00:00Z' },
+  },
+  {
+    resourceType: 'Provenance',
+    id: 'prov1',
+    target: [{ reference: 'DeviceRequest/dr1' }],
+    recorded: '2026-03-01T10:00:00Z',
+    agent: [{ who: { reference: 'Organization/medipoint' } }],
+  },
+  {
+    resourceType: 'Observation',
+    id: 'obs1',
+    status: 'final',
+    subject: { reference: 'Patient/anna' },
+    code: { coding: [{ system: 'http://loinc.org', code: '29463-7' }] },
+    valueQuantity: { value: 72.5, unit: 'kg', system: 'http://unitsofmeasure.org', code: 'kg' },
+  },
+  {
+    resourceType: 'Observation',
+    id: 'obs2',
+    status: 'final',
+    subject: { reference: 'Patient/bert' },
+    code: { coding: [{ system: 'http://loinc.org', code: '29463-7' }] },
+    valueQuantity: { value: 100, unit: 'kg', system: 'http://unitsofmeasure.org', code: 'kg' },
+  },
+  {
+    resourceType: 'Observation',
+    id: 'obs4',
+    status: 'final',
+    subject: { reference: 'https://other.example/fhir/Patient/anna' },
     code: { coding: [{ system: 'http://loinc.org', code: '8302-2' }] },
   },
   {
-    resourceType: 'Observation', id: 'obs3', status: 'final', subject: { reference: 'Patient/cor' },
-    code: { coding: [{ system: 'http://loinc.org', code: '72166-2' }] }, valueCodeableConcept: { coding: [{ system: 'http://snomed.info/sct', code: '8517006' }] },
+    resourceType: 'Observation',
+    id: 'obs3',
+    status: 'final',
+    subject: { reference: 'Patient/cor' },
+    code: { coding: [{ system: 'http://loinc.org', code: '72166-2' }] },
+    valueCodeableConcept: { coding: [{ system: 'http://snomed.info/sct', code: '8517006' }] },
   },
 ];
 
@@ -63,9 +169,17 @@ beforeAll(async () => {
   const bundle: Bundle = {
     resourceType: 'Bundle',
     type: 'transaction',
-    entry: resources.map((resource) => ({ resource, request: { method: 'PUT', url: `${resource.resourceType}/${resource.id}` } })),
+    entry: resources.map((resource) => ({
+      resource,
+      request: { method: 'PUT', url: `${resource.resourceType}/${resource.id}` },
+    })),
   };
-  const res = await app.inject({ method: 'POST', url: '/', headers: { 'content-type': 'application/fhir+json' }, payload: bundle });
+  const res = await app.inject({
+    method: 'POST',
+    url: '/',
+    headers: { 'content-type': 'application/fhir+json' },
+    payload: bundle,
+  });
   expect(res.statusCode, res.body).toBe(200);
 });
 
@@ -83,7 +197,9 @@ async function ids(url: string, ordered = false): Promise<string[]> {
 }
 
 function outcomeDiagnostics(bundle: Bundle): string[] {
-  const outcome = bundle.entry?.find((e) => e.search?.mode === 'outcome')?.resource as { issue: { diagnostics: string }[] } | undefined;
+  const outcome = bundle.entry?.find((e) => e.search?.mode === 'outcome')?.resource as
+    | { issue: { diagnostics: string }[] }
+    | undefined;
   return outcome?.issue.map((i) => i.diagnostics) ?? [];
 }
 
@@ -102,7 +218,11 @@ describe('search: token parameters', () => {
     [':of-type', `/Patient?identifier:of-type=http://terminology.hl7.org/CodeSystem/v2-0203|NNNLD|999911120`, ['anna']],
     ['_id', '/Patient?_id=anna,cor', ['anna', 'cor']],
     ['_id:not', '/Patient?_id:not=anna', ['bert', 'cor']],
-    ['a token$token composite', '/Observation?code-value-concept=http://loinc.org|72166-2$http://snomed.info/sct|8517006', ['obs3']],
+    [
+      'a token$token composite',
+      '/Observation?code-value-concept=http://loinc.org|72166-2$http://snomed.info/sct|8517006',
+      ['obs3'],
+    ],
   ])('finds by %s', async (_case, url, expected) => {
     expect(await ids(url)).toEqual(expected);
   });
@@ -166,9 +286,17 @@ describe('search: references, chains and _has', () => {
     ['Type/id', '/DeviceRequest?subject=Patient/anna', ['dr1', 'dr3']],
     ['an absolute reference to this server, stored as relative', '/DeviceRequest?subject=Patient/bert', ['dr2']],
     ['our absolute URL in the search value', `/DeviceRequest?subject=${TEST_BASE_URL}/Patient/anna`, ['dr1', 'dr3']],
-    ["a reference to another server's Patient by its URL", '/Observation?subject=https://other.example/fhir/Patient/anna', ['obs4']],
+    [
+      "a reference to another server's Patient by its URL",
+      '/Observation?subject=https://other.example/fhir/Patient/anna',
+      ['obs4'],
+    ],
     ["not a reference to another server's Patient of the same id", '/Observation?subject=Patient/anna', ['obs1']],
-    ['an absolute reference to this server through patient (subject.where(resolve() is Patient))', '/DeviceRequest?patient=Patient/bert', ['dr2']],
+    [
+      'an absolute reference to this server through patient (subject.where(resolve() is Patient))',
+      '/DeviceRequest?patient=Patient/bert',
+      ['dr2'],
+    ],
     ['a bare id with a :type modifier', '/DeviceRequest?subject:Patient=anna', ['dr1', 'dr3']],
     ['a bare id of a single-target parameter', '/DeviceRequest?patient=anna', ['dr1', 'dr3']],
     [':identifier', '/Patient?organization:identifier=http://fhir.nl/fhir/NamingSystem/ura|0001', []],
@@ -177,8 +305,16 @@ describe('search: references, chains and _has', () => {
     ['a two-level chain', '/DeviceRequest?performer:Organization.partof:Organization.name=gemeente', ['dr1']],
     ['a chain without a type, over the targets that have the parameter', '/DeviceRequest?subject.gender=male', ['dr2']],
     ['_has', '/Patient?_has:Coverage:beneficiary:status=active', ['anna']],
-    ['nested _has', '/Patient?_has:DeviceRequest:subject:_has:Provenance:target:agent=Organization/medipoint', ['anna']],
-    ['_has combined with a parameter of the type', '/Patient?_has:Observation:subject:value-quantity=gt50&gender=male', ['bert']],
+    [
+      'nested _has',
+      '/Patient?_has:DeviceRequest:subject:_has:Provenance:target:agent=Organization/medipoint',
+      ['anna'],
+    ],
+    [
+      '_has combined with a parameter of the type',
+      '/Patient?_has:Observation:subject:value-quantity=gt50&gender=male',
+      ['bert'],
+    ],
   ])('finds by %s', async (_case, url, expected) => {
     expect(await ids(url)).toEqual(expected);
   });
@@ -192,30 +328,55 @@ describe('search: _include and _revinclude', () => {
       expect.stringMatching(/^include:/),
       expect.stringMatching(/^include:/),
     ]);
-    expect(bundle.entry!.slice(1).map((e) => e.resource!.id).sort()).toEqual(['anna', 'lift']);
+    expect(
+      bundle
+        .entry!.slice(1)
+        .map((e) => e.resource!.id)
+        .sort(),
+    ).toEqual(['anna', 'lift']);
   });
 
   it('follows _include:iterate from included resources', async () => {
-    const bundle = await search('/DeviceRequest?_id=dr1&_include=DeviceRequest:device&_include:iterate=Device:organization');
-    expect(bundle.entry!.filter((e) => e.search!.mode === 'include').map((e) => e.resource!.id).sort()).toEqual(['lift', 'medipoint']);
+    const bundle = await search(
+      '/DeviceRequest?_id=dr1&_include=DeviceRequest:device&_include:iterate=Device:organization',
+    );
+    expect(
+      bundle
+        .entry!.filter((e) => e.search!.mode === 'include')
+        .map((e) => e.resource!.id)
+        .sort(),
+    ).toEqual(['lift', 'medipoint']);
   });
 
   it('adds the resources that reference the matches with _revinclude', async () => {
     const bundle = await search('/Patient?_id=anna&_revinclude=DeviceRequest:subject&_revinclude=Coverage:beneficiary');
-    expect(bundle.entry!.filter((e) => e.search!.mode === 'include').map((e) => e.resource!.id).sort()).toEqual(['cov1', 'dr1', 'dr3']);
+    expect(
+      bundle
+        .entry!.filter((e) => e.search!.mode === 'include')
+        .map((e) => e.resource!.id)
+        .sort(),
+    ).toEqual(['cov1', 'dr1', 'dr3']);
   });
 
   it('includes the targets of one type only when the _include names it', async () => {
-    const bundle = await search('/DeviceRequest?_id=dr1&_include=DeviceRequest:subject:Patient&_include=DeviceRequest:subject:Group');
-    expect(bundle.entry!.filter((e) => e.search!.mode === 'include').map((e) => `${e.resource!.resourceType}/${e.resource!.id}`)).toEqual(['Patient/anna']);
+    const bundle = await search(
+      '/DeviceRequest?_id=dr1&_include=DeviceRequest:subject:Patient&_include=DeviceRequest:subject:Group',
+    );
+    expect(
+      bundle
+        .entry!.filter((e) => e.search!.mode === 'include')
+        .map((e) => `${e.resource!.resourceType}/${e.resource!.id}`),
+    ).toEqual(['Patient/anna']);
   });
 
   it('includes the targets of a reference that may point at any type', async () => {
     const bundle = await search('/Provenance?_id=prov1&_include=Provenance:target&_include=Provenance:agent');
-    expect(bundle.entry!.filter((e) => e.search!.mode === 'include').map((e) => `${e.resource!.resourceType}/${e.resource!.id}`).sort()).toEqual([
-      'DeviceRequest/dr1',
-      'Organization/medipoint',
-    ]);
+    expect(
+      bundle
+        .entry!.filter((e) => e.search!.mode === 'include')
+        .map((e) => `${e.resource!.resourceType}/${e.resource!.id}`)
+        .sort(),
+    ).toEqual(['DeviceRequest/dr1', 'Organization/medipoint']);
   });
 
   it('includes a resource once even when several matches reference it', async () => {
@@ -263,8 +424,18 @@ describe('search: sorting and paging', () => {
   });
 
   it('keeps a next link working after a resource of the first page is deleted', async () => {
-    await app.inject({ method: 'PUT', url: '/Device/temp1', headers: { 'content-type': 'application/fhir+json' }, payload: { resourceType: 'Device', id: 'temp1', status: 'inactive' } });
-    await app.inject({ method: 'PUT', url: '/Device/temp2', headers: { 'content-type': 'application/fhir+json' }, payload: { resourceType: 'Device', id: 'temp2', status: 'inactive' } });
+    await app.inject({
+      method: 'PUT',
+      url: '/Device/temp1',
+      headers: { 'content-type': 'application/fhir+json' },
+      payload: { resourceType: 'Device', id: 'temp1', status: 'inactive' },
+    });
+    await app.inject({
+      method: 'PUT',
+      url: '/Device/temp2',
+      headers: { 'content-type': 'application/fhir+json' },
+      payload: { resourceType: 'Device', id: 'temp2', status: 'inactive' },
+    });
     const first = await search('/Device?status=inactive&_count=1');
     expect(first.entry![0].resource!.id).toBe('temp1');
     await app.inject({ method: 'DELETE', url: '/Device/temp1' });
@@ -304,7 +475,9 @@ describe('search: totals and result shapes', () => {
 
   it('returns only summary elements with _summary=true, tagged SUBSETTED', async () => {
     const bundle = await search('/Patient?_id=anna&_summary=true');
-    const resource = bundle.entry![0].resource as unknown as Record<string, unknown> & { meta: { tag: { code: string }[] } };
+    const resource = bundle.entry![0].resource as unknown as Record<string, unknown> & {
+      meta: { tag: { code: string }[] };
+    };
     expect(resource.name).toBeDefined();
     expect(resource.maritalStatus).toBeUndefined();
     expect(resource.meta.tag.map((t) => t.code)).toContain('SUBSETTED');
@@ -324,7 +497,11 @@ describe('search: unknown and malformed parameters', () => {
   });
 
   it('refuses an unknown parameter with 400 under Prefer: handling=strict', async () => {
-    const res = await app.inject({ method: 'GET', url: '/Patient?shoe-size=42', headers: { prefer: 'handling=strict' } });
+    const res = await app.inject({
+      method: 'GET',
+      url: '/Patient?shoe-size=42',
+      headers: { prefer: 'handling=strict' },
+    });
     expect(res.statusCode).toBe(400);
     expect(res.json().issue[0].diagnostics).toMatch(/shoe-size/);
   });
@@ -375,7 +552,12 @@ describe('search: other entry points', () => {
   });
 
   it('refuses a form body on a create with 415', async () => {
-    const res = await app.inject({ method: 'POST', url: '/Patient', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: 'a=b' });
+    const res = await app.inject({
+      method: 'POST',
+      url: '/Patient',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      payload: 'a=b',
+    });
     expect(res.statusCode).toBe(415);
   });
 
@@ -389,7 +571,9 @@ describe('search: other entry points', () => {
   });
 
   it('explains the plan with __explain=true', async () => {
-    const bundle = await search(`/DeviceRequest?subject:Patient.identifier=${BSN}|999911120&_sort=-authored-on&__explain=true`);
+    const bundle = await search(
+      `/DeviceRequest?subject:Patient.identifier=${BSN}|999911120&_sort=-authored-on&__explain=true`,
+    );
     expect(outcomeDiagnostics(bundle)[0]).toBe(
       `DeviceRequest where subject -> Patient where tokens any {identifier|${BSN}|999911120}; order authored-on desc, id asc; limit 20`,
     );
@@ -403,7 +587,11 @@ describe('search: several criteria on one parameter', () => {
       url: '/Goal/g1',
       headers: { 'content-type': 'application/fhir+json' },
       payload: {
-        resourceType: 'Goal', id: 'g1', lifecycleStatus: 'active', description: { text: 'zelfstandig traplopen' }, subject: { reference: 'Patient/anna' },
+        resourceType: 'Goal',
+        id: 'g1',
+        lifecycleStatus: 'active',
+        description: { text: 'zelfstandig traplopen' },
+        subject: { reference: 'Patient/anna' },
         target: [{ dueDate: '2026-01-10' }, { dueDate: '2026-03-10' }],
       },
     });
@@ -424,8 +612,16 @@ describe('search: open ends', () => {
       url: '/Library/lib1',
       headers: { 'content-type': 'application/fhir+json' },
       payload: {
-        resourceType: 'Library', id: 'lib1', status: 'active', type: { coding: [{ code: 'logic-library' }] },
-        useContext: [{ code: { system: 'http://terminology.hl7.org/CodeSystem/usage-context-type', code: 'age' }, valueRange: { low: { value: 65 } } }],
+        resourceType: 'Library',
+        id: 'lib1',
+        status: 'active',
+        type: { coding: [{ code: 'logic-library' }] },
+        useContext: [
+          {
+            code: { system: 'http://terminology.hl7.org/CodeSystem/usage-context-type', code: 'age' },
+            valueRange: { low: { value: 65 } },
+          },
+        ],
       },
     });
     expect(put.statusCode, put.body).toBe(201);

@@ -57,13 +57,28 @@ export async function runSearch(
   if (params.get('__explain') === 'true') {
     // The plan as the SQL layer runs it. Once the consent layer lands this shows the access filter: admin only.
     const issue = { severity: 'information' as const, code: 'informational' as const, diagnostics: explainPlan(plan) };
-    outcome = outcome ? { ...outcome, issue: [issue, ...outcome.issue] } : { resourceType: 'OperationOutcome', issue: [issue] };
+    outcome = outcome
+      ? { ...outcome, issue: [issue, ...outcome.issue] }
+      : { resourceType: 'OperationOutcome', issue: [issue] };
   }
   if (result.includedTruncated) {
-    const issue = { severity: 'warning' as const, code: 'too-costly' as const, diagnostics: `The search reached more than ${MAX_INCLUDED} resources to include; the rest were left out` };
-    outcome = outcome ? { ...outcome, issue: [...outcome.issue, issue] } : { resourceType: 'OperationOutcome', issue: [issue] };
+    const issue = {
+      severity: 'warning' as const,
+      code: 'too-costly' as const,
+      diagnostics: `The search reached more than ${MAX_INCLUDED} resources to include; the rest were left out`,
+    };
+    outcome = outcome
+      ? { ...outcome, issue: [...outcome.issue, issue] }
+      : { resourceType: 'OperationOutcome', issue: [issue] };
   }
-  const json = searchsetBundle(result, { baseUrl: context.baseUrl, path, query: params, request: search, cursor: search.cursor, outcome });
+  const json = searchsetBundle(result, {
+    baseUrl: context.baseUrl,
+    path,
+    query: params,
+    request: search,
+    cursor: search.cursor,
+    outcome,
+  });
   return { status: 200, json };
 }
 
@@ -90,9 +105,16 @@ export const searchSystem: Interaction = (request, context) => {
 };
 
 export const searchCompartment: Interaction = (request, context) => {
-  const { resourceType: compartment, id, type } = request.params as { resourceType?: string; id?: string; type?: string };
+  const {
+    resourceType: compartment,
+    id,
+    type,
+  } = request.params as { resourceType?: string; id?: string; type?: string };
   if (compartment !== 'Patient') {
-    throw errors.unsupportedSearchParameter(`${compartment}/${id}/${type}`, 'this server: only the Patient compartment can be searched');
+    throw errors.unsupportedSearchParameter(
+      `${compartment}/${id}/${type}`,
+      'this server: only the Patient compartment can be searched',
+    );
   }
   if (!id || !/^[A-Za-z0-9\-.]{1,64}$/.test(id)) {
     throw errors.invalidId(id ?? '');

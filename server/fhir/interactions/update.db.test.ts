@@ -25,7 +25,12 @@ function patient(bsn = nextBsn(), extra: Partial<Patient> = {}): Patient {
 }
 
 function put(url: string, body: unknown, headers: Record<string, string> = {}) {
-  return app.inject({ method: 'PUT', url, headers: { 'content-type': 'application/fhir+json', ...headers }, payload: JSON.stringify(body) });
+  return app.inject({
+    method: 'PUT',
+    url,
+    headers: { 'content-type': 'application/fhir+json', ...headers },
+    payload: JSON.stringify(body),
+  });
 }
 
 function createPatient(bsn = nextBsn()): Promise<Patient & { id: string }> {
@@ -55,7 +60,12 @@ describe('update', () => {
 
   it('ignores meta.versionId and meta.lastUpdated sent by the client', async () => {
     const { id } = await createPatient();
-    const res = await put(`/Patient/${id}`, { ...patient(), id, gender: 'other', meta: { versionId: '41', lastUpdated: '2001-01-01T00:00:00Z' } });
+    const res = await put(`/Patient/${id}`, {
+      ...patient(),
+      id,
+      gender: 'other',
+      meta: { versionId: '41', lastUpdated: '2001-01-01T00:00:00Z' },
+    });
     expect(res.json().meta.versionId).toBe('2');
     expect(res.json().meta.lastUpdated).not.toBe('2001-01-01T00:00:00Z');
   });

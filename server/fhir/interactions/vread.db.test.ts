@@ -20,11 +20,21 @@ function patient(family: string): Patient {
 
 /** A Patient with three versions (Bakker, Bakker-El Amrani, El Amrani); returns its id and the bodies. */
 async function threeVersions(): Promise<{ id: string; versions: Patient[] }> {
-  const created = await app.inject({ method: 'POST', url: '/Patient', headers: JSON_HEADERS, payload: JSON.stringify(patient('Bakker')) });
+  const created = await app.inject({
+    method: 'POST',
+    url: '/Patient',
+    headers: JSON_HEADERS,
+    payload: JSON.stringify(patient('Bakker')),
+  });
   const id = created.json().id as string;
   const versions: Patient[] = [created.json()];
   for (const family of ['Bakker-El Amrani', 'El Amrani']) {
-    const res = await app.inject({ method: 'PUT', url: `/Patient/${id}`, headers: JSON_HEADERS, payload: JSON.stringify({ ...patient(family), id }) });
+    const res = await app.inject({
+      method: 'PUT',
+      url: `/Patient/${id}`,
+      headers: JSON_HEADERS,
+      payload: JSON.stringify({ ...patient(family), id }),
+    });
     expect(res.statusCode).toBe(200);
     versions.push(res.json());
   }

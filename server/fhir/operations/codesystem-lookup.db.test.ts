@@ -18,7 +18,11 @@ const value = (body: Parameters, name: string) => body.parameter?.find((p) => p.
 const all = (body: Parameters, name: string) => (body.parameter ?? []).filter((p) => p.name === name);
 const part = (p: ParametersParameter, name: string) => p.part?.find((x) => x.name === name);
 const properties = (body: Parameters) =>
-  all(body, 'property').map((p) => ({ code: part(p, 'code')?.valueCode, value: part(p, 'value'), description: part(p, 'description')?.valueString }));
+  all(body, 'property').map((p) => ({
+    code: part(p, 'code')?.valueCode,
+    value: part(p, 'value'),
+    description: part(p, 'description')?.valueString,
+  }));
 const hubCode = (outcome: Pick<OperationOutcome, 'issue'>) => outcome.issue[0].details?.coding?.[0].code;
 
 describe('CodeSystem $lookup', () => {
@@ -49,9 +53,21 @@ describe('CodeSystem $lookup', () => {
   it('returns the concept properties, its definition and its place in the hierarchy', async () => {
     const { body } = await lookup(`system=${ROLE_CODE}&code=_AgentRoleType`);
     const props = properties(body);
-    expect(props).toContainEqual({ code: 'notSelectable', value: { name: 'value', valueBoolean: true }, description: undefined });
-    expect(props).toContainEqual({ code: 'parent', value: { name: 'value', valueCode: '_AffiliationRoleType' }, description: 'AffiliationRoleType' });
-    expect(props).toContainEqual({ code: 'child', value: { name: 'value', valueCode: 'AMENDER' }, description: 'amender' });
+    expect(props).toContainEqual({
+      code: 'notSelectable',
+      value: { name: 'value', valueBoolean: true },
+      description: undefined,
+    });
+    expect(props).toContainEqual({
+      code: 'parent',
+      value: { name: 'value', valueCode: '_AffiliationRoleType' },
+      description: 'AffiliationRoleType',
+    });
+    expect(props).toContainEqual({
+      code: 'child',
+      value: { name: 'value', valueCode: 'AMENDER' },
+      description: 'amender',
+    });
     expect(props.find((p) => p.code === 'definition')?.value?.valueString).toContain('contribute');
   });
 
@@ -67,7 +83,10 @@ describe('CodeSystem $lookup', () => {
       method: 'POST',
       url: '/CodeSystem/$lookup',
       headers: { 'content-type': 'application/fhir+json' },
-      payload: JSON.stringify({ resourceType: 'Parameters', parameter: [{ name: 'coding', valueCoding: { system: V3_GENDER, code: 'M' } }] }),
+      payload: JSON.stringify({
+        resourceType: 'Parameters',
+        parameter: [{ name: 'coding', valueCoding: { system: V3_GENDER, code: 'M' } }],
+      }),
     });
     expect(res.statusCode).toBe(200);
     expect(value(res.json(), 'display')).toBe('Male');
@@ -88,7 +107,9 @@ describe('CodeSystem $lookup', () => {
     const { status, body } = await lookup('system=http://hl7.org/fhir/administrative-gender&code=femme');
     expect(status).toBe(404);
     expect(hubCode(body)).toBe('HUB_ERR_TERM_UNKNOWN_CODE');
-    expect(body.issue[0].diagnostics).toBe('Code "femme" is not defined in CodeSystem http://hl7.org/fhir/administrative-gender');
+    expect(body.issue[0].diagnostics).toBe(
+      'Code "femme" is not defined in CodeSystem http://hl7.org/fhir/administrative-gender',
+    );
   });
 
   it('answers a code of a CodeSystem held without concepts (SNOMED CT) with 422', async () => {
@@ -100,10 +121,20 @@ describe('CodeSystem $lookup', () => {
 
   it.each([
     ['an unknown system', 'system=http://example.org/cs&code=x', 404, 'HUB_ERR_TERM_UNKNOWN_CODE_SYSTEM'],
-    ['a version the registry does not hold', 'system=http://hl7.org/fhir/administrative-gender&code=male&version=1.0.2', 404, 'HUB_ERR_TERM_UNKNOWN_VERSION'],
+    [
+      'a version the registry does not hold',
+      'system=http://hl7.org/fhir/administrative-gender&code=male&version=1.0.2',
+      404,
+      'HUB_ERR_TERM_UNKNOWN_VERSION',
+    ],
     ['no code', 'system=http://hl7.org/fhir/administrative-gender', 400, 'HUB_ERR_REST_BAD_PARAMETER'],
     ['a code without system', 'code=male', 400, 'HUB_ERR_REST_BAD_PARAMETER'],
-    ['both code and coding', `code=M&coding=${encodeURIComponent(`${V3_GENDER}|M`)}`, 400, 'HUB_ERR_REST_BAD_PARAMETER'],
+    [
+      'both code and coding',
+      `code=M&coding=${encodeURIComponent(`${V3_GENDER}|M`)}`,
+      400,
+      'HUB_ERR_REST_BAD_PARAMETER',
+    ],
   ])('answers %s with %i %s', async (_case, query, status, code) => {
     const res = await lookup(query);
     expect(res.status).toBe(status);
@@ -118,14 +149,19 @@ describe('CodeSystem $lookup', () => {
       expect(status).toBe(200);
       expect(value(body, 'display')).toBe('Long-term Care Act (Wlz)');
       expect(value(body, 'version')).toBe('0.1.0');
-      expect(all(body, 'designation').map((d) => [part(d, 'language')?.valueCode, part(d, 'value')?.valueString])).toEqual([
-        ['nl', 'Wet langdurige zorg (Wlz)'],
-      ]);
-      expect(properties(body)).toContainEqual(expect.objectContaining({ code: 'payor-role', value: { name: 'value', valueCode: 'zorgkantoor' } }));
+      expect(
+        all(body, 'designation').map((d) => [part(d, 'language')?.valueCode, part(d, 'value')?.valueString]),
+      ).toEqual([['nl', 'Wet langdurige zorg (Wlz)']]);
+      expect(properties(body)).toContainEqual(
+        expect.objectContaining({ code: 'payor-role', value: { name: 'value', valueCode: 'zorgkantoor' } }),
+      );
     });
 
     it('answers the Dutch display by id with displayLanguage=nl', async () => {
-      const res = await app.inject({ method: 'GET', url: '/CodeSystem/financing-regime/$lookup?code=self-pay&displayLanguage=nl' });
+      const res = await app.inject({
+        method: 'GET',
+        url: '/CodeSystem/financing-regime/$lookup?code=self-pay&displayLanguage=nl',
+      });
       expect(value(res.json(), 'display')).toBe('Eigen rekening');
     });
   });

@@ -38,7 +38,8 @@ export const run: Interaction = async (request, { conformance }) => {
   const input = readInput(definition, request);
   const asked = askedConcept(input, { version: 'version' });
   // Without url, a single Coding's system names the CodeSystem.
-  const url = input.string('url') ?? (asked.concept || request.params.id !== undefined ? undefined : asked.codings[0].system);
+  const url =
+    input.string('url') ?? (asked.concept || request.params.id !== undefined ? undefined : asked.codings[0].system);
   const codeSystem = resolveCodeSystem(conformance.registry, { url, id: request.params.id }, '$validate-code');
   const language = input.string('displayLanguage');
   const check = combineChecks(asked.codings.map((coding) => checkInCodeSystem(codeSystem, coding, language)));

@@ -24,9 +24,14 @@ const definition: OperationDefinition = {
   ],
 };
 
-const get = (query: string) => readInput(definition, { method: 'GET', query: new URLSearchParams(query), body: undefined });
+const get = (query: string) =>
+  readInput(definition, { method: 'GET', query: new URLSearchParams(query), body: undefined });
 const post = (parameter: unknown[], query = '') =>
-  readInput(definition, { method: 'POST', query: new URLSearchParams(query), body: { resourceType: 'Parameters', parameter } });
+  readInput(definition, {
+    method: 'POST',
+    query: new URLSearchParams(query),
+    body: { resourceType: 'Parameters', parameter },
+  });
 
 function refusal(read: () => unknown): string {
   try {
@@ -70,7 +75,11 @@ describe('readInput', () => {
     ['a CodeableConcept in the query string', () => get('concept=x'), 'Parameters body'],
     ['a body value of the wrong type', () => post([{ name: 'count', valueString: '2' }]), 'valueInteger'],
     ['a Coding with a non-string code', () => post([{ name: 'coding', valueCoding: { code: 5 } }]), 'valueCoding'],
-    ['a body that is not Parameters', () => readInput(definition, { method: 'POST', query: new URLSearchParams(), body: { resourceType: 'Patient' } }), 'Parameters'],
+    [
+      'a body that is not Parameters',
+      () => readInput(definition, { method: 'POST', query: new URLSearchParams(), body: { resourceType: 'Patient' } }),
+      'Parameters',
+    ],
     ['a parameter without name', () => post([{ valueUri: 'x' }]), 'needs a name'],
   ])('refuses %s', (_case, read, named) => {
     expect(refusal(read)).toContain(named);

@@ -3,14 +3,33 @@
 // a value of the wrong type and a repeat beyond `max` are 400s that name the parameter: an operation must not run
 // on half-understood input. Query parameters starting with `_` (_format, _pretty) belong to the HTTP layer.
 // In a query string a Coding is written `system|code` (as a token); a CodeableConcept needs a Parameters body.
-import type { CodeableConcept, Coding, OperationDefinition, OperationDefinitionParameter, Parameters, ParametersParameter } from '@medplum/fhirtypes';
+import type {
+  CodeableConcept,
+  Coding,
+  OperationDefinition,
+  OperationDefinitionParameter,
+  Parameters,
+  ParametersParameter,
+} from '@medplum/fhirtypes';
 import { errors } from '../../errors.js';
 import type { FhirRequest } from '../request.js';
 
 export type ParameterValue = string | number | boolean | Coding | CodeableConcept;
 
 /** Primitive types whose value is text; a body may send any of them as any other (url as valueUri or valueString). */
-const TEXT_TYPES = new Set(['string', 'code', 'uri', 'url', 'canonical', 'id', 'dateTime', 'date', 'oid', 'uuid', 'markdown']);
+const TEXT_TYPES = new Set([
+  'string',
+  'code',
+  'uri',
+  'url',
+  'canonical',
+  'id',
+  'dateTime',
+  'date',
+  'oid',
+  'uuid',
+  'markdown',
+]);
 const INTEGER_TYPES = new Set(['integer', 'positiveInt', 'unsignedInt']);
 const valueKey = (type: string): string => `value${type[0].toUpperCase()}${type.slice(1)}`;
 const TEXT_KEYS = [...TEXT_TYPES].map(valueKey);
@@ -65,7 +84,9 @@ function isCoding(value: unknown): boolean {
     return false;
   }
   const coding = value as Record<string, unknown>;
-  return ['system', 'version', 'code', 'display'].every((key) => coding[key] === undefined || typeof coding[key] === 'string');
+  return ['system', 'version', 'code', 'display'].every(
+    (key) => coding[key] === undefined || typeof coding[key] === 'string',
+  );
 }
 
 function isCodeableConcept(value: unknown): boolean {
@@ -73,7 +94,10 @@ function isCodeableConcept(value: unknown): boolean {
     return false;
   }
   const concept = value as Record<string, unknown>;
-  return (concept.coding === undefined || (Array.isArray(concept.coding) && concept.coding.every(isCoding))) && (concept.text === undefined || typeof concept.text === 'string');
+  return (
+    (concept.coding === undefined || (Array.isArray(concept.coding) && concept.coding.every(isCoding))) &&
+    (concept.text === undefined || typeof concept.text === 'string')
+  );
 }
 
 function fromQuery(operation: string, definition: OperationDefinitionParameter, text: string): ParameterValue {
@@ -95,13 +119,20 @@ function fromQuery(operation: string, definition: OperationDefinitionParameter, 
   }
   if (type === 'Coding') {
     const bar = text.indexOf('|');
-    const coding: Coding = bar < 0 ? { code: text } : { system: text.slice(0, bar) || undefined, code: text.slice(bar + 1) || undefined };
+    const coding: Coding =
+      bar < 0 ? { code: text } : { system: text.slice(0, bar) || undefined, code: text.slice(bar + 1) || undefined };
     return Object.fromEntries(Object.entries(coding).filter(([, v]) => v !== undefined)) as Coding;
   }
-  throw errors.badParameter(`${operation}: ${name} (a ${type}) cannot be sent in the query string; POST a Parameters body`);
+  throw errors.badParameter(
+    `${operation}: ${name} (a ${type}) cannot be sent in the query string; POST a Parameters body`,
+  );
 }
 
-function fromBody(operation: string, definition: OperationDefinitionParameter, given: ParametersParameter): ParameterValue {
+function fromBody(
+  operation: string,
+  definition: OperationDefinitionParameter,
+  given: ParametersParameter,
+): ParameterValue {
   const { name, type } = definition;
   const entry = given as unknown as Record<string, unknown>;
   const pick = (keys: string[], check: (v: unknown) => boolean): unknown => {
@@ -141,7 +172,10 @@ function bodyParameters(operation: string, body: unknown): ParametersParameter[]
 }
 
 /** The `in` parameters of `definition`, read from `request` (query string, and the body of a POST). */
-export function readInput(definition: OperationDefinition, request: Pick<FhirRequest, 'method' | 'query' | 'body'>): OperationInput {
+export function readInput(
+  definition: OperationDefinition,
+  request: Pick<FhirRequest, 'method' | 'query' | 'body'>,
+): OperationInput {
   const operation = `$${definition.code}`;
   const declared = new Map((definition.parameter ?? []).filter((p) => p.use === 'in').map((p) => [p.name!, p]));
   const values = new Map<string, ParameterValue[]>();

@@ -15,7 +15,8 @@ async function create(resource: Record<string, unknown>): Promise<string> {
   return answer.json().id as string;
 }
 const get = (url: string) => app.inject({ method: 'GET', url });
-const idsOf = (bundle: Bundle) => (bundle.entry ?? []).map((e) => `${e.resource!.resourceType}/${e.resource!.id}`).sort();
+const idsOf = (bundle: Bundle) =>
+  (bundle.entry ?? []).map((e) => `${e.resource!.resourceType}/${e.resource!.id}`).sort();
 
 const anna = await create({ resourceType: 'Patient', name: [{ family: 'Bakker' }] });
 const piet = await create({ resourceType: 'Patient', name: [{ family: 'Visser' }] });
@@ -55,7 +56,9 @@ describe('Patient/$everything', () => {
   });
 
   it('narrows by _type and _since', async () => {
-    expect(idsOf((await get(`/Patient/${anna}/$everything?_type=Coverage,CarePlan`)).json())).toEqual(mine.filter((id) => /^(Coverage|CarePlan)\//.test(id)));
+    expect(idsOf((await get(`/Patient/${anna}/$everything?_type=Coverage,CarePlan`)).json())).toEqual(
+      mine.filter((id) => /^(Coverage|CarePlan)\//.test(id)),
+    );
     const later = new Date(Date.now() + 60_000).toISOString();
     expect(idsOf((await get(`/Patient/${anna}/$everything?_since=${later}`)).json())).toEqual([]);
     expect((await get(`/Patient/${anna}/$everything?_type=Organization`)).statusCode).toBe(400);
@@ -78,11 +81,21 @@ describe('Patient/$everything', () => {
 
   it("gives a restricted caller only what its decision opens: a person his own services, another's Patient absent", async () => {
     const as = await principalClient(new PgRepository(db.sql, { baseUrl: TEST_BASE_URL }), TEST_BASE_URL);
-    const person = (services: string[]): Principal => ({ kind: 'person', clientId: 'pgo', patient: `Patient/${anna}`, dataServices: services, tokenId: 't' });
+    const person = (services: string[]): Principal => ({
+      kind: 'person',
+      clientId: 'pgo',
+      patient: `Patient/${anna}`,
+      dataServices: services,
+      tokenId: 't',
+    });
     const own = await as(person(['basisgegevens', 'hulpmiddelen']))('GET', `/Patient/${anna}/$everything`);
     expect(own.status).toBe(200);
-    expect(idsOf(own.body)).toEqual(mine.filter((id) => /^(Patient|DeviceRequest|DeviceUseStatement|Device)\//.test(id)));
-    expect((await as(person(['basisgegevens', 'hulpmiddelen']))('GET', `/Patient/${piet}/$everything`)).status).toBe(404);
+    expect(idsOf(own.body)).toEqual(
+      mine.filter((id) => /^(Patient|DeviceRequest|DeviceUseStatement|Device)\//.test(id)),
+    );
+    expect((await as(person(['basisgegevens', 'hulpmiddelen']))('GET', `/Patient/${piet}/$everything`)).status).toBe(
+      404,
+    );
     // Without the Patient itself there is no $everything: a type-level refusal that tells nothing about anyone.
     expect((await as(person(['hulpmiddelen']))('GET', `/Patient/${anna}/$everything`)).status).toBe(403);
   });
@@ -90,6 +103,11 @@ describe('Patient/$everything', () => {
   it('is in the CapabilityStatement', async () => {
     const statement = (await app.inject({ method: 'GET', url: '/metadata' })).json();
     const patient = statement.rest[0].resource.find((r: { type: string }) => r.type === 'Patient');
-    expect(patient.operation).toContainEqual(expect.objectContaining({ name: 'everything', definition: 'http://hl7.org/fhir/OperationDefinition/Patient-everything' }));
+    expect(patient.operation).toContainEqual(
+      expect.objectContaining({
+        name: 'everything',
+        definition: 'http://hl7.org/fhir/OperationDefinition/Patient-everything',
+      }),
+    );
   });
 });

@@ -43,9 +43,13 @@ function everythingTypes(): string[] {
   if (!compartmentTypes) {
     const definition = readJson('fhir/r4/compartmentdefinition-patient.json') as CompartmentDefinition;
     const stored = storedResourceTypeSet();
-    const inCompartment = (definition.resource ?? []).filter((entry) => (entry.param ?? []).length > 0).map((entry) => entry.code);
+    const inCompartment = (definition.resource ?? [])
+      .filter((entry) => (entry.param ?? []).length > 0)
+      .map((entry) => entry.code);
     const outside = Object.keys(CLIENT_REFERENCE_OUTSIDE_COMPARTMENT);
-    compartmentTypes = [...new Set(['Patient', ...inCompartment, ...outside])].filter((type) => stored.has(type)).sort();
+    compartmentTypes = [...new Set(['Patient', ...inCompartment, ...outside])]
+      .filter((type) => stored.has(type))
+      .sort();
   }
   return compartmentTypes;
 }
@@ -58,12 +62,19 @@ export const run: Interaction = async (request, context) => {
   // The Patient first, as a read: unknown, deleted or outside the caller's scope answers as a read would.
   await context.repository.read('Patient', id);
   const query = new URLSearchParams(request.query);
-  const listed = query.getAll('_type').flatMap((value) => value.split(',')).map((type) => type.trim()).filter(Boolean);
+  const listed = query
+    .getAll('_type')
+    .flatMap((value) => value.split(','))
+    .map((type) => type.trim())
+    .filter(Boolean);
   query.delete('_type');
   const all = everythingTypes();
   for (const type of listed) {
     if (!all.includes(type)) {
-      throw errors.unsupportedSearchParameter(`_type=${type}`, `$everything: ${type} is not in a Patient's compartment`);
+      throw errors.unsupportedSearchParameter(
+        `_type=${type}`,
+        `$everything: ${type} is not in a Patient's compartment`,
+      );
     }
   }
   const since = query.get('_since');
@@ -72,5 +83,7 @@ export const run: Interaction = async (request, context) => {
     query.append('_lastUpdated', `ge${since}`);
   }
   const types = listed.length ? [...new Set(listed)] : all.filter((type) => type !== 'AuditEvent');
-  return runSearch({ ...request, query, body: undefined }, context, types, `Patient/${id}/$everything`, { compartmentPatientId: id });
+  return runSearch({ ...request, query, body: undefined }, context, types, `Patient/${id}/$everything`, {
+    compartmentPatientId: id,
+  });
 };

@@ -37,11 +37,21 @@ export function askedConcept(input: OperationInput, names: { system?: string; ve
     throw errors.badParameter('$validate-code: display goes with code; a Coding carries its own display');
   }
   const version = input.string(names.version);
-  const withVersion = (coding: CodingInput): CodingInput => (version !== undefined && coding.version === undefined ? { ...coding, version } : coding);
+  const withVersion = (coding: CodingInput): CodingInput =>
+    version !== undefined && coding.version === undefined ? { ...coding, version } : coding;
   if (input.has('code')) {
     const system = names.system ? input.string(names.system) : undefined;
     const display = input.string('display');
-    return { codings: [withVersion({ ...(system ? { system } : {}), code: input.string('code'), ...(display !== undefined ? { display } : {}) })], concept: false };
+    return {
+      codings: [
+        withVersion({
+          ...(system ? { system } : {}),
+          code: input.string('code'),
+          ...(display !== undefined ? { display } : {}),
+        }),
+      ],
+      concept: false,
+    };
   }
   if (input.has('coding')) {
     return { codings: [withVersion(fromCoding(input.coding('coding')!))], concept: false };

@@ -20,7 +20,12 @@ function patient(extra: Record<string, unknown> = {}): Patient {
 }
 
 function validate(body: unknown, url = '/Patient/$validate') {
-  return app.inject({ method: 'POST', url, headers: { 'content-type': 'application/fhir+json' }, payload: JSON.stringify(body) });
+  return app.inject({
+    method: 'POST',
+    url,
+    headers: { 'content-type': 'application/fhir+json' },
+    payload: JSON.stringify(body),
+  });
 }
 
 async function rows(): Promise<[number, number]> {
@@ -33,7 +38,12 @@ const errorPaths = (outcome: OperationOutcome) =>
   outcome.issue.filter((i) => i.severity === 'error' || i.severity === 'fatal').flatMap((i) => i.expression ?? []);
 
 async function createPatient(): Promise<string> {
-  const res = await app.inject({ method: 'POST', url: '/Patient', headers: { 'content-type': 'application/fhir+json' }, payload: JSON.stringify(patient()) });
+  const res = await app.inject({
+    method: 'POST',
+    url: '/Patient',
+    headers: { 'content-type': 'application/fhir+json' },
+    payload: JSON.stringify(patient()),
+  });
   return res.json().id;
 }
 
@@ -63,7 +73,10 @@ describe('$validate', () => {
   });
 
   it('takes the resource from a Parameters body', async () => {
-    const res = await validate({ resourceType: 'Parameters', parameter: [{ name: 'resource', resource: patient({ gender: 'foo' }) }] });
+    const res = await validate({
+      resourceType: 'Parameters',
+      parameter: [{ name: 'resource', resource: patient({ gender: 'foo' }) }],
+    });
     expect(res.statusCode).toBe(200);
     expect(errorPaths(res.json())).toContain('Patient.gender');
   });
@@ -81,7 +94,13 @@ describe('$validate', () => {
   });
 
   it('returns 400 with an OperationOutcome for an unknown mode', async () => {
-    const res = await validate({ resourceType: 'Parameters', parameter: [{ name: 'resource', resource: patient() }, { name: 'mode', valueCode: 'vernietig' }] });
+    const res = await validate({
+      resourceType: 'Parameters',
+      parameter: [
+        { name: 'resource', resource: patient() },
+        { name: 'mode', valueCode: 'vernietig' },
+      ],
+    });
     expect(res.statusCode).toBe(400);
     expect(res.json().resourceType).toBe('OperationOutcome');
   });
@@ -102,7 +121,10 @@ describe('$validate', () => {
 describe('[type]/[id]/$validate', () => {
   it('answers mode=delete for an existing resource with 200 and an information OperationOutcome, deleting nothing', async () => {
     const id = await createPatient();
-    const res = await validate({ resourceType: 'Parameters', parameter: [{ name: 'mode', valueCode: 'delete' }] }, `/Patient/${id}/$validate`);
+    const res = await validate(
+      { resourceType: 'Parameters', parameter: [{ name: 'mode', valueCode: 'delete' }] },
+      `/Patient/${id}/$validate`,
+    );
     expect(res.statusCode).toBe(200);
     expect(res.json().issue.every((i: { severity: string }) => i.severity === 'information')).toBe(true);
     expect((await app.inject({ method: 'GET', url: `/Patient/${id}` })).statusCode).toBe(200);
@@ -132,7 +154,13 @@ describe('[type]/[id]/$validate', () => {
     const id = await createPatient();
     const before = await rows();
     const res = await validate(
-      { resourceType: 'Parameters', parameter: [{ name: 'resource', resource: patient({ id, gender: 'foo' }) }, { name: 'mode', valueCode: 'update' }] },
+      {
+        resourceType: 'Parameters',
+        parameter: [
+          { name: 'resource', resource: patient({ id, gender: 'foo' }) },
+          { name: 'mode', valueCode: 'update' },
+        ],
+      },
       `/Patient/${id}/$validate`,
     );
     expect(res.statusCode).toBe(200);
@@ -143,7 +171,13 @@ describe('[type]/[id]/$validate', () => {
   it('returns 400 for mode=update when the resource id differs from the URL', async () => {
     const id = await createPatient();
     const res = await validate(
-      { resourceType: 'Parameters', parameter: [{ name: 'resource', resource: patient({ id: 'ander' }) }, { name: 'mode', valueCode: 'update' }] },
+      {
+        resourceType: 'Parameters',
+        parameter: [
+          { name: 'resource', resource: patient({ id: 'ander' }) },
+          { name: 'mode', valueCode: 'update' },
+        ],
+      },
       `/Patient/${id}/$validate`,
     );
     expect(res.statusCode).toBe(400);

@@ -43,17 +43,28 @@ function unwrap(body: unknown): { resource?: Resource; mode?: string; profile?: 
   return {
     resource: parameters.find((p) => p.name === 'resource')?.resource,
     mode: parameters.find((p) => p.name === 'mode')?.valueCode,
-    profile: parameters.find((p) => p.name === 'profile')?.valueUri ?? parameters.find((p) => p.name === 'profile')?.valueCanonical,
+    profile:
+      parameters.find((p) => p.name === 'profile')?.valueUri ??
+      parameters.find((p) => p.name === 'profile')?.valueCanonical,
   };
 }
 
 /** The profile asked for, the hub profile the type requires and the claimed ones; unknown claims are named. */
-function profileChecks(conformance: Conformance, resource: Resource, asked: string | undefined): OperationOutcomeIssue[] {
+function profileChecks(
+  conformance: Conformance,
+  resource: Resource,
+  asked: string | undefined,
+): OperationOutcomeIssue[] {
   const { check, unknown } = profilesFor(conformance, resource);
   const urls = asked ? [asked.split('|')[0], ...check.filter((u) => u !== asked.split('|')[0])] : check;
   const issues = urls.flatMap((url) => conformance.validator.validate(resource, url));
   for (const url of unknown) {
-    issues.push({ severity: 'warning', code: 'not-supported', diagnostics: `meta.profile claims ${url}, which this hub does not hold; not checked`, expression: [`${resource.resourceType}.meta.profile`] });
+    issues.push({
+      severity: 'warning',
+      code: 'not-supported',
+      diagnostics: `meta.profile claims ${url}, which this hub does not hold; not checked`,
+      expression: [`${resource.resourceType}.meta.profile`],
+    });
   }
   return issues;
 }
@@ -71,21 +82,30 @@ export const run: Interaction = async (request, { repository, conformance }) => 
     throw errors.badParameter(`mode "${mode}" is not one of create, update, delete`);
   }
   if (profile !== undefined && !conformance.validator.profile(profile)) {
-    throw errors.badParameter(`profile "${profile}" is not known to this hub (neither its own profiles nor a loaded package define it)`);
+    throw errors.badParameter(
+      `profile "${profile}" is not known to this hub (neither its own profiles nor a loaded package define it)`,
+    );
   }
   if (mode === 'delete') {
     if (!id) {
       throw errors.badParameter('mode=delete needs an instance: [type]/[id]/$validate');
     }
     await repository.read(resourceType!, id);
-    return { status: 200, outcome: outcome([{ severity: 'information', code: 'informational', diagnostics: `${resourceType}/${id} can be deleted` }]) };
+    return {
+      status: 200,
+      outcome: outcome([
+        { severity: 'information', code: 'informational', diagnostics: `${resourceType}/${id} can be deleted` },
+      ]),
+    };
   }
   let resource = input.resource;
   if (!resource && id) {
     resource = JSON.parse((await repository.read(resourceType!, id)).json) as Resource;
   }
   if (!resource) {
-    throw errors.invalidResource(`$validate needs a ${resourceType} in the body (the resource, or Parameters with "resource")`);
+    throw errors.invalidResource(
+      `$validate needs a ${resourceType} in the body (the resource, or Parameters with "resource")`,
+    );
   }
   if (resource.resourceType !== resourceType) {
     throw errors.typeMismatch(String(resource.resourceType), resourceType!);

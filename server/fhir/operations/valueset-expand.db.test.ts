@@ -23,7 +23,12 @@ describe('ValueSet $expand', () => {
   it('expands a complete ValueSet by url with system, code and display, a total and an identifier', async () => {
     const { status, body } = await expand(`url=${GENDER}`);
     expect(status).toBe(200);
-    expect(body).toMatchObject({ resourceType: 'ValueSet', id: 'administrative-gender', url: GENDER, version: '4.0.1' });
+    expect(body).toMatchObject({
+      resourceType: 'ValueSet',
+      id: 'administrative-gender',
+      url: GENDER,
+      version: '4.0.1',
+    });
     expect(body.expansion).toMatchObject({ total: 4, offset: 0 });
     expect(body.expansion!.identifier).toMatch(/^urn:uuid:[0-9a-f-]{36}$/);
     expect(Date.parse(body.expansion!.timestamp!)).not.toBeNaN();
@@ -64,7 +69,11 @@ describe('ValueSet $expand', () => {
 
   it('shows displays in displayLanguage where the CodeSystem has a designation in it', async () => {
     const { body } = await expand('url=http://hl7.org/fhir/ValueSet/publication-status&displayLanguage=nl');
-    expect(body.expansion!.contains).toContainEqual({ system: 'http://hl7.org/fhir/publication-status', code: 'draft', display: 'ontwerp' });
+    expect(body.expansion!.contains).toContainEqual({
+      system: 'http://hl7.org/fhir/publication-status',
+      code: 'draft',
+      display: 'ontwerp',
+    });
     expect(body.expansion!.parameter).toContainEqual({ name: 'displayLanguage', valueCode: 'nl' });
   });
 
@@ -77,8 +86,13 @@ describe('ValueSet $expand', () => {
     const { status, body } = await expand(`url=${STAGE_TYPE}`);
     expect(status).toBe(200);
     expect(codes(body)).toEqual(['261023001', '260998006']);
-    expect(body.expansion!.extension).toEqual([{ url: 'http://hl7.org/fhir/StructureDefinition/valueset-unclosed', valueBoolean: true }]);
-    expect(body.expansion!.parameter).toContainEqual({ name: 'incomplete-systems', valueUri: 'http://snomed.info/sct' });
+    expect(body.expansion!.extension).toEqual([
+      { url: 'http://hl7.org/fhir/StructureDefinition/valueset-unclosed', valueBoolean: true },
+    ]);
+    expect(body.expansion!.parameter).toContainEqual({
+      name: 'incomplete-systems',
+      valueUri: 'http://snomed.info/sct',
+    });
     expect(body.expansion!.total).toBeUndefined();
   });
 
@@ -105,13 +119,37 @@ describe('ValueSet $expand', () => {
   });
 
   it.each([
-    ['an unknown url', 'url=http://example.org/ValueSet/nope', 404, 'HUB_ERR_TERM_UNKNOWN_VALUE_SET', 'http://example.org/ValueSet/nope'],
-    ['a version the registry does not hold', `url=${GENDER}&valueSetVersion=3.0.2`, 404, 'HUB_ERR_TERM_UNKNOWN_VERSION', '"4.0.1"'],
-    ['a ValueSet importing one the hub lacks', 'url=http://hl7.org/fhir/ValueSet/yesnodontknow', 422, 'HUB_ERR_TERM_CANNOT_EXPAND', 'v2-0136'],
+    [
+      'an unknown url',
+      'url=http://example.org/ValueSet/nope',
+      404,
+      'HUB_ERR_TERM_UNKNOWN_VALUE_SET',
+      'http://example.org/ValueSet/nope',
+    ],
+    [
+      'a version the registry does not hold',
+      `url=${GENDER}&valueSetVersion=3.0.2`,
+      404,
+      'HUB_ERR_TERM_UNKNOWN_VERSION',
+      '"4.0.1"',
+    ],
+    [
+      'a ValueSet importing one the hub lacks',
+      'url=http://hl7.org/fhir/ValueSet/yesnodontknow',
+      422,
+      'HUB_ERR_TERM_CANNOT_EXPAND',
+      'v2-0136',
+    ],
     ['no url', 'filter=x', 400, 'HUB_ERR_REST_BAD_PARAMETER', 'url'],
     ['a negative count', `url=${GENDER}&count=-1`, 400, 'HUB_ERR_REST_BAD_PARAMETER', 'count'],
     ['a count that is no integer', `url=${GENDER}&count=ten`, 400, 'HUB_ERR_REST_BAD_PARAMETER', 'count'],
-    ['a parameter the hub does not support', `url=${GENDER}&includeDesignations=true`, 400, 'HUB_ERR_REST_BAD_PARAMETER', 'includeDesignations'],
+    [
+      'a parameter the hub does not support',
+      `url=${GENDER}&includeDesignations=true`,
+      400,
+      'HUB_ERR_REST_BAD_PARAMETER',
+      'includeDesignations',
+    ],
     ['a repeated parameter', `url=${GENDER}&filter=a&filter=b`, 400, 'HUB_ERR_REST_BAD_PARAMETER', 'filter'],
   ])('answers %s with %i and %s', async (_case, query, status, code, named) => {
     const res = await expand(query);
@@ -141,7 +179,9 @@ describe('ValueSet $expand', () => {
     const read = await app.inject({ method: 'GET', url: '/ValueSet/administrative-gender' });
     expect(read.statusCode).toBe(404);
     expect(hubCode(read.json())).toBe('HUB_ERR_STORE_NOT_FOUND');
-    expect(hubCode((await app.inject({ method: 'GET', url: '/ValueSet/administrative-gender/_history' })).json())).toBe('HUB_ERR_STORE_NOT_FOUND');
+    expect(hubCode((await app.inject({ method: 'GET', url: '/ValueSet/administrative-gender/_history' })).json())).toBe(
+      'HUB_ERR_STORE_NOT_FOUND',
+    );
     const validate = await app.inject({
       method: 'POST',
       url: '/ValueSet/$validate',
@@ -157,7 +197,11 @@ describe('ValueSet $expand', () => {
       method: 'POST',
       url: '/',
       headers: { 'content-type': 'application/fhir+json' },
-      payload: JSON.stringify({ resourceType: 'Bundle', type: 'batch', entry: [{ request: { method: 'GET', url: `ValueSet/$expand?url=${GENDER}&count=1` } }] }),
+      payload: JSON.stringify({
+        resourceType: 'Bundle',
+        type: 'batch',
+        entry: [{ request: { method: 'GET', url: `ValueSet/$expand?url=${GENDER}&count=1` } }],
+      }),
     });
     expect(res.statusCode).toBe(200);
     const entry = res.json().entry[0];
@@ -167,7 +211,8 @@ describe('ValueSet $expand', () => {
 
   it('is listed in the CapabilityStatement on ValueSet only', async () => {
     const statement = (await app.inject({ method: 'GET', url: '/metadata' })).json() as CapabilityStatement;
-    const operations = (type: string) => statement.rest![0].resource!.find((r) => r.type === type)!.operation!.map((o) => o.name);
+    const operations = (type: string) =>
+      statement.rest![0].resource!.find((r) => r.type === type)!.operation!.map((o) => o.name);
     expect(operations('ValueSet')).toEqual(expect.arrayContaining(['expand', 'validate-code', 'validate']));
     expect(operations('CodeSystem')).toEqual(expect.arrayContaining(['lookup', 'validate-code', 'validate']));
     expect(operations('CodeSystem')).not.toContain('expand');
@@ -178,12 +223,19 @@ describe('ValueSet $expand', () => {
     const HUB = 'https://zorghub.example.org/fhir/';
 
     it('expands financing-regime by id, in Dutch, filtering on the Dutch display', async () => {
-      const res = await app.inject({ method: 'GET', url: '/ValueSet/financing-regime/$expand?displayLanguage=nl&filter=wet' });
+      const res = await app.inject({
+        method: 'GET',
+        url: '/ValueSet/financing-regime/$expand?displayLanguage=nl&filter=wet',
+      });
       expect(res.statusCode).toBe(200);
       const body = res.json() as ValueSet;
       expect(body.url).toBe(`${HUB}ValueSet/financing-regime`);
       expect(codes(body)).toEqual(['zvw', 'wmo', 'wlz', 'jeugdwet']);
-      expect(body.expansion!.contains![0]).toEqual({ system: `${HUB}CodeSystem/financing-regime`, code: 'zvw', display: 'Zorgverzekeringswet (Zvw)' });
+      expect(body.expansion!.contains![0]).toEqual({
+        system: `${HUB}CodeSystem/financing-regime`,
+        code: 'zvw',
+        display: 'Zorgverzekeringswet (Zvw)',
+      });
     });
 
     it('prefers the hub ValueSet when an R4 core one has the same id', async () => {
@@ -195,10 +247,12 @@ describe('ValueSet $expand', () => {
       const res = await app.inject({ method: 'GET', url: '/ValueSet/aid-type/$expand' });
       const expansion = (res.json() as ValueSet).expansion!;
       expect(expansion.extension?.[0].url).toBe('http://hl7.org/fhir/StructureDefinition/valueset-unclosed');
-      expect(expansion.parameter!.filter((p) => p.name === 'incomplete-systems').map((p) => p.valueUri).sort()).toEqual([
-        'http://snomed.info/sct',
-        'https://www.gs1.org/gtin',
-      ]);
+      expect(
+        expansion
+          .parameter!.filter((p) => p.name === 'incomplete-systems')
+          .map((p) => p.valueUri)
+          .sort(),
+      ).toEqual(['http://snomed.info/sct', 'https://www.gs1.org/gtin']);
       expect(expansion.contains!.length).toBeGreaterThan(0);
     });
   });

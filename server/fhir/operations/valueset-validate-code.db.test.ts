@@ -13,7 +13,9 @@ const V3_GENDER_SYSTEM = 'http://terminology.hl7.org/CodeSystem/v3-Administrativ
 const STAGE_TYPE = 'http://hl7.org/fhir/ValueSet/condition-stage-type';
 const SNOMED = 'http://snomed.info/sct';
 
-async function validateCode(query: string): Promise<{ status: number; body: Parameters & Pick<OperationOutcome, 'issue'> }> {
+async function validateCode(
+  query: string,
+): Promise<{ status: number; body: Parameters & Pick<OperationOutcome, 'issue'> }> {
   const res = await app.inject({ method: 'GET', url: `/ValueSet/$validate-code?${query}` });
   return { status: res.statusCode, body: res.json() };
 }
@@ -77,8 +79,18 @@ describe('ValueSet $validate-code', () => {
   });
 
   it('accepts a display that differs only in case and spacing, or is a designation', async () => {
-    expect(out((await validateCode(`url=${GENDER}&system=${GENDER_SYSTEM}&code=female&display=${encodeURIComponent(' FEMALE ')}`)).body).result).toBe(true);
-    expect(out((await validateCode(`url=${V3_GENDER}&system=${V3_GENDER_SYSTEM}&code=F&display=Vrouw`)).body).result).toBe(true);
+    expect(
+      out(
+        (
+          await validateCode(
+            `url=${GENDER}&system=${GENDER_SYSTEM}&code=female&display=${encodeURIComponent(' FEMALE ')}`,
+          )
+        ).body,
+      ).result,
+    ).toBe(true);
+    expect(
+      out((await validateCode(`url=${V3_GENDER}&system=${V3_GENDER_SYSTEM}&code=F&display=Vrouw`)).body).result,
+    ).toBe(true);
   });
 
   it('answers the display in displayLanguage', async () => {
@@ -89,7 +101,15 @@ describe('ValueSet $validate-code', () => {
   it('answers true for a CodeableConcept when one of its codings is in the ValueSet', async () => {
     const { body } = await post([
       { name: 'url', valueUri: GENDER },
-      { name: 'codeableConcept', valueCodeableConcept: { coding: [{ system: V3_GENDER_SYSTEM, code: 'F' }, { system: GENDER_SYSTEM, code: 'female' }] } },
+      {
+        name: 'codeableConcept',
+        valueCodeableConcept: {
+          coding: [
+            { system: V3_GENDER_SYSTEM, code: 'F' },
+            { system: GENDER_SYSTEM, code: 'female' },
+          ],
+        },
+      },
     ]);
     expect(out(body)).toMatchObject({ result: true, display: 'Female' });
   });
@@ -97,7 +117,15 @@ describe('ValueSet $validate-code', () => {
   it('answers false for a CodeableConcept naming the problem of every coding', async () => {
     const { body } = await post([
       { name: 'url', valueUri: GENDER },
-      { name: 'codeableConcept', valueCodeableConcept: { coding: [{ system: V3_GENDER_SYSTEM, code: 'F' }, { system: GENDER_SYSTEM, code: 'x' }] } },
+      {
+        name: 'codeableConcept',
+        valueCodeableConcept: {
+          coding: [
+            { system: V3_GENDER_SYSTEM, code: 'F' },
+            { system: GENDER_SYSTEM, code: 'x' },
+          ],
+        },
+      },
     ]);
     expect(out(body).result).toBe(false);
     expect(out(body).message).toContain(`${V3_GENDER_SYSTEM}#F is not in ValueSet`);
@@ -116,7 +144,10 @@ describe('ValueSet $validate-code', () => {
   });
 
   it('resolves [base]/ValueSet/[id]/$validate-code by the registry id', async () => {
-    const res = await app.inject({ method: 'GET', url: `/ValueSet/administrative-gender/$validate-code?system=${GENDER_SYSTEM}&code=unknown` });
+    const res = await app.inject({
+      method: 'GET',
+      url: `/ValueSet/administrative-gender/$validate-code?system=${GENDER_SYSTEM}&code=unknown`,
+    });
     expect(res.statusCode).toBe(200);
     expect(out(res.json()).result).toBe(true);
   });
@@ -124,8 +155,16 @@ describe('ValueSet $validate-code', () => {
   it.each([
     ['neither code, coding nor codeableConcept', `url=${GENDER}`, 'needs code, coding or codeableConcept'],
     ['a code without system', `url=${GENDER}&code=male`, 'system'],
-    ['both code and coding', `url=${GENDER}&system=${GENDER_SYSTEM}&code=male&coding=${encodeURIComponent(`${GENDER_SYSTEM}|male`)}`, 'not code and coding'],
-    ['a display without code', `url=${GENDER}&coding=${encodeURIComponent(`${GENDER_SYSTEM}|male`)}&display=Male`, 'display goes with code'],
+    [
+      'both code and coding',
+      `url=${GENDER}&system=${GENDER_SYSTEM}&code=male&coding=${encodeURIComponent(`${GENDER_SYSTEM}|male`)}`,
+      'not code and coding',
+    ],
+    [
+      'a display without code',
+      `url=${GENDER}&coding=${encodeURIComponent(`${GENDER_SYSTEM}|male`)}&display=Male`,
+      'display goes with code',
+    ],
     ['no url', `system=${GENDER_SYSTEM}&code=male`, 'url'],
     ['a codeableConcept in the query string', `url=${GENDER}&codeableConcept=x`, 'Parameters body'],
   ])('answers 400 for %s', async (_case, query, named) => {
@@ -163,7 +202,9 @@ describe('ValueSet $validate-code', () => {
     });
 
     it('refuses a code the hub CodeSystem does not define', async () => {
-      const { body } = await validateCode(`url=https://zorghub.example.org/fhir/ValueSet/financing-regime&system=${REGIME}&code=awbz`);
+      const { body } = await validateCode(
+        `url=https://zorghub.example.org/fhir/ValueSet/financing-regime&system=${REGIME}&code=awbz`,
+      );
       expect(out(body)).toMatchObject({ result: false, message: `Code "awbz" is not defined in CodeSystem ${REGIME}` });
     });
   });

@@ -56,6 +56,8 @@ export const run: Interaction = async (request, { conformance }) => {
     throw errors.cannotExpand(valueSet.url!, unexpandableReason(conformance.registry, valueSet));
   }
   const language = input.string('displayLanguage');
-  const check = combineChecks(asked.codings.map((coding) => checkInValueSet(conformance.registry, valueSet, expansion, coding, language)));
+  const check = combineChecks(
+    asked.codings.map((coding) => checkInValueSet(conformance.registry, valueSet, expansion, coding, language)),
+  );
   return { status: 200, resource: validateCodeParameters(check) };
 };

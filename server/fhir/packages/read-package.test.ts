@@ -57,38 +57,48 @@ function expectedProblems(prefix: string): { file: string; message: RegExp }[] {
 }
 
 describe('readPackage', () => {
-  it.skipIf(!nictiz.available)('reads the Nictiz resources folder recursively: every XML resource, by type, with its package.json', async () => {
-    const contents = await readPackage(NICTIZ_RESOURCES);
-    const counts: Record<string, number> = {};
-    for (const resource of contents.resources) {
-      counts[resource.resourceType] = (counts[resource.resourceType] ?? 0) + 1;
-    }
-    expect({ name: contents.name, version: contents.version, counts, problems: contents.problems }).toEqual({
-      name: 'resources',
-      version: '0.1.0',
-      counts: { CodeSystem: 103, ConceptMap: 19, NamingSystem: 4, StructureDefinition: 354, ValueSet: 272 },
-      problems: [],
-    });
-  });
+  it.skipIf(!nictiz.available)(
+    'reads the Nictiz resources folder recursively: every XML resource, by type, with its package.json',
+    async () => {
+      const contents = await readPackage(NICTIZ_RESOURCES);
+      const counts: Record<string, number> = {};
+      for (const resource of contents.resources) {
+        counts[resource.resourceType] = (counts[resource.resourceType] ?? 0) + 1;
+      }
+      expect({ name: contents.name, version: contents.version, counts, problems: contents.problems }).toEqual({
+        name: 'resources',
+        version: '0.1.0',
+        counts: { CodeSystem: 103, ConceptMap: 19, NamingSystem: 4, StructureDefinition: 354, ValueSet: 272 },
+        problems: [],
+      });
+    },
+  );
 
-  it.each(['gnu', 'pax', 'ustar'])('reads a .tgz written in %s format: name, version, resources in path order, problems', async (format) => {
-    const withLongName = format !== 'ustar';
-    const folder = join(scratch, format);
-    writePackage(join(folder, 'package'), withLongName);
-    const tarball = join(folder, 'example.fhir.test-1.2.3.tgz');
-    execFileSync('tar', [`--format=${format}`, '-czf', tarball, 'package'], { cwd: folder });
+  it.each(['gnu', 'pax', 'ustar'])(
+    'reads a .tgz written in %s format: name, version, resources in path order, problems',
+    async (format) => {
+      const withLongName = format !== 'ustar';
+      const folder = join(scratch, format);
+      writePackage(join(folder, 'package'), withLongName);
+      const tarball = join(folder, 'example.fhir.test-1.2.3.tgz');
+      execFileSync('tar', [`--format=${format}`, '-czf', tarball, 'package'], { cwd: folder });
 
-    const contents = await readPackage(tarball);
-    expect([contents.name, contents.version]).toEqual(['example.fhir.test', '1.2.3']);
-    expect(contents.resources.map((r) => `${r.resourceType}/${r.id}`)).toEqual(expectedResources(withLongName));
-    expect(contents.problems).toEqual(expectedProblems('package/').map((p) => ({ file: p.file, message: expect.stringMatching(p.message) })));
-  });
+      const contents = await readPackage(tarball);
+      expect([contents.name, contents.version]).toEqual(['example.fhir.test', '1.2.3']);
+      expect(contents.resources.map((r) => `${r.resourceType}/${r.id}`)).toEqual(expectedResources(withLongName));
+      expect(contents.problems).toEqual(
+        expectedProblems('package/').map((p) => ({ file: p.file, message: expect.stringMatching(p.message) })),
+      );
+    },
+  );
 
   it('reads the same package as a folder, with paths relative to it', async () => {
     const contents = await readPackage(writePackage(join(scratch, 'folder'), true));
     expect([contents.name, contents.version]).toEqual(['example.fhir.test', '1.2.3']);
     expect(contents.resources.map((r) => `${r.resourceType}/${r.id}`)).toEqual(expectedResources(true));
-    expect(contents.problems).toEqual(expectedProblems('').map((p) => ({ file: p.file, message: expect.stringMatching(p.message) })));
+    expect(contents.problems).toEqual(
+      expectedProblems('').map((p) => ({ file: p.file, message: expect.stringMatching(p.message) })),
+    );
   });
 
   it('reports a broken package.json as a problem and reads the rest', async () => {
@@ -97,7 +107,11 @@ describe('readPackage', () => {
     writeFileSync(join(root, 'package.json'), '{ name: ');
     writeFileSync(join(root, 'Patient-a.json'), JSON.stringify({ resourceType: 'Patient', id: 'a' }));
     const contents = await readPackage(root);
-    expect([contents.name, contents.resources.length, contents.problems.map((p) => p.file)]).toEqual([undefined, 1, ['package.json']]);
+    expect([contents.name, contents.resources.length, contents.problems.map((p) => p.file)]).toEqual([
+      undefined,
+      1,
+      ['package.json'],
+    ]);
   });
 
   it('rejects a path that does not exist', async () => {
@@ -106,7 +120,11 @@ describe('readPackage', () => {
 
   it.each([
     ['a short file', JSON.stringify({ resourceType: 'Patient' }), /Not a tar archive: shorter than one header/],
-    ['a long file', JSON.stringify({ resourceType: 'Patient', text: 'x'.repeat(1000) }), /Not a tar archive, or a damaged one/],
+    [
+      'a long file',
+      JSON.stringify({ resourceType: 'Patient', text: 'x'.repeat(1000) }),
+      /Not a tar archive, or a damaged one/,
+    ],
   ])('rejects %s that is not a package tarball', async (_case, content, message) => {
     const file = join(scratch, 'not-a-package.tgz');
     writeFileSync(file, content);

@@ -75,7 +75,11 @@ function parseFile(text: string, extension: string): Resource | undefined {
     }
   }
   const json: unknown = JSON.parse(content);
-  const isResource = typeof json === 'object' && json !== null && !Array.isArray(json) && typeof (json as Resource).resourceType === 'string';
+  const isResource =
+    typeof json === 'object' &&
+    json !== null &&
+    !Array.isArray(json) &&
+    typeof (json as Resource).resourceType === 'string';
   return isResource ? (json as Resource) : undefined;
 }
 
@@ -129,7 +133,9 @@ async function tarballFiles(path: string): Promise<PackageFile[]> {
     const isGzip = bytes[0] === 0x1f && bytes[1] === 0x8b;
     entries = readTar(isGzip ? await gunzipAsync(bytes) : bytes);
   } catch (err) {
-    throw new Error(`${path} is neither a folder nor a readable package tarball: ${(err as Error).message}`, { cause: err });
+    throw new Error(`${path} is neither a folder nor a readable package tarball: ${(err as Error).message}`, {
+      cause: err,
+    });
   }
   return entries
     .map((entry) => ({ path: entry.name.replace(/^(\.\/)+/, ''), read: async () => entry.data }))

@@ -28,7 +28,9 @@ export function readTar(archive: Buffer): TarEntry[] {
   while (offset < archive.length) {
     if (offset + BLOCK > archive.length) {
       throw new TarError(
-        offset === 0 ? 'Not a tar archive: shorter than one header' : `Truncated tar archive: ${archive.length - offset} stray bytes after byte ${offset}`,
+        offset === 0
+          ? 'Not a tar archive: shorter than one header'
+          : `Truncated tar archive: ${archive.length - offset} stray bytes after byte ${offset}`,
       );
     }
     const header = archive.subarray(offset, offset + BLOCK);
@@ -93,7 +95,10 @@ function readNumber(field: Buffer, offset: number): number {
     }
     return value;
   }
-  const text = field.toString('latin1').replace(/[\0 ]+$/, '').trim();
+  const text = field
+    .toString('latin1')
+    .replace(/[\0 ]+$/, '')
+    .trim();
   if (text === '') {
     return 0;
   }

@@ -72,11 +72,28 @@ export function compileProfile(registry: ConformanceRegistry, sd: StructureDefin
       applyElement(root, element, profile.url);
     }
   }
-  return { url: sd.url, type: sd.type, name: sd.name ?? sd.url, root, chain: chain.map((p) => p.url).reverse(), missingBases };
+  return {
+    url: sd.url,
+    type: sd.type,
+    name: sd.name ?? sd.url,
+    root,
+    chain: chain.map((p) => p.url).reverse(),
+    missingBases,
+  };
 }
 
 function newNode(id: string, name: string, sliceName: string | undefined, definedBy: string): ProfileNode {
-  return { id, name, sliceName, constraints: [], constraintSources: new Map(), children: new Map(), slices: new Map(), definedBy, element: {} };
+  return {
+    id,
+    name,
+    sliceName,
+    constraints: [],
+    constraintSources: new Map(),
+    children: new Map(),
+    slices: new Map(),
+    definedBy,
+    element: {},
+  };
 }
 
 function applyElement(root: ProfileNode, element: ElementDefinition, definedBy: string): void {

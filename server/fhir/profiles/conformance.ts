@@ -29,7 +29,10 @@ export interface Conformance {
   packages: LoadedPackage[];
 }
 
-export async function buildConformance(options: { packages?: readonly string[]; required: RequiredProfiles }): Promise<Conformance> {
+export async function buildConformance(options: {
+  packages?: readonly string[];
+  required: RequiredProfiles;
+}): Promise<Conformance> {
   const registry = new ConformanceRegistry();
   registry.add(coreSource());
   const hub = hubConformanceFiles().map((f) => f.resource);
@@ -49,16 +52,26 @@ export async function buildConformance(options: { packages?: readonly string[]; 
     }
   }
   const required = new Map<string, string>();
-  const wanted = options.required === 'all' ? [...hubProfiles.keys()] : options.required === 'none' ? [] : options.required;
+  const wanted =
+    options.required === 'all' ? [...hubProfiles.keys()] : options.required === 'none' ? [] : options.required;
   for (const type of wanted) {
     const url = hubProfiles.get(type);
     if (!url) {
-      throw new Error(`HUB_REQUIRED_PROFILES names ${type}, but the hub has no profile for it; it has: ${[...hubProfiles.keys()].join(', ')}`);
+      throw new Error(
+        `HUB_REQUIRED_PROFILES names ${type}, but the hub has no profile for it; it has: ${[...hubProfiles.keys()].join(', ')}`,
+      );
     }
     required.set(type, url);
   }
   const terminology = new Expander(registry);
-  return { registry, terminology, validator: new ProfileValidator(registry, terminology), required, hubProfiles, packages };
+  return {
+    registry,
+    terminology,
+    validator: new ProfileValidator(registry, terminology),
+    required,
+    hubProfiles,
+    packages,
+  };
 }
 
 /**

@@ -10,7 +10,9 @@ const HUB_PATIENT = 'https://zorghub.example.org/fhir/StructureDefinition/hub-Pa
 const HUB_COVERAGE = 'https://zorghub.example.org/fhir/StructureDefinition/hub-Coverage';
 
 function example(path: string): Record<string, any> {
-  const { id: _id, ...resource } = JSON.parse(readFileSync(new URL(`../../../profiles/examples/${path}`, import.meta.url), 'utf8'));
+  const { id: _id, ...resource } = JSON.parse(
+    readFileSync(new URL(`../../../profiles/examples/${path}`, import.meta.url), 'utf8'),
+  );
   return resource;
 }
 
@@ -18,7 +20,13 @@ const enforced = await createTestApp({ requiredProfiles: 'all' });
 const coverageOnly = await createTestApp({ requiredProfiles: ['Coverage'] });
 const open = await createTestApp({ requiredProfiles: 'none' });
 
-function send(app: typeof enforced.app, method: 'POST' | 'PUT' | 'PATCH', url: string, body: unknown, contentType = 'application/fhir+json') {
+function send(
+  app: typeof enforced.app,
+  method: 'POST' | 'PUT' | 'PATCH',
+  url: string,
+  body: unknown,
+  contentType = 'application/fhir+json',
+) {
   return app.inject({ method, url, headers: { 'content-type': contentType }, payload: JSON.stringify(body) });
 }
 
@@ -34,7 +42,9 @@ describe('profile enforcement on writes', () => {
     expect(res.statusCode).toBe(422);
     const body = res.json() as OperationOutcome;
     expect(body.issue[0].details?.coding?.[0].code).toBe('HUB_ERR_STORE_PROFILE_VIOLATION');
-    const diagnostics = errorIssues(body).map((i) => i.diagnostics).join('\n');
+    const diagnostics = errorIssues(body)
+      .map((i) => i.diagnostics)
+      .join('\n');
     expect(diagnostics).toContain(`profile ${HUB_PATIENT}`);
     expect(diagnostics).toContain('Patient.identifier');
     expect(diagnostics).toContain('Patient.birthDate at least 1 required, found 0');
@@ -52,10 +62,18 @@ describe('profile enforcement on writes', () => {
   });
 
   it('checks updates and patches too', async () => {
-    const created = (await send(enforced.app, 'POST', '/Patient', example('hub-Patient/valid-2.json'))).json() as Patient;
+    const created = (
+      await send(enforced.app, 'POST', '/Patient', example('hub-Patient/valid-2.json'))
+    ).json() as Patient;
     const update = await send(enforced.app, 'PUT', `/Patient/${created.id}`, { ...created, birthDate: undefined });
     expect(update.statusCode).toBe(422);
-    const patch = await send(enforced.app, 'PATCH', `/Patient/${created.id}`, [{ op: 'remove', path: '/birthDate' }], 'application/json-patch+json');
+    const patch = await send(
+      enforced.app,
+      'PATCH',
+      `/Patient/${created.id}`,
+      [{ op: 'remove', path: '/birthDate' }],
+      'application/json-patch+json',
+    );
     expect(patch.statusCode).toBe(422);
     const read = (await enforced.app.inject({ method: 'GET', url: `/Patient/${created.id}` })).json() as Patient;
     expect(read.birthDate).toBe(created.birthDate);
@@ -89,14 +107,22 @@ describe('profile enforcement on writes', () => {
     expect((await send(open.app, 'POST', '/Patient', plainPatient)).statusCode).toBe(201);
     const claimed = await send(open.app, 'POST', '/Patient', { ...plainPatient, meta: { profile: [HUB_PATIENT] } });
     expect(claimed.statusCode).toBe(422);
-    const unknown = await send(open.app, 'POST', '/Patient', { ...plainPatient, meta: { profile: ['http://example.org/StructureDefinition/elsewhere'] } });
+    const unknown = await send(open.app, 'POST', '/Patient', {
+      ...plainPatient,
+      meta: { profile: ['http://example.org/StructureDefinition/elsewhere'] },
+    });
     expect(unknown.statusCode).toBe(201);
   });
 });
 
 describe('$validate with profile=', () => {
   it('validates against the named profile without storing', async () => {
-    const res = await open.app.inject({ method: 'POST', url: `/Patient/$validate?profile=${encodeURIComponent(HUB_PATIENT)}`, headers: { 'content-type': 'application/fhir+json' }, payload: JSON.stringify(plainPatient) });
+    const res = await open.app.inject({
+      method: 'POST',
+      url: `/Patient/$validate?profile=${encodeURIComponent(HUB_PATIENT)}`,
+      headers: { 'content-type': 'application/fhir+json' },
+      payload: JSON.stringify(plainPatient),
+    });
     expect(res.statusCode).toBe(200);
     const errors = errorIssues(res.json());
     expect(errors.length).toBeGreaterThan(0);
@@ -104,17 +130,31 @@ describe('$validate with profile=', () => {
   });
 
   it('takes the profile from a Parameters body, and reports a valid resource as valid', async () => {
-    const parameters = { resourceType: 'Parameters', parameter: [{ name: 'resource', resource: example('hub-Coverage/valid-1.json') }, { name: 'profile', valueCanonical: HUB_COVERAGE }] };
+    const parameters = {
+      resourceType: 'Parameters',
+      parameter: [
+        { name: 'resource', resource: example('hub-Coverage/valid-1.json') },
+        { name: 'profile', valueCanonical: HUB_COVERAGE },
+      ],
+    };
     const res = await send(open.app, 'POST', '/Coverage/$validate', parameters);
     expect(res.statusCode).toBe(200);
     expect(errorIssues(res.json())).toEqual([]);
   });
 
   it('answers 400 for a profile the hub does not know, and names claims it cannot check', async () => {
-    const unknown = await open.app.inject({ method: 'POST', url: '/Patient/$validate?profile=http://example.org/nope', headers: { 'content-type': 'application/fhir+json' }, payload: JSON.stringify(plainPatient) });
+    const unknown = await open.app.inject({
+      method: 'POST',
+      url: '/Patient/$validate?profile=http://example.org/nope',
+      headers: { 'content-type': 'application/fhir+json' },
+      payload: JSON.stringify(plainPatient),
+    });
     expect(unknown.statusCode).toBe(400);
     expect(JSON.stringify(unknown.json())).toContain('http://example.org/nope');
-    const claims = await send(open.app, 'POST', '/Patient/$validate', { ...plainPatient, meta: { profile: ['http://example.org/elsewhere'] } });
+    const claims = await send(open.app, 'POST', '/Patient/$validate', {
+      ...plainPatient,
+      meta: { profile: ['http://example.org/elsewhere'] },
+    });
     const warning = (claims.json() as OperationOutcome).issue.find((i) => i.severity === 'warning');
     expect(warning?.diagnostics).toContain('http://example.org/elsewhere, which this hub does not hold');
   });

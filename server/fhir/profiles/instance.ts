@@ -24,7 +24,9 @@ export function childItems(parent: Item, name: string): Item[] {
   }
   if (primitive) {
     // A primitive's children are only id and extension (Element).
-    return name === 'extension' || name === 'id' ? collect(source, name, name === 'id' ? 'string' : 'Extension', parent.path) : [];
+    return name === 'extension' || name === 'id'
+      ? collect(source, name, name === 'id' ? 'string' : 'Extension', parent.path)
+      : [];
   }
   const properties = propertiesOf(parent.type, name);
   if (properties.length === 1) {
@@ -86,7 +88,14 @@ function collect(source: Json, key: string, type: string, parentPath: string): I
     const length = Math.max(values.length, siblings.length);
     const items: Item[] = [];
     for (let i = 0; i < length; i++) {
-      items.push(item(values[i] ?? undefined, (siblings[i] ?? undefined) as Json | undefined, type, `${parentPath}.${key}[${i}]`));
+      items.push(
+        item(
+          values[i] ?? undefined,
+          (siblings[i] ?? undefined) as Json | undefined,
+          type,
+          `${parentPath}.${key}[${i}]`,
+        ),
+      );
     }
     return items;
   }
@@ -96,7 +105,8 @@ function collect(source: Json, key: string, type: string, parentPath: string): I
 function item(value: unknown, sibling: Json | undefined, type: string, path: string): Item {
   // Elements typed Resource (contained, Bundle.entry.resource) take the type of the resource they hold.
   const resourceType = (value as Json | undefined)?.resourceType;
-  const actual = (type === 'Resource' || type === 'DomainResource') && typeof resourceType === 'string' ? resourceType : type;
+  const actual =
+    (type === 'Resource' || type === 'DomainResource') && typeof resourceType === 'string' ? resourceType : type;
   return { value, sibling, type: actual, path };
 }
 

@@ -65,7 +65,10 @@ export class ConformanceRegistry {
   }
 
   all<T extends ConformanceResource['resourceType']>(type: T): Extract<ConformanceResource, { resourceType: T }>[] {
-    return [...this.byUrl.values()].filter((r) => r.resourceType === type) as Extract<ConformanceResource, { resourceType: T }>[];
+    return [...this.byUrl.values()].filter((r) => r.resourceType === type) as Extract<
+      ConformanceResource,
+      { resourceType: T }
+    >[];
   }
 }
 

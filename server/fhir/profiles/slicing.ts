@@ -36,7 +36,7 @@ export function findSlice(
   slicing: ElementDefinitionSlicing,
   item: Item,
   judge: SliceJudge,
-  state: { undecidable?: string }
+  state: { undecidable?: string },
 ): ProfileNode | undefined {
   for (const slice of element.slices.values()) {
     if ((slicing.discriminator ?? []).every((d) => matches(slice, d, item, judge, state))) {
@@ -46,7 +46,13 @@ export function findSlice(
   return undefined;
 }
 
-function matches(slice: ProfileNode, d: ElementDefinitionSlicingDiscriminator, item: Item, judge: SliceJudge, state: { undecidable?: string }): boolean {
+function matches(
+  slice: ProfileNode,
+  d: ElementDefinitionSlicingDiscriminator,
+  item: Item,
+  judge: SliceJudge,
+  state: { undecidable?: string },
+): boolean {
   if (d.path.includes('resolve()')) {
     state.undecidable = `discriminator path ${d.path} follows a reference`;
     return false;
@@ -56,7 +62,7 @@ function matches(slice: ProfileNode, d: ElementDefinitionSlicingDiscriminator, i
   switch (d.type) {
     case 'value':
     case 'pattern': {
-      const fromProfile = target?.fixed ?? target?.pattern ? undefined : statedByTypeProfile(slice, d.path, judge);
+      const fromProfile = (target?.fixed ?? target?.pattern) ? undefined : statedByTypeProfile(slice, d.path, judge);
       const expected = target?.fixed ?? target?.pattern ?? fromProfile ?? implicitUrl(slice, d.path);
       if (expected) {
         const compare = target?.fixed && target.fixed === expected ? matchesFixed : matchesPattern;
@@ -75,7 +81,9 @@ function matches(slice: ProfileNode, d: ElementDefinitionSlicingDiscriminator, i
       if (d.path === '$this') {
         return types.includes(item.type);
       }
-      return actual.some((v) => types.includes(typeof v === 'object' && v && 'resourceType' in v ? String(v.resourceType) : typeof v));
+      return actual.some((v) =>
+        types.includes(typeof v === 'object' && v && 'resourceType' in v ? String(v.resourceType) : typeof v),
+      );
     }
     case 'profile': {
       const profiles = (target ?? slice).types?.flatMap((t) => t.profile ?? []) ?? [];
@@ -88,7 +96,11 @@ function matches(slice: ProfileNode, d: ElementDefinitionSlicingDiscriminator, i
 }
 
 /** A slice typed with a profile (name:nameInformation-GivenName -> a HumanName profile) may fix the value there. */
-function statedByTypeProfile(slice: ProfileNode, path: string, judge: SliceJudge): { key: string; value: unknown } | undefined {
+function statedByTypeProfile(
+  slice: ProfileNode,
+  path: string,
+  judge: SliceJudge,
+): { key: string; value: unknown } | undefined {
   for (const profile of slice.types?.flatMap((t) => t.profile ?? []) ?? []) {
     const at = nodeAt(judge.profileRoot(profile), path);
     const stated = at?.fixed ?? at?.pattern;

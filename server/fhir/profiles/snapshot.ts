@@ -18,7 +18,15 @@ export function generateSnapshot(registry: ConformanceRegistry, sd: StructureDef
   const out: ElementDefinition[] = [];
   const root = base.snapshot.element[0];
   out.push(overlay(root, root.id ?? root.path, root.path, compiled.root));
-  emitChildren(registry, base.snapshot.element, root.id ?? root.path, root.id ?? root.path, root.path, compiled.root, out);
+  emitChildren(
+    registry,
+    base.snapshot.element,
+    root.id ?? root.path,
+    root.id ?? root.path,
+    root.path,
+    compiled.root,
+    out,
+  );
   return out;
 }
 
@@ -29,7 +37,7 @@ function emitChildren(
   newParentId: string,
   newParentPath: string,
   node: ProfileNode | undefined,
-  out: ElementDefinition[]
+  out: ElementDefinition[],
 ): void {
   const prefix = `${baseParentId}.`;
   for (const child of elements) {
@@ -62,7 +70,7 @@ function emitTypedChoices(
   newPath: string,
   parent: ProfileNode | undefined,
   name: string,
-  out: ElementDefinition[]
+  out: ElementDefinition[],
 ): void {
   const prefix = name.slice(0, -3);
   for (const type of choice.type ?? []) {
@@ -85,7 +93,7 @@ function emitDescendants(
   newId: string,
   newPath: string,
   node: ProfileNode | undefined,
-  out: ElementDefinition[]
+  out: ElementDefinition[],
 ): void {
   const hasOwnChildren = elements.some((e) => (e.id ?? e.path).startsWith(`${baseId}.`));
   if (hasOwnChildren) {
@@ -94,13 +102,22 @@ function emitDescendants(
     // A choice narrowed to one type (occurrence[x] as Period) expands that type's children.
     const types = node.types ?? base.type ?? [];
     if (types.length !== 1) {
-      throw new Error(`${node.id}: children are constrained, but the element has ${types.length} types; constrain it to one`);
+      throw new Error(
+        `${node.id}: children are constrained, but the element has ${types.length} types; constrain it to one`,
+      );
     }
     emitTypeChildren(registry, types[0].code, newId, newPath, node, out);
   }
 }
 
-function emitTypeChildren(registry: ConformanceRegistry, typeCode: string, newId: string, newPath: string, node: ProfileNode, out: ElementDefinition[]): void {
+function emitTypeChildren(
+  registry: ConformanceRegistry,
+  typeCode: string,
+  newId: string,
+  newPath: string,
+  node: ProfileNode,
+  out: ElementDefinition[],
+): void {
   if (!node.children.size) {
     return;
   }
@@ -121,7 +138,10 @@ function overlay(base: ElementDefinition, id: string, path: string, node: Profil
   // Fixed and pattern values replace whatever the base had under another type suffix.
   if (node.fixed || node.pattern) {
     for (const key of Object.keys(merged)) {
-      if ((key.startsWith('fixed') && key !== node.fixed?.key) || (key.startsWith('pattern') && key !== node.pattern?.key)) {
+      if (
+        (key.startsWith('fixed') && key !== node.fixed?.key) ||
+        (key.startsWith('pattern') && key !== node.pattern?.key)
+      ) {
         delete (merged as unknown as Record<string, unknown>)[key];
       }
     }

@@ -33,7 +33,7 @@ export class ProfileValidator {
 
   constructor(
     private readonly registry: ConformanceRegistry,
-    private readonly terminology: Expander
+    private readonly terminology: Expander,
   ) {}
 
   /** The compiled profile for a canonical, or undefined when the registry does not hold it. */
@@ -57,7 +57,14 @@ export class ProfileValidator {
       return [issue('error', 'not-supported', resource.resourceType, `Profile ${canonical} is not known to this hub`)];
     }
     if (profile.type !== resource.resourceType) {
-      return [issue('error', 'invalid', resource.resourceType, `Profile ${canonical} is for ${profile.type}, not ${resource.resourceType}`)];
+      return [
+        issue(
+          'error',
+          'invalid',
+          resource.resourceType,
+          `Profile ${canonical} is for ${profile.type}, not ${resource.resourceType}`,
+        ),
+      ];
     }
     const root: Item = { value: resource, type: resource.resourceType, path: resource.resourceType };
     const run: Run = { issues: [], profile, resource: toTypedValue(resource), depth: 0 };
@@ -68,7 +75,14 @@ export class ProfileValidator {
 
   private reportMissingBases(run: Run, profile: CompiledProfile, path: string): void {
     for (const base of profile.missingBases) {
-      run.issues.push(issue('warning', 'not-supported', path, `${profile.url} derives from ${base}, which this hub does not hold; its constraints are not checked`));
+      run.issues.push(
+        issue(
+          'warning',
+          'not-supported',
+          path,
+          `${profile.url} derives from ${base}, which this hub does not hold; its constraints are not checked`,
+        ),
+      );
     }
   }
 
@@ -100,11 +114,24 @@ export class ProfileValidator {
       if (slice) {
         members.set(slice, [...(members.get(slice) ?? []), item]);
       } else if (slicing?.rules === 'closed' && !state.undecidable) {
-        report(run, element, item.path, 'structure', `matches none of the slices of ${element.id} (${[...element.slices.keys()].join(', ')}), and the slicing is closed`);
+        report(
+          run,
+          element,
+          item.path,
+          'structure',
+          `matches none of the slices of ${element.id} (${[...element.slices.keys()].join(', ')}), and the slicing is closed`,
+        );
       }
     }
     if (!slicing || state.undecidable) {
-      run.issues.push(issue('information', 'informational', label, `Slices of ${element.id} in ${run.profile.url} not checked: ${slicing ? state.undecidable : 'no slicing is declared'}`));
+      run.issues.push(
+        issue(
+          'information',
+          'informational',
+          label,
+          `Slices of ${element.id} in ${run.profile.url} not checked: ${slicing ? state.undecidable : 'no slicing is declared'}`,
+        ),
+      );
       return;
     }
     for (const slice of element.slices.values()) {
@@ -131,10 +158,22 @@ export class ProfileValidator {
   private checkValue(run: Run, node: ProfileNode, item: Item): void {
     const value = item.value;
     if (node.fixed && value !== undefined && !matchesFixed(value, node.fixed.value)) {
-      report(run, node, item.path, 'value', `must be exactly ${JSON.stringify(node.fixed.value)} (${node.fixed.key}), found ${JSON.stringify(value)}`);
+      report(
+        run,
+        node,
+        item.path,
+        'value',
+        `must be exactly ${JSON.stringify(node.fixed.value)} (${node.fixed.key}), found ${JSON.stringify(value)}`,
+      );
     }
     if (node.pattern && value !== undefined && !matchesPattern(value, node.pattern.value)) {
-      report(run, node, item.path, 'value', `must match ${JSON.stringify(node.pattern.value)} (${node.pattern.key}), found ${JSON.stringify(value)}`);
+      report(
+        run,
+        node,
+        item.path,
+        'value',
+        `must match ${JSON.stringify(node.pattern.value)} (${node.pattern.key}), found ${JSON.stringify(value)}`,
+      );
     }
     if (node.maxLength !== undefined && typeof value === 'string' && value.length > node.maxLength) {
       report(run, node, item.path, 'too-long', `is ${value.length} characters long; at most ${node.maxLength} allowed`);
@@ -156,7 +195,14 @@ export class ProfileValidator {
     const member = codedMembership(this.terminology, item.value, valueSet!);
     if (member === false) {
       const severity = strength === 'required' ? 'error' : 'warning';
-      report(run, node, item.path, 'code-invalid', `${describeCode(item.value)} is not in the ValueSet ${valueSet} (${strength} binding)`, severity);
+      report(
+        run,
+        node,
+        item.path,
+        'code-invalid',
+        `${describeCode(item.value)} is not in the ValueSet ${valueSet} (${strength} binding)`,
+        severity,
+      );
     }
   }
 
@@ -171,7 +217,11 @@ export class ProfileValidator {
     }
     const input: TypedValue = { type: item.type, value: item.value };
     const holds = (value: TypedValue, resource: TypedValue): boolean => {
-      const result = evalFhirPathTyped(atom, [value], { '%resource': resource, '%rootResource': resource, '%context': value });
+      const result = evalFhirPathTyped(atom, [value], {
+        '%resource': resource,
+        '%rootResource': resource,
+        '%context': value,
+      });
       return result.length === 1 && result[0].value === true;
     };
     let ok: boolean;
@@ -186,13 +236,28 @@ export class ProfileValidator {
         ok = holds(plain, toTypedValue(withoutPrimitiveExtensions(run.resource.value)));
       }
     } catch (err) {
-      report(run, node, item.path, 'processing', `rule ${constraint.key} could not be evaluated: ${(err as Error).message}`, 'warning');
+      report(
+        run,
+        node,
+        item.path,
+        'processing',
+        `rule ${constraint.key} could not be evaluated: ${(err as Error).message}`,
+        'warning',
+      );
       return;
     }
     if (!ok) {
       const severity = constraint.severity === 'warning' ? 'warning' : 'error';
       const source = node.constraintSources.get(constraint.key);
-      report(run, node, item.path, 'invariant', `rule ${constraint.key} failed: ${constraint.human ?? constraint.expression}`, severity, source);
+      report(
+        run,
+        node,
+        item.path,
+        'invariant',
+        `rule ${constraint.key} failed: ${constraint.human ?? constraint.expression}`,
+        severity,
+        source,
+      );
     }
   }
 
@@ -202,7 +267,13 @@ export class ProfileValidator {
     }
     // Only a choice can hold a type the profile removed; other elements keep their one base type.
     if (node.name.endsWith('[x]') && !node.types.some((t) => t.code === item.type)) {
-      report(run, node, item.path, 'structure', `has type ${item.type}; the profile allows ${node.types.map((t) => t.code).join(', ')}`);
+      report(
+        run,
+        node,
+        item.path,
+        'structure',
+        `has type ${item.type}; the profile allows ${node.types.map((t) => t.code).join(', ')}`,
+      );
       return;
     }
     const { profiles, targets } = typeProfiles(node, item.type);
@@ -225,14 +296,24 @@ export class ProfileValidator {
       return probe.issues;
     });
     if (!attempts.some((issues) => !issues.some((i) => i.severity === 'error'))) {
-      run.issues.push(issue('error', 'structure', item.path, `conforms to none of ${profiles.join(', ')}`), ...attempts[0]);
+      run.issues.push(
+        issue('error', 'structure', item.path, `conforms to none of ${profiles.join(', ')}`),
+        ...attempts[0],
+      );
     }
   }
 
   private checkTypeProfile(run: Run, canonical: string, item: Item): void {
     const profile = this.profile(canonical);
     if (!profile) {
-      run.issues.push(issue('warning', 'not-supported', item.path, `Profile ${canonical} (required by ${run.profile.url}) is not known to this hub; not checked`));
+      run.issues.push(
+        issue(
+          'warning',
+          'not-supported',
+          item.path,
+          `Profile ${canonical} (required by ${run.profile.url}) is not known to this hub; not checked`,
+        ),
+      );
       return;
     }
     const nested: Run = { issues: run.issues, profile, resource: run.resource, depth: run.depth + 1 };
@@ -242,7 +323,10 @@ export class ProfileValidator {
 
   private checkTarget(run: Run, node: ProfileNode, item: Item, targets: string[]): void {
     const reference = (item.value as { reference?: string }).reference;
-    const match = reference && !reference.startsWith('#') && !reference.startsWith('urn:') ? /([A-Z][A-Za-z]+)\/[^/]+(\/_history\/[^/]+)?$/.exec(reference) : null;
+    const match =
+      reference && !reference.startsWith('#') && !reference.startsWith('urn:')
+        ? /([A-Z][A-Za-z]+)\/[^/]+(\/_history\/[^/]+)?$/.exec(reference)
+        : null;
     if (!match) {
       return;
     }
@@ -251,17 +335,35 @@ export class ProfileValidator {
       return; // an unknown target profile: the type cannot be judged
     }
     if (!allowed.includes(match[1])) {
-      report(run, node, item.path, 'structure', `refers to a ${match[1]}; the profile allows ${[...new Set(allowed)].join(', ')}`);
+      report(
+        run,
+        node,
+        item.path,
+        'structure',
+        `refers to a ${match[1]}; the profile allows ${[...new Set(allowed)].join(', ')}`,
+      );
     }
   }
 }
 
 function checkCount(run: Run, node: ProfileNode, count: number, label: string, where: string): void {
   if (node.min !== undefined && count < node.min) {
-    report(run, node, label, 'required', `${where ? `${where.trim()}: ` : ''}at least ${node.min} required, found ${count}`);
+    report(
+      run,
+      node,
+      label,
+      'required',
+      `${where ? `${where.trim()}: ` : ''}at least ${node.min} required, found ${count}`,
+    );
   }
   if (node.max !== undefined && node.max !== '*' && count > Number(node.max)) {
-    report(run, node, label, 'structure', `${where ? `${where.trim()}: ` : ''}at most ${node.max} allowed, found ${count}`);
+    report(
+      run,
+      node,
+      label,
+      'structure',
+      `${where ? `${where.trim()}: ` : ''}at most ${node.max} allowed, found ${count}`,
+    );
   }
 }
 
@@ -272,13 +374,19 @@ function report(
   code: IssueCode,
   message: string,
   severity: 'error' | 'warning' = 'error',
-  definedBy = node.definedBy
+  definedBy = node.definedBy,
 ): void {
-  const where = definedBy === run.profile.url ? `element ${node.id}` : `element ${node.id} as constrained by ${definedBy}`;
+  const where =
+    definedBy === run.profile.url ? `element ${node.id}` : `element ${node.id} as constrained by ${definedBy}`;
   run.issues.push(issue(severity, code, path, `${path} ${message} (profile ${run.profile.url}, ${where})`));
 }
 
-function issue(severity: OperationOutcomeIssue['severity'], code: IssueCode, path: string, diagnostics: string): OperationOutcomeIssue {
+function issue(
+  severity: OperationOutcomeIssue['severity'],
+  code: IssueCode,
+  path: string,
+  diagnostics: string,
+): OperationOutcomeIssue {
   return { severity, code, diagnostics, expression: [path] };
 }
 
@@ -294,7 +402,12 @@ export function codedMembership(terminology: Expander, value: unknown, valueSet:
   if (!value || typeof value !== 'object') {
     return undefined;
   }
-  const codings = 'coding' in value ? ((value as { coding?: unknown[] }).coding ?? []) : 'code' in value || 'system' in value ? [value] : [];
+  const codings =
+    'coding' in value
+      ? ((value as { coding?: unknown[] }).coding ?? [])
+      : 'code' in value || 'system' in value
+        ? [value]
+        : [];
   if (!codings.length) {
     return 'coding' in value || 'text' in value ? false : undefined;
   }
@@ -308,6 +421,11 @@ function describeCode(value: unknown): string {
   if (typeof value === 'string') {
     return `code "${value}"`;
   }
-  const codings = ((value as { coding?: { system?: string; code?: string }[] }).coding ?? [value]) as { system?: string; code?: string }[];
-  return codings.map((c) => `${c.system ?? '(no system)'}|${c.code ?? '(no code)'}`).join(', ') || 'a concept without codes';
+  const codings = ((value as { coding?: { system?: string; code?: string }[] }).coding ?? [value]) as {
+    system?: string;
+    code?: string;
+  }[];
+  return (
+    codings.map((c) => `${c.system ?? '(no system)'}|${c.code ?? '(no code)'}`).join(', ') || 'a concept without codes'
+  );
 }

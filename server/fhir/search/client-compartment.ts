@@ -11,5 +11,7 @@ export const CLIENT_REFERENCE_OUTSIDE_COMPARTMENT: Readonly<Partial<Record<strin
 /** The resources of `resourceType` that are the client's (for Patient: the compartment, which holds himself). */
 export function clientCompartmentCondition(resourceType: string, patientId: string): Condition {
   const param = CLIENT_REFERENCE_OUTSIDE_COMPARTMENT[resourceType];
-  return param ? { kind: 'reference', param, targetType: 'Patient', targetId: patientId } : { kind: 'compartment', patientKey: compartmentKey(patientId) };
+  return param
+    ? { kind: 'reference', param, targetType: 'Patient', targetId: patientId }
+    : { kind: 'compartment', patientKey: compartmentKey(patientId) };
 }

@@ -12,11 +12,16 @@ export interface Cursor {
 }
 
 export function encodeCursor(cursor: Cursor): string {
-  return Buffer.from(JSON.stringify([cursor.direction === 'next' ? 'n' : 'p', cursor.values, cursor.resourceType, cursor.id])).toString('base64url');
+  return Buffer.from(
+    JSON.stringify([cursor.direction === 'next' ? 'n' : 'p', cursor.values, cursor.resourceType, cursor.id]),
+  ).toString('base64url');
 }
 
 export function decodeCursor(text: string, keyCount: number): Cursor {
-  const invalid = () => errors.badParameter(`_cursor "${text.slice(0, 40)}" is not a cursor of this search; follow the Bundle's links as given`);
+  const invalid = () =>
+    errors.badParameter(
+      `_cursor "${text.slice(0, 40)}" is not a cursor of this search; follow the Bundle's links as given`,
+    );
   let parsed: unknown;
   try {
     parsed = JSON.parse(Buffer.from(text, 'base64url').toString('utf8'));

@@ -4,7 +4,17 @@
 // resources, and cover what search has to get right: accents and multi-word names, identifiers with and without
 // system, dates at year / month / day / minute / second precision with and without zones, open Periods, quantities
 // with different units and precisions, references relative, absolute to this server and to another one.
-import type { Coverage, Device, DeviceRequest, Encounter, Group, Observation, Organization, Patient, Resource } from '@medplum/fhirtypes';
+import type {
+  Coverage,
+  Device,
+  DeviceRequest,
+  Encounter,
+  Group,
+  Observation,
+  Organization,
+  Patient,
+  Resource,
+} from '@medplum/fhirtypes';
 
 import { Random } from '../../../test/support/random.js';
 
@@ -21,22 +31,107 @@ export const ISO9999 = 'urn:iso:std:iso:9999';
 export const ACT_CODE = 'http://terminology.hl7.org/CodeSystem/v3-ActCode';
 export const UZOVI = 'http://fhir.nl/fhir/NamingSystem/uzovi';
 
-export const FAMILIES = ['Jansen', 'Janssen', 'de Vries', 'van den Berg', 'Müller', 'Ünal', 'Bakker', 'Çelik', 'Smit', 'Søren', 'Dijkstra', 'van Dijk', 'Öztürk', 'Lefèvre'];
-export const GIVENS = ['Zoë', 'Anne Marie', 'José', 'Jan', 'Jan-Willem', 'Renée', 'Chloé', 'Piet', 'Noël', 'Émile', 'Johanna', 'Sophie', 'Mohammed', 'Fatma'];
-export const CITIES = ['Utrecht', 'Den Haag', 'Amsterdam', 'Amstelveen', 'Groningen', 'Zürich', 'Sint-Oedenrode', 'Ede', "'s-Hertogenbosch"];
+export const FAMILIES = [
+  'Jansen',
+  'Janssen',
+  'de Vries',
+  'van den Berg',
+  'Müller',
+  'Ünal',
+  'Bakker',
+  'Çelik',
+  'Smit',
+  'Søren',
+  'Dijkstra',
+  'van Dijk',
+  'Öztürk',
+  'Lefèvre',
+];
+export const GIVENS = [
+  'Zoë',
+  'Anne Marie',
+  'José',
+  'Jan',
+  'Jan-Willem',
+  'Renée',
+  'Chloé',
+  'Piet',
+  'Noël',
+  'Émile',
+  'Johanna',
+  'Sophie',
+  'Mohammed',
+  'Fatma',
+];
+export const CITIES = [
+  'Utrecht',
+  'Den Haag',
+  'Amsterdam',
+  'Amstelveen',
+  'Groningen',
+  'Zürich',
+  'Sint-Oedenrode',
+  'Ede',
+  "'s-Hertogenbosch",
+];
 const STREETS = ['Dorpsstraat', 'Kerkweg', 'Hoofdstraat', 'Molenlaan', 'Bloemenhof'];
 
 /** LOINC codes with the units (UCUM code, display unit) and value scale they come in. */
-export const OBS_CODES: { code: string; display: string; units: [code: string, unit: string][]; scale: [number, number] }[] = [
+export const OBS_CODES: {
+  code: string;
+  display: string;
+  units: [code: string, unit: string][];
+  scale: [number, number];
+}[] = [
   { code: '8867-4', display: 'Heart rate', units: [['/min', 'beats/minute']], scale: [40, 180] },
-  { code: '29463-7', display: 'Body weight', units: [['kg', 'kg'], ['g', 'g']], scale: [3, 150] },
-  { code: '8302-2', display: 'Body height', units: [['cm', 'cm'], ['m', 'm']], scale: [50, 200] },
-  { code: '2339-0', display: 'Glucose [Mass/volume] in Blood', units: [['mg/dL', 'mg/dL'], ['mmol/L', 'mmol/l']], scale: [3, 200] },
-  { code: '8310-5', display: 'Body temperature', units: [['Cel', '°C'], ['[degF]', '°F']], scale: [35, 104] },
+  {
+    code: '29463-7',
+    display: 'Body weight',
+    units: [
+      ['kg', 'kg'],
+      ['g', 'g'],
+    ],
+    scale: [3, 150],
+  },
+  {
+    code: '8302-2',
+    display: 'Body height',
+    units: [
+      ['cm', 'cm'],
+      ['m', 'm'],
+    ],
+    scale: [50, 200],
+  },
+  {
+    code: '2339-0',
+    display: 'Glucose [Mass/volume] in Blood',
+    units: [
+      ['mg/dL', 'mg/dL'],
+      ['mmol/L', 'mmol/l'],
+    ],
+    scale: [3, 200],
+  },
+  {
+    code: '8310-5',
+    display: 'Body temperature',
+    units: [
+      ['Cel', '°C'],
+      ['[degF]', '°F'],
+    ],
+    scale: [35, 104],
+  },
 ];
 export const LOCAL_OBS_CODES = ['hr', 'gewicht', 'lengte', 'glucose', 'temp'];
 export const OBS_STATUSES = ['registered', 'preliminary', 'final', 'amended', 'cancelled'] as const;
-export const DR_STATUSES = ['draft', 'active', 'on-hold', 'revoked', 'completed', 'entered-in-error', 'unknown'] as const;
+export const DR_STATUSES = [
+  'draft',
+  'active',
+  'on-hold',
+  'revoked',
+  'completed',
+  'entered-in-error',
+  'unknown',
+] as const;
 export const DR_INTENTS = ['proposal', 'plan', 'order', 'original-order', 'filler-order'] as const;
 export const AIDS = [
   { code: '12 22 03', display: 'Rolstoel' },
@@ -60,7 +155,12 @@ export interface Dataset {
 const pad = (n: number, width = 2) => String(n).padStart(width, '0');
 
 /** A date or dateTime at a random precision: year, month, day, or a time (with a zone) to the second or a fraction. */
-export function randomDate(rng: Random, fromYear: number, toYear: number, precisions: ('y' | 'm' | 'd' | 'min' | 's' | 'ms')[]): string {
+export function randomDate(
+  rng: Random,
+  fromYear: number,
+  toYear: number,
+  precisions: ('y' | 'm' | 'd' | 'min' | 's' | 'ms')[],
+): string {
   const year = rng.int(fromYear, toYear);
   const month = rng.int(1, 12);
   const day = rng.int(1, 28);
@@ -143,7 +243,9 @@ function decimal(rng: Random, low: number, high: number): number {
 
 function observation(rng: Random, i: number, patients: Patient[], groups: Group[], devices: Device[]): Observation {
   const kind = rng.pick(OBS_CODES);
-  const coding: NonNullable<Observation['code']['coding']> = [{ system: LOINC, code: kind.code, display: kind.display }];
+  const coding: NonNullable<Observation['code']['coding']> = [
+    { system: LOINC, code: kind.code, display: kind.display },
+  ];
   if (rng.chance(0.3)) coding.push({ system: LOCAL_OBS, code: LOCAL_OBS_CODES[OBS_CODES.indexOf(kind)] });
   const resource: Observation = {
     resourceType: 'Observation',
@@ -165,7 +267,8 @@ function observation(rng: Random, i: number, patients: Patient[], groups: Group[
     const [code, unit] = rng.pick(kind.units);
     const value = decimal(rng, kind.scale[0], kind.scale[1]);
     const q = rng.next();
-    resource.valueQuantity = q < 0.8 ? { value, unit, system: UCUM, code } : q < 0.9 ? { value, unit } : { value, system: UCUM, code };
+    resource.valueQuantity =
+      q < 0.8 ? { value, unit, system: UCUM, code } : q < 0.9 ? { value, unit } : { value, system: UCUM, code };
   }
   return resource;
 }
@@ -177,8 +280,12 @@ function deviceRequest(rng: Random, i: number, patients: Patient[], groups: Grou
     id: `dr-${i}`,
     status: rng.pick(DR_STATUSES),
     intent: rng.pick(DR_INTENTS),
-    codeCodeableConcept: rng.chance(0.5) ? { coding: [{ system: ISO9999, code: aid.code, display: aid.display }] } : { coding: [{ system: ISO9999, code: aid.code }], text: aid.display.toLowerCase() },
-    subject: rng.chance(0.9) ? { reference: `Patient/${rng.pick(patients).id}` } : { reference: `Group/${rng.pick(groups).id}` },
+    codeCodeableConcept: rng.chance(0.5)
+      ? { coding: [{ system: ISO9999, code: aid.code, display: aid.display }] }
+      : { coding: [{ system: ISO9999, code: aid.code }], text: aid.display.toLowerCase() },
+    subject: rng.chance(0.9)
+      ? { reference: `Patient/${rng.pick(patients).id}` }
+      : { reference: `Group/${rng.pick(groups).id}` },
   };
   if (rng.chance(0.8)) resource.authoredOn = randomDate(rng, 2019, 2024, ['d', 's', 's']);
   return resource;
@@ -191,7 +298,9 @@ function coverage(rng: Random, i: number, patients: Patient[], organizations: Or
     id: `cov-${i}`,
     status: rng.pick(COVERAGE_STATUSES),
     beneficiary: { reference: `Patient/${beneficiary.id}` },
-    payor: rng.chance(0.85) ? [{ reference: `Organization/${rng.pick(organizations).id}` }] : [{ reference: `Patient/${beneficiary.id}` }],
+    payor: rng.chance(0.85)
+      ? [{ reference: `Organization/${rng.pick(organizations).id}` }]
+      : [{ reference: `Patient/${beneficiary.id}` }],
   };
   if (rng.chance(0.8)) resource.type = { coding: [{ system: ACT_CODE, code: rng.pick(COVERAGE_TYPES) }] };
   if (rng.chance(0.6)) resource.identifier = [{ system: UZOVI, value: `POL-${rng.int(1, 400)}` }];
@@ -206,7 +315,10 @@ function encounter(rng: Random, i: number, patients: Patient[], groups: Group[])
     status: rng.pick(ENCOUNTER_STATUSES),
     class: { system: ACT_CODE, code: rng.pick(ENCOUNTER_CLASSES) },
   };
-  if (rng.chance(0.9)) resource.subject = rng.chance(0.9) ? { reference: `Patient/${rng.pick(patients).id}` } : { reference: `Group/${rng.pick(groups).id}` };
+  if (rng.chance(0.9))
+    resource.subject = rng.chance(0.9)
+      ? { reference: `Patient/${rng.pick(patients).id}` }
+      : { reference: `Group/${rng.pick(groups).id}` };
   if (rng.chance(0.85)) {
     const start = randomDate(rng, 2019, 2023, ['d', 's', 's']);
     const end = randomDate(rng, 2024, 2024, ['d', 's']);
@@ -216,9 +328,23 @@ function encounter(rng: Random, i: number, patients: Patient[], groups: Group[])
   return resource;
 }
 
-export const ORGANIZATION_NAMES = ['Zilveren Kruis', 'VGZ', 'CZ', 'Menzis', 'DSW', 'Zorg en Zekerheid', 'ONVZ', 'Eno', 'Salland', 'Achmea Zorg'];
+export const ORGANIZATION_NAMES = [
+  'Zilveren Kruis',
+  'VGZ',
+  'CZ',
+  'Menzis',
+  'DSW',
+  'Zorg en Zekerheid',
+  'ONVZ',
+  'Eno',
+  'Salland',
+  'Achmea Zorg',
+];
 
-export function generateDataset(seed: number, counts = { patients: 700, observations: 1500, deviceRequests: 400, coverages: 300, encounters: 300 }): Dataset {
+export function generateDataset(
+  seed: number,
+  counts = { patients: 700, observations: 1500, deviceRequests: 400, coverages: 300, encounters: 300 },
+): Dataset {
   const rng = new Random(seed);
   const organizations: Organization[] = ORGANIZATION_NAMES.map((name, i) => ({
     resourceType: 'Organization',
@@ -226,15 +352,38 @@ export function generateDataset(seed: number, counts = { patients: 700, observat
     name,
     identifier: [{ system: UZOVI, value: String(3300 + i) }],
   }));
-  const groups: Group[] = Array.from({ length: 8 }, (_, i) => ({ resourceType: 'Group', id: `grp-${i}`, type: 'person', actual: true, name: `Groep ${i}` }));
-  const devices: Device[] = Array.from({ length: 8 }, (_, i) => ({ resourceType: 'Device', id: `dev-${i}`, status: 'active' }));
+  const groups: Group[] = Array.from({ length: 8 }, (_, i) => ({
+    resourceType: 'Group',
+    id: `grp-${i}`,
+    type: 'person',
+    actual: true,
+    name: `Groep ${i}`,
+  }));
+  const devices: Device[] = Array.from({ length: 8 }, (_, i) => ({
+    resourceType: 'Device',
+    id: `dev-${i}`,
+    status: 'active',
+  }));
   const patients = Array.from({ length: counts.patients }, (_, i) => patient(rng, i, organizations));
-  const observations = Array.from({ length: counts.observations }, (_, i) => observation(rng, i, patients, groups, devices));
-  const deviceRequests = Array.from({ length: counts.deviceRequests }, (_, i) => deviceRequest(rng, i, patients, groups));
+  const observations = Array.from({ length: counts.observations }, (_, i) =>
+    observation(rng, i, patients, groups, devices),
+  );
+  const deviceRequests = Array.from({ length: counts.deviceRequests }, (_, i) =>
+    deviceRequest(rng, i, patients, groups),
+  );
   const coverages = Array.from({ length: counts.coverages }, (_, i) => coverage(rng, i, patients, organizations));
   const encounters = Array.from({ length: counts.encounters }, (_, i) => encounter(rng, i, patients, groups));
   return {
-    resources: [...organizations, ...groups, ...devices, ...patients, ...observations, ...deviceRequests, ...coverages, ...encounters],
+    resources: [
+      ...organizations,
+      ...groups,
+      ...devices,
+      ...patients,
+      ...observations,
+      ...deviceRequests,
+      ...coverages,
+      ...encounters,
+    ],
     patients,
     organizations,
   };

@@ -37,7 +37,6 @@ import { loadDefinitions } from '../definitions.js';
 import {
   ACT_CODE,
   AIDS,
-  BSN,
   CITIES,
   COVERAGE_STATUSES,
   COVERAGE_TYPES,
@@ -94,15 +93,37 @@ type Param =
   | { type: 'quantity'; quantities: (r: Json) => Quantity[] }
   | { type: 'reference'; references: (r: Json) => string[] };
 
-const list = <T>(value: T | T[] | undefined): T[] => (value === undefined ? [] : Array.isArray(value) ? value : [value]);
-const codings = (concept: Json | undefined): Token[] => list(concept?.coding as Json[]).filter((c) => c.code).map((c) => ({ system: c.system, code: c.code }));
+const list = <T>(value: T | T[] | undefined): T[] =>
+  value === undefined ? [] : Array.isArray(value) ? value : [value];
+const codings = (concept: Json | undefined): Token[] =>
+  list(concept?.coding as Json[])
+    .filter((c) => c.code)
+    .map((c) => ({ system: c.system, code: c.code }));
 const conceptTexts = (concept: Json | undefined): string[] =>
-  concept ? [concept.text, ...list(concept.coding as Json[]).map((c) => c.display)].filter((t): t is string => typeof t === 'string') : [];
-const identifiers = (r: Json): Token[] => list(r.identifier as Json[]).filter((i) => i.value).map((i) => ({ system: i.system, code: i.value }));
+  concept
+    ? [concept.text, ...list(concept.coding as Json[]).map((c) => c.display)].filter(
+        (t): t is string => typeof t === 'string',
+      )
+    : [];
+const identifiers = (r: Json): Token[] =>
+  list(r.identifier as Json[])
+    .filter((i) => i.value)
+    .map((i) => ({ system: i.system, code: i.value }));
 const code = (value: unknown): Token[] => (value === undefined ? [] : [{ code: String(value) }]);
-const refs = (...values: (Json | Json[] | undefined)[]): string[] => values.flatMap((v) => list(v)).map((v) => v.reference).filter(Boolean);
-const nameParts = (names: Json[] | undefined, parts: string[]) => list(names).flatMap((n) => parts.flatMap((p) => list(n[p])));
-const dateParam = (get: (r: Json) => string | Json | undefined): Param => ({ type: 'date', dates: (r) => list(get(r)).map(toRange).filter((x): x is Range => !!x) });
+const refs = (...values: (Json | Json[] | undefined)[]): string[] =>
+  values
+    .flatMap((v) => list(v))
+    .map((v) => v.reference)
+    .filter(Boolean);
+const nameParts = (names: Json[] | undefined, parts: string[]) =>
+  list(names).flatMap((n) => parts.flatMap((p) => list(n[p])));
+const dateParam = (get: (r: Json) => string | Json | undefined): Param => ({
+  type: 'date',
+  dates: (r) =>
+    list(get(r))
+      .map(toRange)
+      .filter((x): x is Range => !!x),
+});
 
 /**
  * The oracle reads the spec; these switches give the readings of the hub's known deviations (HUB_WRONG), so that
@@ -123,7 +144,10 @@ const PARAMS: Record<string, Record<string, Param>> = {
     name: { type: 'string', strings: (r) => nameParts(r.name, ['family', 'given', 'prefix', 'suffix', 'text']) },
     family: { type: 'string', strings: (r) => nameParts(r.name, ['family']) },
     given: { type: 'string', strings: (r) => nameParts(r.name, ['given']) },
-    address: { type: 'string', strings: (r) => nameParts(r.address, ['line', 'city', 'district', 'state', 'postalCode', 'country', 'text']) },
+    address: {
+      type: 'string',
+      strings: (r) => nameParts(r.address, ['line', 'city', 'district', 'state', 'postalCode', 'country', 'text']),
+    },
     'address-city': { type: 'string', strings: (r) => nameParts(r.address, ['city']) },
     'address-postalcode': { type: 'string', strings: (r) => nameParts(r.address, ['postalCode']) },
     birthdate: dateParam((r) => r.birthDate),
@@ -135,7 +159,8 @@ const PARAMS: Record<string, Record<string, Param>> = {
     date: dateParam((r) => r.effectiveDateTime ?? r.effectivePeriod),
     'value-quantity': {
       type: 'quantity',
-      quantities: (r) => (r.valueQuantity?.value === undefined ? [] : [{ ...r.valueQuantity, value: String(r.valueQuantity.value) }]),
+      quantities: (r) =>
+        r.valueQuantity?.value === undefined ? [] : [{ ...r.valueQuantity, value: String(r.valueQuantity.value) }],
     },
     subject: { type: 'reference', references: (r) => refs(r.subject) },
     patient: { type: 'reference', references: (r) => refs(r.subject).filter(PATIENT_TYPED) },
@@ -143,7 +168,11 @@ const PARAMS: Record<string, Record<string, Param>> = {
   DeviceRequest: {
     status: { type: 'token', tokens: (r) => code(r.status) },
     intent: { type: 'token', tokens: (r) => code(r.intent) },
-    code: { type: 'token', tokens: (r) => codings(r.codeCodeableConcept), texts: (r) => conceptTexts(r.codeCodeableConcept) },
+    code: {
+      type: 'token',
+      tokens: (r) => codings(r.codeCodeableConcept),
+      texts: (r) => conceptTexts(r.codeCodeableConcept),
+    },
     'authored-on': dateParam((r) => r.authoredOn),
     subject: { type: 'reference', references: (r) => refs(r.subject) },
     patient: { type: 'reference', references: (r) => refs(r.subject).filter(PATIENT_TYPED) },
@@ -182,7 +211,8 @@ const TARGETS: Record<string, string[]> = {
 
 const normalize = (s: string) => s.normalize('NFD').replace(/\p{M}/gu, '').toLowerCase();
 
-const DATE = /^(\d{4})(?:-(\d{2})(?:-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,3}))?)?(Z|[+-]\d{2}:\d{2})?)?)?)?$/;
+const DATE =
+  /^(\d{4})(?:-(\d{2})(?:-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,3}))?)?(Z|[+-]\d{2}:\d{2})?)?)?)?$/;
 
 /** The range a date, dateTime or Period covers, by the precision it is written with (a missing zone is UTC). */
 function toRange(value: string | Json): Range | undefined {
@@ -212,14 +242,22 @@ function splitPrefix(value: string): [string, string] {
 function dateMatches(prefix: string, [sl, sh]: Range, [rl, rh]: Range): boolean {
   const eq = rl >= sl && rh <= sh;
   switch (prefix) {
-    case 'eq': return eq;
-    case 'ne': return !eq;
-    case 'gt': return rh > sh;
-    case 'lt': return rl < sl;
-    case 'ge': return rh > sh || eq;
-    case 'le': return rl < sl || eq;
-    case 'sa': return rl >= sh;
-    case 'eb': return rh <= sl;
+    case 'eq':
+      return eq;
+    case 'ne':
+      return !eq;
+    case 'gt':
+      return rh > sh;
+    case 'lt':
+      return rl < sl;
+    case 'ge':
+      return rh > sh || eq;
+    case 'le':
+      return rl < sl || eq;
+    case 'sa':
+      return rl >= sh;
+    case 'eb':
+      return rh <= sl;
   }
   throw new Error(`prefix ${prefix}`);
 }
@@ -238,12 +276,20 @@ function numberMatches(prefix: string, search: string, resource: string): boolea
   const places = search.split('.')[1]?.length ?? 0;
   const half = 5000 / 10 ** places;
   switch (prefix) {
-    case 'eq': return v >= s - half && v < s + half;
-    case 'ne': return !(v >= s - half && v < s + half);
-    case 'gt': case 'sa': return v > s;
-    case 'lt': case 'eb': return v < s;
-    case 'ge': return v >= s;
-    case 'le': return v <= s;
+    case 'eq':
+      return v >= s - half && v < s + half;
+    case 'ne':
+      return !(v >= s - half && v < s + half);
+    case 'gt':
+    case 'sa':
+      return v > s;
+    case 'lt':
+    case 'eb':
+      return v < s;
+    case 'ge':
+      return v >= s;
+    case 'le':
+      return v <= s;
   }
   throw new Error(`prefix ${prefix}`);
 }
@@ -304,7 +350,8 @@ function matches(world: World, resource: Json, key: string, raw: string): boolea
     const nextCode = rest.split('.')[0].split(':')[0];
     return spec.references(resource).some((reference) => {
       const ref = parseReference(reference);
-      if (!ref?.local || (modifier && ref.type !== modifier) || !(TARGETS[param] ?? []).includes(ref.type)) return false;
+      if (!ref?.local || (modifier && ref.type !== modifier) || !(TARGETS[param] ?? []).includes(ref.type))
+        return false;
       const target = world.byKey.get(`${ref.type}/${ref.id}`);
       return !!target && !!PARAMS[ref.type]?.[nextCode] && matches(world, target, rest, raw);
     });
@@ -319,11 +366,15 @@ function matches(world: World, resource: Json, key: string, raw: string): boolea
   if (!spec) throw new Error(`no oracle for ${type}.${codeName}`);
   if (modifier === 'missing') {
     const present =
-      spec.type === 'token' ? spec.tokens(resource).length > 0 || (spec.texts?.(resource).length ?? 0) > 0
-      : spec.type === 'string' ? spec.strings(resource).length > 0
-      : spec.type === 'date' ? spec.dates(resource).length > 0
-      : spec.type === 'quantity' ? spec.quantities(resource).length > 0
-      : spec.references(resource).length > 0;
+      spec.type === 'token'
+        ? spec.tokens(resource).length > 0 || (spec.texts?.(resource).length ?? 0) > 0
+        : spec.type === 'string'
+          ? spec.strings(resource).length > 0
+          : spec.type === 'date'
+            ? spec.dates(resource).length > 0
+            : spec.type === 'quantity'
+              ? spec.quantities(resource).length > 0
+              : spec.references(resource).length > 0;
     return raw === 'true' ? !present : present;
   }
   switch (spec.type) {
@@ -361,12 +412,18 @@ function matches(world: World, resource: Json, key: string, raw: string): boolea
         return quantities.some(
           (q) =>
             numberMatches(prefix, text, q.value) &&
-            (system ? q.system === system && q.code === unitCode : unitCode ? q.code === unitCode || q.unit === unitCode : true),
+            (system
+              ? q.system === system && q.code === unitCode
+              : unitCode
+                ? q.code === unitCode || q.unit === unitCode
+                : true),
         );
       });
     }
     case 'reference':
-      return values.some((v) => spec.references(resource).some((reference) => referenceMatches(v, modifier, codeName, reference)));
+      return values.some((v) =>
+        spec.references(resource).some((reference) => referenceMatches(v, modifier, codeName, reference)),
+      );
   }
 }
 
@@ -420,12 +477,18 @@ function searchDate(rng: Random, from: number, to: number): string {
   const d = pad(rng.int(1, 28));
   const time = `${pad(rng.int(0, 23))}:${pad(rng.int(0, 59))}`;
   switch (rng.int(0, 5)) {
-    case 0: return String(y);
-    case 1: return `${y}-${m}`;
-    case 2: return `${y}-${m}-${d}`;
-    case 3: return `${y}-${m}-${d}T${time}`;
-    case 4: return `${y}-${m}-${d}T${time}:${pad(rng.int(0, 59))}${rng.pick(ZONES)}`;
-    default: return `${y}-${m}-${d}T${time}:${pad(rng.int(0, 59))}`;
+    case 0:
+      return String(y);
+    case 1:
+      return `${y}-${m}`;
+    case 2:
+      return `${y}-${m}-${d}`;
+    case 3:
+      return `${y}-${m}-${d}T${time}`;
+    case 4:
+      return `${y}-${m}-${d}T${time}:${pad(rng.int(0, 59))}${rng.pick(ZONES)}`;
+    default:
+      return `${y}-${m}-${d}T${time}:${pad(rng.int(0, 59))}`;
   }
 }
 
@@ -456,26 +519,55 @@ function generateQueries(rng: Random, world: World): Query[] {
     const forms: (() => Query)[] = [
       () => ({ category: 'token', type: 'Observation', params: [['code', obsCode()]] }),
       () => ({ category: 'token', type: 'Observation', params: [['code', `${LOINC}|${obsCode()}`]] }),
-      () => ({ category: 'token', type: 'Observation', params: [['code', `${LOCAL_OBS}|${rng.pick(LOCAL_OBS_CODES)}`]] }),
+      () => ({
+        category: 'token',
+        type: 'Observation',
+        params: [['code', `${LOCAL_OBS}|${rng.pick(LOCAL_OBS_CODES)}`]],
+      }),
       () => ({ category: 'token', type: 'Observation', params: [['code', rng.pick([`${LOCAL_OBS}|`, `${LOINC}|`])]] }),
       () => ({ category: 'token', type: 'Observation', params: [['code', `|${obsCode()}`]] }),
       () => ({ category: 'token', type: 'Observation', params: [['code', `${LOCAL_OBS}|${obsCode()}`]] }),
       () => ({ category: 'token', type: 'Observation', params: [['status', rng.pick(OBS_STATUSES)]] }),
-      () => ({ category: 'token', type: 'Patient', params: [['gender', rng.pick(['male', 'female', 'other', 'unknown'])]] }),
+      () => ({
+        category: 'token',
+        type: 'Patient',
+        params: [['gender', rng.pick(['male', 'female', 'other', 'unknown'])]],
+      }),
       () => ({ category: 'token', type: 'Patient', params: [['active', rng.pick(['true', 'false'])]] }),
       () => {
         const id = anyPatientIdentifier();
         const form = rng.int(0, 3);
-        const value = form === 0 ? `${id.system ?? ''}|${id.value}` : form === 1 ? id.value : form === 2 ? `|${id.value}` : `${id.system ?? MRN}|`;
+        const value =
+          form === 0
+            ? `${id.system ?? ''}|${id.value}`
+            : form === 1
+              ? id.value
+              : form === 2
+                ? `|${id.value}`
+                : `${id.system ?? MRN}|`;
         return { category: 'token', type: 'Patient', params: [['identifier', value]] };
       },
       () => ({ category: 'token', type: 'DeviceRequest', params: [['code', `${ISO9999}|${rng.pick(AIDS).code}`]] }),
       () => ({ category: 'token', type: 'DeviceRequest', params: [['status', rng.pick(DR_STATUSES)]] }),
       () => ({ category: 'token', type: 'DeviceRequest', params: [['intent', rng.pick(DR_INTENTS)]] }),
-      () => ({ category: 'token', type: 'Coverage', params: [['type', rng.chance(0.5) ? rng.pick(COVERAGE_TYPES) : `${ACT_CODE}|${rng.pick(COVERAGE_TYPES)}`]] }),
+      () => ({
+        category: 'token',
+        type: 'Coverage',
+        params: [['type', rng.chance(0.5) ? rng.pick(COVERAGE_TYPES) : `${ACT_CODE}|${rng.pick(COVERAGE_TYPES)}`]],
+      }),
       () => ({ category: 'token', type: 'Coverage', params: [['identifier', `${UZOVI}|POL-${rng.int(1, 400)}`]] }),
-      () => ({ category: 'token', type: 'Encounter', params: [['class', rng.chance(0.5) ? rng.pick(ENCOUNTER_CLASSES) : `${ACT_CODE}|${rng.pick(ENCOUNTER_CLASSES)}`]] }),
-      () => ({ category: 'token', type: 'Organization', params: [['identifier', `${UZOVI}|${3300 + rng.int(0, 12)}`]] }),
+      () => ({
+        category: 'token',
+        type: 'Encounter',
+        params: [
+          ['class', rng.chance(0.5) ? rng.pick(ENCOUNTER_CLASSES) : `${ACT_CODE}|${rng.pick(ENCOUNTER_CLASSES)}`],
+        ],
+      }),
+      () => ({
+        category: 'token',
+        type: 'Organization',
+        params: [['identifier', `${UZOVI}|${3300 + rng.int(0, 12)}`]],
+      }),
     ];
     return { ...rng.pick(forms)(), medplum: true };
   });
@@ -485,23 +577,46 @@ function generateQueries(rng: Random, world: World): Query[] {
       () => ({ category: 'token:not', type: 'Patient', params: [['gender:not', rng.pick(['male', 'female'])]] }),
       () => ({ category: 'token:not', type: 'Observation', params: [['code:not', `${LOINC}|${obsCode()}`]] }),
       () => ({ category: 'token:not', type: 'Coverage', params: [['type:not', rng.pick(COVERAGE_TYPES)]] }),
-      () => ({ category: 'token:not', type: 'DeviceRequest', params: [['status:not', `${rng.pick(DR_STATUSES)},${rng.pick(DR_STATUSES)}`]] }),
+      () => ({
+        category: 'token:not',
+        type: 'DeviceRequest',
+        params: [['status:not', `${rng.pick(DR_STATUSES)},${rng.pick(DR_STATUSES)}`]],
+      }),
     ];
     return { ...rng.pick(forms)(), medplum: true };
   });
   add(20, () => {
     const forms: [string, string][] = [
-      ['Patient', 'gender'], ['Patient', 'birthdate'], ['Patient', 'name'], ['Patient', 'identifier'], ['Patient', 'address-city'],
-      ['Patient', 'organization'], ['Observation', 'subject'], ['Observation', 'value-quantity'], ['Observation', 'date'],
-      ['DeviceRequest', 'authored-on'], ['Coverage', 'type'], ['Coverage', 'subscriber'], ['Encounter', 'date'], ['Encounter', 'subject'],
+      ['Patient', 'gender'],
+      ['Patient', 'birthdate'],
+      ['Patient', 'name'],
+      ['Patient', 'identifier'],
+      ['Patient', 'address-city'],
+      ['Patient', 'organization'],
+      ['Observation', 'subject'],
+      ['Observation', 'value-quantity'],
+      ['Observation', 'date'],
+      ['DeviceRequest', 'authored-on'],
+      ['Coverage', 'type'],
+      ['Coverage', 'subscriber'],
+      ['Encounter', 'date'],
+      ['Encounter', 'subject'],
     ];
     const [type, param] = rng.pick(forms);
     return { category: 'missing', type, params: [[`${param}:missing`, rng.pick(['true', 'false'])]], medplum: true };
   });
   add(15, () => {
     const forms: (() => Query)[] = [
-      () => ({ category: 'token:text', type: 'Observation', params: [['code:text', rng.pick(['heart', 'Body w', 'GLUCOSE', 'body', 'body temperature meting', 'temp'])]] }),
-      () => ({ category: 'token:text', type: 'DeviceRequest', params: [['code:text', rng.pick(['rol', 'Rollator', 'hoog-laag', 'toilet', 'hoortoestel'])]] }),
+      () => ({
+        category: 'token:text',
+        type: 'Observation',
+        params: [['code:text', rng.pick(['heart', 'Body w', 'GLUCOSE', 'body', 'body temperature meting', 'temp'])]],
+      }),
+      () => ({
+        category: 'token:text',
+        type: 'DeviceRequest',
+        params: [['code:text', rng.pick(['rol', 'Rollator', 'hoog-laag', 'toilet', 'hoortoestel'])]],
+      }),
     ];
     return rng.pick(forms)();
   });
@@ -510,30 +625,118 @@ function generateQueries(rng: Random, world: World): Query[] {
   add(45, () => {
     const forms: (() => Query)[] = [
       () => ({ category: 'string', type: 'Patient', params: [['family', rng.pick(FAMILIES).slice(0, rng.int(2, 6))]] }),
-      () => ({ category: 'string', type: 'Patient', params: [['family', normalize(rng.pick(FAMILIES)).slice(0, rng.int(3, 7)).toUpperCase()]] }),
-      () => ({ category: 'string', type: 'Patient', params: [['given', rng.pick(['anne m', 'Anne Marie', 'marie', 'jan', 'Jan-W', 'zoe', 'ZOË', 'jose', 'noel', 'emile', 'renee', 'chlo'])]] }),
-      () => ({ category: 'string', type: 'Patient', params: [['name', rng.pick(['van', 'van den', 'de v', 'muller', 'ünal', 'unal', 'celik', 'sor', 'søren', 'ozt', 'lefevre', 'dhr', 'mw.', 'dr'])]] }),
-      () => ({ category: 'string', type: 'Patient', params: [['address-city', rng.pick(['utr', 'zur', 'ZÜRICH', 'den', 'den haag', 'haag', 'amst', "'s-", 'sint', 'ede'])]] }),
-      () => ({ category: 'string', type: 'Patient', params: [['address', rng.pick(['dorps', 'kerkweg 1', 'nl', 'be', 'ch', '35', String(rng.int(1, 9)), 'molen'])]] }),
+      () => ({
+        category: 'string',
+        type: 'Patient',
+        params: [['family', normalize(rng.pick(FAMILIES)).slice(0, rng.int(3, 7)).toUpperCase()]],
+      }),
+      () => ({
+        category: 'string',
+        type: 'Patient',
+        params: [
+          [
+            'given',
+            rng.pick([
+              'anne m',
+              'Anne Marie',
+              'marie',
+              'jan',
+              'Jan-W',
+              'zoe',
+              'ZOË',
+              'jose',
+              'noel',
+              'emile',
+              'renee',
+              'chlo',
+            ]),
+          ],
+        ],
+      }),
+      () => ({
+        category: 'string',
+        type: 'Patient',
+        params: [
+          [
+            'name',
+            rng.pick([
+              'van',
+              'van den',
+              'de v',
+              'muller',
+              'ünal',
+              'unal',
+              'celik',
+              'sor',
+              'søren',
+              'ozt',
+              'lefevre',
+              'dhr',
+              'mw.',
+              'dr',
+            ]),
+          ],
+        ],
+      }),
+      () => ({
+        category: 'string',
+        type: 'Patient',
+        params: [
+          ['address-city', rng.pick(['utr', 'zur', 'ZÜRICH', 'den', 'den haag', 'haag', 'amst', "'s-", 'sint', 'ede'])],
+        ],
+      }),
+      () => ({
+        category: 'string',
+        type: 'Patient',
+        params: [['address', rng.pick(['dorps', 'kerkweg 1', 'nl', 'be', 'ch', '35', String(rng.int(1, 9)), 'molen'])]],
+      }),
       () => ({ category: 'string', type: 'Patient', params: [['address-postalcode', String(rng.int(10, 99))]] }),
-      () => ({ category: 'string', type: 'Organization', params: [['name', rng.pick(['zorg', 'Zilveren', 'cz', 'achmea zorg', 'kruis'])]] }),
+      () => ({
+        category: 'string',
+        type: 'Organization',
+        params: [['name', rng.pick(['zorg', 'Zilveren', 'cz', 'achmea zorg', 'kruis'])]],
+      }),
     ];
     return rng.pick(forms)();
   });
   add(15, () => {
     const forms: (() => Query)[] = [
-      () => ({ category: 'string:exact', type: 'Patient', params: [['family', rng.pick([...FAMILIES, 'muller', 'MÜLLER', 'de vries', 'Jans'])]] }),
-      () => ({ category: 'string:exact', type: 'Patient', params: [['given', rng.pick([...GIVENS, 'Anne', 'zoë', 'Zoe'])]] }),
-      () => ({ category: 'string:exact', type: 'Patient', params: [['address-city', rng.pick([...CITIES, 'zurich', 'den haag'])]] }),
+      () => ({
+        category: 'string:exact',
+        type: 'Patient',
+        params: [['family', rng.pick([...FAMILIES, 'muller', 'MÜLLER', 'de vries', 'Jans'])]],
+      }),
+      () => ({
+        category: 'string:exact',
+        type: 'Patient',
+        params: [['given', rng.pick([...GIVENS, 'Anne', 'zoë', 'Zoe'])]],
+      }),
+      () => ({
+        category: 'string:exact',
+        type: 'Patient',
+        params: [['address-city', rng.pick([...CITIES, 'zurich', 'den haag'])]],
+      }),
     ];
     const q = rng.pick(forms)();
     return { ...q, params: [[`${q.params[0][0]}:exact`, q.params[0][1]]] };
   });
   add(15, () => {
     const forms: (() => Query)[] = [
-      () => ({ category: 'string:contains', type: 'Patient', params: [['family:contains', rng.pick(['ijk', 'sen', 'ULL', 'ünal', 'van', 'ter', 'vri', 'elik'])]] }),
-      () => ({ category: 'string:contains', type: 'Patient', params: [['name:contains', rng.pick(['marie', 'anne m', 'oe', 'ë', 'ohan', 'fat'])]] }),
-      () => ({ category: 'string:contains', type: 'Patient', params: [['address-city:contains', rng.pick(['dam', 'haag', 'rich', 'ROD', 'bos'])]] }),
+      () => ({
+        category: 'string:contains',
+        type: 'Patient',
+        params: [['family:contains', rng.pick(['ijk', 'sen', 'ULL', 'ünal', 'van', 'ter', 'vri', 'elik'])]],
+      }),
+      () => ({
+        category: 'string:contains',
+        type: 'Patient',
+        params: [['name:contains', rng.pick(['marie', 'anne m', 'oe', 'ë', 'ohan', 'fat'])]],
+      }),
+      () => ({
+        category: 'string:contains',
+        type: 'Patient',
+        params: [['address-city:contains', rng.pick(['dam', 'haag', 'rich', 'ROD', 'bos'])]],
+      }),
     ];
     return rng.pick(forms)();
   });
@@ -542,13 +745,40 @@ function generateQueries(rng: Random, world: World): Query[] {
   add(80, () => {
     const prefix = rng.pick(PREFIXES);
     const forms: (() => Query)[] = [
-      () => ({ category: `date ${prefix}`, type: 'Patient', params: [['birthdate', prefix + dateFromData(rng, any('Patient').birthDate, 1930, 2022)]] }),
+      () => ({
+        category: `date ${prefix}`,
+        type: 'Patient',
+        params: [['birthdate', prefix + dateFromData(rng, any('Patient').birthDate, 1930, 2022)]],
+      }),
       () => {
         const o = any('Observation');
-        return { category: `date ${prefix}`, type: 'Observation', params: [['date', prefix + dateFromData(rng, o.effectiveDateTime ?? o.effectivePeriod?.start ?? o.effectivePeriod?.end, 2017, 2025)]] };
+        return {
+          category: `date ${prefix}`,
+          type: 'Observation',
+          params: [
+            [
+              'date',
+              prefix +
+                dateFromData(
+                  rng,
+                  o.effectiveDateTime ?? o.effectivePeriod?.start ?? o.effectivePeriod?.end,
+                  2017,
+                  2025,
+                ),
+            ],
+          ],
+        };
       },
-      () => ({ category: `date ${prefix}`, type: 'Encounter', params: [['date', prefix + dateFromData(rng, any('Encounter').period?.start, 2018, 2025)]] }),
-      () => ({ category: `date ${prefix}`, type: 'DeviceRequest', params: [['authored-on', prefix + dateFromData(rng, any('DeviceRequest').authoredOn, 2019, 2024)]] }),
+      () => ({
+        category: `date ${prefix}`,
+        type: 'Encounter',
+        params: [['date', prefix + dateFromData(rng, any('Encounter').period?.start, 2018, 2025)]],
+      }),
+      () => ({
+        category: `date ${prefix}`,
+        type: 'DeviceRequest',
+        params: [['authored-on', prefix + dateFromData(rng, any('DeviceRequest').authoredOn, 2019, 2024)]],
+      }),
     ];
     // A prefix-less value means eq; both forms are asked.
     const q = rng.pick(forms)();
@@ -567,11 +797,16 @@ function generateQueries(rng: Random, world: World): Query[] {
     const unit = o.valueQuantity?.code ?? kind.units[0][0];
     const form = rng.int(0, 3);
     const value =
-      form === 0 ? `${prefix}${number}`
-      : form === 1 ? `${prefix}${number}|${UCUM}|${unit}`
-      : form === 2 ? `${prefix}${number}||${rng.chance(0.5) ? unit : (o.valueQuantity?.unit ?? unit)}`
-      : `${prefix}${number}|${UCUM}|${rng.pick(kind.units)[0]}`;
-    const params: [string, string][] = [['value-quantity', prefix === 'eq' && rng.chance(0.5) ? value.slice(2) : value]];
+      form === 0
+        ? `${prefix}${number}`
+        : form === 1
+          ? `${prefix}${number}|${UCUM}|${unit}`
+          : form === 2
+            ? `${prefix}${number}||${rng.chance(0.5) ? unit : (o.valueQuantity?.unit ?? unit)}`
+            : `${prefix}${number}|${UCUM}|${rng.pick(kind.units)[0]}`;
+    const params: [string, string][] = [
+      ['value-quantity', prefix === 'eq' && rng.chance(0.5) ? value.slice(2) : value],
+    ];
     if (form === 0 && rng.chance(0.6)) params.push(['code', `${LOINC}|${kind.code}`]);
     return { category: `quantity ${prefix}`, type: 'Observation', params };
   });
@@ -580,26 +815,87 @@ function generateQueries(rng: Random, world: World): Query[] {
   add(30, () => {
     const patient = any('Patient').id as string;
     const forms: (() => Query)[] = [
-      () => ({ category: 'reference', type: 'DeviceRequest', params: [['subject', `Patient/${patient}`]], medplum: true }),
-      () => ({ category: 'reference', type: 'Coverage', params: [['beneficiary', `Patient/${patient}`]], medplum: true }),
-      () => ({ category: 'reference', type: 'Coverage', params: [['payor', `Organization/org-${rng.int(0, 9)}`]], medplum: true }),
-      () => ({ category: 'reference', type: 'Encounter', params: [['subject', `Group/grp-${rng.int(0, 7)}`]], medplum: true }),
-      () => ({ category: 'reference', type: 'Patient', params: [['organization', `Organization/org-${rng.int(0, 9)}`]], medplum: true }),
-      () => ({ category: 'reference', type: 'Observation', params: [['subject', `Patient/${refOf(rng, world, 'Observation', 'subject', 'Patient') ?? patient}`]] }),
-      () => ({ category: 'reference', type: 'Observation', params: [['subject', `${HUB_BASE}/Patient/${refOf(rng, world, 'Observation', 'subject', 'Patient') ?? patient}`]] }),
-      () => ({ category: 'reference', type: 'Observation', params: [['subject', refOf(rng, world, 'Observation', 'subject', rng.pick(['Patient', 'Group', 'Device'])) ?? patient]] }),
-      () => ({ category: 'reference', type: 'Observation', params: [['subject:Patient', refOf(rng, world, 'Observation', 'subject', 'Patient') ?? patient]] }),
+      () => ({
+        category: 'reference',
+        type: 'DeviceRequest',
+        params: [['subject', `Patient/${patient}`]],
+        medplum: true,
+      }),
+      () => ({
+        category: 'reference',
+        type: 'Coverage',
+        params: [['beneficiary', `Patient/${patient}`]],
+        medplum: true,
+      }),
+      () => ({
+        category: 'reference',
+        type: 'Coverage',
+        params: [['payor', `Organization/org-${rng.int(0, 9)}`]],
+        medplum: true,
+      }),
+      () => ({
+        category: 'reference',
+        type: 'Encounter',
+        params: [['subject', `Group/grp-${rng.int(0, 7)}`]],
+        medplum: true,
+      }),
+      () => ({
+        category: 'reference',
+        type: 'Patient',
+        params: [['organization', `Organization/org-${rng.int(0, 9)}`]],
+        medplum: true,
+      }),
+      () => ({
+        category: 'reference',
+        type: 'Observation',
+        params: [['subject', `Patient/${refOf(rng, world, 'Observation', 'subject', 'Patient') ?? patient}`]],
+      }),
+      () => ({
+        category: 'reference',
+        type: 'Observation',
+        params: [
+          ['subject', `${HUB_BASE}/Patient/${refOf(rng, world, 'Observation', 'subject', 'Patient') ?? patient}`],
+        ],
+      }),
+      () => ({
+        category: 'reference',
+        type: 'Observation',
+        params: [
+          ['subject', refOf(rng, world, 'Observation', 'subject', rng.pick(['Patient', 'Group', 'Device'])) ?? patient],
+        ],
+      }),
+      () => ({
+        category: 'reference',
+        type: 'Observation',
+        params: [['subject:Patient', refOf(rng, world, 'Observation', 'subject', 'Patient') ?? patient]],
+      }),
       () => ({ category: 'reference', type: 'Observation', params: [['subject:Group', `grp-${rng.int(0, 7)}`]] }),
-      () => ({ category: 'reference', type: 'Observation', params: [['subject:Device', `Device/dev-${rng.int(0, 7)}`]] }),
-      () => ({ category: 'reference', type: 'Observation', params: [['patient', refOf(rng, world, 'Observation', 'subject', 'Patient') ?? patient]] }),
+      () => ({
+        category: 'reference',
+        type: 'Observation',
+        params: [['subject:Device', `Device/dev-${rng.int(0, 7)}`]],
+      }),
+      () => ({
+        category: 'reference',
+        type: 'Observation',
+        params: [['patient', refOf(rng, world, 'Observation', 'subject', 'Patient') ?? patient]],
+      }),
       () => ({ category: 'reference', type: 'DeviceRequest', params: [['patient', `Patient/${patient}`]] }),
       () => ({ category: 'reference', type: 'Coverage', params: [['payor', patient]] }),
-      () => ({ category: 'reference', type: 'Observation', params: [['subject', `${FOREIGN_BASE}/Patient/ext-${rng.int(1, 5)}`]] }),
+      () => ({
+        category: 'reference',
+        type: 'Observation',
+        params: [['subject', `${FOREIGN_BASE}/Patient/ext-${rng.int(1, 5)}`]],
+      }),
     ];
     return rng.pick(forms)();
   });
   // References to another server (https://other.example/fhir/Patient/ext-N), searched as local `Patient/ext-N`.
-  add(5, () => ({ category: 'reference', type: 'Observation', params: [[rng.pick(['subject', 'patient']), `Patient/ext-${rng.int(1, 5)}`]] }));
+  add(5, () => ({
+    category: 'reference',
+    type: 'Observation',
+    params: [[rng.pick(['subject', 'patient']), `Patient/ext-${rng.int(1, 5)}`]],
+  }));
 
   // _id
   add(15, () => {
@@ -607,33 +903,121 @@ function generateQueries(rng: Random, world: World): Query[] {
     const ids = Array.from({ length: rng.int(1, 4) }, () => any(type).id as string);
     if (rng.chance(0.2)) ids.push('does-not-exist');
     const params: [string, string][] = [['_id', ids.join(',')]];
-    if (rng.chance(0.3)) params.push(type === 'Patient' ? ['gender', 'female'] : ['status', type === 'Coverage' ? 'active' : 'final']);
+    if (rng.chance(0.3))
+      params.push(type === 'Patient' ? ['gender', 'female'] : ['status', type === 'Coverage' ? 'active' : 'final']);
     return { category: '_id', type, params, medplum: true };
   });
 
   // comma OR and repeated-parameter AND
   add(20, () => {
     const forms: (() => Query)[] = [
-      () => ({ category: 'or', type: 'Observation', params: [['status', `${rng.pick(OBS_STATUSES)},${rng.pick(OBS_STATUSES)}`]], medplum: true }),
+      () => ({
+        category: 'or',
+        type: 'Observation',
+        params: [['status', `${rng.pick(OBS_STATUSES)},${rng.pick(OBS_STATUSES)}`]],
+        medplum: true,
+      }),
       () => ({ category: 'or', type: 'Patient', params: [['gender', 'male,other']], medplum: true }),
-      () => ({ category: 'or', type: 'Observation', params: [['code', `${LOINC}|${obsCode()},${LOCAL_OBS}|${rng.pick(LOCAL_OBS_CODES)}`]], medplum: true }),
-      () => ({ category: 'or', type: 'Patient', params: [['birthdate', `lt${rng.int(1935, 1960)},gt${rng.int(1990, 2020)}`]] }),
-      () => ({ category: 'or', type: 'Patient', params: [['family', `${rng.pick(FAMILIES).slice(0, 3)},${rng.pick(FAMILIES).slice(0, 4)}`]] }),
-      () => ({ category: 'or', type: 'Observation', params: [['value-quantity', `lt${rng.int(4, 40)},gt${rng.int(120, 190)}`]] }),
-      () => ({ category: 'or', type: 'DeviceRequest', params: [['subject', `Patient/${any('Patient').id},Patient/${any('DeviceRequest').subject.reference.split('/')[1]}`]] }),
+      () => ({
+        category: 'or',
+        type: 'Observation',
+        params: [['code', `${LOINC}|${obsCode()},${LOCAL_OBS}|${rng.pick(LOCAL_OBS_CODES)}`]],
+        medplum: true,
+      }),
+      () => ({
+        category: 'or',
+        type: 'Patient',
+        params: [['birthdate', `lt${rng.int(1935, 1960)},gt${rng.int(1990, 2020)}`]],
+      }),
+      () => ({
+        category: 'or',
+        type: 'Patient',
+        params: [['family', `${rng.pick(FAMILIES).slice(0, 3)},${rng.pick(FAMILIES).slice(0, 4)}`]],
+      }),
+      () => ({
+        category: 'or',
+        type: 'Observation',
+        params: [['value-quantity', `lt${rng.int(4, 40)},gt${rng.int(120, 190)}`]],
+      }),
+      () => ({
+        category: 'or',
+        type: 'DeviceRequest',
+        params: [
+          ['subject', `Patient/${any('Patient').id},Patient/${any('DeviceRequest').subject.reference.split('/')[1]}`],
+        ],
+      }),
     ];
     return rng.pick(forms)();
   });
   add(25, () => {
     const forms: (() => Query)[] = [
-      () => ({ category: 'and', type: 'Patient', params: [['birthdate', `ge${rng.int(1930, 1990)}`], ['birthdate', `lt${rng.int(1960, 2022)}`]] }),
-      () => ({ category: 'and', type: 'Observation', params: [['date', `ge${rng.int(2018, 2022)}-${pad(rng.int(1, 12))}`], ['date', `le${rng.int(2021, 2024)}`]] }),
-      () => ({ category: 'and', type: 'Patient', params: [['given', rng.pick(GIVENS).slice(0, 2)], ['family', rng.pick(FAMILIES).slice(0, 2)]] }),
-      () => ({ category: 'and', type: 'Observation', params: [['status:not', 'final'], ['status:not', 'amended']], medplum: true }),
-      () => ({ category: 'and', type: 'Patient', params: [['gender', 'female'], ['address-city', rng.pick(CITIES)]] }),
-      () => ({ category: 'and', type: 'Observation', params: [['code', `${LOINC}|${obsCode()}`], ['code', `${LOCAL_OBS}|`]], medplum: true }),
-      () => ({ category: 'and', type: 'Observation', params: [['value-quantity', `ge${rng.int(20, 80)}`], ['value-quantity', `le${rng.int(80, 160)}`], ['status', 'final']] }),
-      () => ({ category: 'and', type: 'DeviceRequest', params: [['status', rng.pick(DR_STATUSES)], ['authored-on', `ge${rng.int(2019, 2023)}`]] }),
+      () => ({
+        category: 'and',
+        type: 'Patient',
+        params: [
+          ['birthdate', `ge${rng.int(1930, 1990)}`],
+          ['birthdate', `lt${rng.int(1960, 2022)}`],
+        ],
+      }),
+      () => ({
+        category: 'and',
+        type: 'Observation',
+        params: [
+          ['date', `ge${rng.int(2018, 2022)}-${pad(rng.int(1, 12))}`],
+          ['date', `le${rng.int(2021, 2024)}`],
+        ],
+      }),
+      () => ({
+        category: 'and',
+        type: 'Patient',
+        params: [
+          ['given', rng.pick(GIVENS).slice(0, 2)],
+          ['family', rng.pick(FAMILIES).slice(0, 2)],
+        ],
+      }),
+      () => ({
+        category: 'and',
+        type: 'Observation',
+        params: [
+          ['status:not', 'final'],
+          ['status:not', 'amended'],
+        ],
+        medplum: true,
+      }),
+      () => ({
+        category: 'and',
+        type: 'Patient',
+        params: [
+          ['gender', 'female'],
+          ['address-city', rng.pick(CITIES)],
+        ],
+      }),
+      () => ({
+        category: 'and',
+        type: 'Observation',
+        params: [
+          ['code', `${LOINC}|${obsCode()}`],
+          ['code', `${LOCAL_OBS}|`],
+        ],
+        medplum: true,
+      }),
+      () => ({
+        category: 'and',
+        type: 'Observation',
+        params: [
+          ['value-quantity', `ge${rng.int(20, 80)}`],
+          ['value-quantity', `le${rng.int(80, 160)}`],
+          ['status', 'final'],
+        ],
+      }),
+      () => ({
+        category: 'and',
+        type: 'DeviceRequest',
+        params: [
+          ['status', rng.pick(DR_STATUSES)],
+          ['authored-on', `ge${rng.int(2019, 2023)}`],
+        ],
+      }),
     ];
     return rng.pick(forms)();
   });
@@ -641,43 +1025,125 @@ function generateQueries(rng: Random, world: World): Query[] {
   // chains and _has
   add(30, () => {
     const forms: (() => Query)[] = [
-      () => ({ category: 'chain', type: 'Observation', params: [['subject:Patient.name', rng.pick(FAMILIES).slice(0, 3)]] }),
+      () => ({
+        category: 'chain',
+        type: 'Observation',
+        params: [['subject:Patient.name', rng.pick(FAMILIES).slice(0, 3)]],
+      }),
       () => ({ category: 'chain', type: 'Observation', params: [['subject.gender', rng.pick(['female', 'other'])]] }),
       () => ({ category: 'chain', type: 'Observation', params: [['patient.birthdate', `lt${rng.int(1935, 1950)}`]] }),
-      () => ({ category: 'chain', type: 'DeviceRequest', params: [['subject:Patient.address-city', rng.pick(CITIES)]] }),
+      () => ({
+        category: 'chain',
+        type: 'DeviceRequest',
+        params: [['subject:Patient.address-city', rng.pick(CITIES)]],
+      }),
       () => ({ category: 'chain', type: 'Coverage', params: [['beneficiary.family', rng.pick(FAMILIES).slice(0, 4)]] }),
-      () => ({ category: 'chain', type: 'Coverage', params: [['payor:Organization.name', rng.pick(ORGANIZATION_NAMES).slice(0, 3)]] }),
+      () => ({
+        category: 'chain',
+        type: 'Coverage',
+        params: [['payor:Organization.name', rng.pick(ORGANIZATION_NAMES).slice(0, 3)]],
+      }),
       () => {
         const id = anyPatientIdentifier();
-        return { category: 'chain', type: 'Encounter', params: [['patient.identifier', `${id.system ?? ''}|${id.value}`]] };
+        return {
+          category: 'chain',
+          type: 'Encounter',
+          params: [['patient.identifier', `${id.system ?? ''}|${id.value}`]],
+        };
       },
-      () => ({ category: 'chain', type: 'Observation', params: [['subject:Patient.organization', `Organization/org-${rng.int(0, 9)}`], ['status', 'final']] }),
-      () => ({ category: 'chain', type: 'Observation', params: [['subject:Patient.organization.name', rng.pick(ORGANIZATION_NAMES).slice(0, 4)]] }),
+      () => ({
+        category: 'chain',
+        type: 'Observation',
+        params: [
+          ['subject:Patient.organization', `Organization/org-${rng.int(0, 9)}`],
+          ['status', 'final'],
+        ],
+      }),
+      () => ({
+        category: 'chain',
+        type: 'Observation',
+        params: [['subject:Patient.organization.name', rng.pick(ORGANIZATION_NAMES).slice(0, 4)]],
+      }),
     ];
     return rng.pick(forms)();
   });
   add(25, () => {
     const forms: (() => Query)[] = [
-      () => ({ category: '_has', type: 'Patient', params: [['_has:Observation:subject:code', `${LOINC}|${obsCode()}`]] }),
-      () => ({ category: '_has', type: 'Patient', params: [['_has:Observation:patient:status', rng.pick(OBS_STATUSES)], ['gender', 'male']] }),
-      () => ({ category: '_has', type: 'Patient', params: [['_has:DeviceRequest:subject:status', rng.pick(DR_STATUSES)]] }),
-      () => ({ category: '_has', type: 'Patient', params: [['_has:Coverage:beneficiary:status', rng.pick(COVERAGE_STATUSES)]] }),
-      () => ({ category: '_has', type: 'Organization', params: [['_has:Coverage:payor:type', rng.pick(COVERAGE_TYPES)]] }),
-      () => ({ category: '_has', type: 'Patient', params: [['_has:Encounter:patient:class', rng.pick(ENCOUNTER_CLASSES)], ['_has:Encounter:patient:status', rng.pick(ENCOUNTER_STATUSES)]] }),
-      () => ({ category: '_has', type: 'Patient', params: [['_has:Observation:subject:value-quantity', `gt${rng.int(100, 190)}`]] }),
-      () => ({ category: '_has', type: 'Group', params: [['_has:Observation:subject:status', rng.pick(OBS_STATUSES)]] }),
+      () => ({
+        category: '_has',
+        type: 'Patient',
+        params: [['_has:Observation:subject:code', `${LOINC}|${obsCode()}`]],
+      }),
+      () => ({
+        category: '_has',
+        type: 'Patient',
+        params: [
+          ['_has:Observation:patient:status', rng.pick(OBS_STATUSES)],
+          ['gender', 'male'],
+        ],
+      }),
+      () => ({
+        category: '_has',
+        type: 'Patient',
+        params: [['_has:DeviceRequest:subject:status', rng.pick(DR_STATUSES)]],
+      }),
+      () => ({
+        category: '_has',
+        type: 'Patient',
+        params: [['_has:Coverage:beneficiary:status', rng.pick(COVERAGE_STATUSES)]],
+      }),
+      () => ({
+        category: '_has',
+        type: 'Organization',
+        params: [['_has:Coverage:payor:type', rng.pick(COVERAGE_TYPES)]],
+      }),
+      () => ({
+        category: '_has',
+        type: 'Patient',
+        params: [
+          ['_has:Encounter:patient:class', rng.pick(ENCOUNTER_CLASSES)],
+          ['_has:Encounter:patient:status', rng.pick(ENCOUNTER_STATUSES)],
+        ],
+      }),
+      () => ({
+        category: '_has',
+        type: 'Patient',
+        params: [['_has:Observation:subject:value-quantity', `gt${rng.int(100, 190)}`]],
+      }),
+      () => ({
+        category: '_has',
+        type: 'Group',
+        params: [['_has:Observation:subject:status', rng.pick(OBS_STATUSES)]],
+      }),
     ];
     return rng.pick(forms)();
   });
   // A few queries that reach a Patient only through an absolute reference to this server.
-  const absolutelyReferenced = [...new Set(of('Observation').filter((o) => o.subject?.reference?.startsWith(`${HUB_BASE}/Patient/`)).map((o) => o.subject.reference.split('/').pop()))];
-  add(4, () => ({ category: 'reference', type: 'Observation', params: [['patient', `Patient/${rng.pick(absolutelyReferenced)}`]] }));
-  add(2, () => ({ category: 'reference', type: 'Observation', params: [['subject', `Patient/${rng.pick(absolutelyReferenced)}`]] }));
+  const absolutelyReferenced = [
+    ...new Set(
+      of('Observation')
+        .filter((o) => o.subject?.reference?.startsWith(`${HUB_BASE}/Patient/`))
+        .map((o) => o.subject.reference.split('/').pop()),
+    ),
+  ];
+  add(4, () => ({
+    category: 'reference',
+    type: 'Observation',
+    params: [['patient', `Patient/${rng.pick(absolutelyReferenced)}`]],
+  }));
+  add(2, () => ({
+    category: 'reference',
+    type: 'Observation',
+    params: [['subject', `Patient/${rng.pick(absolutelyReferenced)}`]],
+  }));
   // Queries whose answer changes under one of the hub's known deviations go to that deviation's category.
   for (const q of queries) {
     const spec = expected(world, q.type, q.params);
     const differs = (ids: Set<string>) => ids.size !== spec.size || [...spec].some((id) => !ids.has(id));
-    for (const [quirk, category] of [['absolutePatientUntyped', ABSOLUTE_PATIENT], ['foreignAsLocal', FOREIGN_AS_LOCAL]] as const) {
+    for (const [quirk, category] of [
+      ['absolutePatientUntyped', ABSOLUTE_PATIENT],
+      ['foreignAsLocal', FOREIGN_AS_LOCAL],
+    ] as const) {
       reading[quirk] = true;
       const quirky = expected(world, q.type, q.params);
       reading[quirk] = false;
@@ -735,7 +1201,10 @@ async function hubSearch(type: string, params: [string, string][]): Promise<HubA
   while (url) {
     const res = await app.inject({ method: 'GET', url });
     if (res.statusCode !== 200) {
-      answer.error = `${res.statusCode}: ${res.json().issue?.map((i: Json) => i.diagnostics).join('; ')}`;
+      answer.error = `${res.statusCode}: ${res
+        .json()
+        .issue?.map((i: Json) => i.diagnostics)
+        .join('; ')}`;
       return answer;
     }
     const bundle = res.json() as Bundle;
@@ -776,9 +1245,17 @@ function compare(query: string, expectedIds: Set<string>, hubIds: string[], note
   const hub = new Set(hubIds);
   const missing = [...expectedIds].filter((id) => !hub.has(id)).sort();
   const extra = [...hub].filter((id) => !expectedIds.has(id)).sort();
-  const duplicates = hubIds.length !== hub.size ? `the hub returned ${hubIds.length - hub.size} ids twice across pages` : undefined;
+  const duplicates =
+    hubIds.length !== hub.size ? `the hub returned ${hubIds.length - hub.size} ids twice across pages` : undefined;
   if (!missing.length && !extra.length && !duplicates && !note) return undefined;
-  return { query, expected: expectedIds.size, hub: hub.size, missing, extra, note: [note, duplicates].filter(Boolean).join('; ') || undefined };
+  return {
+    query,
+    expected: expectedIds.size,
+    hub: hub.size,
+    missing,
+    extra,
+    note: [note, duplicates].filter(Boolean).join('; ') || undefined,
+  };
 }
 
 /**
@@ -869,7 +1346,11 @@ describe('search, differential against the spec over seeded data', () => {
     it(`${category}: the hub answers as the known deviation describes`, () => {
       const differences: string[] = [];
       for (const q of queries.filter((query) => query.category === category)) {
-        const difference = compare(`GET ${q.type}?${decodeURIComponent(queryString(q.params))}`, q.deviation!.ids, results.get(q)!.hub.ids);
+        const difference = compare(
+          `GET ${q.type}?${decodeURIComponent(queryString(q.params))}`,
+          q.deviation!.ids,
+          results.get(q)!.hub.ids,
+        );
         if (difference) differences.push(describeDifference(difference));
       }
       expect(differences, differences.join('\n')).toEqual([]);
@@ -886,12 +1367,17 @@ describe('search, differential against the spec over seeded data', () => {
       perGroup.set(group, (perGroup.get(group) ?? 0) + 1);
       const request = parseSearchRequest(`${q.type}?${queryString(q.params)}`);
       const sample = (world.byType.get(q.type) ?? []).filter((_, i) => q.type !== 'Observation' || i % 3 === 0);
-      const medplum = new Set(sample.filter((r) => matchesSearchRequest(r as Resource, request)).map((r) => r.id as string));
+      const medplum = new Set(
+        sample.filter((r) => matchesSearchRequest(r as Resource, request)).map((r) => r.id as string),
+      );
       const sampled = new Set(sample.map((r) => r.id as string));
       const oracle = [...results.get(q)!.expected].filter((id) => sampled.has(id));
       const difference = compare(`${q.type}?${decodeURIComponent(queryString(q.params))}`, medplum, oracle);
       checked++;
-      if (difference) differences.push(describeDifference({ ...difference, note: 'expected = Medplum, hub = the hand-written oracle' }));
+      if (difference)
+        differences.push(
+          describeDifference({ ...difference, note: 'expected = Medplum, hub = the hand-written oracle' }),
+        );
     }
     console.log(`Medplum's matcher checked the oracle on ${checked} queries`);
     expect(checked).toBeGreaterThan(30);

@@ -33,7 +33,9 @@ export function explainCondition(condition: Condition): string {
     case 'quantity':
       return `quantity ${condition.param} ${range(condition.clause)}${condition.system ? ` ${condition.system}|${condition.code ?? ''}` : condition.code ? ` ${condition.code}` : ''}`;
     case 'reference': {
-      const target = condition.url ? `${condition.url}${condition.version ? `|${condition.version}` : ''}` : `${condition.targetType ?? '*'}/${condition.targetId}`;
+      const target = condition.url
+        ? `${condition.url}${condition.version ? `|${condition.version}` : ''}`
+        : `${condition.targetType ?? '*'}/${condition.targetId}`;
       return `reference ${condition.param} -> ${target}`;
     }
     case 'uri':
@@ -51,7 +53,10 @@ export function explainPlan(plan: Plan): string {
   const types = plan.types.map((type) => `${type.resourceType} where ${explainCondition(type.where)}`).join(' UNION ');
   const ties = plan.types.length > 1 ? ['type asc', 'id asc'] : ['id asc'];
   const order = [...plan.sort.map((key) => `${key.param} ${key.descending ? 'desc' : 'asc'}`), ...ties].join(', ');
-  const include = plan.include.map((r) => `${r.sourceType}:${r.param?.code ?? '*'}${r.targetType ? `:${r.targetType}` : ''}${r.iterate ? ' iterate' : ''}`);
+  const include = plan.include.map(
+    (r) =>
+      `${r.sourceType}:${r.param?.code ?? '*'}${r.targetType ? `:${r.targetType}` : ''}${r.iterate ? ' iterate' : ''}`,
+  );
   const revinclude = plan.revinclude.map((r) => `${r.sourceType}:${r.param?.code}${r.iterate ? ' iterate' : ''}`);
   return [
     types,

@@ -5,7 +5,16 @@ import { getExpressionForResourceType, getSearchParameters, tryGetDataType } fro
 import type { SearchParameter } from '@medplum/fhirtypes';
 import { resetCompiledTypes, skippedParameters, storedParameterCode } from './extract/extract.js';
 
-export type SearchParamType = 'number' | 'date' | 'string' | 'token' | 'reference' | 'composite' | 'quantity' | 'uri' | 'special';
+export type SearchParamType =
+  | 'number'
+  | 'date'
+  | 'string'
+  | 'token'
+  | 'reference'
+  | 'composite'
+  | 'quantity'
+  | 'uri'
+  | 'special';
 
 export interface ParamDefinition {
   code: string;
@@ -32,8 +41,12 @@ export interface ParamDefinition {
 const POINT_TYPES = new Set(['date', 'dateTime', 'instant']);
 
 /** The element a plain dotted path ends at, with whether every step on the way has max 1. */
-function pathElement(resourceType: string, definition: SearchParameter): { single: boolean; types: string[] } | undefined {
-  const expression = definition.expression && (getExpressionForResourceType(resourceType, definition.expression) ?? undefined);
+function pathElement(
+  resourceType: string,
+  definition: SearchParameter,
+): { single: boolean; types: string[] } | undefined {
+  const expression =
+    definition.expression && (getExpressionForResourceType(resourceType, definition.expression) ?? undefined);
   if (!expression || !/^[A-Z][A-Za-z]+(\.[a-z][A-Za-z0-9]*)+$/.test(expression)) {
     return undefined;
   }
@@ -87,7 +100,12 @@ function build(resourceType: string): Map<string, ParamDefinition> {
   return out;
 }
 
-function pathFacts(code: string, type: SearchParamType, resourceType: string, definition: SearchParameter): Pick<ParamDefinition, 'singleValued' | 'pointInTime'> {
+function pathFacts(
+  code: string,
+  type: SearchParamType,
+  resourceType: string,
+  definition: SearchParameter,
+): Pick<ParamDefinition, 'singleValued' | 'pointInTime'> {
   const element = ROW_PARAMETERS[code] ? undefined : pathElement(resourceType, definition);
   if (!element) return {};
   return {

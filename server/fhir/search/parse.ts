@@ -7,7 +7,12 @@ import { searchParameter, type ParamDefinition } from './parameters.js';
 export type Criterion =
   | { kind: 'value'; resourceType: string; param: ParamDefinition; modifier?: string; values: string[] }
   /** `subject:Patient.name=x`: resources whose `param` references a `targetType` matching `next`, per target type. */
-  | { kind: 'chain'; resourceType: string; param: ParamDefinition; next: { targetType: string; criterion: Criterion }[] }
+  | {
+      kind: 'chain';
+      resourceType: string;
+      param: ParamDefinition;
+      next: { targetType: string; criterion: Criterion }[];
+    }
   /** `_has:Observation:patient:code=x`: resources that a `sourceType` references through `param` and matches `next`. */
   | { kind: 'has'; resourceType: string; sourceType: string; param: ParamDefinition; next: Criterion };
 
@@ -78,7 +83,13 @@ function splitModifier(segment: string): [string, string | undefined] {
   return colon < 0 ? [segment, undefined] : [segment.slice(0, colon), segment.slice(colon + 1)];
 }
 
-function parseCriterion(resourceType: string, key: string, values: string[], ctx: ParseContext, depth: number): Criterion | undefined {
+function parseCriterion(
+  resourceType: string,
+  key: string,
+  values: string[],
+  ctx: ParseContext,
+  depth: number,
+): Criterion | undefined {
   if (depth > MAX_CHAIN_DEPTH) {
     throw errors.badSearchValue(key, `chains and _has may nest at most ${MAX_CHAIN_DEPTH} levels`);
   }
@@ -115,7 +126,10 @@ function parseCriterion(resourceType: string, key: string, values: string[], ctx
     return { kind: 'value', resourceType, param, modifier, values };
   }
   if (param.type !== 'reference') {
-    throw errors.badSearchValue(key, `only reference parameters can be chained; ${resourceType}.${code} is a ${param.type}`);
+    throw errors.badSearchValue(
+      key,
+      `only reference parameters can be chained; ${resourceType}.${code} is a ${param.type}`,
+    );
   }
   const rest = key.slice(dot + 1);
   const targets = modifier ? [modifier] : param.targets.length ? param.targets : [...ctx.storedTypes];
@@ -135,7 +149,10 @@ function parseCriterion(resourceType: string, key: string, values: string[], ctx
     }
   }
   if (next.length === 0) {
-    ctx.ignored.push({ name: key, reason: `no target type of ${resourceType}.${code} has a search parameter "${nextCode}"` });
+    ctx.ignored.push({
+      name: key,
+      reason: `no target type of ${resourceType}.${code} has a search parameter "${nextCode}"`,
+    });
     return undefined;
   }
   return { kind: 'chain', resourceType, param, next };
@@ -168,7 +185,12 @@ function parseSort(resourceTypes: string[], raw: string, ctx: ParseContext): Sor
   return rules;
 }
 
-function parseInclude(name: '_include' | '_revinclude', modifier: string | undefined, raw: string, ctx: ParseContext): IncludeRule | undefined {
+function parseInclude(
+  name: '_include' | '_revinclude',
+  modifier: string | undefined,
+  raw: string,
+  ctx: ParseContext,
+): IncludeRule | undefined {
   const iterate = modifier === 'iterate' || modifier === 'recurse';
   if (modifier !== undefined && !iterate) {
     throw errors.badSearchValue(`${name}:${modifier}`, 'the only modifier of _include and _revinclude is :iterate');
@@ -202,9 +224,22 @@ function parseInclude(name: '_include' | '_revinclude', modifier: string | undef
 const TOTALS = new Set(['none', 'estimate', 'accurate']);
 const SUMMARIES = new Set(['true', 'text', 'data', 'count', 'false']);
 
-export function parseSearch(resourceTypes: string[], query: URLSearchParams, storedTypes: ReadonlySet<string>): SearchRequest {
+export function parseSearch(
+  resourceTypes: string[],
+  query: URLSearchParams,
+  storedTypes: ReadonlySet<string>,
+): SearchRequest {
   const ctx: ParseContext = { storedTypes, ignored: [] };
-  const request: SearchRequest = { resourceTypes, criteria: [], sort: [], count: DEFAULT_COUNT, total: 'none', include: [], revinclude: [], ignored: ctx.ignored };
+  const request: SearchRequest = {
+    resourceTypes,
+    criteria: [],
+    sort: [],
+    count: DEFAULT_COUNT,
+    total: 'none',
+    include: [],
+    revinclude: [],
+    ignored: ctx.ignored,
+  };
   for (const [key, raw] of query) {
     const [name, modifier] = splitModifier(key);
     if (FORMAT_PARAMETERS.has(name) || name === '_type') {
@@ -230,7 +265,10 @@ export function parseSearch(resourceTypes: string[], query: URLSearchParams, sto
         request.summary = raw as SummaryMode;
         continue;
       case '_elements':
-        request.elements = raw.split(',').map((element) => element.trim()).filter(Boolean);
+        request.elements = raw
+          .split(',')
+          .map((element) => element.trim())
+          .filter(Boolean);
         continue;
       case '_cursor':
         request.cursor = raw;
@@ -263,7 +301,10 @@ export function parseSearch(resourceTypes: string[], query: URLSearchParams, sto
     // System search: a parameter must exist on every type searched (the common ones: _id, _lastUpdated, _tag...).
     const perType = resourceTypes.map((type) => searchParameter(type, name));
     if (perType.some((param) => !param)) {
-      ctx.ignored.push({ name: key, reason: `"${name}" is not a search parameter of every type searched (${resourceTypes.length} types)` });
+      ctx.ignored.push({
+        name: key,
+        reason: `"${name}" is not a search parameter of every type searched (${resourceTypes.length} types)`,
+      });
       continue;
     }
     for (const type of resourceTypes) {

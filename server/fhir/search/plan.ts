@@ -113,7 +113,10 @@ function dateClause(name: string, raw: string): RangeClause<string> {
   const [prefix, text] = splitPrefix(raw);
   const range = dateRange(text);
   if (!range) {
-    throw errors.badSearchValue(name, `"${raw}" is not a FHIR date, dateTime or instant with an optional prefix (e.g. ge2026-01-01)`);
+    throw errors.badSearchValue(
+      name,
+      `"${raw}" is not a FHIR date, dateTime or instant with an optional prefix (e.g. ge2026-01-01)`,
+    );
   }
   return { prefix, low: range.low, high: range.high };
 }
@@ -146,7 +149,12 @@ function numberClause(name: string, raw: string): NumberClause {
   // value = units * 10^-scale; the half-unit of the last written digit is 5 at one scale further.
   const units = BigInt(`${m[1]}${m[2]}${fraction}`) * 10n;
   const scale = fraction.length - exponent + 1;
-  return { prefix, value: decimalText(units, scale), low: decimalText(units - 5n, scale), high: decimalText(units + 5n, scale) };
+  return {
+    prefix,
+    value: decimalText(units, scale),
+    low: decimalText(units - 5n, scale),
+    high: decimalText(units + 5n, scale),
+  };
 }
 
 /** Splits `a|b|c` at unescaped bars. */
@@ -160,22 +168,38 @@ function tokenCondition(param: ParamDefinition, modifier: string | undefined, va
     case undefined:
       return { kind: 'tokens', entries: values.map((value) => tokenCriterion(code, value)) };
     case 'not':
-      return { kind: 'not', condition: { kind: 'tokens', entries: values.map((value) => tokenCriterion(code, value)) } };
+      return {
+        kind: 'not',
+        condition: { kind: 'tokens', entries: values.map((value) => tokenCriterion(code, value)) },
+      };
     case 'text':
-      return or(values.map((value) => ({ kind: 'string', param: textParam(code), match: 'prefix', value: normalizeString(value) })));
+      return or(
+        values.map((value) => ({
+          kind: 'string',
+          param: textParam(code),
+          match: 'prefix',
+          value: normalizeString(value),
+        })),
+      );
     case 'of-type':
       return {
         kind: 'tokens',
         entries: values.map((value) => {
           const parts = splitBars(value);
           if (parts.length !== 3 || !parts[1] || !parts[2]) {
-            throw errors.badSearchValue(`${code}:of-type`, `"${value}" is not of the form <type system>|<type code>|<value>`);
+            throw errors.badSearchValue(
+              `${code}:of-type`,
+              `"${value}" is not of the form <type system>|<type code>|<value>`,
+            );
           }
           return ofTypeEntry(code, parts[0] || undefined, parts[1], parts[2]);
         }),
       };
     default:
-      throw errors.unsupportedSearchParameter(`${code}:${modifier}`, 'token parameters (supported modifiers: :missing, :not, :text, :of-type)');
+      throw errors.unsupportedSearchParameter(
+        `${code}:${modifier}`,
+        'token parameters (supported modifiers: :missing, :not, :text, :of-type)',
+      );
   }
 }
 
@@ -199,13 +223,21 @@ function compositeCondition(param: ParamDefinition, values: string[]): Condition
 const ABSOLUTE_REFERENCE = /^(.*)\/([A-Z][A-Za-z]+)\/([A-Za-z0-9\-.]{1,64})(?:\/_history\/[^/]+)?$/;
 const RELATIVE_REFERENCE = /^([A-Z][A-Za-z]+)\/([A-Za-z0-9\-.]{1,64})(?:\/_history\/[^/]+)?$/;
 
-function referenceCondition(param: ParamDefinition, modifier: string | undefined, value: string, options: PlanOptions): Condition {
+function referenceCondition(
+  param: ParamDefinition,
+  modifier: string | undefined,
+  value: string,
+  options: PlanOptions,
+): Condition {
   const code = param.stored;
   if (modifier === 'identifier') {
     return { kind: 'tokens', entries: [tokenCriterion(`${code}:identifier`, value)] };
   }
   if (modifier !== undefined && !/^[A-Z][A-Za-z]+$/.test(modifier)) {
-    throw errors.unsupportedSearchParameter(`${code}:${modifier}`, 'reference parameters (supported modifiers: :missing, :identifier, :<type>)');
+    throw errors.unsupportedSearchParameter(
+      `${code}:${modifier}`,
+      'reference parameters (supported modifiers: :missing, :identifier, :<type>)',
+    );
   }
   if (modifier && param.targets.length && !param.targets.includes(modifier)) {
     throw errors.badSearchValue(`${code}:${modifier}`, `${code} cannot reference a ${modifier}`);
@@ -224,7 +256,9 @@ function referenceCondition(param: ParamDefinition, modifier: string | undefined
   if (/^[a-z][a-z0-9+.-]*:/i.test(value)) {
     // An absolute URL elsewhere, a urn, or a canonical with an optional |version.
     const bar = value.indexOf('|');
-    return bar < 0 ? { kind: 'reference', param: code, url: value } : { kind: 'reference', param: code, url: value.slice(0, bar), version: value.slice(bar + 1) };
+    return bar < 0
+      ? { kind: 'reference', param: code, url: value }
+      : { kind: 'reference', param: code, url: value.slice(0, bar), version: value.slice(bar + 1) };
   }
   if (!/^[A-Za-z0-9\-.]{1,64}$/.test(value)) {
     throw errors.badSearchValue(code, `"${value}" is not a reference (Type/id, an id, or an absolute URL)`);
@@ -237,7 +271,10 @@ function referenceCondition(param: ParamDefinition, modifier: string | undefined
 function quantityCondition(param: ParamDefinition, raw: string): Condition {
   const parts = splitBars(raw);
   if (parts.length !== 1 && parts.length !== 3) {
-    throw errors.badSearchValue(param.code, `"${raw}" is not a quantity of the form [prefix]<number>[|<system>|<code>]`);
+    throw errors.badSearchValue(
+      param.code,
+      `"${raw}" is not a quantity of the form [prefix]<number>[|<system>|<code>]`,
+    );
   }
   const clause = numberClause(param.code, parts[0]);
   return { kind: 'quantity', param: param.stored, clause, system: parts[1] || undefined, code: parts[2] || undefined };
@@ -255,7 +292,9 @@ function valueCondition(criterion: Extract<Criterion, { kind: 'value' }>, option
     }
     // Token, reference and composite parameters mark presence in the tokens array; the others have their rows.
     const table = VALUE_TABLES[param.type];
-    const present: Condition = table ? { kind: 'present', table, param: param.stored } : { kind: 'tokens', entries: [presenceEntry(param.stored)] };
+    const present: Condition = table
+      ? { kind: 'present', table, param: param.stored }
+      : { kind: 'tokens', entries: [presenceEntry(param.stored)] };
     return values[0] === 'true' ? { kind: 'not', condition: present } : present;
   }
   const modifierFree = () => {
@@ -282,14 +321,31 @@ function valueCondition(criterion: Extract<Criterion, { kind: 'value' }>, option
       return compositeCondition(param, values);
     case 'string': {
       if (modifier !== undefined && modifier !== 'exact' && modifier !== 'contains') {
-        throw errors.unsupportedSearchParameter(name, 'string parameters (supported modifiers: :missing, :exact, :contains)');
+        throw errors.unsupportedSearchParameter(
+          name,
+          'string parameters (supported modifiers: :missing, :exact, :contains)',
+        );
       }
       const match = modifier ?? 'prefix';
-      return or(values.map((value) => ({ kind: 'string', param: param.stored, match, value: match === 'exact' ? value : normalizeString(value) })));
+      return or(
+        values.map((value) => ({
+          kind: 'string',
+          param: param.stored,
+          match,
+          value: match === 'exact' ? value : normalizeString(value),
+        })),
+      );
     }
     case 'date':
       modifierFree();
-      return or(values.map((value) => ({ kind: 'date', param: param.stored, clauses: [dateClause(name, value)], ...(param.pointInTime ? { pointInTime: true } : {}) })));
+      return or(
+        values.map((value) => ({
+          kind: 'date',
+          param: param.stored,
+          clauses: [dateClause(name, value)],
+          ...(param.pointInTime ? { pointInTime: true } : {}),
+        })),
+      );
     case 'number':
       modifierFree();
       return or(values.map((value) => ({ kind: 'number', param: param.stored, clause: numberClause(name, value) })));
@@ -323,7 +379,12 @@ export function criterionCondition(criterion: Criterion, options: PlanOptions): 
         })),
       );
     case 'has':
-      return { kind: 'has', sourceType: criterion.sourceType, param: criterion.param.stored, condition: criterionCondition(criterion.next, options) };
+      return {
+        kind: 'has',
+        sourceType: criterion.sourceType,
+        param: criterion.param.stored,
+        condition: criterionCondition(criterion.next, options),
+      };
   }
 }
 
@@ -352,7 +413,10 @@ function mergeSingleValuedDates(criteria: Criterion[], options: PlanOptions): Co
 
 export function planSearch(request: SearchRequest, options: PlanOptions = {}): Plan {
   const types = request.resourceTypes.map((resourceType) => {
-    const conditions = mergeSingleValuedDates(request.criteria.filter((c) => c.resourceType === resourceType), options);
+    const conditions = mergeSingleValuedDates(
+      request.criteria.filter((c) => c.resourceType === resourceType),
+      options,
+    );
     if (options.compartmentPatientId) {
       conditions.unshift(clientCompartmentCondition(resourceType, options.compartmentPatientId));
     }
@@ -360,7 +424,11 @@ export function planSearch(request: SearchRequest, options: PlanOptions = {}): P
   });
   return {
     types,
-    sort: request.sort.map((rule) => ({ param: rule.param.stored, type: rule.param.type, descending: rule.descending })),
+    sort: request.sort.map((rule) => ({
+      param: rule.param.stored,
+      type: rule.param.type,
+      descending: rule.descending,
+    })),
     count: request.count,
     total: request.total,
     cursor: request.cursor,

@@ -17,7 +17,14 @@ function likePattern(value: string, anywhere = false): string {
  * A search range [sl, sh) against a resource range [rl, rh) (FHIR R4 search, "prefixes": eq means the search range
  * contains the resource's, gt means the resource's range reaches above the search range, ...).
  */
-function rangeCondition(db: Db, rl: Fragment, rh: Fragment, clause: RangeClause<string>, cast: Fragment, now: Date): Fragment {
+function rangeCondition(
+  db: Db,
+  rl: Fragment,
+  rh: Fragment,
+  clause: RangeClause<string>,
+  cast: Fragment,
+  now: Date,
+): Fragment {
   const sl = db`${clause.low}::${cast}`;
   const sh = db`${clause.high}::${cast}`;
   const contained = db`(${rl} >= ${sl} AND ${rl} < ${sh} AND ${rh} <= ${sh})`;
@@ -105,7 +112,14 @@ export interface CompileContext {
 }
 
 /** `alias.id IN (SELECT resource_id FROM <table> WHERE resource_type = <type> AND param = <param> AND ...)` */
-function inSearchTable(db: Db, alias: Alias, resourceType: string, table: string, param: string, where: Fragment): Fragment {
+function inSearchTable(
+  db: Db,
+  alias: Alias,
+  resourceType: string,
+  table: string,
+  param: string,
+  where: Fragment,
+): Fragment {
   return db`${db.unsafe(alias)}.id IN (
     SELECT resource_id FROM ${db(table)} WHERE resource_type = ${resourceType} AND param = ${param} AND ${where})`;
 }
@@ -150,12 +164,28 @@ export function conditionSql(ctx: CompileContext, resourceType: string, alias: A
         // A date or dateTime spans at most a year: one that ends after X starts after X minus a year, a bound
         // that turns an index range over everything before the other end into a range of a year and a bit.
         const endsAfter = clause.prefix === 'gt' ? clause.high : clause.prefix === 'ge' ? clause.low : undefined;
-        return condition.pointInTime && endsAfter ? db`${range} AND low > ${endsAfter}::timestamptz - interval '367 days'` : range;
+        return condition.pointInTime && endsAfter
+          ? db`${range} AND low > ${endsAfter}::timestamptz - interval '367 days'`
+          : range;
       });
-      return inSearchTable(db, alias, resourceType, 'search_date', condition.param, clauses.reduce((acc, c) => db`${acc} AND ${c}`));
+      return inSearchTable(
+        db,
+        alias,
+        resourceType,
+        'search_date',
+        condition.param,
+        clauses.reduce((acc, c) => db`${acc} AND ${c}`),
+      );
     }
     case 'number':
-      return inSearchTable(db, alias, resourceType, 'search_number', condition.param, valueCondition(db, db`((low + high) / 2)`, condition.clause));
+      return inSearchTable(
+        db,
+        alias,
+        resourceType,
+        'search_number',
+        condition.param,
+        valueCondition(db, db`((low + high) / 2)`, condition.clause),
+      );
     case 'quantity': {
       let where = valueCondition(db, db`value`, condition.clause);
       if (condition.system) {
@@ -171,7 +201,14 @@ export function conditionSql(ctx: CompileContext, resourceType: string, alias: A
       if (condition.targetId) parts.push(db`target_id = ${condition.targetId}`);
       if (condition.url) parts.push(db`url = ${condition.url}`);
       if (condition.version) parts.push(db`version = ${condition.version}`);
-      return inSearchTable(db, alias, resourceType, 'search_reference', condition.param, parts.reduce((acc, p) => db`${acc} AND ${p}`));
+      return inSearchTable(
+        db,
+        alias,
+        resourceType,
+        'search_reference',
+        condition.param,
+        parts.reduce((acc, p) => db`${acc} AND ${p}`),
+      );
     }
     case 'uri': {
       const where =
@@ -214,7 +251,12 @@ export function conditionSql(ctx: CompileContext, resourceType: string, alias: A
 export type SortSqlType = 'text' | 'timestamptz' | 'numeric';
 
 /** The value a resource sorts by for one key (ascending: its lowest value; descending: its highest), and its type. */
-export function sortKeySql(db: Db, resourceType: string, alias: Alias, key: SortKey): { sql: Fragment; type: SortSqlType } {
+export function sortKeySql(
+  db: Db,
+  resourceType: string,
+  alias: Alias,
+  key: SortKey,
+): { sql: Fragment; type: SortSqlType } {
   const a = db.unsafe(alias);
   const agg = db.unsafe(key.descending ? 'max' : 'min');
   const from = (table: string, column: string) =>

@@ -4,13 +4,21 @@
 import { tryGetDataType } from '@medplum/core';
 import type { SummaryMode } from './parse.js';
 
-const SUBSETTED = { system: 'http://terminology.hl7.org/CodeSystem/v3-ObservationValue', code: 'SUBSETTED', display: 'subsetted' };
+const SUBSETTED = {
+  system: 'http://terminology.hl7.org/CodeSystem/v3-ObservationValue',
+  code: 'SUBSETTED',
+  display: 'subsetted',
+};
 const ALWAYS = ['resourceType', 'id', 'meta'];
 
 const summaryCache = new Map<string, Set<string>>();
 const mandatoryCache = new Map<string, Set<string>>();
 
-function elementNames(resourceType: string, pick: (name: string, min: number) => boolean, cache: Map<string, Set<string>>): Set<string> {
+function elementNames(
+  resourceType: string,
+  pick: (name: string, min: number) => boolean,
+  cache: Map<string, Set<string>>,
+): Set<string> {
   let names = cache.get(resourceType);
   if (!names) {
     const schema = tryGetDataType(resourceType);

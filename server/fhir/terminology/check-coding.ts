@@ -40,7 +40,13 @@ function label(system: string, code: string): string {
 }
 
 /** Undefined when the display is fine (or cannot be checked), else the message. */
-function displayProblem(given: string | undefined, system: string, code: string, preferred: string | undefined, others: string[]): string | undefined {
+function displayProblem(
+  given: string | undefined,
+  system: string,
+  code: string,
+  preferred: string | undefined,
+  others: string[],
+): string | undefined {
   if (given === undefined) {
     return undefined;
   }
@@ -91,8 +97,16 @@ export function checkInCodeSystem(codeSystem: CodeSystem, coding: CodingInput, d
     }
     return { result: false, message: `Code "${coding.code}" is not defined in CodeSystem ${system}` };
   }
-  const display = (displayLanguage ? displayIn(displayLanguage, concept.display, concept.designation, codeSystem) : undefined) ?? concept.display;
-  const wrongDisplay = displayProblem(coding.display, system, coding.code, concept.display, values(concept.designation));
+  const display =
+    (displayLanguage ? displayIn(displayLanguage, concept.display, concept.designation, codeSystem) : undefined) ??
+    concept.display;
+  const wrongDisplay = displayProblem(
+    coding.display,
+    system,
+    coding.code,
+    concept.display,
+    values(concept.designation),
+  );
   if (wrongDisplay) {
     return { result: false, message: wrongDisplay, ...(display ? { display } : {}) };
   }
@@ -112,7 +126,12 @@ export function checkInValueSet(
 ): CodingCheck {
   const { system, code } = coding;
   if (!system || !code) {
-    return { result: false, message: system ? 'Coding has no code' : `Coding ${code ?? ''} has no system; the hub judges codes with their system only` };
+    return {
+      result: false,
+      message: system
+        ? 'Coding has no code'
+        : `Coding ${code ?? ''} has no system; the hub judges codes with their system only`,
+    };
   }
   const codeSystem = source.codeSystem(system);
   const concept = codeSystem ? conceptIndex(codeSystem).get(code)?.concept : undefined;
@@ -130,7 +149,8 @@ export function checkInValueSet(
   const own = valueSetDesignations(valueSet).get(`${system}|${code}`);
   const display =
     (displayLanguage
-      ? (displayIn(displayLanguage, listed?.display, own, valueSet) ?? displayIn(displayLanguage, concept?.display, concept?.designation, codeSystem))
+      ? (displayIn(displayLanguage, listed?.display, own, valueSet) ??
+        displayIn(displayLanguage, concept?.display, concept?.designation, codeSystem))
       : undefined) ??
     listed?.display ??
     concept?.display;

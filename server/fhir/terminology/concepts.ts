@@ -23,7 +23,9 @@ export function conceptIndex(codeSystem: CodeSystem): ReadonlyMap<string, Indexe
         if (parent !== undefined && !entry.parents.includes(parent)) {
           entry.parents.push(parent);
         }
-        entry.children.push(...(concept.concept ?? []).map((child) => child.code).filter((code) => !entry.children.includes(code)));
+        entry.children.push(
+          ...(concept.concept ?? []).map((child) => child.code).filter((code) => !entry.children.includes(code)),
+        );
         walk(concept.concept, concept.code);
       }
     };
@@ -45,7 +47,9 @@ const INACTIVE = new Set(['retired', 'inactive']);
 export function isInactive(concept: CodeSystemConcept): boolean {
   return (
     concept.property?.some(
-      (p) => (p.code === 'status' && INACTIVE.has(String(p.valueCode ?? p.valueString))) || (p.code === 'inactive' && p.valueBoolean === true),
+      (p) =>
+        (p.code === 'status' && INACTIVE.has(String(p.valueCode ?? p.valueString))) ||
+        (p.code === 'inactive' && p.valueBoolean === true),
     ) ?? false
   );
 }

@@ -22,7 +22,12 @@ export interface ExpandOptions {
   identifier: string;
 }
 
-function withDisplays(source: TerminologySource, valueSet: ValueSet, expansion: Expansion, language: string | undefined): ValueSetExpansionContains[] {
+function withDisplays(
+  source: TerminologySource,
+  valueSet: ValueSet,
+  expansion: Expansion,
+  language: string | undefined,
+): ValueSetExpansionContains[] {
   const own = valueSetDesignations(valueSet);
   return expansion.contains.map(({ system, code, display }) => {
     const codeSystem = source.codeSystem(system);
@@ -35,7 +40,11 @@ function withDisplays(source: TerminologySource, valueSet: ValueSet, expansion: 
     return {
       system,
       code,
-      ...(shown !== undefined ? { display: shown } : concept?.display !== undefined ? { display: concept.display } : {}),
+      ...(shown !== undefined
+        ? { display: shown }
+        : concept?.display !== undefined
+          ? { display: concept.display }
+          : {}),
       ...(concept && isAbstract(concept) ? { abstract: true } : {}),
       ...(concept && isInactive(concept) ? { inactive: true } : {}),
     };
@@ -46,17 +55,25 @@ function matches(item: ValueSetExpansionContains, original: string | undefined, 
   return [item.code, item.display, original].some((text) => text?.toLowerCase().includes(needle));
 }
 
-export function expandedValueSet(source: TerminologySource, valueSet: ValueSet, expansion: Expansion, options: ExpandOptions): ValueSet {
+export function expandedValueSet(
+  source: TerminologySource,
+  valueSet: ValueSet,
+  expansion: Expansion,
+  options: ExpandOptions,
+): ValueSet {
   const described = withDisplays(source, valueSet, expansion, options.displayLanguage);
   const needle = options.filter?.trim().toLowerCase();
-  const selected = needle ? described.filter((item, index) => matches(item, expansion.contains[index].display, needle)) : described;
+  const selected = needle
+    ? described.filter((item, index) => matches(item, expansion.contains[index].display, needle))
+    : described;
   const offset = options.offset ?? 0;
   const page = selected.slice(offset, options.count === undefined ? undefined : offset + options.count);
   const parameter: ValueSetExpansionParameter[] = [];
   if (options.filter !== undefined) parameter.push({ name: 'filter', valueString: options.filter });
   if (options.offset !== undefined) parameter.push({ name: 'offset', valueInteger: options.offset });
   if (options.count !== undefined) parameter.push({ name: 'count', valueInteger: options.count });
-  if (options.displayLanguage !== undefined) parameter.push({ name: 'displayLanguage', valueCode: options.displayLanguage });
+  if (options.displayLanguage !== undefined)
+    parameter.push({ name: 'displayLanguage', valueCode: options.displayLanguage });
   for (const system of expansion.openSystems) {
     parameter.push({ name: INCOMPLETE_SYSTEM_PARAMETER, valueUri: system });
   }

@@ -20,15 +20,30 @@ describe('languageMatch', () => {
 
 describe('displayIn', () => {
   it('takes the designation in the language asked for', () => {
-    expect(displayIn('nl', 'Female', [{ language: 'de', value: 'Weiblich' }, { language: 'nl', value: 'Vrouw' }])).toBe('Vrouw');
+    expect(
+      displayIn('nl', 'Female', [
+        { language: 'de', value: 'Weiblich' },
+        { language: 'nl', value: 'Vrouw' },
+      ]),
+    ).toBe('Vrouw');
   });
 
   it('prefers an exact tag over a shared primary language', () => {
-    expect(displayIn('nl-BE', 'x', [{ language: 'nl', value: 'NL' }, { language: 'nl-BE', value: 'BE' }])).toBe('BE');
+    expect(
+      displayIn('nl-BE', 'x', [
+        { language: 'nl', value: 'NL' },
+        { language: 'nl-BE', value: 'BE' },
+      ]),
+    ).toBe('BE');
   });
 
   it('prefers a display designation over a synonym', () => {
-    expect(displayIn('nl', 'x', [{ language: 'nl', use: SYNONYM, value: 'syn' }, { language: 'nl', use: DISPLAY, value: 'disp' }])).toBe('disp');
+    expect(
+      displayIn('nl', 'x', [
+        { language: 'nl', use: SYNONYM, value: 'syn' },
+        { language: 'nl', use: DISPLAY, value: 'disp' },
+      ]),
+    ).toBe('disp');
   });
 
   it('keeps the display when the CodeSystem is written in that language', () => {

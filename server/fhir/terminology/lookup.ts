@@ -22,7 +22,11 @@ function valuePart(value: PropertyValue): ParametersParameter {
 function propertyParameter(code: string, value: PropertyValue, description?: string): ParametersParameter {
   return {
     name: 'property',
-    part: [{ name: 'code', valueCode: code }, valuePart(value), ...(description ? [{ name: 'description', valueString: description }] : [])],
+    part: [
+      { name: 'code', valueCode: code },
+      valuePart(value),
+      ...(description ? [{ name: 'description', valueString: description }] : []),
+    ],
   };
 }
 
@@ -34,10 +38,14 @@ export function lookupParameters(codeSystem: CodeSystem, indexed: IndexedConcept
   const displayOf = (code: string): string | undefined => index.get(code)?.concept.display;
 
   const display =
-    (options.displayLanguage ? displayIn(options.displayLanguage, concept.display, concept.designation, codeSystem) : undefined) ??
+    (options.displayLanguage
+      ? displayIn(options.displayLanguage, concept.display, concept.designation, codeSystem)
+      : undefined) ??
     concept.display ??
     concept.code;
-  const parameter: ParametersParameter[] = [{ name: 'name', valueString: codeSystem.title ?? codeSystem.name ?? codeSystem.url }];
+  const parameter: ParametersParameter[] = [
+    { name: 'name', valueString: codeSystem.title ?? codeSystem.name ?? codeSystem.url },
+  ];
   if (codeSystem.version) {
     parameter.push({ name: 'version', valueString: codeSystem.version });
   }

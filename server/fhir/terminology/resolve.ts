@@ -65,11 +65,15 @@ function resolve(registry: ConformanceRegistry, kind: Kind, target: Target, oper
     const matches = preferred(registry, withId(registry, kind, target.id));
     if (matches.length > 1) {
       const urls = matches.map((m) => m.url).join(', ');
-      throw errors.badParameter(`id "${target.id}" names more than one ${kind} (${urls}); use [base]/${kind}/${operation}?url=`);
+      throw errors.badParameter(
+        `id "${target.id}" names more than one ${kind} (${urls}); use [base]/${kind}/${operation}?url=`,
+      );
     }
     found = matches[0];
     if (!found) {
-      throw kind === 'ValueSet' ? errors.unknownValueSet(`with id "${target.id}"`) : errors.unknownCodeSystem(`with id "${target.id}"`);
+      throw kind === 'ValueSet'
+        ? errors.unknownValueSet(`with id "${target.id}"`)
+        : errors.unknownCodeSystem(`with id "${target.id}"`);
     }
     if (url !== undefined && url !== found.url) {
       throw errors.badParameter(`url ${url} is not the url of ${kind}/${target.id} (${found.url})`);

@@ -67,7 +67,8 @@ const MUTATIONS: Record<string, (r: Json, s: Slot, rand: () => number) => boolea
   negative: (_r, s) => typeof s.parent[s.key] === 'number' && ((s.parent[s.key] = -1), true),
   zero: (_r, s) => typeof s.parent[s.key] === 'number' && ((s.parent[s.key] = 0), true),
   fraction: (_r, s) => typeof s.parent[s.key] === 'number' && ((s.parent[s.key] = 1.5), true),
-  emptyObject: (_r, s) => typeof s.parent[s.key] === 'object' && ((s.parent[s.key] = Array.isArray(s.parent[s.key]) ? [{}] : {}), true),
+  emptyObject: (_r, s) =>
+    typeof s.parent[s.key] === 'object' && ((s.parent[s.key] = Array.isArray(s.parent[s.key]) ? [{}] : {}), true),
   emptyChildren: (_r, s) => {
     const v = s.parent[s.key];
     if (!v || typeof v !== 'object' || Array.isArray(v)) {
@@ -86,24 +87,26 @@ const MUTATIONS: Record<string, (r: Json, s: Slot, rand: () => number) => boolea
     if (Array.isArray(s.parent) || typeof s.parent[s.key] === 'object' || String(s.key).startsWith('_')) {
       return false;
     }
-    s.parent['_' + String(s.key)] = { extension: [{ url: EXTENSION_URL, valueString: 'x' }] };
+    s.parent[`_${String(s.key)}`] = { extension: [{ url: EXTENSION_URL, valueString: 'x' }] };
     return true;
   },
   onlyPrimitiveExtension: (_r, s) => {
     if (Array.isArray(s.parent) || typeof s.parent[s.key] === 'object' || String(s.key).startsWith('_')) {
       return false;
     }
-    s.parent['_' + String(s.key)] = { extension: [{ url: EXTENSION_URL, valueCode: 'x' }] };
+    s.parent[`_${String(s.key)}`] = { extension: [{ url: EXTENSION_URL, valueCode: 'x' }] };
     delete s.parent[s.key];
     return true;
   },
   secondChoiceType: (_r, s) => {
-    const m = /^(value|deceased|multipleBirth|effective|onset|occurrence|timing|abatement|medication|performed)/.exec(String(s.key));
+    const m = /^(value|deceased|multipleBirth|effective|onset|occurrence|timing|abatement|medication|performed)/.exec(
+      String(s.key),
+    );
     if (!m || Array.isArray(s.parent)) {
       return false;
     }
-    s.parent[m[1] + 'Boolean'] = true;
-    s.parent[m[1] + 'DateTime'] = '2020-01-01';
+    s.parent[`${m[1]}Boolean`] = true;
+    s.parent[`${m[1]}DateTime`] = '2020-01-01';
     return true;
   },
   extensionValueAndChildren: (_r, s) => {
@@ -124,7 +127,14 @@ const MUTATIONS: Record<string, (r: Json, s: Slot, rand: () => number) => boolea
   },
   referenceType: (_r, s) => s.key === 'reference' && ((s.parent.reference = 'Basic/1'), true),
   nestedContained: (r) => {
-    r.contained = [{ resourceType: 'Basic', id: 'c1', code: { text: 'x' }, contained: [{ resourceType: 'Basic', id: 'c2', code: { text: 'y' } }] }];
+    r.contained = [
+      {
+        resourceType: 'Basic',
+        id: 'c1',
+        code: { text: 'x' },
+        contained: [{ resourceType: 'Basic', id: 'c2', code: { text: 'y' } }],
+      },
+    ];
     return true;
   },
   containedMeta: (r, _s, rand) => {
@@ -181,7 +191,10 @@ function onlyPrimitiveExtensionGap(walker: { diagnostics?: string }[], medplum: 
 
 /** Issues as an order-independent string. */
 function issueKey(issues: unknown[]): string {
-  return issues.map((i) => JSON.stringify(i)).sort().join('\n');
+  return issues
+    .map((i) => JSON.stringify(i))
+    .sort()
+    .join('\n');
 }
 
 describe('element walker vs @medplum/core validator (differential)', () => {
@@ -208,12 +221,18 @@ describe('element walker vs @medplum/core validator (differential)', () => {
       if (!walker.ok && validateSchema(c.resource).length === 0) {
         byStep4[c.label] = (byStep4[c.label] ?? 0) + 1; // refused by step (4) alone: the part being compared
       }
-      if (issueKey(walker.issues) !== issueKey(medplum.issues) && !onlyPrimitiveExtensionGap(walker.issues, medplum.issues)) {
+      if (
+        issueKey(walker.issues) !== issueKey(medplum.issues) &&
+        !onlyPrimitiveExtensionGap(walker.issues, medplum.issues)
+      ) {
         issueDifferences.push(`${c.label} ${c.file} ${c.path}`);
       }
       if (walker.ok !== medplum.ok && !(c.label in DELIBERATE_DIFFERENCES)) {
-        const issues = (r: typeof walker): string[] => r.issues.filter((i) => i.severity === 'error').map((i) => String(i.diagnostics));
-        differences.push(`${c.label} ${c.file} ${c.path}: walker ${walker.ok} ${issues(walker)} / medplum ${medplum.ok} ${issues(medplum)}`);
+        const issues = (r: typeof walker): string[] =>
+          r.issues.filter((i) => i.severity === 'error').map((i) => String(i.diagnostics));
+        differences.push(
+          `${c.label} ${c.file} ${c.path}: walker ${walker.ok} ${issues(walker)} / medplum ${medplum.ok} ${issues(medplum)}`,
+        );
       }
     }
     expect(differences).toEqual([]);

@@ -33,7 +33,13 @@ export function walkResource(resource: Resource): OperationOutcomeIssue[] {
   return issues;
 }
 
-function walkObject(plan: TypePlan, obj: any, path: string, context: InvariantContext, issues: OperationOutcomeIssue[]): void {
+function walkObject(
+  plan: TypePlan,
+  obj: any,
+  path: string,
+  context: InvariantContext,
+  issues: OperationOutcomeIssue[],
+): void {
   if (isResource(obj) && obj !== context.resource) {
     context = { resource: obj, root: context.root };
   }
@@ -62,7 +68,7 @@ function visitElement(
   obj: any,
   parentPath: string,
   context: InvariantContext,
-  issues: OperationOutcomeIssue[]
+  issues: OperationOutcomeIssue[],
 ): void {
   const result = typedValues(plan, type, property, obj);
   if (result === undefined) {
@@ -71,13 +77,23 @@ function visitElement(
   const path = `${parentPath}.${plan.key}`;
   const { element } = plan;
   if (!!element.isArray !== Array.isArray(result)) {
-    issues.push(createStructureIssue(path, element.isArray ? 'Expected array of values for property' : 'Expected single value for property'));
+    issues.push(
+      createStructureIssue(
+        path,
+        element.isArray ? 'Expected array of values for property' : 'Expected single value for property',
+      ),
+    );
     return;
   }
   const values = Array.isArray(result) ? result : [result];
   if (values.length < element.min || values.length > element.max) {
     const max = Number.isFinite(element.max) ? element.max : '*';
-    issues.push(createStructureIssue(element.path, `Invalid number of values: expected ${element.min}..${max}, but found ${values.length}`));
+    issues.push(
+      createStructureIssue(
+        element.path,
+        `Invalid number of values: expected ${element.min}..${max}, but found ${values.length}`,
+      ),
+    );
   }
   for (let i = 0; i < values.length; i++) {
     const value = values[i];
@@ -100,20 +116,27 @@ function visitElement(
   }
 }
 
-const HL7_BASE = HTTP_HL7_ORG + '/fhir/StructureDefinition/';
+const HL7_BASE = `${HTTP_HL7_ORG}/fhir/StructureDefinition/`;
 const MEDPLUM_BASE = 'https://medplum.com/fhir/StructureDefinition/';
 
 /** A warning when a literal reference points at a resource type the element does not allow (Medplum's rule). */
-function checkReference(reference: unknown, targetProfiles: string[], path: string, issues: OperationOutcomeIssue[]): void {
+function checkReference(
+  reference: unknown,
+  targetProfiles: string[],
+  path: string,
+  issues: OperationOutcomeIssue[],
+): void {
   if (!isReference(reference) || reference.reference.startsWith('#')) {
     return;
   }
-  const type = reference.reference.includes('?') ? reference.reference.split('?')[0] : reference.reference.split('/')[0];
+  const type = reference.reference.includes('?')
+    ? reference.reference.split('?')[0]
+    : reference.reference.split('/')[0];
   if (!type) {
     return;
   }
   for (const profile of targetProfiles) {
-    if (profile === HL7_BASE + 'Resource' || profile === HL7_BASE + type || profile === MEDPLUM_BASE + type) {
+    if (profile === `${HL7_BASE}Resource` || profile === HL7_BASE + type || profile === MEDPLUM_BASE + type) {
       return;
     }
     if (!profile.startsWith(HL7_BASE) && !profile.startsWith(MEDPLUM_BASE)) {
@@ -121,5 +144,12 @@ function checkReference(reference: unknown, targetProfiles: string[], path: stri
     }
   }
   const expected = targetProfiles.join('", "');
-  issues.push(createOperationOutcomeIssue('warning', 'structure', `Invalid reference: got "${type}", expected "${expected}"`, path));
+  issues.push(
+    createOperationOutcomeIssue(
+      'warning',
+      'structure',
+      `Invalid reference: got "${type}", expected "${expected}"`,
+      path,
+    ),
+  );
 }

@@ -21,7 +21,8 @@ const BY_KEY: Record<string, { expression: string; fn: Shortcut }> = {
   },
   'dom-4': {
     expression: 'contained.meta.versionId.empty() and contained.meta.lastUpdated.empty()',
-    fn: ({ value }) => noneContainedHas(value, (c) => hasAny(c.meta, ['versionId', '_versionId', 'lastUpdated', '_lastUpdated'])),
+    fn: ({ value }) =>
+      noneContainedHas(value, (c) => hasAny(c.meta, ['versionId', '_versionId', 'lastUpdated', '_lastUpdated'])),
   },
   'dom-5': {
     expression: 'contained.meta.security.empty()',
@@ -29,8 +30,14 @@ const BY_KEY: Record<string, { expression: string; fn: Shortcut }> = {
   },
   // "X.empty() or <boolean that cannot throw>": true when X is absent, else FHIRPath decides.
   'obs-7': { expression: 'value.empty() or component.code.where(', fn: (v) => (absent(v, 'value') ? true : undefined) },
-  'con-4': { expression: 'abatement.empty() or clinicalStatus.coding.where(', fn: (v) => (absent(v, 'abatement') ? true : undefined) },
-  'tim-9': { expression: 'offset.empty() or (when.exists() and when.select(', fn: (v) => (absent(v, 'offset') ? true : undefined) },
+  'con-4': {
+    expression: 'abatement.empty() or clinicalStatus.coding.where(',
+    fn: (v) => (absent(v, 'abatement') ? true : undefined),
+  },
+  'tim-9': {
+    expression: 'offset.empty() or (when.exists() and when.select(',
+    fn: (v) => (absent(v, 'offset') ? true : undefined),
+  },
 };
 
 const SIMPLE_TERM = /^(\w+)\.(exists|empty)\(\)$/;
@@ -48,7 +55,10 @@ export function shortcutFor(key: string, expression: string): Shortcut | undefin
   // "a.empty() or b.exists() or ...": every term is a plain presence test, decided exactly from the JSON.
   const terms = expression.split(' or ').map((t) => SIMPLE_TERM.exec(t.trim()));
   if (terms.every((t) => t !== null)) {
-    const tests = terms.map((t) => ({ element: (t as RegExpExecArray)[1], empty: (t as RegExpExecArray)[2] === 'empty' }));
+    const tests = terms.map((t) => ({
+      element: (t as RegExpExecArray)[1],
+      empty: (t as RegExpExecArray)[2] === 'empty',
+    }));
     return (value) => {
       let decided = false;
       for (const { element, empty } of tests) {
@@ -76,7 +86,7 @@ function absent(typed: TypedValue, element: string): boolean | undefined {
     return undefined;
   }
   const elements = getTypePlan(typed.type).byKey;
-  const plan = elements.get(element) ?? elements.get(element + '[x]');
+  const plan = elements.get(element) ?? elements.get(`${element}[x]`);
   return plan ? resolve(plan, obj) === undefined : undefined;
 }
 

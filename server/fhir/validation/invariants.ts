@@ -52,9 +52,17 @@ function holds(inv: CompiledInvariant, value: TypedValue, variables: Record<stri
   return result.length === 1 && result[0].value === true;
 }
 
-function retryWithoutPrimitiveExtensions(inv: CompiledInvariant, value: TypedValue, context: InvariantContext): boolean {
+function retryWithoutPrimitiveExtensions(
+  inv: CompiledInvariant,
+  value: TypedValue,
+  context: InvariantContext,
+): boolean {
   const plain: TypedValue = { type: value.type, value: withoutPrimitiveExtensions(value.value) };
-  const variables: Record<string, TypedValue> = { '%context': plain, '%ucum': ucum!, '%rootResource': toTypedValue(withoutPrimitiveExtensions(context.root.value)) };
+  const variables: Record<string, TypedValue> = {
+    '%context': plain,
+    '%ucum': ucum!,
+    '%rootResource': toTypedValue(withoutPrimitiveExtensions(context.root.value)),
+  };
   if (context.resource !== undefined) {
     variables['%resource'] = toTypedValue(withoutPrimitiveExtensions(context.resource));
   }
@@ -67,7 +75,7 @@ export function checkInvariants(
   value: TypedValue,
   path: string,
   context: InvariantContext,
-  issues: OperationOutcomeIssue[]
+  issues: OperationOutcomeIssue[],
 ): void {
   for (const inv of invariants) {
     let ok = inv.fast?.(value);
@@ -86,7 +94,7 @@ function evaluate(
   value: TypedValue,
   path: string,
   context: InvariantContext,
-  issues: OperationOutcomeIssue[]
+  issues: OperationOutcomeIssue[],
 ): boolean {
   ucum ??= toTypedValue(UCUM);
   const variables: Record<string, TypedValue> = { '%context': value, '%ucum': ucum, '%rootResource': context.root };
@@ -106,7 +114,7 @@ function evaluate(
     issues.push(
       createProcessingIssue(path, 'Error evaluating invariant expression', err as Error, {
         fhirpath: inv.constraint.expression,
-      })
+      }),
     );
     return false;
   }

@@ -9,12 +9,15 @@ export function issue(
   code: IssueType,
   expression: string,
   diagnostics: string,
-  severity: 'error' | 'warning' = 'error'
+  severity: 'error' | 'warning' = 'error',
 ): OperationOutcomeIssue {
   return { severity, code, diagnostics, expression: [expression] };
 }
 
-export function schemaErrorsToIssues(resource: { resourceType: string }, errors: ErrorObject[]): OperationOutcomeIssue[] {
+export function schemaErrorsToIssues(
+  resource: { resourceType: string },
+  errors: ErrorObject[],
+): OperationOutcomeIssue[] {
   const issues: OperationOutcomeIssue[] = [];
   const seen = new Set<string>();
   for (const error of errors) {
@@ -51,7 +54,11 @@ function mapError(root: { resourceType: string }, error: ErrorObject): Operation
     case 'enum':
     case 'const':
       if (error.keyword === 'type' && params.type === 'array') {
-        return issue('structure', path, `Expected an array for ${path} (the element repeats), found ${describe(value)}`);
+        return issue(
+          'structure',
+          path,
+          `Expected an array for ${path} (the element repeats), found ${describe(value)}`,
+        );
       }
       if (Array.isArray(value)) {
         return issue('structure', path, `Expected a single value for ${path}, found an array`);
@@ -61,9 +68,17 @@ function mapError(root: { resourceType: string }, error: ErrorObject): Operation
         return issue('structure', path, `Wrong type for ${path}: expected ${wanted}, found ${describe(value)}`);
       }
       if (error.keyword === 'const') {
-        return issue('value', path, `Invalid value ${quote(value)} for ${path}: expected ${quote(params.allowedValue)}`);
+        return issue(
+          'value',
+          path,
+          `Invalid value ${quote(value)} for ${path}: expected ${quote(params.allowedValue)}`,
+        );
       }
-      return issue('code-invalid', path, `Invalid code ${quote(value)} for ${path}; allowed: ${allowed(params.allowedValues)}`);
+      return issue(
+        'code-invalid',
+        path,
+        `Invalid code ${quote(value)} for ${path}; allowed: ${allowed(params.allowedValues)}`,
+      );
     case 'pattern': {
       const what = fhirType && !fhirType.includes('_') ? fhirType : 'value';
       return issue('value', path, `Invalid ${what} ${quote(value)} for ${path}`);
@@ -102,7 +117,11 @@ function bindingIssue(path: string, value: unknown, params: Record<string, any>)
   if (given.length === 0) {
     return issue('code-invalid', path, `${path} has no code, but a code from the required ValueSet ${vs} is needed`);
   }
-  return issue('code-invalid', path, `Invalid code ${given.join(', ')} for ${path}: not in the required ValueSet ${vs}`);
+  return issue(
+    'code-invalid',
+    path,
+    `Invalid code ${given.join(', ')} for ${path}: not in the required ValueSet ${vs}`,
+  );
 }
 
 function resourceIssue(path: string, params: Record<string, any>): OperationOutcomeIssue {
@@ -115,7 +134,7 @@ function resourceIssue(path: string, params: Record<string, any>): OperationOutc
       return issue(
         'code-invalid',
         `${path}.resourceType`,
-        `Unknown resourceType ${quote(params.resourceType)} at ${path}: not an R4 resource type`
+        `Unknown resourceType ${quote(params.resourceType)} at ${path}: not an R4 resource type`,
       );
   }
 }
@@ -175,10 +194,10 @@ function describe(value: unknown): string {
 
 function quote(value: unknown): string {
   const text = typeof value === 'string' ? value : JSON.stringify(value);
-  return JSON.stringify(text.length > 80 ? text.slice(0, 77) + '...' : text);
+  return JSON.stringify(text.length > 80 ? `${text.slice(0, 77)}...` : text);
 }
 
 function allowed(values: unknown): string {
   const list = Array.isArray(values) ? values.map(String) : [];
-  return list.length > 20 ? list.slice(0, 20).join(', ') + ', ...' : list.join(', ');
+  return list.length > 20 ? `${list.slice(0, 20).join(', ')}, ...` : list.join(', ');
 }

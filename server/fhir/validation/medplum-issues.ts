@@ -66,7 +66,12 @@ function fromMedplum(resource: Resource, i: OperationOutcomeIssue): OperationOut
   if (fhirpath) {
     diagnostics += ` (FHIRPath: ${fhirpath})`;
   }
-  return issue(code, expression, diagnostics, i.severity === 'warning' || i.severity === 'information' ? 'warning' : 'error');
+  return issue(
+    code,
+    expression,
+    diagnostics,
+    i.severity === 'warning' || i.severity === 'information' ? 'warning' : 'error',
+  );
 }
 
 /** Medplum reports choice elements as "Patient.multipleBirth[x]"; name the property actually present instead. */

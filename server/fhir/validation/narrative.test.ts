@@ -5,7 +5,8 @@ const div = (inner: string): string => `<div xmlns="http://www.w3.org/1999/xhtml
 
 describe('narrativeProblem', () => {
   it('accepts basic formatting, tables, links and images', () => {
-    const html = '<p>a <b>b</b><br/></p><table><tr><td>x</td></tr></table><a href="http://example.org">l</a><img src="x.png" alt="x"/>';
+    const html =
+      '<p>a <b>b</b><br/></p><table><tr><td>x</td></tr></table><a href="http://example.org">l</a><img src="x.png" alt="x"/>';
     expect(narrativeProblem(div(html))).toBeUndefined();
   });
 

@@ -4,15 +4,67 @@
 // element names against the list the HL7 reference validator allows, and active content in attributes.
 
 const ALLOWED_ELEMENTS = new Set([
-  'p', 'br', 'div', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'a', 'span', 'b', 'em', 'i', 'strong', 'small', 'big',
-  'tt', 'dfn', 'q', 'var', 'abbr', 'acronym', 'cite', 'blockquote', 'hr', 'address', 'bdo', 'kbd', 'sub', 'sup',
-  'ul', 'ol', 'li', 'dl', 'dt', 'dd', 'pre', 'table', 'caption', 'colgroup', 'col', 'thead', 'tr', 'tfoot',
-  'tbody', 'th', 'td', 'code', 'samp', 'img', 'map', 'area',
+  'p',
+  'br',
+  'div',
+  'h1',
+  'h2',
+  'h3',
+  'h4',
+  'h5',
+  'h6',
+  'a',
+  'span',
+  'b',
+  'em',
+  'i',
+  'strong',
+  'small',
+  'big',
+  'tt',
+  'dfn',
+  'q',
+  'var',
+  'abbr',
+  'acronym',
+  'cite',
+  'blockquote',
+  'hr',
+  'address',
+  'bdo',
+  'kbd',
+  'sub',
+  'sup',
+  'ul',
+  'ol',
+  'li',
+  'dl',
+  'dt',
+  'dd',
+  'pre',
+  'table',
+  'caption',
+  'colgroup',
+  'col',
+  'thead',
+  'tr',
+  'tfoot',
+  'tbody',
+  'th',
+  'td',
+  'code',
+  'samp',
+  'img',
+  'map',
+  'area',
 ]);
 
 const ROOT = /^\s*<div\s[^>]*xmlns\s*=\s*["']http:\/\/www\.w3\.org\/1999\/xhtml["']/;
 // In XHTML a "<" in text must be escaped, so every "<letter" opens an element.
-const DISALLOWED_ELEMENT = new RegExp(`<(?!(?:${[...ALLOWED_ELEMENTS].join('|')})(?![\\w:.-]))([A-Za-z][\\w:.-]*)`, 'i');
+const DISALLOWED_ELEMENT = new RegExp(
+  `<(?!(?:${[...ALLOWED_ELEMENTS].join('|')})(?![\\w:.-]))([A-Za-z][\\w:.-]*)`,
+  'i',
+);
 // Cheap pre-check over the whole div; only when it hits are the tags parsed.
 const MAYBE_ACTIVE = /on[a-z]+\s*=|javascript|vbscript|data:text\/html/i;
 // Quoted values are consumed whole, so a ">" inside one does not end the tag early and hide what follows.

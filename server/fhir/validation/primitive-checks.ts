@@ -48,7 +48,7 @@ function checkPrimitiveValue(type: string, value: unknown, path: string, issues:
     } else if (value.length > MAX_STRING_LENGTH) {
       issues.push(createStructureIssue(path, 'String cannot be larger than 1 MB'));
     } else if (validationRegexes[type] && !validationRegexes[type].exec(value)) {
-      issues.push(createStructureIssue(path, 'Invalid ' + type + ' format'));
+      issues.push(createStructureIssue(path, `Invalid ${type} format`));
     }
   } else if (typeof value === 'number') {
     if (Number.isNaN(value) || !Number.isFinite(value)) {

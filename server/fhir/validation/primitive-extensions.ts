@@ -5,7 +5,12 @@
 // extensions cannot be written with string functions anyway, so the retry does not change what it means.
 
 export function isPrimitiveExtensionFailure(err: unknown): boolean {
-  return err instanceof Error && /String function cannot be called with non-string/.test(`${err.message} ${(err.cause as Error | undefined)?.message ?? ''}`);
+  return (
+    err instanceof Error &&
+    /String function cannot be called with non-string/.test(
+      `${err.message} ${(err.cause as Error | undefined)?.message ?? ''}`,
+    )
+  );
 }
 
 /** A deep copy without the `_name` siblings of primitives. */

@@ -19,31 +19,77 @@ const KNOWN_INVALID: Record<string, { reason: string; issue: string }> = {
     issue: 'bdl-7',
   },
   'CodeSystem-v2-0550.json': {
-    reason: 'codes " " (only a no-break space) and "CHESTÂ\u00a0" (mojibake, trailing no-break space): codes have no surrounding whitespace',
+    reason:
+      'codes " " (only a no-break space) and "CHESTÂ\u00a0" (mojibake, trailing no-break space): codes have no surrounding whitespace',
     issue: 'CodeSystem.concept[444].code',
   },
   'Bundle-v2-valuesets.json': { reason: 'contains CodeSystem v2-0550, see above', issue: '.concept[444].code' },
   'ImplementationGuide-fhir.json': { reason: 'no name and no status, both 1..1', issue: 'ImplementationGuide.status' },
   'ig-r4.json': { reason: 'the same ImplementationGuide: no name, no status', issue: 'ImplementationGuide.status' },
-  'Questionnaire-qs1.json': { reason: 'nested items without the mandatory linkId', issue: 'Questionnaire.item[0].item[0].linkId' },
-  'SearchParameter-codesystem-extensions-CodeSystem-author.json': { reason: MISSING_SEARCH_BASE, issue: 'SearchParameter.base' },
-  'SearchParameter-codesystem-extensions-CodeSystem-effective.json': { reason: MISSING_SEARCH_BASE, issue: 'SearchParameter.base' },
-  'SearchParameter-codesystem-extensions-CodeSystem-end.json': { reason: MISSING_SEARCH_BASE, issue: 'SearchParameter.base' },
-  'SearchParameter-codesystem-extensions-CodeSystem-keyword.json': { reason: MISSING_SEARCH_BASE, issue: 'SearchParameter.base' },
-  'SearchParameter-codesystem-extensions-CodeSystem-workflow.json': { reason: MISSING_SEARCH_BASE, issue: 'SearchParameter.base' },
-  'SearchParameter-valueset-extensions-ValueSet-author.json': { reason: MISSING_SEARCH_BASE, issue: 'SearchParameter.base' },
-  'SearchParameter-valueset-extensions-ValueSet-effective.json': { reason: MISSING_SEARCH_BASE, issue: 'SearchParameter.base' },
-  'SearchParameter-valueset-extensions-ValueSet-end.json': { reason: MISSING_SEARCH_BASE, issue: 'SearchParameter.base' },
-  'SearchParameter-valueset-extensions-ValueSet-keyword.json': { reason: MISSING_SEARCH_BASE, issue: 'SearchParameter.base' },
-  'SearchParameter-valueset-extensions-ValueSet-workflow.json': { reason: MISSING_SEARCH_BASE, issue: 'SearchParameter.base' },
+  'Questionnaire-qs1.json': {
+    reason: 'nested items without the mandatory linkId',
+    issue: 'Questionnaire.item[0].item[0].linkId',
+  },
+  'SearchParameter-codesystem-extensions-CodeSystem-author.json': {
+    reason: MISSING_SEARCH_BASE,
+    issue: 'SearchParameter.base',
+  },
+  'SearchParameter-codesystem-extensions-CodeSystem-effective.json': {
+    reason: MISSING_SEARCH_BASE,
+    issue: 'SearchParameter.base',
+  },
+  'SearchParameter-codesystem-extensions-CodeSystem-end.json': {
+    reason: MISSING_SEARCH_BASE,
+    issue: 'SearchParameter.base',
+  },
+  'SearchParameter-codesystem-extensions-CodeSystem-keyword.json': {
+    reason: MISSING_SEARCH_BASE,
+    issue: 'SearchParameter.base',
+  },
+  'SearchParameter-codesystem-extensions-CodeSystem-workflow.json': {
+    reason: MISSING_SEARCH_BASE,
+    issue: 'SearchParameter.base',
+  },
+  'SearchParameter-valueset-extensions-ValueSet-author.json': {
+    reason: MISSING_SEARCH_BASE,
+    issue: 'SearchParameter.base',
+  },
+  'SearchParameter-valueset-extensions-ValueSet-effective.json': {
+    reason: MISSING_SEARCH_BASE,
+    issue: 'SearchParameter.base',
+  },
+  'SearchParameter-valueset-extensions-ValueSet-end.json': {
+    reason: MISSING_SEARCH_BASE,
+    issue: 'SearchParameter.base',
+  },
+  'SearchParameter-valueset-extensions-ValueSet-keyword.json': {
+    reason: MISSING_SEARCH_BASE,
+    issue: 'SearchParameter.base',
+  },
+  'SearchParameter-valueset-extensions-ValueSet-workflow.json': {
+    reason: MISSING_SEARCH_BASE,
+    issue: 'SearchParameter.base',
+  },
   'SearchParameter-questionnaireresponse-extensions-QuestionnaireResponse-item-subject.json': {
     reason: 'the id has 67 characters; an id has at most 64',
     issue: 'SearchParameter.id',
   },
-  'StructureDefinition-Definition.json': { reason: 'sdf-4: a non-abstract logical model without baseDefinition', issue: 'sdf-4' },
-  'StructureDefinition-Event.json': { reason: 'sdf-4: a non-abstract logical model without baseDefinition', issue: 'sdf-4' },
-  'StructureDefinition-FiveWs.json': { reason: 'sdf-4: a non-abstract logical model without baseDefinition', issue: 'sdf-4' },
-  'StructureDefinition-Request.json': { reason: 'sdf-4: a non-abstract logical model without baseDefinition', issue: 'sdf-4' },
+  'StructureDefinition-Definition.json': {
+    reason: 'sdf-4: a non-abstract logical model without baseDefinition',
+    issue: 'sdf-4',
+  },
+  'StructureDefinition-Event.json': {
+    reason: 'sdf-4: a non-abstract logical model without baseDefinition',
+    issue: 'sdf-4',
+  },
+  'StructureDefinition-FiveWs.json': {
+    reason: 'sdf-4: a non-abstract logical model without baseDefinition',
+    issue: 'sdf-4',
+  },
+  'StructureDefinition-Request.json': {
+    reason: 'sdf-4: a non-abstract logical model without baseDefinition',
+    issue: 'sdf-4',
+  },
 };
 
 function summary(result: ValidationResult): string[] {

@@ -51,8 +51,26 @@ const SCHEMA_BASE64_PATTERN = '^(\\s*([0-9a-zA-Z\\+/=]){4}\\s*)+$';
 const MAX_STRING_LENGTH = 1024 * 1024;
 
 const PRIMITIVES = new Set([
-  'base64Binary', 'boolean', 'canonical', 'code', 'date', 'dateTime', 'decimal', 'id', 'instant', 'integer',
-  'markdown', 'oid', 'positiveInt', 'string', 'time', 'unsignedInt', 'uri', 'url', 'uuid', 'xhtml',
+  'base64Binary',
+  'boolean',
+  'canonical',
+  'code',
+  'date',
+  'dateTime',
+  'decimal',
+  'id',
+  'instant',
+  'integer',
+  'markdown',
+  'oid',
+  'positiveInt',
+  'string',
+  'time',
+  'unsignedInt',
+  'uri',
+  'url',
+  'uuid',
+  'xhtml',
 ]);
 
 const BINDABLE: Record<string, BindingKind> = {
@@ -163,12 +181,12 @@ function addPrimitiveSiblings(def: Json): void {
     if (prop.items) {
       prop.items = nullable(prop.items);
     }
-    const sibling = props['_' + name];
+    const sibling = props[`_${name}`];
     if (sibling?.items) {
       sibling.items = nullable(sibling.items);
     }
     if (!sibling && type === 'canonical') {
-      props['_' + name] = prop.items
+      props[`_${name}`] = prop.items
         ? { items: nullable({ $ref: '#/definitions/Element' }), type: 'array' }
         : { $ref: '#/definitions/Element' };
       if (Array.isArray(def.required)) {

@@ -13,8 +13,25 @@ const EXAMPLES_DIR = dirname(createRequire(import.meta.url).resolve('hl7.fhir.r4
 
 // JSON primitives that may carry extensions in a "_name" sibling (xhtml may not).
 const PRIMITIVES = new Set([
-  'base64Binary', 'boolean', 'canonical', 'code', 'date', 'dateTime', 'decimal', 'id', 'instant', 'integer',
-  'markdown', 'oid', 'positiveInt', 'string', 'time', 'unsignedInt', 'uri', 'url', 'uuid',
+  'base64Binary',
+  'boolean',
+  'canonical',
+  'code',
+  'date',
+  'dateTime',
+  'decimal',
+  'id',
+  'instant',
+  'integer',
+  'markdown',
+  'oid',
+  'positiveInt',
+  'string',
+  'time',
+  'unsignedInt',
+  'uri',
+  'url',
+  'uuid',
 ]);
 
 type Json = Record<string, any>;
@@ -29,11 +46,16 @@ function officialStructureDefinitions(): StructureDefinition[] {
 }
 
 /** Expected JSON property names and required properties per schema definition, derived from the SDs. */
-function expectedDefinitions(defs: Record<string, Json>): Map<string, { properties: Set<string>; required: Set<string> }> {
+function expectedDefinitions(
+  defs: Record<string, Json>,
+): Map<string, { properties: Set<string>; required: Set<string> }> {
   const expected = new Map<string, { properties: Set<string>; required: Set<string> }>();
   for (const sd of officialStructureDefinitions()) {
     const defOfPath = new Map<string, string>([[sd.type, sd.type]]);
-    const root = { properties: new Set<string>(isR4ResourceType(sd.type) ? ['resourceType'] : []), required: new Set<string>() };
+    const root = {
+      properties: new Set<string>(isR4ResourceType(sd.type) ? ['resourceType'] : []),
+      required: new Set<string>(),
+    };
     expected.set(sd.type, root);
     for (const element of sd.snapshot?.element ?? []) {
       const segments = element.path.split('.');
@@ -50,7 +72,7 @@ function expectedDefinitions(defs: Record<string, Json>): Map<string, { properti
           const prop = name.slice(0, -3) + t[0].toUpperCase() + t.slice(1);
           entry.properties.add(prop);
           if (PRIMITIVES.has(t)) {
-            entry.properties.add('_' + prop);
+            entry.properties.add(`_${prop}`);
           }
         }
         continue;
@@ -58,11 +80,11 @@ function expectedDefinitions(defs: Record<string, Json>): Map<string, { properti
       entry.properties.add(name);
       if (types[0]?.startsWith('http://hl7.org/fhirpath/')) {
         // Element.id and Extension.url: XML attributes, optional in the schema; it tolerates Extension._url.
-        if (defs[defName].properties['_' + name]) {
-          entry.properties.add('_' + name);
+        if (defs[defName].properties[`_${name}`]) {
+          entry.properties.add(`_${name}`);
         }
       } else if (PRIMITIVES.has(types[0])) {
-        entry.properties.add('_' + name);
+        entry.properties.add(`_${name}`);
       } else if ((element.min ?? 0) > 0) {
         entry.required.add(name);
       }
@@ -90,7 +112,9 @@ describe('buildR4Schema', () => {
       const actualRequired = new Set<string>((def?.required ?? []).filter((r: string) => r !== 'resourceType'));
       const extra = [...actual].filter((p) => !properties.has(p));
       const missing = [...properties].filter((p) => !actual.has(p));
-      const requiredDiff = [...required].filter((r) => !actualRequired.has(r)).concat([...actualRequired].filter((r) => !required.has(r)));
+      const requiredDiff = [...required]
+        .filter((r) => !actualRequired.has(r))
+        .concat([...actualRequired].filter((r) => !required.has(r)));
       if (extra.length || missing.length || requiredDiff.length) {
         differences.push(`${name}: extra ${extra} missing ${missing} required ${requiredDiff}`);
       }
@@ -130,7 +154,14 @@ describe('validateSchema', () => {
     const bundle = {
       resourceType: 'Bundle',
       type: 'collection',
-      entry: [{ resource: { resourceType: 'Patient', contained: [{ resourceType: 'Observation', status: 'final', code: {}, foo: 1 }] } }],
+      entry: [
+        {
+          resource: {
+            resourceType: 'Patient',
+            contained: [{ resourceType: 'Observation', status: 'final', code: {}, foo: 1 }],
+          },
+        },
+      ],
     };
     expect(validateSchema(bundle).map((i) => i.expression?.[0])).toEqual(['Bundle.entry[0].resource.contained[0].foo']);
   });
@@ -148,12 +179,9 @@ describe('pointerToExpression', () => {
 
 describe('expandValueSet', () => {
   it('expands a ValueSet that includes a whole CodeSystem (administrative-gender)', () => {
-    expect([...(expandValueSet('http://hl7.org/fhir/ValueSet/administrative-gender|4.0.1')?.codes ?? [])].sort()).toEqual([
-      'female',
-      'male',
-      'other',
-      'unknown',
-    ]);
+    expect(
+      [...(expandValueSet('http://hl7.org/fhir/ValueSet/administrative-gender|4.0.1')?.codes ?? [])].sort(),
+    ).toEqual(['female', 'male', 'other', 'unknown']);
   });
 
   it('matches a Coding only with the right system', () => {

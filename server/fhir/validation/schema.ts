@@ -26,10 +26,22 @@ function getAjv(): Ajv {
     ajv.addMetaSchema(require('ajv/dist/refs/json-schema-draft-06.json'));
     ajv.addKeyword({ keyword: 'fhirResource', schemaType: 'boolean', errors: true, validate: validateNestedResource });
     ajv.addKeyword({ keyword: 'fhirBinding', schemaType: 'object', errors: true, compile: compileBinding });
-    ajv.addKeyword({ keyword: 'fhirChoice', schemaType: 'array', type: 'object', errors: true, compile: compileChoice });
+    ajv.addKeyword({
+      keyword: 'fhirChoice',
+      schemaType: 'array',
+      type: 'object',
+      errors: true,
+      compile: compileChoice,
+    });
     ajv.addKeyword({ keyword: 'fhirDate', schemaType: 'boolean', type: 'string', errors: false, validate: isRealDate });
     ajv.addKeyword({ keyword: 'fhirBase64', schemaType: 'boolean', type: 'string', errors: false, validate: isBase64 });
-    ajv.addKeyword({ keyword: 'fhirXhtml', schemaType: 'boolean', type: 'string', errors: true, validate: checkNarrative });
+    ajv.addKeyword({
+      keyword: 'fhirXhtml',
+      schemaType: 'boolean',
+      type: 'string',
+      errors: true,
+      validate: checkNarrative,
+    });
     ajv.addSchema(buildR4Schema());
   }
   return ajv;
@@ -62,7 +74,11 @@ function setErrors(fn: object, errors: ErrorObject[] | undefined): void {
   (fn as { errors?: ErrorObject[] }).errors = errors;
 }
 
-function customError(cxt: DataValidationCxt | undefined, keyword: string, params: Record<string, unknown>): ErrorObject {
+function customError(
+  cxt: DataValidationCxt | undefined,
+  keyword: string,
+  params: Record<string, unknown>,
+): ErrorObject {
   return { keyword, instancePath: cxt?.instancePath ?? '', schemaPath: '', params };
 }
 

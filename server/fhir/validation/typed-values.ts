@@ -9,15 +9,20 @@ import type { ElementPlan } from './type-plans.js';
 export function resolve(plan: ElementPlan, obj: any): TypedValue | TypedValue[] | undefined {
   for (let i = 0; i < plan.properties.length; i++) {
     const property = plan.properties[i];
-    if (obj[property] !== undefined || obj['_' + property] !== undefined) {
+    if (obj[property] !== undefined || obj[`_${property}`] !== undefined) {
       return typedValues(plan, plan.element.type[i].code, property, obj);
     }
   }
   return undefined;
 }
 
-export function typedValues(plan: ElementPlan, type: string, property: string, obj: any): TypedValue | TypedValue[] | undefined {
-  if (obj['_' + property] !== undefined) {
+export function typedValues(
+  plan: ElementPlan,
+  type: string,
+  property: string,
+  obj: any,
+): TypedValue | TypedValue[] | undefined {
+  if (obj[`_${property}`] !== undefined) {
     // Merging a primitive with its extensions is rare; let Medplum do it exactly as it always has.
     return getTypedPropertyValueWithSchema({ type: '', value: obj }, plan.key, plan.element);
   }

@@ -29,7 +29,9 @@ describe('validateResource', () => {
     it('accepts the null alignment of a primitive array with its extensions (given + _given)', () => {
       const patient = {
         resourceType: 'Patient',
-        name: [{ given: ['Piet', null], _given: [null, { extension: [{ url: 'http://example.org/x', valueString: 'y' }] }] }],
+        name: [
+          { given: ['Piet', null], _given: [null, { extension: [{ url: 'http://example.org/x', valueString: 'y' }] }] },
+        ],
       };
       expect(errors(patient)).toEqual([]);
     });
@@ -40,7 +42,9 @@ describe('validateResource', () => {
         status: 'active',
         intent: 'plan',
         subject: { reference: 'Patient/1' },
-        _instantiatesCanonical: [{ extension: [{ url: 'http://hl7.org/fhir/StructureDefinition/data-absent-reason', valueCode: 'unknown' }] }],
+        _instantiatesCanonical: [
+          { extension: [{ url: 'http://hl7.org/fhir/StructureDefinition/data-absent-reason', valueCode: 'unknown' }] },
+        ],
       };
       expect(errors(plan)).toEqual([]);
     });
@@ -50,7 +54,9 @@ describe('validateResource', () => {
     });
 
     it('accepts line-wrapped base64Binary data', () => {
-      expect(errors({ resourceType: 'Binary', contentType: 'text/plain', data: 'SGVs\nbG8g\r\nd29y bGQ=' })).toEqual([]);
+      expect(errors({ resourceType: 'Binary', contentType: 'text/plain', data: 'SGVs\nbG8g\r\nd29y bGQ=' })).toEqual(
+        [],
+      );
     });
 
     it('accepts Binary.data over 1 MB, since base64Binary has no size limit', () => {
@@ -59,18 +65,30 @@ describe('validateResource', () => {
     });
 
     it("accepts R4 elements missing from Medplum's StructureDefinitions (EvidenceVariable.characteristic.definitionDataRequirement)", () => {
-      const variable = { resourceType: 'EvidenceVariable', status: 'draft', characteristic: [{ definitionDataRequirement: { type: 'Observation' } }] };
+      const variable = {
+        resourceType: 'EvidenceVariable',
+        status: 'draft',
+        characteristic: [{ definitionDataRequirement: { type: 'Observation' } }],
+      };
       expect(errors(variable)).toEqual([]);
     });
 
     it('accepts a RiskAssessment prediction without probability, which Medplum reads as failing ras-2', () => {
-      const assessment = { resourceType: 'RiskAssessment', status: 'final', subject: { reference: 'Patient/1' }, prediction: [{ outcome: { text: 'x' } }] };
+      const assessment = {
+        resourceType: 'RiskAssessment',
+        status: 'final',
+        subject: { reference: 'Patient/1' },
+        prediction: [{ outcome: { text: 'x' } }],
+      };
       expect(errors(assessment)).toEqual([]);
       errorAt({ ...assessment, prediction: [{ probabilityDecimal: 101 }] }, 'RiskAssessment.prediction[0]');
     });
 
     it('reports a reference to a type the element does not allow as a warning but stays ok', () => {
-      const result = validateResource({ resourceType: 'Patient', generalPractitioner: [{ reference: 'Observation/1' }] });
+      const result = validateResource({
+        resourceType: 'Patient',
+        generalPractitioner: [{ reference: 'Observation/1' }],
+      });
       expect(result.ok).toBe(true);
       expect(result.issues).toHaveLength(1);
       expect(result.issues[0]).toMatchObject({ severity: 'warning', expression: ['Patient.generalPractitioner[0]'] });
@@ -125,7 +143,9 @@ describe('validateResource', () => {
         status: 'active',
         intent: 'order',
         subject: { reference: 'Patient/1' },
-        occurrenceTiming: { repeat: { frequency: 1, modifierExtension: [{ url: 'http://example.org/x', valueBoolean: true }] } },
+        occurrenceTiming: {
+          repeat: { frequency: 1, modifierExtension: [{ url: 'http://example.org/x', valueBoolean: true }] },
+        },
       };
       errorAt(request, 'ServiceRequest.occurrenceTiming.repeat.modifierExtension');
     });
@@ -144,7 +164,9 @@ describe('validateResource', () => {
     });
 
     it('refuses a string where a HumanName object is expected at Patient.name[0]', () => {
-      expect(errorAt({ resourceType: 'Patient', name: ['Piet'] }, 'Patient.name[0]').diagnostics).toContain('HumanName');
+      expect(errorAt({ resourceType: 'Patient', name: ['Piet'] }, 'Patient.name[0]').diagnostics).toContain(
+        'HumanName',
+      );
     });
 
     it('refuses a malformed date as a value issue', () => {
@@ -161,7 +183,9 @@ describe('validateResource', () => {
     });
 
     it('refuses base64Binary data that is not base64', () => {
-      expect(errorAt({ resourceType: 'Binary', contentType: 'text/plain', data: 'not base64!' }, 'Binary.data').code).toBe('value');
+      expect(
+        errorAt({ resourceType: 'Binary', contentType: 'text/plain', data: 'not base64!' }, 'Binary.data').code,
+      ).toBe('value');
     });
 
     it('refuses a string over the R4 limit of 1 MB', () => {
@@ -170,7 +194,9 @@ describe('validateResource', () => {
     });
 
     it('refuses a decimal where an integer is expected, naming Patient.multipleBirthInteger', () => {
-      expect(errorAt({ resourceType: 'Patient', multipleBirthInteger: 1.5 }, 'Patient.multipleBirthInteger').code).toBe('value');
+      expect(errorAt({ resourceType: 'Patient', multipleBirthInteger: 1.5 }, 'Patient.multipleBirthInteger').code).toBe(
+        'value',
+      );
     });
   });
 
@@ -200,7 +226,10 @@ describe('validateResource', () => {
     });
 
     it('refuses two types of one choice element (deceasedBoolean and deceasedDateTime)', () => {
-      const issue = errorAt({ resourceType: 'Patient', deceasedBoolean: true, deceasedDateTime: '2020' }, 'Patient.deceased[x]');
+      const issue = errorAt(
+        { resourceType: 'Patient', deceasedBoolean: true, deceasedDateTime: '2020' },
+        'Patient.deceased[x]',
+      );
       expect(issue.diagnostics).toContain('deceasedDateTime');
     });
   });
@@ -225,7 +254,12 @@ describe('validateResource', () => {
 
     it("refuses Timing.repeat.dayOfWeek 'monday' in a repeating code element", () => {
       const timing = { repeat: { dayOfWeek: ['mon', 'monday'] } };
-      const request = { resourceType: 'ServiceRequest', status: 'active', intent: 'order', subject: { reference: 'Patient/1' } };
+      const request = {
+        resourceType: 'ServiceRequest',
+        status: 'active',
+        intent: 'order',
+        subject: { reference: 'Patient/1' },
+      };
       errorAt({ ...request, occurrenceTiming: timing }, 'ServiceRequest.occurrenceTiming.repeat.dayOfWeek[1]');
     });
 
@@ -247,12 +281,24 @@ describe('validateResource', () => {
     });
 
     it('accepts Condition.clinicalStatus active next to codings from other systems', () => {
-      const good = { ...condition, clinicalStatus: { coding: [{ system: 'http://example.org', code: 'x' }, { system: clinical, code: 'active' }] } };
+      const good = {
+        ...condition,
+        clinicalStatus: {
+          coding: [
+            { system: 'http://example.org', code: 'x' },
+            { system: clinical, code: 'active' },
+          ],
+        },
+      };
       expect(errors(good)).toEqual([]);
     });
 
     it('does not judge codes of ValueSets it cannot expand (Attachment.contentType, BCP-13)', () => {
-      const doc = { resourceType: 'DocumentReference', status: 'current', content: [{ attachment: { contentType: 'text/x-anything' } }] };
+      const doc = {
+        resourceType: 'DocumentReference',
+        status: 'current',
+        content: [{ attachment: { contentType: 'text/x-anything' } }],
+      };
       expect(errors(doc)).toEqual([]);
     });
   });
@@ -263,7 +309,10 @@ describe('validateResource', () => {
     });
 
     it('names an invalid code inside a backbone element (Patient.contact[0].gender)', () => {
-      errorAt({ resourceType: 'Patient', contact: [{ name: { family: 'X' }, gender: 'bad' }] }, 'Patient.contact[0].gender');
+      errorAt(
+        { resourceType: 'Patient', contact: [{ name: { family: 'X' }, gender: 'bad' }] },
+        'Patient.contact[0].gender',
+      );
     });
 
     it('refuses a broken invariant with an invariant issue (pat-1 on Patient.contact[0])', () => {
@@ -275,7 +324,10 @@ describe('validateResource', () => {
 
   describe('contained and nested resources', () => {
     it('validates a contained resource as its own resourceType (Patient.contained[0].code)', () => {
-      const patient = { resourceType: 'Patient', contained: [{ resourceType: 'Observation', id: 'o1', status: 'final' }] };
+      const patient = {
+        resourceType: 'Patient',
+        contained: [{ resourceType: 'Observation', id: 'o1', status: 'final' }],
+      };
       expect(errorAt(patient, 'Patient.contained[0].code').code).toBe('required');
     });
 
@@ -286,17 +338,24 @@ describe('validateResource', () => {
     });
 
     it('refuses a contained resource with an unknown resourceType', () => {
-      expect(errorAt({ resourceType: 'Patient', contained: [{ resourceType: 'Foo' }] }, 'Patient.contained[0].resourceType').code).toBe(
-        'code-invalid'
-      );
+      expect(
+        errorAt({ resourceType: 'Patient', contained: [{ resourceType: 'Foo' }] }, 'Patient.contained[0].resourceType')
+          .code,
+      ).toBe('code-invalid');
     });
 
     it('refuses a contained resource without resourceType', () => {
-      expect(errorAt({ resourceType: 'Patient', contained: [{ id: 'x' }] }, 'Patient.contained[0].resourceType').code).toBe('required');
+      expect(
+        errorAt({ resourceType: 'Patient', contained: [{ id: 'x' }] }, 'Patient.contained[0].resourceType').code,
+      ).toBe('required');
     });
 
     it('validates Bundle.entry.resource by its resourceType', () => {
-      const bundle = { resourceType: 'Bundle', type: 'collection', entry: [{ resource: { resourceType: 'Patient', gender: 'foo' } }] };
+      const bundle = {
+        resourceType: 'Bundle',
+        type: 'collection',
+        entry: [{ resource: { resourceType: 'Patient', gender: 'foo' } }],
+      };
       errorAt(bundle, 'Bundle.entry[0].resource.gender');
     });
   });
@@ -305,12 +364,18 @@ describe('validateResource', () => {
     const xhtml = 'xmlns="http://www.w3.org/1999/xhtml"';
 
     it('accepts an XHTML div with basic formatting', () => {
-      const text = { status: 'generated', div: `<div ${xhtml}><p>Piet <b>Jansen</b></p><a href="http://example.org">x</a></div>` };
+      const text = {
+        status: 'generated',
+        div: `<div ${xhtml}><p>Piet <b>Jansen</b></p><a href="http://example.org">x</a></div>`,
+      };
       expect(errors({ resourceType: 'Patient', text })).toEqual([]);
     });
 
     it('refuses a narrative that is not an XHTML div, naming Patient.text.div', () => {
-      expect(errorAt({ resourceType: 'Patient', text: { status: 'generated', div: 'Piet Jansen' } }, 'Patient.text.div').code).toBe('value');
+      expect(
+        errorAt({ resourceType: 'Patient', text: { status: 'generated', div: 'Piet Jansen' } }, 'Patient.text.div')
+          .code,
+      ).toBe('value');
     });
 
     it('refuses a <script> element in the narrative', () => {
@@ -330,13 +395,20 @@ describe('validateResource', () => {
       for (let i = 0; i < 5000; i++) {
         extension = { url: 'http://example.org/x', extension: [extension] };
       }
-      expect(errorAt({ resourceType: 'Patient', extension: [extension] }, 'Patient').diagnostics).toContain('nested too deeply');
+      expect(errorAt({ resourceType: 'Patient', extension: [extension] }, 'Patient').diagnostics).toContain(
+        'nested too deeply',
+      );
     });
   });
 
   describe('issue shape', () => {
     it('gives every issue a severity, an issue type, an expression and a diagnostics sentence naming it', () => {
-      const issues = validateResource({ resourceType: 'Patient', foo: 1, gender: 'foo', name: [{ given: 'x' }] }).issues;
+      const issues = validateResource({
+        resourceType: 'Patient',
+        foo: 1,
+        gender: 'foo',
+        name: [{ given: 'x' }],
+      }).issues;
       expect(issues.length).toBe(3);
       for (const issue of issues) {
         expect(issue.severity).toBe('error');
@@ -362,10 +434,19 @@ describe('invariants over primitives that carry extensions', () => {
     derivation: 'constraint',
     differential: { element: [{ id: 'Patient.gender', path: 'Patient.gender', binding }] },
   });
-  const extension = { extension: [{ url: 'http://hl7.org/fhir/StructureDefinition/11179-permitted-value-conceptmap', valueCanonical: 'http://example.org/cm' }] };
+  const extension = {
+    extension: [
+      {
+        url: 'http://hl7.org/fhir/StructureDefinition/11179-permitted-value-conceptmap',
+        valueCanonical: 'http://example.org/cm',
+      },
+    ],
+  };
 
   it('evaluates them as they mean: a good canonical passes, a bad one still fails', () => {
-    expect(errors(profile({ strength: 'required', valueSet: 'http://example.org/vs', _valueSet: extension }))).toEqual([]);
+    expect(errors(profile({ strength: 'required', valueSet: 'http://example.org/vs', _valueSet: extension }))).toEqual(
+      [],
+    );
     const [error] = errors(profile({ strength: 'required', valueSet: 'ftp://example.org/vs', _valueSet: extension }));
     expect(error.diagnostics).toContain('eld-12');
   });

@@ -29,7 +29,10 @@ function runWalker(resource: Resource): OperationOutcomeIssue[] {
   return mapMedplumIssues(resource, walkResource(resource));
 }
 
-function validateWith(resource: unknown, elementCheck: (resource: Resource) => OperationOutcomeIssue[]): ValidationResult {
+function validateWith(
+  resource: unknown,
+  elementCheck: (resource: Resource) => OperationOutcomeIssue[],
+): ValidationResult {
   const shapeIssue = checkShape(resource);
   if (shapeIssue) {
     return result([shapeIssue]);
@@ -73,7 +76,11 @@ function checkShape(resource: unknown): OperationOutcomeIssue | undefined {
     return issue('structure', 'Resource.resourceType', `resourceType must be a string, found ${typeof type}`);
   }
   if (!isR4ResourceType(type)) {
-    return issue('code-invalid', 'Resource.resourceType', `Unknown resourceType "${type}": not a FHIR R4 resource type`);
+    return issue(
+      'code-invalid',
+      'Resource.resourceType',
+      `Unknown resourceType "${type}": not a FHIR R4 resource type`,
+    );
   }
   return undefined;
 }

@@ -47,7 +47,10 @@ function countJsonValues(value: unknown): number {
     return value.reduce((sum: number, item) => sum + countJsonValues(item), 0);
   }
   if (value !== null && typeof value === 'object') {
-    return Object.entries(value).reduce((sum, [key, item]) => sum + (key === 'resourceType' || key === 'div' ? 0 : countJsonValues(item)), 0);
+    return Object.entries(value).reduce(
+      (sum, [key, item]) => sum + (key === 'resourceType' || key === 'div' ? 0 : countJsonValues(item)),
+      0,
+    );
   }
   return value === null ? 0 : 1;
 }
@@ -77,7 +80,10 @@ describe.skipIf(!nictiz.available)('parseFhirXml on the Nictiz zib2020 material'
   });
 
   it('finds the 271 examples and 752 conformance resources', () => {
-    expect([files.filter((f) => f.startsWith('examples/')).length, files.filter((f) => f.startsWith('resources/')).length]).toEqual([271, 752]);
+    expect([
+      files.filter((f) => f.startsWith('examples/')).length,
+      files.filter((f) => f.startsWith('resources/')).length,
+    ]).toEqual([271, 752]);
   });
 
   it('converts every file without an error', () => {
@@ -97,7 +103,9 @@ describe.skipIf(!nictiz.available)('parseFhirXml on the Nictiz zib2020 material'
   });
 
   it('turns every value, id and url attribute outside the narrative into exactly one JSON value', () => {
-    const lost = [...converted].filter(([file, resource]) => countXmlValues(parseXmlDocument(sources.get(file)!)) !== countJsonValues(resource));
+    const lost = [...converted].filter(
+      ([file, resource]) => countXmlValues(parseXmlDocument(sources.get(file)!)) !== countJsonValues(resource),
+    );
     expect(lost.map(([file]) => file)).toEqual([]);
   });
 
@@ -119,7 +127,11 @@ describe.skipIf(!nictiz.available)('parseFhirXml on the Nictiz zib2020 material'
       const result = validateResource(resource);
       const known = KNOWN_INVALID[file];
       const errors = result.issues.filter((i) => i.severity === 'error').map((i) => i.diagnostics ?? '');
-      if (known ? result.ok || !errors.some((e) => e.includes(known.issue)) || errors.some((e) => !e.includes(known.issue)) : !result.ok) {
+      if (
+        known
+          ? result.ok || !errors.some((e) => e.includes(known.issue)) || errors.some((e) => !e.includes(known.issue))
+          : !result.ok
+      ) {
         unexpected.push(`${file}: ${result.ok ? 'now passes' : errors.join('; ')}`);
       }
     }

@@ -32,7 +32,9 @@ describe('parseFhirXml: primitives', () => {
         `<valueQuantity><value value="-12.50"/><unit value="mg"/></valueQuantity></Observation>`,
     ) as unknown as Record<string, unknown>;
     expect(observation.valueQuantity).toEqual({ value: -12.5, unit: 'mg' });
-    expect(patient('<active value="false"/><multipleBirthInteger value="2"/><telecom><rank value="1"/></telecom>')).toEqual({
+    expect(
+      patient('<active value="false"/><multipleBirthInteger value="2"/><telecom><rank value="1"/></telecom>'),
+    ).toEqual({
       resourceType: 'Patient',
       active: false,
       multipleBirthInteger: 2,
@@ -41,7 +43,9 @@ describe('parseFhirXml: primitives', () => {
   });
 
   it('keeps codes, dates, ids and strings as strings, even when they look like numbers', () => {
-    expect(patient('<id value="007"/><gender value="male"/><birthDate value="1970"/><name><family value="1e3"/></name>')).toEqual({
+    expect(
+      patient('<id value="007"/><gender value="male"/><birthDate value="1970"/><name><family value="1e3"/></name>'),
+    ).toEqual({
       resourceType: 'Patient',
       id: '007',
       gender: 'male',
@@ -56,9 +60,9 @@ describe('parseFhirXml: primitives', () => {
   });
 
   it('decodes character and entity references in values', () => {
-    expect(patient('<name><text value="&lt;a&gt; &amp; &quot;b&quot; &apos;c&apos; &#233;&#x1F600;"/></name>').name).toEqual([
-      { text: '<a> & "b" \'c\' é😀' },
-    ]);
+    expect(
+      patient('<name><text value="&lt;a&gt; &amp; &quot;b&quot; &apos;c&apos; &#233;&#x1F600;"/></name>').name,
+    ).toEqual([{ text: '<a> & "b" \'c\' é😀' }]);
   });
 
   it('puts the id and extensions of a primitive under _name', () => {
@@ -94,7 +98,9 @@ describe('parseFhirXml: primitives', () => {
 
 describe('parseFhirXml: structure', () => {
   it('writes an element whose maximum is not 1 as an array, even when it occurs once', () => {
-    const json = patient('<identifier><value value="1"/></identifier><gender value="female"/><address><line value="Straat 1"/></address>');
+    const json = patient(
+      '<identifier><value value="1"/></identifier><gender value="female"/><address><line value="Straat 1"/></address>',
+    );
     expect(json).toEqual({
       resourceType: 'Patient',
       identifier: [{ value: '1' }],
@@ -145,7 +151,13 @@ describe('parseFhirXml: structure', () => {
             {
               linkId: '1.1',
               type: 'group',
-              item: [{ linkId: '1.1.1', type: 'boolean', enableWhen: [{ question: '1.0', operator: '=', answerBoolean: true }] }],
+              item: [
+                {
+                  linkId: '1.1.1',
+                  type: 'boolean',
+                  enableWhen: [{ question: '1.0', operator: '=', answerBoolean: true }],
+                },
+              ],
             },
           ],
         },
@@ -217,7 +229,8 @@ describe('parseFhirXml: structure', () => {
 
 describe('parseFhirXml: Narrative.div', () => {
   function div(inner: string): unknown {
-    return (patient(`<text><status value="generated"/><div ${XHTML}>${inner}</div></text>`).text as { div: unknown }).div;
+    return (patient(`<text><status value="generated"/><div ${XHTML}>${inner}</div></text>`).text as { div: unknown })
+      .div;
   }
 
   it('writes the div as a string with the XHTML namespace on the outer div and the inner markup kept', () => {
@@ -233,7 +246,9 @@ describe('parseFhirXml: Narrative.div', () => {
   });
 
   it('turns CDATA into escaped text and drops comments and processing instructions', () => {
-    expect(div('<p><![CDATA[<b>not bold</b>]]><!-- note --><?pi x?></p>')).toBe(`<div ${XHTML}><p>&lt;b&gt;not bold&lt;/b&gt;</p></div>`);
+    expect(div('<p><![CDATA[<b>not bold</b>]]><!-- note --><?pi x?></p>')).toBe(
+      `<div ${XHTML}><p>&lt;b&gt;not bold&lt;/b&gt;</p></div>`,
+    );
   });
 
   it('writes void elements as <br/> and other empty elements with an end tag', () => {
@@ -254,12 +269,42 @@ describe('parseFhirXml: errors', () => {
     ['malformed XML', `<Patient ${FHIR}><active value="true"></Patient>`, 'malformed', /Malformed XML at line 1/],
     ['two root elements', `<Patient ${FHIR}/><Patient ${FHIR}/>`, 'malformed', /one root element/],
     ['a DTD', `<!DOCTYPE Patient [<!ENTITY x "y">]><Patient ${FHIR}><id value="&x;"/></Patient>`, 'malformed', /DTD/],
-    ['a "<" in an attribute value', `<Patient ${FHIR}><id value="a<b"/></Patient>`, 'malformed', /"<" in attribute value of <id>/],
-    ['an undeclared entity', `<Patient ${FHIR}><id value="a&nbsp;b"/></Patient>`, 'malformed', /undeclared entity "&nbsp;"/],
-    ['a root without namespace', '<Patient><active value="true"/></Patient>', 'not-fhir', /is in no namespace, not in the FHIR namespace/],
-    ['a root in another namespace', '<ClinicalDocument xmlns="urn:hl7-org:v3"/>', 'not-fhir', /namespace urn:hl7-org:v3/],
-    ['an unknown resource type', `<Patiënt ${FHIR}/>`, 'unknown-element', /^Patiënt: <Patiënt> is not a FHIR R4 resource type/],
-    ['a Medplum-only resource type', `<Project ${FHIR}/>`, 'unknown-element', /^Project: <Project> is not a FHIR R4 resource type/],
+    [
+      'a "<" in an attribute value',
+      `<Patient ${FHIR}><id value="a<b"/></Patient>`,
+      'malformed',
+      /"<" in attribute value of <id>/,
+    ],
+    [
+      'an undeclared entity',
+      `<Patient ${FHIR}><id value="a&nbsp;b"/></Patient>`,
+      'malformed',
+      /undeclared entity "&nbsp;"/,
+    ],
+    [
+      'a root without namespace',
+      '<Patient><active value="true"/></Patient>',
+      'not-fhir',
+      /is in no namespace, not in the FHIR namespace/,
+    ],
+    [
+      'a root in another namespace',
+      '<ClinicalDocument xmlns="urn:hl7-org:v3"/>',
+      'not-fhir',
+      /namespace urn:hl7-org:v3/,
+    ],
+    [
+      'an unknown resource type',
+      `<Patiënt ${FHIR}/>`,
+      'unknown-element',
+      /^Patiënt: <Patiënt> is not a FHIR R4 resource type/,
+    ],
+    [
+      'a Medplum-only resource type',
+      `<Project ${FHIR}/>`,
+      'unknown-element',
+      /^Project: <Project> is not a FHIR R4 resource type/,
+    ],
   ])('throws for %s', (_case, xml, code, message) => {
     const error = errorOf(xml);
     expect(error.code).toBe(code);
@@ -268,20 +313,60 @@ describe('parseFhirXml: errors', () => {
 
   it.each([
     ['an unknown element', '<foo value="1"/>', 'Patient.foo: unknown element'],
-    ['an unknown element inside an array item', '<name><family value="a"/></name><name><foo/></name>', 'Patient.name[1].foo: unknown element'],
-    ['an unknown element in a contained resource', '<contained><Patient><bar/></Patient></contained>', 'Patient.contained[0].bar: unknown element'],
-    ['a choice name with a type the choice does not allow', '<deceasedString value="x"/>', 'Patient.deceasedString: unknown element'],
-    ['an id element where id is an attribute', '<name><id value="x"/></name>', 'Patient.name[0].id: unknown element (id is an attribute here)'],
-    ['an element of another namespace', '<x:active xmlns:x="urn:x" value="true"/>', 'Patient.active: element is in namespace urn:x'],
+    [
+      'an unknown element inside an array item',
+      '<name><family value="a"/></name><name><foo/></name>',
+      'Patient.name[1].foo: unknown element',
+    ],
+    [
+      'an unknown element in a contained resource',
+      '<contained><Patient><bar/></Patient></contained>',
+      'Patient.contained[0].bar: unknown element',
+    ],
+    [
+      'a choice name with a type the choice does not allow',
+      '<deceasedString value="x"/>',
+      'Patient.deceasedString: unknown element',
+    ],
+    [
+      'an id element where id is an attribute',
+      '<name><id value="x"/></name>',
+      'Patient.name[0].id: unknown element (id is an attribute here)',
+    ],
+    [
+      'an element of another namespace',
+      '<x:active xmlns:x="urn:x" value="true"/>',
+      'Patient.active: element is in namespace urn:x',
+    ],
     ['an unknown attribute', '<active value="true" foo="1"/>', 'Patient.active: unknown attribute "foo"'],
-    ['an unknown element inside a primitive', '<active value="true"><coding/></active>', 'Patient.active.coding: unknown element'],
+    [
+      'an unknown element inside a primitive',
+      '<active value="true"><coding/></active>',
+      'Patient.active.coding: unknown element',
+    ],
     ['a boolean that is not true or false', '<active value="yes"/>', 'Patient.active: "yes" is not a boolean'],
-    ['an integer that is not one', '<multipleBirthInteger value="2.0"/>', 'Patient.multipleBirthInteger: "2.0" is not a valid integer'],
+    [
+      'an integer that is not one',
+      '<multipleBirthInteger value="2.0"/>',
+      'Patient.multipleBirthInteger: "2.0" is not a valid integer',
+    ],
     ['a repeated 0..1 element', '<gender value="male"/><gender value="female"/>', 'Patient.gender: occurs 2 times'],
-    ['a primitive with neither value nor extension', '<name><given/></name>', 'Patient.name[0].given[0]: has neither a value'],
+    [
+      'a primitive with neither value nor extension',
+      '<name><given/></name>',
+      'Patient.name[0].given[0]: has neither a value',
+    ],
     ['text content in a FHIR element', '<gender>male</gender>', 'Patient.gender: unexpected text "male"'],
-    ['a contained element with two resources', '<contained><Basic/><Basic/></contained>', 'Patient.contained[0]: must hold exactly one resource'],
-    ['a div outside the XHTML namespace', '<text><status value="empty"/><div>x</div></text>', 'Patient.text.div: must be an XHTML element'],
+    [
+      'a contained element with two resources',
+      '<contained><Basic/><Basic/></contained>',
+      'Patient.contained[0]: must hold exactly one resource',
+    ],
+    [
+      'a div outside the XHTML namespace',
+      '<text><status value="empty"/><div>x</div></text>',
+      'Patient.text.div: must be an XHTML element',
+    ],
   ])('throws for %s, naming the path', (_case, content, message) => {
     expect(errorOf(`<Patient ${FHIR}>${content}</Patient>`).message).toContain(message);
   });

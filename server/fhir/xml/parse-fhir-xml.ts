@@ -17,7 +17,7 @@ import { elementsOf } from './element-index.js';
 import { FhirXmlError } from './fhir-xml-error.js';
 import { serialiseDiv, XHTML_NAMESPACE } from './xhtml.js';
 import type { XmlAttribute, XmlElement, XmlNode } from './xml-tree.js';
-import { parseXmlDocument, XMLNS_NAMESPACE } from './xml-tree.js';
+import { parseXmlDocument } from './xml-tree.js';
 
 export { FhirXmlError } from './fhir-xml-error.js';
 export type { FhirXmlErrorCode } from './fhir-xml-error.js';
@@ -32,7 +32,11 @@ export function parseFhirXml(xml: string): Resource {
   const root = parseXmlDocument(xml);
   if (root.namespace !== FHIR_NAMESPACE) {
     const found = root.namespace ? `namespace ${root.namespace}` : 'no namespace';
-    throw new FhirXmlError('not-fhir', undefined, `The root element <${root.qualifiedName}> is in ${found}, not in the FHIR namespace ${FHIR_NAMESPACE}`);
+    throw new FhirXmlError(
+      'not-fhir',
+      undefined,
+      `The root element <${root.qualifiedName}> is in ${found}, not in the FHIR namespace ${FHIR_NAMESPACE}`,
+    );
   }
   return convertResource(root, root.localName) as unknown as Resource;
 }
@@ -65,7 +69,13 @@ function convertComplex(element: XmlElement, type: string, path: string): JsonOb
 }
 
 /** Converts the child elements of a resource or complex value into properties of `target`. */
-function convertChildren(target: JsonObject, element: XmlElement, type: string, path: string, isResource: boolean): void {
+function convertChildren(
+  target: JsonObject,
+  element: XmlElement,
+  type: string,
+  path: string,
+  isResource: boolean,
+): void {
   const index = elementsOf(type);
   if (!index) {
     throw new FhirXmlError('unknown-element', path, `no definition for the FHIR type ${type}`);
@@ -152,7 +162,11 @@ function convertPrimitive(element: XmlElement, info: ElementInfo, path: string):
   }
   const extensions = childElements(element, path).map((child, i) => {
     if (child.namespace !== FHIR_NAMESPACE || child.localName !== 'extension') {
-      throw new FhirXmlError('unknown-element', `${path}.${child.localName}`, 'unknown element (a primitive only holds extensions)');
+      throw new FhirXmlError(
+        'unknown-element',
+        `${path}.${child.localName}`,
+        'unknown element (a primitive only holds extensions)',
+      );
     }
     return convertComplex(child, 'Extension', `${path}.extension[${i}]`);
   });
@@ -187,7 +201,13 @@ function typedValue(raw: string, info: ElementInfo, path: string): boolean | num
   return raw;
 }
 
-function lookUp(index: ReadonlyMap<string, ElementInfo>, child: XmlElement, type: string, isResource: boolean, path: string): ElementInfo {
+function lookUp(
+  index: ReadonlyMap<string, ElementInfo>,
+  child: XmlElement,
+  type: string,
+  isResource: boolean,
+  path: string,
+): ElementInfo {
   const name = child.localName;
   // Only a resource's id is an element; Element.id and Extension.url are attributes.
   const asAttribute = (name === 'id' && !isResource) || (name === 'url' && type === 'Extension');
@@ -200,10 +220,18 @@ function lookUp(index: ReadonlyMap<string, ElementInfo>, child: XmlElement, type
     throw new FhirXmlError('unknown-element', `${path}.${name}`, `element is in ${found}, not in the FHIR namespace`);
   }
   if (!info) {
-    throw new FhirXmlError('unknown-element', `${path}.${name}`, asAttribute ? `unknown element (${name} is an attribute here)` : 'unknown element');
+    throw new FhirXmlError(
+      'unknown-element',
+      `${path}.${name}`,
+      asAttribute ? `unknown element (${name} is an attribute here)` : 'unknown element',
+    );
   }
   if (info.kind === 'xhtml') {
-    throw new FhirXmlError('unknown-element', `${path}.${name}`, `must be an XHTML element (namespace ${XHTML_NAMESPACE})`);
+    throw new FhirXmlError(
+      'unknown-element',
+      `${path}.${name}`,
+      `must be an XHTML element (namespace ${XHTML_NAMESPACE})`,
+    );
   }
   return info;
 }
@@ -216,7 +244,11 @@ function childElements(element: XmlElement, path: string): XmlElement[] {
       elements.push(child);
     } else if (child.text.trim() !== '') {
       const text = child.text.trim();
-      throw new FhirXmlError('invalid', path, `unexpected text "${text.length > 40 ? `${text.slice(0, 40)}...` : text}" (values go in a value attribute)`);
+      throw new FhirXmlError(
+        'invalid',
+        path,
+        `unexpected text "${text.length > 40 ? `${text.slice(0, 40)}...` : text}" (values go in a value attribute)`,
+      );
     }
   }
   return elements;

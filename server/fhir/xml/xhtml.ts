@@ -9,11 +9,30 @@ export const XHTML_NAMESPACE = 'http://www.w3.org/1999/xhtml';
 
 // Written as <br/>; every other empty element as <p></p>, which HTML parsers also read right when a client
 // injects the narrative into an HTML page (an HTML parser reads <p/> as an opening tag).
-const VOID_ELEMENTS = new Set(['area', 'base', 'br', 'col', 'embed', 'hr', 'img', 'input', 'link', 'meta', 'param', 'source', 'track', 'wbr']);
+const VOID_ELEMENTS = new Set([
+  'area',
+  'base',
+  'br',
+  'col',
+  'embed',
+  'hr',
+  'img',
+  'input',
+  'link',
+  'meta',
+  'param',
+  'source',
+  'track',
+  'wbr',
+]);
 
 export function serialiseDiv(div: XmlElement, path: string): string {
   if (div.namespace !== XHTML_NAMESPACE || div.localName !== 'div') {
-    throw new FhirXmlError('unknown-element', path, `expected an XHTML <div> (namespace ${XHTML_NAMESPACE}), found <${div.qualifiedName}>`);
+    throw new FhirXmlError(
+      'unknown-element',
+      path,
+      `expected an XHTML <div> (namespace ${XHTML_NAMESPACE}), found <${div.qualifiedName}>`,
+    );
   }
   const parts: string[] = [];
   writeElement(div, parts, true);

@@ -69,7 +69,11 @@ export function parseXmlDocument(input: string): XmlElement {
   const valid = XMLValidator.validate(xml);
   if (valid !== true) {
     const column = valid.err.col === undefined ? '' : `, column ${valid.err.col}`;
-    throw new FhirXmlError('malformed', undefined, `Malformed XML at line ${valid.err.line}${column}: ${valid.err.msg}`);
+    throw new FhirXmlError(
+      'malformed',
+      undefined,
+      `Malformed XML at line ${valid.err.line}${column}: ${valid.err.msg}`,
+    );
   }
   if (hasDoctype(xml)) {
     throw new FhirXmlError('malformed', undefined, 'FHIR XML must not contain a DTD (<!DOCTYPE>)');
@@ -101,11 +105,19 @@ function toElement(node: FxpNode, outerScope: ReadonlyMap<string, string>): XmlE
   for (const [name, raw] of Object.entries(rawAttributes)) {
     const [attributePrefix, attributeLocal] = splitName(name);
     if (raw.includes('<')) {
-      throw new FhirXmlError('malformed', undefined, `Malformed XML: "<" in attribute ${name} of <${qualifiedName}> must be written "&lt;"`);
+      throw new FhirXmlError(
+        'malformed',
+        undefined,
+        `Malformed XML: "<" in attribute ${name} of <${qualifiedName}> must be written "&lt;"`,
+      );
     }
     const isDeclaration = name === 'xmlns' || attributePrefix === 'xmlns';
     attributes.push({
-      namespace: isDeclaration ? XMLNS_NAMESPACE : attributePrefix === undefined ? '' : resolve(attributePrefix, scope, name),
+      namespace: isDeclaration
+        ? XMLNS_NAMESPACE
+        : attributePrefix === undefined
+          ? ''
+          : resolve(attributePrefix, scope, name),
       localName: attributeLocal,
       qualifiedName: name,
       value: decodeReferences(normaliseWhitespace(raw), qualifiedName, name),
@@ -158,7 +170,10 @@ function toChildren(nodes: FxpNode[], scope: ReadonlyMap<string, string>, parent
 }
 
 /** The in-scope prefixes after this element's xmlns attributes; the default namespace is the prefix ''. */
-function declareNamespaces(attributes: Record<string, string>, outer: ReadonlyMap<string, string>): ReadonlyMap<string, string> {
+function declareNamespaces(
+  attributes: Record<string, string>,
+  outer: ReadonlyMap<string, string>,
+): ReadonlyMap<string, string> {
   let scope: Map<string, string> | undefined;
   for (const [name, value] of Object.entries(attributes)) {
     if (name === 'xmlns' || name.startsWith('xmlns:')) {
@@ -183,28 +198,49 @@ function splitName(name: string): [string | undefined, string] {
 }
 
 const REFERENCE = /&(#x[0-9a-fA-F]+|#[0-9]+|[A-Za-z_][\w.-]*)?(;)?/g;
-const PREDEFINED = new Map([['lt', '<'], ['gt', '>'], ['amp', '&'], ['quot', '"'], ['apos', "'"]]);
+const PREDEFINED = new Map([
+  ['lt', '<'],
+  ['gt', '>'],
+  ['amp', '&'],
+  ['quot', '"'],
+  ['apos', "'"],
+]);
 
 /** Replaces character and entity references; only XML's five predefined entities exist without a DTD. */
 function decodeReferences(raw: string, elementName: string, attributeName?: string): string {
   if (!raw.includes('&')) {
     return raw;
   }
-  const where = attributeName === undefined ? `the text of <${elementName}>` : `attribute ${attributeName}${elementName ? ` of <${elementName}>` : ''}`;
+  const where =
+    attributeName === undefined
+      ? `the text of <${elementName}>`
+      : `attribute ${attributeName}${elementName ? ` of <${elementName}>` : ''}`;
   return raw.replace(REFERENCE, (match, body: string | undefined, semicolon: string | undefined) => {
     if (body === undefined || semicolon === undefined) {
-      throw new FhirXmlError('malformed', undefined, `Malformed XML in ${where}: a literal "&" must be written "&amp;" (found "${match}")`);
+      throw new FhirXmlError(
+        'malformed',
+        undefined,
+        `Malformed XML in ${where}: a literal "&" must be written "&amp;" (found "${match}")`,
+      );
     }
     if (body.startsWith('#')) {
       const codePoint = body[1] === 'x' ? parseInt(body.slice(2), 16) : parseInt(body.slice(1), 10);
       if (!isXmlChar(codePoint)) {
-        throw new FhirXmlError('malformed', undefined, `Malformed XML in ${where}: "${match}" is not a character XML allows`);
+        throw new FhirXmlError(
+          'malformed',
+          undefined,
+          `Malformed XML in ${where}: "${match}" is not a character XML allows`,
+        );
       }
       return String.fromCodePoint(codePoint);
     }
     const replacement = PREDEFINED.get(body);
     if (replacement === undefined) {
-      throw new FhirXmlError('malformed', undefined, `Malformed XML in ${where}: undeclared entity "${match}" (FHIR XML has no DTD; use a character reference)`);
+      throw new FhirXmlError(
+        'malformed',
+        undefined,
+        `Malformed XML in ${where}: undeclared entity "${match}" (FHIR XML has no DTD; use a character reference)`,
+      );
     }
     return replacement;
   });
@@ -212,7 +248,9 @@ function decodeReferences(raw: string, elementName: string, attributeName?: stri
 
 function isXmlChar(codePoint: number): boolean {
   return (
-    codePoint === 0x9 || codePoint === 0xa || codePoint === 0xd ||
+    codePoint === 0x9 ||
+    codePoint === 0xa ||
+    codePoint === 0xd ||
     (codePoint >= 0x20 && codePoint <= 0xd7ff) ||
     (codePoint >= 0xe000 && codePoint <= 0xfffd) ||
     (codePoint >= 0x10000 && codePoint <= 0x10ffff)

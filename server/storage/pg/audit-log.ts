@@ -121,7 +121,14 @@ export async function sealAuditInbox(sql: Sql, limit: number): Promise<number> {
     let previous = head?.chain_hash ?? GENESIS;
     const links = taken.map((row) => {
       const chainHash = sha256Hex(previous + row.content_hash);
-      const link = { seq: ++seq, recorded: row.recorded.toISOString(), event_id: row.event_id, content_hash: row.content_hash, previous_hash: previous, chain_hash: chainHash };
+      const link = {
+        seq: ++seq,
+        recorded: row.recorded.toISOString(),
+        event_id: row.event_id,
+        content_hash: row.content_hash,
+        previous_hash: previous,
+        chain_hash: chainHash,
+      };
       previous = chainHash;
       return link;
     });
@@ -172,10 +179,27 @@ export async function indexAuditTrail(
         index = computeIndexValues(JSON.parse(row.content) as Resource, options);
       } catch (error) {
         onIndexError?.(row.event_id, error);
-        index = { compartments: [], tokens: [], strings: [], dates: [], numbers: [], quantities: [], references: [], uris: [] };
+        index = {
+          compartments: [],
+          tokens: [],
+          strings: [],
+          dates: [],
+          numbers: [],
+          quantities: [],
+          references: [],
+          uris: [],
+        };
       }
       index.compartments = [...new Set([...index.compartments, ...touched])];
-      return { resourceType: 'AuditEvent', id: row.event_id, version: 1, lastUpdated: row.recorded, content: row.content, index, method: 'POST' };
+      return {
+        resourceType: 'AuditEvent',
+        id: row.event_id,
+        version: 1,
+        lastUpdated: row.recorded,
+        content: row.content,
+        index,
+        method: 'POST',
+      };
     });
     const values = rows.map((row) => ({
       id: row.id,
@@ -221,7 +245,8 @@ export async function auditInboxTail(sql: Db): Promise<number | undefined> {
 
 /** Whether a sealed record at or before inbox `position` still waits to be indexed. */
 export async function auditUnindexedUpTo(sql: Db, position: number): Promise<boolean> {
-  const [row] = await sql`SELECT 1 FROM audit_inbox i WHERE i.position <= ${position} AND ${sql.unsafe(SEALED)} LIMIT 1`;
+  const [row] =
+    await sql`SELECT 1 FROM audit_inbox i WHERE i.position <= ${position} AND ${sql.unsafe(SEALED)} LIMIT 1`;
   return row !== undefined;
 }
 

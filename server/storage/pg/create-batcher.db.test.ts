@@ -18,7 +18,9 @@ function row(family: string, id = newResourceId()) {
 
 async function count(table: string, ids: string[]): Promise<number> {
   const column = table === 'resource_history' || table === 'Patient' ? 'id' : 'resource_id';
-  const [{ n }] = await sql<{ n: number }[]>`SELECT count(*)::int AS n FROM ${sql(table)} WHERE ${sql(column)} = ANY(${ids})`;
+  const [{ n }] = await sql<
+    { n: number }[]
+  >`SELECT count(*)::int AS n FROM ${sql(table)} WHERE ${sql(column)} = ANY(${ids})`;
   return n;
 }
 
@@ -46,7 +48,10 @@ describe('CreateBatcher', () => {
     const taken = row('Eerst');
     await batcher.insert(taken);
     const others = Array.from({ length: 5 }, (_, i) => row(`Later${i}`));
-    const results = await Promise.all([...others.map((r) => batcher.insert(r)), batcher.insert(row('Dubbel', taken.id))]);
+    const results = await Promise.all([
+      ...others.map((r) => batcher.insert(r)),
+      batcher.insert(row('Dubbel', taken.id)),
+    ]);
     expect(results.slice(0, 5).map((v) => v?.id)).toEqual(others.map((r) => r.id));
     expect(results[5]).toBeUndefined();
     const [{ content }] = await sql<{ content: string }[]>`SELECT content FROM "Patient" WHERE id = ${taken.id}`;

@@ -38,7 +38,11 @@ export function storedVersionOf(row: VersionRow): StoredVersion {
 }
 
 /** One create and its record; inside the caller's transaction (the caller opens one where there is none). */
-export async function insertWithAudit(db: Db, row: VersionRow, audit: PendingAudit | undefined): Promise<StoredVersion | undefined> {
+export async function insertWithAudit(
+  db: Db,
+  row: VersionRow,
+  audit: PendingAudit | undefined,
+): Promise<StoredVersion | undefined> {
   const version = await insertResource(db, row);
   if (version && audit) await appendAuditRecords(db, [audit.record], audit.at);
   return version;
@@ -115,7 +119,12 @@ export class CreateBatcher {
               const ids = new Set(versions.map((v) => v.id));
               const records = audited.filter((p) => ids.has(p.row.id)).map((p) => p.audit!);
               // One statement for the batch's records; each keeps the time its create was prepared at the latest.
-              if (records.length) await appendAuditRecords(tx, records.map((a) => a.record), records[records.length - 1].at);
+              if (records.length)
+                await appendAuditRecords(
+                  tx,
+                  records.map((a) => a.record),
+                  records[records.length - 1].at,
+                );
               return versions;
             })) as StoredVersion[])
         ).map((version) => [version.id, version]),

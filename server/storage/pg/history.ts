@@ -22,15 +22,20 @@ interface Cursor {
 }
 
 export function encodeCursor(entry: HistoryEntry): string {
-  return Buffer.from(JSON.stringify([entry.lastUpdated, entry.resourceType, entry.id, Number(entry.versionId)])).toString(
-    'base64url',
-  );
+  return Buffer.from(
+    JSON.stringify([entry.lastUpdated, entry.resourceType, entry.id, Number(entry.versionId)]),
+  ).toString('base64url');
 }
 
 function decodeCursor(cursor: string): Cursor {
   try {
     const [lastUpdated, resourceType, id, version] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (typeof lastUpdated === 'string' && typeof resourceType === 'string' && typeof id === 'string' && Number.isInteger(version)) {
+    if (
+      typeof lastUpdated === 'string' &&
+      typeof resourceType === 'string' &&
+      typeof id === 'string' &&
+      Number.isInteger(version)
+    ) {
       return { lastUpdated, resourceType, id, version };
     }
   } catch {

@@ -26,7 +26,10 @@ export async function findIds(
   for (const name of RESULT_PARAMETERS) query.delete(name);
   const search = parseSearch([resourceType], query, storedTypes);
   if (search.ignored.length) {
-    throw errors.unsupportedSearchParameter(search.ignored[0].name, `${resourceType} in conditional interactions: ${search.ignored[0].reason}`);
+    throw errors.unsupportedSearchParameter(
+      search.ignored[0].name,
+      `${resourceType} in conditional interactions: ${search.ignored[0].reason}`,
+    );
   }
   if (search.include.length || search.revinclude.length || search.cursor) {
     throw errors.badParameter('Conditional criteria cannot use _include, _revinclude or _cursor');
@@ -38,7 +41,10 @@ export async function findIds(
   access?.checkCriteria?.(resourceType, criteriaWhere);
   // A conditional write matches only what its caller may resolve: a resource it may not see stays absent.
   const where = access ? restrict(criteriaWhere, resourceType, access, 'resolve') : criteriaWhere;
-  const rows = await withValuePlans(db, (tx) => tx<{ id: string }[]>`
-    SELECT r.id FROM ${tx(resourceType)} r WHERE NOT r.deleted AND ${conditionSql({ db: tx, now }, resourceType, 'r', where)} LIMIT ${limit}`);
+  const rows = await withValuePlans(
+    db,
+    (tx) => tx<{ id: string }[]>`
+    SELECT r.id FROM ${tx(resourceType)} r WHERE NOT r.deleted AND ${conditionSql({ db: tx, now }, resourceType, 'r', where)} LIMIT ${limit}`,
+  );
   return rows.map((row) => row.id);
 }

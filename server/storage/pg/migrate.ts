@@ -41,14 +41,18 @@ export async function migrate(sql: Sql, migrations = listMigrations()): Promise<
           applied_at timestamptz NOT NULL DEFAULT now()
         )`;
       const done = new Map<string, string>();
-      for (const row of await connection<{ name: string; checksum: string }[]>`SELECT name, checksum FROM schema_migrations`) {
+      for (const row of await connection<
+        { name: string; checksum: string }[]
+      >`SELECT name, checksum FROM schema_migrations`) {
         done.set(row.name, row.checksum);
       }
       for (const migration of migrations) {
         const checksum = done.get(migration.name);
         if (checksum !== undefined) {
           if (checksum !== migration.checksum) {
-            throw new MigrationError(`migration ${migration.name} was changed after it was applied; add a new migration instead`);
+            throw new MigrationError(
+              `migration ${migration.name} was changed after it was applied; add a new migration instead`,
+            );
           }
           continue;
         }

@@ -17,7 +17,14 @@ let seq = 0;
 const nextBsn = () => String(999_500_000 + ++seq);
 
 function patient(bsn = nextBsn(), extra: Partial<Patient> = {}): Patient {
-  return { resourceType: 'Patient', identifier: [{ system: BSN, value: bsn }], name: [{ family: 'Peters', given: ['Luuk'] }], gender: 'male', birthDate: '1963-01-31', ...extra };
+  return {
+    resourceType: 'Patient',
+    identifier: [{ system: BSN, value: bsn }],
+    name: [{ family: 'Peters', given: ['Luuk'] }],
+    gender: 'male',
+    birthDate: '1963-01-31',
+    ...extra,
+  };
 }
 
 async function settled<T>(work: Promise<T>[]): Promise<{ ok: T[]; failed: HubError[] }> {
@@ -36,11 +43,18 @@ async function historyOf(id: string) {
 describe('PgRepository writes', () => {
   it('answers every write with the compartments it stored, so the audit record need not compute them again', async () => {
     const owner = (await repository.create(patient())).version;
-    const device = { resourceType: 'Coverage', status: 'active', beneficiary: { reference: `Patient/${owner.id}` }, payor: [{ display: 'Gemeente Zwolle' }] } as never;
+    const device = {
+      resourceType: 'Coverage',
+      status: 'active',
+      beneficiary: { reference: `Patient/${owner.id}` },
+      payor: [{ display: 'Gemeente Zwolle' }],
+    } as never;
     const [row] = await db.sql<{ compartments: string[] }[]>`SELECT compartments FROM "Patient" WHERE id = ${owner.id}`;
     expect(owner.compartments).toEqual(row.compartments);
     for (const outcome of [await repository.create(device), ...(await repository.createMany([device, device]))]) {
-      const [stored] = await db.sql<{ compartments: string[] }[]>`SELECT compartments FROM "Coverage" WHERE id = ${outcome.version.id}`;
+      const [stored] = await db.sql<
+        { compartments: string[] }[]
+      >`SELECT compartments FROM "Coverage" WHERE id = ${outcome.version.id}`;
       expect(outcome.version.compartments, 'create').toEqual(stored.compartments);
       expect(stored.compartments).toEqual(row.compartments);
     }
@@ -58,7 +72,9 @@ describe('PgRepository writes', () => {
   it('gives 10 concurrent updates without If-Match 10 consecutive versions', async () => {
     const { version } = await repository.create(patient());
     const { ok, failed } = await settled(
-      Array.from({ length: 10 }, (_, i) => repository.update({ ...patient(), id: version.id, name: [{ family: `Peters-${i}` }] })),
+      Array.from({ length: 10 }, (_, i) =>
+        repository.update({ ...patient(), id: version.id, name: [{ family: `Peters-${i}` }] }),
+      ),
     );
     expect(failed).toEqual([]);
     expect(ok.map((o) => Number(o.version.versionId)).sort((a, b) => a - b)).toEqual([2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
@@ -68,7 +84,9 @@ describe('PgRepository writes', () => {
   it('lets exactly one of 5 concurrent updates with the same If-Match win; the others fail with 412', async () => {
     const { version } = await repository.create(patient());
     const { ok, failed } = await settled(
-      Array.from({ length: 5 }, (_, i) => repository.update({ ...patient(), id: version.id, name: [{ family: `Janssen-${i}` }] }, { ifMatch: 'W/"1"' })),
+      Array.from({ length: 5 }, (_, i) =>
+        repository.update({ ...patient(), id: version.id, name: [{ family: `Janssen-${i}` }] }, { ifMatch: 'W/"1"' }),
+      ),
     );
     expect(ok).toHaveLength(1);
     expect(failed.map((e) => e.statusCode)).toEqual([412, 412, 412, 412]);
@@ -78,7 +96,9 @@ describe('PgRepository writes', () => {
   it('creates exactly one resource for 10 concurrent conditional updates that match nothing', async () => {
     const bsn = nextBsn();
     const { ok, failed } = await settled(
-      Array.from({ length: 10 }, (_, i) => repository.conditionalUpdate(patient(bsn, { name: [{ family: `Peters-${i}` }] }), `identifier=${BSN}|${bsn}`)),
+      Array.from({ length: 10 }, (_, i) =>
+        repository.conditionalUpdate(patient(bsn, { name: [{ family: `Peters-${i}` }] }), `identifier=${BSN}|${bsn}`),
+      ),
     );
     expect(failed).toEqual([]);
     expect(ok.filter((o) => o.created)).toHaveLength(1);
@@ -95,8 +115,12 @@ describe('PgRepository writes', () => {
   it('refuses a conditional delete matching more than the limit with 412 and deletes nothing', async () => {
     const bsn = nextBsn();
     await repository.createMany(Array.from({ length: CONDITIONAL_DELETE_LIMIT + 1 }, () => patient(bsn)));
-    await expect(repository.conditionalDelete('Patient', `identifier=${BSN}|${bsn}`)).rejects.toMatchObject({ statusCode: 412 });
-    expect(await repository.findIds('Patient', `identifier=${BSN}|${bsn}`, 1000)).toHaveLength(CONDITIONAL_DELETE_LIMIT + 1);
+    await expect(repository.conditionalDelete('Patient', `identifier=${BSN}|${bsn}`)).rejects.toMatchObject({
+      statusCode: 412,
+    });
+    expect(await repository.findIds('Patient', `identifier=${BSN}|${bsn}`, 1000)).toHaveLength(
+      CONDITIONAL_DELETE_LIMIT + 1,
+    );
   });
 });
 
@@ -112,14 +136,16 @@ describe('PgRepository.transaction', () => {
 
   it('rolls back every write when the work fails', async () => {
     const bsn = nextBsn();
-    const [before] = await db.sql`SELECT count(*)::int AS count FROM resource_history WHERE resource_type <> 'AuditEvent'`;
+    const [before] =
+      await db.sql`SELECT count(*)::int AS count FROM resource_history WHERE resource_type <> 'AuditEvent'`;
     await expect(
       repository.transaction(async (tx) => {
         await tx.create(patient(bsn));
         await tx.create(patient(bsn, { gender: 'foo' as Patient['gender'] }));
       }),
     ).rejects.toMatchObject({ statusCode: 400 });
-    const [after] = await db.sql`SELECT count(*)::int AS count FROM resource_history WHERE resource_type <> 'AuditEvent'`;
+    const [after] =
+      await db.sql`SELECT count(*)::int AS count FROM resource_history WHERE resource_type <> 'AuditEvent'`;
     expect(after.count).toBe(before.count);
   });
 
@@ -148,6 +174,8 @@ describe('PgRepository.history', () => {
   });
 
   it('refuses a cursor it did not issue with 400', async () => {
-    await expect(repository.history({}, { count: 5, cursor: 'niet-van-ons' })).rejects.toMatchObject({ statusCode: 400 });
+    await expect(repository.history({}, { count: 5, cursor: 'niet-van-ons' })).rejects.toMatchObject({
+      statusCode: 400,
+    });
   });
 });

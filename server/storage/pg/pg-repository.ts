@@ -23,7 +23,6 @@ import { conditionSql } from '../../fhir/search/sql.js';
 import { conditionalDeleteWith, conditionalUpdateWith } from '../conditional-writes.js';
 import { findIds } from './match.js';
 import { type AuditRecord, appendAuditRecords } from './audit-log.js';
-import type { IndexOptions } from '../index-values.js';
 import { newResourceId } from '../resource-id.js';
 import { assertValidId, type PrepareOptions, prepareVersion, storedContent } from './prepare.js';
 import type { Conformance } from '../../fhir/profiles/conformance.js';
@@ -228,10 +227,17 @@ export class PgRepository implements Repository {
 
   async conditionalUpdate(resource: Resource, criteria: string, options: WriteOptions = {}): Promise<WriteOutcome> {
     assertStoredType(resource.resourceType);
-    return this.serialized(`${resource.resourceType}?${criteria}`, (repository) => conditionalUpdateWith(repository, resource, criteria, options));
+    return this.serialized(`${resource.resourceType}?${criteria}`, (repository) =>
+      conditionalUpdateWith(repository, resource, criteria, options),
+    );
   }
 
-  async patch(resourceType: string, id: string, operations: Operation[], options: WriteOptions = {}): Promise<WriteOutcome> {
+  async patch(
+    resourceType: string,
+    id: string,
+    operations: Operation[],
+    options: WriteOptions = {},
+  ): Promise<WriteOutcome> {
     assertStoredType(resourceType);
     assertValidId(id);
     const expected = options.ifMatch !== undefined ? parseIfMatch(options.ifMatch) : undefined;
@@ -256,7 +262,11 @@ export class PgRepository implements Repository {
     });
   }
 
-  async delete(resourceType: string, id: string, options: WriteOptions = {}): Promise<{ deleted: boolean; version?: StoredVersion }> {
+  async delete(
+    resourceType: string,
+    id: string,
+    options: WriteOptions = {},
+  ): Promise<{ deleted: boolean; version?: StoredVersion }> {
     assertStoredType(resourceType);
     assertValidId(id);
     const expected = options.ifMatch !== undefined ? parseIfMatch(options.ifMatch) : undefined;
@@ -284,7 +294,9 @@ export class PgRepository implements Repository {
 
   async conditionalDelete(resourceType: string, criteria: string): Promise<{ deleted: number }> {
     assertStoredType(resourceType);
-    return this.serialized(`${resourceType}?${criteria}`, (repository) => conditionalDeleteWith(repository, resourceType, criteria));
+    return this.serialized(`${resourceType}?${criteria}`, (repository) =>
+      conditionalDeleteWith(repository, resourceType, criteria),
+    );
   }
 
   findIds(resourceType: string, criteria: string, limit: number): Promise<string[]> {
@@ -297,7 +309,9 @@ export class PgRepository implements Repository {
       assertStoredType(resourceType);
     }
     const searchDb = this.inTransaction ? undefined : this.options.searchDb;
-    const dbs = searchDb ? { db: searchDb, valuePlans: true, lookupDb: this.options.lookupDb ?? this.db } : { db: this.db, valuePlans: false };
+    const dbs = searchDb
+      ? { db: searchDb, valuePlans: true, lookupDb: this.options.lookupDb ?? this.db }
+      : { db: this.db, valuePlans: false };
     return runSearch(dbs, plan, storedResourceTypeSet(), this.now(), this.options.access);
   }
 
@@ -315,7 +329,9 @@ export class PgRepository implements Repository {
       if (scope.resourceType && scope.id) {
         await this.assertVisible(scope.resourceType, scope.id);
       } else if (!scope.resourceType || !isUnrestricted(access.condition(scope.resourceType, 'read'))) {
-        throw errors.insufficientScope(`History of ${scope.resourceType ?? 'the whole server'} is only for callers who may read all of it`);
+        throw errors.insufficientScope(
+          `History of ${scope.resourceType ?? 'the whole server'} is only for callers who may read all of it`,
+        );
       }
     }
     return readHistory(this.db, scope, options);
@@ -362,7 +378,9 @@ export class PgRepository implements Repository {
   ): Promise<WriteOutcome> {
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       if (attempt === 1 && !this.inTransaction) {
-        return this.transaction((repository) => (repository as PgRepository).writeVersion(resourceType, id, expected, method, next));
+        return this.transaction((repository) =>
+          (repository as PgRepository).writeVersion(resourceType, id, expected, method, next),
+        );
       }
       const current = await readCurrent(this.db, resourceType, id, this.inTransaction);
       if (expected !== undefined && (!current || Number(current.versionId) !== expected)) {

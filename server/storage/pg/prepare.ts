@@ -33,13 +33,19 @@ export function validateOrThrow(resource: Resource, conformance?: Conformance): 
   if (!result.ok) {
     const first = result.issues.find(isError);
     const summary = first?.diagnostics ?? first?.details?.text ?? 'The resource is not valid FHIR R4';
-    throw withIssues(errors.invalidResource(`${resource.resourceType ?? 'Resource'} is not valid: ${summary}`), result.issues);
+    throw withIssues(
+      errors.invalidResource(`${resource.resourceType ?? 'Resource'} is not valid: ${summary}`),
+      result.issues,
+    );
   }
   if (conformance) {
     const issues = profileIssues(conformance, resource);
     const first = issues.find(isError);
     if (first) {
-      throw withIssues(errors.profileViolation(`${resource.resourceType} does not conform to its profile: ${first.diagnostics}`), issues.filter(isError));
+      throw withIssues(
+        errors.profileViolation(`${resource.resourceType} does not conform to its profile: ${first.diagnostics}`),
+        issues.filter(isError),
+      );
     }
   }
 }

@@ -22,7 +22,12 @@ function compartmentList(value: string[] | string): string[] {
 }
 
 /** `forUpdate` (inside a transaction) locks the row until commit: the pessimistic path under contention. */
-export async function readCurrent(db: Db, resourceType: string, id: string, forUpdate = false): Promise<StoredVersion | undefined> {
+export async function readCurrent(
+  db: Db,
+  resourceType: string,
+  id: string,
+  forUpdate = false,
+): Promise<StoredVersion | undefined> {
   const rows = await db<CurrentRow[]>`
     SELECT id, version, last_updated, deleted, content, compartments FROM ${db(resourceType)} WHERE id = ${id}
     ${forUpdate ? db`FOR UPDATE` : db``}`;

@@ -19,7 +19,11 @@ async function searchRows(id: string): Promise<number> {
 
 describe('reindexChanged', () => {
   it('rebuilds the search rows and tokens of resources indexed before, and then has nothing left to do', async () => {
-    const { version } = await repository.create({ resourceType: 'Patient', name: [{ family: 'Smit' }], gender: 'male' });
+    const { version } = await repository.create({
+      resourceType: 'Patient',
+      name: [{ family: 'Smit' }],
+      gender: 'male',
+    });
     await sql`DELETE FROM search_string WHERE resource_id = ${version.id}`;
     await sql`UPDATE "Patient" SET tokens = '{}' WHERE id = ${version.id}`;
     await sql`DELETE FROM search_index_state`;
@@ -34,7 +38,11 @@ describe('reindexChanged', () => {
 
   it('reindexes a type when a SearchParameter is added to it, which makes existing resources findable by it', async () => {
     await reindexChanged(sql, quiet);
-    const { version } = await repository.create({ resourceType: 'Basic', code: { text: 'rollator' }, created: '2026-05-01' });
+    const { version } = await repository.create({
+      resourceType: 'Basic',
+      code: { text: 'rollator' },
+      created: '2026-05-01',
+    });
     const before = indexFingerprint('Basic');
     // A restart loads the new parameter before anything is compiled; here the caches are reset to stand for it.
     indexSearchParameter({

@@ -23,13 +23,23 @@ export function indexFingerprint(resourceType: string): string {
   const params = [...searchParameters(resourceType).values()]
     .map((param) => `${param.code}|${param.type}|${param.definition?.expression ?? ''}|${param.unsupported ? 'x' : ''}`)
     .sort();
-  return createHash('sha256').update(`${INDEX_VERSION}\n${params.join('\n')}`).digest('hex');
+  return createHash('sha256')
+    .update(`${INDEX_VERSION}\n${params.join('\n')}`)
+    .digest('hex');
 }
 
 type ReindexLogger = Pick<Logger, 'info'>;
 
-async function reindexBatch(db: Db, resourceType: string, rows: { id: string; content: string }[], options: IndexOptions): Promise<void> {
-  const indexed = rows.map((row) => ({ id: row.id, index: computeIndexValues(JSON.parse(row.content) as Resource, options) }));
+async function reindexBatch(
+  db: Db,
+  resourceType: string,
+  rows: { id: string; content: string }[],
+  options: IndexOptions,
+): Promise<void> {
+  const indexed = rows.map((row) => ({
+    id: row.id,
+    index: computeIndexValues(JSON.parse(row.content) as Resource, options),
+  }));
   await db`
     WITH cur AS (
       UPDATE ${db(resourceType)} t SET tokens = u.tokens::text[], compartments = u.compartments::uuid[]
@@ -42,7 +52,12 @@ async function reindexBatch(db: Db, resourceType: string, rows: { id: string; co
 }
 
 /** Reindexes one type's live resources; returns how many. */
-export async function reindexType(db: Db, resourceType: string, log: ReindexLogger, options: IndexOptions = {}): Promise<number> {
+export async function reindexType(
+  db: Db,
+  resourceType: string,
+  log: ReindexLogger,
+  options: IndexOptions = {},
+): Promise<number> {
   const [{ count }] = await db<{ count: string }[]>`SELECT count(*) FROM ${db(resourceType)} WHERE NOT deleted`;
   const total = Number(count);
   let done = 0;
@@ -64,12 +79,22 @@ export async function reindexType(db: Db, resourceType: string, log: ReindexLogg
 }
 
 /** Reindexes every type whose fingerprint changed; returns the types reindexed with their counts. */
-export async function reindexChanged(sql: Db, log: ReindexLogger, options: IndexOptions = {}): Promise<Record<string, number>> {
+export async function reindexChanged(
+  sql: Db,
+  log: ReindexLogger,
+  options: IndexOptions = {},
+): Promise<Record<string, number>> {
   const reindexed: Record<string, number> = {};
   const reserved = await (sql as import('postgres').Sql).reserve();
   try {
     await reserved`SELECT pg_advisory_lock(${LOCK_KEY})`;
-    const state = new Map((await reserved<{ resource_type: string; fingerprint: string }[]>`SELECT resource_type, fingerprint FROM search_index_state`).map((r) => [r.resource_type, r.fingerprint]));
+    const state = new Map(
+      (
+        await reserved<
+          { resource_type: string; fingerprint: string }[]
+        >`SELECT resource_type, fingerprint FROM search_index_state`
+      ).map((r) => [r.resource_type, r.fingerprint]),
+    );
     for (const resourceType of storedResourceTypes()) {
       const fingerprint = indexFingerprint(resourceType);
       if (state.get(resourceType) === fingerprint) continue;

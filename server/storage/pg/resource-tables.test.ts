@@ -11,7 +11,17 @@ describe('resourceTablesSql', () => {
   it('creates a table for every R4 resource type, including the hub core types', () => {
     const types = storedResourceTypes();
     expect(types.length).toBeGreaterThanOrEqual(145);
-    for (const type of ['Patient', 'CarePlan', 'DeviceRequest', 'SupplyRequest', 'SupplyDelivery', 'Device', 'Coverage', 'Consent', 'AuditEvent']) {
+    for (const type of [
+      'Patient',
+      'CarePlan',
+      'DeviceRequest',
+      'SupplyRequest',
+      'SupplyDelivery',
+      'Device',
+      'Coverage',
+      'Consent',
+      'AuditEvent',
+    ]) {
       expect(types).toContain(type);
     }
   });

@@ -16,21 +16,34 @@ const db = await createTestDatabase();
 const repository = new PgRepository(db.sql);
 
 const ORDERS = 2 * MAX_INCLUDED;
-const { version: supplier } = await repository.create({ resourceType: 'Organization', name: 'Welzorg' } as Organization);
+const { version: supplier } = await repository.create({
+  resourceType: 'Organization',
+  name: 'Welzorg',
+} as Organization);
 const order = (): DeviceRequest => ({
-  resourceType: 'DeviceRequest', status: 'active', intent: 'order', subject: { display: 'cliënt' },
-  codeCodeableConcept: { text: 'rolstoel' }, performer: { reference: `Organization/${supplier.id}` },
+  resourceType: 'DeviceRequest',
+  status: 'active',
+  intent: 'order',
+  subject: { display: 'cliënt' },
+  codeCodeableConcept: { text: 'rolstoel' },
+  performer: { reference: `Organization/${supplier.id}` },
 });
 for (let made = 0; made < ORDERS; made += 100) {
   await Promise.all(Array.from({ length: Math.min(100, ORDERS - made) }, () => repository.create(order())));
 }
 
-const plan = (query: Record<string, string>) => planSearch(parseSearch(['Organization'], new URLSearchParams(query), storedResourceTypeSet()));
+const plan = (query: Record<string, string>) =>
+  planSearch(parseSearch(['Organization'], new URLSearchParams(query), storedResourceTypeSet()));
 
 describe('_revinclude of a target named by more resources than the hub includes', () => {
   it('includes MAX_INCLUDED of them, says it left the rest out, and reads little more than it keeps', async () => {
     const { result, fetched } = await db.sql.begin(async (tx) => {
-      const result = await runSearch({ db: tx, valuePlans: false }, plan({ _id: supplier.id, _revinclude: 'DeviceRequest:performer' }), storedResourceTypeSet(), new Date());
+      const result = await runSearch(
+        { db: tx, valuePlans: false },
+        plan({ _id: supplier.id, _revinclude: 'DeviceRequest:performer' }),
+        storedResourceTypeSet(),
+        new Date(),
+      );
       // Rows this transaction read from the orders' table (pg_stat_xact_user_tables: this transaction's counts).
       const [{ n }] = await tx<{ n: number }[]>`
         SELECT (seq_tup_read + coalesce(idx_tup_fetch, 0))::int AS n FROM pg_stat_xact_user_tables WHERE relid = '"DeviceRequest"'::regclass`;
@@ -49,7 +62,9 @@ describe('_revinclude of a target named by more resources than the hub includes'
   it('says nothing was left out when every referencing resource fits', async () => {
     const { version: small } = await repository.create({ resourceType: 'Organization', name: 'Vegro' } as Organization);
     const few = await Promise.all(
-      Array.from({ length: 3 }, () => repository.create({ ...order(), performer: { reference: `Organization/${small.id}` } })),
+      Array.from({ length: 3 }, () =>
+        repository.create({ ...order(), performer: { reference: `Organization/${small.id}` } }),
+      ),
     );
     const result = await repository.search(plan({ _id: small.id, _revinclude: 'DeviceRequest:performer' }));
     expect(result.included.map((v) => v.id).sort()).toEqual(few.map((f) => f.version.id).sort());

@@ -32,13 +32,23 @@ const RUNS = 8;
 
 describe('the plans of a search', () => {
   it('plans the page with its values on every run, and the includes once, generically', async () => {
-    const { version: anna } = await repository.create({ resourceType: 'Patient', name: [{ family: 'Jansen' }] } as Patient);
+    const { version: anna } = await repository.create({
+      resourceType: 'Patient',
+      name: [{ family: 'Jansen' }],
+    } as Patient);
     const { version: coverage } = await repository.create({
-      resourceType: 'Coverage', status: 'active', beneficiary: { reference: `Patient/${anna.id}` }, payor: [{ display: 'Zilveren Kruis' }],
+      resourceType: 'Coverage',
+      status: 'active',
+      beneficiary: { reference: `Patient/${anna.id}` },
+      payor: [{ display: 'Zilveren Kruis' }],
     } as Coverage);
     await repository.create({
-      resourceType: 'DeviceRequest', status: 'active', intent: 'order', subject: { reference: `Patient/${anna.id}` },
-      codeCodeableConcept: { text: 'rolstoel' }, insurance: [{ reference: `Coverage/${coverage.id}` }],
+      resourceType: 'DeviceRequest',
+      status: 'active',
+      intent: 'order',
+      subject: { reference: `Patient/${anna.id}` },
+      codeCodeableConcept: { text: 'rolstoel' },
+      insurance: [{ reference: `Coverage/${coverage.id}` }],
     } as DeviceRequest);
     const query = new URLSearchParams({ patient: `Patient/${anna.id}`, _include: 'DeviceRequest:insurance' });
     const plan = planSearch(parseSearch(['DeviceRequest'], query, storedResourceTypeSet()));

@@ -12,7 +12,6 @@ export interface IndexedResource {
   index: IndexValues;
 }
 
-
 interface SearchTable {
   name: string;
   /** column -> its PostgreSQL array type, in insertion order. */
@@ -21,19 +20,45 @@ interface SearchTable {
 }
 
 const TABLES: SearchTable[] = [
-  { name: 'search_string', columns: { param: 'text', normalized: 'text', exact: 'text' }, rows: (index) => index.strings as never },
-  { name: 'search_date', columns: { param: 'text', low: 'timestamptz', high: 'timestamptz' }, rows: (index) => index.dates as never },
-  { name: 'search_number', columns: { param: 'text', low: 'numeric', high: 'numeric' }, rows: (index) => index.numbers as never },
+  {
+    name: 'search_string',
+    columns: { param: 'text', normalized: 'text', exact: 'text' },
+    rows: (index) => index.strings as never,
+  },
+  {
+    name: 'search_date',
+    columns: { param: 'text', low: 'timestamptz', high: 'timestamptz' },
+    rows: (index) => index.dates as never,
+  },
+  {
+    name: 'search_number',
+    columns: { param: 'text', low: 'numeric', high: 'numeric' },
+    rows: (index) => index.numbers as never,
+  },
   {
     name: 'search_quantity',
-    columns: { param: 'text', system: 'text', code: 'text', unit: 'text', value: 'numeric', low: 'numeric', high: 'numeric' },
+    columns: {
+      param: 'text',
+      system: 'text',
+      code: 'text',
+      unit: 'text',
+      value: 'numeric',
+      low: 'numeric',
+      high: 'numeric',
+    },
     rows: (index) => index.quantities as never,
   },
   {
     name: 'search_reference',
     columns: { param: 'text', target_type: 'text', target_id: 'text', url: 'text', version: 'text' },
     rows: (index) =>
-      index.references.map((row) => ({ param: row.param, target_type: row.targetType, target_id: row.targetId, url: row.url, version: row.version })),
+      index.references.map((row) => ({
+        param: row.param,
+        target_type: row.targetType,
+        target_id: row.targetId,
+        url: row.url,
+        version: row.version,
+      })),
   },
   { name: 'search_uri', columns: { param: 'text', value: 'text' }, rows: (index) => index.uris as never },
 ];

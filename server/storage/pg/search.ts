@@ -29,7 +29,12 @@ interface PageRow extends CurrentRow {
 }
 
 function orderKeys(plan: Plan, reverse: boolean): OrderKey[] {
-  const keys: OrderKey[] = plan.sort.map((key, i) => ({ column: `k${i}`, type: 'text', descending: key.descending, nullsLast: true }));
+  const keys: OrderKey[] = plan.sort.map((key, i) => ({
+    column: `k${i}`,
+    type: 'text',
+    descending: key.descending,
+    nullsLast: true,
+  }));
   // The type breaks ties only between types: with one type, ordering by id alone lets PostgreSQL walk the primary key.
   if (plan.types.length > 1) {
     keys.push({ column: 'resource_type', type: 'text', descending: false, nullsLast: true });
@@ -48,7 +53,9 @@ function afterCondition(db: Db, keys: OrderKey[], values: (string | null)[], i =
   const rest = afterCondition(db, keys, values, i + 1);
   const value = values[i];
   if (value === null) {
-    return key.nullsLast ? db`(${column} IS NULL AND ${rest})` : db`(${column} IS NOT NULL OR (${column} IS NULL AND ${rest}))`;
+    return key.nullsLast
+      ? db`(${column} IS NULL AND ${rest})`
+      : db`(${column} IS NOT NULL OR (${column} IS NULL AND ${rest}))`;
   }
   const bound = db`${value}::text::${db.unsafe(key.type)}`;
   const beyond = key.descending ? db`${column} < ${bound}` : db`${column} > ${bound}`;
@@ -73,18 +80,34 @@ function typeSelect(db: Db, plan: Plan, index: number, now: Date): { sql: Fragme
   };
 }
 
-async function page(db: Db, plan: Plan, cursor: Cursor | undefined, now: Date): Promise<{ rows: PageRow[]; more: boolean }> {
+async function page(
+  db: Db,
+  plan: Plan,
+  cursor: Cursor | undefined,
+  now: Date,
+): Promise<{ rows: PageRow[]; more: boolean }> {
   const reverse = cursor?.direction === 'previous';
   const selects = plan.types.map((_, i) => typeSelect(db, plan, i, now));
-  const keys = orderKeys(plan, reverse).map((key, i) => (i < plan.sort.length ? { ...key, type: selects[0].types[i] } : key));
+  const keys = orderKeys(plan, reverse).map((key, i) =>
+    i < plan.sort.length ? { ...key, type: selects[0].types[i] } : key,
+  );
   const union = selects.map((s) => s.sql).reduce((acc, s) => db`${acc} UNION ALL ${s}`);
   const order = keys
-    .map((key) => db`s.${db.unsafe(key.column)} ${db.unsafe(key.descending ? 'DESC' : 'ASC')} ${db.unsafe(key.nullsLast ? 'NULLS LAST' : 'NULLS FIRST')}`)
+    .map(
+      (key) =>
+        db`s.${db.unsafe(key.column)} ${db.unsafe(key.descending ? 'DESC' : 'ASC')} ${db.unsafe(key.nullsLast ? 'NULLS LAST' : 'NULLS FIRST')}`,
+    )
     .reduce((acc, part) => db`${acc}, ${part}`);
-  const position = plan.types.length > 1 ? [...cursor?.values ?? [], cursor?.resourceType ?? '', cursor?.id ?? ''] : [...cursor?.values ?? [], cursor?.id ?? ''];
+  const position =
+    plan.types.length > 1
+      ? [...(cursor?.values ?? []), cursor?.resourceType ?? '', cursor?.id ?? '']
+      : [...(cursor?.values ?? []), cursor?.id ?? ''];
   const after = cursor ? afterCondition(db, keys, position) : db`true`;
   // The sort keys also as text, for the cursor: a timestamptz may be ±infinity, which a JS Date cannot hold.
-  const keyTexts = plan.sort.reduce((acc, _key, i) => db`${acc}, s.${db.unsafe(`k${i}`)}::text AS ${db.unsafe(`t${i}`)}`, db``);
+  const keyTexts = plan.sort.reduce(
+    (acc, _key, i) => db`${acc}, s.${db.unsafe(`k${i}`)}::text AS ${db.unsafe(`t${i}`)}`,
+    db``,
+  );
   const rows = await db<PageRow[]>`
     SELECT s.*${keyTexts} FROM (${union}) s WHERE ${after} ORDER BY ${order} LIMIT ${plan.count + 1}`;
   const more = rows.length > plan.count;
@@ -93,12 +116,18 @@ async function page(db: Db, plan: Plan, cursor: Cursor | undefined, now: Date): 
 }
 
 function boundary(plan: Plan, row: PageRow, direction: Cursor['direction']): string {
-  return encodeCursor({ direction, values: plan.sort.map((_, i) => text(row[`t${i}`])), resourceType: row.resource_type, id: row.id });
+  return encodeCursor({
+    direction,
+    values: plan.sort.map((_, i) => text(row[`t${i}`])),
+    resourceType: row.resource_type,
+    id: row.id,
+  });
 }
 
 async function total(db: Db, plan: Plan, now: Date): Promise<number> {
   const counts = plan.types.map(
-    ({ resourceType, where }) => db`(SELECT count(*) FROM ${db(resourceType)} r WHERE NOT r.deleted AND ${conditionSql({ db, now }, resourceType, 'r', where)})`,
+    ({ resourceType, where }) =>
+      db`(SELECT count(*) FROM ${db(resourceType)} r WHERE NOT r.deleted AND ${conditionSql({ db, now }, resourceType, 'r', where)})`,
   );
   const [row] = await db<{ total: string }[]>`SELECT ${counts.reduce((acc, c) => db`${acc} + ${c}`)} AS total`;
   return Number(row.total);
@@ -115,8 +144,16 @@ async function estimate(db: Db, plan: Plan, now: Date): Promise<number> {
 }
 
 /** What the caller may see of the included resources: nothing beyond its access condition (none: everything). */
-function visibleSql(db: Db, resourceType: string, alias: string, access: AccessFilter | undefined, now: Date): Fragment {
-  return access ? db`AND ${conditionSql({ db, now }, resourceType, alias, access.condition(resourceType, 'read'))}` : db``;
+function visibleSql(
+  db: Db,
+  resourceType: string,
+  alias: string,
+  access: AccessFilter | undefined,
+  now: Date,
+): Fragment {
+  return access
+    ? db`AND ${conditionSql({ db, now }, resourceType, alias, access.condition(resourceType, 'read'))}`
+    : db``;
 }
 
 function byType(versions: StoredVersion[]): Map<string, string[]> {
@@ -144,11 +181,19 @@ interface TypedRow extends CurrentRow {
  * One statement: for each branch, the visible current rows of its type whose id the subquery (or list) yields; at
  * most `limit` of them, so that a popular target (a supplier named by 90,000 orders) is not read whole to keep 1,000.
  */
-async function rowsWhereIdIn(db: Db, branches: { type: string; ids: Fragment }[], access: AccessFilter | undefined, now: Date, limit: number): Promise<Reached> {
+async function rowsWhereIdIn(
+  db: Db,
+  branches: { type: string; ids: Fragment }[],
+  access: AccessFilter | undefined,
+  now: Date,
+  limit: number,
+): Promise<Reached> {
   if (!branches.length) return { resources: [], capped: false };
-  const selects = branches.map(({ type, ids }) => db`(
+  const selects = branches.map(
+    ({ type, ids }) => db`(
     SELECT ${type}::text AS resource_type, r.id, r.version, r.last_updated, r.deleted, r.content, r.compartments FROM ${db(type)} r
-    WHERE NOT r.deleted AND r.id IN (${ids}) ${visibleSql(db, type, 'r', access, now)})`);
+    WHERE NOT r.deleted AND r.id IN (${ids}) ${visibleSql(db, type, 'r', access, now)})`,
+  );
   const rows = await db<TypedRow[]>`${selects.reduce((acc, select) => db`${acc} UNION ALL ${select}`)} LIMIT ${limit}`;
   return { resources: rows.map((row) => toStoredVersion(row.resource_type, row)), capped: rows.length >= limit };
 }
@@ -188,7 +233,9 @@ async function follow(
     }
     const ids = sourceIds.get(rule.sourceType);
     if (!ids) continue;
-    const targets = (rule.targetType ? [rule.targetType] : (rule.param?.targets ?? [])).filter((type) => storedTypes.has(type));
+    const targets = (rule.targetType ? [rule.targetType] : (rule.param?.targets ?? [])).filter((type) =>
+      storedTypes.has(type),
+    );
     if (rule.param && targets.length && targets.length <= MAX_DIRECT_TARGETS) {
       for (const target of targets) {
         branches.push({
@@ -272,8 +319,16 @@ export interface SearchDbs {
 }
 
 /** `access`: what the caller may see, applied to the matches, the total, every chain and _has, and the includes. */
-export function runSearch(dbs: SearchDbs, plan: Plan, storedTypes: ReadonlySet<string>, now: Date, access?: AccessFilter): Promise<SearchResult> {
-  const scoped = access ? { ...plan, types: plan.types.map((t) => ({ ...t, where: restrict(t.where, t.resourceType, access) })) } : plan;
+export function runSearch(
+  dbs: SearchDbs,
+  plan: Plan,
+  storedTypes: ReadonlySet<string>,
+  now: Date,
+  access?: AccessFilter,
+): Promise<SearchResult> {
+  const scoped = access
+    ? { ...plan, types: plan.types.map((t) => ({ ...t, where: restrict(t.where, t.resourceType, access) })) }
+    : plan;
   const run = dbs.valuePlans
     ? searchIn(dbs.db, dbs.lookupDb ?? dbs.db, scoped, storedTypes, now, access)
     : withValuePlans(dbs.db, (tx) => searchIn(tx, tx, scoped, storedTypes, now, access));
@@ -288,7 +343,14 @@ function stoppedByTimeout(error: unknown): boolean {
   return code === '57014' && typeof message === 'string' && message.includes('statement timeout');
 }
 
-async function searchIn(db: Db, lookupDb: Db, plan: Plan, storedTypes: ReadonlySet<string>, now: Date, access: AccessFilter | undefined): Promise<SearchResult> {
+async function searchIn(
+  db: Db,
+  lookupDb: Db,
+  plan: Plan,
+  storedTypes: ReadonlySet<string>,
+  now: Date,
+  access: AccessFilter | undefined,
+): Promise<SearchResult> {
   const cursor = plan.cursor ? decodeCursor(plan.cursor, plan.sort.length) : undefined;
   const result: SearchResult = { matches: [], included: [] };
   if (plan.total === 'accurate' || plan.summary === 'count') {

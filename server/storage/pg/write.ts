@@ -32,7 +32,9 @@ export async function insertResource(db: Db, row: VersionRow): Promise<StoredVer
       SELECT ${row.resourceType}, id, version, last_updated, ${row.method}, content FROM cur
     )${insertSearchRows(db, row.resourceType, [row])}
     SELECT * FROM cur`;
-  return rows.length ? { ...toStoredVersion(row.resourceType, rows[0]), compartments: row.index.compartments } : undefined;
+  return rows.length
+    ? { ...toStoredVersion(row.resourceType, rows[0]), compartments: row.index.compartments }
+    : undefined;
 }
 
 /** Inserts many new resources of one type in one statement. Ids are fresh uuids, so no conflict is expected. */
@@ -67,7 +69,11 @@ export async function insertResources(db: Db, rows: VersionRow[]): Promise<Store
 }
 
 /** Writes version `row.version` over `expectedVersion`; undefined when the current version is no longer that. */
-export async function replaceResource(db: Db, row: VersionRow, expectedVersion: number): Promise<StoredVersion | undefined> {
+export async function replaceResource(
+  db: Db,
+  row: VersionRow,
+  expectedVersion: number,
+): Promise<StoredVersion | undefined> {
   const rows = await db<CurrentRow[]>`
     WITH cur AS (
       UPDATE ${db(row.resourceType)}
@@ -80,7 +86,9 @@ export async function replaceResource(db: Db, row: VersionRow, expectedVersion: 
       SELECT ${row.resourceType}, id, version, last_updated, ${row.method}, content FROM cur
     )${deleteSearchRows(db, row.resourceType)}${insertSearchRows(db, row.resourceType, [row])}
     SELECT * FROM cur`;
-  return rows.length ? { ...toStoredVersion(row.resourceType, rows[0]), compartments: row.index.compartments } : undefined;
+  return rows.length
+    ? { ...toStoredVersion(row.resourceType, rows[0]), compartments: row.index.compartments }
+    : undefined;
 }
 
 /** Marks the resource deleted as a new version; undefined when the current version is no longer `expectedVersion`. */

@@ -15,17 +15,41 @@ describe('dateRange', () => {
   });
 
   it('applies the time zone of a dateTime, and reads one without zone as UTC', () => {
-    expect(dateRange('2024-03-01T10:00:00+01:00')).toEqual({ low: '2024-03-01T09:00:00.000Z', high: '2024-03-01T09:00:01.000Z' });
-    expect(dateRange('2024-03-01T00:30:00-05:30')).toEqual({ low: '2024-03-01T06:00:00.000Z', high: '2024-03-01T06:00:01.000Z' });
-    expect(dateRange('2024-01-01T00:00:00+14:00')).toEqual({ low: '2023-12-31T10:00:00.000Z', high: '2023-12-31T10:00:01.000Z' });
-    expect(dateRange('2024-03-01T10:00:00')).toEqual({ low: '2024-03-01T10:00:00.000Z', high: '2024-03-01T10:00:01.000Z' });
+    expect(dateRange('2024-03-01T10:00:00+01:00')).toEqual({
+      low: '2024-03-01T09:00:00.000Z',
+      high: '2024-03-01T09:00:01.000Z',
+    });
+    expect(dateRange('2024-03-01T00:30:00-05:30')).toEqual({
+      low: '2024-03-01T06:00:00.000Z',
+      high: '2024-03-01T06:00:01.000Z',
+    });
+    expect(dateRange('2024-01-01T00:00:00+14:00')).toEqual({
+      low: '2023-12-31T10:00:00.000Z',
+      high: '2023-12-31T10:00:01.000Z',
+    });
+    expect(dateRange('2024-03-01T10:00:00')).toEqual({
+      low: '2024-03-01T10:00:00.000Z',
+      high: '2024-03-01T10:00:01.000Z',
+    });
   });
 
   it('keeps the precision written: minutes, seconds, fractions, instants to the ms', () => {
-    expect(dateRange('2024-03-01T10:00Z')).toEqual({ low: '2024-03-01T10:00:00.000Z', high: '2024-03-01T10:01:00.000Z' });
-    expect(dateRange('2024-03-01T10:00:00.5Z')).toEqual({ low: '2024-03-01T10:00:00.500Z', high: '2024-03-01T10:00:00.600Z' });
-    expect(dateRange('2024-03-01T10:00:00.123Z')).toEqual({ low: '2024-03-01T10:00:00.123Z', high: '2024-03-01T10:00:00.124Z' });
-    expect(dateRange('2024-03-01T10:00:00.123456Z')).toEqual({ low: '2024-03-01T10:00:00.123Z', high: '2024-03-01T10:00:00.124Z' });
+    expect(dateRange('2024-03-01T10:00Z')).toEqual({
+      low: '2024-03-01T10:00:00.000Z',
+      high: '2024-03-01T10:01:00.000Z',
+    });
+    expect(dateRange('2024-03-01T10:00:00.5Z')).toEqual({
+      low: '2024-03-01T10:00:00.500Z',
+      high: '2024-03-01T10:00:00.600Z',
+    });
+    expect(dateRange('2024-03-01T10:00:00.123Z')).toEqual({
+      low: '2024-03-01T10:00:00.123Z',
+      high: '2024-03-01T10:00:00.124Z',
+    });
+    expect(dateRange('2024-03-01T10:00:00.123456Z')).toEqual({
+      low: '2024-03-01T10:00:00.123Z',
+      high: '2024-03-01T10:00:00.124Z',
+    });
   });
 
   it('refuses what is not a date', () => {
@@ -40,8 +64,12 @@ describe('dateValues', () => {
     expect(dateValues([{ type: 'Period', value: { start: '2024-01', end: '2024-02-10' } }])).toEqual([
       { low: '2024-01-01T00:00:00.000Z', high: '2024-02-11T00:00:00.000Z' },
     ]);
-    expect(dateValues([{ type: 'Period', value: { start: '2024' } }])).toEqual([{ low: '2024-01-01T00:00:00.000Z', high: POS_INFINITY }]);
-    expect(dateValues([{ type: 'Period', value: { end: '2024' } }])).toEqual([{ low: NEG_INFINITY, high: '2025-01-01T00:00:00.000Z' }]);
+    expect(dateValues([{ type: 'Period', value: { start: '2024' } }])).toEqual([
+      { low: '2024-01-01T00:00:00.000Z', high: POS_INFINITY },
+    ]);
+    expect(dateValues([{ type: 'Period', value: { end: '2024' } }])).toEqual([
+      { low: NEG_INFINITY, high: '2025-01-01T00:00:00.000Z' },
+    ]);
     expect(dateValues([{ type: 'Period', value: {} }])).toEqual([]);
   });
 
@@ -69,12 +97,17 @@ describe('dateValues', () => {
 });
 
 describe('dateRange on impossible dates', () => {
-  it.each(['2024-02-30', '2023-02-29', '2024-13', '2024-00-10', '2024-01-01T24:00:00Z', '2024-01-01T10:60:00Z', '2024-01-01T10:00:00+15:00'])(
-    'refuses %s instead of rolling it over',
-    (text) => {
-      expect(dateRange(text)).toBeUndefined();
-    },
-  );
+  it.each([
+    '2024-02-30',
+    '2023-02-29',
+    '2024-13',
+    '2024-00-10',
+    '2024-01-01T24:00:00Z',
+    '2024-01-01T10:60:00Z',
+    '2024-01-01T10:00:00+15:00',
+  ])('refuses %s instead of rolling it over', (text) => {
+    expect(dateRange(text)).toBeUndefined();
+  });
 
   it('accepts 29 February in a leap year', () => {
     expect(dateRange('2024-02-29')).toEqual({ low: '2024-02-29T00:00:00.000Z', high: '2024-03-01T00:00:00.000Z' });

@@ -8,7 +8,8 @@ export const NEG_INFINITY = '-infinity';
 export const POS_INFINITY = 'infinity';
 
 // year, month, day, hour, minute, second, fraction, zone
-const DATE_TIME = /^(\d{4})(?:-(\d{2})(?:-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)?(Z|[+-]\d{2}:\d{2})?)?)?)?$/;
+const DATE_TIME =
+  /^(\d{4})(?:-(\d{2})(?:-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)?(Z|[+-]\d{2}:\d{2})?)?)?)?$/;
 
 /** Milliseconds since the epoch for a UTC date; years below 100 are taken literally (Date.UTC would add 1900). */
 function utc(year: number, month: number, day: number, hour = 0, minute = 0, second = 0, ms = 0): number {
@@ -68,8 +69,12 @@ export function dateRange(text: string): DateRange | undefined {
     const ms = fraction === '' ? 0 : Number(fraction.slice(0, 3).padEnd(3, '0'));
     const zone = m[8];
     const offsetMinutes =
-      zone === undefined || zone === 'Z' ? 0 : (zone[0] === '-' ? -1 : 1) * (Number(zone.slice(1, 3)) * 60 + Number(zone.slice(4, 6)));
-    low = utc(year, Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6] ?? 0), ms) - offsetMinutes * 60_000;
+      zone === undefined || zone === 'Z'
+        ? 0
+        : (zone[0] === '-' ? -1 : 1) * (Number(zone.slice(1, 3)) * 60 + Number(zone.slice(4, 6)));
+    low =
+      utc(year, Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6] ?? 0), ms) -
+      offsetMinutes * 60_000;
     // Precision as written: minutes, seconds, or 10^-n s for n fraction digits (at most ms).
     const step = m[6] === undefined ? 60_000 : fraction === '' ? 1000 : 10 ** Math.max(0, 3 - fraction.length);
     high = low + step;

@@ -4,12 +4,7 @@
 // navigation, server/fhir/fhirpath.ts), and the converter of its type chosen. A call then evaluates each atom on
 // one typed root and converts; nothing is parsed or looked up per call. The typed FHIRPath result carries the FHIR
 // type (Period, HumanName, canonical...), which is what the converters switch on.
-import {
-  evalFhirPathTyped,
-  getExpressionForResourceType,
-  getSearchParameters,
-  toTypedValue,
-} from '@medplum/core';
+import { evalFhirPathTyped, getExpressionForResourceType, getSearchParameters, toTypedValue } from '@medplum/core';
 import type { FhirPathAtom, TypedValue } from '@medplum/core';
 import type { Resource, SearchParameter } from '@medplum/fhirtypes';
 import { parseFhirPathPlanned } from '../../fhirpath.js';
@@ -27,7 +22,8 @@ const META_PARAMETERS = new Set(['_profile', '_tag', '_security', '_source']);
 
 type Converter = (values: TypedValue[], contained: () => ReadonlyMap<string, string>) => ComponentValues | undefined;
 
-const nonEmpty = <T>(type: ComponentValues['type'], values: T[]) => (values.length ? ({ type, values } as ComponentValues) : undefined);
+const nonEmpty = <T>(type: ComponentValues['type'], values: T[]) =>
+  values.length ? ({ type, values } as ComponentValues) : undefined;
 
 const CONVERTERS: Record<ComponentValues['type'], Converter> = {
   token: (values) => {
@@ -39,14 +35,21 @@ const CONVERTERS: Record<ComponentValues['type'], Converter> = {
   number: (values) => nonEmpty('number', numberValues(values)),
   quantity: (values) => nonEmpty('quantity', quantityValues(values)),
   reference: (values, contained) => nonEmpty('reference', referenceValues(values, contained)),
-  uri: (values) => nonEmpty('uri', [...new Set(values.map((v) => v.value).filter((v): v is string => typeof v === 'string' && v !== ''))]),
+  uri: (values) =>
+    nonEmpty('uri', [
+      ...new Set(values.map((v) => v.value).filter((v): v is string => typeof v === 'string' && v !== '')),
+    ]),
 };
 
 // As @medplum/core spells it per type: `DeviceRequest.subject.where((resolve() is Patient))`.
 const RESOLVE_IS = /^([A-Z][A-Za-z]+(?:\.[a-z][A-Za-z0-9]*)+)\.where\(\(?resolve\(\) is ([A-Z][A-Za-z]+)\)?\)$/;
 
 function referencesOfType(target: string): Converter {
-  return (values, contained) => nonEmpty('reference', referenceValues(values, contained).filter((value) => value.type === target));
+  return (values, contained) =>
+    nonEmpty(
+      'reference',
+      referenceValues(values, contained).filter((value) => value.type === target),
+    );
 }
 
 interface CompiledComponent {
@@ -104,7 +107,6 @@ function plainPath(resourceType: string, expression: string): string[] | undefin
   return type === resourceType ? path : undefined;
 }
 
-
 function ownExpression(resourceType: string, expression: string): string {
   return getExpressionForResourceType(resourceType, expression) ?? expression;
 }
@@ -124,7 +126,11 @@ function compileComponents(param: SearchParameter, byUrl: Map<string, SearchPara
 
 function compile(resourceType: string): CompiledType {
   const all = getSearchParameters(resourceType) ?? {};
-  const byUrl = new Map(Object.values(all).filter((p) => p.url).map((p) => [p.url as string, p]));
+  const byUrl = new Map(
+    Object.values(all)
+      .filter((p) => p.url)
+      .map((p) => [p.url as string, p]),
+  );
   const params: CompiledParameter[] = [];
   const skipped: SkippedParameter[] = [];
   const aliases = new Map<string, string>();
@@ -171,7 +177,12 @@ function compile(resourceType: string): CompiledType {
     const resolveIs = type === 'reference' ? RESOLVE_IS.exec(expression) : null;
     if (resolveIs) {
       const [, inner, target] = resolveIs;
-      params.push({ code, atom: parseFhirPathPlanned(inner), path: plainPath(resourceType, inner), convert: referencesOfType(target) });
+      params.push({
+        code,
+        atom: parseFhirPathPlanned(inner),
+        path: plainPath(resourceType, inner),
+        convert: referencesOfType(target),
+      });
       continue;
     }
     params.push({ code, atom, path: plainPath(resourceType, expression), convert });
@@ -231,7 +242,8 @@ export function extractSearchValues(resource: Resource, only?: ReadonlySet<strin
   // A few expressions (MolecularSequence's chromosome composites) read %resource.
   const variables: Variables = { '%resource': root[0], '%rootResource': root[0] };
   let contained: ReadonlyMap<string, string> | undefined;
-  const containedLookup = (): ReadonlyMap<string, string> => (contained ??= containedTypes(resource as Parameters<typeof containedTypes>[0]));
+  const containedLookup = (): ReadonlyMap<string, string> =>
+    (contained ??= containedTypes(resource as Parameters<typeof containedTypes>[0]));
   const out: SearchValues = {};
   const memo = new Map<string, TypedValue[]>();
   for (const param of compiled.params) {
@@ -242,7 +254,9 @@ export function extractSearchValues(resource: Resource, only?: ReadonlySet<strin
       if (typed.length === 0) {
         continue;
       }
-      values = param.convert ? param.convert(typed, containedLookup) : compositeValues(param, typed, variables, containedLookup);
+      values = param.convert
+        ? param.convert(typed, containedLookup)
+        : compositeValues(param, typed, variables, containedLookup);
     } catch {
       // A valid but odd resource (a value FHIRPath cannot type) must not block its write; it is then not findable
       // by this one parameter.

@@ -4,7 +4,11 @@ import type { Coverage, DeviceRequest, Patient } from '@medplum/fhirtypes';
 export const patient: Patient = {
   resourceType: 'Patient',
   id: 'p1',
-  meta: { profile: ['http://fhir.nl/fhir/StructureDefinition/nl-core-Patient'], tag: [{ system: 'urn:hub', code: 'test' }], source: 'urn:hub:import' },
+  meta: {
+    profile: ['http://fhir.nl/fhir/StructureDefinition/nl-core-Patient'],
+    tag: [{ system: 'urn:hub', code: 'test' }],
+    source: 'urn:hub:import',
+  },
   identifier: [
     {
       system: 'http://fhir.nl/fhir/NamingSystem/bsn',
@@ -32,7 +36,10 @@ export const deviceRequest: DeviceRequest = {
   instantiatesCanonical: ['http://example.nl/PlanDefinition/rollator|2'],
   status: 'active',
   intent: 'order',
-  codeCodeableConcept: { coding: [{ system: 'urn:iso:std:iso:9999', code: '12 06 06', display: 'Rollator' }], text: 'rollator' },
+  codeCodeableConcept: {
+    coding: [{ system: 'urn:iso:std:iso:9999', code: '12 06 06', display: 'Rollator' }],
+    text: 'rollator',
+  },
   subject: { reference: 'Patient/p1' },
   encounter: { reference: 'Encounter/e1' },
   occurrencePeriod: { start: '2024-05-01T09:00:00+02:00' },
@@ -53,6 +60,11 @@ export const coverage: Coverage = {
   beneficiary: { reference: 'Patient/p1' },
   dependent: '01',
   period: { start: '2024-01-01', end: '2024-12-31' },
-  payor: [{ reference: 'Organization/zorgverzekeraar', identifier: { system: 'http://fhir.nl/fhir/NamingSystem/uzovi', value: '3311' } }],
+  payor: [
+    {
+      reference: 'Organization/zorgverzekeraar',
+      identifier: { system: 'http://fhir.nl/fhir/NamingSystem/uzovi', value: '3311' },
+    },
+  ],
   class: [{ type: { coding: [{ code: 'plan' }] }, value: 'basis', name: 'Basisverzekering' }],
 };

@@ -38,9 +38,9 @@ describe('quantityValues', () => {
     expect(quantityValues([{ type: 'Money', value: { value: 10, currency: 'EUR' } }])).toEqual([
       { low: 9.5, high: 10.5, value: 10, system: 'urn:iso:std:iso:4217', code: 'EUR', unit: 'EUR' },
     ]);
-    expect(quantityValues([{ type: 'Range', value: { low: { value: 1, code: 'a', system: 's' }, high: { value: 3 } } }])).toEqual([
-      { low: 1, high: 3, value: 1, system: 's', code: 'a', unit: undefined },
-    ]);
+    expect(
+      quantityValues([{ type: 'Range', value: { low: { value: 1, code: 'a', system: 's' }, high: { value: 3 } } }]),
+    ).toEqual([{ low: 1, high: 3, value: 1, system: 's', code: 'a', unit: undefined }]);
     expect(quantityValues([{ type: 'Quantity', value: { code: 'mg' } }])).toEqual([]);
     expect(quantityValues([{ type: 'SampledData', value: { data: '1 2' } }])).toEqual([]);
   });

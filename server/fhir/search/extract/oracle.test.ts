@@ -28,7 +28,16 @@ describe('extractSearchValues over the R4 examples', () => {
     expect(all.filter((values) => Object.values(values).some((v) => v.type === 'token')).length).toBeGreaterThan(3000);
     // Every parameter type shows up somewhere.
     const types = new Set(all.flatMap((values) => Object.values(values).map((v) => v.type)));
-    expect([...types].sort()).toEqual(['composite', 'date', 'number', 'quantity', 'reference', 'string', 'token', 'uri']);
+    expect([...types].sort()).toEqual([
+      'composite',
+      'date',
+      'number',
+      'quantity',
+      'reference',
+      'string',
+      'token',
+      'uri',
+    ]);
   });
 
   it("round-trips the first token value of each token parameter through Medplum's matcher", () => {

@@ -13,19 +13,27 @@ describe('parseReference', () => {
   });
 
   it('keeps urn:uuid and URLs that name no resource as URLs only', () => {
-    expect(parseReference('urn:uuid:0c3151bd-1cbf-4d64-b04d-cd9187a4c6e0')).toEqual({ url: 'urn:uuid:0c3151bd-1cbf-4d64-b04d-cd9187a4c6e0' });
+    expect(parseReference('urn:uuid:0c3151bd-1cbf-4d64-b04d-cd9187a4c6e0')).toEqual({
+      url: 'urn:uuid:0c3151bd-1cbf-4d64-b04d-cd9187a4c6e0',
+    });
     expect(parseReference('http://example.org/something')).toEqual({ url: 'http://example.org/something' });
   });
 
   it('keeps a contained reference as #id, typed from the contained resource', () => {
-    expect(parseReference('#p1', new Map([['p1', 'Practitioner']]))).toEqual({ reference: '#p1', type: 'Practitioner' });
+    expect(parseReference('#p1', new Map([['p1', 'Practitioner']]))).toEqual({
+      reference: '#p1',
+      type: 'Practitioner',
+    });
     expect(parseReference('#p1')).toEqual({ reference: '#p1' });
   });
 });
 
 describe('parseCanonical', () => {
   it('splits |version', () => {
-    expect(parseCanonical('http://example.org/Questionnaire/q|2.0')).toEqual({ url: 'http://example.org/Questionnaire/q', version: '2.0' });
+    expect(parseCanonical('http://example.org/Questionnaire/q|2.0')).toEqual({
+      url: 'http://example.org/Questionnaire/q',
+      version: '2.0',
+    });
     expect(parseCanonical('http://example.org/Questionnaire/q')).toEqual({ url: 'http://example.org/Questionnaire/q' });
   });
 });

@@ -11,8 +11,20 @@ describe('normalizeString', () => {
 
 describe('stringValues', () => {
   it('reads every part of a HumanName, once each, keeping the exact original', () => {
-    const name = { family: 'Jansen', given: ['Éva', 'Maria'], prefix: ['Dr.'], suffix: ['PhD'], text: 'Dr. Éva Jansen', use: 'official' };
-    expect(stringValues([{ type: 'HumanName', value: name }, { type: 'HumanName', value: { family: 'Jansen' } }])).toEqual([
+    const name = {
+      family: 'Jansen',
+      given: ['Éva', 'Maria'],
+      prefix: ['Dr.'],
+      suffix: ['PhD'],
+      text: 'Dr. Éva Jansen',
+      use: 'official',
+    };
+    expect(
+      stringValues([
+        { type: 'HumanName', value: name },
+        { type: 'HumanName', value: { family: 'Jansen' } },
+      ]),
+    ).toEqual([
       { normalized: 'jansen', exact: 'Jansen' },
       { normalized: 'eva', exact: 'Éva' },
       { normalized: 'maria', exact: 'Maria' },
@@ -23,7 +35,13 @@ describe('stringValues', () => {
   });
 
   it('reads the parts of an Address but not its use or period', () => {
-    const address = { use: 'home', line: ['Dorpsstraat 1'], city: "'s-Hertogenbosch", postalCode: '5211 AB', country: 'NL' };
+    const address = {
+      use: 'home',
+      line: ['Dorpsstraat 1'],
+      city: "'s-Hertogenbosch",
+      postalCode: '5211 AB',
+      country: 'NL',
+    };
     expect(stringValues([{ type: 'Address', value: address }]).map((v) => v.normalized)).toEqual([
       'dorpsstraat 1',
       "'s-hertogenbosch",
@@ -33,6 +51,11 @@ describe('stringValues', () => {
   });
 
   it('reads string and markdown primitives, and ignores other complex types', () => {
-    expect(stringValues([{ type: 'string', value: 'Hé' }, { type: 'Coding', value: { code: 'x' } }])).toEqual([{ normalized: 'he', exact: 'Hé' }]);
+    expect(
+      stringValues([
+        { type: 'string', value: 'Hé' },
+        { type: 'Coding', value: { code: 'x' } },
+      ]),
+    ).toEqual([{ normalized: 'he', exact: 'Hé' }]);
   });
 });

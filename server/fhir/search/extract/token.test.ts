@@ -17,9 +17,15 @@ describe('tokenValues', () => {
   });
 
   it('reads every coding of a CodeableConcept, its text and displays', () => {
-    const concept = { coding: [{ system: 's', code: 'a', display: 'Aa' }, { system: 's2', code: 'b' }, { display: 'no code' }], text: 'free' };
+    const concept = {
+      coding: [{ system: 's', code: 'a', display: 'Aa' }, { system: 's2', code: 'b' }, { display: 'no code' }],
+      text: 'free',
+    };
     const tokens = tokenValues([{ type: 'CodeableConcept', value: concept }]);
-    expect(tokens.values).toEqual([{ system: 's', code: 'a', display: 'Aa' }, { system: 's2', code: 'b' }]);
+    expect(tokens.values).toEqual([
+      { system: 's', code: 'a', display: 'Aa' },
+      { system: 's2', code: 'b' },
+    ]);
     expect(tokens.text).toEqual(['free', 'Aa', 'no code']);
   });
 

@@ -28,7 +28,11 @@ function writeProperties(object: Json, parts: string[], context: Context): void 
   const names = new Set(Object.keys(object).map((key) => (key.startsWith('_') ? key.slice(1) : key)));
   for (const name of names) {
     // Written as attributes by writeElement.
-    if ((context === 'resource' && name === 'resourceType') || (context !== 'resource' && name === 'id') || (context === 'extension' && name === 'url')) {
+    if (
+      (context === 'resource' && name === 'resourceType') ||
+      (context !== 'resource' && name === 'id') ||
+      (context === 'extension' && name === 'url')
+    ) {
       continue;
     }
     const value = object[name];
