@@ -93,7 +93,8 @@ function rootStep(atom: Atom, resourceType: string): string | undefined {
 /** Collects the first steps after the resource that `atom` reads, narrowing a choice where `as` / `ofType` says which. */
 function visit(atom: Atom, resourceType: string, reads: Reads): void {
   if (atom instanceof FhirPathAtom) {
-    return visit(atom.child, resourceType, reads);
+    visit(atom.child, resourceType, reads);
+    return;
   }
   if (atom instanceof DotAtom) {
     if (isRoot(atom.left, resourceType)) {
@@ -116,7 +117,8 @@ function visit(atom: Atom, resourceType: string, reads: Reads): void {
       return;
     }
     visit(atom.left, resourceType, reads);
-    return visit(atom.right, resourceType, reads);
+    visit(atom.right, resourceType, reads);
+    return;
   }
   if (atom instanceof AsAtom) {
     const step = rootStep(atom.left, resourceType);
@@ -125,21 +127,26 @@ function visit(atom: Atom, resourceType: string, reads: Reads): void {
       reads.names.add(`${step}${capitalise(narrowed)}`);
       return;
     }
-    return visit(atom.left, resourceType, reads);
+    visit(atom.left, resourceType, reads);
+    return;
   }
   if (atom instanceof IsAtom) {
-    return visit(atom.left, resourceType, reads); // the right side is a type name, not a path
+    visit(atom.left, resourceType, reads); // the right side is a type name, not a path
+    return;
   }
   if (atom instanceof InfixOperatorAtom) {
     visit(atom.left, resourceType, reads);
-    return visit(atom.right, resourceType, reads);
+    visit(atom.right, resourceType, reads);
+    return;
   }
   if (atom instanceof IndexerAtom) {
     visit(atom.left, resourceType, reads);
-    return visit(atom.expr, resourceType, reads);
+    visit(atom.expr, resourceType, reads);
+    return;
   }
   if (atom instanceof PrefixOperatorAtom) {
-    return visit(atom.child, resourceType, reads);
+    visit(atom.child, resourceType, reads);
+    return;
   }
   if (atom instanceof FunctionAtom) {
     for (const arg of atom.args) visit(arg, resourceType, reads);
@@ -199,7 +206,10 @@ export function hiddenSearchParameters(
 ): ReadonlyMap<string, HiddenParameter> {
   const params = searchParameters(resourceType);
   let perType = hiddenCache.get(hidden);
-  if (!perType) hiddenCache.set(hidden, (perType = new Map()));
+  if (!perType) {
+    perType = new Map();
+    hiddenCache.set(hidden, perType);
+  }
   const cached = perType.get(resourceType);
   if (cached?.params === params) return cached.hidden;
   const out = new Map<string, HiddenParameter>();

@@ -293,9 +293,12 @@ async function included(
     const reverse = await follow(db, revinclude, true, sources, storedTypes, access, now, limit);
     // A statement at its limit may have left some out: said so even in the rare case that its rows repeated each other.
     capped = forward.capped || reverse.capped;
-    const fresh = [...forward.resources, ...reverse.resources].filter(
-      (v) => !seen.has(`${v.resourceType}/${v.id}`) && (seen.add(`${v.resourceType}/${v.id}`), true),
-    );
+    const fresh = [...forward.resources, ...reverse.resources].filter((v) => {
+      const key = `${v.resourceType}/${v.id}`;
+      if (seen.has(key)) return false;
+      seen.add(key);
+      return true;
+    });
     out.push(...fresh);
     sources = fresh;
     round++;
