@@ -7,7 +7,7 @@ import path from 'node:path';
 import { startEmbeddedDatabase } from '../server/db/embedded.js';
 import { openPool } from '../server/db/connect.js';
 import { migrate } from '../server/storage/pg/migrate.js';
-import { freePort } from '../test/support/free-port.js';
+import { freePort } from './support/free-port.js';
 
 export interface BenchDatabase {
   url: string;

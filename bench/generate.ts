@@ -50,7 +50,7 @@ import type {
   Resource,
   SupplyRequest,
 } from '@medplum/fhirtypes';
-import { Random } from '../test/support/random.js';
+import { Random } from './support/random.js';
 
 export { Random };
 

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { getResourceTypes } from '@medplum/core';
 import type { Resource } from '@medplum/fhirtypes';
 import { loadDefinitions } from '../server/fhir/definitions.js';
-import { examplesDir, loadExamples } from '../test/support/r4-examples.js';
+import { examplesDir, loadExamples } from './support/r4-examples.js';
 import { extractSearchValues, skippedParameters } from '../server/fhir/search/extract/extract.js';
 import { coverage, deviceRequest, patient } from '../server/fhir/search/extract/fixtures.js';
 

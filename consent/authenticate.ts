@@ -9,7 +9,7 @@ import type { ConsentChanges } from './consent-changes.js';
 import type { HubKeys } from './keys/hub-keys.js';
 import type { OAuthStore } from './oauth/oauth-store.js';
 import { standing } from './oauth/token-routes.js';
-import type { Principal } from './principal.js';
+import type { Principal } from '../server/contracts/principal.js';
 import { verifyAccessToken } from './tokens/access-token.js';
 
 declare module 'fastify' {

@@ -6,8 +6,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { createTestDatabase } from '../test/support/database.js';
 import { ConsentChanges, KeptAnswers } from './consent-changes.js';
 import { OAuthStore, type Standing } from './oauth/oauth-store.js';
-import { CallerDirectiveCache } from './policy/directive-source.js';
-import type { Principal } from './principal.js';
+import { CallerDirectiveCache } from './access/directive-source.js';
+import type { Principal } from '../server/contracts/principal.js';
 import { newSecret } from './tokens/opaque.js';
 
 const db = await createTestDatabase(4);

@@ -5,7 +5,7 @@ import type { FastifyBaseLogger, FastifyInstance, FastifyRequest } from 'fastify
 import type { Sql } from 'postgres';
 import type { AuthConfig } from '../server/config.js';
 import { errors } from '../server/errors.js';
-import type { Repository } from '../server/storage/repository.js';
+import type { Repository } from '../server/contracts/repository.js';
 import { type Authenticator, authenticateOrThrow } from './authenticate.js';
 import { auditRoutes } from './audit/audit-routes.js';
 import { AuditTrail } from './audit/audit-trail.js';

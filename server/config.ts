@@ -2,7 +2,7 @@
 // start-up. A bad value throws a ConfigError whose message is one line that names the variable and the fix.
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { readAccessPolicy } from '../consent/policy/policy-file.js';
+import { readAccessPolicy } from '../consent/policy-tools/policy-file.js';
 import type { PolicyRules } from '../consent/policy/rules.js';
 import { validateSecret } from '../consent/registry/client-validation.js';
 import { isValidBsn } from './fhir/bsn.js';
@@ -58,7 +58,7 @@ export interface AuthConfig {
   oidc?: { issuer: string; clientId: string; clientSecret?: string; bsnClaim: string };
   /** JSON file of OAuth clients upserted into the registry at start-up (HUB_CLIENTS_FILE). */
   clientsFile?: string;
-  /** The system roles' rules, with those of HUB_ACCESS_POLICY (a JSON file) in place of the baseline's (consent/policy/policy-file.ts). */
+  /** The system roles' rules, with those of HUB_ACCESS_POLICY (a JSON file) in place of the baseline's (consent/policy-tools/policy-file.ts). */
   accessPolicy?: PolicyRules;
   /**
    * The bootstrap admin client (consent/bootstrap/): HUB_ADMIN_CLIENT_ID (default hub-admin) and, optionally,

@@ -12,7 +12,7 @@ import type { Sql } from 'postgres';
 import { openPool } from '../../server/db/connect.js';
 import { startEmbeddedDatabase } from '../../server/db/embedded.js';
 import { migrate } from '../../server/storage/pg/migrate.js';
-import { freePort } from '../../test/support/free-port.js';
+import { freePort } from '../support/free-port.js';
 import { readPostmasterPid } from '../database.js';
 import { loadDataset, type LoadFigures } from './load-dataset.js';
 

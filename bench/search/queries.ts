@@ -186,7 +186,7 @@ export async function searchCases(db: Sql, seed: number, rotation = 1000): Promi
       kind: 'compartment',
       values: patientIds,
       path: (id) => `/Patient/${id}/DeviceRequest`,
-      // The Patient compartment of a uuid id is keyed by the id itself (server/storage/compartment-key.ts).
+      // The Patient compartment of a uuid id is keyed by the id itself (server/contracts/compartment-key.ts).
       sqlText: `SELECT id, content FROM "DeviceRequest" WHERE compartments @> ARRAY['<id>']::uuid[] AND NOT deleted ORDER BY id LIMIT n`,
       sql: async (db, id, limit) =>
         matchPage(

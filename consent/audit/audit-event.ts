@@ -6,7 +6,7 @@
 // query. Pure: the caller passes the clock and the request's facts. Never the content of the data touched.
 import type { AuditEvent, AuditEventAgent, AuditEventEntity } from '@medplum/fhirtypes';
 import { CONSENT_WITHDRAWAL_RULE } from '../policy/authorisation-consents.js';
-import type { Principal } from '../principal.js';
+import type { Principal } from '../../server/contracts/principal.js';
 
 export const AUDIT_PROFILE = 'https://zorghub.example.org/fhir/StructureDefinition/hub-AuditEvent';
 const OAUTH_CLIENT = 'https://zorghub.example.org/fhir/NamingSystem/oauth-client';

@@ -10,9 +10,9 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { errors, type HubError } from '../../server/errors.js';
 import { outcome, outcomeForError } from '../../server/fhir/outcome.js';
 import { type Authenticator, authenticateOrThrow } from '../authenticate.js';
-import type { Principal, SystemRole } from '../principal.js';
+import type { Principal, SystemRole } from '../../server/contracts/principal.js';
 import type { AuditTrail } from './audit-trail.js';
-import { requestRecord } from './request-record.js';
+import { requestRecord } from '../access/request-record.js';
 
 export interface AuditRoutesOptions {
   audit: AuditTrail;

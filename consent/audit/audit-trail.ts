@@ -14,22 +14,9 @@ import type { Sql } from 'postgres';
 import type { HubKeys } from '../keys/hub-keys.js';
 import { BackgroundWork } from './background-work.js';
 import { BATCH as INDEX_BATCH, IndexThrottle } from './index-throttle.js';
-import type { Repository } from '../../server/storage/repository.js';
-import type { AuditRecord } from '../../server/storage/pg/audit-log.js';
-import {
-  AUDIT_INDEX_LOCK,
-  AUDIT_LOCK,
-  auditUnsealedHead,
-  auditUnsealedHolds,
-  auditUnsealedSize,
-  auditInboxTail,
-  auditRecordTexts,
-  auditUnindexedUpTo,
-  indexAuditTrail,
-  sealAuditInbox,
-  sha256Hex,
-  INBOX_STATEMENT_RECORDS,
-} from '../../server/storage/pg/audit-log.js';
+import type { Repository } from '../../server/contracts/repository.js';
+import type { AuditRecord } from '../../server/contracts/audit-record.js';
+import { AUDIT_INDEX_LOCK, AUDIT_LOCK, auditUnsealedHead, auditUnsealedHolds, auditUnsealedSize, auditInboxTail, auditRecordTexts, auditUnindexedUpTo, indexAuditTrail, sealAuditInbox, sha256Hex, INBOX_STATEMENT_RECORDS } from '../../server/storage/pg/audit-log.js';
 
 /** Records per sealing transaction. */
 const SEAL_BATCH = 1000;

@@ -1,6 +1,6 @@
 import type { AuditEvent } from '@medplum/fhirtypes';
 import { describe, expect, it } from 'vitest';
-import type { Principal } from '../principal.js';
+import type { Principal } from '../../server/contracts/principal.js';
 import { buildAuditEvent } from './audit-event.js';
 import { hideCriteria, ownLogView } from './own-log-view.js';
 

@@ -7,10 +7,11 @@
 // given the record to write with it (withCreateAudit), so it keeps the create batcher's group commit.
 import type { Resource } from '@medplum/fhirtypes';
 import type { Operation } from 'fast-json-patch';
-import type { Condition, Plan } from '../../server/fhir/search/plan.js';
+import type { Condition } from '../../server/contracts/condition.js';
+import type { Plan } from '../../server/contracts/search-plan.js';
 import type { IncludeRule } from '../../server/fhir/search/parse.js';
-import type { AccessFilter, AccessPurpose } from '../../server/storage/access.js';
-import type { AuditRecord } from '../../server/storage/pg/audit-log.js';
+import type { AccessFilter, AccessPurpose } from '../../server/contracts/access-filter.js';
+import type { AuditRecord } from '../../server/contracts/audit-record.js';
 import type {
   CreateAudit,
   HistoryOptions,
@@ -21,7 +22,7 @@ import type {
   StoredVersion,
   WriteOptions,
   WriteOutcome,
-} from '../../server/storage/repository.js';
+} from '../../server/contracts/repository.js';
 
 const AUDIT = 'AuditEvent';
 

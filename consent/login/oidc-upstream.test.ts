@@ -3,7 +3,7 @@
 import { createHash } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startOidcProvider, type OidcMisbehaviour, type OidcProvider } from '../../test/support/oidc-provider.js';
-import { freePort } from '../../test/support/free-port.js';
+import { freePort } from '../../bench/support/free-port.js';
 import { newLoginSecrets, OidcLoginError, OidcUpstream, type OidcUpstreamOptions } from './oidc-upstream.js';
 
 const CLIENT_ID = 'zorghub';

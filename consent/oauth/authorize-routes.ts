@@ -14,7 +14,7 @@ import { renderDevLogin } from './dev-login.js';
 import { pickLanguage } from './html.js';
 import type { OAuthContext } from './oauth-context.js';
 import { formatScope, parseScope } from './scope.js';
-import { securityRecord } from '../audit/security-event.js';
+import { securityRecord } from '../access/security-record.js';
 import { audienceProblem } from './audience.js';
 
 const SESSION_COOKIE = 'hub_oauth_session';

@@ -4,7 +4,7 @@
 // naming a RelatedPerson with her BSN are what she can pick from, and a PGO grant she gives rests on both Consents.
 import type { Consent, Patient } from '@medplum/fhirtypes';
 import { errors } from '../../server/errors.js';
-import type { Repository } from '../../server/storage/repository.js';
+import type { Repository } from '../../server/contracts/repository.js';
 import { DATA_SERVICE_SYSTEM, dataService } from '../data-services.js';
 
 const CATEGORY_SYSTEM = 'https://zorghub.example.org/fhir/CodeSystem/consent-category';

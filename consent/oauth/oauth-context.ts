@@ -1,7 +1,7 @@
 // What the OAuth routes need, assembled once in consent/plugin.ts: the stores, the client registry, the hub's keys,
 // the FHIR repository (to find the client by BSN and record Consents) and the settings.
-import type { AuditRecord } from '../../server/storage/pg/audit-log.js';
-import type { Repository } from '../../server/storage/repository.js';
+import type { AuditRecord } from '../../server/contracts/audit-record.js';
+import type { Repository } from '../../server/contracts/repository.js';
 import type { HubKeys } from '../keys/hub-keys.js';
 import type { OidcUpstream } from '../login/oidc-upstream.js';
 import type { ClientRegistry } from '../registry/client-registry.js';
@@ -25,6 +25,6 @@ export interface OAuthContext {
   replay: ReplayCache;
   secureCookies: boolean;
   now: () => Date;
-  /** Records logins, consent decisions and token requests in the audit trail (consent/audit/security-event.ts). */
+  /** Records logins, consent decisions and token requests in the audit trail (consent/access/security-record.ts). */
   audit?: { record(record: AuditRecord): Promise<void> };
 }

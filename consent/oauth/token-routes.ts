@@ -5,7 +5,7 @@
 // record and a log line without secrets.
 import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { Principal } from '../principal.js';
+import type { Principal } from '../../server/contracts/principal.js';
 import { issueAccessToken, verifyAccessToken } from '../tokens/access-token.js';
 import { newSecret } from '../tokens/opaque.js';
 import { authenticateClient, OAuthError } from './client-auth.js';
@@ -13,7 +13,7 @@ import type { OAuthContext } from './oauth-context.js';
 import type { Grant, Standing } from './oauth-store.js';
 import { parseScope } from './scope.js';
 import type { RegisteredClient } from '../registry/registered-client.js';
-import { securityRecord } from '../audit/security-event.js';
+import { securityRecord } from '../access/security-record.js';
 
 const ACCESS_TOKEN_SECONDS = 900;
 

@@ -5,8 +5,8 @@
 //   read      search    history   create    update    delete    resolve
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import type { Principal } from '../principal.js';
-import { ACCESS_POLICY_DOC, renderAccessPolicy } from './access-policy-doc.js';
+import type { Principal } from '../../server/contracts/principal.js';
+import { ACCESS_POLICY_DOC, renderAccessPolicy } from '../policy-tools/access-policy-doc.js';
 import { decide } from './decide.js';
 import { MATRIX_SUBJECTS, matrix } from './policy-matrix.js';
 import { ACCESS_INTERACTIONS, CORE_TYPES } from './rules.js';

@@ -6,7 +6,7 @@
 // directives (directives.ts). policy-repository.ts turns a permit into SQL (scope-condition.ts) on every read,
 // search, include, chain, history and write.
 import { dataService } from '../data-services.js';
-import type { Principal } from '../principal.js';
+import type { Principal } from '../../server/contracts/principal.js';
 import {
   type CallerDirectives,
   DIRECTED_ROLES,

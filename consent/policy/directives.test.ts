@@ -3,7 +3,7 @@
 // test/security/consent-directives.test.ts.
 import type { Consent } from '@medplum/fhirtypes';
 import { describe, expect, it } from 'vitest';
-import type { Principal } from '../principal.js';
+import type { Principal } from '../../server/contracts/principal.js';
 import { decide } from './decide.js';
 import { type Directive, directiveOf, RECIPIENT_CATEGORY_URL, settleDirectives } from './directives.js';
 

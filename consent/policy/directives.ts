@@ -6,7 +6,7 @@
 // over a category, then a directive limited to regimes over one for every regime); at equal specificity deny wins.
 import type { Consent } from '@medplum/fhirtypes';
 import { DATA_SERVICE_SYSTEM, DATA_SERVICES } from '../data-services.js';
-import type { Principal, SystemRole } from '../principal.js';
+import type { Principal, SystemRole } from '../../server/contracts/principal.js';
 
 export const CONSENT_CATEGORY_SYSTEM = 'https://zorghub.example.org/fhir/CodeSystem/consent-category';
 export const RECIPIENT_CATEGORY_URL = 'https://zorghub.example.org/fhir/StructureDefinition/hub-ext-recipient-category';

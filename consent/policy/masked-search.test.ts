@@ -5,7 +5,7 @@ import { searchParameter } from '../../server/fhir/search/parameters.js';
 import { parseSearch } from '../../server/fhir/search/parse.js';
 import { planSearch } from '../../server/fhir/search/plan.js';
 import { storedResourceTypeSet } from '../../server/storage/pg/resource-tables.js';
-import { PrincipalAccess } from './access-filter.js';
+import { PrincipalAccess } from '../access/principal-access.js';
 import type { Decision } from './decide.js';
 import {
   elementsRead,

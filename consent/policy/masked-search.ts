@@ -24,7 +24,8 @@ import {
 } from '@medplum/core';
 import { errors } from '../../server/errors.js';
 import { searchParameters, type ParamDefinition } from '../../server/fhir/search/parameters.js';
-import type { Condition, Plan } from '../../server/fhir/search/plan.js';
+import type { Condition } from '../../server/contracts/condition.js';
+import type { Plan } from '../../server/contracts/search-plan.js';
 import type { Decision } from './decide.js';
 import { keptElements } from './masks.js';
 import type { MaskName } from './rules.js';

@@ -2,7 +2,7 @@
 // permit opens (or `-` for deny), with the mask. decide.test.ts checks it against a table written out by hand, and
 // access-policy-doc.ts renders it into docs/access-policy.md: both come from decide() itself.
 import { DATA_SERVICES } from '../data-services.js';
-import type { Principal, SystemRole } from '../principal.js';
+import type { Principal, SystemRole } from '../../server/contracts/principal.js';
 import { decide } from './decide.js';
 import { ACCESS_INTERACTIONS, CORE_TYPES, type Scope } from './rules.js';
 

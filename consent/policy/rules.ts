@@ -3,7 +3,7 @@
 // rendered from it (access-policy-doc.ts), so the documentation cannot drift from what is enforced. Deny by
 // default: a role, type or interaction without a rule is refused. Persons and delegates get their rules from the
 // data services of their token (data-services.ts), always inside the client's own Patient compartment.
-import type { SystemRole } from '../principal.js';
+import type { SystemRole } from '../../server/contracts/principal.js';
 
 /** The interactions the policy decides on; vread is a read, patch an update, `resolve` the id lookup of a conditional write. */
 export type AccessInteraction = 'read' | 'search' | 'history' | 'create' | 'update' | 'delete' | 'resolve';

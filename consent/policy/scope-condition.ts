@@ -3,16 +3,16 @@
 // The caller's organisation is known by its identifier (URA, AGB, GLN, UZOVI, gemeentecode), so a reference to it
 // matches either way a resource can point at it: a literal reference to an Organization with that identifier, or a
 // logical reference carrying the identifier itself.
-import { compartmentKey } from '../../server/storage/compartment-key.js';
+import { compartmentKey } from '../../server/contracts/compartment-key.js';
 import {
   CLIENT_REFERENCE_OUTSIDE_COMPARTMENT,
   clientCompartmentCondition,
 } from '../../server/fhir/search/client-compartment.js';
-import { and, type Condition, or } from '../../server/fhir/search/plan.js';
+import { and, type Condition, or } from '../../server/contracts/condition.js';
 import { searchParameters } from '../../server/fhir/search/parameters.js';
-import { tokenCriterion } from '../../server/storage/token-entry.js';
+import { tokenCriterion } from '../../server/contracts/token-entry.js';
 import { DATA_SERVICE_SYSTEM, DATA_SERVICES } from '../data-services.js';
-import type { Principal } from '../principal.js';
+import type { Principal } from '../../server/contracts/principal.js';
 import {
   type ClientGroup,
   CONSENT_CATEGORY_SYSTEM,

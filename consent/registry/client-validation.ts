@@ -19,7 +19,7 @@
 //   services the rules open something of). The role's rules bound what the client may access, not these scopes.
 import { DATA_SERVICES, dataService } from '../data-services.js';
 import type { PolicyRules } from '../policy/rules.js';
-import type { SystemRole } from '../principal.js';
+import type { SystemRole } from '../../server/contracts/principal.js';
 import { roleScopeProblem, scopesFor } from './role-scopes.js';
 import { CLIENT_FIELDS, type RegisteredClient } from './registered-client.js';
 

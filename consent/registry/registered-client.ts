@@ -1,7 +1,7 @@
 // An OAuth client as the authorization server sees it: a PGO (MedMij DVP) acting for a person, or a system client
 // (an EHR, a supplier, a logistics provider, a financier, an auditor, an admin) acting for its organisation.
 // Stored in oauth_clients (migration 0006); what makes one valid is in client-validation.ts.
-import type { SystemRole } from '../principal.js';
+import type { SystemRole } from '../../server/contracts/principal.js';
 
 export type ClientKind = 'pgo' | 'system';
 

@@ -4,7 +4,7 @@
 // registrations the hub, its tests and its docs rely on stay valid.
 import { describe, expect, it } from 'vitest';
 import { adminClient } from '../bootstrap/admin-client.js';
-import type { SystemRole } from '../principal.js';
+import type { SystemRole } from '../../server/contracts/principal.js';
 import { HUB_OPERATOR_SYSTEM, IDENTIFIER_SYSTEMS, SYSTEM_ROLES, validateClient } from './client-validation.js';
 
 const { ura, gln, uzovi } = IDENTIFIER_SYSTEMS;

@@ -16,7 +16,7 @@
 import { DATA_SERVICES, dataService, type DataServiceInteraction } from '../data-services.js';
 import type { AccessInteraction, PolicyRules } from '../policy/rules.js';
 import { SYSTEM_RULES } from '../policy/rules.js';
-import type { SystemRole } from '../principal.js';
+import type { SystemRole } from '../../server/contracts/principal.js';
 
 /** The interactions a SMART permission names; history and resolve come with read, as the policy gives them. */
 type ScopeInteraction = Extract<AccessInteraction, 'create' | 'read' | 'update' | 'delete' | 'search'>;

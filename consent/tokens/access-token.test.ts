@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HubKeys } from '../keys/hub-keys.js';
-import type { Principal } from '../principal.js';
+import type { Principal } from '../../server/contracts/principal.js';
 import {
   dataServicesOf,
   issueAccessToken,

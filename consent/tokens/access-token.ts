@@ -4,7 +4,7 @@
 // never issued. `sub` is pseudonymous (a FHIR reference by default), never the BSN.
 import type { HubKeys } from '../keys/hub-keys.js';
 import { TokenError } from '../keys/token-error.js';
-import type { Principal, PrincipalKind, SystemRole } from '../principal.js';
+import type { Principal, PrincipalKind, SystemRole } from '../../server/contracts/principal.js';
 import { epochSeconds, type Instant } from './instant.js';
 import { newSecret } from './opaque.js';
 

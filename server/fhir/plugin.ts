@@ -3,16 +3,16 @@
 // interaction and renders the FhirResult. Every error becomes an OperationOutcome.
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { errors, type HubError } from '../errors.js';
-import type { CreateAudit, Repository } from '../storage/repository.js';
+import type { CreateAudit, Repository } from '../contracts/repository.js';
 import { type Authenticator, authenticateOrThrow, refusedPrincipalOf } from '../../consent/authenticate.js';
-import { attemptedClients } from '../../consent/audit/attempted-clients.js';
-import { CallerDirectiveCache } from '../../consent/policy/directive-source.js';
-import { PolicyRepository, policyRepositoryFor } from '../../consent/policy/policy-repository.js';
+import { attemptedClients } from '../../consent/access/attempted-clients.js';
+import { CallerDirectiveCache } from '../../consent/access/directive-source.js';
+import { PolicyRepository, policyRepositoryFor } from '../../consent/access/policy-repository.js';
 import type { PolicyRules } from '../../consent/policy/rules.js';
 import type { AuditTrail } from '../../consent/audit/audit-trail.js';
-import { requestRecord } from '../../consent/audit/request-record.js';
+import { requestRecord } from '../../consent/access/request-record.js';
 import { sealedReads, withCreateAudit } from '../../consent/audit/sealed-reads.js';
-import type { Principal } from '../../consent/principal.js';
+import type { Principal } from '../contracts/principal.js';
 import type { Conformance } from './profiles/conformance.js';
 import { negotiate, preferHandling, preferReturn } from './format.js';
 import { outcome, outcomeForError } from './outcome.js';

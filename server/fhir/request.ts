@@ -1,7 +1,7 @@
 // The FHIR router knows no HTTP: an interaction takes a FhirRequest and returns a FhirResult. The fastify routes
 // and the Bundle processor both build FhirRequests, so a Bundle entry runs exactly the code of the REST call.
 import type { OperationOutcome, Resource } from '@medplum/fhirtypes';
-import type { Repository, StoredVersion } from '../storage/repository.js';
+import type { Repository, StoredVersion } from '../contracts/repository.js';
 import type { Conformance } from './profiles/conformance.js';
 import type { FhirRoute } from './routes.js';
 

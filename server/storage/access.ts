@@ -1,20 +1,7 @@
-// What a caller may see, as the storage layer takes it: per resource type, a search Condition that the SQL of
-// every read, search, include, chain, _has and conditional match is narrowed by. The consent layer's policy
-// (consent/policy/) builds one per request from its decision; the storage layer knows nothing of principals.
-import { and, type Condition } from '../fhir/search/plan.js';
-
-/** read: reading and searching (includes, chains and _has included); resolve: the id lookup of a conditional write. */
-export type AccessPurpose = 'read' | 'resolve';
-
-export interface AccessFilter {
-  /** The resources of `resourceType` the caller may reach for `purpose`: `{ kind: 'false' }` for none. */
-  condition(resourceType: string, purpose: AccessPurpose): Condition;
-  /**
-   * Throws when the caller may not match on these criteria of a conditional interaction (planned as the storage
-   * planned them): a policy that hides elements from the caller hides them from its criteria too.
-   */
-  checkCriteria?(resourceType: string, where: Condition): void;
-}
+// How the storage narrows a Condition by a caller's AccessFilter (server/contracts/access-filter.ts): the filter's
+// condition for the type searched, and inside it the filter's conditions on whatever a chain or _has reaches.
+import type { AccessFilter, AccessPurpose } from '../contracts/access-filter.js';
+import { and, type Condition } from '../contracts/condition.js';
 
 export function isUnrestricted(condition: Condition): boolean {
   return condition.kind === 'true';

@@ -3,7 +3,7 @@
 // view, so that both decide zero, one or several matches the same way. The caller holds the criteria's lock.
 import type { Resource } from '@medplum/fhirtypes';
 import { errors } from '../errors.js';
-import type { Repository, WriteOptions, WriteOutcome } from './repository.js';
+import type { Repository, WriteOptions, WriteOutcome } from '../contracts/repository.js';
 
 /** Conditional delete removes at most this many matches; more is refused (412) as too broad. */
 export const CONDITIONAL_DELETE_LIMIT = 100;

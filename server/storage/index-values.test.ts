@@ -1,7 +1,7 @@
 import type { Coverage, DeviceRequest, Patient, SupplyRequest } from '@medplum/fhirtypes';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadDefinitions } from '../fhir/definitions.js';
-import { compartmentKey } from './compartment-key.js';
+import { compartmentKey } from '../contracts/compartment-key.js';
 import { computeIndexValues } from './index-values.js';
 
 beforeAll(() => loadDefinitions());
@@ -211,7 +211,7 @@ describe('computeIndexValues search rows', () => {
 
 describe('computeIndexValues over the official R4 examples', () => {
   it('indexes every example without throwing, each reference row naming a target or a URL', async () => {
-    const { loadExamples } = await import('../../test/support/r4-examples.js');
+    const { loadExamples } = await import('../../bench/support/r4-examples.js');
     let references = 0;
     for (const { resource } of loadExamples()) {
       const index = computeIndexValues(resource);

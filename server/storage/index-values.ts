@@ -8,8 +8,8 @@ import { extractSearchValues } from '../fhir/search/extract/extract.js';
 import { normalizeString as normalizeText } from '../fhir/search/extract/string.js';
 import { type ParamDefinition, searchParameters } from '../fhir/search/parameters.js';
 import type { ComponentValues, TokenValue } from '../fhir/search/extract/types.js';
-import { compartmentKey } from './compartment-key.js';
-import { ofTypeEntry, presenceEntry, tokenEntries } from './token-entry.js';
+import { compartmentKey } from '../contracts/compartment-key.js';
+import { ofTypeEntry, presenceEntry, tokenEntries } from '../contracts/token-entry.js';
 
 export interface StringRow {
   param: string;

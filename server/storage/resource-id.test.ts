@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isUuid } from './compartment-key.js';
+import { isUuid } from '../contracts/compartment-key.js';
 import { newResourceId } from './resource-id.js';
 
 describe('newResourceId', () => {

@@ -28,7 +28,7 @@ import { extractSearchValues } from '../../server/fhir/search/extract/extract.js
 import { normalizeString } from '../../server/fhir/search/extract/string.js';
 import type { ParamValues } from '../../server/fhir/search/extract/types.js';
 import { createTestApp } from '../support/app.js';
-import { examplesDir, loadExamples } from '../support/r4-examples.js';
+import { examplesDir, loadExamples } from '../../bench/support/r4-examples.js';
 
 /** The files of r4-examples.test.ts's KNOWN_FAILURES (not imported: importing a test file would run its tests). */
 const DOCUMENTED_INVALID =

@@ -4,7 +4,7 @@
 import type { Resource } from '@medplum/fhirtypes';
 import { describe, expect, it } from 'vitest';
 import { createTestApp } from '../support/app.js';
-import { loadExamples } from '../support/r4-examples.js';
+import { loadExamples } from '../../bench/support/r4-examples.js';
 
 /** Examples the hub refuses, each for a reason that lies in the example, not in the hub. */
 const SEARCH_PARAMETER_WITHOUT_BASE = 'SearchParameter.base is required (1..*) and the example has none';

@@ -6,7 +6,7 @@
 // oracle states what each one changes for whom.
 import type { Resource } from '@medplum/fhirtypes';
 import { describe, expect, it } from 'vitest';
-import type { Principal, SystemRole } from '../../consent/principal.js';
+import type { Principal, SystemRole } from '../../server/contracts/principal.js';
 import { PgRepository } from '../../server/storage/pg/pg-repository.js';
 import { principalClient } from '../support/as-principal.js';
 import { createTestDatabase } from '../support/database.js';

@@ -7,7 +7,7 @@
 // recorded as its client's, with its Consent.
 import type { AuditEvent, Bundle, Resource } from '@medplum/fhirtypes';
 import { describe, expect, it } from 'vitest';
-import type { SystemRole } from '../../consent/principal.js';
+import type { SystemRole } from '../../server/contracts/principal.js';
 import { ClientRegistry } from '../../consent/registry/client-registry.js';
 import { createTestApp } from '../support/app.js';
 import { sealAudit } from '../support/audit.js';

@@ -5,7 +5,7 @@
 // consent/policy/directives.test.ts.
 import type { AuditEvent, Bundle, Consent, Resource } from '@medplum/fhirtypes';
 import { describe, expect, it } from 'vitest';
-import type { Principal } from '../../consent/principal.js';
+import type { Principal } from '../../server/contracts/principal.js';
 import { PgRepository } from '../../server/storage/pg/pg-repository.js';
 import { TEST_BASE_URL, startTestServer } from '../support/app.js';
 import { principalClient } from '../support/as-principal.js';

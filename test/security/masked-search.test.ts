@@ -13,7 +13,7 @@ import { describe, expect, it } from 'vitest';
 import { decide } from '../../consent/policy/decide.js';
 import { hiddenSearchParameters, jsonNames, maskHiddenElements } from '../../consent/policy/masked-search.js';
 import { CORE_TYPES, type MaskName, SYSTEM_RULES } from '../../consent/policy/rules.js';
-import type { Principal, SystemRole } from '../../consent/principal.js';
+import type { Principal, SystemRole } from '../../server/contracts/principal.js';
 import { loadDefinitions } from '../../server/fhir/definitions.js';
 import type { FhirMethod } from '../../server/fhir/request.js';
 import { type ParamDefinition, searchParameters } from '../../server/fhir/search/parameters.js';

@@ -9,7 +9,7 @@ import type { Bundle, Consent, Resource } from '@medplum/fhirtypes';
 import { describe, expect, it } from 'vitest';
 import { consentRecord } from '../../consent/oauth/consent-record.js';
 import { CHANGEABLE_ELEMENT_SYSTEM } from '../../consent/oauth/delegation.js';
-import type { Principal } from '../../consent/principal.js';
+import type { Principal } from '../../server/contracts/principal.js';
 import { PgRepository } from '../../server/storage/pg/pg-repository.js';
 import { principalClient } from '../support/as-principal.js';
 import { createTestDatabase } from '../support/database.js';

@@ -1,15 +1,15 @@
 // FHIR interactions as a given principal, without tokens: the route table's handlers over the storage repository
-// behind that principal's decisions (consent/policy/policy-repository.ts), exactly as the fastify plugin runs them
+// behind that principal's decisions (consent/access/policy-repository.ts), exactly as the fastify plugin runs them
 // after authentication. For policy tests over many principals, where minting a token for each would test nothing.
 import type { Resource } from '@medplum/fhirtypes';
-import { policyRepositoryFor } from '../../consent/policy/policy-repository.js';
-import type { Principal } from '../../consent/principal.js';
+import { policyRepositoryFor } from '../../consent/access/policy-repository.js';
+import type { Principal } from '../../server/contracts/principal.js';
 import { buildConformance } from '../../server/fhir/profiles/conformance.js';
 import type { FhirMethod, FhirRequest, InteractionContext } from '../../server/fhir/request.js';
 import { matchRoute } from '../../server/fhir/router.js';
 import { fhirRoutes } from '../../server/fhir/routes.js';
 import type { HubError } from '../../server/errors.js';
-import type { Repository } from '../../server/storage/repository.js';
+import type { Repository } from '../../server/contracts/repository.js';
 
 export interface Answer {
   status: number;

@@ -7,7 +7,7 @@ import type { TestProject } from 'vitest/node';
 import { startEmbeddedDatabase, type EmbeddedDatabase } from '../../server/db/embedded.js';
 import { openPool } from '../../server/db/connect.js';
 import { migrate } from '../../server/storage/pg/migrate.js';
-import { freePort } from './free-port.js';
+import { freePort } from '../../bench/support/free-port.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {

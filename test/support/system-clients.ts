@@ -2,7 +2,7 @@
 // /oauth/token as the client itself would, and call the FHIR API with it. For end-to-end tests of what a role sees.
 import { expect } from 'vitest';
 import { ClientRegistry } from '../../consent/registry/client-registry.js';
-import type { SystemRole } from '../../consent/principal.js';
+import type { SystemRole } from '../../server/contracts/principal.js';
 import type { TestServer } from './app.js';
 
 export type Headers = Record<string, string>;

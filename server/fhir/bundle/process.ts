@@ -3,7 +3,7 @@
 // entry runs through the same interaction as its REST call; any failure rolls everything back and the answer
 // names the failing entry. A batch runs each entry on its own and reports each entry's outcome.
 import { errors, type HubError } from '../../errors.js';
-import type { Repository } from '../../storage/repository.js';
+import type { Repository } from '../../contracts/repository.js';
 import { outcomeForError, prefixExpressions } from '../outcome.js';
 import type { FhirRequest, Interaction, InteractionContext } from '../request.js';
 import { matchRoute } from '../router.js';

@@ -4,7 +4,7 @@
 // (http://hl7.org/fhir/R4/http.html#trules).
 import type { Resource } from '@medplum/fhirtypes';
 import { errors } from '../../errors.js';
-import type { Repository } from '../../storage/repository.js';
+import type { Repository } from '../../contracts/repository.js';
 
 const CONDITIONAL = /^([A-Z][A-Za-z]+)\?(.+)$/;
 

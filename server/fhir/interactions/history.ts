@@ -4,7 +4,7 @@
 import type { Bundle, BundleEntry, BundleLink, Resource } from '@medplum/fhirtypes';
 import { errors } from '../../errors.js';
 import { dateRange } from '../search/extract/date.js';
-import type { HistoryEntry } from '../../storage/repository.js';
+import type { HistoryEntry } from '../../contracts/repository.js';
 import type { FhirRequest, FhirResult, Interaction, InteractionContext } from '../request.js';
 
 const DEFAULT_COUNT = 50;

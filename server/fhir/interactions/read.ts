@@ -2,7 +2,7 @@
 // With If-None-Match (the ETag the client holds) or If-Modified-Since, an unchanged resource answers 304 without
 // a body, so a PGO polling its client's data costs one small response.
 import { errors } from '../../errors.js';
-import type { StoredVersion } from '../../storage/repository.js';
+import type { StoredVersion } from '../../contracts/repository.js';
 import type { FhirRequest, Interaction } from '../request.js';
 
 function etagMatches(header: string, version: StoredVersion): boolean {

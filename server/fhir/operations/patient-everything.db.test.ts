@@ -2,7 +2,7 @@
 // compartment, paged, narrowed by _type and _since; through the caller's access decision like any search.
 import type { Bundle } from '@medplum/fhirtypes';
 import { describe, expect, it } from 'vitest';
-import type { Principal } from '../../../consent/principal.js';
+import type { Principal } from '../../contracts/principal.js';
 import { PgRepository } from '../../storage/pg/pg-repository.js';
 import { createTestApp, TEST_BASE_URL } from '../../../test/support/app.js';
 import { principalClient } from '../../../test/support/as-principal.js';

@@ -2,7 +2,7 @@
 // re-serialisation) unless _summary / _elements subset them. Links carry the request's own parameters plus the
 // cursor, so `next` and `previous` repeat the same search from a position.
 import type { OperationOutcome } from '@medplum/fhirtypes';
-import type { SearchResult, StoredVersion } from '../../storage/repository.js';
+import type { SearchResult, StoredVersion } from '../../contracts/repository.js';
 import type { SearchRequest } from './parse.js';
 import { shapeResource } from './summary.js';
 

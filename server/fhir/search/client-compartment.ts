@@ -2,8 +2,8 @@
 // `compartments` on every row), and the types that definition leaves out although they belong to one client, by
 // the reference parameter that names him: a Device is the client's by Device.patient (the wheelchair at his home).
 // Compartment searches, $everything and the access policy's own-compartment scope all ask this one place.
-import { compartmentKey } from '../../storage/compartment-key.js';
-import type { Condition } from './plan.js';
+import { compartmentKey } from '../../contracts/compartment-key.js';
+import type { Condition } from '../../contracts/condition.js';
 
 /** Types outside the R4 Patient compartment that name their client, and the parameter that does. */
 export const CLIENT_REFERENCE_OUTSIDE_COMPARTMENT: Readonly<Partial<Record<string, string>>> = { Device: 'patient' };

@@ -16,7 +16,7 @@ import type {
   Resource,
 } from '@medplum/fhirtypes';
 
-import { Random } from '../../../test/support/random.js';
+import { Random } from '../../../bench/support/random.js';
 
 export { Random };
 

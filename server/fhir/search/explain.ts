@@ -1,6 +1,7 @@
 // Plan -> one line, for `__explain=true` and for tests that pin what the planner does. It renders the Plan the SQL
 // layer runs, so the explanation cannot drift from the execution.
-import type { Condition, Plan, RangeClause } from './plan.js';
+import type { Condition, RangeClause } from '../../contracts/condition.js';
+import type { Plan } from '../../contracts/search-plan.js';
 
 const range = (clause: RangeClause<string>) => `${clause.prefix}[${clause.low},${clause.high})`;
 

@@ -1,14 +1,16 @@
 // SearchRequest -> Plan, pure: every criterion becomes a Condition over the table of its resource type (the values
-// read and checked here), plus sort keys, page size and cursor. The SQL layer (sql.ts) compiles a Plan, explain.ts
-// renders it, and the access decision of the consent layer will arrive as one more Condition (`scope`) that the
-// planner ANDs into every table it reads. Malformed values throw 400s naming the parameter.
+// read and checked here), plus sort keys, page size and cursor. The storage (server/storage/pg/search-sql.ts) compiles a Plan, explain.ts
+// renders it, and the caller's access condition is ANDed into every table
+// the storage reads (server/storage/access.ts). The vocabulary lives in server/contracts/. Malformed values throw 400s naming the parameter.
 import { errors } from '../../errors.js';
 import { clientCompartmentCondition } from './client-compartment.js';
 import { textParam } from '../../storage/index-values.js';
-import { ofTypeEntry, presenceEntry, tokenCriterion } from '../../storage/token-entry.js';
+import { ofTypeEntry, presenceEntry, tokenCriterion } from '../../contracts/token-entry.js';
 import { dateRange } from './extract/date.js';
 import { normalizeString } from './extract/string.js';
 import type { ParamDefinition, SearchParamType } from './parameters.js';
+import { and, type Condition, type NumberClause, or, PREFIXES, type Prefix, type RangeClause } from '../../contracts/condition.js';
+import type { Plan, SortKey, TypePlan } from '../../contracts/search-plan.js';
 import type { Criterion, IncludeRule, SearchRequest, SummaryMode, TotalMode } from './parse.js';
 
 /** The search table that holds each parameter type's values (the others live in the tokens array). */
@@ -20,68 +22,6 @@ const VALUE_TABLES: Partial<Record<SearchParamType, string>> = {
   uri: 'search_uri',
 };
 
-export type Prefix = 'eq' | 'ne' | 'gt' | 'lt' | 'ge' | 'le' | 'sa' | 'eb' | 'ap';
-const PREFIXES: Prefix[] = ['eq', 'ne', 'gt', 'lt', 'ge', 'le', 'sa', 'eb', 'ap'];
-
-/** A range value compared with a prefix: the search value covers [low, high). */
-export interface RangeClause<T> {
-  prefix: Prefix;
-  low: T;
-  high: T;
-}
-
-/** A decimal search value and the range its precision implies, as exact decimal texts (bound as numeric). */
-export type NumberClause = RangeClause<string> & { value: string };
-
-export type Condition =
-  | { kind: 'true' }
-  | { kind: 'false' }
-  | { kind: 'and' | 'or'; conditions: Condition[] }
-  | { kind: 'not'; condition: Condition }
-  | { kind: 'id'; ids: string[] }
-  | { kind: 'last-updated'; clause: RangeClause<string> }
-  | { kind: 'compartment'; patientKey: string }
-  /** The resource has a row for `param` in a search table (`:missing` of string, date, number, quantity, uri). */
-  | { kind: 'present'; table: string; param: string }
-  /** The resource's tokens contain at least one of these entries (token-entry.ts). */
-  | { kind: 'tokens'; entries: string[] }
-  | { kind: 'string'; param: string; match: 'prefix' | 'exact' | 'contains'; value: string }
-  /** A stored date of `param` meets every clause (several only for a single-valued parameter: the same value). */
-  | { kind: 'date'; param: string; clauses: RangeClause<string>[]; pointInTime?: boolean }
-  | { kind: 'number'; param: string; clause: NumberClause }
-  | { kind: 'quantity'; param: string; clause: NumberClause; system?: string; code?: string }
-  | { kind: 'reference'; param: string; targetType?: string; targetId?: string; url?: string; version?: string }
-  | { kind: 'uri'; param: string; match: 'eq' | 'above' | 'below'; value: string }
-  /** Resources whose `param` references a `targetType` resource satisfying `condition`. */
-  | { kind: 'chain'; param: string; targetType: string; condition: Condition }
-  /** Resources referenced through `param` by a `sourceType` resource satisfying `condition`. */
-  | { kind: 'has'; sourceType: string; param: string; condition: Condition }
-  /** Resources in the Patient compartment of a Patient satisfying `condition` (the access policy's care relations). */
-  | { kind: 'in-compartment-of'; condition: Condition };
-
-export interface SortKey {
-  param: string;
-  type: SearchParamType;
-  descending: boolean;
-}
-
-export interface TypePlan {
-  resourceType: string;
-  where: Condition;
-}
-
-export interface Plan {
-  types: TypePlan[];
-  sort: SortKey[];
-  count: number;
-  total: TotalMode;
-  cursor?: string;
-  include: IncludeRule[];
-  revinclude: IncludeRule[];
-  summary?: SummaryMode;
-  elements?: string[];
-}
-
 export interface PlanOptions {
   /** Compartment search: `Patient/<id>/<type>`. */
   compartmentPatientId?: string;
@@ -90,19 +30,6 @@ export interface PlanOptions {
   /** For `ap`: the clock, injected. */
   now?: Date;
 }
-
-/** AND of conditions, simplified (true dropped, false absorbs); also the access layer's. */
-export const and = (conditions: Condition[]): Condition => {
-  const kept = conditions.filter((c) => c.kind !== 'true');
-  if (kept.some((c) => c.kind === 'false')) return { kind: 'false' };
-  return kept.length === 0 ? { kind: 'true' } : kept.length === 1 ? kept[0] : { kind: 'and', conditions: kept };
-};
-/** OR of conditions, simplified (false dropped, true absorbs). */
-export const or = (conditions: Condition[]): Condition => {
-  const kept = conditions.filter((c) => c.kind !== 'false');
-  if (kept.some((c) => c.kind === 'true')) return { kind: 'true' };
-  return kept.length === 0 ? { kind: 'false' } : kept.length === 1 ? kept[0] : { kind: 'or', conditions: kept };
-};
 
 function splitPrefix(value: string): [Prefix, string] {
   const prefix = PREFIXES.find((p) => value.startsWith(p) && value.length > 2 && !/^[a-z]/.test(value.slice(2)));

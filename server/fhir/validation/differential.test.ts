@@ -16,7 +16,11 @@ const CASES = 3000;
  */
 const DELIBERATE_DIFFERENCES: Record<string, string> = {};
 
-type Json = any;
+/** A JSON object or array of an example, indexed by property name or array position. */
+type JsonContainer = Record<string | number, unknown>;
+
+/** A parsed R4 example. */
+type Example = JsonContainer & { resourceType: string };
 
 /** mulberry32: a small seeded PRNG, so every run tests the same cases. */
 function prng(seed: number): () => number {
@@ -29,29 +33,43 @@ function prng(seed: number): () => number {
 }
 
 interface Slot {
-  parent: Json;
+  parent: JsonContainer;
   key: string | number;
   path: string;
 }
 
 /** Every property and array item in the resource, with a readable path. */
-function slots(value: Json, path: string, out: Slot[] = []): Slot[] {
+function slots(value: unknown, path: string, out: Slot[] = []): Slot[] {
   if (value && typeof value === 'object') {
-    for (const key of Object.keys(value)) {
-      const child = Array.isArray(value) ? Number(key) : key;
-      const childPath = Array.isArray(value) ? `${path}[${key}]` : `${path}.${key}`;
-      out.push({ parent: value, key: child, path: childPath });
-      slots(value[child], childPath, out);
+    const parent = value as JsonContainer;
+    for (const key of Object.keys(parent)) {
+      const child = Array.isArray(parent) ? Number(key) : key;
+      const childPath = Array.isArray(parent) ? `${path}[${key}]` : `${path}.${key}`;
+      out.push({ parent, key: child, path: childPath });
+      slots(parent[child], childPath, out);
     }
   }
   return out;
 }
 
+/** Replaces the slot's value; true, for the mutations that apply when a condition holds (`cond && set(...)`). */
+function set(s: Slot, value: unknown): true {
+  s.parent[s.key] = value;
+  return true;
+}
+
 const EXTENSION_URL = 'http://example.org/fhir/StructureDefinition/x';
 
 /** Mutations that each aim at one rule of step (4) or of the schema; false when not applicable to the slot. */
-const MUTATIONS: Record<string, (r: Json, s: Slot, rand: () => number) => boolean> = {
-  remove: (_r, s) => (Array.isArray(s.parent) ? s.parent.splice(s.key as number, 1) : delete s.parent[s.key], true),
+const MUTATIONS: Record<string, (r: Example, s: Slot, rand: () => number) => boolean> = {
+  remove: (_r, s) => {
+    if (Array.isArray(s.parent)) {
+      s.parent.splice(s.key as number, 1);
+    } else {
+      delete s.parent[s.key];
+    }
+    return true;
+  },
   twice: (_r, s) => {
     const v = s.parent[s.key];
     if (Array.isArray(s.parent)) {
@@ -61,28 +79,28 @@ const MUTATIONS: Record<string, (r: Json, s: Slot, rand: () => number) => boolea
     }
     return true;
   },
-  invalidCode: (_r, s) => typeof s.parent[s.key] === 'string' && ((s.parent[s.key] = 'bogus-code'), true),
-  whitespace: (_r, s) => typeof s.parent[s.key] === 'string' && ((s.parent[s.key] = '   '), true),
-  emptyString: (_r, s) => typeof s.parent[s.key] === 'string' && ((s.parent[s.key] = ''), true),
-  negative: (_r, s) => typeof s.parent[s.key] === 'number' && ((s.parent[s.key] = -1), true),
-  zero: (_r, s) => typeof s.parent[s.key] === 'number' && ((s.parent[s.key] = 0), true),
-  fraction: (_r, s) => typeof s.parent[s.key] === 'number' && ((s.parent[s.key] = 1.5), true),
-  emptyObject: (_r, s) =>
-    typeof s.parent[s.key] === 'object' && ((s.parent[s.key] = Array.isArray(s.parent[s.key]) ? [{}] : {}), true),
+  invalidCode: (_r, s) => typeof s.parent[s.key] === 'string' && set(s, 'bogus-code'),
+  whitespace: (_r, s) => typeof s.parent[s.key] === 'string' && set(s, '   '),
+  emptyString: (_r, s) => typeof s.parent[s.key] === 'string' && set(s, ''),
+  negative: (_r, s) => typeof s.parent[s.key] === 'number' && set(s, -1),
+  zero: (_r, s) => typeof s.parent[s.key] === 'number' && set(s, 0),
+  fraction: (_r, s) => typeof s.parent[s.key] === 'number' && set(s, 1.5),
+  emptyObject: (_r, s) => typeof s.parent[s.key] === 'object' && set(s, Array.isArray(s.parent[s.key]) ? [{}] : {}),
   emptyChildren: (_r, s) => {
     const v = s.parent[s.key];
     if (!v || typeof v !== 'object' || Array.isArray(v)) {
       return false;
     }
-    for (const k of Object.keys(v)) {
+    const obj = v as JsonContainer;
+    for (const k of Object.keys(obj)) {
       if (k !== 'id') {
-        delete v[k];
+        delete obj[k];
       }
     }
     return true;
   },
-  nullItem: (_r, s) => Array.isArray(s.parent) && ((s.parent[s.key as number] = null), true),
-  nullValue: (_r, s) => !Array.isArray(s.parent) && ((s.parent[s.key] = null), true),
+  nullItem: (_r, s) => Array.isArray(s.parent) && set(s, null),
+  nullValue: (_r, s) => !Array.isArray(s.parent) && set(s, null),
   primitiveExtension: (_r, s) => {
     if (Array.isArray(s.parent) || typeof s.parent[s.key] === 'object' || String(s.key).startsWith('_')) {
       return false;
@@ -114,7 +132,9 @@ const MUTATIONS: Record<string, (r: Json, s: Slot, rand: () => number) => boolea
     if (!v || typeof v !== 'object' || Array.isArray(v)) {
       return false;
     }
-    v.extension = [{ url: EXTENSION_URL, valueString: 'a', extension: [{ url: 'b', valueBoolean: true }] }];
+    (v as JsonContainer).extension = [
+      { url: EXTENSION_URL, valueString: 'a', extension: [{ url: 'b', valueBoolean: true }] },
+    ];
     return true;
   },
   extensionWithoutValue: (_r, s) => {
@@ -122,10 +142,10 @@ const MUTATIONS: Record<string, (r: Json, s: Slot, rand: () => number) => boolea
     if (!v || typeof v !== 'object' || Array.isArray(v)) {
       return false;
     }
-    v.modifierExtension = [{ url: EXTENSION_URL }];
+    (v as JsonContainer).modifierExtension = [{ url: EXTENSION_URL }];
     return true;
   },
-  referenceType: (_r, s) => s.key === 'reference' && ((s.parent.reference = 'Basic/1'), true),
+  referenceType: (_r, s) => s.key === 'reference' && set(s, 'Basic/1'),
   nestedContained: (r) => {
     r.contained = [
       {
@@ -148,7 +168,7 @@ interface Case {
   label: string;
   file: string;
   path: string;
-  resource: Json;
+  resource: Example;
 }
 
 function buildCases(): Case[] {
@@ -161,10 +181,11 @@ function buildCases(): Case[] {
   const cases: Case[] = [];
   for (let attempt = 0; cases.length < CASES && attempt < CASES * 20; attempt++) {
     const file = files[Math.floor(rand() * files.length)];
-    const resource = JSON.parse(readFileSync(join(EXAMPLES_DIR, file), 'utf8'));
-    if (typeof resource?.resourceType !== 'string') {
+    const parsed = JSON.parse(readFileSync(join(EXAMPLES_DIR, file), 'utf8')) as JsonContainer | null;
+    if (typeof parsed?.resourceType !== 'string') {
       continue;
     }
+    const resource = parsed as Example;
     const all = slots(resource, resource.resourceType).filter((s) => s.key !== 'resourceType');
     if (all.length === 0) {
       continue;

@@ -19,6 +19,7 @@ import { checkInvariants } from './invariants.js';
 import { checkNulls, checkPrimitive } from './primitive-checks.js';
 import type { ElementPlan, TypePlan } from './type-plans.js';
 import { getTypePlan } from './type-plans.js';
+import type { JsonObject } from './typed-values.js';
 import { resolve, typedValues } from './typed-values.js';
 
 /** Returns Medplum-shaped issues (details.text, expression) for a resource the R4 schema has accepted. */
@@ -29,13 +30,13 @@ export function walkResource(resource: Resource): OperationOutcomeIssue[] {
   const context: InvariantContext = { resource, root };
   checkInvariants(plan.invariants, root, plan.schema.path, context, issues);
   checkNulls(resource as unknown as Record<string, unknown>, plan.schema.path, issues);
-  walkObject(plan, resource, plan.schema.path, context, issues);
+  walkObject(plan, resource as unknown as JsonObject, plan.schema.path, context, issues);
   return issues;
 }
 
 function walkObject(
   plan: TypePlan,
-  obj: any,
+  obj: JsonObject,
   path: string,
   context: InvariantContext,
   issues: OperationOutcomeIssue[],
@@ -65,7 +66,7 @@ function visitElement(
   plan: ElementPlan,
   type: string,
   property: string,
-  obj: any,
+  obj: JsonObject,
   parentPath: string,
   context: InvariantContext,
   issues: OperationOutcomeIssue[],

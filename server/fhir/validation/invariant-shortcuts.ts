@@ -90,10 +90,11 @@ function absent(typed: TypedValue, element: string): boolean | undefined {
   return plan ? resolve(plan, obj) === undefined : undefined;
 }
 
-function ext1(ext: any): boolean | undefined {
-  if (typeof ext !== 'object' || ext === null) {
+function ext1(value: unknown): boolean | undefined {
+  if (typeof value !== 'object' || value === null) {
     return undefined;
   }
+  const ext = value as Record<string, unknown>;
   // `value` is value[x] (merged with its _value[x] sibling) when not empty; the schema allows only one type.
   let hasValue = false;
   for (const key in ext) {
@@ -104,8 +105,11 @@ function ext1(ext: any): boolean | undefined {
   return !isEmpty(ext.extension) !== hasValue;
 }
 
-function noneContainedHas(resource: any, has: (contained: any) => boolean): boolean | undefined {
-  const contained = resource?.contained;
+function noneContainedHas(
+  resource: unknown,
+  has: (contained: Record<string, unknown>) => boolean,
+): boolean | undefined {
+  const contained = (resource as { contained?: unknown } | null | undefined)?.contained;
   if (contained === undefined) {
     return true;
   }
@@ -120,6 +124,6 @@ function noneContainedHas(resource: any, has: (contained: any) => boolean): bool
   return true;
 }
 
-function hasAny(obj: any, keys: string[]): boolean {
+function hasAny(obj: unknown, keys: string[]): boolean {
   return typeof obj === 'object' && obj !== null && keys.some((k) => k in obj);
 }

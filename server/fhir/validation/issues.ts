@@ -2,8 +2,25 @@
 // sentences a client developer can act on, instead of JSON pointers and "must match pattern ...".
 import type { OperationOutcomeIssue } from '@medplum/fhirtypes';
 import type { ErrorObject } from 'ajv';
+import type { BindingKeyword } from './r4-schema.js';
 
 type IssueType = OperationOutcomeIssue['code'];
+
+/** The params read here: those of ajv's own keywords and of schema.ts's custom keywords (fhir*). */
+interface ErrorParams {
+  missingProperty?: string; // required
+  additionalProperty?: string; // additionalProperties
+  type?: string; // type
+  allowedValue?: unknown; // const
+  allowedValues?: unknown; // enum
+  problem?: string; // fhirXhtml, fhirResource
+  resourceType?: unknown; // fhirResource
+  element?: string; // fhirChoice
+  properties?: string[]; // fhirChoice
+}
+
+/** A Coding as far as the binding sentence reads it (or whatever the client sent in its place). */
+type CodingLike = { system?: unknown; code?: unknown } | null | undefined;
 
 export function issue(
   code: IssueType,
@@ -36,8 +53,8 @@ function mapError(root: { resourceType: string }, error: ErrorObject): Operation
   const segments = pointerSegments(error.instancePath);
   const path = toExpression(root.resourceType, segments);
   const value = valueAt(root, segments);
-  const params = error.params as Record<string, any>;
-  const fhirType: string | undefined = (error.parentSchema as Record<string, any> | undefined)?.fhirType;
+  const params: ErrorParams = error.params;
+  const fhirType = (error.parentSchema as { fhirType?: string } | undefined)?.fhirType;
 
   switch (error.keyword) {
     case 'if':
@@ -94,7 +111,7 @@ function mapError(root: { resourceType: string }, error: ErrorObject): Operation
     case 'fhirXhtml':
       return issue('value', path, `The narrative ${path} ${params.problem}`);
     case 'fhirBinding':
-      return bindingIssue(path, value, params);
+      return bindingIssue(path, value, error.params as BindingKeyword);
     case 'fhirResource':
       return resourceIssue(path, params);
     case 'fhirChoice': {
@@ -107,13 +124,16 @@ function mapError(root: { resourceType: string }, error: ErrorObject): Operation
   }
 }
 
-function bindingIssue(path: string, value: unknown, params: Record<string, any>): OperationOutcomeIssue {
+function bindingIssue(path: string, value: unknown, params: BindingKeyword): OperationOutcomeIssue {
   const vs = params.valueSet.split('|')[0];
   if (params.kind === 'code') {
     return issue('code-invalid', path, `Invalid code ${quote(value)} for ${path}: not in the required ValueSet ${vs}`);
   }
-  const codings: any[] = params.kind === 'CodeableConcept' ? ((value as any)?.coding ?? []) : [value];
-  const given = codings.filter((c) => c?.code !== undefined).map((c) => `${c.system ?? '(no system)'}#${c.code}`);
+  const codings: CodingLike[] =
+    params.kind === 'CodeableConcept' ? ((value as { coding?: CodingLike[] } | null | undefined)?.coding ?? []) : [value as CodingLike];
+  const given = codings
+    .filter((c): c is { system?: unknown; code: unknown } => c?.code !== undefined)
+    .map((c) => `${c.system ?? '(no system)'}#${c.code}`);
   if (given.length === 0) {
     return issue('code-invalid', path, `${path} has no code, but a code from the required ValueSet ${vs} is needed`);
   }
@@ -124,7 +144,7 @@ function bindingIssue(path: string, value: unknown, params: Record<string, any>)
   );
 }
 
-function resourceIssue(path: string, params: Record<string, any>): OperationOutcomeIssue {
+function resourceIssue(path: string, params: ErrorParams): OperationOutcomeIssue {
   switch (params.problem) {
     case 'not-object':
       return issue('structure', path, `${path} must be a resource (a JSON object with a resourceType)`);
@@ -164,15 +184,15 @@ export function pointerToExpression(root: string, pointer: string): string {
 }
 
 function valueAt(root: unknown, segments: string[]): unknown {
-  let current: any = root;
+  let current = root;
   for (const s of segments) {
-    current = current?.[s];
+    current = (current as Record<string, unknown> | null | undefined)?.[s];
   }
   return current;
 }
 
 function expected(fhirType: string | undefined, error: ErrorObject): string {
-  const jsonType = (error.params as Record<string, any>).type ?? 'string';
+  const jsonType = (error.params as ErrorParams).type ?? 'string';
   if (!fhirType || fhirType.includes('_')) {
     return jsonType === 'object' ? 'an object' : `a JSON ${jsonType}`;
   }

@@ -82,7 +82,7 @@ function resolveChoicePath(resource: Resource, expression: string): string {
 /** Follows a Medplum expression such as "RiskAssessment.prediction[0]" or "Patient.deceased[x]" into the resource. */
 function walkExpression(resource: Resource, expression: string): { path: string; value: unknown } {
   const segments = expression.split('.');
-  let current: any = resource;
+  let current: unknown = resource;
   for (let s = 1; s < segments.length && current !== undefined; s++) {
     const match = /^(.+?)(\[x\])?(?:\[(\d+)\])?$/.exec(segments[s]);
     if (!match) {
@@ -96,12 +96,17 @@ function walkExpression(resource: Resource, expression: string): { path: string;
         segments[s] = key + (match[3] !== undefined ? `[${match[3]}]` : '');
       }
     }
-    current = current?.[name];
+    current = member(current, name);
     if (match[3] !== undefined) {
-      current = current?.[Number(match[3])];
+      current = member(current, Number(match[3]));
     }
   }
   return { path: segments.join('.'), value: current };
+}
+
+/** `value?.[key]` on a JSON value of any kind. */
+function member(value: unknown, key: string | number): unknown {
+  return (value as Record<string | number, unknown> | null | undefined)?.[key];
 }
 
 function parseFhirPath(diagnostics: string | undefined): string | undefined {

@@ -12,7 +12,11 @@ const INTEGER_TYPES = new Set(['integer', 'positiveInt', 'unsignedInt']);
  * Checks a primitive value; returns the object holding its id/extension (from a "_name" sibling) when it has
  * one, which the caller walks as an Element.
  */
-export function checkPrimitive(typed: TypedValue, path: string, issues: OperationOutcomeIssue[]): object | undefined {
+export function checkPrimitive(
+  typed: TypedValue,
+  path: string,
+  issues: OperationOutcomeIssue[],
+): Record<string, unknown> | undefined {
   let value = typed.value;
   let extensions: Record<string, unknown> | undefined;
   if (typeof value === 'object' && value !== null) {
@@ -71,7 +75,8 @@ export function checkNulls(obj: Record<string, unknown>, path: string, issues: O
     if (value === null) {
       issues.push(createStructureIssue(propertyPath, 'Invalid null value'));
     } else if (Array.isArray(value)) {
-      const partner = obj[key.startsWith('_') ? key.slice(1) : `_${key}`] as any;
+      // Indexed as it stands (an array once the schema has passed); anything else has no entries to align with.
+      const partner = obj[key.startsWith('_') ? key.slice(1) : `_${key}`] as { [index: number]: unknown } | null | undefined;
       for (let i = 0; i < value.length; i++) {
         const item = value[i];
         if (item === undefined) {

@@ -14,7 +14,33 @@ import { expandValueSet } from './terminology.js';
 
 export const SCHEMA_ID = 'fhir.schema.json';
 
-type Json = Record<string, any>;
+/**
+ * A subschema of the R4 JSON schema, with the keywords read or written here (strings for `type`, as the R4
+ * schema always has them); any other keyword passes through untouched.
+ */
+export interface SchemaNode {
+  $id?: string;
+  $ref?: string;
+  definitions?: Record<string, SchemaNode>;
+  properties?: Record<string, SchemaNode>;
+  items?: SchemaNode;
+  if?: SchemaNode;
+  else?: SchemaNode;
+  type?: string;
+  enum?: unknown[];
+  pattern?: string;
+  required?: string[];
+  maxLength?: number;
+  minItems?: number;
+  fhirType?: string;
+  fhirResource?: boolean;
+  fhirXhtml?: boolean;
+  fhirBase64?: boolean;
+  fhirDate?: boolean;
+  fhirBinding?: BindingKeyword;
+  fhirChoice?: ChoiceGroup[];
+  [keyword: string]: unknown;
+}
 
 export type BindingKind = 'code' | 'Coding' | 'CodeableConcept' | 'Quantity';
 
@@ -82,14 +108,14 @@ const BINDABLE: Record<string, BindingKind> = {
   Quantity: 'Quantity',
 };
 
-export function buildR4Schema(): Json {
+export function buildR4Schema(): SchemaNode {
   loadDefinitions();
-  const schema = readJson('fhir/r4/fhir.schema.json') as Json;
+  const schema = readJson('fhir/r4/fhir.schema.json') as SchemaNode;
   delete schema.id; // draft-04 style id, which ajv 8 refuses
   delete schema.discriminator;
   delete schema.oneOf;
   schema.$id = SCHEMA_ID;
-  const defs = schema.definitions as Record<string, Json>;
+  const defs = schema.definitions as Record<string, SchemaNode>;
 
   for (const [defName, props] of Object.entries(MEDPLUM_ADDITIONS)) {
     for (const prop of props) {
@@ -143,13 +169,13 @@ export function buildR4Schema(): Json {
 }
 
 /** Visits every subschema; the R4 schema only nests through definitions, properties and items. */
-function walkSchema(defs: Record<string, Json>, visit: (node: Json) => void): void {
-  const walk = (node: Json | undefined): void => {
+function walkSchema(defs: Record<string, SchemaNode>, visit: (node: SchemaNode) => void): void {
+  const walk = (node: SchemaNode | undefined): void => {
     if (!node) {
       return;
     }
     visit(node);
-    for (const prop of Object.values((node.properties ?? {}) as Record<string, Json>)) {
+    for (const prop of Object.values(node.properties ?? {})) {
       walk(prop);
     }
     walk(node.items);
@@ -165,13 +191,13 @@ function walkSchema(defs: Record<string, Json>, visit: (node: Json) => void): vo
  * canonical elements (which are also listed in "required"), so a valid `"_instantiatesCanonical": [...]` is
  * refused; and the nulls FHIR JSON uses to align a primitive array with its "_name" array are refused.
  */
-function addPrimitiveSiblings(def: Json): void {
-  const props = def.properties as Record<string, Json>;
+function addPrimitiveSiblings(def: SchemaNode): void {
+  const props = def.properties as Record<string, SchemaNode>;
   for (const [name, prop] of Object.entries(props)) {
     if (name.startsWith('_')) {
       continue;
     }
-    const item: Json = prop.items ?? prop;
+    const item: SchemaNode = prop.items ?? prop;
     const type = item.$ref ? refName(item.$ref) : undefined;
     const inlinePrimitive = item.enum !== undefined || (item.type !== undefined && item.type !== 'object');
     const isPrimitive = type ? PRIMITIVES.has(type) : inlinePrimitive;
@@ -197,7 +223,7 @@ function addPrimitiveSiblings(def: Json): void {
   }
 }
 
-function nullable(item: Json): Json {
+function nullable(item: SchemaNode): SchemaNode {
   return item.if ? item : { if: { type: 'null' }, else: item };
 }
 
@@ -206,7 +232,7 @@ function refName(ref: string): string {
 }
 
 /** Adds fhirBinding and fhirChoice from the element definitions that Medplum has indexed. */
-function applyElementRules(defs: Record<string, Json>): void {
+function applyElementRules(defs: Record<string, SchemaNode>): void {
   const seen = new Set<string>();
   for (const type of Object.values(getAllDataTypes())) {
     for (const element of Object.values(type.elements)) {
@@ -225,8 +251,9 @@ function applyElementRules(defs: Record<string, Json>): void {
       const propertyName = (code: string): string => (isChoice ? base + code[0].toUpperCase() + code.slice(1) : base);
 
       if (isChoice && element.type.length > 1) {
-        const properties = element.type.map((t) => propertyName(t.code)).filter((p) => def.properties[p]);
-        (def.fhirChoice ??= []).push({ element: name, properties } satisfies ChoiceGroup);
+        const properties = element.type.map((t) => propertyName(t.code)).filter((p) => def.properties?.[p]);
+        def.fhirChoice ??= [];
+        def.fhirChoice.push({ element: name, properties } satisfies ChoiceGroup);
       }
 
       const binding = element.binding;
@@ -251,10 +278,10 @@ function applyElementRules(defs: Record<string, Json>): void {
   }
 }
 
-function parentDefinition(defs: Record<string, Json>, segments: string[]): Json | undefined {
-  let def: Json | undefined = defs[segments[0]];
+function parentDefinition(defs: Record<string, SchemaNode>, segments: string[]): SchemaNode | undefined {
+  let def: SchemaNode | undefined = defs[segments[0]];
   for (const segment of segments.slice(1, -1)) {
-    const prop: Json | undefined = def?.properties?.[segment];
+    const prop: SchemaNode | undefined = def?.properties?.[segment];
     const ref: string | undefined = prop?.$ref ?? prop?.items?.$ref ?? prop?.items?.else?.$ref;
     def = ref ? defs[refName(ref)] : undefined;
   }

@@ -4,6 +4,7 @@ import { dirname, join } from 'node:path';
 import type { StructureDefinition } from '@medplum/fhirtypes';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { pointerToExpression } from './issues.js';
+import type { SchemaNode } from './r4-schema.js';
 import { buildR4Schema } from './r4-schema.js';
 import { isR4ResourceType, r4ResourceTypes } from './resource-types.js';
 import { getTypeValidator, validateSchema } from './schema.js';
@@ -34,8 +35,6 @@ const PRIMITIVES = new Set([
   'uuid',
 ]);
 
-type Json = Record<string, any>;
-
 /** The base StructureDefinitions of R4, as published (not Medplum's edited copies). */
 function officialStructureDefinitions(): StructureDefinition[] {
   return readdirSync(EXAMPLES_DIR)
@@ -47,7 +46,7 @@ function officialStructureDefinitions(): StructureDefinition[] {
 
 /** Expected JSON property names and required properties per schema definition, derived from the SDs. */
 function expectedDefinitions(
-  defs: Record<string, Json>,
+  defs: Record<string, SchemaNode>,
 ): Map<string, { properties: Set<string>; required: Set<string> }> {
   const expected = new Map<string, { properties: Set<string>; required: Set<string> }>();
   for (const sd of officialStructureDefinitions()) {
@@ -80,7 +79,7 @@ function expectedDefinitions(
       entry.properties.add(name);
       if (types[0]?.startsWith('http://hl7.org/fhirpath/')) {
         // Element.id and Extension.url: XML attributes, optional in the schema; it tolerates Extension._url.
-        if (defs[defName].properties[`_${name}`]) {
+        if (defs[defName].properties?.[`_${name}`]) {
           entry.properties.add(`_${name}`);
         }
       } else if (PRIMITIVES.has(types[0])) {
@@ -89,8 +88,8 @@ function expectedDefinitions(
         entry.required.add(name);
       }
       if (types[0] === 'BackboneElement' || types[0] === 'Element') {
-        const prop = defs[defName].properties[name];
-        const ref: string = prop.$ref ?? prop.items.$ref;
+        const prop = defs[defName].properties![name];
+        const ref = (prop.$ref ?? prop.items!.$ref) as string;
         defOfPath.set(element.path, ref.slice(ref.lastIndexOf('/') + 1));
       }
     }
@@ -99,9 +98,9 @@ function expectedDefinitions(
 }
 
 describe('buildR4Schema', () => {
-  let defs: Record<string, Json>;
+  let defs: Record<string, SchemaNode>;
   beforeAll(() => {
-    defs = buildR4Schema().definitions;
+    defs = buildR4Schema().definitions as Record<string, SchemaNode>;
   }, 60_000);
 
   it('has exactly the elements and required elements of the official R4 StructureDefinitions', () => {

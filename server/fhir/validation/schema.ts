@@ -67,7 +67,7 @@ export function validateSchema(resource: { resourceType: string }): OperationOut
 }
 
 /** A compiled custom keyword check. */
-type Check = (data: any, cxt?: DataValidationCxt) => boolean;
+type Check = (data: unknown, cxt?: DataValidationCxt) => boolean;
 
 /** ajv reads the errors of a failed custom keyword call from the function object itself. */
 function setErrors(fn: object, errors: ErrorObject[] | undefined): void {
@@ -148,7 +148,8 @@ function compileChoice(groups: ChoiceGroup[]): Check {
   const fn: Check = (data, cxt) => {
     let seen: Map<ChoiceGroup, string> | undefined;
     let errors: ErrorObject[] | undefined;
-    for (const key of Object.keys(data)) {
+    // Called on objects only (the keyword's type is 'object').
+    for (const key of Object.keys(data as object)) {
       const prop = key.startsWith('_') ? key.slice(1) : key;
       const group = groupOf.get(prop);
       if (!group) {
@@ -159,7 +160,8 @@ function compileChoice(groups: ChoiceGroup[]): Check {
       if (first === undefined) {
         seen.set(group, prop);
       } else if (first !== prop) {
-        (errors ??= []).push(customError(cxt, 'fhirChoice', { element: group.element, properties: [first, prop] }));
+        errors ??= [];
+        errors.push(customError(cxt, 'fhirChoice', { element: group.element, properties: [first, prop] }));
       }
     }
     setErrors(fn, errors);

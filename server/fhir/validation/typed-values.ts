@@ -5,8 +5,11 @@ import type { TypedValue } from '@medplum/core';
 import { getTypedPropertyValueWithSchema, isEmpty, isResource } from '@medplum/core';
 import type { ElementPlan } from './type-plans.js';
 
+/** A JSON object of the resource being validated (a resource, a datatype or a backbone element). */
+export type JsonObject = Record<string, unknown>;
+
 /** The typed value(s) of an element as Medplum's getTypedPropertyValueWithSchema gives them, or undefined. */
-export function resolve(plan: ElementPlan, obj: any): TypedValue | TypedValue[] | undefined {
+export function resolve(plan: ElementPlan, obj: JsonObject): TypedValue | TypedValue[] | undefined {
   for (let i = 0; i < plan.properties.length; i++) {
     const property = plan.properties[i];
     if (obj[property] !== undefined || obj[`_${property}`] !== undefined) {
@@ -20,7 +23,7 @@ export function typedValues(
   plan: ElementPlan,
   type: string,
   property: string,
-  obj: any,
+  obj: JsonObject,
 ): TypedValue | TypedValue[] | undefined {
   if (obj[`_${property}`] !== undefined) {
     // Merging a primitive with its extensions is rare; let Medplum do it exactly as it always has.
@@ -34,6 +37,6 @@ export function typedValues(
   return Array.isArray(value) ? value.map((v) => typed(v, resolvedType)) : typed(value, resolvedType);
 }
 
-function typed(value: any, type: string): TypedValue {
+function typed(value: unknown, type: string): TypedValue {
   return { type: type === 'Resource' && isResource(value) ? value.resourceType : type, value };
 }

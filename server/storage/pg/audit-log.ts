@@ -12,6 +12,7 @@ import type { Sql } from 'postgres';
 import type { Resource } from '@medplum/fhirtypes';
 import { computeIndexValues, type IndexOptions, type IndexValues } from '../index-values.js';
 import { newResourceId } from '../resource-id.js';
+import type { AuditRecord } from '../../contracts/audit-record.js';
 import type { Db } from './db.js';
 import { storedContent } from './prepare.js';
 import { insertSearchRows } from './search-rows.js';
@@ -22,11 +23,6 @@ export const AUDIT_LOCK = 7513;
 /** The advisory lock of indexing sealed records as AuditEvents (one indexer at a time across processes). */
 export const AUDIT_INDEX_LOCK = 7514;
 
-export interface AuditRecord {
-  event: Resource;
-  /** Patient compartment keys the access touched (compartment-key.ts). */
-  compartments: string[];
-}
 
 export function sha256Hex(text: string): string {
   return createHash('sha256').update(text, 'utf8').digest('hex');

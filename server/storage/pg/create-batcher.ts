@@ -6,8 +6,9 @@
 // A create's audit record rides along: a batch with records is one transaction, its creates' statement and one
 // insert into the audit inbox, so each create and its record still commit together, and the batch commits once.
 import type postgres from 'postgres';
-import type { StoredVersion } from '../repository.js';
-import { appendAuditRecords, type AuditRecord } from './audit-log.js';
+import type { StoredVersion } from '../../contracts/repository.js';
+import { appendAuditRecords } from './audit-log.js';
+import type { AuditRecord } from '../../contracts/audit-record.js';
 import type { Db } from './db.js';
 import { insertResource, insertResources, type VersionRow } from './write.js';
 

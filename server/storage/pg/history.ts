@@ -1,6 +1,6 @@
 // Instance, type and system history from the shared resource_history table, newest first, paged by a keyset
 // cursor (last_updated, type, id, version) so that pages stay stable while new versions are written.
-import type { HistoryEntry, HistoryOptions, HistoryPage, HistoryScope } from '../repository.js';
+import type { HistoryEntry, HistoryOptions, HistoryPage, HistoryScope } from '../../contracts/repository.js';
 import { errors } from '../../errors.js';
 import type { Db } from './db.js';
 

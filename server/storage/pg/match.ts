@@ -5,8 +5,9 @@
 import { errors } from '../../errors.js';
 import { parseSearch } from '../../fhir/search/parse.js';
 import { planSearch } from '../../fhir/search/plan.js';
-import { conditionSql } from '../../fhir/search/sql.js';
-import { type AccessFilter, restrict } from '../access.js';
+import { conditionSql } from './search-sql.js';
+import type { AccessFilter } from '../../contracts/access-filter.js';
+import { restrict } from '../access.js';
 import type { Db } from './db.js';
 import { withValuePlans } from './value-plans.js';
 

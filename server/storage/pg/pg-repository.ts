@@ -14,22 +14,24 @@ import type {
   StoredVersion,
   WriteOptions,
   WriteOutcome,
-} from '../repository.js';
-import type { CreateAudit } from '../repository.js';
+} from '../../contracts/repository.js';
+import type { CreateAudit } from '../../contracts/repository.js';
 import type { Db } from './db.js';
 import { readHistory } from './history.js';
-import { type AccessFilter, type AccessPurpose, isUnrestricted } from '../access.js';
-import { conditionSql } from '../../fhir/search/sql.js';
+import type { AccessFilter, AccessPurpose } from '../../contracts/access-filter.js';
+import { isUnrestricted } from '../access.js';
+import { conditionSql } from './search-sql.js';
 import { conditionalDeleteWith, conditionalUpdateWith } from '../conditional-writes.js';
 import { findIds } from './match.js';
-import { type AuditRecord, appendAuditRecords } from './audit-log.js';
+import type { AuditRecord } from '../../contracts/audit-record.js';
+import { appendAuditRecords } from './audit-log.js';
 import { newResourceId } from '../resource-id.js';
 import { assertValidId, type PrepareOptions, prepareVersion, storedContent } from './prepare.js';
 import type { Conformance } from '../../fhir/profiles/conformance.js';
 import { readCurrent, readVersion } from './read.js';
 import { CreateBatcher, insertWithAudit, storedVersionOf } from './create-batcher.js';
 import { runSearch } from './search.js';
-import type { Plan } from '../../fhir/search/plan.js';
+import type { Plan } from '../../contracts/search-plan.js';
 import { storedResourceTypeSet } from './resource-tables.js';
 import { insertResource, insertResources, markDeleted, replaceResource } from './write.js';
 

@@ -1,5 +1,5 @@
 // Reads of current and past versions by id. The stored text is returned as is: no JSON parse on the read path.
-import type { StoredVersion } from '../repository.js';
+import type { StoredVersion } from '../../contracts/repository.js';
 import type { CurrentRow, Db } from './db.js';
 
 export function toStoredVersion(resourceType: string, row: CurrentRow): StoredVersion {

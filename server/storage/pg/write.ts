@@ -3,7 +3,7 @@
 // current row, its history row and its search rows together (a data-modifying CTE), so no version exists without
 // its history and no resource is found by values it no longer has.
 import type { IndexValues } from '../index-values.js';
-import type { StoredVersion } from '../repository.js';
+import type { StoredVersion } from '../../contracts/repository.js';
 import type { CurrentRow, Db } from './db.js';
 import { toStoredVersion } from './read.js';
 import { deleteSearchRows, insertSearchRows } from './search-rows.js';

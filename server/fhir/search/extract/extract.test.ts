@@ -116,7 +116,7 @@ describe('extractSearchValues', () => {
 
 describe('extractSearchValues over the R4 examples', () => {
   it('gives the same values with plain-path walks as with FHIRPath alone', async () => {
-    const { loadExamples } = await import('../../../../test/support/r4-examples.js');
+    const { loadExamples } = await import('../../../../bench/support/r4-examples.js');
     const { setPlainPaths } = await import('./extract.js');
     const resources = loadExamples().map((e) => e.resource);
     try {

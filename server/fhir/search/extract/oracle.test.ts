@@ -3,7 +3,7 @@
 import { matchesSearchRequest, parseSearchRequest } from '@medplum/core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadDefinitions } from '../../definitions.js';
-import { loadExamples } from '../../../../test/support/r4-examples.js';
+import { loadExamples } from '../../../../bench/support/r4-examples.js';
 import { extractSearchValues } from './extract.js';
 import type { SearchValues } from './types.js';
 

@@ -3,9 +3,9 @@
 // R4 RESTful API (http://hl7.org/fhir/R4/http.html).
 import type { Resource } from '@medplum/fhirtypes';
 import type { Operation } from 'fast-json-patch';
-import type { Plan } from '../fhir/search/plan.js';
-import type { AccessFilter, AccessPurpose } from './access.js';
-import type { AuditRecord } from './pg/audit-log.js';
+import type { Plan } from './search-plan.js';
+import type { AccessFilter, AccessPurpose } from './access-filter.js';
+import type { AuditRecord } from './audit-record.js';
 
 /** One stored version of a resource. `json` is the exact text stored (meta included), ready to send. */
 export interface StoredVersion {

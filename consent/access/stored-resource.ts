@@ -4,9 +4,9 @@ import type { Resource } from '@medplum/fhirtypes';
 import jsonpatch from 'fast-json-patch'; // CommonJS: its named exports are not visible to Node's ESM loader
 import type { Operation } from 'fast-json-patch';
 import type { HubError } from '../../server/errors.js';
-import type { Repository } from '../../server/storage/repository.js';
-import { mergeMaskedUpdate } from './masks.js';
-import type { MaskName } from './rules.js';
+import type { Repository } from '../../server/contracts/repository.js';
+import { mergeMaskedUpdate } from '../policy/masks.js';
+import type { MaskName } from '../policy/rules.js';
 
 /** The update a masked caller sends, with what its mask hides taken from the stored version. */
 export async function mergeStored(tx: Repository, resource: Resource, mask: MaskName): Promise<Resource> {

@@ -6,10 +6,11 @@
 // each request, on the kept Consents.
 import type { Consent, Organization } from '@medplum/fhirtypes';
 import { type ConsentChanges, KeptAnswers } from '../consent-changes.js';
-import { and, type Condition, or, type Plan } from '../../server/fhir/search/plan.js';
-import type { Repository } from '../../server/storage/repository.js';
-import { tokenCriterion } from '../../server/storage/token-entry.js';
-import type { Principal } from '../principal.js';
+import { and, type Condition, or } from '../../server/contracts/condition.js';
+import type { Plan } from '../../server/contracts/search-plan.js';
+import type { Repository } from '../../server/contracts/repository.js';
+import { tokenCriterion } from '../../server/contracts/token-entry.js';
+import type { Principal } from '../../server/contracts/principal.js';
 import {
   type CallerDirectives,
   CONSENT_CATEGORY_SYSTEM,
@@ -19,8 +20,8 @@ import {
   FINANCIER_CATEGORIES,
   ORGANISATION_ROLE_SYSTEM,
   ROLE_CATEGORIES,
-} from './directives.js';
-import { referencesOwnOrganization } from './scope-condition.js';
+} from '../policy/directives.js';
+import { referencesOwnOrganization } from '../policy/scope-condition.js';
 
 const NONE: CallerDirectives = { categories: [], organizationIds: [], directives: [] };
 

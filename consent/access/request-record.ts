@@ -5,11 +5,11 @@
 // of the record and nothing of anyone else's (own-log-view.ts).
 import type { Resource } from '@medplum/fhirtypes';
 import { CLIENT_REFERENCE_OUTSIDE_COMPARTMENT } from '../../server/fhir/search/client-compartment.js';
-import { compartmentKey, isUuid } from '../../server/storage/compartment-key.js';
+import { compartmentKey, isUuid } from '../../server/contracts/compartment-key.js';
 import { compartmentPatientIds } from '../../server/storage/index-values.js';
-import type { AuditRecord } from '../../server/storage/pg/audit-log.js';
-import type { StoredVersion } from '../../server/storage/repository.js';
-import { type AccessFacts, buildAuditEvent } from './audit-event.js';
+import type { AuditRecord } from '../../server/contracts/audit-record.js';
+import type { StoredVersion } from '../../server/contracts/repository.js';
+import { type AccessFacts, buildAuditEvent } from '../audit/audit-event.js';
 
 export type RequestFacts = Omit<AccessFacts, 'rules' | 'touched' | 'patients' | 'entityClients'> & {
   /** `Patient/<id>` of the clients a refused or failed attempt was aimed at (attempted-clients.ts). */

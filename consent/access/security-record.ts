@@ -2,9 +2,9 @@
 // consent given or refused on the consent screen, and every token request (issued or refused). Same profile as
 // the access records (hub-AuditEvent); never a secret, a code or a BSN.
 import type { AuditEvent, AuditEventEntity } from '@medplum/fhirtypes';
-import { compartmentKey } from '../../server/storage/compartment-key.js';
-import type { AuditRecord } from '../../server/storage/pg/audit-log.js';
-import { AUDIT_PROFILE } from './audit-event.js';
+import { compartmentKey } from '../../server/contracts/compartment-key.js';
+import type { AuditRecord } from '../../server/contracts/audit-record.js';
+import { AUDIT_PROFILE } from '../audit/audit-event.js';
 
 const OAUTH_CLIENT = 'https://zorghub.example.org/fhir/NamingSystem/oauth-client';
 const DCM = 'http://dicom.nema.org/resources/ontology/DCM';

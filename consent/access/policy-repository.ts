@@ -9,10 +9,10 @@
 import type { AuditEvent, Consent, Resource } from '@medplum/fhirtypes';
 import type { Operation } from 'fast-json-patch';
 import { errors, type HubError } from '../../server/errors.js';
-import type { Plan } from '../../server/fhir/search/plan.js';
-import type { AccessFilter, AccessPurpose } from '../../server/storage/access.js';
+import type { Plan } from '../../server/contracts/search-plan.js';
+import type { AccessFilter, AccessPurpose } from '../../server/contracts/access-filter.js';
 import { conditionalDeleteWith, conditionalUpdateWith } from '../../server/storage/conditional-writes.js';
-import type { AuditRecord } from '../../server/storage/pg/audit-log.js';
+import type { AuditRecord } from '../../server/contracts/audit-record.js';
 import type {
   HistoryOptions,
   HistoryPage,
@@ -22,22 +22,22 @@ import type {
   StoredVersion,
   WriteOptions,
   WriteOutcome,
-} from '../../server/storage/repository.js';
+} from '../../server/contracts/repository.js';
 import { ownLogView } from '../audit/own-log-view.js';
-import type { Principal } from '../principal.js';
-import { PrincipalAccess } from './access-filter.js';
+import type { Principal } from '../../server/contracts/principal.js';
+import { PrincipalAccess } from './principal-access.js';
 import {
   assertNotAuthorisationCreate,
   assertNotAuthorisationDelete,
   CONSENT_WITHDRAWAL_RULE,
-} from './authorisation-consents.js';
+} from '../policy/authorisation-consents.js';
 import { mergeStored, patchedOrUndefined, storedResource } from './stored-resource.js';
-import { assertAllowedChange } from './write-rights.js';
+import { assertAllowedChange } from '../policy/write-rights.js';
 import { type CallerDirectiveCache, loadCallerDirectives } from './directive-source.js';
-import type { Decision } from './decide.js';
-import { applyMask, keptElements, SUBSETTED } from './masks.js';
-import { assertNoHiddenUse } from './masked-search.js';
-import type { AccessInteraction, PolicyRules } from './rules.js';
+import type { Decision } from '../policy/decide.js';
+import { applyMask, keptElements, SUBSETTED } from '../policy/masks.js';
+import { assertNoHiddenUse } from '../policy/masked-search.js';
+import type { AccessInteraction, PolicyRules } from '../policy/rules.js';
 
 type Permit = Extract<Decision, { effect: 'permit' }>;
 

@@ -5,10 +5,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../server/config.js';
-import type { Principal } from '../principal.js';
-import { decide } from './decide.js';
+import type { Principal } from '../../server/contracts/principal.js';
+import { decide } from '../policy/decide.js';
 import { accessPolicyOf, PolicyFileError } from './policy-file.js';
-import { SYSTEM_RULES } from './rules.js';
+import { SYSTEM_RULES } from '../policy/rules.js';
 
 const financier: Principal = {
   kind: 'system',

@@ -2,8 +2,9 @@
 // the only SQL text spliced in is this file's own (aliases, operators, column names). Every condition reads the
 // table of its resource type under an alias; search values are looked up in the search tables of migration 0003.
 import type { Fragment } from 'postgres';
-import type { Db } from '../../storage/pg/db.js';
-import type { Condition, NumberClause, RangeClause, SortKey } from './plan.js';
+import type { Db } from './db.js';
+import type { Condition, NumberClause, RangeClause } from '../../contracts/condition.js';
+import type { SortKey } from '../../contracts/search-plan.js';
 
 type Alias = string;
 

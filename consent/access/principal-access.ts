@@ -1,15 +1,15 @@
 // A principal's decisions as the storage layer's AccessFilter (server/storage/access.ts): per resource type, the
 // permit's scope as a search Condition, or `false` where the decision denies. Built once per request and cached
 // per (type, interaction), so a search over many types and includes decides each type once.
-import type { Condition } from '../../server/fhir/search/plan.js';
-import type { AccessFilter, AccessPurpose } from '../../server/storage/access.js';
-import type { Principal } from '../principal.js';
-import { decide, type Decision } from './decide.js';
-import type { CallerDirectives } from './directives.js';
-import type { AccessInteraction, PolicyRules } from './rules.js';
+import type { Condition } from '../../server/contracts/condition.js';
+import type { AccessFilter, AccessPurpose } from '../../server/contracts/access-filter.js';
+import type { Principal } from '../../server/contracts/principal.js';
+import { decide, type Decision } from '../policy/decide.js';
+import type { CallerDirectives } from '../policy/directives.js';
+import type { AccessInteraction, PolicyRules } from '../policy/rules.js';
 import { OWN_LOG_HIDDEN } from '../audit/own-log-view.js';
-import { assertNoHiddenUse, type HiddenElements, hiddenByMask } from './masked-search.js';
-import { scopeCondition, withClientDirectives } from './scope-condition.js';
+import { assertNoHiddenUse, type HiddenElements, hiddenByMask } from '../policy/masked-search.js';
+import { scopeCondition, withClientDirectives } from '../policy/scope-condition.js';
 
 const DENY: Decision = { effect: 'deny', reason: 'the request carries no principal' };
 

@@ -6,7 +6,7 @@
 import type { Resource } from '@medplum/fhirtypes';
 import type { FhirRequest } from '../../server/fhir/request.js';
 import { compartmentPatientIds } from '../../server/storage/index-values.js';
-import type { Repository } from '../../server/storage/repository.js';
+import type { Repository } from '../../server/contracts/repository.js';
 import { clientsOf } from './request-record.js';
 
 const PATIENT_VALUE = /^(?:[a-z]+:\/\/[^?#]*\/)?Patient\/([A-Za-z0-9\-.]{1,64})$/;

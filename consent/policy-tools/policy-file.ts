@@ -8,9 +8,9 @@
 //                      "scope": { "kind": "organization", "params": ["payor"] }, "mask": "administrative", "why": "..." } ] }
 import { readFileSync } from 'node:fs';
 import { isR4ResourceType } from '../../server/fhir/validation/resource-types.js';
-import type { SystemRole } from '../principal.js';
-import { MASKS } from './masks.js';
-import { ACCESS_INTERACTIONS, type PolicyRules, type Rule, type Scope, SYSTEM_RULES } from './rules.js';
+import type { SystemRole } from '../../server/contracts/principal.js';
+import { MASKS } from '../policy/masks.js';
+import { ACCESS_INTERACTIONS, type PolicyRules, type Rule, type Scope, SYSTEM_RULES } from '../policy/rules.js';
 
 const ROLES = Object.keys(SYSTEM_RULES) as SystemRole[];
 
