@@ -130,7 +130,9 @@ function bindingIssue(path: string, value: unknown, params: BindingKeyword): Ope
     return issue('code-invalid', path, `Invalid code ${quote(value)} for ${path}: not in the required ValueSet ${vs}`);
   }
   const codings: CodingLike[] =
-    params.kind === 'CodeableConcept' ? ((value as { coding?: CodingLike[] } | null | undefined)?.coding ?? []) : [value as CodingLike];
+    params.kind === 'CodeableConcept'
+      ? ((value as { coding?: CodingLike[] } | null | undefined)?.coding ?? [])
+      : [value as CodingLike];
   const given = codings
     .filter((c): c is { system?: unknown; code: unknown } => c?.code !== undefined)
     .map((c) => `${c.system ?? '(no system)'}#${c.code}`);

@@ -76,7 +76,10 @@ export function checkNulls(obj: Record<string, unknown>, path: string, issues: O
       issues.push(createStructureIssue(propertyPath, 'Invalid null value'));
     } else if (Array.isArray(value)) {
       // Indexed as it stands (an array once the schema has passed); anything else has no entries to align with.
-      const partner = obj[key.startsWith('_') ? key.slice(1) : `_${key}`] as { [index: number]: unknown } | null | undefined;
+      const partner = obj[key.startsWith('_') ? key.slice(1) : `_${key}`] as
+        | { [index: number]: unknown }
+        | null
+        | undefined;
       for (let i = 0; i < value.length; i++) {
         const item = value[i];
         if (item === undefined) {
