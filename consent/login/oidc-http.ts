@@ -100,5 +100,6 @@ function describe(err: unknown): string {
 
 /** Provider-chosen text (error_description) goes into our messages only short and without control characters. */
 export function providerText(value: unknown): string | undefined {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: the control characters are what is replaced
   return typeof value === 'string' ? value.replace(/[\u0000-\u001f\u007f]/g, ' ').slice(0, 200) : undefined;
 }

@@ -88,6 +88,7 @@ const CLIENT_ID = /^[A-Za-z0-9][A-Za-z0-9._~-]{0,254}$/;
 const SCOPE_TOKEN = /^[\x21\x23-\x5b\x5d-\x7e]+$/;
 // RFC 6749 Appendix A.2: client_secret is VSCHAR (%x20-7E).
 const VSCHAR = /^[\x20-\x7e]+$/;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching the C0 and C1 control characters is its purpose (names that contain one are refused)
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', '[::1]', 'localhost']);
 /** JWK members that only a private or symmetric key has (RFC 7518 §6.2.2, §6.3.2, §6.4). */
@@ -170,9 +171,9 @@ export function checkClient(input: unknown, context: ValidationContext = {}): Ch
   }
 
   const redirectUris = stringList(input.redirectUris, 'redirectUris', add);
-  redirectUris?.forEach((uri, index) =>
-    problems.push(...validateUrl(uri, `redirectUris[${index}]`, 'a redirect URI', allowHttpLoopback)),
-  );
+  redirectUris?.forEach((uri, index) => {
+    problems.push(...validateUrl(uri, `redirectUris[${index}]`, 'a redirect URI', allowHttpLoopback));
+  });
   duplicates(redirectUris, 'redirectUris', 'redirect URI', add);
   if (kind === 'pgo' && redirectUris?.length === 0) {
     add('redirectUris', 'a PGO needs at least one redirect URI (matched exactly at the authorize endpoint)');

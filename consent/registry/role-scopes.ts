@@ -40,7 +40,9 @@ const SERVICE_INTERACTIONS: Record<DataServiceInteraction, AccessInteraction> = 
 export function allowedOn(role: SystemRole, type: string, rules: PolicyRules = SYSTEM_RULES): Set<AccessInteraction> {
   const allowed = new Set<AccessInteraction>();
   for (const rule of rules[role] ?? []) {
-    if (rule.types.includes('*') || rule.types.includes(type)) rule.interactions.forEach((i) => allowed.add(i));
+    if (rule.types.includes('*') || rule.types.includes(type)) {
+      for (const interaction of rule.interactions) allowed.add(interaction);
+    }
   }
   return allowed;
 }
