@@ -44,7 +44,10 @@ describe('KeptAnswers on ConsentChanges', () => {
     await cache.get('a', ask);
     expect(ask.calls).toBe(1);
     await db.sql`SELECT pg_notify('zorghub_standing', '')`;
-    await eventually(async () => (await cache.get('a', ask), ask.calls === 2));
+    await eventually(async () => {
+      await cache.get('a', ask);
+      return ask.calls === 2;
+    });
     await cache.get('a', ask);
     expect(ask.calls).toBe(2);
   });
@@ -63,7 +66,10 @@ describe('KeptAnswers on ConsentChanges', () => {
       await cache.get(key, ask);
       expect(ask.calls).toBe(1);
       await change();
-      await eventually(async () => (await cache.get(key, ask), ask.calls === 2));
+      await eventually(async () => {
+        await cache.get(key, ask);
+        return ask.calls === 2;
+      });
     }
   });
 
@@ -143,7 +149,10 @@ describe('CallerDirectiveCache', () => {
     const directives = new CallerDirectiveCache(changes);
     const facts = { known: { categories: [], organizationIds: [] }, consents: [] };
     let calls = 0;
-    const ask = async () => (calls++, facts);
+    const ask = async () => {
+      calls++;
+      return facts;
+    };
     const caller = (value: string, role: 'care-provider' | 'logistics' = 'care-provider') =>
       ({
         kind: 'system',

@@ -2,7 +2,16 @@
 // search finds exactly the examples whose JSON says so (the oracle reads the example files directly).
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { Bundle, Consent, Resource } from '@medplum/fhirtypes';
+import type {
+  Bundle,
+  Consent,
+  Coverage,
+  Device,
+  DeviceRequest,
+  Extension,
+  Resource,
+  SupplyRequest,
+} from '@medplum/fhirtypes';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { isAuthorisationConsent } from '../consent/policy/authorisation-consents.js';
 import { buildConformance } from '../server/fhir/profiles/conformance.js';
@@ -51,15 +60,15 @@ async function ids(query: string): Promise<string[]> {
 }
 
 /** The ids of stored examples of a type whose extension (by url) or JSON satisfies the predicate. */
-function expected(type: string, predicate: (r: any) => boolean): string[] {
+function expected<T extends Resource>(type: T['resourceType'], predicate: (r: T) => boolean): string[] {
   return valid
-    .filter((r) => r.resourceType === type && predicate(r))
+    .filter((r) => r.resourceType === type && predicate(r as T))
     .map((r) => r.id!)
     .sort();
 }
 
-const extensionValue = (r: any, name: string) =>
-  r.extension?.find((e: any) => e.url === `${HUB}StructureDefinition/${name}`);
+const extensionValue = (r: { extension?: Extension[] }, name: string) =>
+  r.extension?.find((e) => e.url === `${HUB}StructureDefinition/${name}`);
 
 describe("the hub's SearchParameters", () => {
   it('stores every valid example in a hub that enforces its profiles', () => {
@@ -68,8 +77,8 @@ describe("the hub's SearchParameters", () => {
 
   it('finds Coverage by regime', async () => {
     for (const regime of ['zvw', 'wmo', 'wlz']) {
-      const want = expected('Coverage', (r) =>
-        r.type.coding.some((c: any) => c.code === regime && c.system === `${HUB}CodeSystem/financing-regime`),
+      const want = expected<Coverage>('Coverage', (r) =>
+        r.type!.coding!.some((c) => c.code === regime && c.system === `${HUB}CodeSystem/financing-regime`),
       );
       expect(want.length, regime).toBeGreaterThan(0);
       expect(await ids(`/Coverage?regime=${regime}`)).toEqual(want);
@@ -80,46 +89,49 @@ describe("the hub's SearchParameters", () => {
     const statuses = [
       ...new Set(
         valid
-          .filter((r) => r.resourceType === 'Device')
+          .filter((r): r is Device => r.resourceType === 'Device')
           .map((r) => extensionValue(r, 'hub-ext-device-lifecycle')?.valueCoding?.code),
       ),
     ];
     expect(statuses.length).toBeGreaterThan(1);
     for (const status of statuses) {
       expect(await ids(`/Device?lifecycle-status=${status}`)).toEqual(
-        expected('Device', (r) => extensionValue(r, 'hub-ext-device-lifecycle')?.valueCoding?.code === status),
+        expected<Device>('Device', (r) => extensionValue(r, 'hub-ext-device-lifecycle')?.valueCoding?.code === status),
       );
     }
     const holders = valid
-      .filter((r) => r.resourceType === 'Device')
+      .filter((r): r is Device => r.resourceType === 'Device')
       .map((r) => extensionValue(r, 'hub-ext-holder')?.valueReference?.reference)
       .filter(Boolean);
     expect(holders.length).toBeGreaterThan(0);
     for (const holder of new Set(holders)) {
       expect(await ids(`/Device?holder=${holder}`)).toEqual(
-        expected('Device', (r) => extensionValue(r, 'hub-ext-holder')?.valueReference?.reference === holder),
+        expected<Device>('Device', (r) => extensionValue(r, 'hub-ext-holder')?.valueReference?.reference === holder),
       );
     }
   });
 
   it('finds SupplyRequest by direction and by time window, DeviceRequest by provision mode', async () => {
     for (const direction of ['delivery', 'return']) {
-      const want = expected(
+      const want = expected<SupplyRequest>(
         'SupplyRequest',
         (r) => extensionValue(r, 'hub-ext-supply-direction')?.valueCoding?.code === direction,
       );
       expect(await ids(`/SupplyRequest?direction=${direction}`)).toEqual(want);
     }
     // lt: the window starts before the given day (R4 range semantics: the range below the value overlaps it).
-    const before = expected(
+    const before = expected<SupplyRequest>(
       'SupplyRequest',
-      (r) => Date.parse(r.occurrencePeriod.start) < Date.parse('2025-05-01T00:00:00Z'),
+      (r) => Date.parse(r.occurrencePeriod!.start!) < Date.parse('2025-05-01T00:00:00Z'),
     );
     expect(before.length).toBeGreaterThan(0);
     expect(await ids('/SupplyRequest?occurrence=lt2025-05-01T00:00:00Z')).toEqual(before);
     for (const mode of ['purchase', 'rental', 'loan']) {
       expect(await ids(`/DeviceRequest?provision-mode=${mode}`)).toEqual(
-        expected('DeviceRequest', (r) => extensionValue(r, 'hub-ext-provision-mode')?.valueCoding?.code === mode),
+        expected<DeviceRequest>(
+          'DeviceRequest',
+          (r) => extensionValue(r, 'hub-ext-provision-mode')?.valueCoding?.code === mode,
+        ),
       );
     }
   });

@@ -2,14 +2,14 @@
 // SIGTERM / SIGINT close the server (in-flight requests finish, within HUB_SHUTDOWN_TIMEOUT_MS), then the pool,
 // then the embedded database.
 import { buildApp } from './app.js';
-import { ConfigError, loadConfig } from './config.js';
+import { ConfigError, type HubConfig, loadConfig } from './config.js';
 import { openDatabase } from './db/connect.js';
 import { warmUp } from './fhir/warm-up.js';
 import { migrate } from './storage/pg/migrate.js';
 import { reindexChanged } from './storage/pg/reindex.js';
 
 async function main(): Promise<void> {
-  let config;
+  let config: HubConfig;
   try {
     config = loadConfig();
   } catch (error) {

@@ -37,7 +37,60 @@ const CODE_LIFETIME_MS = 60 * 1000;
 /** A refresh token unused for six months lapses (MedMij). */
 export const REFRESH_IDLE_MS = 183 * 24 * 60 * 60 * 1000;
 
-type Row = Record<string, any>;
+// Rows as postgres.js returns them (migrations 0007, 0008): timestamptz as Date, text[] as string[], jsonb parsed.
+interface RequestRow {
+  client_id: string;
+  redirect_uri: string;
+  scopes: string[];
+  state: string | null;
+  code_challenge: string | null;
+  csrf_token: string;
+  patient: string | null;
+  login_state: Record<string, string> | null;
+}
+
+interface GrantRow {
+  consent_id: string;
+  client_id: string;
+  patient: string;
+  actor: string | null;
+  delegation_consent: string | null;
+  read_only: boolean;
+  data_services: string[];
+  scope: string;
+  once: boolean;
+  revoked_at: Date | null;
+}
+
+interface CodeRow {
+  consent_id: string;
+  client_id: string;
+  redirect_uri: string;
+  code_challenge: string | null;
+  expires_at: Date;
+}
+
+interface RefreshTokenRow {
+  consent_id: string;
+  client_id: string;
+  scope: string;
+  last_used_at: Date;
+  replaced_at: Date | null;
+}
+
+/** The columns of consentStanding(): NULL when a Consent row is missing. */
+interface ConsentStanding {
+  consented: boolean | null;
+  delegated: boolean | null;
+}
+
+interface StandingRow extends ConsentStanding {
+  granted: boolean;
+  read_only: boolean;
+  revoked: boolean;
+  /** The delegation Consent's content (JSON text), for a delegate who may change. */
+  delegation: string | null;
+}
 
 export interface Standing {
   stands: boolean;
@@ -75,7 +128,7 @@ export class OAuthStore {
     if (!session) {
       return undefined;
     }
-    const [row] = await this.sql<Row[]>`
+    const [row] = await this.sql<RequestRow[]>`
       SELECT * FROM oauth_requests
       WHERE id_hash = ${hashSecret(id)} AND session_hash = ${hashSecret(session)} AND finished_at IS NULL AND expires_at > ${now}`;
     return row ? toRequest(row) : undefined;
@@ -133,10 +186,12 @@ export class OAuthStore {
   > {
     const hash = hashSecret(code);
     const [used] = await this.sql<
-      Row[]
+      CodeRow[]
     >`UPDATE oauth_codes SET used_at = ${now} WHERE code_hash = ${hash} AND used_at IS NULL RETURNING *`;
     if (!used) {
-      const [seen] = await this.sql<Row[]>`SELECT consent_id FROM oauth_codes WHERE code_hash = ${hash}`;
+      const [seen] = await this.sql<
+        Pick<CodeRow, 'consent_id'>[]
+      >`SELECT consent_id FROM oauth_codes WHERE code_hash = ${hash}`;
       if (!seen) {
         return { status: 'unknown' };
       }
@@ -160,7 +215,7 @@ export class OAuthStore {
   }
 
   async grant(consentId: string): Promise<Grant | undefined> {
-    const [row] = await this.sql<Row[]>`SELECT * FROM oauth_grants WHERE consent_id = ${consentId}`;
+    const [row] = await this.sql<GrantRow[]>`SELECT * FROM oauth_grants WHERE consent_id = ${consentId}`;
     return row ? toGrant(row) : undefined;
   }
 
@@ -198,7 +253,9 @@ export class OAuthStore {
   > {
     const hash = hashSecret(token);
     const rotated = await this.sql.begin(async (tx) => {
-      const [row] = await tx<Row[]>`SELECT * FROM oauth_refresh_tokens WHERE token_hash = ${hash} FOR UPDATE`;
+      const [row] = await tx<
+        RefreshTokenRow[]
+      >`SELECT * FROM oauth_refresh_tokens WHERE token_hash = ${hash} FOR UPDATE`;
       if (!row) {
         return { status: 'unknown' as const };
       }
@@ -206,7 +263,7 @@ export class OAuthStore {
         return { status: 'other-client' as const };
       }
       const [grantRow] = await tx<
-        Row[]
+        (GrantRow & ConsentStanding)[]
       >`SELECT g.*, ${consentStanding(tx)} FROM oauth_grants g WHERE g.consent_id = ${row.consent_id} FOR UPDATE OF g`;
       const patient = grantRow?.patient as string;
       const end = async (reason: string) => {
@@ -249,7 +306,7 @@ export class OAuthStore {
   /** Revocation endpoint: a refresh token revokes its grant; returns false when the token is not one of ours. */
   async revokeRefreshToken(token: string, clientId: string, now: Date): Promise<boolean> {
     const [row] = await this.sql<
-      Row[]
+      Pick<RefreshTokenRow, 'consent_id'>[]
     >`SELECT consent_id FROM oauth_refresh_tokens WHERE token_hash = ${hashSecret(token)} AND client_id = ${clientId}`;
     if (!row) {
       return false;
@@ -276,7 +333,7 @@ export class OAuthStore {
   }
 
   async #tokenStands(consentId: string, jti: string): Promise<Standing> {
-    const [row] = await this.sql<Row[]>`
+    const [row] = await this.sql<StandingRow[]>`
       SELECT g.revoked_at IS NULL AS granted, g.read_only, ${consentStanding(this.sql)},
              EXISTS (SELECT 1 FROM oauth_revoked_tokens r WHERE r.jti = ${jti}) AS revoked,
              (SELECT d.content FROM "Consent" d WHERE d.id = g.delegation_consent AND NOT g.read_only) AS delegation
@@ -309,7 +366,7 @@ function consentStanding(sql: Sql | TransactionSql) {
       (SELECT NOT d.deleted AND (d.content::jsonb ->> 'status') = 'active' FROM "Consent" d WHERE d.id = g.delegation_consent)) AS delegated`;
 }
 
-function toRequest(row: Row): PendingRequest {
+function toRequest(row: RequestRow): PendingRequest {
   return {
     clientId: row.client_id,
     redirectUri: row.redirect_uri,
@@ -322,7 +379,7 @@ function toRequest(row: Row): PendingRequest {
   };
 }
 
-function toGrant(row: Row): Grant {
+function toGrant(row: GrantRow): Grant {
   return {
     consentId: row.consent_id,
     clientId: row.client_id,

@@ -4,7 +4,7 @@
 // checks run cheapest first, the jti is recorded last, so only an assertion that passed everything uses it up.
 import type { JsonWebKey } from 'node:crypto';
 import jose from 'node-jose';
-import { decodeCompactJws, type JwsHeader } from '../keys/compact-jws.js';
+import { type CompactJws, decodeCompactJws, type JwsHeader } from '../keys/compact-jws.js';
 import type { TokenError } from '../keys/token-error.js';
 import { JwksFetchError, sharedJwksCache, type JwksCache } from './client-jwks.js';
 import { epochSeconds, type Instant } from './instant.js';
@@ -85,7 +85,7 @@ export async function verifyClientAssertion(
   assertion: string,
   options: VerifyClientAssertionOptions,
 ): Promise<{ header: JwsHeader; claims: ClientAssertionClaims }> {
-  let decoded;
+  let decoded: CompactJws;
   try {
     decoded = decodeCompactJws(assertion);
   } catch (err) {

@@ -83,7 +83,7 @@ function* elementsWithConstraints(
   if (depth > 12 || !value.value || typeof value.value !== 'object') {
     return;
   }
-  let schema;
+  let schema: ReturnType<typeof getDataType>;
   try {
     schema = getDataType(value.type);
   } catch {

@@ -2,17 +2,19 @@
 // whether or not they claim it (HUB_REQUIRED_PROFILES), claimed profiles are checked, violations answer 422 with
 // an OperationOutcome naming element, profile and rule, and nothing is stored. Also $validate with profile=.
 import { readFileSync } from 'node:fs';
-import type { Bundle, OperationOutcome, Patient } from '@medplum/fhirtypes';
+import type { Bundle, OperationOutcome, Patient, Resource } from '@medplum/fhirtypes';
 import { describe, expect, it } from 'vitest';
 import { createTestApp } from '../../../test/support/app.js';
 
 const HUB_PATIENT = 'https://zorghub.example.org/fhir/StructureDefinition/hub-Patient';
 const HUB_COVERAGE = 'https://zorghub.example.org/fhir/StructureDefinition/hub-Coverage';
 
-function example(path: string): Record<string, any> {
-  const { id: _id, ...resource } = JSON.parse(
+/** An example of profiles/examples/, without its id. */
+function example(path: string): Resource {
+  const resource = JSON.parse(
     readFileSync(new URL(`../../../profiles/examples/${path}`, import.meta.url), 'utf8'),
-  );
+  ) as Resource;
+  delete resource.id;
   return resource;
 }
 

@@ -59,16 +59,16 @@ function writeElement(name: string, value: unknown, extra: Json | null, parts: s
       parts.push(`</${name}>`);
       return;
     }
-    const id = typeof object.id === 'string' ? ` id="${escape(object.id)}"` : '';
+    const id = typeof object.id === 'string' ? ` id="${escapeXml(object.id)}"` : '';
     const isExtension = name === 'extension' || name === 'modifierExtension';
-    const url = isExtension && typeof object.url === 'string' ? ` url="${escape(object.url)}"` : '';
+    const url = isExtension && typeof object.url === 'string' ? ` url="${escapeXml(object.url)}"` : '';
     parts.push(`<${name}${id}${url}>`);
     writeProperties(object, parts, isExtension ? 'extension' : 'element');
     parts.push(`</${name}>`);
     return;
   }
-  const id = typeof extra?.id === 'string' ? ` id="${escape(extra.id)}"` : '';
-  const attribute = value === null ? '' : ` value="${escape(String(value))}"`;
+  const id = typeof extra?.id === 'string' ? ` id="${escapeXml(extra.id)}"` : '';
+  const attribute = value === null ? '' : ` value="${escapeXml(String(value))}"`;
   const extensions = Array.isArray(extra?.extension) ? (extra.extension as Json[]) : [];
   if (extensions.length === 0) {
     parts.push(`<${name}${id}${attribute}/>`);
@@ -81,7 +81,7 @@ function writeElement(name: string, value: unknown, extra: Json | null, parts: s
   parts.push(`</${name}>`);
 }
 
-function escape(text: string): string {
+function escapeXml(text: string): string {
   return text
     .replace(/&/g, '&amp;')
     .replace(/</g, '&lt;')
