@@ -90,20 +90,28 @@ for (const { file, resource } of all) {
 }
 
 /** Escapes a search value's special characters (search.html#escaping): `\`, `,`, `|` and `$`. */
-const escape = (value: string, chars = /[\\,|$]/g) => value.replace(chars, (c) => `\\${c}`);
+const escapeSearchValue = (value: string, chars = /[\\,|$]/g) => value.replace(chars, (c) => `\\${c}`);
 
 /** One search (name, value pairs) for a parameter's first value, or undefined when none can be built. */
 function searchFor(code: string, values: ParamValues): [string, string][] | undefined {
   switch (values.type) {
     case 'token': {
       const first = values.values[0];
-      if (first) return [[code, first.system ? `${escape(first.system)}|${escape(first.code)}` : escape(first.code)]];
+      if (first)
+        return [
+          [
+            code,
+            first.system
+              ? `${escapeSearchValue(first.system)}|${escapeSearchValue(first.code)}`
+              : escapeSearchValue(first.code),
+          ],
+        ];
       const text = normalizeString(values.text[0] ?? '');
-      return text ? [[`${code}:text`, escape(text.slice(0, 4))]] : undefined;
+      return text ? [[`${code}:text`, escapeSearchValue(text.slice(0, 4))]] : undefined;
     }
     case 'string': {
       const normalized = values.values[0].normalized;
-      return normalized ? [[code, escape(normalized.slice(0, 4))]] : undefined;
+      return normalized ? [[code, escapeSearchValue(normalized.slice(0, 4))]] : undefined;
     }
     case 'date': {
       const { low, high } = values.values[0];
@@ -121,9 +129,9 @@ function searchFor(code: string, values: ParamValues): [string, string][] | unde
       const q = values.values[0];
       if (!Number.isFinite(q.value)) return undefined;
       const unit = q.system
-        ? `|${escape(q.system)}|${escape(q.code ?? '')}`
+        ? `|${escapeSearchValue(q.system)}|${escapeSearchValue(q.code ?? '')}`
         : q.code || q.unit
-          ? `||${escape(q.code ?? q.unit ?? '')}`
+          ? `||${escapeSearchValue(q.code ?? q.unit ?? '')}`
           : '';
       return [[code, `${q.value}${unit}`]];
     }
@@ -135,15 +143,20 @@ function searchFor(code: string, values: ParamValues): [string, string][] | unde
       if (ref.reference && !ref.reference.startsWith('#') && !foreign) return [[code, ref.reference]];
       // A contained canonical (`#procedure`) cannot be searched as a reference; it is left out.
       if (ref.url?.startsWith('#')) return undefined;
-      if (ref.url) return [[code, escape(ref.version ? `${ref.url}|${ref.version}` : ref.url, /[\\,$]/g)]];
+      if (ref.url) return [[code, escapeSearchValue(ref.version ? `${ref.url}|${ref.version}` : ref.url, /[\\,$]/g)]];
       if (ref.identifier) {
         const { system, code: value } = ref.identifier;
-        return [[`${code}:identifier`, system ? `${escape(system)}|${escape(value)}` : escape(value)]];
+        return [
+          [
+            `${code}:identifier`,
+            system ? `${escapeSearchValue(system)}|${escapeSearchValue(value)}` : escapeSearchValue(value),
+          ],
+        ];
       }
       return undefined;
     }
     case 'uri':
-      return [[code, escape(values.values[0], /[\\,]/g)]];
+      return [[code, escapeSearchValue(values.values[0], /[\\,]/g)]];
     default:
       return undefined;
   }

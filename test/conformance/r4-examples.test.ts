@@ -10,7 +10,7 @@ import { loadExamples } from '../../bench/support/r4-examples.js';
 const SEARCH_PARAMETER_WITHOUT_BASE = 'SearchParameter.base is required (1..*) and the example has none';
 const LOGICAL_MODEL_WITHOUT_BASE =
   'violates sdf-4: not abstract, yet no baseDefinition (a pattern logical model published as an example)';
-export const KNOWN_FAILURES: Record<string, string> = {
+const KNOWN_FAILURES: Record<string, string> = {
   'Bundle-dataelements.json':
     'violates bdl-7: fullUrls repeat (de-Quantity.value three times) without distinct versionIds',
   'Bundle-v2-valuesets.json': 'holds CodeSystem v2-0550, whose codes contain non-breaking spaces (invalid code)',

@@ -6,8 +6,10 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { Consent } from '@medplum/fhirtypes';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ClientRegistry } from '../../consent/registry/client-registry.js';
+import type { AccessTokenClaims } from '../../consent/tokens/access-token.js';
 import { startTestServer } from '../support/app.js';
 import { Browser, hiddenFields } from '../support/browser.js';
+import type { TokenAnswer } from '../support/token-answer.js';
 
 const CLIENT_BSN = '999911120';
 const DAUGHTER_BSN = '999600011';
@@ -121,11 +123,11 @@ async function tokenFor(bsn: string, scope: string, pick?: (html: string) => str
       code_verifier: verifier,
     }),
   });
-  return { body: (await res.json()) as Record<string, any>, screen, picker };
+  return { body: (await res.json()) as TokenAnswer, screen, picker };
 }
 
-function claims(token: string): Record<string, any> {
-  return JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString());
+function claims(token: string): AccessTokenClaims {
+  return JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString()) as AccessTokenClaims;
 }
 
 async function status(method: string, path: string, token: string, body?: unknown): Promise<number> {
@@ -159,9 +161,9 @@ describe('delegation (machtigen)', () => {
     // His own token may change his delivery window (leveringen allows updates), but not move it to someone else.
     const current = await (await fetch(`${baseUrl}/SupplyRequest/${deliveryId}`, { headers: auth })).json();
     const later = { ...current, occurrenceDateTime: '2027-01-04T10:00:00+01:00' };
-    expect(await status('PUT', `/SupplyRequest/${deliveryId}`, own.body.access_token, later)).toBe(200);
+    expect(await status('PUT', `/SupplyRequest/${deliveryId}`, own.body.access_token!, later)).toBe(200);
     const moved = { ...later, deliverTo: { reference: `Patient/${otherClient}` } };
-    expect(await status('PUT', `/SupplyRequest/${deliveryId}`, own.body.access_token, moved)).toBe(403);
+    expect(await status('PUT', `/SupplyRequest/${deliveryId}`, own.body.access_token!, moved)).toBe(403);
     // Nobody else's RelatedPerson, and not without a token.
     const anonymous = await fetch(`${baseUrl}/oauth/delegations`, {
       method: 'POST',
@@ -202,7 +204,7 @@ describe('delegation (machtigen)', () => {
 
     // The PGO authorisation she gave names her as performer, on his behalf.
     const consent = (await (
-      await fetch(`${baseUrl}/Consent/${claims(token).consent.replace('Consent/', '')}`, { headers: auth })
+      await fetch(`${baseUrl}/Consent/${claims(token).consent!.replace('Consent/', '')}`, { headers: auth })
     ).json()) as Consent;
     expect(consent.patient?.reference).toBe(`Patient/${clientId}`);
     expect(consent.performer?.[0].reference).toBe(`RelatedPerson/${daughterId}`);

@@ -1,7 +1,7 @@
 // Flow 8 of the domain, end to end over HTTP: a logistics provider's day of work (its delivery requests with their
 // clients, each delivery recorded, a device moved, a few attempts outside its remit), then an auditor who checks
 // in the audit trail that it only ever saw delivery data, and that the trail is intact.
-import type { AuditEvent, Bundle } from '@medplum/fhirtypes';
+import type { AuditEvent, Bundle, Parameters, SupplyRequest } from '@medplum/fhirtypes';
 import { describe, expect, it } from 'vitest';
 import { startTestServer } from '../support/app.js';
 import { systemClients } from '../support/system-clients.js';
@@ -16,7 +16,7 @@ await register('toezicht', 'auditor', { system: 'http://fhir.nl/fhir/NamingSyste
 
 // The morning's data, as the EHRs and suppliers left it.
 const create = async (resource: Record<string, unknown>) =>
-  (await call(admin, 'POST', `/${resource.resourceType}`, resource)).body.id as string;
+  (await call(admin, 'POST', `/${resource.resourceType}`, resource)).body!.id as string;
 const own = await create({
   resourceType: 'Organization',
   name: 'Snel Transport',
@@ -77,7 +77,7 @@ describe("a logistics provider's day, then the auditor", () => {
       }
       const next = bundle.link?.find((l) => l.relation === 'next')?.url;
       if (!next) break;
-      bundle = (await call(logistics, 'GET', next.slice(server.baseUrl.length))).body;
+      bundle = (await call(logistics, 'GET', next.slice(server.baseUrl.length))).body as Bundle;
     }
     expect(seen.filter((r) => r.startsWith('SupplyRequest/')).sort()).toEqual(
       requests
@@ -86,7 +86,7 @@ describe("a logistics provider's day, then the auditor", () => {
         .sort(),
     );
     for (const id of requests.slice(0, 3)) {
-      const request = (await call(logistics, 'GET', `/SupplyRequest/${id}`)).body;
+      const request = (await call(logistics, 'GET', `/SupplyRequest/${id}`)).body as SupplyRequest;
       const delivered = await call(logistics, 'POST', '/SupplyDelivery', {
         resourceType: 'SupplyDelivery',
         status: 'completed',
@@ -146,6 +146,6 @@ describe("a logistics provider's day, then the auditor", () => {
     // The auditor itself reads no clinical data.
     expect((await call(auditor, 'GET', `/CarePlan/${carePlan}`)).status).toBe(403);
     const verified = await call(auditor, 'GET', '/AuditEvent/$verify');
-    expect(verified.body.parameter).toContainEqual({ name: 'intact', valueBoolean: true });
+    expect((verified.body as Parameters).parameter).toContainEqual({ name: 'intact', valueBoolean: true });
   });
 });

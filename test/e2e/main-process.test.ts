@@ -67,6 +67,12 @@ async function waitReady(baseUrl: string, hub: Hub): Promise<void> {
 }
 
 describe('server/main.ts', () => {
+  /** What the tests leave to undo when they are all done (hubs to kill, folders to remove), undone last first. */
+  const leftovers: (() => void)[] = [];
+  afterAll(() => {
+    for (const undo of leftovers.reverse()) undo();
+  });
+
   it('stops with exit code 2 and a one-line explanation on a bad setting', async () => {
     const hub = startHub({ HUB_PORT: 'eighty' });
     expect(await hub.exited).toBe(2);
@@ -92,7 +98,7 @@ describe('server/main.ts', () => {
     const dataDir = mkdtempSync(path.join(os.tmpdir(), 'zorghub-main-'));
     const env = { DATABASE_URL: db.url, HUB_PORT: String(port), HUB_LOG_LEVEL: 'info', HUB_DATA_DIR: dataDir };
     const hub = startHub(env);
-    afterAll(() => hub.child.kill('SIGKILL'));
+    leftovers.push(() => hub.child.kill('SIGKILL'));
     await waitReady(baseUrl, hub);
     expect(await (await fetch(`${baseUrl}/healthz`)).json()).toEqual({ status: 'ok' });
 
@@ -200,7 +206,7 @@ describe('server/main.ts', () => {
 
   it('starts an embedded PostgreSQL in HUB_DATA_DIR when DATABASE_URL is not set, and stops it on SIGTERM', async () => {
     const dataDir = mkdtempSync(path.join(os.tmpdir(), 'zorghub-main-'));
-    afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+    leftovers.push(() => rmSync(dataDir, { recursive: true, force: true }));
     const [port, pgPort] = [await freePort(), await freePort()];
     const hub = startHub({
       HUB_DATA_DIR: dataDir,
@@ -208,7 +214,7 @@ describe('server/main.ts', () => {
       HUB_EMBEDDED_PG_PORT: String(pgPort),
       HUB_LOG_LEVEL: 'warn',
     });
-    afterAll(() => hub.child.kill('SIGKILL'));
+    leftovers.push(() => hub.child.kill('SIGKILL'));
     await waitReady(`http://127.0.0.1:${port}`, hub);
     expect(existsSync(path.join(dataDir, 'pg', 'postmaster.pid'))).toBe(true);
     hub.child.kill('SIGTERM');

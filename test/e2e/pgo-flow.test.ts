@@ -11,6 +11,7 @@ import { buildConformance } from '../../server/fhir/profiles/conformance.js';
 import { startTestServer } from '../support/app.js';
 import { sealAudit } from '../support/audit.js';
 import { Browser, hiddenFields } from '../support/browser.js';
+import type { TokenAnswer } from '../support/token-answer.js';
 
 const BSN = '999911120';
 const OTHER_BSN = '999600011';
@@ -157,7 +158,7 @@ async function token(fields: Record<string, string>, headers: Record<string, str
     headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
     body: new URLSearchParams(fields),
   });
-  return { status: res.status, body: (await res.json()) as Record<string, any> };
+  return { status: res.status, body: (await res.json()) as TokenAnswer };
 }
 
 async function codeFor(challenge: string, browser = new Browser(baseUrl)): Promise<string> {
@@ -204,7 +205,7 @@ describe('a PGO, MedMij style', () => {
     expect(issued.body.refresh_token).toBeTruthy();
 
     // The consent is a FHIR Consent naming the person, the PGO and the data services.
-    const [, payload] = issued.body.access_token.split('.');
+    const [, payload] = issued.body.access_token!.split('.');
     const claims = JSON.parse(Buffer.from(payload, 'base64url').toString());
     const consent = (await open.read({
       resourceType: 'Consent',
@@ -246,21 +247,21 @@ describe('a PGO, MedMij style', () => {
     const pgo = new Client({ baseUrl, bearerToken: issued.body.access_token });
     const orders = (await pgo.search({ resourceType: 'DeviceRequest' })) as unknown as Bundle;
     expect(orders.entry?.map((e) => e.resource?.id)).toEqual([ownOrder]);
-    expect(await fhirStatus(`/DeviceRequest/${ownOrder}`, issued.body.access_token)).toBe(200);
-    expect(await fhirStatus(`/DeviceRequest/${otherOrder}`, issued.body.access_token)).toBe(404);
-    expect(await fhirStatus(`/Patient/${patientId}`, issued.body.access_token)).toBe(200);
-    expect(await fhirStatus(`/Patient/${otherPatientId}`, issued.body.access_token)).toBe(404);
-    expect(await fhirStatus('/Coverage', issued.body.access_token)).toBe(403);
+    expect(await fhirStatus(`/DeviceRequest/${ownOrder}`, issued.body.access_token!)).toBe(200);
+    expect(await fhirStatus(`/DeviceRequest/${otherOrder}`, issued.body.access_token!)).toBe(404);
+    expect(await fhirStatus(`/Patient/${patientId}`, issued.body.access_token!)).toBe(200);
+    expect(await fhirStatus(`/Patient/${otherPatientId}`, issued.body.access_token!)).toBe(404);
+    expect(await fhirStatus('/Coverage', issued.body.access_token!)).toBe(403);
 
     // Refresh rotates: the new refresh token works, the old one may not be used again.
     const refreshed = await token({
       grant_type: 'refresh_token',
-      refresh_token: issued.body.refresh_token,
+      refresh_token: issued.body.refresh_token!,
       client_id: PGO,
     });
     expect(refreshed.status).toBe(200);
     expect(refreshed.body.refresh_token).not.toBe(issued.body.refresh_token);
-    expect(await fhirStatus('/DeviceRequest', refreshed.body.access_token)).toBe(200);
+    expect(await fhirStatus('/DeviceRequest', refreshed.body.access_token!)).toBe(200);
 
     // Withdrawal: the client sets his Consent inactive through the API, with his own token; every token of it
     // stops at once. (He may read and withdraw his own consents whatever his data services.)
@@ -270,8 +271,8 @@ describe('a PGO, MedMij style', () => {
       id: consent.id!,
       body: { ...consent, status: 'inactive' } as never,
     });
-    expect(await fhirStatus('/DeviceRequest', refreshed.body.access_token)).toBe(401);
-    expect(await fhirStatus('/DeviceRequest', issued.body.access_token)).toBe(401);
+    expect(await fhirStatus('/DeviceRequest', refreshed.body.access_token!)).toBe(401);
+    expect(await fhirStatus('/DeviceRequest', issued.body.access_token!)).toBe(401);
   });
 
   it('lets a person deny, and then redirects with access_denied', async () => {
@@ -372,13 +373,13 @@ describe('attacks on the flow', () => {
     };
     const first = await token(fields);
     expect(first.status).toBe(200);
-    expect(await fhirStatus('/DeviceRequest', first.body.access_token)).toBe(200);
+    expect(await fhirStatus('/DeviceRequest', first.body.access_token!)).toBe(200);
     const replay = await token(fields);
     expect(replay.body.error).toBe('invalid_grant');
-    expect(await fhirStatus('/DeviceRequest', first.body.access_token)).toBe(401);
+    expect(await fhirStatus('/DeviceRequest', first.body.access_token!)).toBe(401);
     const refresh = await token({
       grant_type: 'refresh_token',
-      refresh_token: first.body.refresh_token,
+      refresh_token: first.body.refresh_token!,
       client_id: PGO,
     });
     expect(refresh.body.error).toBe('invalid_grant');
@@ -396,27 +397,27 @@ describe('attacks on the flow', () => {
     });
     const escalate = await token({
       grant_type: 'refresh_token',
-      refresh_token: issued.body.refresh_token,
+      refresh_token: issued.body.refresh_token!,
       client_id: PGO,
       scope: 'zorghub~hulpmiddelen zorghub~basisgegevens',
     });
     expect(escalate.body.error).toBe('invalid_scope');
     const rotated = await token({
       grant_type: 'refresh_token',
-      refresh_token: issued.body.refresh_token,
+      refresh_token: issued.body.refresh_token!,
       client_id: PGO,
     });
     expect(rotated.status).toBe(200);
     const reused = await token({
       grant_type: 'refresh_token',
-      refresh_token: issued.body.refresh_token,
+      refresh_token: issued.body.refresh_token!,
       client_id: PGO,
     });
     expect(reused.body.error).toBe('invalid_grant');
-    expect(await fhirStatus('/DeviceRequest', rotated.body.access_token)).toBe(401);
+    expect(await fhirStatus('/DeviceRequest', rotated.body.access_token!)).toBe(401);
     const afterTheft = await token({
       grant_type: 'refresh_token',
-      refresh_token: rotated.body.refresh_token,
+      refresh_token: rotated.body.refresh_token!,
       client_id: PGO,
     });
     expect(afterTheft.body.error).toBe('invalid_grant');

@@ -5,6 +5,7 @@ import { createSign, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ClientRegistry } from '../../consent/registry/client-registry.js';
 import { startTestServer } from '../support/app.js';
+import type { TokenAnswer } from '../support/token-answer.js';
 
 const { baseUrl, db } = await startTestServer({ auth: { providerName: 'zorghub', devLoginBsns: [] } });
 
@@ -48,7 +49,7 @@ async function token(clientAssertion: string, scope?: string) {
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
     body,
   });
-  return { status: res.status, body: (await res.json()) as Record<string, any> };
+  return { status: res.status, body: (await res.json()) as TokenAnswer };
 }
 
 beforeAll(async () => {

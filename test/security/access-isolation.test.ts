@@ -4,7 +4,7 @@
 // search, count, page, include, revinclude, chain or _has its way to anything else; masks hold; writes stay inside.
 // Some clients have data-sharing directives (by organisation or category, active or not, in period or not), and the
 // oracle states what each one changes for whom.
-import type { Resource } from '@medplum/fhirtypes';
+import type { Bundle, Device, Resource } from '@medplum/fhirtypes';
 import { describe, expect, it } from 'vitest';
 import type { Principal, SystemRole } from '../../server/contracts/principal.js';
 import { PgRepository } from '../../server/storage/pg/pg-repository.js';
@@ -438,23 +438,31 @@ function deliveryMasked(c: Case): boolean {
   return c.principal.role === 'supplier' || c.principal.role === 'logistics';
 }
 
+/** An element of a resource by its JSON name (throws without a resource, as reading it would). */
+function elementOf(resource: Resource | undefined, name: string): unknown {
+  return (resource as unknown as Record<string, unknown>)[name];
+}
+
 async function searchAll(
   call: ReturnType<typeof as>,
   url: string,
-): Promise<{ ids: string[]; included: any[]; pages: number }> {
+): Promise<{ ids: string[]; included: Resource[]; pages: number }> {
   const found: string[] = [];
-  const included: any[] = [];
+  const included: Resource[] = [];
   let next: string | undefined = url;
   let pages = 0;
   while (next) {
     const answer = await call('GET', next);
     expect(answer.status, `${url}: ${answer.code}`).toBe(200);
-    for (const entry of answer.body.entry ?? []) {
-      (entry.search?.mode === 'include' ? included : found).push(
-        entry.search?.mode === 'include' ? entry.resource : entry.resource.id,
-      );
+    const bundle = answer.body as Bundle;
+    for (const entry of bundle.entry ?? []) {
+      if (entry.search?.mode === 'include') {
+        included.push(entry.resource!);
+      } else {
+        found.push(entry.resource!.id!);
+      }
     }
-    const link = answer.body.link?.find((l: { relation: string }) => l.relation === 'next')?.url as string | undefined;
+    const link = bundle.link?.find((l) => l.relation === 'next')?.url;
     next = link ? link.slice(BASE.length) : undefined;
     pages++;
   }
@@ -477,8 +485,10 @@ describe.each(cases)('isolation: $name', (c) => {
       expect((await searchAll(call, `/${type}?_count=1000`)).ids, type).toEqual(expected(type));
       const paged = await searchAll(call, `/${type}?_count=3`);
       expect(paged.ids, `${type} paged`).toEqual(expected(type));
-      expect((await call('GET', `/${type}?_summary=count`)).body.total, `${type} total`).toBe(expected(type).length);
-      expect((await call('GET', `/${type}?_total=accurate&_count=1`)).body.total, `${type} _total`).toBe(
+      expect(((await call('GET', `/${type}?_summary=count`)).body as Bundle).total, `${type} total`).toBe(
+        expected(type).length,
+      );
+      expect(((await call('GET', `/${type}?_total=accurate&_count=1`)).body as Bundle).total, `${type} _total`).toBe(
         expected(type).length,
       );
     }
@@ -574,8 +584,8 @@ describe.each(cases)('isolation: $name', (c) => {
         continue;
       }
       expect(answer.status, `c${i}`).toBe(200);
-      const got = (answer.body.entry ?? [])
-        .map((e: { resource: Resource }) => `${e.resource.resourceType}/${e.resource.id}`)
+      const got = ((answer.body as Bundle).entry ?? [])
+        .map((e) => `${e.resource!.resourceType}/${e.resource!.id}`)
         .sort();
       const own = Object.entries(ofClient(i)).flatMap(([type, list]) => (list ?? []).map((id) => `${type}/${id}`));
       // Devices too: the R4 compartment holds none, but a Device is the client's by Device.patient.
@@ -589,12 +599,12 @@ describe.each(cases)('isolation: $name', (c) => {
       for (const [type, hidden] of Object.entries(c.masked ?? {})) {
         for (const id of expected(type)) {
           const { body } = await call('GET', `/${type}/${id}`);
-          for (const element of hidden) expect(body[element], `${type}/${id}.${element}`).toBeUndefined();
-          expect(body.meta.security).toContainEqual(expect.objectContaining({ code: 'SUBSETTED' }));
+          for (const element of hidden) expect(elementOf(body, element), `${type}/${id}.${element}`).toBeUndefined();
+          expect(body!.meta!.security).toContainEqual(expect.objectContaining({ code: 'SUBSETTED' }));
         }
         const { body } = await call('GET', `/${type}?_count=1000`);
-        for (const entry of body.entry ?? [])
-          for (const element of hidden) expect(entry.resource[element]).toBeUndefined();
+        for (const entry of (body as Bundle).entry ?? [])
+          for (const element of hidden) expect(elementOf(entry.resource, element)).toBeUndefined();
       }
     });
 });
@@ -643,7 +653,7 @@ describe("writes stay inside the caller's scope", () => {
   });
 
   it('lets a supplier move its device and keeps what its mask hid; a patch of a hidden element is refused', async () => {
-    const read = (await supplier('GET', '/Device/dev0')).body;
+    const read = (await supplier('GET', '/Device/dev0')).body as Device;
     expect(read.note).toBeUndefined();
     const moved = await supplier('PUT', '/Device/dev0', { ...read, location: { display: 'Depot Zwolle' } });
     expect(moved.status).toBe(200);

@@ -23,7 +23,7 @@ await register('ziekenhuis', 'care-provider', { system: URA, value: '11112222' }
 const create = async (resource: Record<string, unknown>) => {
   const answer = await call(admin, 'POST', `/${resource.resourceType}`, resource);
   expect(answer.status, JSON.stringify(answer.body)).toBe(201);
-  return answer.body.id as string;
+  return answer.body!.id as string;
 };
 const role = (code: string) => [{ coding: [{ system: `${HUB}/CodeSystem/organisation-role`, code }] }];
 const insurer = await create({
@@ -339,8 +339,8 @@ describe('a client records his own directives', () => {
     expect((await as(delegate(true))('POST', '/Consent', consent(els, 'data-sharing'))).status).toBe(403);
     // He sees the directives he may act on, not the client's other consents.
     const listed = await as(delegate(true))('GET', '/Consent');
-    expect(listed.body.entry.map((e: { resource: Consent }) => e.resource.id)).toEqual([made.body.id]);
-    await withdraw(made.body.id);
+    expect((listed.body as Bundle).entry!.map((e) => e.resource!.id)).toEqual([made.body!.id]);
+    await withdraw(made.body!.id!);
   });
 
   it('creates a data-sharing Consent for himself, and nothing else', async () => {
@@ -350,7 +350,7 @@ describe('a client records his own directives', () => {
     expect((await as(person(els))('POST', '/Consent', consent(els, 'delegation'))).status).toBe(403);
     const zk = await tokenOf('verzekeraar');
     expect(await ids(zk, '/DeviceRequest')).not.toContain(elsZvwAid);
-    await withdraw(created.body.id);
+    await withdraw(created.body!.id!);
     expect(await ids(zk, '/DeviceRequest')).toContain(elsZvwAid);
   });
 });

@@ -8,7 +8,7 @@
 // client's real values. Each request runs the route's handler over the policy repository of the principal, on a
 // real PostgreSQL (test/support/as-principal.ts does the same, but keeps only the error code).
 import { tryGetDataType } from '@medplum/core';
-import type { Resource } from '@medplum/fhirtypes';
+import type { Bundle, Device, Patient, Resource } from '@medplum/fhirtypes';
 import { describe, expect, it } from 'vitest';
 import { decide } from '../../consent/policy/decide.js';
 import { hiddenSearchParameters, jsonNames, maskHiddenElements } from '../../consent/policy/masked-search.js';
@@ -68,7 +68,7 @@ const masked: Masked[] = Object.entries(SYSTEM_RULES).flatMap(([role, rules]) =>
 const MASKED_ROLES = [...new Set(masked.map((m) => m.role))];
 
 /** A well-formed value of each parameter type (what it matches does not matter to a refusal). */
-function valueOf(param: ParamDefinition): string {
+function sampleValue(param: ParamDefinition): string {
   switch (param.code) {
     case '_lastUpdated':
       return 'ge2020-01-01';
@@ -114,7 +114,7 @@ interface Refusal {
 const refusals: Refusal[] = [];
 for (const { role, resourceType: type, hidden } of masked) {
   for (const p of hidden) {
-    const value = encodeURIComponent(valueOf(p));
+    const value = encodeURIComponent(sampleValue(p));
     refusals.push({ role, kind: 'criterion', url: `/${type}?${p.code}=${value}`, names: p.code });
     refusals.push({ role, kind: ':missing', url: `/${type}?${p.code}:missing=true`, names: p.code });
     refusals.push({ role, kind: '_summary=count', url: `/${type}?${p.code}=${value}&_summary=count`, names: p.code });
@@ -168,7 +168,7 @@ interface Allowed {
   url: string;
 }
 const allowed: Allowed[] = masked.flatMap(({ role, resourceType: type, allowed: params }) =>
-  params.map((p) => ({ role, url: `/${type}?${p.code}=${encodeURIComponent(valueOf(p))}` })),
+  params.map((p) => ({ role, url: `/${type}?${p.code}=${encodeURIComponent(sampleValue(p))}` })),
 );
 
 // -- data: one client each masked role delivers to or pays for --------------------------------------------------
@@ -323,7 +323,7 @@ describe("the attacks first reported, with the client's real values", () => {
   });
 
   it('refuses a conditional update whose criteria read a hidden element, and keeps the stored resource', async () => {
-    const device = (await call('supplier', 'GET', '/Device/dev-supplier')).body as Record<string, unknown>;
+    const device = (await call('supplier', 'GET', '/Device/dev-supplier')).body as Device;
     const reply = await call('supplier', 'PUT', '/Device?url=http://example.org/device', {
       ...device,
       status: 'inactive',
@@ -335,7 +335,7 @@ describe("the attacks first reported, with the client's real values", () => {
 
 describe('what the masks let through keeps working', () => {
   const ids = (reply: Answer) =>
-    ((reply.body?.entry ?? []) as { resource: Resource }[])
+    (((reply.body as Bundle | undefined)?.entry ?? []) as { resource: Resource }[])
       .map((e) => `${e.resource.resourceType}/${e.resource.id}`)
       .sort();
 
@@ -343,7 +343,7 @@ describe('what the masks let through keeps working', () => {
     for (const role of ['supplier', 'logistics'] as const) {
       const reply = await call(role, 'GET', '/Patient?name=Familie0&phone=0612345678&address-city=Zwolle');
       expect(ids(reply), role).toEqual(['Patient/c0']);
-      expect(reply.body?.entry?.[0].resource.birthDate).toBeUndefined();
+      expect((reply.body as Bundle<Patient>).entry![0].resource!.birthDate).toBeUndefined();
       expect(ids(await call(role, 'GET', `/SupplyRequest?status=active`)), role).toEqual([`SupplyRequest/sr-${role}`]);
       expect(ids(await call(role, 'GET', `/DeviceRequest?subject:Patient.name=Familie0`)), role).toEqual([
         `DeviceRequest/dr-${role}`,
@@ -354,12 +354,14 @@ describe('what the masks let through keeps working', () => {
     }
     const financier = await call('financier', 'GET', '/Patient?birthdate=1941-03-12&gender=female');
     expect(ids(financier)).toEqual(['Patient/c0']);
-    expect(financier.body?.entry?.[0].resource.telecom).toBeUndefined();
+    expect((financier.body as Bundle<Patient>).entry![0].resource!.telecom).toBeUndefined();
   });
 
   it('sorts, counts, includes and subsets by what the mask keeps; neither _summary nor _elements reveals a hidden element', async () => {
     expect((await call('supplier', 'GET', '/Patient?_sort=name')).status).toBe(200);
-    expect((await call('supplier', 'GET', '/Patient?name=Familie0&_summary=count')).body?.total).toBe(1);
+    expect(
+      ((await call('supplier', 'GET', '/Patient?name=Familie0&_summary=count')).body as Bundle | undefined)?.total,
+    ).toBe(1);
     const included = await call(
       'supplier',
       'GET',
@@ -370,7 +372,7 @@ describe('what the masks let through keeps working', () => {
     for (const query of ['_summary=true', '_summary=text', '_summary=data', '_elements=name,telecom']) {
       const reply = await call('supplier', 'GET', `/Patient?${query}`);
       expect(reply.status, query).toBe(200);
-      const patient = reply.body?.entry?.[0].resource ?? {};
+      const patient = (reply.body as Bundle | undefined)?.entry?.[0].resource ?? {};
       const hidden = maskHiddenElements('delivery', 'Patient')!;
       expect(
         Object.keys(patient).filter((key) => hidden.has(key)),
@@ -380,7 +382,7 @@ describe('what the masks let through keeps working', () => {
   });
 
   it('matches a conditional update on what the mask keeps', async () => {
-    const device = (await call('supplier', 'GET', '/Device/dev-supplier')).body as Record<string, unknown>;
+    const device = (await call('supplier', 'GET', '/Device/dev-supplier')).body as Device;
     const reply = await call('supplier', 'PUT', '/Device?identifier=urn:test:device|supplier', {
       ...device,
       location: { display: 'Depot' },

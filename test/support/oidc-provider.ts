@@ -149,12 +149,14 @@ export async function startOidcProvider(options: OidcProviderOptions): Promise<O
   function authorize(res: ServerResponse, params: URLSearchParams): void {
     const problem = checkAuthorizationRequest(params);
     if (problem) {
-      return send(res, 400, 'text/plain', problem);
+      send(res, 400, 'text/plain', problem);
+      return;
     }
     const username = params.get('username') ?? params.get('login_hint');
     if (username === null || !Object.hasOwn(options.users, username)) {
       const status = params.has('username') ? 401 : 200;
-      return send(res, status, 'text/html; charset=utf-8', loginForm(params, status === 401));
+      send(res, status, 'text/html; charset=utf-8', loginForm(params, status === 401));
+      return;
     }
     const code = randomBytes(24).toString('base64url');
     grants.set(code, {

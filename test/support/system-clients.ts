@@ -2,6 +2,7 @@
 // /oauth/token as the client itself would, and call the FHIR API with it. For end-to-end tests of what a role sees.
 import { expect } from 'vitest';
 import { ClientRegistry } from '../../consent/registry/client-registry.js';
+import type { Resource } from '@medplum/fhirtypes';
 import type { SystemRole } from '../../server/contracts/principal.js';
 import type { TestServer } from './app.js';
 
@@ -40,7 +41,12 @@ export function systemClients(
       expect(response.status).toBe(200);
       return { authorization: `Bearer ${((await response.json()) as { access_token: string }).access_token}` };
     },
-    async call(headers: Headers, method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
+    async call(
+      headers: Headers,
+      method: string,
+      path: string,
+      body?: unknown,
+    ): Promise<{ status: number; body: Resource | undefined }> {
       const response = await fetch(`${server.baseUrl}${path}`, {
         method,
         headers: { ...headers, ...(body ? { 'content-type': 'application/fhir+json' } : {}) },

@@ -90,7 +90,7 @@ describe('Patient/$everything', () => {
     });
     const own = await as(person(['basisgegevens', 'hulpmiddelen']))('GET', `/Patient/${anna}/$everything`);
     expect(own.status).toBe(200);
-    expect(idsOf(own.body)).toEqual(
+    expect(idsOf(own.body as Bundle)).toEqual(
       mine.filter((id) => /^(Patient|DeviceRequest|DeviceUseStatement|Device)\//.test(id)),
     );
     expect((await as(person(['basisgegevens', 'hulpmiddelen']))('GET', `/Patient/${piet}/$everything`)).status).toBe(
