@@ -9,14 +9,9 @@ import type { ConsentChanges } from './consent-changes.js';
 import type { HubKeys } from './keys/hub-keys.js';
 import type { OAuthStore } from './oauth/oauth-store.js';
 import { standing } from './oauth/token-routes.js';
+import type { AccessLog } from '../server/contracts/access.js';
 import type { Principal } from '../server/contracts/principal.js';
 import { verifyAccessToken } from './tokens/access-token.js';
-
-declare module 'fastify' {
-  interface FastifyRequest {
-    principal?: Principal;
-  }
-}
 
 export interface Authenticator {
   keys: HubKeys;
@@ -45,8 +40,16 @@ export function refusedPrincipalOf(error: unknown): Principal | undefined {
 }
 
 /** The Principal of a request; throws AuthenticationError for a missing or bad token. */
-export async function authenticate(auth: Authenticator, request: FastifyRequest): Promise<Principal> {
-  const header = request.headers.authorization;
+export function authenticate(auth: Authenticator, request: FastifyRequest): Promise<Principal> {
+  return authenticateBearer(auth, request.headers.authorization, request.log);
+}
+
+/** The Principal of an Authorization header (HTTP-free: the access seam's first step); throws AuthenticationError. */
+export async function authenticateBearer(
+  auth: Authenticator,
+  header: string | undefined,
+  log?: Pick<AccessLog, 'warn'>,
+): Promise<Principal> {
   if (header === undefined) {
     throw new AuthenticationError(
       undefined,
@@ -61,12 +64,12 @@ export async function authenticate(auth: Authenticator, request: FastifyRequest)
   try {
     principal = await verified(auth, match[1]);
   } catch (err) {
-    request.log.warn({ reason: (err as { reason?: string }).reason ?? 'invalid' }, 'access token refused');
+    log?.warn({ reason: (err as { reason?: string }).reason ?? 'invalid' }, 'access token refused');
     throw new AuthenticationError('invalid_token', 'The access token is not valid');
   }
   const { stands, readOnly, changeable } = await standing(auth, principal);
   if (!stands) {
-    request.log.warn(
+    log?.warn(
       { clientId: principal.clientId, tokenId: principal.tokenId },
       'access token refused: revoked or consent withdrawn',
     );
@@ -109,18 +112,25 @@ async function verified(auth: Authenticator, token: string): Promise<Principal> 
   return principal;
 }
 
-export function challenge(reply: FastifyReply, error: AuthenticationError): FastifyReply {
-  return reply.header(
-    'www-authenticate',
-    error.oauthError
-      ? `Bearer realm="zorghub", error="${error.oauthError}", error_description="${error.message}"`
-      : 'Bearer realm="zorghub"',
+/** The RFC 6750 WWW-Authenticate value of a refused token. */
+export function challengeHeader(error: AuthenticationError): string {
+  return error.oauthError
+    ? `Bearer realm="zorghub", error="${error.oauthError}", error_description="${error.message}"`
+    : 'Bearer realm="zorghub"';
+}
+
+/** A refused token as the hub's error: HUB_ERR_AUTH_INVALID_TOKEN (401), still saying whose it was. */
+export function refusal(error: AuthenticationError) {
+  return Object.assign(
+    errors.invalidToken(error.message),
+    error.refusedPrincipal ? { refusedPrincipal: error.refusedPrincipal } : {},
   );
 }
 
 /**
  * authenticate() for route handlers: a refused token becomes HUB_ERR_AUTH_INVALID_TOKEN (401), with the RFC 6750
- * challenge on the reply when there is one. The FHIR plugin, the admin API and the delegation endpoint all use it.
+ * challenge on the reply when there is one. The delegation endpoint uses it; every other entrance authenticates
+ * through the access seam (consent/access/access-seam.ts).
  */
 export async function authenticateOrThrow(
   auth: Authenticator,
@@ -131,13 +141,8 @@ export async function authenticateOrThrow(
     return await authenticate(auth, request);
   } catch (err) {
     if (err instanceof AuthenticationError) {
-      if (reply) {
-        challenge(reply, err);
-      }
-      throw Object.assign(
-        errors.invalidToken(err.message),
-        err.refusedPrincipal ? { refusedPrincipal: err.refusedPrincipal } : {},
-      );
+      reply?.header('www-authenticate', challengeHeader(err));
+      throw refusal(err);
     }
     throw err;
   }

@@ -1,12 +1,14 @@
 // Assembles the consent layer from configuration, once at start-up: the signing keys (in HUB_DATA_DIR/keys), the
 // client registry (with the bootstrap admin client, and seeded from HUB_CLIENTS_FILE), the OAuth state, the person login (an OIDC upstream, or the
 // development login), and registers the authorization server's routes and the registry's admin API.
-import type { FastifyBaseLogger, FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { Sql } from 'postgres';
 import type { AuthConfig } from '../server/config.js';
-import { errors } from '../server/errors.js';
-import type { Repository } from '../server/contracts/repository.js';
-import { type Authenticator, authenticateOrThrow } from './authenticate.js';
+import type { StorageRepository } from '../server/storage/storage-repository.js';
+import type { Authenticator } from './authenticate.js';
+import { AccessSeam } from './access/access-seam.js';
+import { accessRoutes } from './explain/access-routes.js';
+import { adminAccess, openAdminAccess } from './registry/admin-access.js';
 import { auditRoutes } from './audit/audit-routes.js';
 import { AuditTrail } from './audit/audit-trail.js';
 import { type AdminBootstrap, ensureAdminClient } from './bootstrap/admin-client.js';
@@ -29,17 +31,23 @@ export interface ConsentLayer {
   /** Where the bootstrap admin client's credentials came from (consent/bootstrap/admin-client.ts). */
   admin: AdminBootstrap;
   authenticator: Authenticator;
+  /** The access seam every entrance goes through (consent/access/access-seam.ts). */
+  access: AccessSeam;
   register(app: FastifyInstance): Promise<void>;
 }
 
 export async function setUpConsent(options: {
   sql: Sql;
-  repository: Repository;
+  repository: StorageRepository;
   config: AuthConfig;
   dataDir: string;
   baseUrl: string;
   log: FastifyBaseLogger;
   now?: () => Date;
+  /** Benchmarks only (bench/core.ts measures the audit trail's cost): accesses are not recorded. */
+  unaudited?: boolean;
+  /** Largest body the audit and admin routes accept, for their errors' wording. */
+  maxBodyBytes?: number;
 }): Promise<ConsentLayer> {
   const now = options.now ?? (() => new Date());
   const keys = await HubKeys.open({ dataDir: options.dataDir, now });
@@ -85,28 +93,30 @@ export async function setUpConsent(options: {
     replay: new MemoryReplayCache(),
     secureCookies: options.baseUrl.startsWith('https:'),
     now,
-    audit,
   };
   const authenticator: Authenticator = { keys, store, issuer: options.baseUrl, now, changes };
-  const requireAdmin = async (request: FastifyRequest): Promise<void> => {
-    const principal = await authenticateOrThrow(authenticator, request);
-    if (principal.kind !== 'system' || principal.role !== 'admin') {
-      throw errors.insufficientScope('The admin API is for admin clients only');
-    }
-  };
+  const access = new AccessSeam({
+    storage: options.repository,
+    authenticator,
+    audit: options.unaudited ? undefined : audit,
+    rules: options.config.accessPolicy,
+    hub: options.baseUrl,
+  });
+  context.audit = access;
   const auditSettings = options.config.audit ?? { retentionMonths: 36, checkpointSeconds: 300 };
   return {
     context,
     audit,
     admin,
     authenticator,
+    access,
     register: async (app) => {
       await app.register(async (scoped) =>
         auditRoutes(scoped, {
           audit,
-          authenticator,
-          baseUrl: options.baseUrl,
+          access,
           retentionMonths: auditSettings.retentionMonths,
+          maxBodyBytes: options.maxBodyBytes ?? 1024 * 1024,
         }),
       );
       // The chain's head is signed at intervals, and once more on the way down.
@@ -126,14 +136,24 @@ export async function setUpConsent(options: {
           .checkpoint()
           .catch((error: unknown) => app.log.warn({ err: error }, 'final audit checkpoint failed'));
       });
-      await app.register(async (scoped) => consentRoutes(scoped, context));
       await app.register(async (scoped) =>
-        adminClientRoutes(scoped, {
-          registry,
-          authorize: requireAdmin,
-          issueToken: (client, scope) => issueSystemToken(context, client, scope),
+        accessRoutes(scoped, {
+          access,
+          storage: options.repository,
+          rules: options.config.accessPolicy,
+          client: (clientId) => registry.get(clientId),
+          maxBodyBytes: options.maxBodyBytes ?? 1024 * 1024,
         }),
       );
+      await app.register(async (scoped) => consentRoutes(scoped, context));
+      await app.register(async (scoped) => {
+        adminAccess(scoped);
+        await adminClientRoutes(scoped, {
+          registry,
+          authorize: (request) => openAdminAccess(access, request),
+          issueToken: (client, scope) => issueSystemToken(context, client, scope),
+        });
+      });
     },
   };
 }

@@ -17,7 +17,7 @@ export type AppConfig = Pick<
   'baseUrl' | 'maxBodyBytes' | 'maxBundleEntries' | 'logLevel' | 'requiredProfiles' | 'auth' | 'dataDir'
 > &
   Partial<Pick<HubConfig, 'profilePackages'>> & {
-    /** Benchmarks only (bench/core.ts measures the audit trail's cost): FHIR requests are not recorded. No setting of the hub sets it. */
+    /** Benchmarks only (bench/core.ts measures the audit trail's cost): accesses are not recorded. No setting of the hub sets it. */
     unaudited?: boolean;
   };
 
@@ -58,13 +58,13 @@ export async function buildApp(config: AppConfig, sql: Sql, searchPools?: Search
     dataDir: config.dataDir,
     baseUrl: config.baseUrl,
     log: app.log,
+    unaudited: config.unaudited,
+    maxBodyBytes: config.maxBodyBytes,
   });
   await consent.register(app);
   await app.register(fhirPlugin, {
-    authenticator: consent.authenticator,
-    audit: config.unaudited ? undefined : consent.audit,
-    repository,
-    policyRules: config.auth.accessPolicy,
+    access: consent.access,
+    oauthIssuer: consent.access.issuer,
     conformance,
     baseUrl: config.baseUrl,
     maxBodyBytes: config.maxBodyBytes,

@@ -6,14 +6,18 @@
 // must be within the caller's scope before (update, patch, delete) and after (create, update, patch), or nothing is
 // written. Masked principals (supplier, logistics, financier) get masked resources, and their updates leave what
 // the mask hides as stored. A caller whose decision is `everything` (the admin) goes straight through.
+// It is the one wrapper over the storage: the access seam (access-seam.ts) builds one per access, with the access's
+// ledger (rules used, versions touched, the record a single create writes with it) and the read-your-audit barrier
+// (audit-reads.ts). Handlers see only the Repository contract; narrowing, the audit inbox and locks stay here.
 import type { AuditEvent, Consent, Resource } from '@medplum/fhirtypes';
 import type { Operation } from 'fast-json-patch';
 import { errors, type HubError } from '../../server/errors.js';
 import type { Plan } from '../../server/contracts/search-plan.js';
-import type { AccessFilter, AccessPurpose } from '../../server/contracts/access-filter.js';
 import { conditionalDeleteWith, conditionalUpdateWith } from '../../server/storage/conditional-writes.js';
 import type { AuditRecord } from '../../server/contracts/audit-record.js';
+import type { CreateAudit, StorageRepository } from '../../server/storage/storage-repository.js';
 import type {
+  FindOptions,
   HistoryOptions,
   HistoryPage,
   HistoryScope,
@@ -38,44 +42,82 @@ import type { Decision } from '../policy/decide.js';
 import { applyMask, keptElements, SUBSETTED } from '../policy/masks.js';
 import { assertNoHiddenUse } from '../policy/masked-search.js';
 import type { AccessInteraction, PolicyRules } from '../policy/rules.js';
+import { criteriaTouchAudit, historyTouchesAudit, planTouchesAudit } from './audit-reads.js';
 
 type Permit = Extract<Decision, { effect: 'permit' }>;
 
 /**
- * The policy repository of one request: the caller's decisions under `rules` (the baseline unless configured), with
+ * What one access gathers for its audit record, shared by the policy repository and its transactions: the rules
+ * that permitted it, the versions that left storage, and how reads of the audit trail wait for its sealing.
+ */
+export class AccessLedger {
+  readonly rules = new Set<string>();
+  readonly touched: StoredVersion[] = [];
+  #createAudit: CreateAudit | undefined;
+
+  constructor(
+    /** Resolves once the audit records committed before it are sealed and readable (AuditSink.sealPending). */
+    readonly sealPending?: () => Promise<void>,
+    /** The record of a single create, written with it (the create batcher's group commit, or its transaction). */
+    createAudit?: CreateAudit,
+  ) {
+    this.#createAudit = createAudit;
+  }
+
+  /** The create record, once: only the access's own create carries it. */
+  claimCreateAudit(): CreateAudit | undefined {
+    const audit = this.#createAudit;
+    this.#createAudit = undefined;
+    return audit;
+  }
+
+  /** What left storage for this caller, unmasked (bounded: a record names at most a few). */
+  touch(version: StoredVersion): void {
+    if (this.touched.length < 1000) this.touched.push(version);
+  }
+}
+
+/**
+ * The policy repository of one access: the caller's decisions under `rules` (the baseline unless configured), with
  * the client directives that name it now.
  */
 export async function policyRepositoryFor(
-  inner: Repository,
+  inner: StorageRepository,
   principal: Principal | undefined,
-  rules?: PolicyRules,
-  directiveCache?: CallerDirectiveCache,
+  options: { rules?: PolicyRules; directiveCache?: CallerDirectiveCache; ledger?: AccessLedger } = {},
 ): Promise<PolicyRepository> {
-  return new PolicyRepository(
-    inner,
-    new PrincipalAccess(principal, await loadCallerDirectives(inner, principal, new Date(), directiveCache), rules),
-  );
+  const directives = await loadCallerDirectives(inner, principal, new Date(), options.directiveCache);
+  return new PolicyRepository(inner, new PrincipalAccess(principal, directives, options.rules), options.ledger);
 }
 
 export class PolicyRepository implements Repository {
-  readonly #inner: Repository;
+  readonly #inner: StorageRepository;
   readonly #access: PrincipalAccess;
-  readonly #scoped: Repository;
-  readonly #rules: Set<string>;
-  readonly #touched: StoredVersion[];
+  readonly #scoped: StorageRepository;
+  readonly #ledger: AccessLedger;
 
   /** `inner`: the unrestricted storage repository (or a transaction of it). */
-  constructor(
-    inner: Repository,
-    principal: Principal | undefined | PrincipalAccess,
-    rules = new Set<string>(),
-    touched: StoredVersion[] = [],
-  ) {
-    this.#rules = rules;
-    this.#touched = touched;
+  constructor(inner: StorageRepository, access: PrincipalAccess, ledger = new AccessLedger()) {
+    this.#ledger = ledger;
     this.#inner = inner;
-    this.#access = principal instanceof PrincipalAccess ? principal : new PrincipalAccess(principal);
-    this.#scoped = inner.withAccess(this.#access.readFilter());
+    this.#access = access;
+    this.#scoped = inner.withAccess(access.readFilter());
+  }
+
+  /** The principal's decisions this repository enforces (for explaining a search: _explain). */
+  get access(): PrincipalAccess {
+    return this.#access;
+  }
+
+  /** Read-your-audit: a read that may return AuditEvents waits for the records committed before it to be sealed. */
+  async #barrier(touchesAudit: boolean): Promise<void> {
+    if (touchesAudit && this.#ledger.sealPending) await this.#ledger.sealPending();
+  }
+
+  /** The unconditional create of the access's own create, with its record when it carries one. */
+  #create(repository: StorageRepository, resource: Resource): Promise<WriteOutcome> {
+    const audit = this.#ledger.claimCreateAudit();
+    return audit ? repository.create(resource, { audit }) : repository.create(resource);
   }
 
   /** The permit, or a 403 naming what is not allowed. */
@@ -84,8 +126,8 @@ export class PolicyRepository implements Repository {
     if (decision.effect === 'deny') {
       throw errors.insufficientScope(`Not allowed: ${decision.reason}`);
     }
-    this.#rules.add(decision.rule);
-    for (const consent of decision.directives?.consents ?? []) this.#rules.add(consent);
+    this.#ledger.rules.add(decision.rule);
+    for (const consent of decision.directives?.consents ?? []) this.#ledger.rules.add(consent);
     return decision;
   }
 
@@ -94,9 +136,8 @@ export class PolicyRepository implements Repository {
     return decision.scope.kind === 'everything' && !decision.mask && !decision.directives;
   }
 
-  /** What left storage for this caller, unmasked, for the audit record (bounded: a record names at most a few). */
   #touch(version: StoredVersion): void {
-    if (this.#touched.length < 1000) this.#touched.push(version);
+    this.#ledger.touch(version);
   }
 
   #mask(version: StoredVersion): StoredVersion {
@@ -140,14 +181,12 @@ export class PolicyRepository implements Repository {
   }
 
   /** In one transaction: `work` with this policy over it, then `after` checks, which throw to roll it all back. */
-  #inTransaction<T>(work: (policy: PolicyRepository, tx: Repository) => Promise<T>): Promise<T> {
-    return this.#inner.transaction((tx) =>
-      work(new PolicyRepository(tx, this.#access, this.#rules, this.#touched), tx),
-    );
+  #inTransaction<T>(work: (policy: PolicyRepository, tx: StorageRepository) => Promise<T>): Promise<T> {
+    return this.#inner.transaction((tx) => work(new PolicyRepository(tx, this.#access, this.#ledger), tx));
   }
 
   async #assertWithin(
-    tx: Repository,
+    tx: StorageRepository,
     interaction: 'create' | 'update',
     resourceType: string,
     id: string,
@@ -161,7 +200,7 @@ export class PolicyRepository implements Repository {
 
   /** What an update may change (write-rights.ts); a withdrawal is recorded under its rule. */
   #assertChange(decision: Permit, stored: Resource | undefined, next: Resource): void {
-    if (assertAllowedChange(decision, stored, next) === 'withdrawal') this.#rules.add(CONSENT_WITHDRAWAL_RULE);
+    if (assertAllowedChange(decision, stored, next) === 'withdrawal') this.#ledger.rules.add(CONSENT_WITHDRAWAL_RULE);
   }
 
   /** Whether a write of `resourceType` by this decision needs the checks of #assertChange (no fast path). */
@@ -172,16 +211,19 @@ export class PolicyRepository implements Repository {
   // -- reads --------------------------------------------------------------------------------------------------
 
   async read(resourceType: string, id: string): Promise<StoredVersion> {
+    await this.#barrier(resourceType === 'AuditEvent');
     this.#permit('read', resourceType);
     return this.#mask(await this.#scoped.read(resourceType, id));
   }
 
   async vread(resourceType: string, id: string, versionId: string): Promise<StoredVersion> {
+    await this.#barrier(resourceType === 'AuditEvent');
     this.#permit('read', resourceType);
     return this.#mask(await this.#scoped.vread(resourceType, id, versionId));
   }
 
   async search(plan: Plan): Promise<SearchResult> {
+    await this.#barrier(planTouchesAudit(plan));
     const allowed = plan.types.filter(
       ({ resourceType }) => this.#access.decide('search', resourceType).effect === 'permit',
     );
@@ -203,29 +245,29 @@ export class PolicyRepository implements Repository {
   }
 
   async history(scope: HistoryScope, options: HistoryOptions): Promise<HistoryPage> {
+    await this.#barrier(historyTouchesAudit(scope));
     const decision = this.#permit('history', scope.resourceType ?? '*');
     const page = await (this.#everything(decision) ? this.#inner : this.#scoped).history(scope, options);
     return { ...page, entries: page.entries.map((entry) => ({ ...entry, ...this.#mask(entry) })) };
   }
 
-  async findIds(resourceType: string, criteria: string, limit: number): Promise<string[]> {
+  async findIds(resourceType: string, criteria: string, limit: number, options?: FindOptions): Promise<string[]> {
+    await this.#barrier(criteriaTouchAudit(resourceType, criteria));
     // A conditional match the caller may not resolve finds nothing: the resource behaves as absent.
     if (this.#access.decide('resolve', resourceType).effect !== 'permit') return [];
     // The storage plans the criteria and asks the read filter whether they use what the caller may not see.
-    return this.#scoped.findIds(resourceType, criteria, limit);
-  }
-
-  isVisible(resourceType: string, id: string, purpose?: AccessPurpose): Promise<boolean> {
-    return this.#scoped.isVisible(resourceType, id, purpose);
+    return this.#scoped.findIds(resourceType, criteria, limit, options);
   }
 
   // -- writes -------------------------------------------------------------------------------------------------
 
   async create(resource: Resource, options: { ifNoneExist?: string } = {}): Promise<WriteOutcome> {
+    if (options.ifNoneExist !== undefined)
+      await this.#barrier(criteriaTouchAudit(resource.resourceType, options.ifNoneExist));
     const decision = this.#permit('create', resource.resourceType);
     assertNotAuthorisationCreate(resource);
     if (this.#everything(decision) && options.ifNoneExist === undefined) {
-      return this.#touchOutcome(await this.#inner.create(resource));
+      return this.#touchOutcome(await this.#create(this.#inner, resource));
     }
     return this.#inTransaction(async (policy, tx) => {
       if (options.ifNoneExist !== undefined) {
@@ -242,7 +284,7 @@ export class PolicyRepository implements Repository {
           });
         }
       }
-      const outcome = await tx.create(resource);
+      const outcome = await policy.#create(tx, resource);
       await policy.#assertWithin(tx, 'create', resource.resourceType, outcome.version.id);
       return policy.#outcome(outcome);
     });
@@ -330,6 +372,7 @@ export class PolicyRepository implements Repository {
   }
 
   async conditionalUpdate(resource: Resource, criteria: string, options: WriteOptions = {}): Promise<WriteOutcome> {
+    await this.#barrier(criteriaTouchAudit(resource.resourceType, criteria));
     const decision = this.#permit('update', resource.resourceType);
     if (
       this.#everything(decision) &&
@@ -400,6 +443,7 @@ export class PolicyRepository implements Repository {
   }
 
   async conditionalDelete(resourceType: string, criteria: string): Promise<{ deleted: number }> {
+    await this.#barrier(criteriaTouchAudit(resourceType, criteria));
     const decision = this.#permit('delete', resourceType);
     if (
       this.#everything(decision) &&
@@ -414,30 +458,23 @@ export class PolicyRepository implements Repository {
     });
   }
 
-  /** The hub's own audit records are not the caller's writes: they pass through unnarrowed. */
-  appendAudit(records: AuditRecord[]): Promise<void> {
-    return this.#inner.appendAudit(records);
-  }
-
-  /** The rules that permitted this request's interactions so far, for its audit record. */
-  get rulesUsed(): string[] {
-    return [...this.#rules];
-  }
-
-  /** The versions this request read or wrote, as stored (before any mask). */
-  get touched(): readonly StoredVersion[] {
-    return this.#touched;
-  }
-
-  lockCriteria(key: string): Promise<void> {
-    return this.#inner.lockCriteria(key);
-  }
-
   transaction<T>(work: (repository: Repository) => Promise<T>): Promise<T> {
     return this.#inTransaction((policy) => work(policy));
   }
 
-  withAccess(_access: AccessFilter): Repository {
-    throw new Error('a PolicyRepository is already narrowed to its principal'); // a programming error
+  /**
+   * `work` in one transaction whose last statement writes the access's audit record (`recordOf` its result): the
+   * write and its record commit together or not at all. The seam's path for writes and transaction Bundles.
+   */
+  atomically<T>(
+    work: (repository: Repository) => Promise<T>,
+    recordOf: (result: T) => AuditRecord | undefined,
+  ): Promise<T> {
+    return this.#inTransaction(async (policy, tx) => {
+      const result = await work(policy);
+      const record = recordOf(result);
+      if (record) await tx.appendAudit([record]);
+      return result;
+    });
   }
 }

@@ -9,9 +9,9 @@ import { compartmentKey, isUuid } from '../../server/contracts/compartment-key.j
 import { compartmentPatientIds } from '../../server/storage/index-values.js';
 import type { AuditRecord } from '../../server/contracts/audit-record.js';
 import type { StoredVersion } from '../../server/contracts/repository.js';
-import { type AccessFacts, buildAuditEvent } from '../audit/audit-event.js';
+import { type EventFacts, buildAuditEvent } from '../audit/audit-event.js';
 
-export type RequestFacts = Omit<AccessFacts, 'rules' | 'touched' | 'patients' | 'entityClients'> & {
+export type RequestFacts = Omit<EventFacts, 'rules' | 'touched' | 'patients' | 'entityClients'> & {
   /** `Patient/<id>` of the clients a refused or failed attempt was aimed at (attempted-clients.ts). */
   attempted?: readonly string[];
 };

@@ -16,7 +16,7 @@ export const ENTITY_CLIENT_DETAIL = 'client';
 /** The most data entities one record lists; a search touching more records its query (which reproduces them). */
 export const MAX_ENTITIES = 50;
 
-export interface AccessFacts {
+export interface EventFacts {
   principal?: Principal;
   /** The route's interaction (routes.ts): read, search-type, create, batch-transaction, operation:validate, ... */
   interaction: string;
@@ -44,6 +44,10 @@ export interface AccessFacts {
   recorded: Date;
   /** The hub's base URL, naming it as the source. */
   hub: string;
+  /** Where the access came in (server/contracts/access.ts); the REST API unless said. */
+  entrance?: string;
+  /** A v3 ActReason code the entrance gives instead of the one of the caller's kind or role. */
+  purpose?: string;
 }
 
 const ACTIONS: Record<string, AuditEvent['action']> = {
@@ -90,14 +94,14 @@ export function actionOf(interaction: string): AuditEvent['action'] {
   return ACTIONS[interaction] ?? 'E';
 }
 
-export function buildAuditEvent(facts: AccessFacts): AuditEvent {
+export function buildAuditEvent(facts: EventFacts): AuditEvent {
   const { principal } = facts;
   const kind = principal
     ? principal.kind === 'system'
       ? (principal.role ?? 'anonymous')
       : principal.kind
     : 'anonymous';
-  const purpose = PURPOSE[kind] ?? PURPOSE.anonymous;
+  const purpose = facts.purpose ? { code: facts.purpose } : (PURPOSE[kind] ?? PURPOSE.anonymous);
   // A client directive that shaped the decision is named as itself (Consent/<id>), a rule under the hub's prefix.
   const policy = [
     ...facts.rules.map((rule) => (rule.startsWith('Consent/') ? rule : `${RULE_PREFIX}${rule}`)),
@@ -236,6 +240,8 @@ export function buildAuditEvent(facts: AccessFacts): AuditEvent {
     agent: agents,
     source: {
       observer: { display: 'zorghub FHIR-server', identifier: { system: 'urn:ietf:rfc:3986', value: facts.hub } },
+      // The REST API is the default entrance; any other (an adapter, a subscription, the admin API) is named.
+      ...(facts.entrance && facts.entrance !== 'rest' ? { site: facts.entrance } : {}),
       type: [
         {
           system: 'http://terminology.hl7.org/CodeSystem/security-source-type',

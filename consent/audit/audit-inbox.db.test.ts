@@ -6,7 +6,15 @@ import { randomUUID } from 'node:crypto';
 import type { AuditEvent, Bundle } from '@medplum/fhirtypes';
 import { describe, expect, it } from 'vitest';
 import { PgRepository } from '../../server/storage/pg/pg-repository.js';
-import { AUDIT_LOCK, appendAuditRecords, auditRecordTexts, auditUnindexedSize, indexAuditTrail, sealAuditInbox, sha256Hex } from '../../server/storage/pg/audit-log.js';
+import {
+  AUDIT_LOCK,
+  appendAuditRecords,
+  auditRecordTexts,
+  auditUnindexedSize,
+  indexAuditTrail,
+  sealAuditInbox,
+  sha256Hex,
+} from '../../server/storage/pg/audit-log.js';
 import type { AuditRecord } from '../../server/contracts/audit-record.js';
 import { createTestApp, TEST_BASE_URL } from '../../test/support/app.js';
 import { HubKeys } from '../keys/hub-keys.js';

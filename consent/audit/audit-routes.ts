@@ -6,90 +6,43 @@
 //   POST /admin/audit/$prune                           admin: removes records older than the retention period
 //        (HUB_AUDIT_RETENTION_MONTHS) and signs a prune checkpoint; npm run audit:prune calls it
 import type { Parameters, ParametersParameter } from '@medplum/fhirtypes';
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { errors, type HubError } from '../../server/errors.js';
-import { outcome, outcomeForError } from '../../server/fhir/outcome.js';
-import { type Authenticator, authenticateOrThrow } from '../authenticate.js';
-import type { Principal, SystemRole } from '../../server/contracts/principal.js';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { AccessGate } from '../../server/contracts/access.js';
+import { errors } from '../../server/errors.js';
+import { fhirErrorHandler } from '../../server/fhir/error-handler.js';
+import type { HubOperation } from '../policy/rules.js';
 import type { AuditTrail } from './audit-trail.js';
-import { requestRecord } from '../access/request-record.js';
 
 export interface AuditRoutesOptions {
   audit: AuditTrail;
-  authenticator: Authenticator;
-  baseUrl: string;
+  /** The access seam: each call is an access, decided by its operation's rule (rules.ts) and recorded. */
+  access: AccessGate;
   retentionMonths: number;
+  maxBodyBytes: number;
 }
 
 export async function auditRoutes(app: FastifyInstance, options: AuditRoutesOptions): Promise<void> {
-  app.setErrorHandler((error: FastifyError | HubError, request, reply) => {
-    const status = typeof error.statusCode === 'number' && error.statusCode >= 400 ? error.statusCode : 500;
-    if (status >= 500) {
-      request.log.error({ err: error }, 'unhandled error');
-      return reply
-        .status(500)
-        .type('application/fhir+json')
-        .send(
-          outcome([
-            {
-              severity: 'fatal',
-              code: 'exception',
-              diagnostics: `Internal server error; quote request id ${request.id}`,
-            },
-          ]),
-        );
-    }
-    return reply
-      .status(status)
-      .type('application/fhir+json')
-      .send(outcomeForError(error as HubError));
-  });
+  app.setErrorHandler(fhirErrorHandler(options.maxBodyBytes));
 
-  /** Authenticates, checks the role, runs `work`, and records the access (refused or not). */
-  const guarded = async <T>(
-    request: FastifyRequest,
-    reply: FastifyReply,
-    interaction: string,
-    roles: SystemRole[],
-    work: () => Promise<T>,
-  ): Promise<T> => {
-    let principal: Principal | undefined;
-    let status = 200;
-    let errorCode: string | undefined;
-    try {
-      principal = await authenticateOrThrow(options.authenticator, request, reply);
-      if (principal.kind !== 'system' || !principal.role || !roles.includes(principal.role)) {
-        throw errors.insufficientScope(`Not allowed: ${interaction} is for ${roles.join(' and ')} clients only`);
-      }
-      return await work();
-    } catch (error) {
-      status = (error as HubError).statusCode ?? 500;
-      errorCode = (error as HubError).code;
-      throw error;
-    } finally {
-      const [, query] = request.url.split('?', 2);
-      await options.audit.record(
-        requestRecord(
-          {
-            principal,
-            interaction,
-            method: request.method,
-            resourceType: 'AuditEvent',
-            query,
-            status,
-            errorCode,
-            address: request.ip,
-            hub: options.baseUrl,
-            recorded: new Date(),
-          },
-          { rules: status < 400 ? [`${principal?.role}-${interaction.replace('operation:', '')}`] : [], touched: [] },
-        ),
-      );
-    }
-  };
+  /** One access through the seam: authenticated, decided by the operation's rule, recorded (refused or not). */
+  const guarded = <T>(request: FastifyRequest, reply: FastifyReply, operation: HubOperation, work: () => Promise<T>) =>
+    options.access.access(
+      {
+        entrance: 'audit',
+        interaction: operation,
+        method: request.method,
+        resourceType: 'AuditEvent',
+        query: request.url.split('?', 2)[1],
+        address: request.ip,
+      },
+      { authorization: request.headers.authorization, challenge: (value) => reply.header('www-authenticate', value) },
+      work,
+      () => 200,
+      request.log,
+    );
 
   app.get<{ Querystring: { start?: string; end?: string } }>('/AuditEvent/$verify', async (request, reply) =>
-    guarded(request, reply, 'operation:verify', ['auditor', 'admin'], async () => {
+    guarded(request, reply, 'operation:verify', async () => {
       const start = date(request.query.start, 'start');
       const end = date(request.query.end, 'end');
       const verification = await options.audit.verify({ start, end });
@@ -110,14 +63,14 @@ export async function auditRoutes(app: FastifyInstance, options: AuditRoutesOpti
           });
         parameter.push({ name: 'break-reason', valueString: verification.firstBreak.reason });
       }
-      // Returned, not sent: the answer leaves only after its access is recorded (guarded's finally).
+      // Returned, not sent: the answer leaves only after its access is recorded.
       reply.type('application/fhir+json');
       return { resourceType: 'Parameters', parameter } satisfies Parameters;
     }),
   );
 
   app.post('/admin/audit/$prune', async (request, reply) =>
-    guarded(request, reply, 'operation:prune', ['admin'], async () => {
+    guarded(request, reply, 'operation:prune', async () => {
       const before = new Date();
       before.setUTCMonth(before.getUTCMonth() - options.retentionMonths);
       const { removed, upTo } = await options.audit.prune(before);

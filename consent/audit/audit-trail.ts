@@ -14,9 +14,23 @@ import type { Sql } from 'postgres';
 import type { HubKeys } from '../keys/hub-keys.js';
 import { BackgroundWork } from './background-work.js';
 import { BATCH as INDEX_BATCH, IndexThrottle } from './index-throttle.js';
-import type { Repository } from '../../server/contracts/repository.js';
+import type { AuditSink } from '../../server/contracts/audit-record.js';
+import type { StorageRepository } from '../../server/storage/storage-repository.js';
 import type { AuditRecord } from '../../server/contracts/audit-record.js';
-import { AUDIT_INDEX_LOCK, AUDIT_LOCK, auditUnsealedHead, auditUnsealedHolds, auditUnsealedSize, auditInboxTail, auditRecordTexts, auditUnindexedUpTo, indexAuditTrail, sealAuditInbox, sha256Hex, INBOX_STATEMENT_RECORDS } from '../../server/storage/pg/audit-log.js';
+import {
+  AUDIT_INDEX_LOCK,
+  AUDIT_LOCK,
+  auditUnsealedHead,
+  auditUnsealedHolds,
+  auditUnsealedSize,
+  auditInboxTail,
+  auditRecordTexts,
+  auditUnindexedUpTo,
+  indexAuditTrail,
+  sealAuditInbox,
+  sha256Hex,
+  INBOX_STATEMENT_RECORDS,
+} from '../../server/storage/pg/audit-log.js';
 
 /** Records per sealing transaction. */
 const SEAL_BATCH = 1000;
@@ -61,7 +75,7 @@ interface TrailRow {
   chain_hash: string;
 }
 
-export class AuditTrail {
+export class AuditTrail implements AuditSink {
   #pending: { record: AuditRecord; resolve: () => void; reject: (error: unknown) => void }[] = [];
   #scheduled = false;
   #flushing = false;
@@ -72,7 +86,7 @@ export class AuditTrail {
 
   constructor(
     private readonly sql: Sql,
-    private readonly repository: Repository,
+    private readonly repository: StorageRepository,
     private readonly keys: HubKeys,
     private readonly now: () => Date = () => new Date(),
     private readonly options: AuditTrailOptions = {},
@@ -113,7 +127,7 @@ export class AuditTrail {
     }
   }
 
-  /** Tells the sealer that records were committed to the inbox (the plugin calls it after a write commits). */
+  /** Tells the sealer that records were committed to the inbox (the access seam calls it after a write commits). */
   sealSoon(delayMs = SEAL_DELAY_MS): void {
     this.#throttle.arrived();
     this.#sealer.soon(delayMs);

@@ -14,7 +14,6 @@ import { renderDevLogin } from './dev-login.js';
 import { pickLanguage } from './html.js';
 import type { OAuthContext } from './oauth-context.js';
 import { formatScope, parseScope } from './scope.js';
-import { securityRecord } from '../access/security-record.js';
 import { audienceProblem } from './audience.js';
 
 const SESSION_COOKIE = 'hub_oauth_session';
@@ -254,18 +253,15 @@ export async function authorizeRoutes(app: FastifyInstance, ctx: OAuthContext): 
       return expired(reply, language);
     }
     const decided = (consent?: string) =>
-      ctx.audit?.record(
-        securityRecord({
-          event: 'consent',
-          clientId: client.clientId,
-          patient: pending.patient,
-          consent,
-          approved: consent !== undefined,
-          address: request.ip,
-          recorded: ctx.now(),
-          hub: ctx.issuer,
-        }),
-      );
+      ctx.audit?.event({
+        event: 'consent',
+        clientId: client.clientId,
+        patient: pending.patient,
+        consent,
+        approved: consent !== undefined,
+        address: request.ip,
+        recorded: ctx.now(),
+      });
     if (form.decision !== 'approve') {
       await decided();
       request.log.info({ clientId: client.clientId }, 'consent denied');
@@ -345,15 +341,12 @@ async function loggedIn(
       });
     }
     await ctx.store.setPatient(requestId, `Patient/${own[0]}`);
-    await ctx.audit?.record(
-      securityRecord({
-        event: 'login',
-        patient: `Patient/${own[0]}`,
-        address: request.ip,
-        recorded: ctx.now(),
-        hub: ctx.issuer,
-      }),
-    );
+    await ctx.audit?.event({
+      event: 'login',
+      patient: `Patient/${own[0]}`,
+      address: request.ip,
+      recorded: ctx.now(),
+    });
     return reply.redirect(`/oauth/consent?request=${requestId}`, 303);
   }
   // A delegate picks whom she acts for: herself (if she is a client here too) or a client who authorised her.

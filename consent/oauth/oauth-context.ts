@@ -1,6 +1,6 @@
 // What the OAuth routes need, assembled once in consent/plugin.ts: the stores, the client registry, the hub's keys,
 // the FHIR repository (to find the client by BSN and record Consents) and the settings.
-import type { AuditRecord } from '../../server/contracts/audit-record.js';
+import type { SecurityFacts } from '../access/security-record.js';
 import type { Repository } from '../../server/contracts/repository.js';
 import type { HubKeys } from '../keys/hub-keys.js';
 import type { OidcUpstream } from '../login/oidc-upstream.js';
@@ -25,6 +25,6 @@ export interface OAuthContext {
   replay: ReplayCache;
   secureCookies: boolean;
   now: () => Date;
-  /** Records logins, consent decisions and token requests in the audit trail (consent/access/security-record.ts). */
-  audit?: { record(record: AuditRecord): Promise<void> };
+  /** Records logins, consent decisions and token requests in the audit trail, through the access seam. */
+  audit?: { event(facts: Omit<SecurityFacts, 'hub'>): Promise<void> };
 }

@@ -13,7 +13,6 @@ import type { OAuthContext } from './oauth-context.js';
 import type { Grant, Standing } from './oauth-store.js';
 import { parseScope } from './scope.js';
 import type { RegisteredClient } from '../registry/registered-client.js';
-import { securityRecord } from '../access/security-record.js';
 
 const ACCESS_TOKEN_SECONDS = 900;
 
@@ -33,19 +32,16 @@ export async function tokenRoutes(app: FastifyInstance, ctx: OAuthContext): Prom
     let clientId: string | undefined;
     let organization: RegisteredClient['organization'];
     const recorded = (error?: string, patient?: string) =>
-      ctx.audit?.record(
-        securityRecord({
-          event: 'token',
-          clientId,
-          organization,
-          patient,
-          grantType: form.grant_type,
-          error,
-          address: request.ip,
-          recorded: ctx.now(),
-          hub: ctx.issuer,
-        }),
-      );
+      ctx.audit?.event({
+        event: 'token',
+        clientId,
+        organization,
+        patient,
+        grantType: form.grant_type,
+        error,
+        address: request.ip,
+        recorded: ctx.now(),
+      });
     try {
       const client = await authenticateClient(request, form, ctx);
       clientId = client.clientId;

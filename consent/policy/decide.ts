@@ -16,7 +16,9 @@ import {
 } from './directives.js';
 import {
   type AccessInteraction,
+  type HubOperation,
   type MaskName,
+  OPERATION_RULES,
   type PolicyRules,
   type Rule,
   type Scope,
@@ -189,4 +191,17 @@ function withDirectives(
     return decision;
   }
   return { effect: 'permit', rule: 'client-permit', scope: { kind: 'none' }, directives: outcome };
+}
+
+/** A hub operation (rules.ts OPERATION_RULES): permitted to the system roles its rule names, denied to anyone else. */
+export function decideOperation(principal: Principal, operation: HubOperation): Decision {
+  const rule = OPERATION_RULES.find((r) => r.operation === operation);
+  if (!rule || principal.kind !== 'system' || !principal.role || !rule.roles.includes(principal.role)) {
+    const who = principal.kind === 'system' ? `the role ${principal.role ?? '(none)'}` : `a ${principal.kind}`;
+    return {
+      effect: 'deny',
+      reason: `${operation} is for ${rule?.roles.join(' and ') ?? 'no'} clients only, not ${who}`,
+    };
+  }
+  return { effect: 'permit', rule: rule.id, scope: { kind: 'everything' } };
 }

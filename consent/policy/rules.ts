@@ -249,3 +249,47 @@ function deliveryRules(prefix: 'supply' | 'logistics'): Rule[] {
 
 /** The core resource types the policy table (and its test) covers. */
 export const CORE_TYPES = [...CLINICAL_OF_CLIENT, ...DIRECTORY, 'AuditEvent'];
+
+/** Operations on the hub itself rather than on resources of a type: the audit trail's, the registry's, $access. */
+export type HubOperation = 'operation:verify' | 'operation:prune' | 'operation:access' | 'admin:clients';
+
+export interface OperationRule {
+  /** Stable id, recorded in the audit trail as the rule that allowed an access. */
+  id: string;
+  operation: HubOperation;
+  roles: readonly SystemRole[];
+  /** Why, in one line, for docs/access-policy.md. */
+  why: string;
+}
+
+/** Who may run each hub operation; system roles only, and not configurable (HUB_ACCESS_POLICY sets data rules). */
+export const OPERATION_RULES: readonly OperationRule[] = [
+  {
+    id: 'audit-verify',
+    operation: 'operation:verify',
+    roles: ['auditor', 'admin'],
+    why: 'AuditEvent/$verify: walks the hash chain and the signed checkpoints of the audit trail',
+  },
+  {
+    id: 'audit-prune',
+    operation: 'operation:prune',
+    roles: ['admin'],
+    why: '/admin/audit/$prune: removes records older than the retention period, leaving a signed checkpoint',
+  },
+  {
+    id: 'access-explain',
+    operation: 'operation:access',
+    roles: ['auditor', 'admin'],
+    why: '[type]/[id]/$access: who may read or write a resource now, and on what each rests',
+  },
+  {
+    id: 'client-registry',
+    operation: 'admin:clients',
+    roles: ['admin'],
+    why: '/admin/clients: registers, changes and removes OAuth clients',
+  },
+];
+
+export function isHubOperation(interaction: string): interaction is HubOperation {
+  return OPERATION_RULES.some((rule) => rule.operation === interaction);
+}

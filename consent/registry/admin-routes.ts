@@ -16,7 +16,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { errorInfo, errors, type HubError } from '../../server/errors.js';
 import { outcome, outcomeForError } from '../../server/fhir/outcome.js';
-import { toHubError } from '../../server/fhir/plugin.js';
+import { toHubError } from '../../server/fhir/error-handler.js';
 import { invalidClient, type ClientRegistry } from './client-registry.js';
 import { importMedmijClientList, parseMedmijClientList, type MedmijImportOptions } from './medmij-client-list.js';
 import type { RegisteredClient } from './registered-client.js';

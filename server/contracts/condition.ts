@@ -54,4 +54,3 @@ export const or = (conditions: Condition[]): Condition => {
   if (kept.some((c) => c.kind === 'true')) return { kind: 'true' };
   return kept.length === 0 ? { kind: 'false' } : kept.length === 1 ? kept[0] : { kind: 'or', conditions: kept };
 };
-

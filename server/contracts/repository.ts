@@ -1,11 +1,10 @@
-// The contract every FHIR interaction handler sees. One implementation (server/storage/pg/) backs it; there is no
-// in-memory variant, because access filters live in SQL (withAccess). Each method names the interaction it serves in the
-// R4 RESTful API (http://hl7.org/fhir/R4/http.html).
+// The Repository every FHIR interaction handler sees: the caller's, already scoped by the access seam
+// (consent/access/policy-repository.ts) over the storage (server/storage/storage-repository.ts, which adds what only
+// the seam needs: narrowing, the audit inbox, criteria locks). Each method names the interaction it serves in the R4
+// RESTful API (http://hl7.org/fhir/R4/http.html).
 import type { Resource } from '@medplum/fhirtypes';
 import type { Operation } from 'fast-json-patch';
 import type { Plan } from './search-plan.js';
-import type { AccessFilter, AccessPurpose } from './access-filter.js';
-import type { AuditRecord } from './audit-record.js';
 
 /** One stored version of a resource. `json` is the exact text stored (meta included), ready to send. */
 export interface StoredVersion {
@@ -67,18 +66,17 @@ export interface SearchResult {
   previous?: string;
 }
 
-/**
- * The audit record of a create, given the version about to be written: the repository writes it with the create
- * (in the same group commit or transaction), so both commit or neither does. Undefined: no record to write.
- */
-export type CreateAudit = (version: StoredVersion) => AuditRecord | undefined;
+export interface FindOptions {
+  /**
+   * Inside a transaction: hold a lock on these criteria until it commits, so that concurrent conditional writes of
+   * the same criteria serialise (a transaction Bundle resolves its conditional entries this way).
+   */
+  lock?: boolean;
+}
 
 export interface Repository {
-  /**
-   * create; with `ifNoneExist`, conditional create (0 matches: create, 1: return it, more: 412). `audit`: the
-   * record to write with an unconditional create.
-   */
-  create(resource: Resource, options?: { ifNoneExist?: string; audit?: CreateAudit }): Promise<WriteOutcome>;
+  /** create; with `ifNoneExist`, conditional create (0 matches: create, 1: return it, more: 412). */
+  create(resource: Resource, options?: { ifNoneExist?: string }): Promise<WriteOutcome>;
   /** Creates many resources in one statement per type (unconditional creates inside a Bundle). */
   createMany(resources: Resource[]): Promise<WriteOutcome[]>;
   /** read: the current version; 404 when unknown, 410 when deleted. */
@@ -100,27 +98,11 @@ export interface Repository {
   /** conditional delete: deletes every match (up to a limit, beyond which it fails with 412). */
   conditionalDelete(resourceType: string, criteria: string): Promise<{ deleted: number }>;
   /** The ids of live resources matching search criteria (`identifier=x|y&...`), at most `limit`. */
-  findIds(resourceType: string, criteria: string, limit: number): Promise<string[]>;
+  findIds(resourceType: string, criteria: string, limit: number, options?: FindOptions): Promise<string[]>;
   /** search (type, system, compartment): the plan built by server/fhir/search/plan.ts. */
   search(plan: Plan): Promise<SearchResult>;
   /** instance, type and system history, newest first. */
   history(scope: HistoryScope, options: HistoryOptions): Promise<HistoryPage>;
-  /** Inside a transaction: holds a lock on these criteria until commit, so concurrent conditional writes serialise. */
-  lockCriteria(key: string): Promise<void>;
   /** Runs `work` in one database transaction: all its writes commit together or not at all. */
   transaction<T>(work: (repository: Repository) => Promise<T>): Promise<T>;
-  /**
-   * This repository narrowed to what a caller may see (server/storage/access.ts): read, vread and instance history
-   * of a resource outside it answer 404; searches, includes, chains, _has, totals and conditional matches leave it
-   * out; type and system history need unrestricted access. Writes are not narrowed here: the policy checks them.
-   */
-  withAccess(access: AccessFilter): Repository;
-  /**
-   * Records the hub's own audit events (NEN 7513) into the audit inbox, to be sealed into the chain soon after
-   * (consent/audit/audit-trail.ts): in the current transaction when there is one, so that a write and its log
-   * commit together or not at all. Not narrowed by any access.
-   */
-  appendAudit(records: AuditRecord[]): Promise<void>;
-  /** Whether the live resource exists and is within this repository's access for `purpose`. */
-  isVisible(resourceType: string, id: string, purpose?: AccessPurpose): Promise<boolean>;
 }

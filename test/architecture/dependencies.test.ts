@@ -36,7 +36,10 @@ function edges(): Edge[] {
         ? relative(ROOT, resolve(ROOT, dirname(file), specifier)).replace(/\.js$/, '.ts')
         : specifier.startsWith('node:')
           ? specifier
-          : specifier.split('/').slice(0, specifier.startsWith('@') ? 2 : 1).join('/');
+          : specifier
+              .split('/')
+              .slice(0, specifier.startsWith('@') ? 2 : 1)
+              .join('/');
       found.push({ from: file, to });
     }
   }
@@ -45,8 +48,14 @@ function edges(): Edge[] {
 
 const HTTP = ['fastify', 'fastify-plugin', '@fastify/error', 'supertest', 'node:http', 'node:https'];
 const isTest = (file: string) => file.endsWith('.test.ts') || file.startsWith('test/');
-const under = (...folders: string[]) => (path: string) => folders.some((folder) => path.startsWith(`${folder}/`));
-const oneOf = (...names: string[]) => (path: string) => names.includes(path);
+const under =
+  (...folders: string[]) =>
+  (path: string) =>
+    folders.some((folder) => path.startsWith(`${folder}/`));
+const oneOf =
+  (...names: string[]) =>
+  (path: string) =>
+    names.includes(path);
 
 interface DependencyRule {
   name: string;

@@ -9,17 +9,17 @@ import type { FhirMethod, FhirRequest, InteractionContext } from '../../server/f
 import { matchRoute } from '../../server/fhir/router.js';
 import { fhirRoutes } from '../../server/fhir/routes.js';
 import type { HubError } from '../../server/errors.js';
-import type { Repository } from '../../server/contracts/repository.js';
+import type { StorageRepository } from '../../server/storage/storage-repository.js';
 
 export interface Answer {
   status: number;
-  body: any;
+  body: Resource | undefined;
   code?: string;
   /** A refusal's diagnostics, as its OperationOutcome would say them. */
   diagnostics?: string;
 }
 
-export async function principalClient(repository: Repository, baseUrl: string) {
+export async function principalClient(repository: StorageRepository, baseUrl: string) {
   const conformance = await buildConformance({ required: 'none' });
   const base: Omit<InteractionContext, 'repository'> = {
     conformance,

@@ -154,9 +154,8 @@ async function assignIds(work: BundleWork[], repository: Repository): Promise<Ma
     if (item.method === 'POST') {
       let id: string | undefined;
       if (item.ifNoneExist) {
-        await repository.lockCriteria(`${resource.resourceType}?${item.ifNoneExist}`);
         const ids = await repository
-          .findIds(resource.resourceType, item.ifNoneExist, 2)
+          .findIds(resource.resourceType, item.ifNoneExist, 2, { lock: true })
           .catch((error) => entryError(item, error));
         if (ids.length > 1) {
           entryError(item, errors.multipleMatches('create', `If-None-Exist: ${item.ifNoneExist}`));
@@ -173,9 +172,8 @@ async function assignIds(work: BundleWork[], repository: Repository): Promise<Ma
     } else if (item.method === 'PUT') {
       const conditional = CONDITIONAL_URL.exec(item.url);
       if (conditional) {
-        await repository.lockCriteria(item.url);
         const ids = await repository
-          .findIds(conditional[1], conditional[2], 2)
+          .findIds(conditional[1], conditional[2], 2, { lock: true })
           .catch((error) => entryError(item, error));
         if (ids.length > 1) {
           entryError(item, errors.multipleMatches('update', conditional[2]));

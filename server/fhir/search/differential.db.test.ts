@@ -72,6 +72,7 @@ if (HUB_BASE !== TEST_BASE_URL) throw new Error('differential-data.ts must use t
 // ---------------------------------------------------------------------------------------------------------------
 // The oracle: the parameters the queries use, each as plain TypeScript over the resource JSON.
 
+// biome-ignore lint/suspicious/noExplicitAny: the oracle walks arbitrary resource JSON by path, as the spec's FHIRPath does
 type Json = Record<string, any>;
 interface Token {
   system?: string;

@@ -9,9 +9,17 @@ import { ofTypeEntry, presenceEntry, tokenCriterion } from '../../contracts/toke
 import { dateRange } from './extract/date.js';
 import { normalizeString } from './extract/string.js';
 import type { ParamDefinition, SearchParamType } from './parameters.js';
-import { and, type Condition, type NumberClause, or, PREFIXES, type Prefix, type RangeClause } from '../../contracts/condition.js';
-import type { Plan, SortKey, TypePlan } from '../../contracts/search-plan.js';
-import type { Criterion, IncludeRule, SearchRequest, SummaryMode, TotalMode } from './parse.js';
+import {
+  and,
+  type Condition,
+  type NumberClause,
+  or,
+  PREFIXES,
+  type Prefix,
+  type RangeClause,
+} from '../../contracts/condition.js';
+import type { Plan } from '../../contracts/search-plan.js';
+import type { Criterion, SearchRequest } from './parse.js';
 
 /** The search table that holds each parameter type's values (the others live in the tokens array). */
 const VALUE_TABLES: Partial<Record<SearchParamType, string>> = {

@@ -23,7 +23,6 @@ export const AUDIT_LOCK = 7513;
 /** The advisory lock of indexing sealed records as AuditEvents (one indexer at a time across processes). */
 export const AUDIT_INDEX_LOCK = 7514;
 
-
 export function sha256Hex(text: string): string {
   return createHash('sha256').update(text, 'utf8').digest('hex');
 }

@@ -9,13 +9,13 @@ import type {
   HistoryOptions,
   HistoryPage,
   HistoryScope,
-  Repository,
+  FindOptions,
   SearchResult,
   StoredVersion,
   WriteOptions,
   WriteOutcome,
 } from '../../contracts/repository.js';
-import type { CreateAudit } from '../../contracts/repository.js';
+import type { CreateAudit, StorageRepository } from '../storage-repository.js';
 import type { Db } from './db.js';
 import { readHistory } from './history.js';
 import type { AccessFilter, AccessPurpose } from '../../contracts/access-filter.js';
@@ -69,7 +69,7 @@ export interface PgRepositoryOptions {
   access?: AccessFilter;
 }
 
-export class PgRepository implements Repository {
+export class PgRepository implements StorageRepository {
   private readonly now: () => Date;
 
   constructor(
@@ -84,7 +84,7 @@ export class PgRepository implements Repository {
   }
 
   /** The same repository (pool, create batching) narrowed to what `access` lets its caller see. */
-  withAccess(access: AccessFilter): Repository {
+  withAccess(access: AccessFilter): StorageRepository {
     return new PgRepository(this.db, { ...this.options, access }, this.inTransaction, this.batcher);
   }
 
@@ -301,8 +301,9 @@ export class PgRepository implements Repository {
     );
   }
 
-  findIds(resourceType: string, criteria: string, limit: number): Promise<string[]> {
+  async findIds(resourceType: string, criteria: string, limit: number, options: FindOptions = {}): Promise<string[]> {
     assertStoredType(resourceType);
+    if (options.lock) await this.lockCriteria(`${resourceType}?${criteria}`);
     return findIds(this.db, resourceType, criteria, limit, storedResourceTypeSet(), this.now(), this.options.access);
   }
 
@@ -346,7 +347,7 @@ export class PgRepository implements Repository {
     await this.db`SELECT pg_advisory_xact_lock(hashtext(${key}))`;
   }
 
-  async transaction<T>(work: (repository: Repository) => Promise<T>): Promise<T> {
+  async transaction<T>(work: (repository: StorageRepository) => Promise<T>): Promise<T> {
     if (this.inTransaction) {
       return work(this);
     }

@@ -16,7 +16,8 @@ let storedTypeSet: ReadonlySet<string> | undefined;
 
 /** The same list as a set, built once: the check every interaction makes on a type name. */
 export function storedResourceTypeSet(): ReadonlySet<string> {
-  return (storedTypeSet ??= new Set(storedResourceTypes()));
+  if (!storedTypeSet) storedTypeSet = new Set(storedResourceTypes());
+  return storedTypeSet;
 }
 
 function tableSql(type: string): string {

@@ -10,7 +10,7 @@ import type { SearchValues } from './types.js';
 beforeAll(() => loadDefinitions());
 
 /** Escapes FHIR search's special characters in a token part (`,` `|` `$` and the backslash). */
-function escape(value: string): string {
+function escapeTokenPart(value: string): string {
   return value.replace(/[\\,|$]/g, (c) => `\\${c}`);
 }
 
@@ -50,7 +50,7 @@ describe('extractSearchValues over the R4 examples', () => {
           continue;
         }
         const { system, code: value } = param.values[0];
-        const query = `${system === undefined ? '' : escape(system)}|${escape(value)}`;
+        const query = `${system === undefined ? '' : escapeTokenPart(system)}|${escapeTokenPart(value)}`;
         checked++;
         if (!matchesSearchRequest(resource, parseSearchRequest(resource.resourceType, { [code]: query }))) {
           failures.push(`${file} ${code}=${query}`);

@@ -112,6 +112,8 @@ function dedupe(values: TokenValue[]): TokenValue[] {
   const seen = new Set<string>();
   return values.filter((value) => {
     const key = `${value.system ?? ''}|${value.code}`;
-    return seen.has(key) ? false : (seen.add(key), true);
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
   });
 }
