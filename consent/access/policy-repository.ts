@@ -126,9 +126,14 @@ export class PolicyRepository implements Repository {
     if (decision.effect === 'deny') {
       throw errors.insufficientScope(`Not allowed: ${decision.reason}`);
     }
+    this.#note(decision);
+    return decision;
+  }
+
+  /** The rule and the client directives a permit rests on, for the access's record. */
+  #note(decision: Permit): void {
     this.#ledger.rules.add(decision.rule);
     for (const consent of decision.directives?.consents ?? []) this.#ledger.rules.add(consent);
-    return decision;
   }
 
   /** Unrestricted: every resource of the type, unmasked, and no client directive taking any away. */
@@ -148,6 +153,9 @@ export class PolicyRepository implements Repository {
       return { ...version, json: JSON.stringify(ownLogView(JSON.parse(version.json) as AuditEvent, reader.patient)) };
     }
     const decision = this.#access.decide('read', version.resourceType);
+    // What reaches the caller reached it under its read permit: the record names that rule too, for resources an
+    // _include or _revinclude added as much as for the matches.
+    if (decision.effect === 'permit') this.#note(decision);
     const mask = decision.effect === 'permit' ? decision.mask : undefined;
     if (!mask || version.deleted || !keptElements(mask, version.resourceType)) {
       return version;

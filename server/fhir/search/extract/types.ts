@@ -81,7 +81,5 @@ export interface CompositeValue {
 
 export type ParamValues = ComponentValues | { type: 'composite'; values: CompositeValue[] };
 
-export type ParamType = ParamValues['type'];
-
 /** Search parameter code -> its values. A parameter without any value is absent (that is :missing=true). */
 export type SearchValues = Record<string, ParamValues>;
