@@ -1,6 +1,6 @@
 // The policy repository's ledger, which the access seam turns into the audit record: every rule under which a
 // resource reached the caller is named, the include path's as much as the matches'.
-import type { Resource } from '@medplum/fhirtypes';
+import type { Bundle, OperationOutcome, Resource } from '@medplum/fhirtypes';
 import { describe, expect, it } from 'vitest';
 import type { Principal } from '../../server/contracts/principal.js';
 import { parseSearch } from '../../server/fhir/search/parse.js';
@@ -68,5 +68,26 @@ describe('the record of a search names the rules of what it included', async () 
     const included = await search('_id=dr1&_include=DeviceRequest:subject');
     expect(included.result.included.map((v) => `${v.resourceType}/${v.id}`)).toEqual(['Patient/p1']);
     expect(included.rules).toEqual(expect.arrayContaining(['supply-orders', 'supply-clients']));
+  });
+});
+
+describe('_explain shows the caller its access condition', async () => {
+  const { sql } = await createTestDatabase();
+  const store = new PgRepository(sql, { baseUrl: 'http://hub.test' });
+  const { principalClient } = await import('../../test/support/as-principal.js');
+  const as = await principalClient(store, 'http://hub.test');
+  const diagnostics = async (principal: Principal, url: string) => {
+    const answer = await as(principal)('GET', url);
+    const outcome = (answer.body as Bundle | undefined)?.entry?.find((e) => e.search?.mode === 'outcome');
+    return ((outcome?.resource as OperationOutcome | undefined)?.issue ?? []).map((i) => i.diagnostics);
+  };
+  const admin: Principal = { kind: 'system', clientId: 'a', role: 'admin', dataServices: [], tokenId: 't' };
+
+  it('under _explain and its old name __explain, per role', async () => {
+    const mine = await diagnostics(supplier, 'SupplyRequest?_explain=true');
+    expect(mine[0]).toContain('SupplyRequest');
+    expect(mine[1]).toMatch(/^access: SupplyRequest: .*8712345000011/); // narrowed to its own organisation
+    expect((await diagnostics(admin, 'SupplyRequest?__explain=true'))[1]).toBe('access: SupplyRequest: true');
+    expect(await diagnostics(admin, 'SupplyRequest')).toEqual([]);
   });
 });

@@ -245,8 +245,13 @@ export class PolicyRepository implements Repository {
     const searched = allowed.length === plan.types.length ? plan : { ...plan, types: allowed };
     assertNoHiddenUse(searched, this.#access.hidden('search'), this.#access.hidden('read'));
     const result = await this.#scoped.search(searched);
+    const filter = this.#access.readFilter();
     return {
       ...result,
+      access: searched.types.map(({ resourceType }) => ({
+        resourceType,
+        condition: filter.condition(resourceType, 'read'),
+      })),
       matches: result.matches.map((v) => this.#mask(v)),
       included: result.included.map((v) => this.#mask(v)),
     };

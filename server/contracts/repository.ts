@@ -4,6 +4,7 @@
 // RESTful API (http://hl7.org/fhir/R4/http.html).
 import type { Resource } from '@medplum/fhirtypes';
 import type { Operation } from 'fast-json-patch';
+import type { Condition } from './condition.js';
 import type { Plan } from './search-plan.js';
 
 /** One stored version of a resource. `json` is the exact text stored (meta included), ready to send. */
@@ -61,6 +62,8 @@ export interface SearchResult {
   included: StoredVersion[];
   includedTruncated?: boolean;
   total?: number;
+  /** The caller's access condition per type searched, as the storage ANDed it into the SQL (for _explain). */
+  access?: { resourceType: string; condition: Condition }[];
   /** Cursors for the next and previous pages, when there are such pages. */
   next?: string;
   previous?: string;

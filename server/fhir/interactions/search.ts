@@ -9,7 +9,7 @@ import type { OperationOutcome } from '@medplum/fhirtypes';
 import { errors } from '../../errors.js';
 import { storedResourceTypeSet } from '../../storage/pg/resource-tables.js';
 import { searchsetBundle } from '../search/bundle.js';
-import { explainPlan } from '../search/explain.js';
+import { explainCondition, explainPlan } from '../search/explain.js';
 import { MAX_INCLUDED, parseSearch, type SearchRequest } from '../search/parse.js';
 import { planSearch, type PlanOptions } from '../search/plan.js';
 import type { FhirRequest, FhirResult, Interaction, InteractionContext } from '../request.js';
@@ -54,12 +54,21 @@ export async function runSearch(
   const plan = planSearch(search, { baseUrl: context.baseUrl, ...planOptions });
   const result = await context.repository.search(plan);
   let outcome = warnings(search);
-  if (params.get('__explain') === 'true') {
-    // The plan as the SQL layer runs it. Once the consent layer lands this shows the access filter: admin only.
-    const issue = { severity: 'information' as const, code: 'informational' as const, diagnostics: explainPlan(plan) };
+  if (params.get('_explain') === 'true' || params.get('__explain') === 'true') {
+    // The plan as the storage runs it, with the caller's own access condition per type ANDed into its SQL: a
+    // developer sees the narrowing of each role (it shows the caller nothing but the shape of its own access).
+    const access = (result.access ?? [])
+      .map(({ resourceType, condition }) => `${resourceType}: ${explainCondition(condition)}`)
+      .join('; ');
+    const info = (diagnostics: string) => ({
+      severity: 'information' as const,
+      code: 'informational' as const,
+      diagnostics,
+    });
+    const issues = [info(explainPlan(plan)), info(`access: ${access || 'unrestricted'}`)];
     outcome = outcome
-      ? { ...outcome, issue: [issue, ...outcome.issue] }
-      : { resourceType: 'OperationOutcome', issue: [issue] };
+      ? { ...outcome, issue: [...issues, ...outcome.issue] }
+      : { resourceType: 'OperationOutcome', issue: issues };
   }
   if (result.includedTruncated) {
     const issue = {

@@ -1,5 +1,5 @@
-// Plan -> one line, for `__explain=true` and for tests that pin what the planner does. It renders the Plan the SQL
-// layer runs, so the explanation cannot drift from the execution.
+// Plan -> one line, for `_explain=true` (old name `__explain`) and for tests that pin what the planner does. It
+// renders the Plan and the access conditions the storage runs, so the explanation cannot drift from the execution.
 import type { Condition, RangeClause } from '../../contracts/condition.js';
 import type { Plan } from '../../contracts/search-plan.js';
 

@@ -55,7 +55,8 @@ export const MAX_INCLUDED = 1000;
 const MAX_CHAIN_DEPTH = 4;
 
 /** Parameters about the response format, handled before search sees the query. */
-const FORMAT_PARAMETERS = new Set(['_format', '_pretty', '__explain']);
+/** `_explain` (and its old name `__explain`): the plan and the caller's access condition (interactions/search.ts). */
+const FORMAT_PARAMETERS = new Set(['_format', '_pretty', '_explain', '__explain']);
 const UNSUPPORTED_RESULT_PARAMETERS: Record<string, string> = {
   _contained: '_contained is not supported: contained resources are returned inside their container',
   _containedType: '_containedType is not supported',
