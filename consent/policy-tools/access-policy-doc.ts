@@ -7,7 +7,7 @@ import { MASKS } from '../policy/masks.js';
 import { MASK_CODES, MATRIX_SUBJECTS, matrix, SCOPE_CODES } from '../policy/policy-matrix.js';
 import { SHARING } from '../policy/decide.js';
 import { DIRECTED_ROLES } from '../policy/directives.js';
-import { ACCESS_INTERACTIONS, type Rule, SYSTEM_RULES } from '../policy/rules.js';
+import { ACCESS_INTERACTIONS, OPERATION_RULES, type Rule, SYSTEM_RULES } from '../policy/rules.js';
 
 const SCOPE_TEXT: Record<keyof typeof SCOPE_CODES, string> = {
   everything: 'every resource of the type',
@@ -165,6 +165,25 @@ export function renderAccessPolicy(): string {
     '- The directives naming the caller are read from storage (two indexed queries) and kept only until a Consent or an',
     '  Organization changes, by this hub or another (PostgreSQL announces it: `consent/consent-changes.ts`), so a change',
     '  applies to the next request; the audit record of a request names the Consents that shaped it beside the rule.',
+    '',
+    '## Hub operations',
+    '',
+    'Operations on the hub itself, not on resources of a type, are decided by rules of their own (`OPERATION_RULES` in',
+    '`consent/policy/rules.ts`, by `decideOperation`); they are not configurable. Each call is an access, recorded',
+    'under its rule, refused or not.',
+    '',
+    ...OPERATION_RULES.map((rule) => `- \`${rule.id}\` (${rule.roles.join(', ')}): ${rule.why}`),
+    '',
+    '## Who may read this, and why: `$access`',
+    '',
+    '`GET [type]/[id]/$access` (admin, auditor) answers a Parameters resource: the clients the resource belongs to, and',
+    'an `access` part per principal and interaction (read, update, delete) that may act on it now (persons per client,',
+    'with the data services that open the type; delegates by their delegation Consent; organisations by role and',
+    'identifier, or a whole role where its rule opens every resource of the type), with the rule, its scope, the mask',
+    "and the Consents of client directives it rests on; a `refused` part for those a client's denial keeps out. With",
+    '`?principal=<client-id | Patient/<id> | RelatedPerson/<id>>` it explains one principal step by step. It is computed',
+    'by the same decisions and SQL scopes that enforce access (`consent/explain/who-may-access.ts`), and a test holds it',
+    'to what every principal of a generated matrix can actually read (`test/security/access-explain.test.ts`).',
     '',
     '## Configuring the rules',
     '',
