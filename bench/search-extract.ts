@@ -6,7 +6,7 @@ import type { Resource } from '@medplum/fhirtypes';
 import { loadDefinitions } from '../server/fhir/definitions.js';
 import { examplesDir, loadExamples } from './support/r4-examples.js';
 import { extractSearchValues, skippedParameters } from '../server/fhir/search/extract/extract.js';
-import { coverage, deviceRequest, patient } from '../server/fhir/search/extract/fixtures.js';
+import { coverage, deviceRequest, patient } from './support/extract-fixtures.js';
 
 loadDefinitions();
 

@@ -61,7 +61,7 @@ import {
   UCUM,
   UZOVI,
   ZONES,
-} from './differential-data.js';
+} from '../../../test/fixtures/differential-data.js';
 
 const SEED = 0x5eed_2024;
 const BATCH = 200;

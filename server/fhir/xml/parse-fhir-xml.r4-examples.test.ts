@@ -9,7 +9,7 @@ import { dirname, join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { parseFhirXml } from './parse-fhir-xml.js';
-import { writeFhirXml } from './test-support/write-fhir-xml.js';
+import { writeFhirXml } from '../../../test/support/write-fhir-xml.js';
 import { serialiseDiv } from './xhtml.js';
 import { parseXmlDocument } from './xml-tree.js';
 

@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { loadDefinitions } from '../../definitions.js';
 import { POS_INFINITY } from './date.js';
 import { extractSearchValues, skippedParameters } from './extract.js';
-import { coverage, deviceRequest, patient } from './fixtures.js';
+import { coverage, deviceRequest, patient } from '../../../../bench/support/extract-fixtures.js';
 
 beforeAll(() => loadDefinitions());
 
