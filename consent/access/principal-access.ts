@@ -4,6 +4,8 @@
 import type { Condition } from '../../server/contracts/condition.js';
 import type { AccessFilter, AccessPurpose } from '../../server/contracts/access-filter.js';
 import type { Principal } from '../../server/contracts/principal.js';
+import type { StorageRepository } from '../../server/storage/storage-repository.js';
+import { loadCallerDirectives } from './directive-source.js';
 import { decide, type Decision } from '../policy/decide.js';
 import type { CallerDirectives } from '../policy/directives.js';
 import type { AccessInteraction, PolicyRules } from '../policy/rules.js';
@@ -82,4 +84,28 @@ export class PrincipalAccess {
   writeFilter(interaction: 'create' | 'update' | 'delete'): AccessFilter {
     return { condition: (resourceType: string) => this.condition(interaction, resourceType) };
   }
+}
+
+/**
+ * What `principal` may do with one stored resource, per interaction: the decision and whether the resource lies
+ * within its scope as the storage compiles it into SQL. For explaining access ($access), never for granting it.
+ */
+export async function verdictsOn(
+  storage: StorageRepository,
+  principal: Principal,
+  version: { resourceType: string; id: string },
+  interactions: readonly ('read' | 'update' | 'delete')[],
+  options: { rules?: PolicyRules; withDirectives?: boolean } = {},
+): Promise<{ interaction: 'read' | 'update' | 'delete'; decision: Decision; withinScope: boolean }[]> {
+  const directives = options.withDirectives === false ? undefined : await loadCallerDirectives(storage, principal);
+  const access = new PrincipalAccess(principal, directives, options.rules);
+  const verdicts = [];
+  for (const interaction of interactions) {
+    const decision = access.decide(interaction, version.resourceType);
+    const filter = interaction === 'read' ? access.readFilter() : access.writeFilter(interaction);
+    const withinScope =
+      decision.effect === 'permit' && (await storage.withAccess(filter).isVisible(version.resourceType, version.id));
+    verdicts.push({ interaction, decision, withinScope });
+  }
+  return verdicts;
 }

@@ -1,6 +1,6 @@
 // "Who may read this, and why": every kind of principal that may read, update or delete one resource now, each with
 // what it rests on (the rule, its scope, the Consents of client directives, a delegation), and those a client's
-// denial refuses. Computed by the same machinery that enforces access (consent/access/principal-access.ts over
+// denial refuses. Computed by the same machinery that enforces access (verdictsOn in consent/access/principal-access.ts:
 // decide() and the scopes compiled into SQL), asked for hypothetical callers:
 // - persons: each client whose compartment holds the resource, once per data service that opens its type;
 // - delegates: the RelatedPersons an active delegation Consent of such a client names;
@@ -13,8 +13,7 @@ import type { Principal, SystemRole } from '../../server/contracts/principal.js'
 import type { StoredVersion } from '../../server/contracts/repository.js';
 import type { StorageRepository } from '../../server/storage/storage-repository.js';
 import { clientsOf } from '../access/request-record.js';
-import { loadCallerDirectives } from '../access/directive-source.js';
-import { PrincipalAccess } from '../access/principal-access.js';
+import { verdictsOn } from '../access/principal-access.js';
 import { DATA_SERVICE_SYSTEM, DATA_SERVICES } from '../data-services.js';
 import type { Decision } from '../policy/decide.js';
 import { type PolicyRules, SYSTEM_RULES } from '../policy/rules.js';
@@ -128,19 +127,11 @@ export class AccessExplainer {
 
   /** One principal's decisions on the stored resource, as the policy repository would take them. */
   async verdicts(candidate: ExplainedPrincipal, version: StoredVersion, withDirectives = true): Promise<Verdict[]> {
-    const principal = asPrincipal(candidate);
-    const directives = withDirectives ? await loadCallerDirectives(this.storage, principal) : undefined;
-    const access = new PrincipalAccess(principal, directives, this.rules);
-    const verdicts: Verdict[] = [];
-    for (const interaction of EXPLAINED) {
-      const decision = access.decide(interaction, version.resourceType);
-      const filter = interaction === 'read' ? access.readFilter() : access.writeFilter(interaction);
-      const withinScope =
-        decision.effect === 'permit' &&
-        (await this.storage.withAccess(filter).isVisible(version.resourceType, version.id));
-      verdicts.push({ interaction, decision, withinScope, allowed: withinScope });
-    }
-    return verdicts;
+    const verdicts = await verdictsOn(this.storage, asPrincipal(candidate), version, EXPLAINED, {
+      rules: this.rules,
+      withDirectives,
+    });
+    return verdicts.map((verdict) => ({ ...verdict, allowed: verdict.withinScope }));
   }
 
   /** Whether the role's own rules (without any client directive) would hold the resource: a denial took it away. */

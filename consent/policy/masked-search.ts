@@ -258,10 +258,10 @@ export function maskHiddenElements(mask: MaskName, resourceType: string): Readon
   return maskCache.get(key);
 }
 
-/** The hidden elements of a caller whose decision per type is `decide`: what the permit's mask leaves out. */
-export function hiddenByMask(decide: (resourceType: string) => Decision): HiddenElements {
+/** The hidden elements of a caller whose decision per type is `decisionFor`: what the permit's mask leaves out. */
+export function hiddenByMask(decisionFor: (resourceType: string) => Decision): HiddenElements {
   return (resourceType) => {
-    const decision = decide(resourceType);
+    const decision = decisionFor(resourceType);
     return decision.effect === 'permit' && decision.mask ? maskHiddenElements(decision.mask, resourceType) : undefined;
   };
 }
