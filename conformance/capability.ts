@@ -12,7 +12,7 @@ import { searchParameters } from '../server/fhir/search/parameters.js';
 import { storedResourceTypes } from '../server/storage/pg/resource-tables.js';
 
 /** The modifiers the search layer implements per parameter type (server/fhir/search/plan.ts). */
-export const SEARCH_MODIFIERS: Record<string, string[]> = {
+const SEARCH_MODIFIERS: Record<string, string[]> = {
   token: ['missing', 'not', 'text', 'of-type'],
   string: ['missing', 'exact', 'contains'],
   reference: ['missing', 'identifier', '[type]'],

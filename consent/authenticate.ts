@@ -40,7 +40,7 @@ export function refusedPrincipalOf(error: unknown): Principal | undefined {
 }
 
 /** The Principal of a request; throws AuthenticationError for a missing or bad token. */
-export function authenticate(auth: Authenticator, request: FastifyRequest): Promise<Principal> {
+function authenticate(auth: Authenticator, request: FastifyRequest): Promise<Principal> {
   return authenticateBearer(auth, request.headers.authorization, request.log);
 }
 

@@ -18,7 +18,7 @@
 // - Nothing is kept longer than maxAgeMs, in case a notification is ever lost without the connection dropping.
 import postgres, { type Sql } from 'postgres';
 
-export const CHANGES_CHANNEL = 'zorghub_standing';
+const CHANGES_CHANNEL = 'zorghub_standing';
 const RELISTEN_MS = 1_000;
 
 export interface ChangesLog {

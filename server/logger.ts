@@ -6,7 +6,7 @@ import type { LogLevel } from './config.js';
 
 const REQUEST_ID = /^[A-Za-z0-9\-_.:]{1,128}$/;
 
-export function requestSummary(request: FastifyRequest): Record<string, unknown> {
+function requestSummary(request: FastifyRequest): Record<string, unknown> {
   const [path, query] = request.url.split('?', 2);
   return {
     method: request.method,

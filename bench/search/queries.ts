@@ -13,7 +13,7 @@ export interface Page {
 }
 
 /** A resource of the SQL's page, as the bare baseline route sends it (bench/targets.ts). */
-export interface PageRow {
+interface PageRow {
   type: string;
   id: string;
   content: string;
@@ -78,7 +78,7 @@ function shuffled<T>(items: T[], seed: number): T[] {
 }
 
 /** The status shared by the most DeviceRequests (about 100,000 at a million resources): the _total=accurate case. */
-export const COMMON_STATUS = 'completed';
+const COMMON_STATUS = 'completed';
 const BSN_PREFIX = `identifier|${BSN_SYSTEM}|`;
 
 export async function searchCases(db: Sql, seed: number, rotation = 1000): Promise<SearchCase[]> {

@@ -16,19 +16,13 @@ export interface Timing {
   cpu?: CpuUse;
 }
 
-export function percentile(sorted: number[], p: number): number {
+function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return NaN;
   const rank = Math.ceil((p / 100) * sorted.length);
   return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1];
 }
 
-export function timing(
-  latencies: number[],
-  seconds: number,
-  failures: number,
-  firstFailure?: string,
-  cpu?: CpuUse,
-): Timing {
+function timing(latencies: number[], seconds: number, failures: number, firstFailure?: string, cpu?: CpuUse): Timing {
   const sorted = [...latencies].sort((a, b) => a - b);
   const round = (n: number) => Number(n.toFixed(2));
   return {

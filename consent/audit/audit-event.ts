@@ -14,7 +14,7 @@ const RULE_PREFIX = 'urn:zorghub:access-rule:';
 /** `entity.detail.type` of a resource entity's client: whose data it is, for a client's own view of the record. */
 export const ENTITY_CLIENT_DETAIL = 'client';
 /** The most data entities one record lists; a search touching more records its query (which reproduces them). */
-export const MAX_ENTITIES = 50;
+const MAX_ENTITIES = 50;
 
 export interface EventFacts {
   principal?: Principal;
@@ -90,7 +90,7 @@ const SUBTYPES: Record<string, string> = {
   'batch-transaction': 'transaction',
 };
 
-export function actionOf(interaction: string): AuditEvent['action'] {
+function actionOf(interaction: string): AuditEvent['action'] {
   return ACTIONS[interaction] ?? 'E';
 }
 

@@ -50,7 +50,7 @@ export interface AuditTrailOptions {
   log?: Pick<FastifyBaseLogger, 'error' | 'warn'>;
 }
 
-export interface ChainBreak {
+interface ChainBreak {
   seq: number;
   eventId?: string;
   reason: string;

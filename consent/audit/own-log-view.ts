@@ -27,7 +27,7 @@ const RESULT_PARAMETERS = new Set([
 ]);
 /** The agents that name the client on whose behalf an access was made (audit-event.ts). */
 const CLIENT_ROLES = new Set(['client', 'client acted for']);
-export const HIDDEN_VALUE = '*';
+const HIDDEN_VALUE = '*';
 /** What the rendering may remove, so a client may not search his log by it: another's entities and persons. */
 export const OWN_LOG_HIDDEN: ReadonlySet<string> = new Set(['entity', 'agent']);
 

@@ -11,7 +11,7 @@ export interface AdminCredentials {
   token_endpoint: string;
 }
 
-export const ADMIN_CREDENTIALS_FILE = 'admin-client.json';
+const ADMIN_CREDENTIALS_FILE = 'admin-client.json';
 
 export function adminCredentialsPath(dataDir: string): string {
   return path.join(dataDir, ADMIN_CREDENTIALS_FILE);

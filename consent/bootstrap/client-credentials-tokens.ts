@@ -2,7 +2,7 @@
 // before they expire: what `npm run token`, the benchmarks and the tests use to talk to a hub whose every route
 // needs a token. The transport is a parameter so the tests can go through fastify's inject instead of a socket.
 
-export interface TokenResponse {
+interface TokenResponse {
   status: number;
   body: string;
 }

@@ -108,7 +108,7 @@ function principalParts(principal: ExplainedPrincipal): ParametersParameter[] {
   ];
 }
 
-export function explanationParameters(explanation: AccessExplanation): Parameters {
+function explanationParameters(explanation: AccessExplanation): Parameters {
   return {
     resourceType: 'Parameters',
     parameter: [

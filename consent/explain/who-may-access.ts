@@ -20,11 +20,11 @@ import { type PolicyRules, SYSTEM_RULES } from '../policy/rules.js';
 import { ORGANIZATION_SYSTEMS } from '../registry/client-validation.js';
 
 /** The interactions an explanation answers for. */
-export const EXPLAINED = ['read', 'update', 'delete'] as const;
-export type ExplainedInteraction = (typeof EXPLAINED)[number];
+const EXPLAINED = ['read', 'update', 'delete'] as const;
+type ExplainedInteraction = (typeof EXPLAINED)[number];
 
 /** The most Organizations an explanation tries; more are reported as truncated. */
-export const MAX_ORGANIZATIONS = 500;
+const MAX_ORGANIZATIONS = 500;
 
 export interface ExplainedPrincipal {
   kind: Principal['kind'];
@@ -42,7 +42,7 @@ export interface ExplainedPrincipal {
   readOnly?: boolean;
 }
 
-export interface Grant {
+interface Grant {
   principal: ExplainedPrincipal;
   interaction: ExplainedInteraction;
   rule: string;
@@ -52,7 +52,7 @@ export interface Grant {
   consents: string[];
 }
 
-export interface Refusal {
+interface Refusal {
   principal: ExplainedPrincipal;
   interaction: ExplainedInteraction;
   /** The client directives (deny) that take the resource out of a scope that would hold it. */

@@ -4,7 +4,7 @@
 import { TokenError } from './token-error.js';
 
 /** Far above any token the hub issues or accepts (a few hundred bytes to a few KiB); refuses megabyte inputs early. */
-export const MAX_TOKEN_LENGTH = 16_384;
+const MAX_TOKEN_LENGTH = 16_384;
 
 const SEGMENT = /^[A-Za-z0-9_-]+$/;
 

@@ -13,7 +13,7 @@ export function newLoginSecrets(): LoginSecrets {
   return { state: randomToken(), nonce: randomToken(), codeVerifier: randomToken() };
 }
 
-export function randomToken(): string {
+function randomToken(): string {
   return randomBytes(32).toString('base64url');
 }
 

@@ -12,8 +12,8 @@ import { JwksCache } from './oidc-jwks.js';
 import { redeemCode } from './oidc-token-request.js';
 import { codeChallengeS256, isCodeVerifier } from './oidc-secrets.js';
 
-export { OidcLoginError, type OidcLoginReason } from './oidc-error.js';
-export { newLoginSecrets, type LoginSecrets } from './oidc-secrets.js';
+export { OidcLoginError } from './oidc-error.js';
+export { newLoginSecrets } from './oidc-secrets.js';
 
 export interface OidcUpstreamOptions {
   /** Exactly as the provider spells it in its discovery document (a trailing "/" matters). */

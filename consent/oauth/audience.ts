@@ -4,7 +4,7 @@
 // the same as none, a trailing slash ignored); a query or a fragment makes it another URL.
 
 /** The URL as compared, or undefined when it is not an absolute http(s) URL without query or fragment. */
-export function normalisedBase(raw: string): string | undefined {
+function normalisedBase(raw: string): string | undefined {
   let url: URL;
   try {
     url = new URL(raw);
@@ -26,7 +26,7 @@ export function normalisedBase(raw: string): string | undefined {
 }
 
 /** Whether `aud` names the hub's own FHIR base URL. */
-export function isOwnAudience(aud: string, hubBaseUrl: string): boolean {
+function isOwnAudience(aud: string, hubBaseUrl: string): boolean {
   const own = normalisedBase(hubBaseUrl);
   return own !== undefined && normalisedBase(aud) === own;
 }
@@ -35,7 +35,7 @@ export function isOwnAudience(aud: string, hubBaseUrl: string): boolean {
  * A scope of the MedMij form `<provider>~<data service>` (whether or not the hub has it); anything else is
  * SMART-style (`patient/*.read`, `launch/patient`, `openid`), for which `aud` is required.
  */
-export function isMedmijScope(scope: string): boolean {
+function isMedmijScope(scope: string): boolean {
   return /^[^~\s]+~[^~\s]+$/.test(scope);
 }
 

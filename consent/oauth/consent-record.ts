@@ -4,7 +4,7 @@
 import type { Consent } from '@medplum/fhirtypes';
 import { DATA_SERVICE_SYSTEM } from '../data-services.js';
 
-export const OAUTH_CLIENT_SYSTEM = 'https://zorghub.example.org/fhir/NamingSystem/oauth-client';
+const OAUTH_CLIENT_SYSTEM = 'https://zorghub.example.org/fhir/NamingSystem/oauth-client';
 const HUB_CONSENT = 'https://zorghub.example.org/fhir/StructureDefinition/hub-Consent';
 
 export interface ConsentDecision {

@@ -11,7 +11,7 @@ const CATEGORY_SYSTEM = 'https://zorghub.example.org/fhir/CodeSystem/consent-cat
 const HUB_CONSENT = 'https://zorghub.example.org/fhir/StructureDefinition/hub-Consent';
 const BSN_SYSTEM = 'http://fhir.nl/fhir/NamingSystem/bsn';
 
-export interface DelegationRequest {
+interface DelegationRequest {
   relatedPerson: string;
   dataServices: string[];
   /** `read` (access) or `read` and `update` (access and correct). */

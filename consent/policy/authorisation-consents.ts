@@ -9,7 +9,7 @@ import { changedElements } from './changed-elements.js';
 
 const CATEGORY_SYSTEM = 'https://zorghub.example.org/fhir/CodeSystem/consent-category';
 /** The categories of consent-record.ts and delegation.ts. */
-export const AUTHORISATION_CATEGORIES: readonly string[] = ['pgo-authorisation', 'delegation'];
+const AUTHORISATION_CATEGORIES: readonly string[] = ['pgo-authorisation', 'delegation'];
 /** Recorded in the audit trail as the rule of a withdrawal (audit-event.ts makes it a consent change). */
 export const CONSENT_WITHDRAWAL_RULE = 'consent-withdrawal';
 

@@ -14,7 +14,7 @@ export const ORGANISATION_ROLE_SYSTEM = 'https://zorghub.example.org/fhir/CodeSy
 export const FINANCING_REGIME_SYSTEM = 'https://zorghub.example.org/fhir/CodeSystem/financing-regime';
 
 /** An organisation by its identifier or by its id here (a literal reference), or a category of recipient. */
-export type Recipient =
+type Recipient =
   | { kind: 'organization'; system: string; value: string }
   | { kind: 'organization-id'; id: string }
   | { kind: 'category'; code: string };

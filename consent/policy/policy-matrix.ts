@@ -68,11 +68,7 @@ export const MATRIX_SUBJECTS: MatrixSubject[] = [
   })),
 ];
 
-export function cell(
-  principal: Principal,
-  interaction: (typeof ACCESS_INTERACTIONS)[number],
-  resourceType: string,
-): string {
+function cell(principal: Principal, interaction: (typeof ACCESS_INTERACTIONS)[number], resourceType: string): string {
   const decision = decide(principal, interaction, resourceType);
   if (decision.effect === 'deny') {
     return '-';

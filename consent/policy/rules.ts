@@ -64,7 +64,7 @@ export const CARE_RELATION_VIA = [
 ];
 
 /** A delivery relation: the client receives what the organisation is to supply, deliver or hold. */
-export const DELIVERY_VIA = [
+const DELIVERY_VIA = [
   { type: 'SupplyRequest', patientParam: 'subject', organizationParams: ['supplier'] },
   { type: 'SupplyDelivery', patientParam: 'patient', organizationParams: ['supplier'] },
   { type: 'DeviceRequest', patientParam: 'subject', organizationParams: ['performer'] },

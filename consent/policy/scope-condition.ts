@@ -162,7 +162,7 @@ const CHARGED: Partial<Record<string, (coverage: Condition) => Condition>> = {
   }),
 };
 
-export function chargedTo(resourceType: string, coverage: Condition): Condition {
+function chargedTo(resourceType: string, coverage: Condition): Condition {
   return CHARGED[resourceType]?.(coverage) ?? { kind: 'false' };
 }
 

@@ -94,9 +94,9 @@ const LOOPBACK_HOSTS = new Set(['127.0.0.1', '[::1]', 'localhost']);
 /** JWK members that only a private or symmetric key has (RFC 7518 §6.2.2, §6.3.2, §6.4). */
 const PRIVATE_KEY_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'];
 
-export const SECRET_MIN_LENGTH = 32;
-export const SECRET_MAX_LENGTH = 512;
-export const NAME_MAX_LENGTH = 100;
+const SECRET_MIN_LENGTH = 32;
+const SECRET_MAX_LENGTH = 512;
+const NAME_MAX_LENGTH = 100;
 
 export interface ValidationContext {
   /**
@@ -341,7 +341,7 @@ export function validateSecret(secret: unknown): ClientProblem[] {
 }
 
 /** The identifier of a system client's organisation: a system its role allows, and a value in that system's format. */
-export function validateOrganization(organization: unknown, role: SystemRole | undefined): ClientProblem[] {
+function validateOrganization(organization: unknown, role: SystemRole | undefined): ClientProblem[] {
   const allowed = role ? ORGANIZATION_SYSTEMS[role] : ANY_SYSTEM;
   const names = allowed.map((system) => `${SYSTEM_NAMES[system]} (${system})`).join(' or ');
   if (!isObject(organization) || typeof organization.system !== 'string' || typeof organization.value !== 'string') {
@@ -381,7 +381,7 @@ export function validateOrganization(organization: unknown, role: SystemRole | u
 }
 
 /** A redirect URI or JWKS URL: absolute https (http only on loopback when allowed), no fragment, user or wildcard. */
-export function validateUrl(raw: string, path: string, what: string, allowHttpLoopback = true): ClientProblem[] {
+function validateUrl(raw: string, path: string, what: string, allowHttpLoopback = true): ClientProblem[] {
   const problem = (message: string) => [{ path, message: `${what} ${message}` }];
   if (raw.length > 2000) {
     return problem('is longer than 2000 characters');
@@ -415,7 +415,7 @@ export function validateUrl(raw: string, path: string, what: string, allowHttpLo
 }
 
 /** Inline keys: a JWK Set of public signing keys (RSA, EC, OKP), at most 20, distinct kids. */
-export function validateJwks(jwks: unknown): ClientProblem[] {
+function validateJwks(jwks: unknown): ClientProblem[] {
   if (!isObject(jwks) || !Array.isArray(jwks.keys) || jwks.keys.length === 0) {
     return [{ path: 'jwks', message: 'jwks is a JWK Set: { "keys": [ ... ] } with at least one public key' }];
   }

@@ -42,11 +42,11 @@ import { invalidClient } from './client-registry.js';
 import { checkClient, validateName } from './client-validation.js';
 import type { RegisteredClient } from './registered-client.js';
 
-export const MEDMIJ_OCL_NAMESPACE = 'xmlns://afsprakenstelsel.medmij.nl/oauthclientlist/release2/';
+const MEDMIJ_OCL_NAMESPACE = 'xmlns://afsprakenstelsel.medmij.nl/oauthclientlist/release2/';
 const OCL_NAMESPACE = /^xmlns:\/\/afsprakenstelsel\.medmij\.nl\/oauthclientlist\/release\d+\/$/;
-export const DEFAULT_REDIRECT_URI_TEMPLATE = 'https://{hostname}/medmij/callback';
+const DEFAULT_REDIRECT_URI_TEMPLATE = 'https://{hostname}/medmij/callback';
 
-export interface MedmijOAuthClient {
+interface MedmijOAuthClient {
   /** Lower case. */
   hostname: string;
   organisatienaam: string;
@@ -61,7 +61,7 @@ export interface MedmijClientList {
   notRead: string[];
 }
 
-export interface ListProblem {
+interface ListProblem {
   /** Where, as an element path: `OAuthclients/OAuthclient[2]/Hostname` (1-based, as XPath counts). */
   path: string;
   message: string;
@@ -167,7 +167,7 @@ export interface MedmijImportOptions {
   dataServices?: string[];
 }
 
-export type ImportOutcome = 'added' | 'updated' | 'unchanged' | 'skipped';
+type ImportOutcome = 'added' | 'updated' | 'unchanged' | 'skipped';
 
 export interface MedmijImportReport {
   volgnummer: number;

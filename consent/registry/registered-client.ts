@@ -3,9 +3,9 @@
 // Stored in oauth_clients (migration 0006); what makes one valid is in client-validation.ts.
 import type { SystemRole } from '../../server/contracts/principal.js';
 
-export type ClientKind = 'pgo' | 'system';
+type ClientKind = 'pgo' | 'system';
 
-export type TokenEndpointAuthMethod = 'private_key_jwt' | 'client_secret_basic' | 'none';
+type TokenEndpointAuthMethod = 'private_key_jwt' | 'client_secret_basic' | 'none';
 
 export interface RegisteredClient {
   clientId: string;
@@ -55,9 +55,3 @@ export const CLIENT_FIELDS = [
   'dataServices',
   'active',
 ] as const satisfies readonly (keyof RegisteredClient)[];
-
-export const READ_ONLY_FIELDS = [
-  'hasSecret',
-  'createdAt',
-  'updatedAt',
-] as const satisfies readonly (keyof StoredClient)[];

@@ -37,7 +37,7 @@ const SERVICE_INTERACTIONS: Record<DataServiceInteraction, AccessInteraction> = 
 };
 
 /** The interactions the role's rules allow on `type` (a rule for `*` counts for every type). */
-export function allowedOn(role: SystemRole, type: string, rules: PolicyRules = SYSTEM_RULES): Set<AccessInteraction> {
+function allowedOn(role: SystemRole, type: string, rules: PolicyRules = SYSTEM_RULES): Set<AccessInteraction> {
   const allowed = new Set<AccessInteraction>();
   for (const rule of rules[role] ?? []) {
     if (rule.types.includes('*') || rule.types.includes(type)) {
@@ -48,7 +48,7 @@ export function allowedOn(role: SystemRole, type: string, rules: PolicyRules = S
 }
 
 /** The types the role's rules name (`*` for a role with a rule over every type). */
-export function roleTypes(role: SystemRole, rules: PolicyRules = SYSTEM_RULES): string[] {
+function roleTypes(role: SystemRole, rules: PolicyRules = SYSTEM_RULES): string[] {
   return [...new Set((rules[role] ?? []).flatMap((rule) => rule.types))];
 }
 
@@ -61,7 +61,7 @@ function letters(allowed: Set<AccessInteraction>): string {
 }
 
 /** The data services a role's rules can use something of. */
-export function usableDataServices(role: SystemRole, rules: PolicyRules = SYSTEM_RULES): string[] {
+function usableDataServices(role: SystemRole, rules: PolicyRules = SYSTEM_RULES): string[] {
   return DATA_SERVICES.filter((service) => opensSomething(role, service.id, rules)).map((service) => service.id);
 }
 

@@ -10,7 +10,7 @@ import { newSecret } from './opaque.js';
 
 export { TokenError, type TokenErrorReason } from '../keys/token-error.js';
 
-export const ACCESS_TOKEN_TYP = 'at+jwt';
+const ACCESS_TOKEN_TYP = 'at+jwt';
 
 export interface AccessTokenClaims {
   iss: string;

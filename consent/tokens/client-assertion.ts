@@ -72,7 +72,7 @@ export interface ClientAssertionClaims {
   [name: string]: unknown;
 }
 
-export const CLIENT_ASSERTION_ALGS = ['RS256', 'RS384', 'ES256', 'ES384'] as const;
+const CLIENT_ASSERTION_ALGS = ['RS256', 'RS384', 'ES256', 'ES384'] as const;
 type AssertionAlg = (typeof CLIENT_ASSERTION_ALGS)[number];
 
 /** SMART Backend Services: exp at most five minutes ahead. */

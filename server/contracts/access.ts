@@ -7,7 +7,7 @@ import type { Principal } from './principal.js';
 import type { Repository } from './repository.js';
 
 /** Where an access came in; recorded with it. */
-export type Entrance = 'rest' | 'ingest' | 'subscription' | 'export' | 'console' | 'audit' | 'admin';
+type Entrance = 'rest' | 'ingest' | 'subscription' | 'export' | 'console' | 'audit' | 'admin';
 
 export interface AccessFacts {
   entrance: Entrance;

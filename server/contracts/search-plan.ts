@@ -10,7 +10,7 @@ export interface SortKey {
   descending: boolean;
 }
 
-export interface TypePlan {
+interface TypePlan {
   resourceType: string;
   where: Condition;
 }

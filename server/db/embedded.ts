@@ -17,7 +17,7 @@ let EmbeddedPostgres: typeof EmbeddedPostgresClass | undefined;
  * The package is imported here once and exactly those handlers are removed: the hub and the test setup stop the
  * database themselves (main.ts, test/support/global-setup.ts).
  */
-export async function loadEmbeddedPostgres(): Promise<typeof EmbeddedPostgresClass> {
+async function loadEmbeddedPostgres(): Promise<typeof EmbeddedPostgresClass> {
   if (!EmbeddedPostgres) {
     const emitter = process as unknown as EventEmitter;
     const before = new Map(EXIT_EVENTS.map((event) => [event, new Set(emitter.listeners(event))]));

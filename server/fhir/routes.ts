@@ -20,7 +20,7 @@ import * as valueSetValidateCode from './operations/valueset-validate-code.js';
 import type { FhirMethod, Interaction } from './request.js';
 
 /** Interaction names as in the CapabilityStatement (TypeRestfulInteraction / SystemRestfulInteraction), or operation:<code>. */
-export type InteractionName =
+type InteractionName =
   | 'capabilities'
   | 'batch-transaction'
   | 'history-system'

@@ -4,7 +4,7 @@ import type { Resource } from '@medplum/fhirtypes';
 import { computeIndexValues } from '../storage/index-values.js';
 import { validateResource, warmUpValidation } from './validation/validate.js';
 
-export const CORE_TYPES = [
+const CORE_TYPES = [
   'Patient',
   'RelatedPerson',
   'Organization',

@@ -11,22 +11,22 @@ import type { ComponentValues, TokenValue } from '../fhir/search/extract/types.j
 import { compartmentKey } from '../contracts/compartment-key.js';
 import { ofTypeEntry, presenceEntry, tokenEntries } from '../contracts/token-entry.js';
 
-export interface StringRow {
+interface StringRow {
   param: string;
   normalized: string;
   exact: string;
 }
-export interface DateRow {
+interface DateRow {
   param: string;
   low: string;
   high: string;
 }
-export interface NumberRow {
+interface NumberRow {
   param: string;
   low: number;
   high: number;
 }
-export interface QuantityRow {
+interface QuantityRow {
   param: string;
   system: string | null;
   code: string | null;
@@ -35,14 +35,14 @@ export interface QuantityRow {
   low: number;
   high: number;
 }
-export interface ReferenceRow {
+interface ReferenceRow {
   param: string;
   targetType: string | null;
   targetId: string | null;
   url: string | null;
   version: string | null;
 }
-export interface UriRow {
+interface UriRow {
   param: string;
   value: string;
 }

@@ -46,7 +46,7 @@ function edges(): Edge[] {
   return found;
 }
 
-const HTTP = ['fastify', 'fastify-plugin', '@fastify/error', 'supertest', 'node:http', 'node:https'];
+const HTTP = ['fastify', '@fastify/error', 'node:http', 'node:https'];
 const isTest = (file: string) => file.endsWith('.test.ts') || file.startsWith('test/');
 const under =
   (...folders: string[]) =>

@@ -43,7 +43,7 @@ type TestOptions = {
   searchTimeoutMs?: number;
 } & Partial<Pick<AppConfig, 'requiredProfiles' | 'profilePackages'>>;
 
-export function testAuthConfig(overrides: Partial<AuthConfig> = {}): AuthConfig {
+function testAuthConfig(overrides: Partial<AuthConfig> = {}): AuthConfig {
   return { providerName: 'zorghub', devLoginBsns: [], admin: { clientId: 'hub-admin' }, ...overrides };
 }
 

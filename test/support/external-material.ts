@@ -48,7 +48,7 @@ function isDirectory(folder: string): boolean {
 }
 
 /** Whether `subfolder` of the reference material is there, and what to do when it is not. Pure apart from the stat. */
-export function findExternal(subfolder: string, env: NodeJS.ProcessEnv = process.env): ExternalFolder {
+function findExternal(subfolder: string, env: NodeJS.ProcessEnv = process.env): ExternalFolder {
   const folder = path.join(externalDir(env), subfolder);
   if (isDirectory(folder)) {
     return { path: folder, available: true, status: 'available', reason: undefined };

@@ -21,7 +21,7 @@ const REASONS: Record<number, string> = {
   500: 'Internal Server Error',
 };
 
-export function statusLine(status: number): string {
+function statusLine(status: number): string {
   return `${status} ${REASONS[status] ?? ''}`.trim();
 }
 

@@ -10,7 +10,7 @@ import type { FhirRequest, FhirResult, Interaction, InteractionContext } from '.
 const DEFAULT_COUNT = 50;
 const MAX_COUNT = 1000;
 
-export function parseCount(query: URLSearchParams, fallback = DEFAULT_COUNT): number {
+function parseCount(query: URLSearchParams, fallback = DEFAULT_COUNT): number {
   const raw = query.get('_count');
   if (raw === null) {
     return fallback;

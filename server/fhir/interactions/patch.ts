@@ -5,7 +5,7 @@ import type { Interaction } from '../request.js';
 
 const OPS = new Set(['add', 'remove', 'replace', 'move', 'copy', 'test']);
 
-export function jsonPatchBody(body: unknown): Operation[] {
+function jsonPatchBody(body: unknown): Operation[] {
   if (!Array.isArray(body)) {
     throw errors.invalidPatch('the body must be a JSON Patch array (Content-Type: application/json-patch+json)');
   }

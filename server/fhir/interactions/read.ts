@@ -21,7 +21,7 @@ function notModifiedSince(header: string, version: StoredVersion): boolean {
   return Math.floor(Date.parse(version.lastUpdated) / 1000) <= Math.floor(since / 1000);
 }
 
-export function isNotModified(request: FhirRequest, version: StoredVersion): boolean {
+function isNotModified(request: FhirRequest, version: StoredVersion): boolean {
   const { ifNoneMatch, ifModifiedSince } = request.headers;
   if (ifNoneMatch !== undefined) {
     return etagMatches(ifNoneMatch, version); // If-None-Match wins over If-Modified-Since (RFC 9110, 13.2.2)

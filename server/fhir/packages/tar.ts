@@ -12,7 +12,7 @@ export interface TarEntry {
 
 const BLOCK = 512;
 
-export class TarError extends Error {
+class TarError extends Error {
   constructor(message: string) {
     super(message);
     this.name = 'TarError';

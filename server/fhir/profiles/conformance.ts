@@ -11,7 +11,7 @@ import { ProfileValidator } from './validate-profile.js';
 /** `all`: every type with a hub profile; `none`; or the listed resource types. */
 export type RequiredProfiles = 'all' | 'none' | readonly string[];
 
-export interface LoadedPackage {
+interface LoadedPackage {
   path: string;
   name: string;
   resources: number;

@@ -72,7 +72,7 @@ export class ConformanceRegistry {
   }
 }
 
-export function stripVersion(canonical: string): string {
+function stripVersion(canonical: string): string {
   const bar = canonical.indexOf('|');
   return bar < 0 ? canonical : canonical.slice(0, bar);
 }

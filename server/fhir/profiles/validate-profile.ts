@@ -391,7 +391,7 @@ function issue(
 }
 
 /** Membership of a code, Coding or CodeableConcept; undefined when the ValueSet cannot be expanded. */
-export function codedMembership(terminology: Expander, value: unknown, valueSet: string): boolean | undefined {
+function codedMembership(terminology: Expander, value: unknown, valueSet: string): boolean | undefined {
   const expansion = terminology.expand(valueSet);
   if (!expansion) {
     return undefined;

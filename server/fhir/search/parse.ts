@@ -16,7 +16,7 @@ export type Criterion =
   /** `_has:Observation:patient:code=x`: resources that a `sourceType` references through `param` and matches `next`. */
   | { kind: 'has'; resourceType: string; sourceType: string; param: ParamDefinition; next: Criterion };
 
-export interface SortRule {
+interface SortRule {
   param: ParamDefinition;
   descending: boolean;
 }
@@ -49,7 +49,7 @@ export interface SearchRequest {
 }
 
 export const DEFAULT_COUNT = 20;
-export const MAX_COUNT = 1000;
+const MAX_COUNT = 1000;
 /** Most resources one search page includes (_include, _revinclude); beyond it the Bundle says so. */
 export const MAX_INCLUDED = 1000;
 const MAX_CHAIN_DEPTH = 4;
@@ -69,7 +69,7 @@ const UNSUPPORTED_RESULT_PARAMETERS: Record<string, string> = {
 };
 
 /** Splits a parameter value at commas that are not escaped (`\,`), and unescapes them. */
-export function splitValues(raw: string): string[] {
+function splitValues(raw: string): string[] {
   return raw.split(/(?<!\\),/).map((value) => value.replace(/\\,/g, ','));
 }
 

@@ -300,7 +300,7 @@ function valueCondition(criterion: Extract<Criterion, { kind: 'value' }>, option
   }
 }
 
-export function criterionCondition(criterion: Criterion, options: PlanOptions): Condition {
+function criterionCondition(criterion: Criterion, options: PlanOptions): Condition {
   switch (criterion.kind) {
     case 'value':
       return valueCondition(criterion, options);

@@ -13,7 +13,7 @@ export interface TerminologySource {
   codeSystem(canonical: string): CodeSystem | undefined;
 }
 
-export interface ExpansionConcept {
+interface ExpansionConcept {
   system: string;
   code: string;
   display?: string;

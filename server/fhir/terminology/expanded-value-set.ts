@@ -9,8 +9,8 @@ import type { Expansion, TerminologySource } from './expand.js';
 import { displayIn } from './language.js';
 import { valueSetDesignations } from './value-set-designations.js';
 
-export const UNCLOSED_EXTENSION = 'http://hl7.org/fhir/StructureDefinition/valueset-unclosed';
-export const INCOMPLETE_SYSTEM_PARAMETER = 'incomplete-systems';
+const UNCLOSED_EXTENSION = 'http://hl7.org/fhir/StructureDefinition/valueset-unclosed';
+const INCOMPLETE_SYSTEM_PARAMETER = 'incomplete-systems';
 
 export interface ExpandOptions {
   /** Case-insensitive substring of the code or the display (the shown one or the default). */

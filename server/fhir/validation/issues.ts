@@ -173,7 +173,7 @@ function pointerSegments(pointer: string): string[] {
 }
 
 /** ["name", "0", "given"] on a Patient -> "Patient.name[0].given". */
-export function toExpression(root: string, segments: string[]): string {
+function toExpression(root: string, segments: string[]): string {
   let out = root;
   for (const s of segments) {
     out += /^\d+$/.test(s) ? `[${s}]` : `.${s}`;

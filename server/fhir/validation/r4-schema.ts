@@ -42,7 +42,7 @@ export interface SchemaNode {
   [keyword: string]: unknown;
 }
 
-export type BindingKind = 'code' | 'Coding' | 'CodeableConcept' | 'Quantity';
+type BindingKind = 'code' | 'Coding' | 'CodeableConcept' | 'Quantity';
 
 export interface BindingKeyword {
   valueSet: string;

@@ -5,10 +5,10 @@
 import { tryGetDataType } from '@medplum/core';
 
 /** How a value of a FHIR type is written in XML. */
-export type ValueKind = 'primitive' | 'xhtml' | 'resource' | 'complex';
+type ValueKind = 'primitive' | 'xhtml' | 'resource' | 'complex';
 
 /** The JSON form of a primitive's value (json.html: "Primitive types"). */
-export type JsonKind = 'boolean' | 'number' | 'string';
+type JsonKind = 'boolean' | 'number' | 'string';
 
 export interface ElementInfo {
   /** The JSON property name, which for FHIR R4 is also the XML name ("valueQuantity" for value[x]). */

@@ -20,9 +20,8 @@ import type { XmlAttribute, XmlElement, XmlNode } from './xml-tree.js';
 import { parseXmlDocument } from './xml-tree.js';
 
 export { FhirXmlError } from './fhir-xml-error.js';
-export type { FhirXmlErrorCode } from './fhir-xml-error.js';
 
-export const FHIR_NAMESPACE = 'http://hl7.org/fhir';
+const FHIR_NAMESPACE = 'http://hl7.org/fhir';
 
 type JsonObject = Record<string, unknown>;
 

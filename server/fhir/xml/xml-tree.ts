@@ -30,7 +30,7 @@ export interface XmlElement {
   children: XmlNode[];
 }
 
-export interface XmlText {
+interface XmlText {
   kind: 'text';
   /** Decoded; adjacent text and CDATA sections are joined. */
   text: string;

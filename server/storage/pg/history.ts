@@ -21,7 +21,7 @@ interface Cursor {
   version: number;
 }
 
-export function encodeCursor(entry: HistoryEntry): string {
+function encodeCursor(entry: HistoryEntry): string {
   return Buffer.from(
     JSON.stringify([entry.lastUpdated, entry.resourceType, entry.id, Number(entry.versionId)]),
   ).toString('base64url');

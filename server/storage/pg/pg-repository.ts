@@ -37,14 +37,14 @@ import { insertResource, insertResources, markDeleted, replaceResource } from '.
 
 const MAX_ATTEMPTS = 10;
 
-export function assertStoredType(resourceType: string): void {
+function assertStoredType(resourceType: string): void {
   if (!storedResourceTypeSet().has(resourceType)) {
     throw errors.unknownType(resourceType);
   }
 }
 
 /** Parses `W/"3"` (or `"3"`, or `3`) into a version number. */
-export function parseIfMatch(header: string): number {
+function parseIfMatch(header: string): number {
   const match = /^(?:W\/)?"?(\d+)"?$/.exec(header.trim());
   if (!match) {
     throw errors.badIfMatch(header);

@@ -28,7 +28,7 @@ export interface PrepareOptions extends IndexOptions {
 }
 
 /** Base specification first (400 when broken), then the profiles the write must meet (422). */
-export function validateOrThrow(resource: Resource, conformance?: Conformance): void {
+function validateOrThrow(resource: Resource, conformance?: Conformance): void {
   const result = validateResource(resource);
   if (!result.ok) {
     const first = result.issues.find(isError);

@@ -14,7 +14,7 @@ import { deleteSearchRows, insertSearchRows } from './search-rows.js';
 import { pgTextArray } from './write.js';
 
 /** Bump when the extraction (server/fhir/search/extract/, index-values.ts) stores values differently. */
-export const INDEX_VERSION = 4;
+const INDEX_VERSION = 4;
 const BATCH = 500;
 const LOCK_KEY = 7_513_2027;
 const PROGRESS_MS = 5000;
@@ -52,7 +52,7 @@ async function reindexBatch(
 }
 
 /** Reindexes one type's live resources; returns how many. */
-export async function reindexType(
+async function reindexType(
   db: Db,
   resourceType: string,
   log: ReindexLogger,

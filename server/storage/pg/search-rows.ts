@@ -63,8 +63,6 @@ const TABLES: SearchTable[] = [
   { name: 'search_uri', columns: { param: 'text', value: 'text' }, rows: (index) => index.uris as never },
 ];
 
-export const SEARCH_TABLES = TABLES.map((table) => table.name);
-
 /** JSON has no infinities: an open end of a Range (a quantity's ±Infinity) travels as PostgreSQL's text for it. */
 function jsonValue(value: unknown): unknown {
   if (typeof value === 'number' && !Number.isFinite(value)) return String(value);

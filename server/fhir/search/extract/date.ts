@@ -93,7 +93,7 @@ function periodRange(period: Record<string, unknown>): DateRange | undefined {
   return { low: start?.low ?? NEG_INFINITY, high: end?.high ?? POS_INFINITY };
 }
 
-export function pushDate(out: DateRange[], typed: TypedValue): void {
+function pushDate(out: DateRange[], typed: TypedValue): void {
   const v = typed.value as unknown;
   if (typeof v === 'string') {
     const range = dateRange(v);

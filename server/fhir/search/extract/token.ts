@@ -54,7 +54,7 @@ function pushIdentifier(out: TokenParamValues, identifier: Json): void {
 }
 
 /** Adds the token values of one typed value to `out`. */
-export function pushToken(out: TokenParamValues, typed: TypedValue): void {
+function pushToken(out: TokenParamValues, typed: TypedValue): void {
   const v = typed.value as unknown;
   if (v === undefined || v === null) {
     return;
