@@ -16,8 +16,9 @@ let EmbeddedPostgres: typeof EmbeddedPostgresClass | undefined;
  * mismatch, would exit 0); on SIGTERM / SIGINT they stop the database at once, under requests still in flight.
  * The package is imported here once and exactly those handlers are removed: the hub and the test setup stop the
  * database themselves (main.ts, test/support/global-setup.ts).
+ * @public (embedded.test.ts loads it in a child process, which knip cannot see)
  */
-async function loadEmbeddedPostgres(): Promise<typeof EmbeddedPostgresClass> {
+export async function loadEmbeddedPostgres(): Promise<typeof EmbeddedPostgresClass> {
   if (!EmbeddedPostgres) {
     const emitter = process as unknown as EventEmitter;
     const before = new Map(EXIT_EVENTS.map((event) => [event, new Set(emitter.listeners(event))]));
