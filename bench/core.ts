@@ -285,7 +285,7 @@ async function main(): Promise<void> {
           auditCost: round(1 - r.hub.perSecond / r.unaudited.perSecond, 3),
           hubMsPerRead: r.hub.cpu?.msPerUnit,
           unauditedMsPerRead: r.unaudited.cpu?.msPerUnit,
-          indexDrainMs: r.inbox.indexDrainMs,
+          sealDrainMs: r.inbox.drainMs,
         })),
       };
     }
@@ -402,7 +402,7 @@ function summary(report: Report, failures: string[], noise?: number): string {
       `read ${fmt(r.hub.perSecond)}/s p50 ${r.hub.p50Ms}ms p99 ${r.hub.p99Ms}ms (${r.ratio}x bare, median of ${r.rounds}, ${r.ratioRange.join(' to ')}; target ${r.target.ratio}: ${mark(r.pass)})`,
     );
     parts.push(
-      `audit costs reads ${pct(r.audit.cost)}% (${pct(r.audit.costRange[0])} to ${pct(r.audit.costRange[1])}%; ${fmt(r.audit.unaudited.perSecond)}/s unaudited; target <= ${pct(r.audit.target.maxCost)}%: ${mark(r.audit.pass)}; at the end ${r.audit.inbox.backlogAtEnd} to seal, ${r.audit.inbox.unindexedAtEnd} to index, done in ${r.audit.inbox.indexDrainMs} ms)`,
+      `audit costs reads ${pct(r.audit.cost)}% (${pct(r.audit.costRange[0])} to ${pct(r.audit.costRange[1])}%; ${fmt(r.audit.unaudited.perSecond)}/s unaudited; target <= ${pct(r.audit.target.maxCost)}%: ${mark(r.audit.pass)}; at the end ${r.audit.inbox.backlogAtEnd} to seal, done in ${r.audit.inbox.drainMs} ms)`,
     );
   }
   if (report.bundle) {

@@ -77,10 +77,13 @@ export async function setUpConsent(options: {
   const changes = new ConsentChanges(options.sql, options.log);
   await changes.start();
   const store = new OAuthStore(options.sql, changes);
+  const auditSettings = options.config.audit ?? { retentionMonths: 36, checkpointSeconds: 300 };
   const audit = new AuditTrail(options.sql, options.repository, keys, now, {
-    baseUrl: options.baseUrl,
     log: options.log,
+    retentionMonths: auditSettings.retentionMonths,
   });
+  // The log's partitions for this month and the next exist before the first record of either arrives.
+  await audit.preparePartitions();
   const context: OAuthContext = {
     store,
     registry,
@@ -103,7 +106,6 @@ export async function setUpConsent(options: {
     hub: options.baseUrl,
   });
   context.audit = access;
-  const auditSettings = options.config.audit ?? { retentionMonths: 36, checkpointSeconds: 300 };
   return {
     context,
     audit,
@@ -119,19 +121,22 @@ export async function setUpConsent(options: {
           maxBodyBytes: options.maxBodyBytes ?? 1024 * 1024,
         }),
       );
-      // The chain's head is signed at intervals, and once more on the way down.
+      // The chain's head is signed at intervals, and once more on the way down; next month's partition is made then.
       const timer = setInterval(() => {
         audit.checkpoint().catch((error: unknown) => app.log.error({ err: error }, 'audit checkpoint failed'));
+        audit
+          .preparePartitions()
+          .catch((error: unknown) => app.log.error({ err: error }, 'making the audit log partitions failed'));
       }, auditSettings.checkpointSeconds * 1000);
       timer.unref();
-      // Records a previous run left in the inbox are sealed now; on the way down the inbox is drained first.
+      // Records a previous run left unsealed are sealed now; on the way down the sealer finishes first.
       audit.sealSoon();
       app.addHook('onClose', async () => {
         clearInterval(timer);
         await changes.close();
         await audit
           .close()
-          .catch((error: unknown) => app.log.error({ err: error }, 'sealing the audit inbox on shutdown failed'));
+          .catch((error: unknown) => app.log.error({ err: error }, 'sealing the audit log on shutdown failed'));
         await audit
           .checkpoint()
           .catch((error: unknown) => app.log.warn({ err: error }, 'final audit checkpoint failed'));

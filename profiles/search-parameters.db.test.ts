@@ -39,6 +39,9 @@ beforeAll(async () => {
     conformance: await buildConformance({ required: 'all' }),
   });
   for (const resource of valid) {
+    // The API stores no AuditEvent (the audit log is the hub's own): AuditEvent-purpose is held to the log's columns
+    // by consent/audit/audit-search.db.test.ts.
+    if (resource.resourceType === 'AuditEvent') continue;
     if (isAuthorisationConsent(resource as Consent)) {
       expect((await storage.update(resource)).created, `${resource.resourceType}/${resource.id}`).toBe(true);
       continue;

@@ -43,7 +43,6 @@ export async function buildApp(config: AppConfig, sql: Sql, searchPools?: Search
       app.log.warn({ package: loaded.name, file: problem.file }, `profile package file skipped: ${problem.message}`);
     }
   }
-  await app.register(healthRoutes, { sql });
   const repository = new PgRepository(sql, {
     baseUrl: config.baseUrl,
     searchDb: searchPools?.search,
@@ -62,6 +61,7 @@ export async function buildApp(config: AppConfig, sql: Sql, searchPools?: Search
     maxBodyBytes: config.maxBodyBytes,
   });
   await consent.register(app);
+  await app.register(healthRoutes, { sql, auditLag: config.unaudited ? undefined : () => consent.audit.lag() });
   await app.register(fhirPlugin, {
     access: consent.access,
     oauthIssuer: consent.access.issuer,

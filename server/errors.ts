@@ -91,6 +91,12 @@ export const errors = {
     400,
     'value',
   ),
+  auditLogReadOnly: define<[]>(
+    'HUB_ERR_STORE_AUDIT_READ_ONLY',
+    "AuditEvents are the hub's own record of every access (the audit log): none can be created, changed or deleted through the API",
+    405,
+    'not-supported',
+  ),
   missingId: define<[]>('HUB_ERR_STORE_MISSING_ID', 'An update needs an id in the resource body', 400, 'required'),
   multipleMatches: define<[string, string]>(
     'HUB_ERR_STORE_MULTIPLE_MATCHES',

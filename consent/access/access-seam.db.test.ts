@@ -1,5 +1,6 @@
 // The access seam by itself, without HTTP: what an entrance that holds its principal (a subscription delivery, an
 // MLLP link) gets. Every access is recorded once, refusals too; a record that cannot be written fails the access.
+import { renderAuditEvent } from '../../server/storage/audit-event-form.js';
 import type { Resource } from '@medplum/fhirtypes';
 import { describe, expect, it } from 'vitest';
 import type { AccessFacts } from '../../server/contracts/access.js';
@@ -74,7 +75,7 @@ describe('the access seam', async () => {
     );
     expect(version.id).toBe('mine');
     expect(sink.records).toHaveLength(1);
-    const event = sink.records[0].event;
+    const event = renderAuditEvent(sink.records[0]);
     expect(event.outcome).toBe('0');
     expect(event.source.site).toBe('subscription');
     expect(JSON.stringify(event)).toContain('urn:zorghub:access-rule:supply-requests');
@@ -92,7 +93,7 @@ describe('the access seam', async () => {
         () => 200,
       ),
     ).rejects.toMatchObject({ statusCode: 403 });
-    expect(sink.records.map((r) => r.event.outcome)).toEqual(['4']);
+    expect(sink.records.map((r) => r.outcome)).toEqual(['4']);
     expect(sink.records[0].compartments).toHaveLength(1); // the client it was aimed at still sees the attempt
   });
 
@@ -125,7 +126,7 @@ describe('the access seam', async () => {
       () => 200,
     );
     expect(ran).toBe(true);
-    expect(JSON.stringify(sink.records[1].event)).toContain('urn:zorghub:access-rule:audit-verify');
+    expect(sink.records[1].rules).toContain('audit-verify');
   });
 
   it('fails the access when its record cannot be written', async () => {

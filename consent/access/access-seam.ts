@@ -122,7 +122,6 @@ export class AccessSeam implements AccessGate {
     const plainCreate = audit !== undefined && facts.interaction === 'create' && !facts.conditional;
     let claimed = false;
     const ledger: AccessLedger = new AccessLedger(
-      audit ? () => audit.sealPending() : undefined,
       plainCreate
         ? (version): AuditRecord | undefined => {
             claimed = true;

@@ -7,8 +7,8 @@
 // written. Masked principals (supplier, logistics, financier) get masked resources, and their updates leave what
 // the mask hides as stored. A caller whose decision is `everything` (the admin) goes straight through.
 // It is the one wrapper over the storage: the access seam (access-seam.ts) builds one per access, with the access's
-// ledger (rules used, versions touched, the record a single create writes with it) and the read-your-audit barrier
-// (audit-reads.ts). Handlers see only the Repository contract; narrowing, the audit inbox and locks stay here.
+// ledger (rules used, versions touched, the record a single create writes with it). Handlers see only the
+// Repository contract; narrowing, the audit records and locks stay here.
 import type { AuditEvent, Consent, Resource } from '@medplum/fhirtypes';
 import type { Operation } from 'fast-json-patch';
 import { errors, type HubError } from '../../server/errors.js';
@@ -42,13 +42,12 @@ import type { Decision } from '../policy/decide.js';
 import { applyMask, keptElements, SUBSETTED } from '../policy/masks.js';
 import { assertNoHiddenUse } from '../policy/masked-search.js';
 import type { AccessInteraction, PolicyRules } from '../policy/rules.js';
-import { criteriaTouchAudit, historyTouchesAudit, planTouchesAudit } from './audit-reads.js';
 
 type Permit = Extract<Decision, { effect: 'permit' }>;
 
 /**
  * What one access gathers for its audit record, shared by the policy repository and its transactions: the rules
- * that permitted it, the versions that left storage, and how reads of the audit trail wait for its sealing.
+ * that permitted it, and the versions that left storage.
  */
 export class AccessLedger {
   readonly rules = new Set<string>();
@@ -56,8 +55,6 @@ export class AccessLedger {
   #createAudit: CreateAudit | undefined;
 
   constructor(
-    /** Resolves once the audit records committed before it are sealed and readable (AuditSink.sealPending). */
-    readonly sealPending?: () => Promise<void>,
     /** The record of a single create, written with it (the create batcher's group commit, or its transaction). */
     createAudit?: CreateAudit,
   ) {
@@ -107,11 +104,6 @@ export class PolicyRepository implements Repository {
   /** The principal's decisions this repository enforces (for explaining a search: _explain). */
   get access(): PrincipalAccess {
     return this.#access;
-  }
-
-  /** Read-your-audit: a read that may return AuditEvents waits for the records committed before it to be sealed. */
-  async #barrier(touchesAudit: boolean): Promise<void> {
-    if (touchesAudit && this.#ledger.sealPending) await this.#ledger.sealPending();
   }
 
   /** The unconditional create of the access's own create, with its record when it carries one. */
@@ -219,19 +211,16 @@ export class PolicyRepository implements Repository {
   // -- reads --------------------------------------------------------------------------------------------------
 
   async read(resourceType: string, id: string): Promise<StoredVersion> {
-    await this.#barrier(resourceType === 'AuditEvent');
     this.#permit('read', resourceType);
     return this.#mask(await this.#scoped.read(resourceType, id));
   }
 
   async vread(resourceType: string, id: string, versionId: string): Promise<StoredVersion> {
-    await this.#barrier(resourceType === 'AuditEvent');
     this.#permit('read', resourceType);
     return this.#mask(await this.#scoped.vread(resourceType, id, versionId));
   }
 
   async search(plan: Plan): Promise<SearchResult> {
-    await this.#barrier(planTouchesAudit(plan));
     const allowed = plan.types.filter(
       ({ resourceType }) => this.#access.decide('search', resourceType).effect === 'permit',
     );
@@ -258,14 +247,12 @@ export class PolicyRepository implements Repository {
   }
 
   async history(scope: HistoryScope, options: HistoryOptions): Promise<HistoryPage> {
-    await this.#barrier(historyTouchesAudit(scope));
     const decision = this.#permit('history', scope.resourceType ?? '*');
     const page = await (this.#everything(decision) ? this.#inner : this.#scoped).history(scope, options);
     return { ...page, entries: page.entries.map((entry) => ({ ...entry, ...this.#mask(entry) })) };
   }
 
   async findIds(resourceType: string, criteria: string, limit: number, options?: FindOptions): Promise<string[]> {
-    await this.#barrier(criteriaTouchAudit(resourceType, criteria));
     // A conditional match the caller may not resolve finds nothing: the resource behaves as absent.
     if (this.#access.decide('resolve', resourceType).effect !== 'permit') return [];
     // The storage plans the criteria and asks the read filter whether they use what the caller may not see.
@@ -275,8 +262,6 @@ export class PolicyRepository implements Repository {
   // -- writes -------------------------------------------------------------------------------------------------
 
   async create(resource: Resource, options: { ifNoneExist?: string } = {}): Promise<WriteOutcome> {
-    if (options.ifNoneExist !== undefined)
-      await this.#barrier(criteriaTouchAudit(resource.resourceType, options.ifNoneExist));
     const decision = this.#permit('create', resource.resourceType);
     assertNotAuthorisationCreate(resource);
     if (this.#everything(decision) && options.ifNoneExist === undefined) {
@@ -385,7 +370,6 @@ export class PolicyRepository implements Repository {
   }
 
   async conditionalUpdate(resource: Resource, criteria: string, options: WriteOptions = {}): Promise<WriteOutcome> {
-    await this.#barrier(criteriaTouchAudit(resource.resourceType, criteria));
     const decision = this.#permit('update', resource.resourceType);
     if (
       this.#everything(decision) &&
@@ -456,7 +440,6 @@ export class PolicyRepository implements Repository {
   }
 
   async conditionalDelete(resourceType: string, criteria: string): Promise<{ deleted: number }> {
-    await this.#barrier(criteriaTouchAudit(resourceType, criteria));
     const decision = this.#permit('delete', resourceType);
     if (
       this.#everything(decision) &&

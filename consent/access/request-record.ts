@@ -1,5 +1,5 @@
 // The audit record of one FHIR request: the facts of the request (route, principal, status) and what the policy
-// repository saw leave storage (rules used, versions touched), turned into an AuditEvent (audit-event.ts) and the
+// repository saw leave storage (rules used, versions touched), turned into the audit log's record (access-record.ts) and the
 // compartments it is filed under (so each client finds it in his own access log). Every client the access
 // concerns is named, and each resource entity says whose it is, so that a client's own log can show him his part
 // of the record and nothing of anyone else's (own-log-view.ts).
@@ -9,7 +9,7 @@ import { compartmentKey, isUuid } from '../../server/contracts/compartment-key.j
 import { compartmentPatientIds } from '../../server/storage/index-values.js';
 import type { AuditRecord } from '../../server/contracts/audit-record.js';
 import type { StoredVersion } from '../../server/contracts/repository.js';
-import { type EventFacts, buildAuditEvent } from '../audit/audit-event.js';
+import { type EventFacts, buildAccessRecord } from '../audit/access-record.js';
 
 export type RequestFacts = Omit<EventFacts, 'rules' | 'touched' | 'patients' | 'entityClients'> & {
   /** `Patient/<id>` of the clients a refused or failed attempt was aimed at (attempted-clients.ts). */
@@ -34,15 +34,11 @@ export function requestRecord(
     for (const client of clients) patients.add(client);
   }
   const { attempted: _attempted, ...accessFacts } = facts;
-  const event = buildAuditEvent({
-    ...accessFacts,
-    rules: seen.rules,
-    touched: [...touched.keys()],
-    patients: [...patients],
-    entityClients,
-  });
   const compartments = [...patients].map((patient) => compartmentKey(patient.replace(/^Patient\//, '')));
-  return { event, compartments: [...new Set(compartments)] };
+  return buildAccessRecord(
+    { ...accessFacts, rules: seen.rules, touched: [...touched.keys()], patients: [...patients], entityClients },
+    [...new Set(compartments)],
+  );
 }
 
 /**

@@ -53,6 +53,8 @@ export async function auditRoutes(app: FastifyInstance, options: AuditRoutesOpti
         { name: 'unverifiable', valueInteger: verification.unverifiable },
         // Records committed after the verification began, not yet sealed into the chain.
         { name: 'pending', valueInteger: verification.pending },
+        // Records past the retention period no longer in the log (removed for retention): not a break.
+        { name: 'expired', valueInteger: verification.expired },
       ];
       if (verification.firstBreak) {
         parameter.push({ name: 'break-seq', valueInteger: verification.firstBreak.seq });

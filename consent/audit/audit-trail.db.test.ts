@@ -11,9 +11,16 @@ import { PgRepository } from '../../server/storage/pg/pg-repository.js';
 import { principalClient } from '../../test/support/as-principal.js';
 import { createTestApp, TEST_BASE_URL } from '../../test/support/app.js';
 import { sealAudit } from '../../test/support/audit.js';
+import { testAuditRecord } from '../../test/support/audit-record.js';
 import { HubKeys } from '../keys/hub-keys.js';
-import { sha256Hex } from '../../server/storage/pg/audit-log.js';
-import { AUDIT_PROFILE } from './audit-event.js';
+import {
+  auditContentHash,
+  auditContents,
+  auditEventText,
+  auditRowSelect,
+  sha256Hex,
+} from '../../server/storage/pg/audit-log.js';
+import { AUDIT_PROFILE } from '../../server/storage/audit-event-form.js';
 import { AuditTrail } from './audit-trail.js';
 
 const { app, anonymous, db, dataDir } = await createTestApp();
@@ -87,11 +94,10 @@ await post({
 });
 
 async function events(): Promise<AuditEvent[]> {
-  await sealAudit(db.sql); // the tables hold a record once it is sealed
-  const rows = await db.sql<
-    { content: string }[]
-  >`SELECT a.content FROM audit_trail t JOIN "AuditEvent" a ON a.id = t.event_id ORDER BY t.seq`;
-  return rows.map((row) => JSON.parse(row.content));
+  await sealAudit(db.sql); // in chain order: the chain holds a record once it is sealed
+  const rows = await db.sql<{ content: string }[]>`
+    SELECT ${auditRowSelect(db.sql, 'l')} FROM audit_trail t JOIN audit_log l ON l.id::text = t.event_id ORDER BY t.seq`;
+  return rows.map((row) => JSON.parse(auditEventText(row.content)));
 }
 const last = async () => (await events()).at(-1)!;
 const verify = async (query = '') => {
@@ -269,7 +275,7 @@ describe('the audit trail', () => {
   });
 
   it('fails the request when its record cannot be written, and then writes nothing', async () => {
-    await db.sql`ALTER TABLE audit_inbox ADD CONSTRAINT test_refuse CHECK (position < 0) NOT VALID`;
+    await db.sql`ALTER TABLE audit_unsealed ADD CONSTRAINT test_refuse CHECK (position < 0) NOT VALID`;
     try {
       const created = await app.inject({
         method: 'POST',
@@ -289,7 +295,7 @@ describe('the audit trail', () => {
         ).statusCode,
       ).toBe(500);
     } finally {
-      await db.sql`ALTER TABLE audit_inbox DROP CONSTRAINT test_refuse`;
+      await db.sql`ALTER TABLE audit_unsealed DROP CONSTRAINT test_refuse`;
     }
   });
 
@@ -313,16 +319,16 @@ describe('the audit trail', () => {
 
   it('names the first altered record', async () => {
     await sealAudit(db.sql);
-    const [target] = await db.sql<{ seq: string; event_id: string; content: string }[]>`
-      SELECT t.seq, t.event_id, a.content FROM audit_trail t JOIN "AuditEvent" a ON a.id = t.event_id ORDER BY t.seq OFFSET 3 LIMIT 1`;
-    await db.sql`UPDATE "AuditEvent" SET content = ${target.content.replace('"outcome":"', '"outcome":"1')} WHERE id = ${target.event_id}`;
+    const [target] = await db.sql<{ seq: string; event_id: string; outcome: string }[]>`
+      SELECT t.seq, t.event_id, l.outcome FROM audit_trail t JOIN audit_log l ON l.id::text = t.event_id ORDER BY t.seq OFFSET 3 LIMIT 1`;
+    await db.sql`UPDATE audit_log SET outcome = '1' WHERE id = ${target.event_id}::uuid`;
     expect(await verify()).toMatchObject({
       intact: false,
       'break-seq': Number(target.seq),
       'break-reason': 'the AuditEvent was altered after it was recorded',
       'break-event': { reference: `AuditEvent/${target.event_id}` },
     });
-    await db.sql`UPDATE "AuditEvent" SET content = ${target.content} WHERE id = ${target.event_id}`;
+    await db.sql`UPDATE audit_log SET outcome = ${target.outcome} WHERE id = ${target.event_id}::uuid`;
     expect(await verify()).toMatchObject({ intact: true });
   });
 
@@ -343,14 +349,17 @@ describe('the audit trail', () => {
     await sealAudit(db.sql);
     await signCheckpoint(dataDir, db.sql);
     // Rewrite one record and every chain hash after it, as a forger without the hub's key would.
-    const rows = await db.sql<{ seq: string; event_id: string; content: string; previous_hash: string }[]>`
-      SELECT t.seq, t.event_id, t.previous_hash, a.content FROM audit_trail t JOIN "AuditEvent" a ON a.id = t.event_id ORDER BY t.seq OFFSET 2`;
+    const rows = await db.sql<{ seq: string; event_id: string; previous_hash: string }[]>`
+      SELECT seq, event_id, previous_hash FROM audit_trail ORDER BY seq OFFSET 2`;
+    await db.sql`UPDATE audit_log SET outcome = '1' WHERE id = ${rows[0].event_id}::uuid`;
+    const contents = await auditContents(
+      db.sql,
+      rows.map((row) => row.event_id),
+    );
     let previous = rows[0].previous_hash;
-    for (const [index, row] of rows.entries()) {
-      const content = index === 0 ? row.content.replace('"outcome":"', '"outcome":"1') : row.content;
-      const contentHash = sha256Hex(content);
+    for (const row of rows) {
+      const contentHash = auditContentHash(contents.get(row.event_id)!);
       const chainHash = sha256Hex(previous + contentHash);
-      await db.sql`UPDATE "AuditEvent" SET content = ${content} WHERE id = ${row.event_id}`;
       await db.sql`UPDATE audit_trail SET content_hash = ${contentHash}, previous_hash = ${previous}, chain_hash = ${chainHash} WHERE seq = ${row.seq}`;
       previous = chainHash;
     }
@@ -367,14 +376,7 @@ describe('retention', () => {
     const keys = await HubKeys.open({ dataDir: hub.dataDir });
     const longAgo = new Date(Date.now() - 40 * 30 * 24 * 3600 * 1000);
     const old = new AuditTrail(hub.db.sql, new PgRepository(hub.db.sql, { now: () => longAgo }), keys, () => longAgo);
-    const event = {
-      resourceType: 'AuditEvent',
-      type: { code: 'rest' },
-      recorded: longAgo.toISOString(),
-      agent: [{ requestor: true }],
-      source: { observer: { display: 'x' } },
-    };
-    await Promise.all([1, 2, 3].map(() => old.record({ event: event as never, compartments: [] })));
+    await Promise.all([1, 2, 3].map(() => old.record(testAuditRecord({ recorded: longAgo }))));
     await old.checkpoint();
     await hub.app.inject({ method: 'GET', url: '/Patient' });
     await hub.app.inject({ method: 'GET', url: '/Coverage' });
@@ -387,11 +389,7 @@ describe('retention', () => {
     expect(pruned.statusCode, pruned.body).toBe(200);
     expect(pruned.json()).toMatchObject({ removed: 3, resumesAfter: 3 });
     expect(await count()).toBe(before - 3 + 1); // the prune is itself recorded
-    expect(
-      (
-        await hub.db.sql`SELECT count(*)::int AS n FROM "AuditEvent" WHERE content LIKE ${`%${longAgo.toISOString()}%`}`
-      )[0].n,
-    ).toBe(0);
+    expect((await hub.db.sql`SELECT count(*)::int AS n FROM audit_log WHERE recorded = ${longAgo}`)[0].n).toBe(0);
     const verified = await hub.app.inject({ method: 'GET', url: '/AuditEvent/$verify' });
     const result = Object.fromEntries(
       verified.json().parameter.map((p: { name: string; valueBoolean?: boolean }) => [p.name, p.valueBoolean]),

@@ -1,35 +1,30 @@
-// The audit trail as a service: records the AuditEvent of every request (audit-event.ts), seals the records into
+// The audit trail as a service: records every access (access-record.ts) in the audit log, seals the records into
 // the hash chain, signs checkpoints of it, verifies it over a period, and prunes what is past retention.
-// A record is first put into the inbox (migration 0010): reads by group commit (the records of requests finishing
-// in the same turn of the event loop go into one statement, and each response waits for it, so no data leaves the
-// hub without its record, and a failed record fails the request with 500); writes with the write itself (its
-// transaction, or a single create's group commit: server/fhir/plugin.ts, create-batcher.ts), so write and record
-// commit together or not at all; the record's content hash is computed then. The sealer then chains the hashes, in
-// the background, in batches, under the chain's lock (server/storage/pg/audit-log.ts): no request holds that lock
-// across its commit any more; the indexer later makes the sealed records searchable AuditEvents. Whatever reads
-// AuditEvents first calls sealPending(), so it sees every record committed before it started.
-import { performance } from 'node:perf_hooks';
+// A record is written as one row of the log (server/storage/pg/audit-log.ts, migration 0015): reads by group
+// commit (the records of requests finishing in the same turn of the event loop go into one statement, and each
+// response waits for it, so no data leaves the hub without its record, and a failed record fails the request with
+// 500); writes with the write itself (its transaction, or a single create's group commit: create-batcher.ts), so
+// write and record commit together or not at all. The row is searchable the moment it commits. The sealer then
+// chains the records' hashes, in the background, in batches, under the chain's lock: the only deferred work,
+// a hash and a narrow row per record, so it keeps up with any rate the hub can record at (lag() measures it).
 import type { FastifyBaseLogger } from 'fastify';
 import type { Sql } from 'postgres';
 import type { HubKeys } from '../keys/hub-keys.js';
 import { BackgroundWork } from './background-work.js';
-import { BATCH as INDEX_BATCH, IndexThrottle } from './index-throttle.js';
-import type { AuditSink } from '../../server/contracts/audit-record.js';
+import type { AuditRecord, AuditSink } from '../../server/contracts/audit-record.js';
 import type { StorageRepository } from '../../server/storage/storage-repository.js';
-import type { AuditRecord } from '../../server/contracts/audit-record.js';
 import {
-  AUDIT_INDEX_LOCK,
   AUDIT_LOCK,
+  INBOX_STATEMENT_RECORDS,
+  auditContentHash,
+  auditContents,
+  auditPartitions,
+  auditUnsealed,
   auditUnsealedHead,
   auditUnsealedHolds,
-  auditUnsealedSize,
-  auditInboxTail,
-  auditRecordTexts,
-  auditUnindexedUpTo,
-  indexAuditTrail,
-  sealAuditInbox,
+  ensureAuditPartitions,
+  sealAuditLog,
   sha256Hex,
-  INBOX_STATEMENT_RECORDS,
 } from '../../server/storage/pg/audit-log.js';
 
 /** Records per sealing transaction. */
@@ -38,16 +33,17 @@ const SEAL_BATCH = 1000;
 const SEAL_DELAY_MS = 20;
 /** After a failed seal, the next attempt. */
 const SEAL_RETRY_MS = 1000;
-/** How often a put-off indexer looks again (index-throttle.ts). */
-const INDEX_POLL_MS = 100;
 const CHECKPOINT_TYP = 'zorghub-audit-checkpoint+jwt';
 const GENESIS = '0'.repeat(64);
 
 export interface AuditTrailOptions {
-  /** The hub's base URL, for the AuditEvents' search values (references to it are local). */
-  baseUrl?: string;
   /** Where sealing failures are logged (never an event's content). */
   log?: Pick<FastifyBaseLogger, 'error' | 'warn'>;
+  /**
+   * The retention period (HUB_AUDIT_RETENTION_MONTHS): a record older than this may be gone (a partition dropped
+   * for retention) without breaking verification; a younger one may not.
+   */
+  retentionMonths?: number;
 }
 
 interface ChainBreak {
@@ -63,8 +59,18 @@ export interface Verification {
   firstBreak?: ChainBreak;
   /** Checkpoints signed by a key the hub no longer holds: their signature could not be checked. */
   unverifiable: number;
-  /** Records still in the inbox after verify sealed: only ones committed after it began. */
+  /** Records not sealed yet after verify sealed: only ones committed after it began. */
   pending: number;
+  /** Records past the retention period that are gone from the log (removed for retention, their links kept). */
+  expired: number;
+}
+
+/** What the sealer has still to do: the deferred work of the trail (a gauge for /readyz and /metrics). */
+export interface AuditLag {
+  /** Committed records not chained yet. */
+  unsealed: number;
+  /** How long the oldest of them has waited, in seconds (0 when none). */
+  oldestSeconds: number;
 }
 
 interface TrailRow {
@@ -80,9 +86,6 @@ export class AuditTrail implements AuditSink {
   #scheduled = false;
   #flushing = false;
   #closed = false;
-  /** Readers waiting for the index: while there are any, indexing runs unthrottled. */
-  #urgent = 0;
-  readonly #throttle = new IndexThrottle();
 
   constructor(
     private readonly sql: Sql,
@@ -117,7 +120,6 @@ export class AuditTrail implements AuditSink {
     try {
       await this.repository.appendAudit(batch.map((entry) => entry.record));
       for (const entry of batch) entry.resolve();
-      this.#throttle.arrived(batch.length - 1); // sealSoon() counts one
       this.sealSoon();
     } catch (error) {
       for (const entry of batch) entry.reject(error);
@@ -127,15 +129,9 @@ export class AuditTrail implements AuditSink {
     }
   }
 
-  /** Tells the sealer that records were committed to the inbox (the access seam calls it after a write commits). */
+  /** Tells the sealer that records were committed to the log (the access seam calls it after a write commits). */
   sealSoon(delayMs = SEAL_DELAY_MS): void {
-    this.#throttle.arrived();
-    this.#sealer.soon(delayMs);
-  }
-
-  /** Tells the indexer that sealed records wait (the sealer does after each round). */
-  indexSoon(): void {
-    this.#indexer.soon();
+    if (!this.#closed) this.#sealer.soon(delayMs);
   }
 
   // Message and code only: PostgreSQL's detail of a failed row would hold the record's text.
@@ -146,95 +142,39 @@ export class AuditTrail implements AuditSink {
       this.options.log?.error({ err: { message, code } }, `${what} audit records failed; retrying`);
     };
 
-  /** Seals until the inbox is empty (other processes' sealers take the same lock), then wakes the indexer. */
+  /** Seals until nothing committed waits (other processes' sealers take the same lock). */
   readonly #sealer = new BackgroundWork(
     async () => {
       for (;;) {
-        const sealed = await sealAuditInbox(this.sql, SEAL_BATCH);
-        this.#throttle.sealed(sealed);
+        const sealed = await sealAuditLog(this.sql, SEAL_BATCH);
         if (sealed < SEAL_BATCH) break;
       }
-      this.indexSoon();
     },
     this.#failed('sealing'),
     SEAL_DELAY_MS,
     SEAL_RETRY_MS,
   );
 
-  /** Indexes until no sealed record waits; while the hub is busy, in whole batches and a tenth of the time (index-throttle.ts). */
-  readonly #indexer = new BackgroundWork(
-    async () => {
-      for (;;) {
-        if (this.#throttle.putOff(this.#mayWait())) {
-          this.#indexer.soon(INDEX_POLL_MS);
-          return;
-        }
-        const started = performance.now();
-        const indexed = await indexAuditTrail(
-          this.sql,
-          INDEX_BATCH,
-          { baseUrl: this.options.baseUrl },
-          this.#indexError,
-        );
-        this.#throttle.indexed(indexed);
-        if (indexed < INDEX_BATCH) break;
-        await this.#pause(this.#throttle.pauseAfter(performance.now() - started, this.#mayWait()));
-      }
-    },
-    this.#failed('indexing'),
-    SEAL_DELAY_MS,
-    SEAL_RETRY_MS,
-  );
-
-  /** Waits `ms`, or less if somebody starts waiting for the index. */
-  async #pause(ms: number): Promise<void> {
-    if (ms <= 0) return;
-    await new Promise<void>((resolve) => {
-      const poll = setInterval(() => {
-        if (!this.#mayWait()) {
-          clearInterval(poll);
-          clearTimeout(timer);
-          resolve();
-        }
-      }, 10);
-      const timer = setTimeout(() => {
-        clearInterval(poll);
-        resolve();
-      }, ms);
-    });
+  /** The sealer's backlog now. */
+  async lag(): Promise<AuditLag> {
+    const { count, oldest } = await auditUnsealed(this.sql);
+    const oldestSeconds = oldest ? Math.max(0, (this.now().getTime() - oldest.getTime()) / 1000) : 0;
+    return { unsealed: count, oldestSeconds };
   }
 
-  /** Nobody waits for the index (a reader of AuditEvents, the shutdown). */
-  #mayWait(): boolean {
-    return this.#urgent === 0 && !this.#closed;
+  /** Makes the log's partitions for this month and the next (and for rows that landed in the default one). */
+  async preparePartitions(): Promise<string[]> {
+    return ensureAuditPartitions(this.sql, this.now());
   }
-
-  #indexError = (eventId: string, error: unknown): void => {
-    this.options.log?.warn(
-      { err: { message: (error as Error).message }, eventId },
-      'an audit record was sealed without search values',
-    );
-  };
 
   /**
-   * Read-your-audit: returns once every record committed to the inbox before the call is sealed (by this process
-   * or another). Anything that reads AuditEvents or the chain calls it first (sealed-reads.ts, verify, prune).
+   * Returns once every record committed before the call is sealed into the chain (by this process or another).
+   * Verification and pruning call it first. Reads need not: a record is in the log the moment it commits.
    */
   async sealPending(): Promise<void> {
     const head = await auditUnsealedHead(this.sql);
     while (head !== undefined && (await auditUnsealedHolds(this.sql, head))) {
       await this.#sealer.run();
-    }
-    // Then the index: every record sealed so far becomes a searchable AuditEvent before the reader goes on.
-    const tail = await auditInboxTail(this.sql);
-    if (tail === undefined) return;
-    this.#urgent++;
-    try {
-      while (await auditUnindexedUpTo(this.sql, tail)) {
-        await this.#indexer.run();
-      }
-    } finally {
-      this.#urgent--;
     }
   }
 
@@ -242,9 +182,7 @@ export class AuditTrail implements AuditSink {
   async close(): Promise<void> {
     this.#closed = true;
     this.#sealer.stop();
-    this.#indexer.stop();
     await this.#sealer.run();
-    await this.#indexer.run();
   }
 
   /** Signs the chain's current head, unless the last checkpoint already covers it. Returns its seq, if one was made. */
@@ -285,10 +223,11 @@ export class AuditTrail implements AuditSink {
    */
   async verify(options: { start?: Date; end?: Date } = {}): Promise<Verification> {
     await this.sealPending();
-    const pending = await auditUnsealedSize(this.sql);
+    const pending = (await auditUnsealed(this.sql)).count;
     const checkpoints = await this.sql<{ seq: string; chain_hash: string; kind: string; jws: string }[]>`
       SELECT seq, chain_hash, kind, jws FROM audit_checkpoints ORDER BY seq`;
-    const result: Verification = { intact: true, checked: 0, checkpoints: 0, unverifiable: 0, pending };
+    const result: Verification = { intact: true, checked: 0, checkpoints: 0, unverifiable: 0, pending, expired: 0 };
+    const retainedFrom = this.#retainedFrom();
     const fail = (seq: number, reason: string, eventId?: string): Verification => ({
       ...result,
       intact: false,
@@ -334,7 +273,7 @@ export class AuditTrail implements AuditSink {
         WHERE seq > ${previousSeq} AND seq <= ${lastSeq}
         ORDER BY seq LIMIT 2000`;
       if (rows.length === 0) break;
-      const texts = await auditRecordTexts(
+      const contents = await auditContents(
         this.sql,
         rows.map((row) => row.event_id),
       );
@@ -350,11 +289,12 @@ export class AuditTrail implements AuditSink {
             row.event_id,
           );
         }
-        const content = texts.get(row.event_id);
-        if (content === undefined) {
+        const content = contents.get(row.event_id);
+        if (content === undefined && retainedFrom !== undefined && row.recorded < retainedFrom) {
+          result.expired++; // past retention: its removal is allowed (its link still proves where it stood)
+        } else if (content === undefined) {
           return fail(seq, 'the AuditEvent of this record is gone', row.event_id);
-        }
-        if (sha256Hex(content) !== row.content_hash) {
+        } else if (auditContentHash(content) !== row.content_hash) {
           return fail(seq, 'the AuditEvent was altered after it was recorded', row.event_id);
         }
         if (sha256Hex(previousHash + row.content_hash) !== row.chain_hash) {
@@ -371,6 +311,15 @@ export class AuditTrail implements AuditSink {
         previousHash = row.chain_hash;
       }
     }
+    // A record in the log that the chain does not know (nor the sealer's queue): inserted behind the hub's back.
+    const [inserted] = await this.sql<{ id: string }[]>`
+      SELECT l.id::text AS id FROM audit_log l
+      WHERE NOT EXISTS (SELECT 1 FROM audit_trail t WHERE t.event_id = l.id::text)
+        AND NOT EXISTS (SELECT 1 FROM audit_unsealed u WHERE u.event_id = l.id::text)
+      LIMIT 1`;
+    if (inserted) {
+      return fail(previousSeq + 1, 'a record in the audit log is not in the chain: it was inserted', inserted.id);
+    }
     // Up to now (no end given), a checkpoint beyond the last record means records were removed from the end.
     const beyond = options.end === undefined ? [...signed.keys()].find((seq) => seq > previousSeq) : undefined;
     if (beyond !== undefined) {
@@ -382,36 +331,36 @@ export class AuditTrail implements AuditSink {
     return result;
   }
 
+  /** The start of the retention period, when one is set. */
+  #retainedFrom(): Date | undefined {
+    if (this.options.retentionMonths === undefined) return undefined;
+    const from = this.now();
+    from.setUTCMonth(from.getUTCMonth() - this.options.retentionMonths);
+    return from;
+  }
+
   /**
-   * Removes the records recorded before `before` (their AuditEvents with them) and signs a prune checkpoint where
-   * the chain resumes, so that verification still passes. Returns how many were removed.
+   * Removes the records recorded before `before` and signs a prune checkpoint where the chain resumes, so that
+   * verification still passes: whole partitions that end by `before` are dropped, the rest deleted row by row.
+   * Returns how many records were removed.
    */
-  async prune(before: Date): Promise<{ removed: number; upTo?: number }> {
+  async prune(before: Date): Promise<{ removed: number; upTo?: number; partitions: string[] }> {
     await this.sealPending();
     return this.sql.begin(async (tx) => {
       await tx`SELECT pg_advisory_xact_lock(${AUDIT_LOCK})`;
-      await tx`SELECT pg_advisory_xact_lock(${AUDIT_INDEX_LOCK})`;
       const [last] = await tx<{ seq: string; chain_hash: string }[]>`
         SELECT seq, chain_hash FROM audit_trail WHERE recorded < ${before} ORDER BY seq DESC LIMIT 1`;
       if (!last) {
-        return { removed: 0 };
+        return { removed: 0, partitions: [] };
       }
-      const ids = (await tx<{ event_id: string }[]>`SELECT event_id FROM audit_trail WHERE seq <= ${last.seq}`).map(
-        (r) => r.event_id,
-      );
-      for (const table of [
-        'search_string',
-        'search_date',
-        'search_number',
-        'search_quantity',
-        'search_reference',
-        'search_uri',
-      ]) {
-        await tx`DELETE FROM ${tx(table)} WHERE resource_type = 'AuditEvent' AND resource_id = ANY(${ids}::text[])`;
-      }
-      await tx`DELETE FROM resource_history WHERE resource_type = 'AuditEvent' AND id = ANY(${ids}::text[])`;
-      await tx`DELETE FROM "AuditEvent" WHERE id = ANY(${ids}::text[])`;
-      await tx`DELETE FROM audit_trail WHERE seq <= ${last.seq}`;
+      // Every record recorded before `before` is at or before `last` in the chain, so a partition that ends by
+      // then holds none that stays.
+      const dropped = (await auditPartitions(tx)).filter((partition) => partition.to <= before).map((p) => p.name);
+      for (const name of dropped) await tx`DROP TABLE ${tx(name)}`;
+      await tx`
+        DELETE FROM audit_log WHERE id IN (SELECT event_id::uuid FROM audit_trail WHERE seq <= ${last.seq})`;
+      const [{ n }] = await tx<{ n: number }[]>`
+        WITH gone AS (DELETE FROM audit_trail WHERE seq <= ${last.seq} RETURNING 1) SELECT count(*)::int AS n FROM gone`;
       const seq = Number(last.seq);
       const jws = await this.keys.sign(
         { seq, chain_hash: last.chain_hash, kind: 'prune', iat: Math.floor(this.now().getTime() / 1000) },
@@ -419,7 +368,7 @@ export class AuditTrail implements AuditSink {
       );
       await tx`DELETE FROM audit_checkpoints WHERE seq <= ${seq}`;
       await tx`INSERT INTO audit_checkpoints (seq, chain_hash, kind, jws, created) VALUES (${seq}, ${last.chain_hash}, 'prune', ${jws}, ${this.now()})`;
-      return { removed: ids.length, upTo: seq };
-    }) as Promise<{ removed: number; upTo?: number }>;
+      return { removed: n, upTo: seq, partitions: dropped };
+    }) as Promise<{ removed: number; upTo?: number; partitions: string[] }>;
   }
 }

@@ -1,7 +1,8 @@
 import type { AuditEvent } from '@medplum/fhirtypes';
 import { describe, expect, it } from 'vitest';
 import type { Principal } from '../../server/contracts/principal.js';
-import { buildAuditEvent } from './audit-event.js';
+import { renderAuditEvent } from '../../server/storage/audit-event-form.js';
+import { buildAccessRecord, type EventFacts } from './access-record.js';
 import { hideCriteria, ownLogView } from './own-log-view.js';
 
 const A = 'Patient/a';
@@ -16,6 +17,9 @@ const supplier: Principal = {
   dataServices: [],
   tokenId: 't',
 };
+
+/** An access's AuditEvent as the log renders it. */
+const buildAuditEvent = (facts: EventFacts): AuditEvent => renderAuditEvent(buildAccessRecord(facts, []));
 
 function searchOfBoth(principal: Principal): AuditEvent {
   return buildAuditEvent({

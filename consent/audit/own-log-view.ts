@@ -6,7 +6,7 @@
 // on which rule stays; another person who acted (a client, a delegate) and the Consents an access of someone else
 // rested on (his PGO grant, other clients' directives) are not shown. The auditor reads the whole record. Pure.
 import type { AuditEvent, AuditEventAgent, AuditEventEntity } from '@medplum/fhirtypes';
-import { ENTITY_CLIENT_DETAIL } from './audit-event.js';
+import { ENTITY_CLIENT_DETAIL } from '../../server/storage/audit-event-form.js';
 
 const OBJECT_ROLE = 'http://terminology.hl7.org/CodeSystem/object-role';
 /** Result parameters shape the answer, not the selection: their values name no one. */

@@ -37,6 +37,12 @@ const KNOWN_FAILURES: Record<string, string> = {
   'StructureDefinition-Request.json': LOGICAL_MODEL_WITHOUT_BASE,
 };
 
+/**
+ * Examples of a type the API does not store: AuditEvents are the hub's own record of every access (the audit log,
+ * docs/api/audit.md), which nobody writes through the API. Each must be refused with 405, not fail otherwise.
+ */
+const HUB_OWN_TYPES = new Set(['AuditEvent']);
+
 function withoutMeta(resource: Record<string, unknown>): Record<string, unknown> {
   const { meta: _meta, ...rest } = resource;
   return rest;
@@ -90,6 +96,10 @@ describe('the official R4 examples', () => {
             continue;
           }
           const problem = await roundTrip(next.resource);
+          if (HUB_OWN_TYPES.has(next.resource.resourceType)) {
+            if (!problem?.startsWith('PUT 405')) failures[next.file] = `not refused with 405: ${problem ?? 'stored'}`;
+            continue;
+          }
           if (problem) {
             failures[next.file] = problem;
           }

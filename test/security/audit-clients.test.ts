@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import type { SystemRole } from '../../server/contracts/principal.js';
 import { ClientRegistry } from '../../consent/registry/client-registry.js';
 import { createTestApp } from '../support/app.js';
-import { sealAudit } from '../support/audit.js';
+import { auditEvents } from '../support/audit.js';
 import { personToken } from '../support/person-tokens.js';
 
 const hub = await createTestApp();
@@ -136,11 +136,7 @@ const second = await client('999600011', 'Bakker');
 const TYPES = Object.keys(first.byType);
 
 async function lastRecord(): Promise<AuditEvent> {
-  await sealAudit(db.sql);
-  const [row] = await db.sql<
-    { content: string }[]
-  >`SELECT a.content FROM audit_trail t JOIN "AuditEvent" a ON a.id = t.event_id ORDER BY t.seq DESC LIMIT 1`;
-  return JSON.parse(row.content) as AuditEvent;
+  return (await auditEvents(db.sql)).at(-1)!;
 }
 const patientsNamed = (event: AuditEvent) =>
   (event.entity ?? []).filter((e) => e.role?.code === '1').map((e) => e.what?.reference);

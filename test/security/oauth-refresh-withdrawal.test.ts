@@ -7,7 +7,7 @@ import type { AuditEvent, Consent } from '@medplum/fhirtypes';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ClientRegistry } from '../../consent/registry/client-registry.js';
 import { startTestServer } from '../support/app.js';
-import { sealAudit } from '../support/audit.js';
+import { auditEvents } from '../support/audit.js';
 import { Browser, hiddenFields } from '../support/browser.js';
 
 const CLIENT_BSN = '999911120';
@@ -149,13 +149,7 @@ async function expectRefreshRefused(refreshToken: string): Promise<void> {
 }
 
 async function tokenEvents(): Promise<AuditEvent[]> {
-  await sealAudit(db.sql);
-  const rows = await db.sql<
-    { content: string }[]
-  >`SELECT a.content FROM audit_trail t JOIN "AuditEvent" a ON a.id = t.event_id ORDER BY t.seq`;
-  return rows
-    .map((row) => JSON.parse(row.content) as AuditEvent)
-    .filter((event) => event.type?.code === '110114' && event.outcome === '4');
+  return (await auditEvents(db.sql)).filter((event) => event.type?.code === '110114' && event.outcome === '4');
 }
 
 describe('refresh after the consent ends', () => {

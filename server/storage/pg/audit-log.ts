@@ -1,84 +1,253 @@
-// The storage side of the audit trail. A request inserts its record into audit_inbox (migration 0010): the exact
-// text the AuditEvent will be stored as, in the caller's transaction when there is one, without the chain's lock,
-// with its content hash in a narrow line of audit_unsealed (0013). sealAuditInbox() chains those lines, in
-// position order under that lock, into audit_trail; indexAuditTrail() later stores the sealed records in
-// "AuditEvent" as ordinary resources (readable and searchable, through the policy like everything else) and takes
-// them out of the inbox. The hub builds the events itself, so they skip the validation of client writes (a test holds
-// the builder to the hub-AuditEvent profile instead). Their compartments are those of the resources the access
-// touched, so that a client finds in his own compartment every access to his data, even where the event names no
-// Patient of his.
+// The storage side of the audit trail (migrations 0013, 0015). A request writes its record as one row of typed
+// columns into audit_log, in the caller's transaction when there is one, together with a narrow line in
+// audit_unsealed (its position, time, id and the hash of its canonical form); the row is searchable the moment it
+// commits. sealAuditLog() then chains those lines, in position order under the chain's lock, into audit_trail.
+// Nothing else is deferred: there is no index to build afterwards. Reads render a row as its AuditEvent
+// (server/storage/audit-event-form.ts); a record from before the log (`legacy`) is its stored text.
 import { createHash } from 'node:crypto';
+import type { Fragment } from 'postgres';
 import type { Sql } from 'postgres';
-import type { Resource } from '@medplum/fhirtypes';
-import { computeIndexValues, type IndexOptions, type IndexValues } from '../index-values.js';
-import { newResourceId } from '../resource-id.js';
 import type { AuditRecord } from '../../contracts/audit-record.js';
-import type { Db } from './db.js';
-import { storedContent } from './prepare.js';
-import { insertSearchRows } from './search-rows.js';
-import { pgTextArray, type VersionRow } from './write.js';
+import { canonicalAuditText, renderAuditEvent } from '../audit-event-form.js';
+import { newResourceId } from '../resource-id.js';
+import type { CurrentRow, Db } from './db.js';
+import { pgTextArray } from './write.js';
 
 /** The advisory lock of the chain: sealing and pruning take it. */
 export const AUDIT_LOCK = 7513;
-/** The advisory lock of indexing sealed records as AuditEvents (one indexer at a time across processes). */
-export const AUDIT_INDEX_LOCK = 7514;
 
 export function sha256Hex(text: string): string {
   return createHash('sha256').update(text, 'utf8').digest('hex');
 }
 
-/** The most records one inbox statement carries: the audit trail's group commit takes no more at a time. */
+/** The most records one statement carries: the audit trail's group commit takes no more at a time. */
 export const INBOX_STATEMENT_RECORDS = 64;
-/** The inbox statement's sizes: a batch is padded up to the next one, so a connection prepares only these seven. */
-const INBOX_SIZES = [1, 2, 4, 8, 16, 32, INBOX_STATEMENT_RECORDS];
-/** Parameters per record: event_id, content, compartments, content_hash (after the one shared `recorded`). */
-const PER_RECORD = 4;
+/** The statement's sizes: a batch is padded up to the next one, so a connection prepares only these seven. */
+const STATEMENT_SIZES = [1, 2, 4, 8, 16, 32, INBOX_STATEMENT_RECORDS];
+
+/** The columns of audit_log a record fills, in the order of its canonical form, with their types. */
+const COLUMNS: [string, string][] = [
+  ['id', 'uuid'],
+  ['recorded', 'timestamptz'],
+  ['type', 'text'],
+  ['subtype', 'text'],
+  ['interaction', 'text'],
+  ['action', 'text'],
+  ['outcome', 'text'],
+  ['outcome_desc', 'text'],
+  ['purpose', 'text'],
+  ['client_id', 'text'],
+  ['role', 'text'],
+  ['organization', 'text'],
+  ['actor', 'text'],
+  ['patient', 'text'],
+  ['rules', 'text[]'],
+  ['consent', 'text'],
+  ['address', 'text'],
+  ['entrance', 'text'],
+  ['source', 'text'],
+  ['patients', 'text[]'],
+  ['entities', 'text[]'],
+  ['entity_versions', 'text[]'],
+  ['entity_clients', 'text[]'],
+  ['query', 'text'],
+  ['compartments', 'uuid[]'],
+];
+/** Parameters per record: its columns and its content hash. */
+const PER_RECORD = COLUMNS.length + 1;
+const NAMES = COLUMNS.map(([name]) => name).join(', ');
 
 /**
- * The inbox statement for `size` records: their texts and hashes go into audit_inbox and their lines into
- * audit_unsealed in one statement. Every value is a parameter of its own: as one JSON parameter, PostgreSQL
- * parsed and unescaped each record's text again, about 50 µs of its time per record (measured), three times what
- * the inserts cost. Padding slots are all NULL and are skipped.
+ * The statement for `size` records: their rows into audit_log and their lines into audit_unsealed. Every value is
+ * a parameter of its own (as one JSON parameter PostgreSQL parsed each record again). Padding slots are all NULL
+ * and are skipped.
  */
-const inboxStatement = (size: number): string => {
+const appendStatement = (size: number): string => {
   const rows = Array.from({ length: size }, (_, i) => {
-    const p = 2 + i * PER_RECORD;
-    return `($${p}::text, $${p + 1}::text, $${p + 2}::uuid[], $${p + 3}::text)`;
+    const p = 1 + i * PER_RECORD;
+    const values = COLUMNS.map(([, type], c) => `$${p + c}::${type}`);
+    return `(${values.join(', ')}, $${p + COLUMNS.length}::text)`;
   });
-  return `WITH r (event_id, content, compartments, content_hash) AS (VALUES ${rows.join(', ')}
-    ), i AS (
-      INSERT INTO audit_inbox (recorded, event_id, content, compartments)
-      SELECT $1::timestamptz, event_id, content, compartments FROM r WHERE event_id IS NOT NULL
-      RETURNING position, event_id
+  return `WITH r (${NAMES}, content_hash) AS (VALUES ${rows.join(', ')}
+    ), l AS (
+      INSERT INTO audit_log (${NAMES}) SELECT ${NAMES} FROM r WHERE id IS NOT NULL
     )
-    INSERT INTO audit_unsealed (position, recorded, event_id, content_hash)
-    SELECT i.position, $1::timestamptz, r.event_id, r.content_hash FROM i JOIN r USING (event_id)`;
+    INSERT INTO audit_unsealed (recorded, event_id, content_hash)
+    SELECT recorded, id::text, content_hash FROM r WHERE id IS NOT NULL`;
 };
-const INBOX_STATEMENTS = new Map(INBOX_SIZES.map((size) => [size, inboxStatement(size)]));
+const APPEND_STATEMENTS = new Map(STATEMENT_SIZES.map((size) => [size, appendStatement(size)]));
+
+const array = (values: string[]): string | null => (values.length ? pgTextArray(values) : null);
+
+/** A record's values in COLUMNS order, as statement parameters (empty arrays as NULL). */
+function parameters(record: AuditRecord & { id: string }): (string | null)[] {
+  return [
+    record.id,
+    record.recorded.toISOString(),
+    record.type,
+    record.subtype,
+    record.interaction,
+    record.action,
+    record.outcome,
+    record.outcomeDesc,
+    record.purpose,
+    record.clientId,
+    record.role,
+    record.organization,
+    record.actor,
+    record.patient,
+    array(record.rules),
+    record.consent,
+    record.address,
+    record.entrance,
+    record.source,
+    array(record.patients),
+    array(record.entities),
+    array(record.entityVersions),
+    array(record.entityClients),
+    record.query,
+    record.compartments.length ? `{${record.compartments.join(',')}}` : null,
+  ];
+}
 
 /**
- * Puts the records into the inbox, inside the caller's transaction when there is one, so a write and its record
- * commit together. The text is final (id, version 1, lastUpdated), and its hash, computed here, is what the chain
- * will hold: each record also gets its line in audit_unsealed (0013). Up to INBOX_STATEMENT_RECORDS records go in
- * one statement (atomic on its own); more take several, which only a transaction makes atomic together.
+ * Writes the records into the log, inside the caller's transaction when there is one, so a write and its record
+ * commit together; each gets its line in audit_unsealed with the hash of its canonical form, which the chain will
+ * hold. Up to INBOX_STATEMENT_RECORDS records go in one statement (atomic on its own); more take several, which
+ * only a transaction makes atomic together.
  */
-export async function appendAuditRecords(db: Db, records: AuditRecord[], now: Date): Promise<void> {
+export async function appendAuditRecords(db: Db, records: AuditRecord[]): Promise<void> {
   for (let start = 0; start < records.length; start += INBOX_STATEMENT_RECORDS) {
     const chunk = records.slice(start, start + INBOX_STATEMENT_RECORDS);
-    const size = INBOX_SIZES.find((n) => n >= chunk.length)!;
-    const params: (string | null)[] = new Array(1 + size * PER_RECORD).fill(null);
-    params[0] = now.toISOString();
-    chunk.forEach(({ event, compartments }, i) => {
-      const id = event.id ?? newResourceId();
-      const content = storedContent(event, id, 1, now);
-      const at = 1 + i * PER_RECORD;
-      params[at] = id;
-      params[at + 1] = content;
-      params[at + 2] = `{${compartments.join(',')}}`;
-      params[at + 3] = sha256Hex(content);
+    const size = STATEMENT_SIZES.find((n) => n >= chunk.length)!;
+    const params: (string | null)[] = new Array(size * PER_RECORD).fill(null);
+    chunk.forEach((record, i) => {
+      // A v7 uuid of the record's own time: its id tells which partition holds it.
+      const withId = { ...record, id: (record.id ?? newResourceId(record.recorded.getTime())).toLowerCase() };
+      const values = parameters(withId);
+      const at = i * PER_RECORD;
+      for (let c = 0; c < values.length; c++) params[at + c] = values[c];
+      params[at + COLUMNS.length] = sha256Hex(canonicalAuditText(withId));
     });
-    await db.unsafe(INBOX_STATEMENTS.get(size)!, params, { prepare: true });
+    await db.unsafe(APPEND_STATEMENTS.get(size)!, params, { prepare: true });
   }
+}
+
+/** The content of a row under `alias`: the legacy text, or the typed values as a JSON array in canonical order. */
+function contentSql(db: Db, l: Fragment): Fragment {
+  return db`coalesce(${l}.legacy, json_build_array(${l}.id, (extract(epoch FROM ${l}.recorded) * 1000)::bigint, ${l}.type,
+      ${l}.subtype, ${l}.interaction, ${l}.action, ${l}.outcome, ${l}.outcome_desc, ${l}.purpose, ${l}.client_id,
+      ${l}.role, ${l}.organization, ${l}.actor, ${l}.patient, ${l}.rules, ${l}.consent, ${l}.address, ${l}.entrance,
+      ${l}.source, ${l}.patients, ${l}.entities, ${l}.entity_versions, ${l}.entity_clients, ${l}.query, ${l}.compartments)::text)`;
+}
+
+/**
+ * A row of audit_log as the read path takes it (CurrentRow: id, version 1, recorded as last_updated, content, the
+ * compartments): the content as auditEventText() renders it. `alias` names the audit_log row. `withContent` false
+ * leaves the content NULL, for a search page, whose ordering would otherwise build it for every row it sorts:
+ * fillAuditContents() adds it to the rows kept.
+ */
+export function auditRowSelect(db: Db, alias: string, withContent = true): Fragment {
+  const l = db.unsafe(alias);
+  return db`${l}.id::text AS id, 1 AS version, ${l}.recorded AS last_updated, false AS deleted,
+    ${withContent ? contentSql(db, l) : db`NULL::text`} AS content, coalesce(${l}.compartments, '{}') AS compartments`;
+}
+
+/** Adds the content to AuditEvent rows of a search page selected without it (by id and time: their partitions). */
+export async function fillAuditContents(db: Db, rows: (CurrentRow & { resource_type: string })[]): Promise<void> {
+  const missing = rows.filter((row) => row.resource_type === 'AuditEvent' && row.content === null);
+  if (!missing.length) return;
+  // The time range of the page (a Date holds milliseconds; the column may hold microseconds) picks the partitions.
+  const times = missing.map((row) => row.last_updated.getTime());
+  const found = await db<{ id: string; content: string }[]>`
+    SELECT l.id::text AS id, ${contentSql(db, db.unsafe('l'))} AS content FROM audit_log l
+    WHERE l.id = ANY(${missing.map((row) => row.id)}::uuid[])
+      AND l.recorded >= ${new Date(Math.min(...times))} AND l.recorded < ${new Date(Math.max(...times) + 1)}`;
+  const contents = new Map(found.map((row) => [row.id, row.content]));
+  for (const row of missing) row.content = contents.get(row.id) ?? row.content;
+}
+
+/** The record a row's typed values (auditRowSelect's JSON array) stand for. */
+function recordOf(values: unknown[]): AuditRecord & { id: string } {
+  const text = (i: number) => values[i] as string | null;
+  const list = (i: number) => (values[i] as string[] | null) ?? [];
+  return {
+    id: values[0] as string,
+    recorded: new Date(Number(values[1])),
+    type: values[2] as AuditRecord['type'],
+    subtype: values[3] as string,
+    interaction: values[4] as string,
+    action: values[5] as AuditRecord['action'],
+    outcome: values[6] as AuditRecord['outcome'],
+    outcomeDesc: text(7),
+    purpose: values[8] as string,
+    clientId: text(9),
+    role: values[10] as string,
+    organization: text(11),
+    actor: text(12),
+    patient: text(13),
+    rules: list(14),
+    consent: text(15),
+    address: text(16),
+    entrance: values[17] as string,
+    source: values[18] as string,
+    patients: list(19),
+    entities: list(20),
+    entityVersions: list(21),
+    entityClients: list(22),
+    query: text(23),
+    compartments: list(24),
+  };
+}
+
+const isTyped = (content: string) => content.charCodeAt(0) === 91; // '[': typed values; a legacy text is an object
+
+/** The AuditEvent text of a row's content (auditRowSelect). */
+export function auditEventText(content: string): string {
+  return isTyped(content) ? JSON.stringify(renderAuditEvent(recordOf(JSON.parse(content) as unknown[]))) : content;
+}
+
+/** The hash the chain holds for a row's content: of the canonical form, or of the legacy text. */
+export function auditContentHash(content: string): string {
+  return sha256Hex(isTyped(content) ? canonicalAuditText(recordOf(JSON.parse(content) as unknown[])) : content);
+}
+
+/** The time a v7 uuid carries, if it is one: the record's partition, give or take a day. */
+function idTime(id: string): number | undefined {
+  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-7/i.test(id)) return undefined;
+  return Number.parseInt(id.slice(0, 8) + id.slice(9, 13), 16);
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const DAY_MS = 86_400_000;
+
+/** The row of one record (auditRowSelect), if it exists: looked for in the partitions of its id's time first. */
+export async function readAuditRow(
+  db: Db,
+  id: string,
+  where: (alias: string) => Fragment,
+): Promise<CurrentRow | undefined> {
+  if (!UUID.test(id)) return undefined;
+  const time = idTime(id);
+  if (time !== undefined) {
+    const [row] = await db<CurrentRow[]>`
+      SELECT ${auditRowSelect(db, 'l')} FROM audit_log l
+      WHERE l.id = ${id}::uuid AND l.recorded >= ${new Date(time - DAY_MS)} AND l.recorded < ${new Date(time + DAY_MS)}
+        AND ${where('l')}`;
+    if (row) return row;
+  }
+  const [row] = await db<
+    CurrentRow[]
+  >`SELECT ${auditRowSelect(db, 'l')} FROM audit_log l WHERE l.id = ${id}::uuid AND ${where('l')}`;
+  return row;
+}
+
+/** The contents (auditRowSelect) of these records, by id; a record gone has none. */
+export async function auditContents(db: Db, eventIds: string[]): Promise<Map<string, string>> {
+  const ids = eventIds.filter((id) => UUID.test(id));
+  const rows = await db<{ id: string; content: string }[]>`
+    SELECT ${auditRowSelect(db, 'l')} FROM audit_log l WHERE l.id = ANY(${ids}::uuid[])`;
+  return new Map(rows.map((row) => [row.id, row.content]));
 }
 
 interface UnsealedRow {
@@ -92,10 +261,9 @@ const GENESIS = '0'.repeat(64);
 
 /**
  * Seals up to `limit` records, oldest position first, in one transaction under the chain's lock: each gets its
- * link in audit_trail (seq, hashes) in position order, from its narrow line in audit_unsealed; its text stays in
- * the inbox. Indexing them as AuditEvent resources is indexAuditTrail()'s work, later. Returns how many it sealed.
+ * link in audit_trail (seq, hashes) in position order, from its narrow line in audit_unsealed. Returns how many.
  */
-export async function sealAuditInbox(sql: Sql, limit: number): Promise<number> {
+export async function sealAuditLog(sql: Sql, limit: number): Promise<number> {
   return (await sql.begin(async (tx) => {
     await tx`SELECT pg_advisory_xact_lock(${AUDIT_LOCK})`;
     const taken = await tx<UnsealedRow[]>`
@@ -135,120 +303,11 @@ export async function sealAuditInbox(sql: Sql, limit: number): Promise<number> {
   })) as number;
 }
 
-interface UnindexedRow {
-  position: string;
-  recorded: Date;
-  event_id: string;
-  content: string;
-  compartments: string | null;
-}
-
-/** Inbox rows that are sealed: their audit_unsealed line is gone (SQL condition on alias `i`). */
-const SEALED = 'NOT EXISTS (SELECT 1 FROM audit_unsealed u WHERE u.position = i.position)';
-
-/**
- * Indexes up to `limit` sealed records, oldest position first, in one transaction under the index lock: each
- * becomes an AuditEvent (current row, history row, search rows) and leaves the inbox. Returns how many.
- * `onIndexError` hears of a record whose search values could not be computed: it is still stored (with its
- * compartments only), since a record that can never be indexed would hold up every AuditEvent reader.
- */
-export async function indexAuditTrail(
-  sql: Sql,
-  limit: number,
-  options: IndexOptions,
-  onIndexError?: (eventId: string, error: unknown) => void,
-): Promise<number> {
-  return (await sql.begin(async (tx) => {
-    await tx`SELECT pg_advisory_xact_lock(${AUDIT_INDEX_LOCK})`;
-    const taken = await tx<UnindexedRow[]>`
-      SELECT i.position, i.recorded, i.event_id, i.content, i.compartments::text AS compartments FROM audit_inbox i
-      WHERE ${tx.unsafe(SEALED)} ORDER BY i.position LIMIT ${limit}`;
-    if (taken.length === 0) {
-      return 0;
-    }
-    const rows: VersionRow[] = taken.map((row) => {
-      const stored = (row.compartments ?? '').replace(/^\{|\}$/g, '');
-      const touched = stored ? stored.split(',') : [];
-      let index: IndexValues;
-      try {
-        index = computeIndexValues(JSON.parse(row.content) as Resource, options);
-      } catch (error) {
-        onIndexError?.(row.event_id, error);
-        index = {
-          compartments: [],
-          tokens: [],
-          strings: [],
-          dates: [],
-          numbers: [],
-          quantities: [],
-          references: [],
-          uris: [],
-        };
-      }
-      index.compartments = [...new Set([...index.compartments, ...touched])];
-      return {
-        resourceType: 'AuditEvent',
-        id: row.event_id,
-        version: 1,
-        lastUpdated: row.recorded,
-        content: row.content,
-        index,
-        method: 'POST',
-      };
-    });
-    const values = rows.map((row) => ({
-      id: row.id,
-      version: 1,
-      last_updated: row.lastUpdated,
-      content: row.content,
-      compartments: `{${row.index.compartments.join(',')}}`,
-      tokens: pgTextArray(row.index.tokens),
-    }));
-    await tx`
-      WITH cur AS (
-        INSERT INTO "AuditEvent" ${tx(values)}
-        RETURNING id, version, last_updated, content
-      ), hist AS (
-        INSERT INTO resource_history (resource_type, id, version, last_updated, method, content)
-        SELECT 'AuditEvent', id, version, last_updated, 'POST', content FROM cur
-      )${insertSearchRows(tx, 'AuditEvent', rows)}
-      DELETE FROM audit_inbox WHERE position = ANY(${taken.map((r) => r.position)}::bigint[])`;
-    return taken.length;
-  })) as number;
-}
-
-/** The stored texts of these records: in "AuditEvent" once indexed, in the inbox until then. A record gone has none. */
-export async function auditRecordTexts(sql: Db, eventIds: string[]): Promise<Map<string, string>> {
-  const rows = await sql<{ event_id: string; content: string }[]>`
-    SELECT id AS event_id, content FROM "AuditEvent" WHERE id = ANY(${eventIds}::text[]) AND NOT deleted
-    UNION ALL
-    SELECT event_id, content FROM audit_inbox WHERE event_id = ANY(${eventIds}::text[])`;
-  return new Map(rows.map((row) => [row.event_id, row.content]));
-}
-
-/** How many sealed records still wait to be indexed as AuditEvent resources. */
-export async function auditUnindexedSize(sql: Db): Promise<number> {
-  const [row] = await sql<{ n: number }[]>`SELECT count(*)::int AS n FROM audit_inbox i WHERE ${sql.unsafe(SEALED)}`;
-  return row.n;
-}
-
-/** The highest position committed in the inbox, sealed or not, if any. */
-export async function auditInboxTail(sql: Db): Promise<number | undefined> {
-  const [row] = await sql<{ max: string | null }[]>`SELECT max(position) AS max FROM audit_inbox`;
-  return row.max === null ? undefined : Number(row.max);
-}
-
-/** Whether a sealed record at or before inbox `position` still waits to be indexed. */
-export async function auditUnindexedUpTo(sql: Db, position: number): Promise<boolean> {
-  const [row] =
-    await sql`SELECT 1 FROM audit_inbox i WHERE i.position <= ${position} AND ${sql.unsafe(SEALED)} LIMIT 1`;
-  return row !== undefined;
-}
-
-/** How many records wait to be sealed (committed ones: what this transaction's snapshot sees). */
-export async function auditUnsealedSize(sql: Db): Promise<number> {
-  const [row] = await sql<{ n: number }[]>`SELECT count(*)::int AS n FROM audit_unsealed`;
-  return row.n;
+/** What waits to be sealed: how many committed lines, and since when the oldest. */
+export async function auditUnsealed(sql: Db): Promise<{ count: number; oldest?: Date }> {
+  const [row] = await sql<{ n: number; oldest: Date | null }[]>`
+    SELECT count(*)::int AS n, min(recorded) AS oldest FROM audit_unsealed`;
+  return { count: row.n, ...(row.oldest ? { oldest: row.oldest } : {}) };
 }
 
 /** The highest position committed and not sealed yet, if any. */
@@ -261,4 +320,33 @@ export async function auditUnsealedHead(sql: Db): Promise<number | undefined> {
 export async function auditUnsealedHolds(sql: Db, position: number): Promise<boolean> {
   const [row] = await sql`SELECT 1 FROM audit_unsealed WHERE position <= ${position} LIMIT 1`;
   return row !== undefined;
+}
+
+/** Makes the partitions of this month and the next (UTC), and of every month that has rows in the default one. */
+export async function ensureAuditPartitions(sql: Sql, now: Date): Promise<string[]> {
+  const month = (date: Date) => `${date.toISOString().slice(0, 7)}-01`;
+  const next = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 1));
+  const waiting = await sql<{ month: string }[]>`
+    SELECT DISTINCT to_char(recorded AT TIME ZONE 'UTC', 'YYYY-MM-01') AS month FROM audit_log_default`;
+  const months = [...new Set([month(now), month(next), ...waiting.map((row) => row.month)])];
+  const made: string[] = [];
+  for (const start of months) {
+    const [row] = await sql<{ made: boolean }[]>`SELECT audit_log_partition(${start}::date) AS made`;
+    if (row.made) made.push(start.slice(0, 7));
+  }
+  return made;
+}
+
+/** The log's monthly partitions and the range each covers, oldest first (the default one not included). */
+export async function auditPartitions(db: Db): Promise<{ name: string; from: Date; to: Date }[]> {
+  const rows = await db<{ name: string; bound: string }[]>`
+    SELECT c.relname AS name, pg_get_expr(c.relpartbound, c.oid) AS bound
+    FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+    WHERE i.inhparent = 'audit_log'::regclass AND c.relname <> 'audit_log_default'`;
+  return rows
+    .map((row) => {
+      const [from, to] = [...row.bound.matchAll(/'([^']+)'/g)].map((m) => new Date(m[1]));
+      return { name: row.name, from, to };
+    })
+    .sort((a, b) => a.from.getTime() - b.from.getTime());
 }

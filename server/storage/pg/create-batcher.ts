@@ -15,7 +15,6 @@ import { insertResource, insertResources, type VersionRow } from './write.js';
 /** An audit record to write with a create, and its time. */
 export interface PendingAudit {
   record: AuditRecord;
-  at: Date;
 }
 
 interface Pending {
@@ -45,7 +44,7 @@ export async function insertWithAudit(
   audit: PendingAudit | undefined,
 ): Promise<StoredVersion | undefined> {
   const version = await insertResource(db, row);
-  if (version && audit) await appendAuditRecords(db, [audit.record], audit.at);
+  if (version && audit) await appendAuditRecords(db, [audit.record]);
   return version;
 }
 
@@ -119,12 +118,11 @@ export class CreateBatcher {
               const versions = await insertResources(tx, rows);
               const ids = new Set(versions.map((v) => v.id));
               const records = audited.filter((p) => ids.has(p.row.id)).map((p) => p.audit!);
-              // One statement for the batch's records; each keeps the time its create was prepared at the latest.
+              // One statement for the batch's records.
               if (records.length)
                 await appendAuditRecords(
                   tx,
                   records.map((a) => a.record),
-                  records[records.length - 1].at,
                 );
               return versions;
             })) as StoredVersion[])

@@ -2,7 +2,11 @@
 // cursor (last_updated, type, id, version) so that pages stay stable while new versions are written.
 import type { HistoryEntry, HistoryOptions, HistoryPage, HistoryScope } from '../../contracts/repository.js';
 import { errors } from '../../errors.js';
-import type { Db } from './db.js';
+import { auditRowSelect } from './audit-log.js';
+import type { CurrentRow, Db } from './db.js';
+import { toStoredVersion } from './read.js';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 interface HistoryRow {
   resource_type: string;
@@ -45,6 +49,7 @@ function decodeCursor(cursor: string): Cursor {
 }
 
 export async function readHistory(db: Db, scope: HistoryScope, options: HistoryOptions): Promise<HistoryPage> {
+  if (scope.resourceType === 'AuditEvent') return readAuditHistory(db, scope, options);
   const conditions = [db`true`];
   if (scope.resourceType) {
     conditions.push(db`resource_type = ${scope.resourceType}`);
@@ -76,6 +81,33 @@ export async function readHistory(db: Db, scope: HistoryScope, options: HistoryO
     method: row.method,
     json: row.content,
   }));
+  const hasMore = rows.length > options.count && entries.length > 0;
+  return { entries, next: hasMore ? encodeCursor(entries[entries.length - 1]) : undefined };
+}
+
+/**
+ * The history of AuditEvents: each record is its only version, so the log in time order, newest first, with the
+ * same cursor. (System history holds the resources' versions only: the access log is read as AuditEvent.)
+ */
+async function readAuditHistory(db: Db, scope: HistoryScope, options: HistoryOptions): Promise<HistoryPage> {
+  const conditions = [db`true`];
+  if (scope.id) {
+    if (!UUID.test(scope.id)) return { entries: [] };
+    conditions.push(db`l.id = ${scope.id}::uuid`);
+  }
+  if (options.since) conditions.push(db`l.recorded >= ${new Date(options.since)}`);
+  if (options.cursor) {
+    const c = decodeCursor(options.cursor);
+    if (!UUID.test(c.id)) throw errors.badParameter(`_cursor "${options.cursor}" is not a cursor this server issued`);
+    conditions.push(db`(l.recorded, l.id) < (${new Date(c.lastUpdated)}, ${c.id}::uuid)`);
+  }
+  const where = conditions.reduce((acc, condition) => db`${acc} AND ${condition}`);
+  const rows = await db<CurrentRow[]>`
+    SELECT ${auditRowSelect(db, 'l')} FROM audit_log l WHERE ${where}
+    ORDER BY l.recorded DESC, l.id DESC LIMIT ${options.count + 1}`;
+  const entries: HistoryEntry[] = rows
+    .slice(0, options.count)
+    .map((row) => ({ ...toStoredVersion('AuditEvent', row), method: 'POST' }));
   const hasMore = rows.length > options.count && entries.length > 0;
   return { entries, next: hasMore ? encodeCursor(entries[entries.length - 1]) : undefined };
 }

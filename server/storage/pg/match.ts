@@ -5,7 +5,7 @@
 import { errors } from '../../errors.js';
 import { parseSearch } from '../../fhir/search/parse.js';
 import { planSearch } from '../../fhir/search/plan.js';
-import { conditionSql } from './search-sql.js';
+import { conditionSql, rowsOf } from './search-sql.js';
 import type { AccessFilter } from '../../contracts/access-filter.js';
 import { restrict } from '../access.js';
 import type { Db } from './db.js';
@@ -42,10 +42,10 @@ export async function findIds(
   access?.checkCriteria?.(resourceType, criteriaWhere);
   // A conditional write matches only what its caller may resolve: a resource it may not see stays absent.
   const where = access ? restrict(criteriaWhere, resourceType, access, 'resolve') : criteriaWhere;
-  const rows = await withValuePlans(
-    db,
-    (tx) => tx<{ id: string }[]>`
-    SELECT r.id FROM ${tx(resourceType)} r WHERE NOT r.deleted AND ${conditionSql({ db: tx, now }, resourceType, 'r', where)} LIMIT ${limit}`,
-  );
+  const rows = await withValuePlans(db, (tx) => {
+    const table = rowsOf(tx, resourceType, 'r');
+    return tx<{ id: string }[]>`
+    SELECT r.id::text AS id FROM ${table.from} WHERE ${table.live} AND ${conditionSql({ db: tx, now }, resourceType, 'r', where)} LIMIT ${limit}`;
+  });
   return rows.map((row) => row.id);
 }

@@ -15,7 +15,7 @@ export interface Migration {
   checksum: string;
 }
 
-function listMigrations(dir = MIGRATIONS_DIR): Migration[] {
+export function listMigrations(dir = MIGRATIONS_DIR): Migration[] {
   return readdirSync(dir)
     .filter((file) => /^\d{4}_[a-z0-9_]+\.sql$/.test(file))
     .sort()

@@ -24,11 +24,12 @@ import { conditionSql } from './search-sql.js';
 import { conditionalDeleteWith, conditionalUpdateWith } from '../conditional-writes.js';
 import { findIds } from './match.js';
 import type { AuditRecord } from '../../contracts/audit-record.js';
-import { appendAuditRecords } from './audit-log.js';
+import { appendAuditRecords, readAuditRow } from './audit-log.js';
+import { AUDIT_EVENT } from './audit-search.js';
 import { newResourceId } from '../resource-id.js';
 import { assertValidId, type PrepareOptions, prepareVersion, storedContent } from './prepare.js';
 import type { Conformance } from '../../fhir/profiles/conformance.js';
-import { readCurrent, readVersion } from './read.js';
+import { readCurrent, readVersion, toStoredVersion } from './read.js';
 import { CreateBatcher, insertWithAudit, storedVersionOf } from './create-batcher.js';
 import { runSearch } from './search.js';
 import type { Plan } from '../../contracts/search-plan.js';
@@ -41,6 +42,12 @@ function assertStoredType(resourceType: string): void {
   if (!storedResourceTypeSet().has(resourceType)) {
     throw errors.unknownType(resourceType);
   }
+}
+
+/** A type the API may write: every stored type but AuditEvent, which only the access seam's records fill. */
+function assertWritableType(resourceType: string): void {
+  assertStoredType(resourceType);
+  if (resourceType === AUDIT_EVENT) throw errors.auditLogReadOnly();
 }
 
 /** Parses `W/"3"` (or `"3"`, or `3`) into a version number. */
@@ -88,9 +95,9 @@ export class PgRepository implements StorageRepository {
     return new PgRepository(this.db, { ...this.options, access }, this.inTransaction, this.batcher);
   }
 
-  /** Puts audit records into the inbox (audit-log.ts): one statement, inside this repository's transaction when it has one. */
+  /** Writes audit records into the log (audit-log.ts): one statement, inside this repository's transaction when it has one. */
   async appendAudit(records: AuditRecord[]): Promise<void> {
-    await appendAuditRecords(this.db, records, this.now());
+    await appendAuditRecords(this.db, records);
   }
 
   /** Whether the live resource exists and the caller may reach it for `purpose` (true when unrestricted and live). */
@@ -101,6 +108,10 @@ export class PgRepository implements StorageRepository {
       return false;
     }
     const now = this.now();
+    if (resourceType === AUDIT_EVENT) {
+      const where = (alias: string) => conditionSql({ db: this.db, now }, resourceType, alias, condition);
+      return (await readAuditRow(this.db, id, where)) !== undefined;
+    }
     const [row] = await this.db<{ visible: boolean }[]>`
       SELECT EXISTS (SELECT 1 FROM ${this.db(resourceType)} r
                      WHERE r.id = ${id} AND NOT r.deleted AND ${conditionSql({ db: this.db, now }, resourceType, 'r', condition)}) AS visible`;
@@ -120,7 +131,7 @@ export class PgRepository implements StorageRepository {
   private readonly indexOptions: PrepareOptions;
 
   async create(resource: Resource, options: { ifNoneExist?: string; audit?: CreateAudit } = {}): Promise<WriteOutcome> {
-    assertStoredType(resource.resourceType);
+    assertWritableType(resource.resourceType);
     if (options.ifNoneExist !== undefined) {
       const criteria = options.ifNoneExist;
       return this.serialized(`${resource.resourceType}?${criteria}`, async (repository) => {
@@ -137,7 +148,7 @@ export class PgRepository implements StorageRepository {
     const row = prepareVersion(resource, newResourceId(), 1, this.now(), 'POST', this.indexOptions);
     // The audit record goes with the create: in the batch's transaction or in this one.
     const record = options.audit?.(storedVersionOf(row));
-    const audit = record ? { record, at: this.now() } : undefined;
+    const audit = record ? { record } : undefined;
     // Outside a transaction, concurrent creates share statements and commits (create-batcher.ts).
     const version = this.batcher
       ? await this.batcher.insert(row, audit)
@@ -154,7 +165,7 @@ export class PgRepository implements StorageRepository {
     const now = this.now();
     const rows = resources.map((resource, position) => {
       try {
-        assertStoredType(resource.resourceType);
+        assertWritableType(resource.resourceType);
         return prepareVersion(resource, resource.id ?? newResourceId(), 1, now, 'POST', this.indexOptions);
       } catch (error) {
         (error as HubError).position = position;
@@ -190,6 +201,7 @@ export class PgRepository implements StorageRepository {
   async read(resourceType: string, id: string): Promise<StoredVersion> {
     assertStoredType(resourceType);
     assertValidId(id);
+    if (resourceType === AUDIT_EVENT) return this.readAuditEvent(id);
     await this.assertVisible(resourceType, id);
     const version = await readCurrent(this.db, resourceType, id);
     if (!version) {
@@ -204,6 +216,11 @@ export class PgRepository implements StorageRepository {
   async vread(resourceType: string, id: string, versionId: string): Promise<StoredVersion> {
     assertStoredType(resourceType);
     assertValidId(id);
+    if (resourceType === AUDIT_EVENT) {
+      // A record has one version, its first.
+      if (versionId !== '1') throw errors.versionNotFound(`${resourceType}/${id}/_history/${versionId}`);
+      return this.readAuditEvent(id);
+    }
     // Older versions are as visible as the current one is (the policy decides on current content).
     await this.assertVisible(resourceType, id);
     const number = /^\d{1,9}$/.test(versionId) ? Number(versionId) : NaN;
@@ -217,8 +234,20 @@ export class PgRepository implements StorageRepository {
     return version;
   }
 
+  /** A record of the audit log, within what the caller may read (outside it: absent). */
+  private async readAuditEvent(id: string): Promise<StoredVersion> {
+    const condition = this.options.access?.condition(AUDIT_EVENT, 'read') ?? { kind: 'true' as const };
+    const now = this.now();
+    const row =
+      condition.kind === 'false'
+        ? undefined
+        : await readAuditRow(this.db, id, (alias) => conditionSql({ db: this.db, now }, AUDIT_EVENT, alias, condition));
+    if (!row) throw errors.notFound(`${AUDIT_EVENT}/${id}`);
+    return toStoredVersion(AUDIT_EVENT, row);
+  }
+
   async update(resource: Resource, options: WriteOptions = {}): Promise<WriteOutcome> {
-    assertStoredType(resource.resourceType);
+    assertWritableType(resource.resourceType);
     if (!resource.id) {
       throw errors.missingId();
     }
@@ -228,7 +257,7 @@ export class PgRepository implements StorageRepository {
   }
 
   async conditionalUpdate(resource: Resource, criteria: string, options: WriteOptions = {}): Promise<WriteOutcome> {
-    assertStoredType(resource.resourceType);
+    assertWritableType(resource.resourceType);
     return this.serialized(`${resource.resourceType}?${criteria}`, (repository) =>
       conditionalUpdateWith(repository, resource, criteria, options),
     );
@@ -240,7 +269,7 @@ export class PgRepository implements StorageRepository {
     operations: Operation[],
     options: WriteOptions = {},
   ): Promise<WriteOutcome> {
-    assertStoredType(resourceType);
+    assertWritableType(resourceType);
     assertValidId(id);
     const expected = options.ifMatch !== undefined ? parseIfMatch(options.ifMatch) : undefined;
     return this.writeVersion(resourceType, id, expected, 'PATCH', (current) => {
@@ -269,7 +298,7 @@ export class PgRepository implements StorageRepository {
     id: string,
     options: WriteOptions = {},
   ): Promise<{ deleted: boolean; version?: StoredVersion }> {
-    assertStoredType(resourceType);
+    assertWritableType(resourceType);
     assertValidId(id);
     const expected = options.ifMatch !== undefined ? parseIfMatch(options.ifMatch) : undefined;
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
@@ -295,7 +324,7 @@ export class PgRepository implements StorageRepository {
   }
 
   async conditionalDelete(resourceType: string, criteria: string): Promise<{ deleted: number }> {
-    assertStoredType(resourceType);
+    assertWritableType(resourceType);
     return this.serialized(`${resourceType}?${criteria}`, (repository) =>
       conditionalDeleteWith(repository, resourceType, criteria),
     );

@@ -1,5 +1,6 @@
 // Reads of current and past versions by id. The stored text is returned as is: no JSON parse on the read path.
 import type { StoredVersion } from '../../contracts/repository.js';
+import { auditEventText } from './audit-log.js';
 import type { CurrentRow, Db } from './db.js';
 
 export function toStoredVersion(resourceType: string, row: CurrentRow): StoredVersion {
@@ -9,7 +10,8 @@ export function toStoredVersion(resourceType: string, row: CurrentRow): StoredVe
     versionId: String(row.version),
     lastUpdated: row.last_updated.toISOString(),
     deleted: row.deleted,
-    json: row.content,
+    // An audit log row (audit-log.ts) is rendered as its AuditEvent here, the one place every read path passes.
+    json: resourceType === 'AuditEvent' ? auditEventText(row.content) : row.content,
     ...(row.compartments !== undefined ? { compartments: compartmentList(row.compartments) } : {}),
   };
 }

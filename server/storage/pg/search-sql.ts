@@ -5,11 +5,13 @@ import type { Fragment } from 'postgres';
 import type { Db } from './db.js';
 import type { Condition, NumberClause, RangeClause } from '../../contracts/condition.js';
 import type { SortKey } from '../../contracts/search-plan.js';
+import { auditRowSelect } from './audit-log.js';
+import { AUDIT_EVENT, auditConditionSql, auditSortKeySql, referencedByAuditSql } from './audit-search.js';
 
 type Alias = string;
 
 /** LIKE pattern that matches `value` literally at the start (or anywhere, with `anywhere`). */
-function likePattern(value: string, anywhere = false): string {
+export function likePattern(value: string, anywhere = false): string {
   const escaped = value.replace(/[\\%_]/g, (c) => `\\${c}`);
   return anywhere ? `%${escaped}%` : `${escaped}%`;
 }
@@ -59,7 +61,7 @@ function rangeCondition(
 }
 
 /** The resource's last_updated is an instant: compared as a point. */
-function instantCondition(db: Db, column: Fragment, clause: RangeClause<string>, now: Date): Fragment {
+export function instantCondition(db: Db, column: Fragment, clause: RangeClause<string>, now: Date): Fragment {
   const sl = db`${clause.low}::timestamptz`;
   const sh = db`${clause.high}::timestamptz`;
   switch (clause.prefix) {
@@ -105,6 +107,29 @@ function valueCondition(db: Db, value: Fragment, clause: NumberClause): Fragment
   }
 }
 
+/**
+ * Where a type's live rows are read, under `alias`: its own table (rows not deleted), or for AuditEvent the audit
+ * log (migration 0015), whose rows are never deleted; `columns` selects a row as the read path takes it (CurrentRow).
+ */
+export function rowsOf(
+  db: Db,
+  resourceType: string,
+  alias: Alias,
+): { from: Fragment; live: Fragment; columns: Fragment; pageColumns: Fragment } {
+  const a = db.unsafe(alias);
+  if (resourceType === AUDIT_EVENT) {
+    // A page sorts its rows first: the log's content is built for the rows kept only (fillAuditContents).
+    return {
+      from: db`audit_log ${a}`,
+      live: db`true`,
+      columns: auditRowSelect(db, alias),
+      pageColumns: auditRowSelect(db, alias, false),
+    };
+  }
+  const columns = db`${a}.id, ${a}.version, ${a}.last_updated, ${a}.deleted, ${a}.content, ${a}.compartments`;
+  return { from: db`${db(resourceType)} ${a}`, live: db`NOT ${a}.deleted`, columns, pageColumns: columns };
+}
+
 export interface CompileContext {
   db: Db;
   now: Date;
@@ -129,6 +154,7 @@ export function conditionSql(ctx: CompileContext, resourceType: string, alias: A
   const { db } = ctx;
   const a = db.unsafe(alias);
   const depth = ctx.depth ?? 0;
+  if (resourceType === AUDIT_EVENT) return auditConditionSql(ctx, alias, condition);
   switch (condition.kind) {
     case 'true':
       return db`true`;
@@ -223,11 +249,11 @@ export function conditionSql(ctx: CompileContext, resourceType: string, alias: A
     case 'chain': {
       const inner = `c${depth + 1}`;
       const innerWhere = conditionSql({ ...ctx, depth: depth + 1 }, condition.targetType, inner, condition.condition);
+      const target = rowsOf(db, condition.targetType, inner);
       return db`${a}.id IN (
         SELECT resource_id FROM search_reference
         WHERE resource_type = ${resourceType} AND param = ${condition.param} AND target_type = ${condition.targetType}
-          AND target_id IN (SELECT ${db.unsafe(inner)}.id FROM ${db(condition.targetType)} ${db.unsafe(inner)}
-                            WHERE NOT ${db.unsafe(inner)}.deleted AND ${innerWhere}))`;
+          AND target_id IN (SELECT ${db.unsafe(inner)}.id::text FROM ${target.from} WHERE ${target.live} AND ${innerWhere}))`;
     }
     case 'in-compartment-of': {
       // A Patient's own compartments hold its own key (and those of Patients it links to).
@@ -238,6 +264,9 @@ export function conditionSql(ctx: CompileContext, resourceType: string, alias: A
         WHERE NOT ${db.unsafe(inner)}.deleted AND ${innerWhere})`;
     }
     case 'has': {
+      if (condition.sourceType === AUDIT_EVENT) {
+        return referencedByAuditSql(ctx, resourceType, alias, condition.param, condition.condition);
+      }
       const inner = `h${depth + 1}`;
       const innerWhere = conditionSql({ ...ctx, depth: depth + 1 }, condition.sourceType, inner, condition.condition);
       return db`${a}.id IN (
@@ -257,7 +286,8 @@ export function sortKeySql(
   resourceType: string,
   alias: Alias,
   key: SortKey,
-): { sql: Fragment; type: SortSqlType } {
+): { sql: Fragment; type: SortSqlType; notNull?: boolean } {
+  if (resourceType === AUDIT_EVENT) return auditSortKeySql(db, alias, key);
   const a = db.unsafe(alias);
   const agg = db.unsafe(key.descending ? 'max' : 'min');
   const from = (table: string, column: string) =>

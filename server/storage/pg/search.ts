@@ -6,7 +6,9 @@ import { errors } from '../../errors.js';
 import { decodeCursor, encodeCursor, type Cursor } from '../../fhir/search/cursor.js';
 import { MAX_INCLUDED, type IncludeRule } from '../../fhir/search/parse.js';
 import type { Plan } from '../../contracts/search-plan.js';
-import { conditionSql, sortKeySql, type SortSqlType } from './search-sql.js';
+import { fillAuditContents } from './audit-log.js';
+import { AUDIT_EVENT, auditNamingSql, auditReferences } from './audit-search.js';
+import { conditionSql, rowsOf, sortKeySql, type SortSqlType } from './search-sql.js';
 import type { AccessFilter } from '../../contracts/access-filter.js';
 import { restrict } from '../access.js';
 import type { SearchResult, StoredVersion } from '../../contracts/repository.js';
@@ -70,14 +72,21 @@ function text(value: unknown): string | null {
   return String(value);
 }
 
-function typeSelect(db: Db, plan: Plan, index: number, now: Date): { sql: Fragment; types: SortSqlType[] } {
+function typeSelect(
+  db: Db,
+  plan: Plan,
+  index: number,
+  now: Date,
+): { sql: Fragment; types: SortSqlType[]; notNull: boolean[] } {
   const { resourceType, where } = plan.types[index];
   const keys = plan.sort.map((key) => sortKeySql(db, resourceType, 'r', key));
   const keyColumns = keys.reduce((acc, key, i) => db`${acc}, ${key.sql} AS ${db.unsafe(`k${i}`)}`, db``);
+  const rows = rowsOf(db, resourceType, 'r');
   return {
-    sql: db`SELECT ${resourceType}::text AS resource_type, r.id, r.version, r.last_updated, r.deleted, r.content, r.compartments${keyColumns}
-      FROM ${db(resourceType)} r WHERE NOT r.deleted AND ${conditionSql({ db, now }, resourceType, 'r', where)}`,
+    sql: db`SELECT ${resourceType}::text AS resource_type, ${rows.pageColumns}${keyColumns}
+      FROM ${rows.from} WHERE ${rows.live} AND ${conditionSql({ db, now }, resourceType, 'r', where)}`,
     types: keys.map((key) => key.type),
+    notNull: keys.map((key) => key.notNull === true),
   };
 }
 
@@ -89,9 +98,13 @@ async function page(
 ): Promise<{ rows: PageRow[]; more: boolean }> {
   const reverse = cursor?.direction === 'previous';
   const selects = plan.types.map((_, i) => typeSelect(db, plan, i, now));
-  const keys = orderKeys(plan, reverse).map((key, i) =>
-    i < plan.sort.length ? { ...key, type: selects[0].types[i] } : key,
-  );
+  // A key no row lacks (the audit log's time) is ordered with the NULLS placement its index has (PostgreSQL's
+  // default: last ascending, first descending), so that an index on it gives the order and LIMIT stops early.
+  const keys = orderKeys(plan, reverse).map((key, i) => {
+    if (i >= plan.sort.length) return key;
+    const notNull = selects.every((select) => select.notNull[i]);
+    return { ...key, type: selects[0].types[i], ...(notNull ? { nullsLast: !key.descending } : {}) };
+  });
   const union = selects.map((s) => s.sql).reduce((acc, s) => db`${acc} UNION ALL ${s}`);
   const order = keys
     .map(
@@ -113,6 +126,7 @@ async function page(
     SELECT s.*${keyTexts} FROM (${union}) s WHERE ${after} ORDER BY ${order} LIMIT ${plan.count + 1}`;
   const more = rows.length > plan.count;
   const kept = rows.slice(0, plan.count);
+  await fillAuditContents(db, kept);
   return { rows: reverse ? kept.reverse() : kept, more };
 }
 
@@ -126,10 +140,10 @@ function boundary(plan: Plan, row: PageRow, direction: Cursor['direction']): str
 }
 
 async function total(db: Db, plan: Plan, now: Date): Promise<number> {
-  const counts = plan.types.map(
-    ({ resourceType, where }) =>
-      db`(SELECT count(*) FROM ${db(resourceType)} r WHERE NOT r.deleted AND ${conditionSql({ db, now }, resourceType, 'r', where)})`,
-  );
+  const counts = plan.types.map(({ resourceType, where }) => {
+    const rows = rowsOf(db, resourceType, 'r');
+    return db`(SELECT count(*) FROM ${rows.from} WHERE ${rows.live} AND ${conditionSql({ db, now }, resourceType, 'r', where)})`;
+  });
   const [row] = await db<{ total: string }[]>`SELECT ${counts.reduce((acc, c) => db`${acc} + ${c}`)} AS total`;
   return Number(row.total);
 }
@@ -137,8 +151,9 @@ async function total(db: Db, plan: Plan, now: Date): Promise<number> {
 async function estimate(db: Db, plan: Plan, now: Date): Promise<number> {
   let sum = 0;
   for (const { resourceType, where } of plan.types) {
+    const rows = rowsOf(db, resourceType, 'r');
     const [row] = await db<{ 'QUERY PLAN': [{ Plan: { 'Plan Rows': number } }] }[]>`
-      EXPLAIN (FORMAT JSON) SELECT 1 FROM ${db(resourceType)} r WHERE NOT r.deleted AND ${conditionSql({ db, now }, resourceType, 'r', where)}`;
+      EXPLAIN (FORMAT JSON) SELECT 1 FROM ${rows.from} WHERE ${rows.live} AND ${conditionSql({ db, now }, resourceType, 'r', where)}`;
     sum += row['QUERY PLAN'][0].Plan['Plan Rows'];
   }
   return sum;
@@ -184,20 +199,29 @@ interface TypedRow extends CurrentRow {
  */
 async function rowsWhereIdIn(
   db: Db,
-  branches: { type: string; ids: Fragment }[],
+  branches: Branch[],
   access: AccessFilter | undefined,
   now: Date,
   limit: number,
 ): Promise<Reached> {
   if (!branches.length) return { resources: [], capped: false };
-  const selects = branches.map(
-    ({ type, ids }) => db`(
-    SELECT ${type}::text AS resource_type, r.id, r.version, r.last_updated, r.deleted, r.content, r.compartments FROM ${db(type)} r
-    WHERE NOT r.deleted AND r.id IN (${ids}) ${visibleSql(db, type, 'r', access, now)})`,
-  );
+  const selects = branches.map((branch) => {
+    const rows = rowsOf(db, branch.type, 'r');
+    // An AuditEvent's id is a uuid: one reached by a reference (Provenance.target, rare) is compared as text.
+    const match =
+      'ids' in branch
+        ? db`r.id${db.unsafe(branch.type === AUDIT_EVENT ? '::text' : '')} IN (${branch.ids})`
+        : branch.where;
+    return db`(
+    SELECT ${branch.type}::text AS resource_type, ${rows.columns} FROM ${rows.from}
+    WHERE ${rows.live} AND ${match} ${visibleSql(db, branch.type, 'r', access, now)})`;
+  });
   const rows = await db<TypedRow[]>`${selects.reduce((acc, select) => db`${acc} UNION ALL ${select}`)} LIMIT ${limit}`;
   return { resources: rows.map((row) => toStoredVersion(row.resource_type, row)), capped: rows.length >= limit };
 }
+
+/** One type's rows to read: those whose id the subquery yields, or those meeting a condition on alias `r`. */
+type Branch = { type: string; ids: Fragment } | { type: string; where: Fragment };
 
 interface Reached {
   resources: StoredVersion[];
@@ -217,13 +241,23 @@ async function follow(
   limit: number,
 ): Promise<Reached> {
   const wanted = new Map<string, Set<string>>();
-  const branches: { type: string; ids: Fragment }[] = [];
+  const branches: Branch[] = [];
   const sourceIds = byType(sources);
+  const want = (type: string, id: string) => {
+    if (!storedTypes.has(type)) return;
+    const set = wanted.get(type) ?? new Set<string>();
+    set.add(id);
+    wanted.set(type, set);
+  };
   for (const rule of rules) {
     if (reverse) {
       // The referencing resources in the same statement as the reference lookup.
       for (const [targetType, ids] of sourceIds) {
         if (rule.targetType && rule.targetType !== targetType) continue;
+        if (rule.sourceType === AUDIT_EVENT) {
+          branches.push({ type: AUDIT_EVENT, where: auditNamingSql(db, 'r', rule.param!.stored, targetType, ids) });
+          continue;
+        }
         branches.push({
           type: rule.sourceType,
           ids: db`SELECT resource_id FROM search_reference WHERE resource_type = ${rule.sourceType} AND param = ${rule.param!.stored}
@@ -234,6 +268,16 @@ async function follow(
     }
     const ids = sourceIds.get(rule.sourceType);
     if (!ids) continue;
+    if (rule.sourceType === AUDIT_EVENT) {
+      // The log has no reference rows: an AuditEvent's references are read from the record itself.
+      for (const source of sources) {
+        if (source.resourceType !== AUDIT_EVENT || source.deleted) continue;
+        for (const target of auditReferences(source.json, rule.param?.stored)) {
+          if (!rule.targetType || rule.targetType === target.type) want(target.type, target.id);
+        }
+      }
+      continue;
+    }
     const targets = (rule.targetType ? [rule.targetType] : (rule.param?.targets ?? [])).filter((type) =>
       storedTypes.has(type),
     );
@@ -253,12 +297,7 @@ async function follow(
         ${rule.param ? db`AND param = ${rule.param.stored}` : db``}
         ${rule.targetType ? db`AND target_type = ${rule.targetType}` : db``}
         AND target_id IS NOT NULL`;
-    for (const row of rows) {
-      if (!storedTypes.has(row.target_type)) continue;
-      const set = wanted.get(row.target_type) ?? new Set<string>();
-      set.add(row.target_id);
-      wanted.set(row.target_type, set);
-    }
+    for (const row of rows) want(row.target_type, row.target_id);
   }
   // The targets looked up first are read in the same statement as the others.
   for (const [type, ids] of wanted) {
