@@ -10,6 +10,7 @@
 //                      hand-written SQL alone
 // One fresh embedded PostgreSQL; the hubs run in child processes; prints a JSON report and one summary line. The
 // generated records are outside the hash chain (they are for the queries only); the run's own records are chained.
+// BENCH_AUDIT_SETUP_SQL runs on the fresh database first: a variant of the schema to measure against the default.
 import { performance } from 'node:perf_hooks';
 import { openPool } from '../server/db/connect.js';
 import { auditBacklog } from './audit-backlog.js';
@@ -26,6 +27,8 @@ const CREATE_SECONDS = Number(process.env.BENCH_AUDIT_CREATE_SECONDS ?? 60);
 const RECORDS = Number(process.env.BENCH_AUDIT_RECORDS ?? 10_000_000);
 const QUERY_SECONDS = Number(process.env.BENCH_AUDIT_QUERY_SECONDS ?? 10);
 const ONLY = new Set((process.env.BENCH_ONLY ?? 'sustained,queries').split(','));
+/** SQL run on the fresh database before the load, to measure a variant of the schema (an index dropped, ...). */
+const SETUP_SQL = process.env.BENCH_AUDIT_SETUP_SQL;
 const TARGETS = { readRatio: 0.75, createRatio: 0.85, searchAfterMs: 1000, queryP95Ms: 20 };
 const PATIENTS = 100_000;
 const ORGANIZATIONS = 50;
@@ -41,6 +44,7 @@ async function main(): Promise<void> {
   log(`starting embedded PostgreSQL (other work on the machine: ${busyBefore ?? '?'} cores)`);
   const db = await startBenchDatabase();
   const admin = openPool(db.url, 4);
+  if (SETUP_SQL) await admin.unsafe(SETUP_SQL);
   const hub = await runJob({ kind: 'hub', databaseUrl: db.url }, 'child-process');
   const unaudited = await runJob({ kind: 'hub', databaseUrl: db.url, unaudited: true }, 'child-process');
   const report: Record<string, unknown> = { machine: { busyCoresBefore: busyBefore } };
