@@ -1,7 +1,7 @@
 // "Who may read this, and why": every kind of principal that may read, update or delete one resource now, each with
 // what it rests on (the rule, its scope, the Consents of client directives, a delegation), and those a client's
-// denial refuses. Computed by the same machinery that enforces access (verdictsOn in consent/access/principal-access.ts:
-// decide() and the scopes compiled into SQL), asked for hypothetical callers:
+// denial refuses. Computed by the same machinery that enforces access (verdictsOn in consent/access/principal-access.ts,
+// the seam's decisions and the scopes compiled into SQL), asked for hypothetical callers:
 // - persons: each client whose compartment holds the resource, once per data service that opens its type;
 // - delegates: the RelatedPersons an active delegation Consent of such a client names;
 // - organisations: each system role, as any client of that role where its rule opens every resource of the type,

@@ -132,3 +132,27 @@ describe('the import graph', () => {
     });
   }
 });
+
+describe('the one place an access is decided and recorded', () => {
+  // Code only: comments and strings may name decide() (docs, why-comments); a call may not appear outside the seam.
+  const code = (file: string) =>
+    readFileSync(join(ROOT, file), 'utf8')
+      .replace(/\/\*[\s\S]*?\*\//g, '')
+      .replace(/(^|[^:])\/\/.*$/gm, '$1')
+      .replace(/'(?:[^'\\\n]|\\.)*'|`(?:[^`\\]|\\.)*`/g, "''");
+  const sources = ['server', 'consent', 'conformance', 'mappings'].flatMap(sourceFiles).filter((f) => !isTest(f));
+
+  it('calls decide() and decideOperation() only in the policy itself and in the access seam (consent/access/)', () => {
+    const calls = sources.filter(
+      (file) => !under('consent/policy', 'consent/access')(file) && /(?<![.\w])decide(?:Operation)?\(/.test(code(file)),
+    );
+    expect(calls).toEqual([]);
+  });
+
+  it('builds audit records (requestRecord, securityRecord) only in the access seam', () => {
+    const builders = sources.filter(
+      (file) => !under('consent/access')(file) && /\b(?:requestRecord|securityRecord)\(/.test(code(file)),
+    );
+    expect(builders).toEqual([]);
+  });
+});
