@@ -211,36 +211,44 @@ function oauthAgents(record: AuditRecord): AuditEventAgent[] {
 }
 
 /**
- * The text a record's hash in the chain is taken of: every stored value in a fixed order. Rendering may change
- * between versions of the hub; this may not (a record hashed under one form must verify under the next).
+ * The values of a record in the order of its canonical form: the order the audit log's columns are written and read
+ * in too (server/storage/pg/audit-log.ts). Append only: a record hashed under one list must verify under the next.
+ */
+export const AUDIT_FIELDS = [
+  'id',
+  'recorded',
+  'type',
+  'subtype',
+  'interaction',
+  'action',
+  'outcome',
+  'outcomeDesc',
+  'purpose',
+  'clientId',
+  'role',
+  'organization',
+  'actor',
+  'patient',
+  'rules',
+  'consent',
+  'address',
+  'entrance',
+  'source',
+  'patients',
+  'entities',
+  'entityVersions',
+  'entityClients',
+  'query',
+  'compartments',
+] as const satisfies readonly (keyof AuditRecord)[];
+
+/**
+ * The text a record's hash in the chain is taken of: every stored value in AUDIT_FIELDS order (the time as epoch
+ * milliseconds). Rendering may change between versions of the hub; this may not.
  */
 export function canonicalAuditText(record: AuditRecord & { id: string }): string {
   return JSON.stringify([
     1,
-    record.id,
-    record.recorded.getTime(),
-    record.type,
-    record.subtype,
-    record.interaction,
-    record.action,
-    record.outcome,
-    record.outcomeDesc,
-    record.purpose,
-    record.clientId,
-    record.role,
-    record.organization,
-    record.actor,
-    record.patient,
-    record.rules,
-    record.consent,
-    record.address,
-    record.entrance,
-    record.source,
-    record.patients,
-    record.entities,
-    record.entityVersions,
-    record.entityClients,
-    record.query,
-    record.compartments,
+    ...AUDIT_FIELDS.map((field) => (field === 'recorded' ? record.recorded.getTime() : record[field])),
   ]);
 }

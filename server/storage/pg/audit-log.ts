@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import type { Fragment } from 'postgres';
 import type { Sql } from 'postgres';
 import type { AuditRecord } from '../../contracts/audit-record.js';
-import { canonicalAuditText, renderAuditEvent } from '../audit-event-form.js';
+import { AUDIT_FIELDS, canonicalAuditText, renderAuditEvent } from '../audit-event-form.js';
 import { newResourceId } from '../resource-id.js';
 import type { CurrentRow, Db } from './db.js';
 import { pgTextArray } from './write.js';
@@ -25,34 +25,36 @@ export const INBOX_STATEMENT_RECORDS = 64;
 /** The statement's sizes: a batch is padded up to the next one, so a connection prepares only these seven. */
 const STATEMENT_SIZES = [1, 2, 4, 8, 16, 32, INBOX_STATEMENT_RECORDS];
 
-/** The columns of audit_log a record fills, in the order of its canonical form, with their types. */
-const COLUMNS: [string, string][] = [
-  ['id', 'uuid'],
-  ['recorded', 'timestamptz'],
-  ['type', 'text'],
-  ['subtype', 'text'],
-  ['interaction', 'text'],
-  ['action', 'text'],
-  ['outcome', 'text'],
-  ['outcome_desc', 'text'],
-  ['purpose', 'text'],
-  ['client_id', 'text'],
-  ['role', 'text'],
-  ['organization', 'text'],
-  ['actor', 'text'],
-  ['patient', 'text'],
-  ['rules', 'text[]'],
-  ['consent', 'text'],
-  ['address', 'text'],
-  ['entrance', 'text'],
-  ['source', 'text'],
-  ['patients', 'text[]'],
-  ['entities', 'text[]'],
-  ['entity_versions', 'text[]'],
-  ['entity_clients', 'text[]'],
-  ['query', 'text'],
-  ['compartments', 'uuid[]'],
-];
+/** Each field's column in audit_log and its type (arrays are stored NULL when empty). */
+const COLUMN_OF: Record<(typeof AUDIT_FIELDS)[number], [string, string]> = {
+  id: ['id', 'uuid'],
+  recorded: ['recorded', 'timestamptz'],
+  type: ['type', 'text'],
+  subtype: ['subtype', 'text'],
+  interaction: ['interaction', 'text'],
+  action: ['action', 'text'],
+  outcome: ['outcome', 'text'],
+  outcomeDesc: ['outcome_desc', 'text'],
+  purpose: ['purpose', 'text'],
+  clientId: ['client_id', 'text'],
+  role: ['role', 'text'],
+  organization: ['organization', 'text'],
+  actor: ['actor', 'text'],
+  patient: ['patient', 'text'],
+  rules: ['rules', 'text[]'],
+  consent: ['consent', 'text'],
+  address: ['address', 'text'],
+  entrance: ['entrance', 'text'],
+  source: ['source', 'text'],
+  patients: ['patients', 'text[]'],
+  entities: ['entities', 'text[]'],
+  entityVersions: ['entity_versions', 'text[]'],
+  entityClients: ['entity_clients', 'text[]'],
+  query: ['query', 'text'],
+  compartments: ['compartments', 'uuid[]'],
+};
+/** The columns a record fills, in the order of its canonical form (AUDIT_FIELDS). */
+const COLUMNS = AUDIT_FIELDS.map((field) => COLUMN_OF[field]);
 /** Parameters per record: its columns and its content hash. */
 const PER_RECORD = COLUMNS.length + 1;
 const NAMES = COLUMNS.map(([name]) => name).join(', ');
@@ -77,37 +79,15 @@ const appendStatement = (size: number): string => {
 };
 const APPEND_STATEMENTS = new Map(STATEMENT_SIZES.map((size) => [size, appendStatement(size)]));
 
-const array = (values: string[]): string | null => (values.length ? pgTextArray(values) : null);
-
 /** A record's values in COLUMNS order, as statement parameters (empty arrays as NULL). */
 function parameters(record: AuditRecord & { id: string }): (string | null)[] {
-  return [
-    record.id,
-    record.recorded.toISOString(),
-    record.type,
-    record.subtype,
-    record.interaction,
-    record.action,
-    record.outcome,
-    record.outcomeDesc,
-    record.purpose,
-    record.clientId,
-    record.role,
-    record.organization,
-    record.actor,
-    record.patient,
-    array(record.rules),
-    record.consent,
-    record.address,
-    record.entrance,
-    record.source,
-    array(record.patients),
-    array(record.entities),
-    array(record.entityVersions),
-    array(record.entityClients),
-    record.query,
-    record.compartments.length ? `{${record.compartments.join(',')}}` : null,
-  ];
+  return AUDIT_FIELDS.map((field) => {
+    const value = record[field];
+    if (value instanceof Date) return value.toISOString();
+    if (!Array.isArray(value)) return value;
+    if (!value.length) return null;
+    return field === 'compartments' ? `{${value.join(',')}}` : pgTextArray(value);
+  });
 }
 
 /**
@@ -135,10 +115,10 @@ export async function appendAuditRecords(db: Db, records: AuditRecord[]): Promis
 
 /** The content of a row under `alias`: the legacy text, or the typed values as a JSON array in canonical order. */
 function contentSql(db: Db, l: Fragment): Fragment {
-  return db`coalesce(${l}.legacy, json_build_array(${l}.id, (extract(epoch FROM ${l}.recorded) * 1000)::bigint, ${l}.type,
-      ${l}.subtype, ${l}.interaction, ${l}.action, ${l}.outcome, ${l}.outcome_desc, ${l}.purpose, ${l}.client_id,
-      ${l}.role, ${l}.organization, ${l}.actor, ${l}.patient, ${l}.rules, ${l}.consent, ${l}.address, ${l}.entrance,
-      ${l}.source, ${l}.patients, ${l}.entities, ${l}.entity_versions, ${l}.entity_clients, ${l}.query, ${l}.compartments)::text)`;
+  const values = COLUMNS.map(([column]) =>
+    column === 'recorded' ? db`(extract(epoch FROM ${l}.recorded) * 1000)::bigint` : db`${l}.${db.unsafe(column)}`,
+  );
+  return db`coalesce(${l}.legacy, json_build_array(${values.reduce((acc, value) => db`${acc}, ${value}`)})::text)`;
 }
 
 /**
@@ -167,37 +147,15 @@ export async function fillAuditContents(db: Db, rows: (CurrentRow & { resource_t
   for (const row of missing) row.content = contents.get(row.id) ?? row.content;
 }
 
-/** The record a row's typed values (auditRowSelect's JSON array) stand for. */
+/** The record a row's typed values (contentSql's JSON array, in AUDIT_FIELDS order) stand for. */
 function recordOf(values: unknown[]): AuditRecord & { id: string } {
-  const text = (i: number) => values[i] as string | null;
-  const list = (i: number) => (values[i] as string[] | null) ?? [];
-  return {
-    id: values[0] as string,
-    recorded: new Date(Number(values[1])),
-    type: values[2] as AuditRecord['type'],
-    subtype: values[3] as string,
-    interaction: values[4] as string,
-    action: values[5] as AuditRecord['action'],
-    outcome: values[6] as AuditRecord['outcome'],
-    outcomeDesc: text(7),
-    purpose: values[8] as string,
-    clientId: text(9),
-    role: values[10] as string,
-    organization: text(11),
-    actor: text(12),
-    patient: text(13),
-    rules: list(14),
-    consent: text(15),
-    address: text(16),
-    entrance: values[17] as string,
-    source: values[18] as string,
-    patients: list(19),
-    entities: list(20),
-    entityVersions: list(21),
-    entityClients: list(22),
-    query: text(23),
-    compartments: list(24),
-  };
+  const record: Record<string, unknown> = {};
+  AUDIT_FIELDS.forEach((field, i) => {
+    const value = values[i];
+    record[field] =
+      field === 'recorded' ? new Date(Number(value)) : COLUMN_OF[field][1].endsWith('[]') ? (value ?? []) : value;
+  });
+  return record as unknown as AuditRecord & { id: string };
 }
 
 const isTyped = (content: string) => content.charCodeAt(0) === 91; // '[': typed values; a legacy text is an object
