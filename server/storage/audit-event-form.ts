@@ -10,7 +10,8 @@ import type { AuditEvent, AuditEventAgent, AuditEventEntity, Coding } from '@med
 import type { AuditRecord } from '../contracts/audit-record.js';
 
 export const AUDIT_PROFILE = 'https://zorghub.example.org/fhir/StructureDefinition/hub-AuditEvent';
-const OAUTH_CLIENT = 'https://zorghub.example.org/fhir/NamingSystem/oauth-client';
+/** The naming system of the hub's OAuth clients, as an AuditEvent names its requesting client. */
+export const OAUTH_CLIENT = 'https://zorghub.example.org/fhir/NamingSystem/oauth-client';
 /** A rule id in agent.policy: `urn:zorghub:access-rule:<id>` (a directive is named as itself, `Consent/<id>`). */
 export const RULE_PREFIX = 'urn:zorghub:access-rule:';
 /** `entity.detail.type` of a resource entity's client: whose data it is, for a client's own view of the record. */

@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import type { Fragment } from 'postgres';
 import type { Sql } from 'postgres';
 import type { AuditRecord } from '../../contracts/audit-record.js';
+import { isUuid } from '../../contracts/compartment-key.js';
 import { AUDIT_FIELDS, canonicalAuditText, renderAuditEvent } from '../audit-event-form.js';
 import { newResourceId } from '../resource-id.js';
 import type { CurrentRow, Db } from './db.js';
@@ -176,7 +177,6 @@ function idTime(id: string): number | undefined {
   return Number.parseInt(id.slice(0, 8) + id.slice(9, 13), 16);
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const DAY_MS = 86_400_000;
 
 /** The row of one record (auditRowSelect), if it exists: looked for in the partitions of its id's time first. */
@@ -185,7 +185,7 @@ export async function readAuditRow(
   id: string,
   where: (alias: string) => Fragment,
 ): Promise<CurrentRow | undefined> {
-  if (!UUID.test(id)) return undefined;
+  if (!isUuid(id)) return undefined;
   const time = idTime(id);
   if (time !== undefined) {
     const [row] = await db<CurrentRow[]>`
@@ -202,7 +202,7 @@ export async function readAuditRow(
 
 /** The contents (auditRowSelect) of these records, by id; a record gone has none. */
 export async function auditContents(db: Db, eventIds: string[]): Promise<Map<string, string>> {
-  const ids = eventIds.filter((id) => UUID.test(id));
+  const ids = eventIds.filter((id) => isUuid(id));
   const rows = await db<{ id: string; content: string }[]>`
     SELECT ${auditRowSelect(db, 'l')} FROM audit_log l WHERE l.id = ANY(${ids}::uuid[])`;
   return new Map(rows.map((row) => [row.id, row.content]));

@@ -6,15 +6,13 @@
 import type { Fragment } from 'postgres';
 import type { Condition } from '../../contracts/condition.js';
 import type { SortKey } from '../../contracts/search-plan.js';
-import { compartmentKey } from '../../contracts/compartment-key.js';
+import { compartmentKey, isUuid } from '../../contracts/compartment-key.js';
 import { errors } from '../../errors.js';
-import { AUDIT_TYPES, RULE_PREFIX, subtypeSystem } from '../audit-event-form.js';
+import { AUDIT_TYPES, OAUTH_CLIENT, RULE_PREFIX, subtypeSystem } from '../audit-event-form.js';
 import type { Db } from './db.js';
 import { type CompileContext, conditionSql, instantCondition, likePattern } from './search-sql.js';
 
 export const AUDIT_EVENT = 'AuditEvent';
-const OAUTH_CLIENT = 'https://zorghub.example.org/fhir/NamingSystem/oauth-client';
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 const unsupported = (param: string): Error =>
   errors.unsupportedSearchParameter(param, 'AuditEvent (the audit log holds no such value)');
@@ -240,7 +238,7 @@ export function auditConditionSql(ctx: CompileContext, alias: string, condition:
     case 'not':
       return db`NOT (${auditConditionSql(ctx, alias, condition.condition)})`;
     case 'id':
-      return db`${a('id')} = ANY(${condition.ids.filter((id) => UUID.test(id))}::uuid[])`;
+      return db`${a('id')} = ANY(${condition.ids.filter(isUuid)}::uuid[])`;
     case 'last-updated':
       return instantCondition(db, a('recorded'), condition.clause, ctx.now);
     case 'compartment':

@@ -2,11 +2,10 @@
 // cursor (last_updated, type, id, version) so that pages stay stable while new versions are written.
 import type { HistoryEntry, HistoryOptions, HistoryPage, HistoryScope } from '../../contracts/repository.js';
 import { errors } from '../../errors.js';
+import { isUuid } from '../../contracts/compartment-key.js';
 import { auditRowSelect } from './audit-log.js';
 import type { CurrentRow, Db } from './db.js';
 import { toStoredVersion } from './read.js';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 interface HistoryRow {
   resource_type: string;
@@ -92,13 +91,13 @@ export async function readHistory(db: Db, scope: HistoryScope, options: HistoryO
 async function readAuditHistory(db: Db, scope: HistoryScope, options: HistoryOptions): Promise<HistoryPage> {
   const conditions = [db`true`];
   if (scope.id) {
-    if (!UUID.test(scope.id)) return { entries: [] };
+    if (!isUuid(scope.id)) return { entries: [] };
     conditions.push(db`l.id = ${scope.id}::uuid`);
   }
   if (options.since) conditions.push(db`l.recorded >= ${new Date(options.since)}`);
   if (options.cursor) {
     const c = decodeCursor(options.cursor);
-    if (!UUID.test(c.id)) throw errors.badParameter(`_cursor "${options.cursor}" is not a cursor this server issued`);
+    if (!isUuid(c.id)) throw errors.badParameter(`_cursor "${options.cursor}" is not a cursor this server issued`);
     conditions.push(db`(l.recorded, l.id) < (${new Date(c.lastUpdated)}, ${c.id}::uuid)`);
   }
   const where = conditions.reduce((acc, condition) => db`${acc} AND ${condition}`);
