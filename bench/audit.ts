@@ -15,7 +15,7 @@ import { performance } from 'node:perf_hooks';
 import { openPool } from '../server/db/connect.js';
 import { auditBacklog } from './audit-backlog.js';
 import { machineLoad } from './cpu.js';
-import { startBenchDatabase } from './database.js';
+import { startBenchDatabase, statementCosts } from './database.js';
 import { patientTexts } from './generate.js';
 import { bearerHeaders, hubTokens } from './hub-auth.js';
 import { runLoad, type LoadResult } from './load.js';
@@ -45,7 +45,7 @@ async function main(): Promise<void> {
   const db = await startBenchDatabase();
   const admin = openPool(db.url, 4);
   if (SETUP_SQL) await admin.unsafe(SETUP_SQL);
-  const hub = await runJob({ kind: 'hub', databaseUrl: db.url }, 'child-process');
+  const hub = await runJob({ kind: 'hub', databaseUrl: db.url }, 'child-process', process.env.BENCH_CPU_PROF);
   const unaudited = await runJob({ kind: 'hub', databaseUrl: db.url, unaudited: true }, 'child-process');
   const report: Record<string, unknown> = { machine: { busyCoresBefore: busyBefore } };
   const failures: string[] = [];
@@ -83,9 +83,11 @@ async function main(): Promise<void> {
       /** The audited hub's figure paid in full: the window, then until the trail caught up, then an auditor's query. */
       const sustained = async (method: 'GET' | 'POST', seconds: number, connections: number) => {
         await admin`CHECKPOINT`;
+        await statementCosts(admin);
         const result = await load(hub, method, seconds, connections);
         checkFailures(`${method} audited`, result);
         const backlog = await auditBacklog(admin);
+        const statements = await statementCosts(admin);
         const headers = await bearerHeaders(tokens);
         const t0 = performance.now();
         const search = await fetch(`${base}/AuditEvent?_sort=-date&_count=50&_total=accurate`, { headers });
@@ -96,6 +98,7 @@ async function main(): Promise<void> {
         await admin`CHECKPOINT`;
         const plain = await load(unaudited, method, seconds, connections);
         checkFailures(`${method} unaudited`, plain);
+        const unauditedStatements = await statementCosts(admin);
         const sustainedRate = result.ok / paid;
         return {
           burst: round(result.perSecond),
@@ -110,6 +113,7 @@ async function main(): Promise<void> {
           recordsInLog: body.total,
           hubMsPerRequest: result.cpu?.msPerUnit,
           unauditedMsPerRequest: plain.cpu?.msPerUnit,
+          ...(statements ? { statements, unauditedStatements } : {}),
         };
       };
       log(`sustained reads: ${READ_SECONDS} s at 32 connections, audited then unaudited`);

