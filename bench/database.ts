@@ -37,10 +37,12 @@ export async function startBenchDatabase(): Promise<BenchDatabase> {
   // BENCH_PG_STATEMENTS=1: pg_stat_statements loaded, to see where PostgreSQL's time goes (statementCosts()).
   const settings: Record<string, string> =
     process.env.BENCH_PG_STATEMENTS === '1' ? { shared_preload_libraries: 'pg_stat_statements' } : {};
-  const embedded = await startEmbeddedDatabase({ dataDir, port: await freePort(), ephemeral: true, settings }).catch((error) => {
-    remove();
-    throw error;
-  });
+  const embedded = await startEmbeddedDatabase({ dataDir, port: await freePort(), ephemeral: true, settings }).catch(
+    (error) => {
+      remove();
+      throw error;
+    },
+  );
   const stop = async () => {
     await embedded.stop().catch(() => undefined);
     remove();

@@ -1,6 +1,7 @@
 // Assembles the consent layer from configuration, once at start-up: the signing keys (in HUB_DATA_DIR/keys), the
 // client registry (with the bootstrap admin client, and seeded from HUB_CLIENTS_FILE), the OAuth state, the person login (an OIDC upstream, or the
 // development login), and registers the authorization server's routes and the registry's admin API.
+import type { Principal } from '../server/contracts/principal.js';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { Sql } from 'postgres';
 import type { AuthConfig } from '../server/config.js';
@@ -104,6 +105,7 @@ export async function setUpConsent(options: {
     audit: options.unaudited ? undefined : audit,
     rules: options.config.accessPolicy,
     hub: options.baseUrl,
+    registeredPrincipal: (clientId) => registeredPrincipal(registry, clientId),
   });
   context.audit = access;
   return {
@@ -160,5 +162,19 @@ export async function setUpConsent(options: {
         });
       });
     },
+  };
+}
+
+/** A registered, active system client as the principal an entrance configured with it acts as (no token). */
+async function registeredPrincipal(registry: ClientRegistry, clientId: string): Promise<Principal | undefined> {
+  const client = await registry.get(clientId);
+  if (!client?.active || client.kind !== 'system' || !client.role) return undefined;
+  return {
+    kind: 'system',
+    clientId: client.clientId,
+    dataServices: client.dataServices,
+    role: client.role,
+    ...(client.organization ? { organization: client.organization } : {}),
+    tokenId: `registered:${client.clientId}`,
   };
 }

@@ -2,13 +2,18 @@
 // and inject requests, or listen on a port of their own.
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Sql } from 'postgres';
-import type { HubConfig } from './config.js';
+import { DEFAULT_IWLZ_SCHEMA_DIR, type HubConfig } from './config.js';
 import type { SearchPools } from './db/connect.js';
 import { loadDefinitions } from './fhir/definitions.js';
 import { fhirPlugin } from './fhir/plugin.js';
 import { setUpConsent } from '../consent/setup.js';
 import { buildConformance } from './fhir/profiles/conformance.js';
 import { healthRoutes } from './health.js';
+import { fhirRoutes } from './fhir/routes.js';
+import { hubAdapters } from './ingest/adapters.js';
+import { IngestService } from './ingest/ingest-service.js';
+import { ingestRoutes } from './ingest/ingest-routes.js';
+import { PgIngestLog } from './storage/pg/ingest-log.js';
 import { loggerOptions } from './logger.js';
 import { PgRepository } from './storage/pg/pg-repository.js';
 
@@ -16,7 +21,7 @@ export type AppConfig = Pick<
   HubConfig,
   'baseUrl' | 'maxBodyBytes' | 'maxBundleEntries' | 'logLevel' | 'requiredProfiles' | 'auth' | 'dataDir'
 > &
-  Partial<Pick<HubConfig, 'profilePackages'>> & {
+  Partial<Pick<HubConfig, 'profilePackages' | 'ingest'>> & {
     /** Benchmarks only (bench/core.ts measures the audit trail's cost): accesses are not recorded. No setting of the hub sets it. */
     unaudited?: boolean;
   };
@@ -70,5 +75,33 @@ export async function buildApp(config: AppConfig, sql: Sql, searchPools?: Search
     maxBodyBytes: config.maxBodyBytes,
     maxBundleEntries: config.maxBundleEntries,
   });
+  // The adapters' entrance: every message through the seam as the client that sent it.
+  const ingestLog = new PgIngestLog(sql);
+  const ingest = new IngestService({
+    gate: consent.access,
+    log: ingestLog,
+    adapters: hubAdapters(config.ingest ?? { iwlzSchemaDir: DEFAULT_IWLZ_SCHEMA_DIR }),
+    context: {
+      conformance,
+      baseUrl: config.baseUrl,
+      maxBundleEntries: config.maxBundleEntries,
+      routes: fhirRoutes,
+      oauthIssuer: consent.access.issuer,
+    },
+  });
+  await app.register(ingestRoutes, {
+    service: ingest,
+    log: ingestLog,
+    gate: consent.access,
+    maxBodyBytes: config.maxBodyBytes,
+  });
+  app.decorate('ingest', ingest);
   return app;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The ingest path, for the entrances outside HTTP (the MLLP listeners, server/main.ts). */
+    ingest: IngestService;
+  }
 }

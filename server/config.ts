@@ -2,6 +2,7 @@
 // start-up. A bad value throws a ConfigError whose message is one line that names the variable and the fix.
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { readAccessPolicy } from '../consent/policy-tools/policy-file.js';
 import type { PolicyRules } from '../consent/policy/rules.js';
 import { validateSecret } from '../consent/registry/client-validation.js';
@@ -9,6 +10,11 @@ import { isValidBsn } from './fhir/bsn.js';
 import type { RequiredProfiles } from './fhir/profiles/conformance.js';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+/** The checkout's root: the iWlz schemas' default folder sits beside it. */
+const REPOSITORY_ROOT = fileURLToPath(new URL('..', import.meta.url));
+/** HUB_IWLZ_XSD_DIR when unset: the reference material beside the checkout (../shared/external/README.md). */
+export const DEFAULT_IWLZ_SCHEMA_DIR = path.join(REPOSITORY_ROOT, '..', 'shared', 'external', 'iwlz-xsd', 'XSD');
 
 export interface HubConfig {
   /** TCP port the hub listens on (HUB_PORT, default 8080). */
@@ -47,6 +53,7 @@ export interface HubConfig {
   profilePackages: string[];
   /** The authorization server (consent/). */
   auth: AuthConfig;
+  ingest: IngestConfig;
 }
 
 export interface AuthConfig {
@@ -70,6 +77,20 @@ export interface AuthConfig {
    * HUB_AUDIT_CHECKPOINT_SECONDS (default 300, how often the chain's head is signed). Defaults when absent.
    */
   audit?: { retentionMonths: number; checkpointSeconds: number };
+}
+
+/** The ingest path (server/ingest/): where the adapters' reference material is, and the MLLP listeners. */
+export interface IngestConfig {
+  /**
+   * The official iWlz 2.2 XSDs the iWlz adapter validates against (HUB_IWLZ_XSD_DIR; default
+   * ../shared/external/iwlz-xsd/XSD beside the checkout). Missing: the iWlz adapter is unavailable, the others run.
+   */
+  iwlzSchemaDir: string;
+  /**
+   * HL7 v2 over MLLP (HUB_MLLP_LISTENERS: `port=client-id` pairs, comma-separated): each listener takes messages
+   * from one configured, registered system client and writes as it. Empty: no listener.
+   */
+  mllpListeners: { port: number; clientId: string; adapter: string }[];
 }
 
 export class ConfigError extends Error {
@@ -106,6 +127,8 @@ const KNOWN = new Set([
   'HUB_ADMIN_CLIENT_SECRET',
   'HUB_AUDIT_RETENTION_MONTHS',
   'HUB_AUDIT_CHECKPOINT_SECONDS',
+  'HUB_IWLZ_XSD_DIR',
+  'HUB_MLLP_LISTENERS',
 ]);
 
 function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
@@ -166,6 +189,32 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HubConfig {
     requiredProfiles: requiredProfiles(env.HUB_REQUIRED_PROFILES),
     profilePackages: profilePackages(env.HUB_PROFILE_PACKAGES),
     auth: authConfig(env),
+    ingest: ingestConfig(env),
+  };
+}
+
+function ingestConfig(env: NodeJS.ProcessEnv): IngestConfig {
+  const listeners = (env.HUB_MLLP_LISTENERS ?? '')
+    .split(',')
+    .map((pair) => pair.trim())
+    .filter(Boolean)
+    .map((pair) => {
+      const match = /^(\d{1,5})=([A-Za-z0-9][A-Za-z0-9._-]{0,99})$/.exec(pair);
+      const port = Number(match?.[1]);
+      if (!match || port < 1 || port > 65535) {
+        throw new ConfigError(
+          `HUB_MLLP_LISTENERS holds "${pair}"; each listener is port=client-id (a registered system client), e.g. 2575=ehr.example`,
+        );
+      }
+      return { port, clientId: match[2]!, adapter: 'hl7v2-order' };
+    });
+  const ports = listeners.map((l) => l.port);
+  if (new Set(ports).size !== ports.length) {
+    throw new ConfigError('HUB_MLLP_LISTENERS names one port twice');
+  }
+  return {
+    iwlzSchemaDir: path.resolve(env.HUB_IWLZ_XSD_DIR?.trim() || DEFAULT_IWLZ_SCHEMA_DIR),
+    mllpListeners: listeners,
   };
 }
 

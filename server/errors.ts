@@ -260,4 +260,33 @@ export const errors = {
     409,
     'business-rule',
   ),
+
+  // INGEST: messages through the adapters (server/ingest/).
+  ingestUnknownAdapter: define<[string, string]>(
+    'HUB_ERR_INGEST_UNKNOWN_ADAPTER',
+    'There is no adapter "%s"; the adapters are: %s',
+    400,
+    'not-supported',
+  ),
+  ingestAdapterUnavailable: define<[string, string]>(
+    'HUB_ERR_INGEST_ADAPTER_UNAVAILABLE',
+    'The adapter "%s" is not available on this hub: %s',
+    503,
+    'not-supported',
+  ),
+  ingestEmpty: define<[]>('HUB_ERR_INGEST_EMPTY', 'The body holds no message', 400, 'required'),
+  ingestUnreadable: define<[string, string]>('HUB_ERR_INGEST_UNREADABLE', 'At %s: %s', 400, 'structure'),
+  ingestUnmappable: define<[string, string]>('HUB_ERR_INGEST_UNMAPPABLE', 'At %s: %s', 422, 'processing'),
+  ingestMessageNotFound: define<[string]>(
+    'HUB_ERR_INGEST_MESSAGE_NOT_FOUND',
+    'There is no quarantined message %s that you may see',
+    404,
+    'not-found',
+  ),
+  ingestNotQuarantined: define<[string, string]>(
+    'HUB_ERR_INGEST_NOT_QUARANTINED',
+    'Message %s is not in quarantine (it is %s)',
+    409,
+    'conflict',
+  ),
 };

@@ -2,6 +2,7 @@
 // SIGTERM / SIGINT close the server (in-flight requests finish, within HUB_SHUTDOWN_TIMEOUT_MS), then the pool,
 // then the embedded database.
 import { buildApp } from './app.js';
+import { type MllpListener, startMllpListener } from './ingest/mllp-listener.js';
 import { ConfigError, type HubConfig, loadConfig } from './config.js';
 import { openDatabase } from './db/connect.js';
 import { warmUp } from './fhir/warm-up.js';
@@ -27,6 +28,7 @@ async function main(): Promise<void> {
   warmUp();
   app.log.info({ applied, reindexed, embedded: !config.databaseUrl }, 'database ready');
 
+  const listeners: MllpListener[] = [];
   let stopping = false;
   const stop = async (signal: string): Promise<void> => {
     if (stopping) {
@@ -44,6 +46,7 @@ async function main(): Promise<void> {
     const reaper = setInterval(() => app.server.closeIdleConnections(), 100);
     reaper.unref();
     try {
+      await Promise.all(listeners.map((listener) => listener.close()));
       await app.close(); // stops accepting, waits for in-flight requests
       await database.close();
       process.exit(0);
@@ -57,6 +60,9 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => void stop('SIGINT'));
 
   await app.listen({ port: config.port, host: config.host });
+  for (const listener of config.ingest.mllpListeners) {
+    listeners.push(await startMllpListener({ service: app.ingest, host: config.host, log: app.log, ...listener }));
+  }
 }
 
 main().catch((error) => {

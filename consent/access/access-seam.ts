@@ -47,6 +47,8 @@ export interface AccessSeamOptions {
   rules?: PolicyRules;
   /** The hub's base URL, naming it as the source of its records. */
   hub: string;
+  /** The principal of a registered system client (Credentials.registeredClient): its registration, active. */
+  registeredPrincipal?: (clientId: string) => Promise<Principal | undefined>;
 }
 
 /** Interactions that commit with their record in one transaction. A batch's entries commit one by one. */
@@ -68,6 +70,15 @@ export class AccessSeam implements AccessGate {
   /** The issuer of the tokens it accepts (the CapabilityStatement names its OAuth endpoints). */
   get issuer(): string {
     return this.#options.authenticator.issuer;
+  }
+
+  async authenticate(facts: AccessFacts, credentials: Credentials, log?: AccessLog): Promise<Principal> {
+    try {
+      return await this.#authenticate(credentials, log);
+    } catch (error) {
+      await this.recordRefusal(facts, undefined, undefined, error, log);
+      throw error;
+    }
   }
 
   publicRepository(): Repository {
@@ -184,6 +195,15 @@ export class AccessSeam implements AccessGate {
 
   async #authenticate(credentials: Credentials, log: AccessLog | undefined): Promise<Principal> {
     if ('principal' in credentials) return credentials.principal;
+    if ('registeredClient' in credentials) {
+      const principal = await this.#options.registeredPrincipal?.(credentials.registeredClient);
+      if (!principal) {
+        throw errors.invalidToken(
+          `the client ${credentials.registeredClient} is not an active registered system client`,
+        );
+      }
+      return principal;
+    }
     try {
       return await authenticateBearer(this.#options.authenticator, credentials.authorization, log);
     } catch (error) {

@@ -88,6 +88,20 @@ const CLINICAL_OF_CLIENT = [
   'Consent',
 ];
 
+/**
+ * The Provenance the ingest path writes with each message a client sends through an adapter (server/ingest/):
+ * created once per message, found again by the message's identifier; never read or changed by the sender.
+ */
+function ingestProvenance(prefix: string): Rule {
+  return {
+    id: `${prefix}-ingest-provenance`,
+    types: ['Provenance'],
+    interactions: ['create', 'resolve'],
+    scope: { kind: 'everything' },
+    why: 'the Provenance of a message it sends through an adapter, naming what the message produced',
+  };
+}
+
 /** The rules of every system role. */
 export type PolicyRules = Readonly<Record<SystemRole, readonly Rule[]>>;
 
@@ -140,6 +154,14 @@ export const SYSTEM_RULES: PolicyRules = {
       scope: { kind: 'care-relation' },
       why: 'orders and care plans for its own clients; the written resource must stay within its care relations',
     },
+    {
+      id: 'care-insurance-write',
+      types: ['Coverage'],
+      interactions: ['create', 'update'],
+      scope: { kind: 'care-relation' },
+      why: 'the insurance an order of its own is charged to (HL7 IN1), for a client within its care relations',
+    },
+    ingestProvenance('care'),
   ],
   supplier: deliveryRules('supply'),
   logistics: deliveryRules('logistics'),
@@ -147,10 +169,25 @@ export const SYSTEM_RULES: PolicyRules = {
     {
       id: 'finance-directory',
       types: DIRECTORY,
-      interactions: READ,
+      interactions: [...READ, 'create'],
       scope: { kind: 'everything' },
-      why: 'directory data, no client data',
+      why: 'directory data, no client data; a municipality or care office registers itself as the payor its messages name',
     },
+    {
+      id: 'finance-new-beneficiary',
+      types: ['Patient'],
+      interactions: ['create', 'resolve'],
+      scope: { kind: 'everything' },
+      why: 'a municipality or care office registers the client its allocation is for, or finds him by BSN',
+    },
+    {
+      id: 'finance-coverage-write',
+      types: ['Coverage'],
+      interactions: ['create', 'update'],
+      scope: { kind: 'organization', params: ['payor'] },
+      why: 'the allocations it decides (iWmo, iWlz): the written Coverage must name it as payor',
+    },
+    ingestProvenance('finance'),
     {
       id: 'finance-coverage',
       types: ['Coverage'],
@@ -187,10 +224,10 @@ export const SYSTEM_RULES: PolicyRules = {
   auditor: [
     {
       id: 'audit-trail',
-      types: ['AuditEvent', 'Consent'],
+      types: ['AuditEvent', 'Consent', 'Provenance'],
       interactions: [...READ, 'history'],
       scope: { kind: 'everything' },
-      why: 'the access log and the consents it rests on; never clinical content',
+      why: 'the access log, the consents it rests on and the provenance of ingested data; never clinical content',
     },
   ],
 };
@@ -231,11 +268,12 @@ function deliveryRules(prefix: 'supply' | 'logistics'): Rule[] {
     {
       id: `${prefix}-devices`,
       types: ['Device'],
-      interactions: [...READ, 'update'],
+      interactions: [...READ, 'create', 'update'],
       scope: { kind: 'organization', params: ['organization', 'holder'] },
       mask: 'delivery',
-      why: 'the devices it owns or holds: their location and status',
+      why: 'the devices it owns or holds: their location and status; a supplier registers a device it delivers',
     },
+    ingestProvenance(prefix),
     {
       id: `${prefix}-clients`,
       types: ['Patient'],
@@ -251,7 +289,12 @@ function deliveryRules(prefix: 'supply' | 'logistics'): Rule[] {
 export const CORE_TYPES = [...CLINICAL_OF_CLIENT, ...DIRECTORY, 'AuditEvent'];
 
 /** Operations on the hub itself rather than on resources of a type: the audit trail's, the registry's, $access. */
-export type HubOperation = 'operation:verify' | 'operation:prune' | 'operation:access' | 'admin:clients';
+export type HubOperation =
+  | 'operation:verify'
+  | 'operation:prune'
+  | 'operation:access'
+  | 'admin:clients'
+  | 'operation:ingest-quarantine';
 
 export interface OperationRule {
   /** Stable id, recorded in the audit trail as the rule that allowed an access. */
@@ -287,6 +330,12 @@ export const OPERATION_RULES: readonly OperationRule[] = [
     operation: 'admin:clients',
     roles: ['admin'],
     why: '/admin/clients: registers, changes and removes OAuth clients',
+  },
+  {
+    id: 'ingest-quarantine',
+    operation: 'operation:ingest-quarantine',
+    roles: ['admin', 'care-provider', 'supplier', 'logistics', 'financier'],
+    why: '/$ingest/quarantine: the messages that could not be taken in, with why, and their replay; a sending client sees only its own',
   },
 ];
 

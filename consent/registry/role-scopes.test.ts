@@ -54,7 +54,7 @@ const ACCEPTED_BY: [string, readonly SystemRole[]][] = [
   ['system/Coverage.read', ['admin', 'care-provider', 'financier']],
   ['system/AuditEvent.read', ['admin', 'auditor']],
   ['system/Consent.rs', ['admin', 'care-provider', 'auditor']],
-  ['system/Organization.c', ['admin', 'care-provider']],
+  ['system/Organization.c', ['admin', 'care-provider', 'financier']],
   ['system/Patient.write', ['admin']],
   ['system/Foo.read', ['admin']],
   ['system/Patient.', NONE],

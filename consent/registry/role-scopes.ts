@@ -96,9 +96,19 @@ export function roleScopeProblem(
       return `"${scope}" names no permission; use read, write, * or letters of cruds (e.g. system/${type}.rs)`;
     const interactions = V1[permission] ?? [...permission].map((letter) => LETTERS[letter]);
     const types = roleTypes(role, rules);
-    const covered = type === '*' ? (types.includes('*') ? ['*'] : types) : [type];
+    // A wildcard covers the types the role may do any of these on (a type it may only create, such as the
+    // Provenance of its ingested messages, is not asked to be readable by system/*.read).
+    const covered =
+      type === '*'
+        ? types.includes('*')
+          ? ['*']
+          : types.filter((t) => interactions.some((interaction) => allowedOn(role, t, rules).has(interaction)))
+        : [type];
     if (type !== '*' && !types.includes('*') && !types.includes(type)) {
       return `"${scope}": role ${role} has no rule for ${type}, so it can never use this scope; its scopes: ${scopesFor(role, rules)}`;
+    }
+    if (!covered.length) {
+      return `"${scope}" asks for what role ${role} may never do on any type; its scopes: ${scopesFor(role, rules)}`;
     }
     const missing = covered.flatMap((t) =>
       interactions

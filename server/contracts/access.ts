@@ -39,7 +39,13 @@ export type Credentials =
       /** Receives the RFC 6750 challenge of a refused token (the HTTP entrance sets WWW-Authenticate with it). */
       challenge?: (header: string) => void;
     }
-  | { principal: Principal };
+  | { principal: Principal }
+  /**
+   * A system client registered in the hub, for an entrance configured with it rather than handed a token: an MLLP
+   * listener's sending client, or a quarantined message replayed as the client that sent it. An inactive or
+   * unknown client is refused like a token that no longer stands.
+   */
+  | { registeredClient: string };
 
 /** Logs without a client's BSN or clinical content: the entrance's request logger. */
 export interface AccessLog {
@@ -63,6 +69,11 @@ export interface AccessGate {
     statusOf: StatusOf<T>,
     log?: AccessLog,
   ): Promise<T>;
+  /**
+   * Who is asking, for an entrance that makes several accesses under one credential (an ingest body of many
+   * messages): each access then passes the principal. A refusal is recorded with `facts`, then rethrown.
+   */
+  authenticate(facts: AccessFacts, credentials: Credentials, log?: AccessLog): Promise<Principal>;
   /** The repository of a public interaction (the CapabilityStatement): it holds no principal and opens no data. */
   publicRepository(): Repository;
 }

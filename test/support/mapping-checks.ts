@@ -40,7 +40,7 @@ export function expectGolden(file: string, value: unknown): void {
 }
 
 /** Every problem the rules find in one mapped message; `raw` is the message's source text. */
-export async function mappingProblems(mapped: MappedMessage, raw: string): Promise<string[]> {
+async function mappingProblems(mapped: MappedMessage, raw: string): Promise<string[]> {
   const problems: string[] = [];
   const bundle = mapped.bundle;
   if (bundle.resourceType !== 'Bundle' || bundle.type !== 'transaction') {

@@ -98,7 +98,7 @@ export async function appendAuditRecords(db: Db, records: AuditRecord[]): Promis
     for (const record of chunk) {
       // A v7 uuid of the record's own time: its id tells which partition holds it.
       const withId = { ...record, id: (record.id ?? newResourceId(record.recorded.getTime())).toLowerCase() };
-      AUDIT_FIELDS.forEach((field, c) => columns[c]!.push(columnValue(withId, field)));
+      for (const [c, field] of AUDIT_FIELDS.entries()) columns[c]?.push(columnValue(withId, field));
       hashes.push(sha256Hex(canonicalAuditText(withId)));
     }
     const params = [...columns.map((values) => `{${values.map(element).join(',')}}`), `{${hashes.join(',')}}`];
