@@ -214,4 +214,22 @@ describe('the ingest path', () => {
     );
     expect([403, 422]).toContain(answer.status);
   });
+
+  it('takes a CSV report row by row: a bad row is quarantined alone, with its row and column, the others go on', async () => {
+    const report = fixture('supplier-delivery-csv', 'bad-gtin.csv');
+    const answer = await ingest(supplier, 'supplier-delivery-csv', report);
+    expect(answer.status).toBe(200);
+    const response = JSON.parse(answer.text) as Bundle;
+    expect(response.type).toBe('batch-response');
+    expect(response.entry).toHaveLength(2);
+    const rows = await server.db.sql<{ position: string; stage: string; fault_location: string | null; raw: string }[]>`
+      SELECT position, stage, fault_location, raw FROM ingest_message
+      WHERE adapter = 'supplier-delivery-csv' ORDER BY position`;
+    expect(rows.map((r) => r.position)).toEqual(['row 2', 'row 3']);
+    expect(rows[0]).toMatchObject({ stage: 'parse', fault_location: 'row 2, column gtin' });
+    // Each row is kept replayable on its own: the header line and that row.
+    expect(rows[0]!.raw.split(/\r?\n/).filter(Boolean)).toEqual(report.split(/\r?\n/).filter(Boolean).slice(0, 2));
+    // The good row was mapped and went on to the store on its own (whatever the store then said of it).
+    expect(['parse', 'map']).not.toContain(rows[1]?.stage);
+  });
 });
