@@ -16,7 +16,7 @@ const EXPECTED: Record<string, 'mapped' | 'parse' | 'map'> = {
   'wmo301-shortening': 'mapped',
   'wmo301-unknown-category': 'mapped',
   'wmo301-variant-no-namespace': 'mapped',
-  'wmo307-incomplete': 'map',
+  'wmo307-incomplete': 'mapped', // a patch of the end of the allocation the hub holds
   'wmo307-stop': 'mapped',
 };
 

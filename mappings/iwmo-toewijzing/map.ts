@@ -2,7 +2,13 @@
 // allocation as a Coverage found by its ToewijzingNummer (createOrUpdate).
 import type { BundleEntry } from '@medplum/fhirtypes';
 import { type MappedMessage, type MappingContext, MappingError } from '../adapter.js';
-import { createIfAbsent, createOrUpdate, referenceByIdentifier, urnFor } from '../shared/bundle-entries.js';
+import {
+  createIfAbsent,
+  createOrUpdate,
+  identifierCriteria,
+  referenceByIdentifier,
+  urnFor,
+} from '../shared/bundle-entries.js';
 import { NAMING } from '../shared/naming-systems.js';
 import { REDEN_WIJZIGING, STATUS_AANLEVERING } from './code-maps.js';
 import {
@@ -84,18 +90,19 @@ function stopEntries(message: StopZorg, key: string): BundleEntry[] {
           );
         }
       }
-      const missing = [
-        stop.toewijzingNummer ? undefined : 'ToewijzingNummer',
-        stop.toewijzingIngangsdatum ? undefined : 'ToewijzingIngangsdatum',
-        stop.product?.categorie ? undefined : 'Product/Categorie',
-      ].filter(Boolean);
-      if (missing.length || !stop.toewijzingNummer || !stop.toewijzingIngangsdatum) {
+      if (!stop.toewijzingNummer) {
         throw new MappingError(
           stop.at,
-          `the stop lacks ${missing.join(' and ')}: the hub records a stop by replacing the allocation's whole Coverage, which needs the ToewijzingNummer, the ToewijzingIngangsdatum and the Product/Categorie of the allocation`,
+          'the stop lacks ToewijzingNummer: the hub finds the allocation a stop ends by its ToewijzingNummer',
         );
       }
       once.check(stop.toewijzingNummer, 'ToewijzingNummer', 'an allocation');
+      if (!stop.toewijzingIngangsdatum || !stop.product?.categorie) {
+        // Not the whole allocation: its end is patched onto the Coverage the hub holds (which must exist: a stop of
+        // an allocation the hub never received cannot be applied, and is quarantined until it has).
+        entries.push(endOfAllocation(key, stop.toewijzingNummer, stop.einddatum));
+        continue;
+      }
       const coverage = coverageFor({
         toewijzingNummer: stop.toewijzingNummer,
         ...requiredCategorie(stop.product, stop.at),
@@ -110,6 +117,21 @@ function stopEntries(message: StopZorg, key: string): BundleEntry[] {
     }
   }
   return entries;
+}
+
+/** A conditional JSON Patch setting the end of the allocation with this ToewijzingNummer. */
+function endOfAllocation(key: string, toewijzingNummer: Located, einddatum: Located): BundleEntry {
+  const identifier = toewijzingIdentifier(toewijzingNummer);
+  const operations = [{ op: 'add', path: '/period/end', value: date(einddatum, 'Einddatum') }];
+  return {
+    fullUrl: urnFor(key, `stop-${identifier.value}`),
+    resource: {
+      resourceType: 'Binary',
+      contentType: 'application/json-patch+json',
+      data: Buffer.from(JSON.stringify(operations)).toString('base64'),
+    },
+    request: { method: 'PATCH', url: `Coverage?${identifierCriteria(identifier)}` },
+  };
 }
 
 /**

@@ -212,12 +212,6 @@ describe('refused at map: an iWmo message whose content the hub cannot take', ()
       /StatusAanlevering 3/,
     ],
     [
-      'a stop without the allocation it ends',
-      fixture('wmo307-incomplete'),
-      '/Bericht/Client[1]/StopProducten/StopProduct[1]',
-      /lacks ToewijzingIngangsdatum and Product\/Categorie/,
-    ],
-    [
       'a stop from an AGB code of 7 digits',
       changed(stop, '<wmo307:Afzender>73730801', '<wmo307:Afzender>7373080'),
       '/Bericht/Header/Afzender',

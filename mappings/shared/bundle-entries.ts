@@ -13,7 +13,7 @@ export function urnFor(messageKey: string, part: string): string {
 }
 
 /** The search criterion that finds an object by one identifier. */
-function identifierCriteria(identifier: Identifier): string {
+export function identifierCriteria(identifier: Identifier): string {
   if (!identifier.system || !identifier.value) {
     throw new Error('an identifier criterion needs a system and a value');
   }

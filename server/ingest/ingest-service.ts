@@ -183,7 +183,8 @@ export class IngestService {
       };
       let olderThanHeld: string[] = [];
       const result = await this.options.gate.access(
-        this.#facts(request, mapped.key),
+        // A refusal names the clients the message was about (attempted-clients.ts resolves the Bundle's BSNs).
+        { ...this.#facts(request, mapped.key), attempt: { params: {}, query: new URLSearchParams(), body: bundle } },
         { principal },
         (repository) =>
           repository.transaction(async (tx) => {

@@ -179,6 +179,15 @@ describe('the ingest path', () => {
       SELECT outcome, query FROM audit_log WHERE client_id = 'leverancier' AND entrance = 'ingest' AND outcome <> '0'`;
     expect(record?.outcome).toBe('4');
     expect(record?.query).toContain(encodeURIComponent(row!.message_key));
+    // A refused message about a client the hub knows is filed under him: it is in his own access log.
+    const known = await ingest(supplier, 'hl7v2-order', fixture('hl7v2-order', 'orm-change.hl7'));
+    expect(known.status).toBe(403);
+    const [client] = await server.db.sql<{ id: string }[]>`
+      SELECT id FROM "Patient" WHERE content LIKE ${'%999931271%'}`;
+    await sealAudit(server.db.sql);
+    const filed = await server.db.sql<{ patients: string[] | null }[]>`
+      SELECT patients FROM audit_log WHERE client_id = 'leverancier' AND entrance = 'ingest' AND outcome <> '0'`;
+    expect(filed.some((r) => r.patients?.includes(client!.id))).toBe(true);
   });
 
   it('writes a WMO301 allocation as the municipality, and an older message never overwrites a newer one', async () => {

@@ -67,7 +67,12 @@ async function mappingProblems(mapped: MappedMessage, raw: string): Promise<stri
     const request = entry.request;
     const conditional =
       (request?.method === 'POST' && request.ifNoneExist && request.url === resource.resourceType) ||
-      (request?.method === 'PUT' && request.url.startsWith(`${resource.resourceType}?`));
+      (request?.method === 'PUT' && request.url.startsWith(`${resource.resourceType}?`)) ||
+      // A conditional patch of what the message changes but does not carry whole: a Binary JSON Patch.
+      (request?.method === 'PATCH' &&
+        resource.resourceType === 'Binary' &&
+        /json-patch\+json/.test((resource as { contentType?: string }).contentType ?? '') &&
+        /^[A-Z][A-Za-z]+\?identifier=[^|&]+\|[^&]+$/.test(request.url));
     if (!conditional) {
       problems.push(`${at} is neither a conditional create nor a conditional update of ${resource.resourceType}`);
     }

@@ -295,4 +295,26 @@ describe('transaction entries', () => {
     expect(res.json().entry[0].response).toMatchObject({ status: '200 OK', etag: 'W/"2"' });
     expect(await read(`Patient/${id}`)).toMatchObject({ gender: 'other' });
   });
+
+  it('applies a conditional PATCH entry to the one resource its criteria match, and fails the whole when none does', async () => {
+    const bsn = nextBsn();
+    const id = await createPatient(bsn);
+    const data = Buffer.from(JSON.stringify([{ op: 'replace', path: '/gender', value: 'other' }])).toString('base64');
+    const patch = (criteria: string): BundleEntry => ({
+      resource: { resourceType: 'Binary', contentType: 'application/json-patch+json', data },
+      request: { method: 'PATCH', url: `Patient?${criteria}` },
+    });
+    const res = await transaction([patch(`identifier=http://fhir.nl/fhir/NamingSystem/bsn|${bsn}`)]);
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.json().entry[0].response).toMatchObject({ status: '200 OK', etag: 'W/"2"' });
+    expect(await read(`Patient/${id}`)).toMatchObject({ gender: 'other' });
+    const before = await rows();
+    const none = await transaction([
+      { resource: patient(nextBsn()), request: { method: 'POST', url: 'Patient' } },
+      patch('identifier=http://fhir.nl/fhir/NamingSystem/bsn|000000000'),
+    ]);
+    expect(none.statusCode).toBe(404);
+    expect(none.body).toContain('Bundle.entry[1]');
+    expect(await rows()).toEqual(before); // the create of entry 0 rolled back with it
+  });
 });

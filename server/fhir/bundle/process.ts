@@ -146,6 +146,22 @@ function failingCreate(creates: BundleWork[], error: unknown): BundleWork {
 async function assignIds(work: BundleWork[], repository: Repository): Promise<Map<string, string>> {
   const fullUrls = new Map<string, string>();
   for (const item of work) {
+    if (item.method === 'PATCH') {
+      // A conditional patch (PATCH Type?criteria) changes the one resource its criteria match, which must exist.
+      const conditional = CONDITIONAL_URL.exec(item.url);
+      if (conditional) {
+        const ids = await repository
+          .findIds(conditional[1], conditional[2], 2, { lock: true })
+          .catch((error) => entryError(item, error));
+        if (ids.length > 1) entryError(item, errors.multipleMatches('update', conditional[2]));
+        if (!ids.length) entryError(item, errors.notFound(`${conditional[1]}?${conditional[2]}`));
+        item.url = `${conditional[1]}/${ids[0]}`;
+      }
+      item.identity = item.url.split('?')[0];
+      // Other entries (a Provenance) may name what it patches by its full URL.
+      if (item.fullUrl) fullUrls.set(item.fullUrl, item.identity);
+      continue;
+    }
     const resource = item.resource;
     if (!resource) {
       continue;
