@@ -31,6 +31,8 @@ describe('loadConfig', () => {
       HUB_SHUTDOWN_TIMEOUT_MS: '1000',
       HUB_REQUIRED_PROFILES: 'Patient, Coverage',
       HUB_PROFILE_PACKAGES: 'profiles/structure-definitions,profiles/value-sets',
+      HUB_IWLZ_XSD_DIR: '/srv/iwlz/XSD',
+      HUB_MLLP_LISTENERS: '2575=ehr.example, 2576=lab.example',
       DATABASE_URL: 'postgres://u:p@db:5432/hub',
     });
     expect(config).toEqual({
@@ -55,6 +57,13 @@ describe('loadConfig', () => {
         audit: { retentionMonths: 36, checkpointSeconds: 300 },
         oidc: undefined,
         clientsFile: undefined,
+      },
+      ingest: {
+        iwlzSchemaDir: '/srv/iwlz/XSD',
+        mllpListeners: [
+          { port: 2575, clientId: 'ehr.example', adapter: 'hl7v2-order' },
+          { port: 2576, clientId: 'lab.example', adapter: 'hl7v2-order' },
+        ],
       },
     });
   });
@@ -95,6 +104,8 @@ describe('loadConfig', () => {
     [{ HUB_MAX_BODY_BYTES: '-5' }, 'HUB_MAX_BODY_BYTES="-5" is not a whole number'],
     [{ HUB_SEARCH_TIMEOUT_MS: '50' }, 'HUB_SEARCH_TIMEOUT_MS=50 is out of range'],
     [{ HUB_REQUIRED_PROFILES: 'Patient;Coverage' }, '"Patient;Coverage" is not a resource type'],
+    [{ HUB_MLLP_LISTENERS: '2575:ehr.example' }, 'each listener is port=client-id'],
+    [{ HUB_MLLP_LISTENERS: '2575=a,2575=b' }, 'names one port twice'],
     [{ HUB_DEV_LOGIN_BSNS: '999911120,123456789' }, 'HUB_DEV_LOGIN_BSNS holds "123456789", which is not a BSN'],
     [{ HUB_OIDC_ISSUER: 'https://login.example' }, 'HUB_OIDC_ISSUER and HUB_OIDC_CLIENT_ID go together'],
     [{ HUB_PROVIDER_NAME: 'Zorg Hub' }, 'HUB_PROVIDER_NAME="Zorg Hub" must be lower-case'],
