@@ -51,7 +51,7 @@ export interface IngestLog {
    * (a concurrent duplicate): the caller answers with that one's.
    */
   accept(id: string, message: IngestMessageFacts, response: string): Promise<boolean>;
-  /** Keeps a message that could not be taken in, whole, with the reason. Returns its id. */
+  /** Keeps a message that could not be taken in, whole, with the reason, under the id given. */
   quarantine(id: string, message: IngestMessageFacts, fault: IngestFault): Promise<void>;
   /** One logged message by id. */
   get(id: string): Promise<LoggedMessage | undefined>;

@@ -57,7 +57,8 @@ export interface IngestServiceOptions {
   now?: () => Date;
 }
 
-const STAGE_OF_STATUS = (status: number): IngestFault['stage'] =>
+/** The stage a write's refusal belongs to, by its status. */
+const stageOfStatus = (status: number): IngestFault['stage'] =>
   status === 401 || status === 403 ? 'authorise' : status === 400 || status === 422 ? 'validate' : 'store';
 
 export class IngestService {
@@ -299,7 +300,7 @@ function faultOf(error: unknown): { fault: IngestFault; hubError: HubError } {
   if (typeof hub?.code === 'string' && hub.code.startsWith('HUB_ERR_') && hub.statusCode < 500) {
     return {
       fault: {
-        stage: STAGE_OF_STATUS(hub.statusCode),
+        stage: stageOfStatus(hub.statusCode),
         code: hub.code,
         location: hub.expression?.[0],
         reason: hub.message,
