@@ -11,16 +11,6 @@ export interface RegisterId {
   readonly value: string;
 }
 
-/** The 11-test of a BSN: 9 digits, sum of digit[i] * (9 - i) for i = 0..7, minus digit[8], divisible by 11. */
-export function passesElfproef(bsn: string): boolean {
-  if (!/^\d{9}$/.test(bsn)) {
-    return false;
-  }
-  const digits = [...bsn].map(Number);
-  const sum = digits.slice(0, 8).reduce((acc, d, i) => acc + d * (9 - i), 0) - digits[8];
-  return sum % 11 === 0;
-}
-
 /** A GTIN-8, -12, -13 or -14 with a valid GS1 check digit. */
 export function validGtin(code: string): boolean {
   if (!/^(\d{8}|\d{12,14})$/.test(code)) {

@@ -1,6 +1,6 @@
 import type { Patient } from '@medplum/fhirtypes';
 import { describe, expect, it } from 'vitest';
-import { passesElfproef } from './identifiers.js';
+import { isValidBsn as passesElfproef } from '../../server/fhir/bsn.js';
 import { fixture, mapOne, refusal, resources, setField } from './testing.js';
 
 const ORDER = fixture('orm-new-order-complete.hl7');
@@ -28,6 +28,7 @@ describe('the client from PID', () => {
   it('refuses a BSN that fails the 11-test, and two different BSNs', () => {
     expect(passesElfproef('999931271')).toBe(true);
     expect(passesElfproef('999931272')).toBe(false);
+    expect(passesElfproef('000000000')).toBe(false); // its sum is 0, yet it is no BSN (the copy here accepted it)
     expect(refusal(() => mapOne(withPid(3, '999931272^^^NLMINBIZA'))).message).toMatch(/11-test/);
     const two = refusal(() => mapOne(withPid(3, '999931271^^^NLMINBIZA~999937339^^^NLMINBIZA')));
     expect([two.location, two.message]).toEqual(['PID-3', expect.stringMatching(/more than one BSN/)]);

@@ -2,11 +2,12 @@
 // keep their voorvoegsel in HumanName.family ("van der Berg"), with nl-core's humanname-own-prefix / own-name (and
 // partner-prefix / partner-name) extensions on it when the message gives the parts.
 import type { Address, ContactPoint, Element, Extension, HumanName, Patient } from '@medplum/fhirtypes';
+import { isValidBsn } from '../../server/fhir/bsn.js';
 import { ADDRESS_TYPE, GENDER, HUB_PROFILE, NAME_USE, TELECOM_EQUIPMENT, TELECOM_USE } from './code-maps.js';
 import { refuse } from './errors.js';
 import type { Rep, Seg } from './hl7-read.js';
 import { fhirDate } from './hl7-time.js';
-import { cxId, passesElfproef } from './identifiers.js';
+import { cxId } from './identifiers.js';
 import { NAMING } from '../shared/naming-systems.js';
 
 /** The BSN of the client: the PID-3 repetitions from the BSN register (NLMINBIZA, NNNLD or its OID). */
@@ -33,7 +34,7 @@ export function clientBsn(pid: Seg): string {
     );
   }
   const [bsn] = bsns;
-  if (!passesElfproef(bsn)) {
+  if (!isValidBsn(bsn)) {
     throw refuse.invalid(pid.at(3), `BSN ${bsn} is not a valid burgerservicenummer (9 digits passing the 11-test)`);
   }
   return bsn;

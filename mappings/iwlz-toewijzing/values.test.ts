@@ -8,7 +8,8 @@ import { MappingError } from '../adapter.js';
 import { iwlzToewijzingAdapter } from './adapter.js';
 import { loadSchemas } from './schemas.js';
 import { schemaDirOf } from './testing.js';
-import { amsterdamMidnight, besluitnummer, passesElfproef, toewijzingIdentifier } from './values.js';
+import { isValidBsn as passesElfproef } from '../../server/fhir/bsn.js';
+import { amsterdamMidnight, besluitnummer, toewijzingIdentifier } from './values.js';
 
 const folder = requireExternal('iwlz-xsd');
 

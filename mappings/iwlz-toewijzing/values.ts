@@ -1,6 +1,7 @@
 // Small value rules of the mapping: BSN 11-proof, dates as the message writes them, the message time, and the
 // identifier of one toewijzing.
 import type { Identifier } from '@medplum/fhirtypes';
+import { isValidBsn } from '../../server/fhir/bsn.js';
 import { MappingError } from '../adapter.js';
 import { NAMING } from '../shared/naming-systems.js';
 import type { Located } from './parse-messages.js';
@@ -11,18 +12,8 @@ import type { Located } from './parse-messages.js';
  */
 const TOEWIJZING_SYSTEM = 'https://zorghub.example.org/fhir/NamingSystem/iwlz-toewijzing';
 
-/** The BSN's 11-proof: 9*d1 + 8*d2 + ... + 2*d8 - d9 is divisible by 11 (and not all zeros). */
-export function passesElfproef(bsn: string): boolean {
-  if (!/^[0-9]{9}$/.test(bsn) || /^0+$/.test(bsn)) {
-    return false;
-  }
-  const digits = [...bsn].map(Number);
-  const sum = digits.slice(0, 8).reduce((total, digit, i) => total + digit * (9 - i), 0) - (digits[8] ?? 0);
-  return sum % 11 === 0;
-}
-
 export function bsnIdentifier(bsn: Located): Identifier {
-  if (!passesElfproef(bsn.value)) {
+  if (!isValidBsn(bsn.value)) {
     throw new MappingError(bsn.path, `BSN ${bsn.value} does not pass the 11-proof (elfproef)`, 'map');
   }
   return { system: NAMING.bsn, value: bsn.value };

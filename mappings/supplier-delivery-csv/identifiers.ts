@@ -1,6 +1,7 @@
 // Checks of the identifiers a delivery report or logistics event carries (GS1 GTIN, SSCC, GLN, serial and lot; BSN;
 // the owner of a device), each returning the value to write or a reason a sender can act on. Pure, no FHIR.
 import type { Identifier } from '@medplum/fhirtypes';
+import { isValidBsn } from '../../server/fhir/bsn.js';
 import { NAMING } from '../shared/naming-systems.js';
 
 /** A value's reading: the value to write, or why it cannot be taken. */
@@ -71,10 +72,7 @@ export function checkBsn(text: string): Checked<string> {
     return bad(`BSN ${text} has ${text.length} digits, not 9: a leading zero was dropped (format the column as text)`);
   }
   if (!/^\d{9}$/.test(text)) return bad(`BSN ${text} is not 9 digits`);
-  let sum = 0;
-  for (let i = 0; i < 8; i++) sum += Number(text[i]) * (9 - i);
-  sum -= Number(text[8]);
-  if (sum % 11 !== 0 || /^0+$/.test(text)) return bad(`BSN ${text} fails the 11-test`);
+  if (!isValidBsn(text)) return bad(`BSN ${text} fails the 11-test`);
   return ok(text);
 }
 
