@@ -80,7 +80,7 @@ export function readPostmasterPid(dataDir: string): number | undefined {
 export async function statementCosts(sql: Sql, top = 12): Promise<unknown[] | undefined> {
   if (process.env.BENCH_PG_STATEMENTS !== '1') return undefined;
   const rows = await sql`
-    SELECT left(regexp_replace(query, '\s+', ' ', 'g'), 120) AS query, calls::int, round(total_exec_time::numeric, 1) AS ms,
+    SELECT left(regexp_replace(query, '[[:space:]]+', ' ', 'g'), 400) AS query, calls::int, round(total_exec_time::numeric, 1) AS ms,
       round((total_exec_time / calls)::numeric, 3) AS ms_per_call, rows::int
     FROM pg_stat_statements ORDER BY total_exec_time DESC LIMIT ${top}`;
   await sql`SELECT pg_stat_statements_reset()`;

@@ -5,6 +5,7 @@
 // the groups; each row gets a fresh uuid as id, as the hub gives each created resource.
 import { randomUUID } from 'node:crypto';
 import postgres from 'postgres';
+import { connectionTarget } from '../../server/db/connect.js';
 import { accountPostgres, cpuUse, sampleCpu, type CpuUse } from '../cpu.js';
 
 export interface PlainInsertJob {
@@ -36,7 +37,12 @@ function percentile(sorted: number[], p: number): number {
 
 export async function runPlainInserts(job: PlainInsertJob): Promise<PlainInsertResult> {
   accountPostgres(job.postgresPid);
-  const sql = postgres(job.databaseUrl, { max: job.concurrency, onnotice: () => undefined });
+  const target = connectionTarget(job.databaseUrl); // the hub's transport: a Unix socket when the URL names one
+  const sql = postgres(target.url, {
+    max: job.concurrency,
+    onnotice: () => undefined,
+    ...(target.path && { path: target.path }),
+  });
   try {
     let next = 0;
     let rows = 0;

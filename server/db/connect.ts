@@ -29,9 +29,25 @@ export interface PoolOptions {
 
 const PLAN_CACHE_MODES = { values: 'force_custom_plan', generic: 'force_generic_plan' } as const;
 
+/**
+ * The URL postgres.js is given, and the Unix socket to use instead of TCP when the URL names one as libpq does
+ * (`?host=/dir`): postgres.js would pass an unknown query parameter on as a session setting.
+ */
+export function connectionTarget(url: string): { url: string; path?: string } {
+  const parsed = new URL(url);
+  const dir = parsed.searchParams.get('host');
+  if (!dir?.startsWith('/')) return { url };
+  parsed.searchParams.delete('host');
+  return { url: parsed.toString(), path: `${dir.replace(/\/$/, '')}/.s.PGSQL.${parsed.port || 5432}` };
+}
+
 export function openPool(url: string, max: number, { plans, statementTimeoutMs }: PoolOptions = {}): Sql {
-  return postgres(url, {
+  const target = connectionTarget(url);
+  return postgres(target.url, {
     max,
+    // A local server's Unix socket: each statement's round trip costs the hub a fifth less CPU than over loopback
+    // TCP, whose socket writes were the largest single item in a profile of the auditor's queries.
+    ...(target.path ? { path: target.path } : {}),
     onnotice: () => undefined,
     // random_page_cost 1.1 (the default 4 is for spinning disks): with it the planner reaches a search's few
     // matches by primary key instead of scanning the whole resource table (540 ms -> 70 ms for a month of

@@ -90,7 +90,10 @@ export async function startEmbeddedDatabase(options: EmbeddedOptions): Promise<E
   await pg.start();
   const client = pg.getPgClient('postgres', '127.0.0.1');
   await client.connect();
+  let socketDir: string | undefined;
   try {
+    const [socket] = (await client.query('SHOW unix_socket_directories')).rows as { unix_socket_directories: string }[];
+    socketDir = socket?.unix_socket_directories.split(',')[0]?.trim() || undefined;
     const existing = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
     if (existing.rowCount === 0) {
       await client.query(`CREATE DATABASE "${database.replace(/"/g, '')}"`);
@@ -99,7 +102,10 @@ export async function startEmbeddedDatabase(options: EmbeddedOptions): Promise<E
     await client.end();
   }
   return {
-    url: `postgres://hub:${encodeURIComponent(password)}@127.0.0.1:${options.port}/${database}`,
+    // The Unix socket when the server has one (connectionTarget() in connect.ts); TCP on 127.0.0.1 otherwise.
+    url: `postgres://hub:${encodeURIComponent(password)}@127.0.0.1:${options.port}/${database}${
+      socketDir?.startsWith('/') && existsSync(socketDir) ? `?host=${encodeURIComponent(socketDir)}` : ''
+    }`,
     stop: () => pg.stop(),
   };
 }
