@@ -37,7 +37,14 @@ const CREATE_CLIENTS = 16;
 const READ_CLIENTS = 32;
 const BUNDLE_CLIENTS = 4;
 const BUNDLE_SIZE = 100;
-const TARGETS = { createRatio: 0.35, readRatio: 0.6, bundleResourcesPerSecond: 2000, auditReadCost: 0.15 };
+const TARGETS = {
+  createRatio: 0.35,
+  readRatio: 0.6,
+  bundleResourcesPerSecond: 2000,
+  auditReadCost: 0.15,
+  /** Single creates at 16 clients against the per-resource rate of 100-entry transactions, in the same run. */
+  createVsBundle: 0.5,
+};
 /** More CPU than this used by other work during a measured window marks the run noisy. */
 const NOISE_CORES = 0.25;
 
@@ -86,6 +93,8 @@ interface Report {
     };
   };
   bundle?: Figure & { target: { resourcesPerSecond: number } };
+  /** What a resource costs alone against inside a Bundle: create/s over the Bundle's resources/s. */
+  createVsBundle?: { ratio: number; target: number; pass: boolean };
 }
 
 async function main(): Promise<void> {
@@ -345,10 +354,15 @@ async function main(): Promise<void> {
       };
     }
 
+    if (report.create && report.bundle) {
+      const ratio = round(report.create.hub.perSecond / report.bundle.hub.perSecond, 3);
+      report.createVsBundle = { ratio, target: TARGETS.createVsBundle, pass: ratio >= TARGETS.createVsBundle };
+    }
+
     // Work outside this benchmark during a measured window (other users' processes) makes the figures unreliable.
-    const others = Object.values(report).flatMap((figure: Figure) => [
-      figure.hub.cpu?.otherCores,
-      figure.baseline.cpu?.otherCores,
+    const others = [report.create, report.read, report.bundle].flatMap((figure?: Figure) => [
+      figure?.hub.cpu?.otherCores,
+      figure?.baseline.cpu?.otherCores,
     ]);
     const maxOtherCores = Math.max(0, ...others.filter((n): n is number => typeof n === 'number'));
     const cpus = os.cpus();
@@ -410,6 +424,10 @@ function summary(report: Report, failures: string[], noise?: number): string {
     parts.push(
       `bundle ${fmt(b.hub.perSecond)} res/s (${b.ratio}x plain; target ${fmt(b.target.resourcesPerSecond)}/s: ${mark(b.pass)})`,
     );
+  }
+  if (report.createVsBundle) {
+    const v = report.createVsBundle;
+    parts.push(`create/Bundle resource ${v.ratio}x (target ${v.target}: ${mark(v.pass)})`);
   }
   if (noise !== undefined) parts.push(`NOISY: other work used up to ${noise} cores`);
   if (failures.length) parts.push(`INVALID RUN: ${failures.length} failure(s)`);
