@@ -3,20 +3,21 @@
 // the log, searchable, when their request answers); waiting for it keeps the next run from paying for this one's.
 import type { Sql } from 'postgres';
 import { auditUnsealed } from '../server/storage/pg/audit-log.js';
+import { caughtUp, type BacklogProbe } from './harness/caught-up.js';
 
 export interface AuditBacklog {
   backlogAtEnd: number;
   drainMs: number;
 }
 
+/** The probe of the audit trail's deferred work: records committed but not yet sealed. */
+export const auditUnsealedProbe =
+  (sql: Sql): BacklogProbe =>
+  async () =>
+    (await auditUnsealed(sql)).count;
+
 /** The records committed but not yet sealed right after a window, and the time until none is left. */
 export async function auditBacklog(sql: Sql): Promise<AuditBacklog> {
-  const unsealed = async () => (await auditUnsealed(sql)).count;
-  const started = Date.now();
-  const backlogAtEnd = await unsealed();
-  while (backlogAtEnd && (await unsealed()) > 0) {
-    if (Date.now() - started > 600_000) throw new Error('the audit trail did not seal its records within 10 minutes');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  return { backlogAtEnd, drainMs: backlogAtEnd ? Date.now() - started : 0 };
+  const result = await caughtUp({ audit: auditUnsealedProbe(sql) });
+  return { backlogAtEnd: result.backlogAtEnd.audit, drainMs: result.drainMs };
 }

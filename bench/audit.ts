@@ -1,13 +1,17 @@
-// npm run bench:audit: the audit trail under sustained load, and the auditor's queries at scale (issue 22).
-//   sustained reads    GET /Patient/<id>, 32 clients for BENCH_AUDIT_READ_SECONDS (120), audited and unaudited; the
-//                      audited figure counts until the trail has caught up (its sealing backlog cleared) and then
-//                      answers an AuditEvent search, so the rate is what the trail sustains, not what a burst shows
+// npm run bench:audit: the audit trail under sustained load, and the auditor's queries at scale (issue 22), on the
+// bench harness (bench/harness/): rounds with a verdict only when they agree, results kept in bench/results/audit/.
+//   sustained reads    GET /Patient/<id>, 32 clients for BENCH_AUDIT_READ_SECONDS (120), audited and unaudited, in
+//                      BENCH_ROUNDS (2) rounds after a warm-up to a steady rate; the audited figure counts until the
+//                      trail has caught up (its sealing backlog cleared) and then answers an AuditEvent search, so
+//                      the rate is what the trail sustains, not what a burst shows
 //   sustained creates  POST /Patient, 16 clients for BENCH_AUDIT_CREATE_SECONDS (60), audited and unaudited, the same way
 //   bytes              the log's heap and index bytes per record after the load
 //   auditor queries    BENCH_AUDIT_RECORDS (10,000,000) records generated in SQL over twelve months, then
 //                      AuditEvent?patient=X&date=ge<30 days ago>&_sort=-date&_count=50 and the same by organisation
-//                      (agent:identifier), each for 10 s through the hub (p95 per request) and as the hand-written
-//                      SQL alone: one auditor at a time (judged) and eight at once
+//                      (agent:identifier): the closed-loop maximum (8 callers), an open-loop sweep at 25/50/75/100%
+//                      of it for BENCH_WINDOW_SECONDS (30) each, latency from the intended send time; judged: p95
+//                      at 75% of the maximum (twice: two rounds); beside it one auditor at a time and the
+//                      hand-written SQL alone
 // One fresh embedded PostgreSQL; the hubs run in child processes; prints a JSON report and one summary line. The
 // generated records are outside the hash chain (they are for the queries only); the run's own records are chained.
 // BENCH_AUDIT_SETUP_SQL runs on the fresh database first: a variant of the schema to measure against the default.
@@ -15,6 +19,9 @@ import { performance } from 'node:perf_hooks';
 import { openPool } from '../server/db/connect.js';
 import { auditBacklog } from './audit-backlog.js';
 import { machineLoad } from './cpu.js';
+import { figure, warmUntilSteady, type Figure } from './harness/figure.js';
+import { closedLoop, openLoop, sweepRates } from './harness/open-loop.js';
+import { machineState, saveResult } from './harness/results.js';
 import { startBenchDatabase, statementCosts } from './database.js';
 import { patientTexts } from './generate.js';
 import { bearerHeaders, hubTokens } from './hub-auth.js';
@@ -25,7 +32,8 @@ import { seedPatients } from './setup.js';
 const READ_SECONDS = Number(process.env.BENCH_AUDIT_READ_SECONDS ?? 120);
 const CREATE_SECONDS = Number(process.env.BENCH_AUDIT_CREATE_SECONDS ?? 60);
 const RECORDS = Number(process.env.BENCH_AUDIT_RECORDS ?? 10_000_000);
-const QUERY_SECONDS = Number(process.env.BENCH_AUDIT_QUERY_SECONDS ?? 10);
+const WINDOW_SECONDS = Number(process.env.BENCH_WINDOW_SECONDS ?? 30);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
 const ONLY = new Set((process.env.BENCH_ONLY ?? 'sustained,queries').split(','));
 /** SQL run on the fresh database before the load, to measure a variant of the schema (an index dropped, ...). */
 const SETUP_SQL = process.env.BENCH_AUDIT_SETUP_SQL;
@@ -36,7 +44,6 @@ const GLN = 'https://www.gs1.org/gln';
 
 const log = (message: string) => process.stderr.write(`[bench:audit] ${message}\n`);
 const round = (n: number, digits = 0) => Number(n.toFixed(digits));
-const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))];
 
 async function main(): Promise<void> {
   const started = Date.now();
@@ -48,6 +55,7 @@ async function main(): Promise<void> {
   const hub = await runJob({ kind: 'hub', databaseUrl: db.url }, 'child-process', process.env.BENCH_CPU_PROF);
   const unaudited = await runJob({ kind: 'hub', databaseUrl: db.url, unaudited: true }, 'child-process');
   const report: Record<string, unknown> = { machine: { busyCoresBefore: busyBefore } };
+  const figures: Figure[] = [];
   const failures: string[] = [];
   const checkFailures = (what: string, result: LoadResult) => {
     if (result.failures || result.errors)
@@ -70,7 +78,7 @@ async function main(): Promise<void> {
           method,
           connections,
           expectStatus: method === 'GET' ? 200 : 201,
-          warmupSeconds: 2,
+          warmupSeconds: 0,
           durationSeconds: seconds,
           pids: { hub: job.pid },
           authorization: hubTokens(job),
@@ -79,6 +87,14 @@ async function main(): Promise<void> {
               ? { path: `/Patient/${ids[i++ % ids.length]}` }
               : { path: '/Patient', body: patients[i++ % patients.length] },
         });
+      };
+      /** Warm-up windows of 5 s until the rate is steady (bench/harness/figure.ts), then the trail catches up. */
+      const warm = async (job: typeof hub, method: 'GET' | 'POST', connections: number) => {
+        const steady = await warmUntilSteady(
+          async (seconds) => (await load(job, method, seconds, connections)).perSecond,
+        );
+        await auditBacklog(admin);
+        return steady;
       };
       /** The audited hub's figure paid in full: the window, then until the trail caught up, then an auditor's query. */
       const sustained = async (method: 'GET' | 'POST', seconds: number, connections: number) => {
@@ -116,26 +132,92 @@ async function main(): Promise<void> {
           ...(statements ? { statements, unauditedStatements } : {}),
         };
       };
-      log(`sustained reads: ${READ_SECONDS} s at 32 connections, audited then unaudited`);
-      const reads = await sustained('GET', READ_SECONDS, 32);
-      log(`sustained creates: ${CREATE_SECONDS} s at 16 connections, audited then unaudited`);
-      const creates = await sustained('POST', CREATE_SECONDS, 16);
-      report.sustainedReads = { ...reads, target: TARGETS.readRatio, pass: reads.ratio >= TARGETS.readRatio };
-      report.sustainedCreates = { ...creates, target: TARGETS.createRatio, pass: creates.ratio >= TARGETS.createRatio };
-      report.searchAfterLoad = {
-        ms: Math.max(reads.searchAfterMs, creates.searchAfterMs),
-        target: TARGETS.searchAfterMs,
-        pass: Math.max(reads.searchAfterMs, creates.searchAfterMs) < TARGETS.searchAfterMs,
-      };
-      report.bytes = await bytesPerRecord(admin);
+      for (const [what, method, seconds, connections] of [
+        ['reads', 'GET', READ_SECONDS, 32],
+        ['creates', 'POST', CREATE_SECONDS, 16],
+      ] as const) {
+        log(`sustained ${what}: warm-up to a steady rate, audited and unaudited`);
+        const warmUp = {
+          audited: await warm(hub, method, connections),
+          unaudited: await warm(unaudited, method, connections),
+        };
+        const rounds = [];
+        for (let r = 1; r <= ROUNDS; r++) {
+          log(
+            `sustained ${what}: round ${r} of ${ROUNDS}, ${seconds} s at ${connections} connections, audited then unaudited`,
+          );
+          rounds.push(await sustained(method, seconds, connections));
+        }
+        report[what === 'reads' ? 'sustainedReads' : 'sustainedCreates'] = { warmUp, rounds };
+        const target = what === 'reads' ? TARGETS.readRatio : TARGETS.createRatio;
+        figures.push(
+          figure(
+            `audit.${what}.ratio`,
+            `sustained ${what} (${connections} clients, ${seconds} s, until the trail caught up) against the unaudited hub`,
+            'x',
+            rounds.map((x) => x.ratio),
+            { atLeast: target },
+            {
+              sustainedPerSecond: rounds.map((x) => x.sustained),
+              burstPerSecond: rounds.map((x) => x.burst),
+              unauditedPerSecond: rounds.map((x) => x.unaudited),
+              backlogAtEnd: rounds.map((x) => x.backlogAtEnd),
+              catchUpMs: rounds.map((x) => x.catchUpMs),
+            },
+          ),
+          figure(
+            `audit.${what}.search-after`,
+            `AuditEvent search right after the ${what} load`,
+            'ms',
+            rounds.map((x) => x.searchAfterMs),
+            { atMost: TARGETS.searchAfterMs },
+          ),
+        );
+      }
+      const bytes = await bytesPerRecord(admin);
+      report.bytes = bytes;
+      figures.push(
+        figure('audit.bytes.heap', 'stored bytes per record (heap with TOAST)', 'B', [bytes.heapBytesPerRecord]),
+        figure('audit.bytes.index', 'index bytes per record', 'B', [bytes.indexBytesPerRecord]),
+      );
     }
     if (ONLY.has('queries')) {
-      report.queries = await auditorQueries(admin, base, tokens);
+      const queries = await auditorQueries(admin, base, tokens);
+      report.queries = queries;
+      for (const [name, q] of Object.entries(queries.byQuery)) {
+        figures.push(
+          figure(
+            `audit.query.${name}.p95`,
+            `auditor query by ${name} at ${(RECORDS / 1e6).toLocaleString('en-US')}M records, p95 at 75% of the maximum rate (open loop)`,
+            'ms',
+            q.atThreeQuarters.map((x) => x.p95Ms),
+            { atMost: TARGETS.queryP95Ms },
+            { maximumPerSecond: q.maximum.perSecond, sweep: q.sweep, oneAtATime: q.oneAtATime, sql: q.sql },
+          ),
+          figure(`audit.query.${name}.one`, `auditor query by ${name}, one auditor at a time, p95`, 'ms', [
+            q.oneAtATime.p95Ms,
+          ]),
+        );
+      }
     }
-    report.wallSeconds = round((Date.now() - started) / 1000, 1);
-    report.failures = failures;
-    console.log(JSON.stringify(report, null, 2));
-    console.log(summary(report));
+    const invalid = [...failures];
+    if (busyBefore !== undefined && busyBefore > 0.2)
+      invalid.push(`the machine was busy before the run (${busyBefore} cores)`);
+    const wallSeconds = round((Date.now() - started) / 1000, 1);
+    const result = {
+      benchmark: 'audit',
+      date: new Date().toISOString(),
+      machine: machineState(busyBefore),
+      settings: { READ_SECONDS, CREATE_SECONDS, RECORDS, WINDOW_SECONDS, ROUNDS, only: [...ONLY], setupSql: SETUP_SQL },
+      figures,
+      invalid,
+      wallSeconds,
+      report,
+    };
+    const file = saveResult(result);
+    log(`result kept in ${file}`);
+    console.log(JSON.stringify(result, null, 2));
+    console.log(summary(figures, invalid));
   } finally {
     await hub.stop().catch(() => undefined);
     await unaudited.stop().catch(() => undefined);
@@ -208,7 +290,18 @@ async function auditorQueries(sql: ReturnType<typeof openPool>, base: string, to
           AND recorded >= ${since} ORDER BY recorded DESC LIMIT 51`,
     },
   };
-  const out: Record<string, unknown> = { records: RECORDS, generateSeconds };
+  type Measured = Awaited<ReturnType<typeof openLoop>>;
+  const byQuery: Record<
+    string,
+    {
+      maximum: Awaited<ReturnType<typeof closedLoop>>;
+      sweep: Measured[];
+      atThreeQuarters: Measured[];
+      oneAtATime: Awaited<ReturnType<typeof closedLoop>>;
+      sql: { oneAtATime: Awaited<ReturnType<typeof closedLoop>>; maximum: Awaited<ReturnType<typeof closedLoop>> };
+      statements?: unknown[];
+    }
+  > = {};
   for (const [name, query] of Object.entries(queries)) {
     const headers = await bearerHeaders(tokens);
     const viaHub = async (i: number) => {
@@ -219,87 +312,43 @@ async function auditorQueries(sql: ReturnType<typeof openPool>, base: string, to
     const alone = async (i: number) => {
       await query.sql(i);
     };
+    log(`auditor queries: ${name}: warm-up, then the closed-loop maximum (8 callers)`);
+    await warmUntilSteady(async (seconds) => (await closedLoop(8, seconds, viaHub)).perSecond);
     await statementCosts(sql);
-    // One auditor at a time: the latency an auditor sees, judged against the target. Eight at once on two cores:
-    // the rate the hub answers at, whose latency is mostly the queue behind the seven others.
-    const hub = await timed(viaHub, 1);
+    const maximum = await closedLoop(8, WINDOW_SECONDS / 3, viaHub);
     const statements = await statementCosts(sql);
-    const hubEight = await timed(viaHub, 8);
-    const sqlOne = await timed(alone, 1);
-    const sqlEight = await timed(alone, 8);
-    out[name] = {
-      hub,
-      sql: sqlOne,
-      eightAtOnce: { hub: hubEight, sql: sqlEight },
+    const sweep: Measured[] = [];
+    for (const rate of sweepRates(maximum.perSecond)) {
+      const point = await openLoop({ rate, seconds: WINDOW_SECONDS, call: viaHub });
+      sweep.push(point);
+      log(`auditor queries: ${name} at ${rate}/s: p95 ${point.p95Ms} ms, ${point.achievedPerSecond}/s answered`);
+    }
+    const threeQuarters = sweep[2];
+    const again = await openLoop({ rate: threeQuarters.offeredPerSecond, seconds: WINDOW_SECONDS, call: viaHub });
+    const oneAtATime = await closedLoop(1, WINDOW_SECONDS / 3, viaHub);
+    const sqlOne = await closedLoop(1, WINDOW_SECONDS / 3, alone);
+    const sqlMax = await closedLoop(8, WINDOW_SECONDS / 3, alone);
+    byQuery[name] = {
+      maximum,
+      sweep,
+      atThreeQuarters: [threeQuarters, again],
+      oneAtATime,
+      sql: { oneAtATime: sqlOne, maximum: sqlMax },
       ...(statements && { statements }),
-      target: TARGETS.queryP95Ms,
-      pass: hub.p95Ms < TARGETS.queryP95Ms,
     };
     log(
-      `auditor queries: ${name} p95 ${hub.p95Ms} ms through the hub, ${sqlOne.p95Ms} ms as SQL (eight at once: ${hubEight.p95Ms} ms at ${hubEight.perSecond}/s, SQL ${sqlEight.p95Ms} ms)`,
+      `auditor queries: ${name}: maximum ${maximum.perSecond}/s; p95 at 75% ${threeQuarters.p95Ms} and ${again.p95Ms} ms; one at a time ${oneAtATime.p95Ms} ms; SQL alone ${sqlOne.p95Ms} ms`,
     );
   }
-  return out;
+  return { records: RECORDS, generateSeconds, byQuery };
 }
 
-/** `workers` callers of `call` for QUERY_SECONDS after 1 s of warm-up: latency percentiles per call. */
-async function timed(call: (i: number) => Promise<void>, workers: number) {
-  let i = 0;
-  const run = async (seconds: number, latencies: number[]) => {
-    const end = performance.now() + seconds * 1000;
-    await Promise.all(
-      Array.from({ length: workers }, async () => {
-        while (performance.now() < end) {
-          const t = performance.now();
-          await call(i++);
-          latencies.push(performance.now() - t);
-        }
-      }),
-    );
-  };
-  await run(1, []);
-  const latencies: number[] = [];
-  await run(QUERY_SECONDS, latencies);
-  latencies.sort((a, b) => a - b);
-  return {
-    workers,
-    calls: latencies.length,
-    perSecond: round(latencies.length / QUERY_SECONDS),
-    p50Ms: round(percentile(latencies, 0.5), 2),
-    p95Ms: round(percentile(latencies, 0.95), 2),
-    p99Ms: round(percentile(latencies, 0.99), 2),
-  };
-}
-
-function summary(report: Record<string, unknown>): string {
-  const parts: string[] = [];
-  const r = report.sustainedReads as Record<string, number | boolean> | undefined;
-  const c = report.sustainedCreates as Record<string, number | boolean> | undefined;
-  const mark = (pass: unknown) => (pass ? 'pass' : 'MISS');
-  if (r)
-    parts.push(
-      `sustained reads ${r.sustained}/s (${r.ratio}x unaudited ${r.unaudited}/s, burst ${r.burst}/s; target ${r.target}: ${mark(r.pass)})`,
-    );
-  if (c)
-    parts.push(
-      `sustained creates ${c.sustained}/s (${c.ratio}x unaudited ${c.unaudited}/s; target ${c.target}: ${mark(c.pass)})`,
-    );
-  const s = report.searchAfterLoad as { ms: number; pass: boolean } | undefined;
-  if (s) parts.push(`AuditEvent search after the load ${s.ms} ms (${mark(s.pass)})`);
-  const b = report.bytes as { heapBytesPerRecord: number; indexBytesPerRecord: number } | undefined;
-  if (b) parts.push(`${b.heapBytesPerRecord} B + ${b.indexBytesPerRecord} B index per record`);
-  const q = report.queries as
-    | Record<
-        string,
-        { hub: { p95Ms: number }; sql: { p95Ms: number }; eightAtOnce: { hub: { p95Ms: number } }; pass: boolean }
-      >
-    | undefined;
-  if (q) {
-    for (const name of ['patient', 'organization'])
-      parts.push(
-        `${name} query p95 ${q[name].hub.p95Ms} ms one at a time (SQL ${q[name].sql.p95Ms} ms; ${mark(q[name].pass)}), ${q[name].eightAtOnce.hub.p95Ms} ms eight at once`,
-      );
-  }
+function summary(figures: Figure[], invalid: string[]): string {
+  const parts = figures.map((f) => {
+    const value = f.rounds.length > 1 ? `${f.median} (${f.min} to ${f.max})` : `${f.median}`;
+    return `${f.id} ${value} ${f.unit}${f.verdict === 'report' ? '' : `: ${f.verdict.toUpperCase()}`}`;
+  });
+  if (invalid.length) parts.push(`INVALID RUN: ${invalid.join('; ')}`);
   return `audit: ${parts.join(' | ')}`;
 }
 
