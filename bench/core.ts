@@ -11,7 +11,11 @@
 // token's verification on every request; the bare read route and the plain INSERTs have no authentication.
 // Every request to the hub is recorded in the NEN 7513 audit trail, as always; the read figure is measured once more
 // on a hub without its trail (AppConfig.unaudited, for this figure only): the difference is what the trail costs.
-// Environment: BENCH_WARMUP / BENCH_DURATION (seconds, default 2 / 10), BENCH_ONLY=create,read,bundle,
+// On the bench harness (bench/harness/): each server is warmed up until its rate is steady; every hub figure counts
+// until the hub caught up (its audit records sealed), so the work a window causes is paid inside it; p95 and max
+// beside p50 and p99; an open-loop sweep of reads at 25/50/75/100% of the closed-loop rate (latency from the
+// intended send time); figures with their rounds and verdicts kept in bench/results/core/.
+// Environment: BENCH_WARMUP / BENCH_DURATION (seconds, default 0 / 30), BENCH_ONLY=create,read,bundle,sweep,
 // BENCH_LAYOUT=in-process (compare layouts only), BENCH_CPU_PROF=<dir> (--cpu-prof the hub children, audited and unaudited),
 // BENCH_READ_ROUNDS (default 3: the read figures are taken that many times, interleaved, and reported as medians).
 import os from 'node:os';
@@ -21,14 +25,17 @@ import { auditBacklog, type AuditBacklog } from './audit-backlog.js';
 import { startBenchDatabase } from './database.js';
 import { generateTransactionBundle, patientTexts, Random, referenceResources } from './generate.js';
 import { accountPostgres, machineLoad, type CpuUse } from './cpu.js';
-import { hubTokens } from './hub-auth.js';
+import { figure, warmUntilSteady, type Figure } from './harness/figure.js';
+import { openLoop, sweepRates } from './harness/open-loop.js';
+import { machineState, saveResult } from './harness/results.js';
+import { bearerHeaders, hubTokens } from './hub-auth.js';
 import { runLoad, type LoadResult } from './load.js';
 import { runJob, type Layout } from './process-layout.js';
 import { checkValid, createReferenceData, seedPatients } from './setup.js';
 
-const WARMUP = Number(process.env.BENCH_WARMUP ?? 2);
-const DURATION = Number(process.env.BENCH_DURATION ?? 10);
-const ONLY = new Set((process.env.BENCH_ONLY ?? 'create,read,bundle').split(','));
+const WARMUP = Number(process.env.BENCH_WARMUP ?? 0);
+const DURATION = Number(process.env.BENCH_DURATION ?? 30);
+const ONLY = new Set((process.env.BENCH_ONLY ?? 'create,read,bundle,sweep').split(','));
 const LAYOUT: Layout = process.env.BENCH_LAYOUT === 'in-process' ? 'in-process' : 'child-process';
 const CPU_PROF = process.env.BENCH_CPU_PROF ? path.resolve(process.env.BENCH_CPU_PROF) : undefined;
 const READ_ROUNDS = Number(process.env.BENCH_READ_ROUNDS ?? 3);
@@ -51,15 +58,31 @@ const NOISE_CORES = 0.25;
 const log = (message: string) => process.stderr.write(`[bench:core] ${message}\n`);
 const round = (n: number, digits = 0) => Number(n.toFixed(digits));
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+/** A closed-loop rate paid in full: the window plus the time until the hub had sealed what the window caused. */
+const caughtUpRate = (result: LoadResult, backlog: AuditBacklog) =>
+  result.ok / (result.seconds + backlog.drainMs / 1000);
+/** Warm-up windows of 5 s (`load` for that long, returning its rate) until the rate is steady (bench/harness). */
+async function warm(what: string, load: (seconds: number) => Promise<LoadResult>) {
+  const steady = await warmUntilSteady(async (seconds) => (await load(seconds)).perSecond);
+  log(
+    `${what}: warm-up ${steady.steady ? 'steady' : 'NOT steady'} after ${steady.seconds} s (${steady.windows.map((w) => Math.round(w)).join(', ')}/s)`,
+  );
+  return steady;
+}
 
-function http(result: LoadResult, perItem = 1) {
+function http(result: LoadResult, perItem = 1, caughtUpPerSecond?: number) {
   return {
-    perSecond: round(result.perSecond * perItem),
+    /** Paid in full when caughtUpPerSecond is given (the window plus the hub's catching up); else the window's. */
+    perSecond: round((caughtUpPerSecond ?? result.perSecond) * perItem),
+    /** The window's own rate, before the deferred work is counted. */
+    burstPerSecond: round(result.perSecond * perItem),
     requestsPerSecond: round(result.perSecond, 1),
     ok: result.ok,
     seconds: round(result.seconds, 2),
     p50Ms: result.p50,
+    p95Ms: result.p95,
     p99Ms: result.p99,
+    maxMs: result.max,
     failures: result.failures,
     connectionErrors: result.errors,
     cpu: result.cpu,
@@ -68,8 +91,8 @@ function http(result: LoadResult, perItem = 1) {
 
 type HttpFigure = ReturnType<typeof http>;
 
-/** A figure of the report as summary() and the noise check read it; its other details only go into the JSON. */
-interface Figure {
+/** A measurement of the report as summary() and the noise check read it; its other details only go into the JSON. */
+interface Measurement {
   hub: HttpFigure;
   baseline: { cpu?: CpuUse; [detail: string]: unknown };
   ratio: number;
@@ -78,8 +101,8 @@ interface Figure {
 }
 
 interface Report {
-  create?: Figure & { target: { ratio: number } };
-  read?: Figure & {
+  create?: Measurement & { target: { ratio: number } };
+  read?: Measurement & {
     rounds: number;
     ratioRange: number[];
     target: { ratio: number };
@@ -92,7 +115,7 @@ interface Report {
       inbox: AuditBacklog;
     };
   };
-  bundle?: Figure & { target: { resourcesPerSecond: number } };
+  bundle?: Measurement & { target: { resourcesPerSecond: number } };
   /** What a resource costs alone against inside a Bundle: create/s over the Bundle's resources/s. */
   createVsBundle?: { ratio: number; target: number; pass: boolean };
 }
@@ -141,19 +164,25 @@ async function main(): Promise<void> {
 
     if (ONLY.has('create')) {
       let i = 0;
+      const createLoad = (durationSeconds: number) =>
+        runLoad({
+          port: hub.port!,
+          method: 'POST',
+          connections: CREATE_CLIENTS,
+          expectStatus: 201,
+          ...settings,
+          durationSeconds,
+          pids: { hub: hub.pid },
+          authorization: tokens,
+          next: () => ({ path: '/Patient', body: patients[i++ % patients.length] }),
+        });
+      const createWarmUp = await warm('create', createLoad);
+      await auditBacklog(admin);
       await checkpoint();
       log(`create: hub, POST /Patient, ${CREATE_CLIENTS} clients`);
-      const hubResult = await runLoad({
-        port: hub.port!,
-        method: 'POST',
-        connections: CREATE_CLIENTS,
-        expectStatus: 201,
-        ...settings,
-        pids: { hub: hub.pid },
-        authorization: tokens,
-        next: () => ({ path: '/Patient', body: patients[i++ % patients.length] }),
-      });
+      const hubResult = await createLoad(DURATION);
       const createInbox = await auditBacklog(admin);
+      const createRate = caughtUpRate(hubResult, createInbox);
       await checkpoint();
       log(`create: plain single-row INSERT, ${CREATE_CLIENTS} connections`);
       const plain = await runJob(
@@ -163,7 +192,7 @@ async function main(): Promise<void> {
           table: 'bench_plain_create',
           groups: patients.map((text) => [text]),
           concurrency: CREATE_CLIENTS,
-          warmupMs: WARMUP * 1000,
+          warmupMs: Math.max(WARMUP, 5) * 1000, // a plain INSERT is steady within seconds
           durationMs: DURATION * 1000,
           postgresPid: db.postmasterPid,
         },
@@ -171,7 +200,7 @@ async function main(): Promise<void> {
       );
       await plain.stop();
       const baseline = plain.result!;
-      const ratio = hubResult.perSecond / baseline.rowsPerSecond;
+      const ratio = createRate / baseline.rowsPerSecond;
       if (hubResult.failures || hubResult.errors)
         failures.push(
           `create: ${hubResult.failures} failed responses, ${hubResult.errors} connection errors; first: ${JSON.stringify(hubResult.firstFailure)}`,
@@ -179,7 +208,8 @@ async function main(): Promise<void> {
       report.create = {
         unit: 'resources/s',
         clients: CREATE_CLIENTS,
-        hub: http(hubResult),
+        hub: http(hubResult, 1, createRate),
+        warmUp: createWarmUp,
         baseline: {
           name: 'plain single-row INSERT (id, content), autocommit',
           perSecond: round(baseline.rowsPerSecond),
@@ -194,6 +224,9 @@ async function main(): Promise<void> {
       };
     }
 
+    const readRates: number[] = [];
+    const readP95: number[] = [];
+    const readSweep: Awaited<ReturnType<typeof openLoop>>[] = [];
     if (ONLY.has('read')) {
       if (!ONLY.has('create')) {
         await seedPatients(base, tokens, patients.slice(0, 4000));
@@ -204,7 +237,12 @@ async function main(): Promise<void> {
       await admin`VACUUM ANALYZE "Patient"`;
       await checkpoint();
       // The hub with its bearer token, the bare route without one.
-      const readLoad = (port: number, pids: Record<string, number>, authorization?: typeof tokens) => {
+      const readLoad = (
+        port: number,
+        pids: Record<string, number>,
+        authorization?: typeof tokens,
+        durationSeconds = DURATION,
+      ) => {
         let i = 0;
         return runLoad({
           port,
@@ -212,6 +250,7 @@ async function main(): Promise<void> {
           connections: READ_CLIENTS,
           expectStatus: 200,
           ...settings,
+          durationSeconds,
           pids,
           authorization,
           next: () => ({ path: `/Patient/${ids[i++ % ids.length]}` }),
@@ -231,6 +270,14 @@ async function main(): Promise<void> {
         unaudited: LoadResult;
         inbox: Awaited<ReturnType<typeof auditBacklog>>;
       }[] = [];
+      const readWarmUp = {
+        hub: await warm('read (hub)', (seconds) => readLoad(hub.port!, { hub: hub.pid }, tokens, seconds)),
+        bare: await warm('read (bare)', (seconds) => readLoad(bare.port!, { bare: bare.pid }, undefined, seconds)),
+        unaudited: await warm('read (unaudited)', (seconds) =>
+          readLoad(unaudited.port!, { hub: unaudited.pid }, hubTokens(unaudited), seconds),
+        ),
+      };
+      await auditBacklog(admin);
       for (let r = 1; r <= READ_ROUNDS; r++) {
         log(
           `read, round ${r} of ${READ_ROUNDS}: hub, GET /Patient/<id> over ${ids.length} ids, ${READ_CLIENTS} clients`,
@@ -254,22 +301,44 @@ async function main(): Promise<void> {
         }
         rounds.push({ hub: hubResult, bare: bareResult, unaudited: unauditedResult, inbox });
       }
+      if (ONLY.has('sweep')) {
+        // Open loop on the audited hub: arrivals at fixed rates, latency from the intended send time (queueing counts).
+        const headers = { accept: 'application/fhir+json', ...(await bearerHeaders(tokens)) };
+        let n = 0;
+        const call = async () => {
+          const response = await fetch(`${base}/Patient/${ids[n++ % ids.length]}`, { headers });
+          await response.arrayBuffer();
+          if (response.status !== 200) throw new Error(`read answered ${response.status}`);
+        };
+        const maximum = median(rounds.map((r) => r.hub.perSecond));
+        for (const rate of sweepRates(maximum)) {
+          const point = await openLoop({ rate, seconds: DURATION, call });
+          await auditBacklog(admin);
+          readSweep.push(point);
+          log(`read sweep: ${rate}/s offered, ${point.achievedPerSecond}/s answered, p95 ${point.p95Ms} ms`);
+        }
+      }
       await bare.stop();
       await unaudited.stop();
-      const ratios = rounds.map((r) => r.hub.perSecond / r.bare.perSecond);
-      const costs = rounds.map((r) => 1 - r.hub.perSecond / r.unaudited.perSecond);
+      // The audited hub's rate counts until its records were sealed (deferred work inside the window).
+      const hubRates = rounds.map((r) => caughtUpRate(r.hub, r.inbox));
+      const ratios = rounds.map((r, n) => hubRates[n] / r.bare.perSecond);
+      const costs = rounds.map((r, n) => 1 - hubRates[n] / r.unaudited.perSecond);
       const ratio = median(ratios);
       const auditCost = median(costs);
       // The round whose audited figure is the median stands for the run in the report's hub / bare / unaudited.
       const middle = rounds.indexOf(
         [...rounds].sort((a, b) => a.hub.perSecond - b.hub.perSecond)[Math.floor(rounds.length / 2)],
       );
+      readRates.push(...hubRates);
+      readP95.push(...rounds.map((r) => r.hub.p95));
       report.read = {
         unit: 'requests/s',
         clients: READ_CLIENTS,
         ids: ids.length,
         rounds: READ_ROUNDS,
-        hub: http(rounds[middle].hub),
+        hub: http(rounds[middle].hub, 1, hubRates[middle]),
+        warmUp: readWarmUp,
         baseline: {
           name: 'bare fastify route: SELECT content FROM "Patient" WHERE id = $1',
           ...http(rounds[middle].bare),
@@ -286,12 +355,13 @@ async function main(): Promise<void> {
           pass: auditCost <= TARGETS.auditReadCost,
           inbox: rounds[middle].inbox,
         },
-        perRound: rounds.map((r) => ({
-          hub: round(r.hub.perSecond),
+        perRound: rounds.map((r, n) => ({
+          hub: round(hubRates[n]),
+          hubBurst: round(r.hub.perSecond),
           bare: round(r.bare.perSecond),
           unaudited: round(r.unaudited.perSecond),
-          ratio: round(r.hub.perSecond / r.bare.perSecond, 3),
-          auditCost: round(1 - r.hub.perSecond / r.unaudited.perSecond, 3),
+          ratio: round(ratios[n], 3),
+          auditCost: round(costs[n], 3),
           hubMsPerRead: r.hub.cpu?.msPerUnit,
           unauditedMsPerRead: r.unaudited.cpu?.msPerUnit,
           sealDrainMs: r.inbox.drainMs,
@@ -303,17 +373,25 @@ async function main(): Promise<void> {
       let i = 0;
       await checkpoint();
       log(`bundle: hub, POST / ${BUNDLE_SIZE}-entry transactions, ${BUNDLE_CLIENTS} clients`);
-      const hubResult = await runLoad({
-        port: hub.port!,
-        method: 'POST',
-        connections: BUNDLE_CLIENTS,
-        expectStatus: 200,
-        ...settings,
-        pids: { hub: hub.pid },
-        unitsPerRequest: BUNDLE_SIZE,
-        authorization: tokens,
-        next: () => ({ path: '/', body: bundleTexts[i++ % bundleTexts.length] }),
-      });
+      const bundleLoad = (durationSeconds: number) =>
+        runLoad({
+          port: hub.port!,
+          method: 'POST',
+          connections: BUNDLE_CLIENTS,
+          expectStatus: 200,
+          ...settings,
+          durationSeconds,
+          pids: { hub: hub.pid },
+          unitsPerRequest: BUNDLE_SIZE,
+          authorization: tokens,
+          next: () => ({ path: '/', body: bundleTexts[i++ % bundleTexts.length] }),
+        });
+      const bundleWarmUp = await warm('bundle', bundleLoad);
+      await auditBacklog(admin);
+      await checkpoint();
+      const hubResult = await bundleLoad(DURATION);
+      const bundleInbox = await auditBacklog(admin);
+      const bundleRate = caughtUpRate(hubResult, bundleInbox);
       await checkpoint();
       log(`bundle: plain ${BUNDLE_SIZE}-row INSERT, ${BUNDLE_CLIENTS} connections`);
       const plain = await runJob(
@@ -323,7 +401,7 @@ async function main(): Promise<void> {
           table: 'bench_plain_bundle',
           groups: entryTexts,
           concurrency: BUNDLE_CLIENTS,
-          warmupMs: WARMUP * 1000,
+          warmupMs: Math.max(WARMUP, 5) * 1000, // a plain INSERT is steady within seconds
           durationMs: DURATION * 1000,
           postgresPid: db.postmasterPid,
         },
@@ -331,7 +409,7 @@ async function main(): Promise<void> {
       );
       await plain.stop();
       const baseline = plain.result!;
-      const perSecond = hubResult.perSecond * BUNDLE_SIZE;
+      const perSecond = bundleRate * BUNDLE_SIZE;
       if (hubResult.failures || hubResult.errors)
         failures.push(
           `bundle: ${hubResult.failures} failed responses, ${hubResult.errors} connection errors; first: ${JSON.stringify(hubResult.firstFailure)}`,
@@ -340,7 +418,9 @@ async function main(): Promise<void> {
         unit: 'resources/s',
         clients: BUNDLE_CLIENTS,
         entriesPerBundle: BUNDLE_SIZE,
-        hub: http(hubResult, BUNDLE_SIZE),
+        hub: http(hubResult, BUNDLE_SIZE, bundleRate),
+        warmUp: bundleWarmUp,
+        auditInbox: bundleInbox,
         baseline: {
           name: `plain ${BUNDLE_SIZE}-row INSERT (id, content), autocommit`,
           perSecond: round(baseline.rowsPerSecond),
@@ -360,7 +440,7 @@ async function main(): Promise<void> {
     }
 
     // Work outside this benchmark during a measured window (other users' processes) makes the figures unreliable.
-    const others = [report.create, report.read, report.bundle].flatMap((figure?: Figure) => [
+    const others = [report.create, report.read, report.bundle].flatMap((figure?: Measurement) => [
       figure?.hub.cpu?.otherCores,
       figure?.baseline.cpu?.otherCores,
     ]);
@@ -392,12 +472,119 @@ async function main(): Promise<void> {
       results: report,
       wallSeconds: round((Date.now() - started) / 1000, 1),
     };
+    const figures = coreFigures(report, readRates, readP95, readSweep);
+    const notAResult = [...failures];
+    if (output.noisy) notAResult.push(`other work used up to ${maxOtherCores} cores during a window`);
+    const file = saveResult({
+      benchmark: 'core',
+      date: output.date,
+      machine: machineState(busyBefore),
+      settings: { WARMUP, DURATION, READ_ROUNDS, only: [...ONLY], layout: LAYOUT },
+      figures,
+      invalid: notAResult,
+      wallSeconds: output.wallSeconds,
+      report: output,
+    });
+    log(`result kept in ${file}`);
     process.stdout.write(`${JSON.stringify(output, null, 2)}\n`);
     process.stdout.write(`${summary(report, failures, output.noisy ? maxOtherCores : undefined)}\n`);
     process.exitCode = failures.length ? 1 : 0;
   } finally {
     await cleanup();
   }
+}
+
+/** The run's figures for bench/results/ and the generated doc (bench/harness/figure.ts). */
+function coreFigures(
+  report: Report,
+  readRates: number[],
+  readP95: number[],
+  sweep: Awaited<ReturnType<typeof openLoop>>[],
+): Figure[] {
+  const figures: Figure[] = [];
+  const c = report.create;
+  if (c) {
+    figures.push(
+      figure(
+        'core.create.ratio',
+        `create (${CREATE_CLIENTS} clients) against a plain INSERT`,
+        'x',
+        [c.ratio],
+        {
+          atLeast: TARGETS.createRatio,
+        },
+        { perSecond: c.hub.perSecond, plainPerSecond: c.baseline.perSecond },
+      ),
+      figure('core.create.p95', 'create latency p95', 'ms', [c.hub.p95Ms]),
+    );
+  }
+  const r = report.read;
+  if (r) {
+    const perRound = r.perRound as { ratio: number; auditCost: number; bare: number }[];
+    figures.push(
+      figure(
+        'core.read.ratio',
+        `read by id (${READ_CLIENTS} clients, audited, until sealed) against a bare route`,
+        'x',
+        perRound.map((x) => x.ratio),
+        { atLeast: TARGETS.readRatio },
+        { perSecond: readRates.map((x) => round(x)), barePerSecond: perRound.map((x) => x.bare) },
+      ),
+      figure(
+        'core.read.audit-cost',
+        'share of the read rate the audit trail costs',
+        'x',
+        perRound.map((x) => x.auditCost),
+        { atMost: TARGETS.auditReadCost },
+      ),
+      figure('core.read.p95', 'read latency p95, closed loop', 'ms', readP95),
+    );
+    const threeQuarters = sweep[2];
+    if (threeQuarters)
+      figures.push(
+        figure(
+          'core.read.open-loop.p95',
+          'read latency p95 at 75% of the closed-loop rate (open loop)',
+          'ms',
+          [threeQuarters.p95Ms],
+          undefined,
+          {
+            sweep: sweep.map((p) => ({
+              offeredPerSecond: p.offeredPerSecond,
+              achievedPerSecond: p.achievedPerSecond,
+              p95Ms: p.p95Ms,
+              p99Ms: p.p99Ms,
+              maxMs: p.maxMs,
+              maxStartLagMs: p.maxStartLagMs,
+            })),
+          },
+        ),
+      );
+  }
+  const b = report.bundle;
+  if (b) {
+    figures.push(
+      figure(
+        'core.bundle.rate',
+        `${BUNDLE_SIZE}-entry transaction Bundles (${BUNDLE_CLIENTS} clients), resources/s`,
+        'res/s',
+        [b.hub.perSecond],
+        { atLeast: TARGETS.bundleResourcesPerSecond },
+      ),
+      figure('core.bundle.p95', `${BUNDLE_SIZE}-entry Bundle latency p95`, 'ms', [b.hub.p95Ms]),
+    );
+  }
+  if (report.createVsBundle)
+    figures.push(
+      figure(
+        'core.create-vs-bundle',
+        'a single create against a resource inside a Bundle',
+        'x',
+        [report.createVsBundle.ratio],
+        { atLeast: TARGETS.createVsBundle },
+      ),
+    );
+  return figures;
 }
 
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');

@@ -5,6 +5,7 @@
 // bench/hub-auth.ts); requests to a bare baseline carry none.
 import autocannon from 'autocannon';
 import { cpuUse, sampleCpu, type CpuUse } from './cpu.js';
+import { latencyOf } from './harness/latency.js';
 import { liveBearer, type LiveBearer, type TokenSource } from './hub-auth.js';
 
 export interface LoadOptions {
@@ -31,9 +32,11 @@ export interface LoadResult {
   seconds: number;
   /** Expected-status responses per second. */
   perSecond: number;
-  /** Latency in ms. */
+  /** Latency in ms (autocannon's own histogram has no p95: these are from every response's time). */
   p50: number;
+  p95: number;
   p99: number;
+  max: number;
   failures: number;
   errors: number;
   firstFailure?: { status: number; body: string };
@@ -45,25 +48,32 @@ async function run(
   seconds: number,
   bearer: LiveBearer | undefined,
   onFailure: (status: number, body: string) => void,
+  latencies?: number[],
 ) {
-  return autocannon({
-    url: `http://127.0.0.1:${options.port}`,
-    connections: options.connections,
-    duration: seconds,
-    timeout: 60,
-    headers: { 'content-type': 'application/fhir+json', accept: 'application/fhir+json', ...options.headers },
-    requests: [
+  return new Promise<autocannon.Result>((resolve, reject) => {
+    const instance = autocannon(
       {
-        method: options.method,
-        setupRequest: (request) => {
-          const next = { ...request, ...options.next() };
-          return bearer ? { ...next, headers: { ...next.headers, authorization: bearer.value() } } : next;
-        },
-        onResponse: (status, body) => {
-          if (status !== options.expectStatus) onFailure(status, body);
-        },
+        url: `http://127.0.0.1:${options.port}`,
+        connections: options.connections,
+        duration: seconds,
+        timeout: 60,
+        headers: { 'content-type': 'application/fhir+json', accept: 'application/fhir+json', ...options.headers },
+        requests: [
+          {
+            method: options.method,
+            setupRequest: (request) => {
+              const next = { ...request, ...options.next() };
+              return bearer ? { ...next, headers: { ...next.headers, authorization: bearer.value() } } : next;
+            },
+            onResponse: (status, body) => {
+              if (status !== options.expectStatus) onFailure(status, body);
+            },
+          },
+        ],
       },
-    ],
+      (error, result) => (error ? reject(error) : resolve(result)),
+    );
+    if (latencies) instance.on('response', (_client, _status, _bytes, responseTime) => latencies.push(responseTime));
   });
 }
 
@@ -83,7 +93,11 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   const pids = { ...options.pids, loadgen: process.pid };
   const measured = await bearer();
   const before = sampleCpu(pids);
-  const result = await run(options, options.durationSeconds, measured, onFailure).finally(() => measured?.stop());
+  const latencies: number[] = [];
+  const result = await run(options, options.durationSeconds, measured, onFailure, latencies).finally(() =>
+    measured?.stop(),
+  );
+  const latency = latencyOf(latencies);
   const after = sampleCpu(pids);
   const ok = (result.statusCodeStats?.[String(options.expectStatus) as `${number}`]?.count ?? 0) as number;
   return {
@@ -91,8 +105,10 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     ok,
     seconds: result.duration,
     perSecond: ok / result.duration,
-    p50: result.latency.p50,
-    p99: result.latency.p99,
+    p50: latency.p50Ms,
+    p95: latency.p95Ms,
+    p99: latency.p99Ms,
+    max: latency.maxMs,
     failures,
     errors: result.errors,
     firstFailure,
