@@ -3,6 +3,7 @@ import type { Patient } from '@medplum/fhirtypes';
 import postgres from 'postgres';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createTestDatabase } from '../../../test/support/database.js';
+import { connectionTarget } from '../../db/connect.js';
 import { loadDefinitions } from '../../fhir/definitions.js';
 import { newResourceId } from '../resource-id.js';
 import { CreateBatcher } from './create-batcher.js';
@@ -27,7 +28,13 @@ async function count(table: string, ids: string[]): Promise<number> {
 describe('CreateBatcher', () => {
   it('writes 60 concurrent creates, each with its history and search rows, in fewer statements than creates', async () => {
     let statements = 0;
-    const counting = postgres(url, { max: 4, onnotice: () => undefined, debug: () => statements++ });
+    const target = connectionTarget(url); // the socket the URL names, as openPool() does
+    const counting = postgres(target.url, {
+      max: 4,
+      onnotice: () => undefined,
+      debug: () => statements++,
+      ...(target.path ? { path: target.path } : {}),
+    });
     afterAll(() => counting.end());
     const batcher = new CreateBatcher(counting, { maxInFlight: 2 });
     const rows = Array.from({ length: 60 }, (_, i) => row(`Batch${i}`));
