@@ -18,7 +18,6 @@
 // Environment: BENCH_WARMUP / BENCH_DURATION (seconds, default 0 / 30), BENCH_ONLY=create,read,bundle,sweep,
 // BENCH_LAYOUT=in-process (compare layouts only), BENCH_CPU_PROF=<dir> (--cpu-prof the hub children, audited and unaudited),
 // BENCH_READ_ROUNDS (default 3: the read figures are taken that many times, interleaved, and reported as medians).
-import os from 'node:os';
 import path from 'node:path';
 import { openPool } from '../server/db/connect.js';
 import { auditBacklog, type AuditBacklog } from './audit-backlog.js';
@@ -445,7 +444,6 @@ async function main(): Promise<void> {
       figure?.baseline.cpu?.otherCores,
     ]);
     const maxOtherCores = Math.max(0, ...others.filter((n): n is number => typeof n === 'number'));
-    const cpus = os.cpus();
     const output = {
       benchmark: 'core',
       date: new Date().toISOString(),
@@ -453,14 +451,7 @@ async function main(): Promise<void> {
       failures,
       noisy: maxOtherCores > NOISE_CORES,
       maxOtherCores,
-      machine: {
-        cpu: cpus[0]?.model ?? 'unknown',
-        cpus: cpus.length,
-        memoryGiB: round(os.totalmem() / 2 ** 30, 1),
-        os: `${os.type()} ${os.release()} ${os.arch()}`,
-        node: process.version,
-        busyCoresBeforeRun: busyBefore,
-      },
+      machine: machineState(busyBefore),
       postgres: { version: db.version, settings: db.settings },
       authentication:
         'on: every hub request carries a bearer token (client_credentials, bootstrap admin client), verified by the hub; baselines without',
@@ -478,7 +469,7 @@ async function main(): Promise<void> {
     const file = saveResult({
       benchmark: 'core',
       date: output.date,
-      machine: machineState(busyBefore),
+      machine: output.machine,
       settings: { WARMUP, DURATION, READ_ROUNDS, only: [...ONLY], layout: LAYOUT },
       figures,
       invalid: notAResult,

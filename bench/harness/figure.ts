@@ -74,7 +74,8 @@ export function targetText(target: Target | undefined, unit: string): string {
   const parts = [];
   if (target.atLeast !== undefined) parts.push(`≥ ${target.atLeast}`);
   if (target.atMost !== undefined) parts.push(`≤ ${target.atMost}`);
-  return `${parts.join(', ')}${unit && unit !== 'x' ? ` ${unit}` : unit === 'x' ? 'x' : ''}`;
+  // A ratio reads `≥ 0.75x`; a quantity `≤ 20 ms`.
+  return `${parts.join(', ')}${unit === 'x' ? 'x' : unit ? ` ${unit}` : ''}`;
 }
 
 export interface SteadyState {

@@ -26,7 +26,8 @@ describe('latencyOf', () => {
   it('gives nearest-rank percentiles and the maximum', () => {
     const samples = Array.from({ length: 100 }, (_, i) => 100 - i); // 100 .. 1, unsorted
     expect(latencyOf(samples)).toEqual({ count: 100, p50Ms: 50, p95Ms: 95, p99Ms: 99, maxMs: 100 });
-    expect(latencyOf([])).toEqual({ count: 0, p50Ms: 0, p95Ms: 0, p99Ms: 0, maxMs: 0 });
+    expect(latencyOf([])).toEqual({ count: 0, p50Ms: NaN, p95Ms: NaN, p99Ms: NaN, maxMs: NaN });
+    expect(verdictOf([latencyOf([]).p95Ms], { atMost: 20 })).toBe('miss');
   });
 });
 

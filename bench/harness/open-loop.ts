@@ -17,7 +17,7 @@ export interface OpenLoopOptions {
 
 export interface OpenLoopResult extends Latency {
   offeredPerSecond: number;
-  /** Calls answered without error per second of the window (the last answer may come after it). */
+  /** Calls answered without error per second, from the first start to the last answer (the drain included). */
   achievedPerSecond: number;
   errors: number;
   firstError?: string;
@@ -79,7 +79,7 @@ export async function openLoop({ rate, seconds, call, maxInFlight = 2000 }: Open
   const windowSeconds = (windowEnd - start) / 1000;
   return {
     offeredPerSecond: rate,
-    achievedPerSecond: Math.round((latencies.length / Math.max(windowSeconds, (end - start) / 1000)) * 10) / 10,
+    achievedPerSecond: Math.round((latencies.length / ((end - start) / 1000)) * 10) / 10,
     ...latencyOf(latencies),
     errors,
     ...(firstError === undefined ? {} : { firstError }),

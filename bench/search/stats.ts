@@ -1,7 +1,8 @@
 // Latency figures of a measured window, the same way for the HTTP and the SQL side: percentiles over every
-// request's own latency (autocannon's summary has no p95), nearest-rank, in milliseconds; and the CPU used over
-// the window (bench/cpu.ts), whose `otherCores` shows work outside the benchmark.
+// request's own latency (autocannon's summary has no p95; bench/harness/latency.ts), in milliseconds; and the CPU
+// used over the window (bench/cpu.ts), whose `otherCores` shows work outside the benchmark.
 import { cpuUse, sampleCpu, type CpuUse } from '../cpu.js';
+import { latencyOf } from '../harness/latency.js';
 
 export interface Timing {
   requests: number;
@@ -16,22 +17,16 @@ export interface Timing {
   cpu?: CpuUse;
 }
 
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return NaN;
-  const rank = Math.ceil((p / 100) * sorted.length);
-  return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1];
-}
-
 function timing(latencies: number[], seconds: number, failures: number, firstFailure?: string, cpu?: CpuUse): Timing {
-  const sorted = [...latencies].sort((a, b) => a - b);
+  const { p50Ms, p95Ms, p99Ms } = latencyOf(latencies);
   const round = (n: number) => Number(n.toFixed(2));
   return {
     requests: latencies.length + failures,
     seconds: round(seconds),
     perSecond: round(latencies.length / seconds),
-    p50Ms: round(percentile(sorted, 50)),
-    p95Ms: round(percentile(sorted, 95)),
-    p99Ms: round(percentile(sorted, 99)),
+    p50Ms,
+    p95Ms,
+    p99Ms,
     failures,
     firstFailure,
     cpu,
