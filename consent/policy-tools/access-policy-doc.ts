@@ -48,6 +48,12 @@ export function renderAccessPolicy(): string {
     '',
     `A mask follows the scope: \`${MASK_CODES.delivery}\` delivery data only, \`${MASK_CODES.administrative}\` administrative data only (below).`,
     '',
+    'A rule marked **names only what it may read** lets its caller add a reference only to a resource it may already',
+    'read (or to one not stored yet, such as the Device a delivery registers in the same transaction); anything else is',
+    "a 403 and nothing is written. A supplier's or logistics provider's scope follows what it writes (the client of a",
+    'delivery it made, the device it carried), so without it a SupplyDelivery naming any Patient would open that',
+    "Patient's name and address to its writer.",
+    '',
     '## The matrix',
     '',
     `Interactions: ${ACCESS_INTERACTIONS.map((i) => `\`${i}\``).join(', ')} (vread is a read, patch an update, \`resolve\` the id lookup of`,
@@ -71,7 +77,7 @@ export function renderAccessPolicy(): string {
     lines.push(`- **${role}**`);
     for (const rule of rules) {
       lines.push(
-        `  - \`${rule.id}\`: ${rule.interactions.join(', ')} of ${rule.types.join(', ')}, scope \`${SCOPE_CODES[rule.scope.kind]}\`${rule.mask ? `, mask ${rule.mask}` : ''}: ${rule.why}.`,
+        `  - \`${rule.id}\`: ${rule.interactions.join(', ')} of ${rule.types.join(', ')}, scope \`${SCOPE_CODES[rule.scope.kind]}\`${rule.mask ? `, mask ${rule.mask}` : ''}${rule.namesOnlyVisible ? ', names only what it may read' : ''}: ${rule.why}.`,
       );
     }
   }

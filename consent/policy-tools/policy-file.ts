@@ -66,7 +66,7 @@ export function accessPolicyOf(raw: unknown): PolicyRules {
 function checkRule(rule: unknown, at: string): Rule {
   if (!isObject(rule))
     throw new PolicyFileError(`${at}: must be an object with id, types, interactions, scope and why`);
-  const { id, types, interactions, scope, mask, why } = rule;
+  const { id, types, interactions, scope, mask, namesOnlyVisible, why } = rule;
   if (typeof id !== 'string' || !/^[a-z0-9][a-z0-9-]{0,63}$/.test(id))
     throw new PolicyFileError(`${at}.id: lower-case letters, digits and hyphens`);
   if (
@@ -86,6 +86,8 @@ function checkRule(rule: unknown, at: string): Rule {
   if (mask !== undefined && !(typeof mask === 'string' && mask in MASKS)) {
     throw new PolicyFileError(`${at}.mask: one of ${Object.keys(MASKS).join(', ')}`);
   }
+  if (namesOnlyVisible !== undefined && namesOnlyVisible !== true)
+    throw new PolicyFileError(`${at}.namesOnlyVisible: true, or left out`);
   if (typeof why !== 'string' || why.trim() === '')
     throw new PolicyFileError(`${at}.why: say in one line why the rule exists`);
   return {
@@ -94,6 +96,7 @@ function checkRule(rule: unknown, at: string): Rule {
     interactions,
     scope: checkScope(scope, `${at}.scope`),
     ...(mask ? { mask: mask as Rule['mask'] } : {}),
+    ...(namesOnlyVisible ? { namesOnlyVisible: true as const } : {}),
     why,
   };
 }

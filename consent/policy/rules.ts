@@ -49,6 +49,12 @@ export interface Rule {
   interactions: readonly AccessInteraction[];
   scope: Scope;
   mask?: MaskName;
+  /**
+   * A write under this rule may add references only to what the caller may already read (or to nothing stored):
+   * for a role whose scope follows what it writes (a delivery names its client and its item), so that its own
+   * write cannot widen what it sees (added-references.ts).
+   */
+  namesOnlyVisible?: true;
   /** Why, in one line, for docs/access-policy.md. */
   why: string;
 }
@@ -263,7 +269,8 @@ function deliveryRules(prefix: 'supply' | 'logistics'): Rule[] {
       types: ['SupplyDelivery'],
       interactions: [...READ, 'create', 'update'],
       scope: { kind: 'organization', params: ['supplier'] },
-      why: 'the deliveries and returns it makes',
+      namesOnlyVisible: true,
+      why: 'the deliveries and returns it makes, for the clients and items addressed to it',
     },
     {
       id: `${prefix}-devices`,
@@ -271,6 +278,7 @@ function deliveryRules(prefix: 'supply' | 'logistics'): Rule[] {
       interactions: [...READ, 'create', 'update'],
       scope: { kind: 'organization', params: ['organization', 'holder'] },
       mask: 'delivery',
+      namesOnlyVisible: true,
       why: 'the devices it owns or holds: their location and status; a supplier registers a device it delivers',
     },
     ingestProvenance(prefix),
