@@ -17,6 +17,8 @@ const SCOPE_TEXT: Record<keyof typeof SCOPE_CODES, string> = {
     "the client's own data-sharing Consents (his directives, below); for a delegate, those about the data services delegated to him only",
   'own-payors': "the Organizations that pay for the client's Coverage",
   organization: "resources whose reference (literal, or logical by identifier) points at the caller's organisation",
+  'items-of':
+    "resources whose reference points at the caller's organisation (a Device's `organization`, owner, or `holder`), or that are the item of a resource that is the caller's organisation's: a Device named by a SupplyRequest addressed to it (`item`, supplier) or by a SupplyDelivery it made (`item`, supplier)",
   'charged-to-own-coverage':
     "resources charged to a Coverage the caller's organisation pays: a DeviceRequest by its `insurance`, a SupplyRequest by the order it serves (`based-on`), a SupplyDelivery by the SupplyRequest it answers (`based-on`), a Device by the orders naming it",
   'clients-of': "Patients who are the subject of a resource that is the caller's organisation's",

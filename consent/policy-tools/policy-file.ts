@@ -18,6 +18,7 @@ const ROLES = Object.keys(SYSTEM_RULES) as SystemRole[];
 const SYSTEM_SCOPES = [
   'everything',
   'organization',
+  'items-of',
   'charged-to-own-coverage',
   'clients-of',
   'care-relation',
@@ -114,6 +115,30 @@ function checkScope(scope: unknown, at: string): Scope {
       if (!strings(scope.params))
         throw new PolicyFileError(`${at}.params: the reference parameters that point at the caller's organisation`);
       return { kind: 'organization', params: scope.params as string[] };
+    case 'items-of': {
+      const via = scope.via;
+      if (!strings(scope.params)) {
+        throw new PolicyFileError(`${at}.params: the reference parameters that point at the caller's organisation`);
+      }
+      if (
+        !Array.isArray(via) ||
+        via.length === 0 ||
+        !via.every(
+          (v) =>
+            isObject(v) &&
+            typeof v.type === 'string' &&
+            typeof v.itemParam === 'string' &&
+            strings(v.organizationParams),
+        )
+      ) {
+        throw new PolicyFileError(`${at}.via: an array of { type, itemParam, organizationParams }`);
+      }
+      return {
+        kind: 'items-of',
+        params: scope.params as string[],
+        via: via as { type: string; itemParam: string; organizationParams: string[] }[],
+      };
+    }
     case 'clients-of': {
       const via = scope.via;
       if (
