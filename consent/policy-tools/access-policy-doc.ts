@@ -79,7 +79,7 @@ export function renderAccessPolicy(): string {
     lines.push(`- **${role}**`);
     for (const rule of rules) {
       lines.push(
-        `  - \`${rule.id}\`: ${rule.interactions.join(', ')} of ${rule.types.join(', ')}, scope \`${SCOPE_CODES[rule.scope.kind]}\`${rule.mask ? `, mask ${rule.mask}` : ''}${rule.namesOnlyVisible ? ', names only what it may read' : ''}: ${rule.why}.`,
+        `  - \`${rule.id}\`: ${rule.interactions.join(', ')} of ${rule.types.join(', ')}, scope \`${SCOPE_CODES[rule.scope.kind]}\`${rule.mask ? `, mask ${rule.mask}` : ''}${rule.namesOnlyVisible ? ', names only what it may read' : ''}${rule.changes ? `, changes only ${rule.changes.map((c) => `\`${c}\``).join(', ')}` : ''}: ${rule.why}.`,
       );
     }
   }

@@ -67,7 +67,7 @@ export function accessPolicyOf(raw: unknown): PolicyRules {
 function checkRule(rule: unknown, at: string): Rule {
   if (!isObject(rule))
     throw new PolicyFileError(`${at}: must be an object with id, types, interactions, scope and why`);
-  const { id, types, interactions, scope, mask, namesOnlyVisible, why } = rule;
+  const { id, types, interactions, scope, mask, namesOnlyVisible, changes, why } = rule;
   if (typeof id !== 'string' || !/^[a-z0-9][a-z0-9-]{0,63}$/.test(id))
     throw new PolicyFileError(`${at}.id: lower-case letters, digits and hyphens`);
   if (
@@ -89,6 +89,15 @@ function checkRule(rule: unknown, at: string): Rule {
   }
   if (namesOnlyVisible !== undefined && namesOnlyVisible !== true)
     throw new PolicyFileError(`${at}.namesOnlyVisible: true, or left out`);
+  if (
+    changes !== undefined &&
+    !(
+      Array.isArray(changes) &&
+      changes.length > 0 &&
+      changes.every((c) => typeof c === 'string' && /^[a-z][A-Za-z]*(\[x\])?$/.test(c))
+    )
+  )
+    throw new PolicyFileError(`${at}.changes: a non-empty array of the top-level elements an update may change`);
   if (typeof why !== 'string' || why.trim() === '')
     throw new PolicyFileError(`${at}.why: say in one line why the rule exists`);
   return {
@@ -98,6 +107,7 @@ function checkRule(rule: unknown, at: string): Rule {
     scope: checkScope(scope, `${at}.scope`),
     ...(mask ? { mask: mask as Rule['mask'] } : {}),
     ...(namesOnlyVisible ? { namesOnlyVisible: true as const } : {}),
+    ...(changes ? { changes: changes as string[] } : {}),
     why,
   };
 }

@@ -24,7 +24,10 @@ export function namedResources(resource: Resource): Map<string, NamedResource> {
       if (key === 'reference' && typeof inner === 'string') {
         const parsed = parseReference(inner);
         if (parsed.reference && parsed.type) {
-          found.set(parsed.reference, { resourceType: parsed.type, id: parsed.reference.slice(parsed.type.length + 1) });
+          found.set(parsed.reference, {
+            resourceType: parsed.type,
+            id: parsed.reference.slice(parsed.type.length + 1),
+          });
         }
       } else {
         walk(inner);

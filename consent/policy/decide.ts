@@ -34,7 +34,7 @@ export type Decision =
       mask?: MaskName;
       /** Clients whose directives take away from the scope (deny) or add to it (permit). */
       directives?: DirectiveOutcome;
-      /** An update by a person or delegate: the only top-level elements it may change (changed-elements.ts). */
+      /** An update by a person, a delegate or a rule that says so: the only top-level elements it may change (changed-elements.ts). */
       changes?: readonly string[];
       /** A write may add references only to what the caller may already read (rules.ts, added-references.ts). */
       namesOnlyVisible?: true;
@@ -164,6 +164,7 @@ function decideSystem(
     scope: rule.scope,
     ...(rule.mask ? { mask: rule.mask } : {}),
     ...(rule.namesOnlyVisible ? { namesOnlyVisible: true } : {}),
+    ...(rule.changes ? { changes: rule.changes } : {}),
   };
 }
 

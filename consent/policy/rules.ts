@@ -65,6 +65,8 @@ export interface Rule {
    * write cannot widen what it sees (added-references.ts).
    */
   namesOnlyVisible?: true;
+  /** An update under this rule may change only these top-level elements (write-rights.ts); it creates nothing. */
+  changes?: readonly string[];
   /** Why, in one line, for docs/access-policy.md. */
   why: string;
 }
@@ -284,6 +286,15 @@ function deliveryRules(prefix: 'supply' | 'logistics'): Rule[] {
       scope: { kind: 'organization', params: ['supplier'] },
       mask: 'delivery',
       why: 'the delivery requests addressed to it, with only what delivery needs',
+    },
+    {
+      id: `${prefix}-request-status`,
+      types: ['SupplyRequest'],
+      interactions: ['update'],
+      scope: { kind: 'organization', params: ['supplier'] },
+      mask: 'delivery',
+      changes: ['status'],
+      why: 'the status of a delivery request addressed to it (completed once it delivered or collected), nothing else of it',
     },
     {
       id: `${prefix}-deliveries`,

@@ -176,7 +176,7 @@ describe('logistics-events Device', () => {
     const m = await mapOf({ lot: 'B7' });
     const dev = device(m)!;
     // After the delivery that names it: as its item the Device stays within the LSP's reach (rules.ts).
-    expect(m.bundle.entry?.map((e) => e.resource?.resourceType)).toEqual(['SupplyDelivery', 'Device']);
+    expect(m.bundle.entry?.map((e) => e.resource?.resourceType)).toEqual(['SupplyDelivery', 'Device', 'Binary']);
     expect(m.bundle.entry?.[1].request?.url).toBe(
       'Device?identifier=https%3A%2F%2Fid.gs1.org%2F01%2F08712345100018%2F21|HLB-2023-004417',
     );

@@ -1,11 +1,15 @@
 // One track-and-trace event as one transaction: the shipment's SupplyDelivery (created or replaced by its SSCC),
-// complete on its own because PUT replaces it whole, and, when the event names a serialised device and its owner,
-// the Device with where it now is and who holds it. The client is the subject of the delivery request the event's
-// orderNumber names (never by BSN: ../shared/delivery-request.ts).
+// complete on its own because PUT replaces it whole; when the event names a serialised device and its owner, the
+// Device with where it now is and who holds it; once delivered or collected, the delivery request completed. The
+// client is the subject of the delivery request the event's orderNumber names (never by BSN: delivery-request.ts).
 import type { BundleEntry, Location, SupplyDelivery } from '@medplum/fhirtypes';
 import { type MappedMessage, MappingError, type MappingContext } from '../adapter.js';
 import { createOrUpdate, urnFor } from '../shared/bundle-entries.js';
-import { clientOfDeliveryRequest, deliveryRequestReference } from '../shared/delivery-request.js';
+import {
+  clientOfDeliveryRequest,
+  completedDeliveryRequest,
+  deliveryRequestReference,
+} from '../shared/delivery-request.js';
 import { NAMING } from '../shared/naming-systems.js';
 import {
   buildDevice,
@@ -110,6 +114,9 @@ export function mapEvent(event: LogisticsEvent, context: MappingContext): Mapped
       location: event.place && { contained: [placeLocation(event.place)], location: { reference: `#${PLACE_ID}` } },
     });
     entries.push(createOrUpdate(deviceUrl, device, deviceIdentifier(gtin, event.serial)));
+  }
+  if (rule.status === 'completed') {
+    entries.push(completedDeliveryRequest(urnFor(key, 'supply-request'), event.orderNumber));
   }
 
   return {

@@ -3,8 +3,8 @@
 // client's BSN: the delivery mask keeps it from these roles (consent/policy/masks.ts), so a lookup by BSN is refused
 // (consent/policy/masked-search.ts), and it would let a sender probe who is a client. A delivery request is readable
 // by its own supplier only, so another sender's order number finds no one, as an unknown number does.
-import type { Patient, Reference, SupplyRequest } from '@medplum/fhirtypes';
-import { identifierCriteria, referenceByIdentifier } from './bundle-entries.js';
+import type { BundleEntry, Patient, Reference, SupplyRequest } from '@medplum/fhirtypes';
+import { identifierCriteria, patchWhere, referenceByIdentifier } from './bundle-entries.js';
 import { NAMING } from './naming-systems.js';
 
 const requestNumber = (orderNumber: string) => ({ system: NAMING.supplyRequestNumber, value: orderNumber });
@@ -22,4 +22,15 @@ export function deliveryRequestReference(orderNumber: string): Reference<SupplyR
  */
 export function clientOfDeliveryRequest(orderNumber: string): Reference<Patient> {
   return { reference: `Patient?_has:SupplyRequest:subject:${identifierCriteria(requestNumber(orderNumber))}` };
+}
+
+/**
+ * The delivery request with this number completed: a conditional JSON Patch of its status alone (the sender may
+ * change nothing else of it, consent/policy/rules.ts `*-request-status`). For a delivered or collected item; a
+ * failed attempt leaves the request open.
+ */
+export function completedDeliveryRequest(fullUrl: string, orderNumber: string): BundleEntry {
+  return patchWhere(fullUrl, referenceByIdentifier('SupplyRequest', requestNumber(orderNumber)), [
+    { op: 'replace', path: '/status', value: 'completed' },
+  ]);
 }

@@ -169,7 +169,7 @@ describe('supplier-delivery-csv Device', () => {
     const m = await mapOf({ lot: 'B7' });
     const dev = device(m)!;
     // After the delivery that names it: as its item the Device is within the supplier's reach (rules.ts).
-    expect(m.bundle.entry?.map((e) => e.resource?.resourceType)).toEqual(['SupplyDelivery', 'Device']);
+    expect(m.bundle.entry?.map((e) => e.resource?.resourceType)).toEqual(['SupplyDelivery', 'Device', 'Binary']);
     expect(m.bundle.entry?.[1].request).toEqual({
       method: 'PUT',
       url: 'Device?identifier=https%3A%2F%2Fid.gs1.org%2F01%2F08712345100018%2F21|HLB-2023-004417',

@@ -1,12 +1,16 @@
-// One delivery line as one transaction: the SupplyDelivery (created or replaced by its line identifier) and, when
+// One delivery line as one transaction: the SupplyDelivery (created or replaced by its line identifier); when
 // the line says where a serialised device now is and who owns it, the Device (created or replaced by its serial
-// within its GTIN). The supplier, the delivery request and the owner are found by identifier, the client as the
+// within its GTIN); when the item was delivered or collected, the delivery request's status completed. The supplier, the delivery request and the owner are found by identifier, the client as the
 // subject of the delivery request the row answers (never by BSN: ../shared/delivery-request.ts).
 import { createHash } from 'node:crypto';
 import type { BundleEntry, Identifier, SupplyDelivery } from '@medplum/fhirtypes';
 import { type MappedMessage, MappingError, type MappingContext } from '../adapter.js';
 import { createOrUpdate, urnFor } from '../shared/bundle-entries.js';
-import { clientOfDeliveryRequest, deliveryRequestReference } from '../shared/delivery-request.js';
+import {
+  clientOfDeliveryRequest,
+  completedDeliveryRequest,
+  deliveryRequestReference,
+} from '../shared/delivery-request.js';
 import { NAMING } from '../shared/naming-systems.js';
 import { STATUS_WORDS, STATUSES, type StatusId, statusKey } from './code-maps.js';
 import {
@@ -112,6 +116,9 @@ export function mapRow(row: DeliveryRow, context: MappingContext): MappedMessage
       patient: atClient ? patient() : undefined,
     });
     entries.push(createOrUpdate(deviceUrl, device, deviceIdentifier(row.gtin, row.serial)));
+  }
+  if (rule.supplyStatus === 'completed') {
+    entries.push(completedDeliveryRequest(urnFor(key, 'supply-request'), row.orderNumber));
   }
 
   return {

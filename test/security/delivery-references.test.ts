@@ -123,7 +123,12 @@ const SLOTS: Slot[] = [
     names: 'Patient',
     build: (p, id, ref) => device(p, id, { patient: { reference: ref } }),
   },
-  { writes: 'Device', element: 'parent', names: 'Device', build: (p, id, ref) => device(p, id, { parent: { reference: ref } }) },
+  {
+    writes: 'Device',
+    element: 'parent',
+    names: 'Device',
+    build: (p, id, ref) => device(p, id, { parent: { reference: ref } }),
+  },
 ];
 
 const PREFIX = { Patient: 'p', Device: 'd', SupplyRequest: 'sr' } as const;
@@ -155,7 +160,8 @@ async function write(party: Party, slot: Slot, reference: string, path: Path): P
       // Its own resource, stored first without the reference; then the reference added.
       const plain = slot.writes === 'Device' ? device(party, id, {}) : delivery(party, id, {});
       expect((await call('PUT', `/${slot.writes}/${id}`, plain)).status).toBe(201);
-      if (path === 'PUT of its own') return { status: (await call('PUT', `/${slot.writes}/${id}`, resource)).status, id };
+      if (path === 'PUT of its own')
+        return { status: (await call('PUT', `/${slot.writes}/${id}`, resource)).status, id };
       const element = slot.element.split('.')[0]; // the top-level element the reference sits in
       const value = (resource as unknown as Record<string, unknown>)[element];
       const answer = await call('PATCH', `/${slot.writes}/${id}`, [{ op: 'add', path: `/${element}`, value }]);
@@ -178,7 +184,13 @@ const stored = (type: string, id: string) => (id ? store.isVisible(type, id) : P
 const CASES = ROLES.flatMap((party) =>
   SLOTS.flatMap((slot) =>
     TARGETS.flatMap((target) =>
-      PATHS.map((path) => ({ party, slot, target, path, name: `${party.role} ${slot.writes}.${slot.element} -> ${target} ${slot.names}, by ${path}` })),
+      PATHS.map((path) => ({
+        party,
+        slot,
+        target,
+        path,
+        name: `${party.role} ${slot.writes}.${slot.element} -> ${target} ${slot.names}, by ${path}`,
+      })),
     ),
   ),
 );
@@ -211,17 +223,20 @@ describe('a delivery role names only what it may read', () => {
     expect((await as(principal(party))('GET', `/Patient/p-${party.org}-hidden`)).status).toBe(404);
   });
 
-  it.each(ROLES)('$role: a reference it made before it lost sight of the target stays when it updates', async (party) => {
-    // Stored by the hub (an earlier relation): its own delivery naming a delivery request now addressed elsewhere.
-    const id = `kept-${party.org}`;
-    await put(delivery(party, id, { basedOn: [{ reference: `SupplyRequest/sr-${party.org}-hidden` }] }));
-    const answer = await as(principal(party))(
-      'PUT',
-      `/SupplyDelivery/${id}`,
-      delivery(party, id, { status: 'completed', basedOn: [{ reference: `SupplyRequest/sr-${party.org}-hidden` }] }),
-    );
-    expect(answer.status).toBe(200);
-  });
+  it.each(ROLES)(
+    '$role: a reference it made before it lost sight of the target stays when it updates',
+    async (party) => {
+      // Stored by the hub (an earlier relation): its own delivery naming a delivery request now addressed elsewhere.
+      const id = `kept-${party.org}`;
+      await put(delivery(party, id, { basedOn: [{ reference: `SupplyRequest/sr-${party.org}-hidden` }] }));
+      const answer = await as(principal(party))(
+        'PUT',
+        `/SupplyDelivery/${id}`,
+        delivery(party, id, { status: 'completed', basedOn: [{ reference: `SupplyRequest/sr-${party.org}-hidden` }] }),
+      );
+      expect(answer.status).toBe(200);
+    },
+  );
 
   it.each(ROLES)('$role: the 403 says which reference and which rule', async (party) => {
     const call = as(principal(party));
@@ -230,7 +245,9 @@ describe('a delivery role names only what it may read', () => {
       id: undefined,
     });
     expect(answer.diagnostics).toMatch(
-      new RegExp(`names Patient/p-${party.org}-hidden, which this caller may not read \\(${party.role === 'supplier' ? 'supply' : 'logistics'}-deliveries names only what it may read\\)`),
+      new RegExp(
+        `names Patient/p-${party.org}-hidden, which this caller may not read \\(${party.role === 'supplier' ? 'supply' : 'logistics'}-deliveries names only what it may read\\)`,
+      ),
     );
   });
 });
