@@ -12,7 +12,7 @@ export interface NamedResource {
 }
 
 /** Every `Type/id` a resource names in a `reference`, contained resources included. */
-export function namedResources(resource: Resource): Map<string, NamedResource> {
+function namedResources(resource: Resource): Map<string, NamedResource> {
   const found = new Map<string, NamedResource>();
   const walk = (value: unknown): void => {
     if (Array.isArray(value)) {
