@@ -10,6 +10,7 @@ import type {
   DeviceRequest,
   Extension,
   Resource,
+  SupplyDelivery,
   SupplyRequest,
 } from '@medplum/fhirtypes';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -137,5 +138,27 @@ describe("the hub's SearchParameters", () => {
         ),
       );
     }
+  });
+
+  it('finds SupplyRequest and SupplyDelivery by the Device they are about (item)', async () => {
+    const devices = valid.filter((r) => r.resourceType === 'Device').map((r) => `Device/${r.id}`);
+    const requests = expected<SupplyRequest>('SupplyRequest', (r) => r.itemReference?.reference !== undefined);
+    const deliveries = expected<SupplyDelivery>(
+      'SupplyDelivery',
+      (r) => r.suppliedItem?.itemReference?.reference !== undefined,
+    );
+    expect(requests.length).toBeGreaterThan(0);
+    expect(deliveries.length).toBeGreaterThan(0);
+    for (const device of devices) {
+      expect(await ids(`/SupplyRequest?item=${device}`), device).toEqual(
+        expected<SupplyRequest>('SupplyRequest', (r) => r.itemReference?.reference === device),
+      );
+      expect(await ids(`/SupplyDelivery?item=${device}`), device).toEqual(
+        expected<SupplyDelivery>('SupplyDelivery', (r) => r.suppliedItem?.itemReference?.reference === device),
+      );
+    }
+    // A coded item is no reference: the requests for a GTIN or ISO 9999 code are not found by item.
+    expect(await ids('/SupplyRequest?item:missing=false')).toEqual(requests);
+    expect(await ids('/SupplyDelivery?item:missing=false')).toEqual(deliveries);
   });
 });

@@ -37,6 +37,7 @@ import {
 } from '../policy/authorisation-consents.js';
 import { mergeStored, patchedOrUndefined, storedResource } from './stored-resource.js';
 import { assertAllowedChange } from '../policy/write-rights.js';
+import { addedReferences } from '../policy/added-references.js';
 import { type CallerDirectiveCache, loadCallerDirectives } from './directive-source.js';
 import type { Decision } from '../policy/decide.js';
 import { applyMask, keptElements, SUBSETTED } from '../policy/masks.js';
@@ -198,6 +199,32 @@ export class PolicyRepository implements Repository {
     }
   }
 
+  /**
+   * Under a rule that names only what it may read: each reference the write adds (to what `stored` did not name)
+   * points at a resource this caller may already read, or at none stored (a Device the same transaction registers).
+   * Checked before the write, because the written resource itself may widen the caller's scope.
+   */
+  async #assertNamesVisible(
+    tx: StorageRepository,
+    decision: Permit,
+    stored: Resource | undefined,
+    next: Resource,
+  ): Promise<void> {
+    if (!decision.namesOnlyVisible) return;
+    const readable = tx.withAccess(this.#access.readFilter());
+    for (const named of addedReferences(stored, next)) {
+      if (named.resourceType === next.resourceType && named.id === next.id) continue;
+      const read = this.#access.decide('read', named.resourceType);
+      if (read.effect === 'permit' && this.#everything(read)) continue; // directory data: readable whatever it is
+      if (!(await tx.isVisible(named.resourceType, named.id))) continue; // nothing stored to reach or to widen to
+      if (!(await readable.isVisible(named.resourceType, named.id))) {
+        throw errors.insufficientScope(
+          `${next.resourceType} as written names ${named.resourceType}/${named.id}, which this caller may not read (${decision.rule} names only what it may read); nothing was written`,
+        );
+      }
+    }
+  }
+
   /** What an update may change (write-rights.ts); a withdrawal is recorded under its rule. */
   #assertChange(decision: Permit, stored: Resource | undefined, next: Resource): void {
     if (assertAllowedChange(decision, stored, next) === 'withdrawal') this.#ledger.rules.add(CONSENT_WITHDRAWAL_RULE);
@@ -282,6 +309,7 @@ export class PolicyRepository implements Repository {
           });
         }
       }
+      await policy.#assertNamesVisible(tx, decision, undefined, resource);
       const outcome = await policy.#create(tx, resource);
       await policy.#assertWithin(tx, 'create', resource.resourceType, outcome.version.id);
       return policy.#outcome(outcome);
@@ -302,6 +330,12 @@ export class PolicyRepository implements Repository {
       return (await this.#inner.createMany(resources)).map((outcome) => this.#touchOutcome(outcome));
     }
     return this.#inTransaction(async (policy, tx) => {
+      for (const [position, resource] of resources.entries()) {
+        await policy.#assertNamesVisible(tx, decisions[position], undefined, resource).catch((error: HubError) => {
+          error.position = position;
+          throw error;
+        });
+      }
       const outcomes = await tx.createMany(resources);
       for (const [position, outcome] of outcomes.entries()) {
         try {
@@ -336,14 +370,19 @@ export class PolicyRepository implements Repository {
       let body = resource;
       if (await tx.withAccess(policy.#access.writeFilter('update')).isVisible(resourceType, id)) {
         body = decision.mask ? await mergeStored(tx, resource, decision.mask) : resource;
-        if (policy.#guarded(decision, resourceType))
-          policy.#assertChange(decision, await storedResource(tx, resourceType, id), body);
+        if (policy.#guarded(decision, resourceType) || decision.namesOnlyVisible) {
+          const stored = await storedResource(tx, resourceType, id);
+          if (policy.#guarded(decision, resourceType)) policy.#assertChange(decision, stored, body);
+          await policy.#assertNamesVisible(tx, decision, stored, body);
+        }
       } else if (await tx.isVisible(resourceType, id)) {
         throw errors.notFound(`${resourceType}/${id}`); // it exists, but not for this caller
       } else {
-        policy.#permit('create', resourceType); // update-as-create (or of a deleted resource) is a create
+        // update-as-create (or of a deleted resource) is a create
+        const create = policy.#permit('create', resourceType);
         assertNotAuthorisationCreate(resource);
         if (decision.changes) policy.#assertChange(decision, undefined, resource);
+        await policy.#assertNamesVisible(tx, create, undefined, resource);
       }
       const outcome = await tx.update(body, options);
       await policy.#assertWithin(tx, 'update', resourceType, id);
@@ -362,7 +401,7 @@ export class PolicyRepository implements Repository {
       if (exists) {
         policy.#permit('update', resource.resourceType); // throws: it exists, and this caller may not change it
       }
-      policy.#permit('create', resource.resourceType);
+      await policy.#assertNamesVisible(tx, policy.#permit('create', resource.resourceType), undefined, resource);
       const outcome = await tx.update(resource, options);
       await policy.#assertWithin(tx, 'create', resource.resourceType, resource.id!);
       return policy.#outcome(outcome);
@@ -405,11 +444,12 @@ export class PolicyRepository implements Repository {
       if (!(await tx.withAccess(policy.#access.writeFilter('update')).isVisible(resourceType, id))) {
         throw errors.notFound(`${resourceType}/${id}`);
       }
-      if (policy.#guarded(decision, resourceType)) {
+      if (policy.#guarded(decision, resourceType) || decision.namesOnlyVisible) {
         const stored = await storedResource(tx, resourceType, id);
         const patched = stored && patchedOrUndefined(stored, operations);
         // A patch that does not apply is refused by the storage below with its own error.
-        if (patched) policy.#assertChange(decision, stored, patched);
+        if (patched && policy.#guarded(decision, resourceType)) policy.#assertChange(decision, stored, patched);
+        if (patched) await policy.#assertNamesVisible(tx, decision, stored, patched);
       }
       const outcome = await tx.patch(resourceType, id, operations, options);
       await policy.#assertWithin(tx, 'update', resourceType, id);

@@ -17,6 +17,8 @@ const SCOPE_TEXT: Record<keyof typeof SCOPE_CODES, string> = {
     "the client's own data-sharing Consents (his directives, below); for a delegate, those about the data services delegated to him only",
   'own-payors': "the Organizations that pay for the client's Coverage",
   organization: "resources whose reference (literal, or logical by identifier) points at the caller's organisation",
+  'items-of':
+    "resources whose reference points at the caller's organisation (a Device's `organization`, owner, or `holder`), or that are the item of a resource that is the caller's organisation's: a Device named by a SupplyRequest addressed to it (`item`, supplier) or by a SupplyDelivery it made (`item`, supplier)",
   'charged-to-own-coverage':
     "resources charged to a Coverage the caller's organisation pays: a DeviceRequest by its `insurance`, a SupplyRequest by the order it serves (`based-on`), a SupplyDelivery by the SupplyRequest it answers (`based-on`), a Device by the orders naming it",
   'clients-of': "Patients who are the subject of a resource that is the caller's organisation's",
@@ -48,6 +50,12 @@ export function renderAccessPolicy(): string {
     '',
     `A mask follows the scope: \`${MASK_CODES.delivery}\` delivery data only, \`${MASK_CODES.administrative}\` administrative data only (below).`,
     '',
+    'A rule marked **names only what it may read** lets its caller add a reference only to a resource it may already',
+    'read (or to one not stored yet, such as the Device a delivery registers in the same transaction); anything else is',
+    "a 403 and nothing is written. A supplier's or logistics provider's scope follows what it writes (the client of a",
+    'delivery it made, the device it carried), so without it a SupplyDelivery naming any Patient would open that',
+    "Patient's name and address to its writer.",
+    '',
     '## The matrix',
     '',
     `Interactions: ${ACCESS_INTERACTIONS.map((i) => `\`${i}\``).join(', ')} (vread is a read, patch an update, \`resolve\` the id lookup of`,
@@ -71,7 +79,7 @@ export function renderAccessPolicy(): string {
     lines.push(`- **${role}**`);
     for (const rule of rules) {
       lines.push(
-        `  - \`${rule.id}\`: ${rule.interactions.join(', ')} of ${rule.types.join(', ')}, scope \`${SCOPE_CODES[rule.scope.kind]}\`${rule.mask ? `, mask ${rule.mask}` : ''}: ${rule.why}.`,
+        `  - \`${rule.id}\`: ${rule.interactions.join(', ')} of ${rule.types.join(', ')}, scope \`${SCOPE_CODES[rule.scope.kind]}\`${rule.mask ? `, mask ${rule.mask}` : ''}${rule.namesOnlyVisible ? ', names only what it may read' : ''}${rule.changes ? `, changes only ${rule.changes.map((c) => `\`${c}\``).join(', ')}` : ''}: ${rule.why}.`,
       );
     }
   }

@@ -47,6 +47,23 @@ describe('a configured access policy', () => {
     });
   });
 
+  it('takes an items-of scope as the baseline writes it', () => {
+    const scope = {
+      kind: 'items-of',
+      params: ['organization', 'holder'],
+      via: [{ type: 'SupplyRequest', itemParam: 'item', organizationParams: ['supplier'] }],
+    };
+    const rules = accessPolicyOf({
+      supplier: [rule({ id: 'supply-devices-x', types: ['Device'], mask: 'delivery', scope })],
+    });
+    expect(decide(supplier, 'read', 'Device', { rules })).toEqual({
+      effect: 'permit',
+      rule: 'supply-devices-x',
+      scope,
+      mask: 'delivery',
+    });
+  });
+
   it('can take every right from a role', () => {
     const rules = accessPolicyOf({ logistics: [] });
     expect(decide({ ...financier, role: 'logistics' }, 'read', 'SupplyRequest', { rules })).toMatchObject({
@@ -81,6 +98,37 @@ describe('a configured access policy', () => {
       'a clients-of scope without via',
       { financier: [rule({ scope: { kind: 'clients-of', via: [{ type: 'Coverage' }] } })] },
       /scope\.via/,
+    ],
+    [
+      'an items-of scope without params',
+      {
+        supplier: [
+          rule({
+            id: 'supply-devices-x',
+            scope: {
+              kind: 'items-of',
+              via: [{ type: 'SupplyRequest', itemParam: 'item', organizationParams: ['supplier'] }],
+            },
+          }),
+        ],
+      },
+      /supplier\[0\]\.scope\.params/,
+    ],
+    [
+      'an items-of scope whose via names no item parameter',
+      {
+        supplier: [
+          rule({
+            id: 'supply-devices-x',
+            scope: {
+              kind: 'items-of',
+              params: ['owner'],
+              via: [{ type: 'SupplyRequest', organizationParams: ['supplier'] }],
+            },
+          }),
+        ],
+      },
+      /supplier\[0\]\.scope\.via: an array of \{ type, itemParam, organizationParams \}/,
     ],
     [
       'an unknown mask',

@@ -18,6 +18,7 @@ const ROLES = Object.keys(SYSTEM_RULES) as SystemRole[];
 const SYSTEM_SCOPES = [
   'everything',
   'organization',
+  'items-of',
   'charged-to-own-coverage',
   'clients-of',
   'care-relation',
@@ -66,7 +67,7 @@ export function accessPolicyOf(raw: unknown): PolicyRules {
 function checkRule(rule: unknown, at: string): Rule {
   if (!isObject(rule))
     throw new PolicyFileError(`${at}: must be an object with id, types, interactions, scope and why`);
-  const { id, types, interactions, scope, mask, why } = rule;
+  const { id, types, interactions, scope, mask, namesOnlyVisible, changes, why } = rule;
   if (typeof id !== 'string' || !/^[a-z0-9][a-z0-9-]{0,63}$/.test(id))
     throw new PolicyFileError(`${at}.id: lower-case letters, digits and hyphens`);
   if (
@@ -86,6 +87,17 @@ function checkRule(rule: unknown, at: string): Rule {
   if (mask !== undefined && !(typeof mask === 'string' && mask in MASKS)) {
     throw new PolicyFileError(`${at}.mask: one of ${Object.keys(MASKS).join(', ')}`);
   }
+  if (namesOnlyVisible !== undefined && namesOnlyVisible !== true)
+    throw new PolicyFileError(`${at}.namesOnlyVisible: true, or left out`);
+  if (
+    changes !== undefined &&
+    !(
+      Array.isArray(changes) &&
+      changes.length > 0 &&
+      changes.every((c) => typeof c === 'string' && /^[a-z][A-Za-z]*(\[x\])?$/.test(c))
+    )
+  )
+    throw new PolicyFileError(`${at}.changes: a non-empty array of the top-level elements an update may change`);
   if (typeof why !== 'string' || why.trim() === '')
     throw new PolicyFileError(`${at}.why: say in one line why the rule exists`);
   return {
@@ -94,6 +106,8 @@ function checkRule(rule: unknown, at: string): Rule {
     interactions,
     scope: checkScope(scope, `${at}.scope`),
     ...(mask ? { mask: mask as Rule['mask'] } : {}),
+    ...(namesOnlyVisible ? { namesOnlyVisible: true as const } : {}),
+    ...(changes ? { changes: changes as string[] } : {}),
     why,
   };
 }
@@ -111,6 +125,30 @@ function checkScope(scope: unknown, at: string): Scope {
       if (!strings(scope.params))
         throw new PolicyFileError(`${at}.params: the reference parameters that point at the caller's organisation`);
       return { kind: 'organization', params: scope.params as string[] };
+    case 'items-of': {
+      const via = scope.via;
+      if (!strings(scope.params)) {
+        throw new PolicyFileError(`${at}.params: the reference parameters that point at the caller's organisation`);
+      }
+      if (
+        !Array.isArray(via) ||
+        via.length === 0 ||
+        !via.every(
+          (v) =>
+            isObject(v) &&
+            typeof v.type === 'string' &&
+            typeof v.itemParam === 'string' &&
+            strings(v.organizationParams),
+        )
+      ) {
+        throw new PolicyFileError(`${at}.via: an array of { type, itemParam, organizationParams }`);
+      }
+      return {
+        kind: 'items-of',
+        params: scope.params as string[],
+        via: via as { type: string; itemParam: string; organizationParams: string[] }[],
+      };
+    }
     case 'clients-of': {
       const via = scope.via;
       if (

@@ -34,8 +34,10 @@ export type Decision =
       mask?: MaskName;
       /** Clients whose directives take away from the scope (deny) or add to it (permit). */
       directives?: DirectiveOutcome;
-      /** An update by a person or delegate: the only top-level elements it may change (changed-elements.ts). */
+      /** An update by a person, a delegate or a rule that says so: the only top-level elements it may change (changed-elements.ts). */
       changes?: readonly string[];
+      /** A write may add references only to what the caller may already read (rules.ts, added-references.ts). */
+      namesOnlyVisible?: true;
     };
 
 /** The interactions client directives govern: what shares data with the caller. Writes follow the rules alone. */
@@ -156,7 +158,14 @@ function decideSystem(
   if (rule.scope.kind !== 'everything' && !principal.organization) {
     return { effect: 'deny', reason: 'the token names no organisation to scope the access by' };
   }
-  return { effect: 'permit', rule: rule.id, scope: rule.scope, ...(rule.mask ? { mask: rule.mask } : {}) };
+  return {
+    effect: 'permit',
+    rule: rule.id,
+    scope: rule.scope,
+    ...(rule.mask ? { mask: rule.mask } : {}),
+    ...(rule.namesOnlyVisible ? { namesOnlyVisible: true } : {}),
+    ...(rule.changes ? { changes: rule.changes } : {}),
+  };
 }
 
 /**

@@ -13,6 +13,7 @@ export const SCOPE_CODES: Record<Scope['kind'], string> = {
   'own-directives': 'own-dir',
   'own-payors': 'payors',
   organization: 'org',
+  'items-of': 'items',
   'charged-to-own-coverage': 'charged',
   'clients-of': 'clients',
   'care-relation': 'care',

@@ -32,6 +32,16 @@ export type Scope =
   | { kind: 'organization'; params: string[] }
   /** Resources charged to a Coverage the caller's organisation pays (`payor`): orders by `insurance`, deliveries through their order (scope-condition.ts). */
   | { kind: 'charged-to-own-coverage' }
+  /**
+   * Resources whose reference `params` point at the caller's organisation, or that are the item (`itemParam`) of a
+   * resource that is the caller's organisation's by `via`: a Device it owns or holds, or that a delivery request
+   * addressed to it or a delivery it made is about.
+   */
+  | {
+      kind: 'items-of';
+      params: string[];
+      via: { type: string; itemParam: string; organizationParams: string[] }[];
+    }
   /** Patients who are the subject of a resource that is the caller's organisation's by `via`. */
   | { kind: 'clients-of'; via: { type: string; patientParam: string; organizationParams: string[] }[] }
   /** Resources in the compartment of a client with whom the caller's organisation has a care relation. */
@@ -49,6 +59,14 @@ export interface Rule {
   interactions: readonly AccessInteraction[];
   scope: Scope;
   mask?: MaskName;
+  /**
+   * A write under this rule may add references only to what the caller may already read (or to nothing stored):
+   * for a role whose scope follows what it writes (a delivery names its client and its item), so that its own
+   * write cannot widen what it sees (added-references.ts).
+   */
+  namesOnlyVisible?: true;
+  /** An update under this rule may change only these top-level elements (write-rights.ts); it creates nothing. */
+  changes?: readonly string[];
   /** Why, in one line, for docs/access-policy.md. */
   why: string;
 }
@@ -68,6 +86,17 @@ const DELIVERY_VIA = [
   { type: 'SupplyRequest', patientParam: 'subject', organizationParams: ['supplier'] },
   { type: 'SupplyDelivery', patientParam: 'patient', organizationParams: ['supplier'] },
   { type: 'DeviceRequest', patientParam: 'subject', organizationParams: ['performer'] },
+];
+
+/**
+ * The items a delivery role works with besides what it owns or holds: the Device of a delivery request addressed
+ * to it (SupplyRequest.itemReference, hub SearchParameter SupplyRequest-item) and of a delivery or collection it
+ * made (SupplyDelivery.suppliedItem.itemReference, SupplyDelivery-item). The second keeps a delivered device, now
+ * held by the client and owned by a municipality or insurer, open to the supplier that delivered it.
+ */
+const DELIVERY_ITEM_VIA = [
+  { type: 'SupplyRequest', itemParam: 'item', organizationParams: ['supplier'] },
+  { type: 'SupplyDelivery', itemParam: 'item', organizationParams: ['supplier'] },
 ];
 
 /** Directory data (organisations, practitioners, locations): not about a client, readable by every system role. */
@@ -259,19 +288,30 @@ function deliveryRules(prefix: 'supply' | 'logistics'): Rule[] {
       why: 'the delivery requests addressed to it, with only what delivery needs',
     },
     {
+      id: `${prefix}-request-status`,
+      types: ['SupplyRequest'],
+      interactions: ['update'],
+      scope: { kind: 'organization', params: ['supplier'] },
+      mask: 'delivery',
+      changes: ['status'],
+      why: 'the status of a delivery request addressed to it (completed once it delivered or collected), nothing else of it',
+    },
+    {
       id: `${prefix}-deliveries`,
       types: ['SupplyDelivery'],
       interactions: [...READ, 'create', 'update'],
       scope: { kind: 'organization', params: ['supplier'] },
-      why: 'the deliveries and returns it makes',
+      namesOnlyVisible: true,
+      why: 'the deliveries and returns it makes, for the clients and items addressed to it',
     },
     {
       id: `${prefix}-devices`,
       types: ['Device'],
       interactions: [...READ, 'create', 'update'],
-      scope: { kind: 'organization', params: ['organization', 'holder'] },
+      scope: { kind: 'items-of', params: ['organization', 'holder'], via: DELIVERY_ITEM_VIA },
       mask: 'delivery',
-      why: 'the devices it owns or holds: their location and status; a supplier registers a device it delivers',
+      namesOnlyVisible: true,
+      why: 'the devices it owns or holds, or that a delivery request addressed to it or a delivery it made is about: their location, holder and status, whoever owns them; a supplier registers a device it delivers',
     },
     ingestProvenance(prefix),
     {

@@ -125,6 +125,35 @@ describe('scopeCondition', () => {
     }
   });
 
+  it('items-of opens what the organisation owns or holds, and the items of its delivery requests and deliveries', () => {
+    const supplier: Principal = { ...financier, role: 'supplier' };
+    const condition = scopeCondition(
+      supplier,
+      {
+        kind: 'items-of',
+        params: ['organization', 'holder'],
+        via: [
+          { type: 'SupplyRequest', itemParam: 'item', organizationParams: ['supplier'] },
+          { type: 'SupplyDelivery', itemParam: 'item', organizationParams: ['supplier'] },
+        ],
+      },
+      'Device',
+    );
+    expect(condition.kind).toBe('or');
+    const top = condition.kind === 'or' ? condition.conditions : [];
+    expect(top).toContainEqual(referencesOwnOrganization(supplier, 'organization'));
+    expect(top).toContainEqual(referencesOwnOrganization(supplier, 'holder'));
+    for (const sourceType of ['SupplyRequest', 'SupplyDelivery']) {
+      expect(top).toContainEqual({
+        kind: 'has',
+        sourceType,
+        param: 'item',
+        condition: referencesOwnOrganization(supplier, 'supplier'),
+      });
+    }
+    expect(top).toHaveLength(4);
+  });
+
   it('charged-to-own-coverage follows each type back to a Coverage the organisation pays', () => {
     const scope = { kind: 'charged-to-own-coverage' } as const;
     const order = scopeCondition(financier, scope, 'DeviceRequest');

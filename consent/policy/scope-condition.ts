@@ -70,6 +70,18 @@ export function scopeCondition(principal: Principal, scope: Scope, resourceType:
       return or(scope.params.map((param) => referencesOwnOrganization(principal, param)));
     case 'charged-to-own-coverage':
       return chargedTo(resourceType, referencesOwnOrganization(principal, 'payor'));
+    case 'items-of':
+      return or([
+        ...scope.params.map((param) => referencesOwnOrganization(principal, param)),
+        ...scope.via.map(
+          (via): Condition => ({
+            kind: 'has',
+            sourceType: via.type,
+            param: stored(via.type, via.itemParam),
+            condition: or(via.organizationParams.map((param) => referencesOwnOrganization(principal, param))),
+          }),
+        ),
+      ]);
     case 'clients-of':
       return or(
         scope.via.map((via) => ({

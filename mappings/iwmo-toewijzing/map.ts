@@ -6,6 +6,7 @@ import {
   createIfAbsent,
   createOrUpdate,
   identifierCriteria,
+  patchWhere,
   referenceByIdentifier,
   urnFor,
 } from '../shared/bundle-entries.js';
@@ -123,15 +124,7 @@ function stopEntries(message: StopZorg, key: string): BundleEntry[] {
 function endOfAllocation(key: string, toewijzingNummer: Located, einddatum: Located): BundleEntry {
   const identifier = toewijzingIdentifier(toewijzingNummer);
   const operations = [{ op: 'add', path: '/period/end', value: date(einddatum, 'Einddatum') }];
-  return {
-    fullUrl: urnFor(key, `stop-${identifier.value}`),
-    resource: {
-      resourceType: 'Binary',
-      contentType: 'application/json-patch+json',
-      data: Buffer.from(JSON.stringify(operations)).toString('base64'),
-    },
-    request: { method: 'PATCH', url: `Coverage?${identifierCriteria(identifier)}` },
-  };
+  return patchWhere(urnFor(key, `stop-${identifier.value}`), `Coverage?${identifierCriteria(identifier)}`, operations);
 }
 
 /**

@@ -112,7 +112,7 @@ describe('logistics-events key and time', () => {
     expect(repeat).toEqual(first);
     expect(late.key).not.toBe(first.key);
     expect(Date.parse(late.time)).toBeLessThan(Date.parse(first.time));
-    expect(late.bundle.entry?.at(-1)?.request).toEqual(first.bundle.entry?.at(-1)?.request);
+    expect(late.bundle.entry?.[0]?.request).toEqual(first.bundle.entry?.[0]?.request);
   });
 
   it('gives an occurredAt without offset the Amsterdam offset of that moment', async () => {

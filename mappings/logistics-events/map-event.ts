@@ -1,9 +1,15 @@
 // One track-and-trace event as one transaction: the shipment's SupplyDelivery (created or replaced by its SSCC),
-// complete on its own because PUT replaces it whole, and, when the event names a serialised device and its owner,
-// the Device with where it now is and who holds it.
-import type { BundleEntry, Location, Patient, Reference, SupplyDelivery } from '@medplum/fhirtypes';
+// complete on its own because PUT replaces it whole; when the event names a serialised device and its owner, the
+// Device with where it now is and who holds it; once delivered or collected, the delivery request completed. The
+// client is the subject of the delivery request the event's orderNumber names (never by BSN: delivery-request.ts).
+import type { BundleEntry, Location, SupplyDelivery } from '@medplum/fhirtypes';
 import { type MappedMessage, MappingError, type MappingContext } from '../adapter.js';
-import { createOrUpdate, referenceByIdentifier, urnFor } from '../shared/bundle-entries.js';
+import { createOrUpdate, urnFor } from '../shared/bundle-entries.js';
+import {
+  clientOfDeliveryRequest,
+  completedDeliveryRequest,
+  deliveryRequestReference,
+} from '../shared/delivery-request.js';
 import { NAMING } from '../shared/naming-systems.js';
 import {
   buildDevice,
@@ -12,7 +18,6 @@ import {
   eventLocationExtension,
   PROFILE,
   receivedByExtension,
-  SYSTEMS,
   senderReference,
   statusReasonExtension,
   suppliedItem,
@@ -56,11 +61,6 @@ export function mapEvent(event: LogisticsEvent, context: MappingContext): Mapped
     at('type'),
     `unknown event type "${event.type}": accepted are ${Object.keys(EVENT_TYPES).join(', ')}`,
   );
-  const bsn = need(
-    event.bsn,
-    at('bsn'),
-    'the event names no client: the hub files every delivery under its client (hub-SupplyDelivery: patient is required) and each event replaces the whole delivery, so every event carries the bsn',
-  );
   const gtin = need(
     event.gtin,
     at('gtin'),
@@ -72,29 +72,10 @@ export function mapEvent(event: LogisticsEvent, context: MappingContext): Mapped
   }
   const carrier = senderReference(context, event.location);
   const key = `logistics:${event.eventId}`;
-  const patient: Reference<Patient> = {
-    reference: referenceByIdentifier('Patient', { system: NAMING.bsn, value: bsn }),
-  };
+  // The client of the delivery request; each resource its own copy: the store rewrites references in place.
+  const patient = () => clientOfDeliveryRequest(event.orderNumber);
   const place = event.place && placeLocation(event.place);
-  // each resource contains its own copy: the store rewrites resources in place
-  const entries: BundleEntry[] = [];
-
-  let deviceUrl: string | undefined;
-  if (event.serial && event.owner) {
-    deviceUrl = urnFor(key, 'device');
-    const atClient = rule.lifecycle === 'at-client';
-    const device = buildDevice({
-      gtin,
-      serial: event.serial,
-      lot: event.lot,
-      owner: event.owner,
-      lifecycle: rule.lifecycle,
-      holder: atClient ? { ...patient } : { ...carrier },
-      patient: atClient ? { ...patient } : undefined,
-      location: event.place && { contained: [placeLocation(event.place)], location: { reference: `#${PLACE_ID}` } },
-    });
-    entries.push(createOrUpdate(deviceUrl, device, deviceIdentifier(gtin, event.serial)));
-  }
+  const deviceUrl = event.serial && event.owner ? urnFor(key, 'device') : undefined;
 
   const sscc = { system: NAMING.sscc, value: event.sscc };
   const delivery: SupplyDelivery = {
@@ -108,23 +89,35 @@ export function mapEvent(event: LogisticsEvent, context: MappingContext): Mapped
       ...(place ? [eventLocationExtension(`#${PLACE_ID}`)] : []),
     ],
     identifier: [sscc],
-    basedOn: [
-      {
-        reference: referenceByIdentifier('SupplyRequest', {
-          system: SYSTEMS.supplyRequestNumber,
-          value: event.orderNumber,
-        }),
-      },
-    ],
+    basedOn: [deliveryRequestReference(event.orderNumber)],
     status: rule.status,
-    patient: { ...patient }, // copies: the store resolves references in place
+    patient: patient(),
     type: supplyItemDevice(),
     suppliedItem: suppliedItem({ gtin, lot: event.lot, quantity: event.quantity }, deviceUrl),
     occurrenceDateTime: event.occurredAt.fhir,
     supplier: carrier,
     ...(delivered && place ? { destination: { reference: `#${PLACE_ID}` } } : {}),
   };
-  entries.push(createOrUpdate(urnFor(key, 'supply-delivery'), delivery, sscc));
+  // The delivery goes first: a Device the LSP neither owns nor holds any more (handed to the client) stays within its
+  // reach as the item of this delivery (rules.ts, DELIVERY_ITEM_VIA), which must then be written.
+  const entries: BundleEntry[] = [createOrUpdate(urnFor(key, 'supply-delivery'), delivery, sscc)];
+  if (deviceUrl && event.serial && event.owner) {
+    const atClient = rule.lifecycle === 'at-client';
+    const device = buildDevice({
+      gtin,
+      serial: event.serial,
+      lot: event.lot,
+      owner: event.owner,
+      lifecycle: rule.lifecycle,
+      holder: atClient ? patient() : { ...carrier },
+      patient: atClient ? patient() : undefined,
+      location: event.place && { contained: [placeLocation(event.place)], location: { reference: `#${PLACE_ID}` } },
+    });
+    entries.push(createOrUpdate(deviceUrl, device, deviceIdentifier(gtin, event.serial)));
+  }
+  if (rule.status === 'completed') {
+    entries.push(completedDeliveryRequest(urnFor(key, 'supply-request'), event.orderNumber));
+  }
 
   return {
     key,

@@ -1,12 +1,12 @@
 // One event object read into the adapter's model, by the documented schema (README.md): each member present is
 // checked for its type and form here (stage parse, located as events[i].member); what the hub additionally needs
-// and the event types are the mapping's (map-event.ts). Members the schema does not name are not read.
+// and the event types are the mapping's (map-event.ts). Members the schema does not name are not read, `bsn` among
+// them: an event names its client through the delivery request it answers (../shared/delivery-request.ts).
 import type { Identifier } from '@medplum/fhirtypes';
 import { MappingError } from '../adapter.js';
 import { readWhen, type When } from '../supplier-delivery-csv/date-time.js';
 import {
   type Checked,
-  checkBsn,
   checkGln,
   checkGs1Text,
   checkGtin,
@@ -44,7 +44,6 @@ export interface LogisticsEvent {
   readonly place?: Place;
   readonly receivedBy?: string;
   readonly reason?: string;
-  readonly bsn?: string;
 }
 
 type Json = Record<string, unknown>;
@@ -53,7 +52,7 @@ const isObject = (value: unknown): value is Json =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** Identifiers travel as strings: 18 SSCC digits do not survive as a JSON number, leading zeros never do. */
-const STRING_ONLY = new Set(['sscc', 'gtin', 'bsn', 'gln', 'orderNumber', 'serial', 'lot', 'eventId']);
+const STRING_ONLY = new Set(['sscc', 'gtin', 'gln', 'orderNumber', 'serial', 'lot', 'eventId']);
 
 class Members {
   constructor(
@@ -160,7 +159,6 @@ export function readEvent(value: unknown, location: string): LogisticsEvent {
     place: readPlace(m.nested('location')),
     receivedBy: m.text('receivedBy'),
     reason: m.text('reason'),
-    bsn: m.checked('bsn', checkBsn),
   };
 }
 

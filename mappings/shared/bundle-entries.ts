@@ -42,3 +42,16 @@ export function createOrUpdate(fullUrl: string, resource: Resource, identifier: 
     request: { method: 'PUT', url: `${resource.resourceType}?${identifierCriteria(identifier)}` },
   };
 }
+
+/** A conditional JSON Patch of the one object `url` finds (`Type?criteria`): a change of a few elements it does not own. */
+export function patchWhere(fullUrl: string, url: string, operations: readonly object[]): BundleEntry {
+  return {
+    fullUrl,
+    resource: {
+      resourceType: 'Binary',
+      contentType: 'application/json-patch+json',
+      data: Buffer.from(JSON.stringify(operations)).toString('base64'),
+    },
+    request: { method: 'PATCH', url },
+  };
+}

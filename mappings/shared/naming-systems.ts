@@ -21,6 +21,8 @@ export const NAMING = {
   gtin: 'https://www.gs1.org/gtin',
   /** GS1 SSCC: a shipment unit of a delivery. */
   sscc: 'https://www.gs1.org/sscc',
+  /** SupplyRequest.identifier: the number of the hub's delivery request, which suppliers and LSPs quote. */
+  supplyRequestNumber: `${HUB}supply-request-number`,
   /** iWmo ToewijzingNummer: one Wmo allocation (Coverage). */
   toewijzingNummer: `${HUB}iwmo-toewijzingnummer`,
   /** iWlz Besluitnummer: one Wlz decision (Coverage). */

@@ -10,12 +10,15 @@ export type Field =
   | 'deliveredAt'
   | 'receiver'
   | 'status'
-  | 'bsn'
   | 'quantity'
   | 'reason'
   | 'owner';
 
 /**
+ * There is no BSN field: the row names its client through the delivery request it answers (ordernummer), and a
+ * `bsn` column, which many exports still have, is an unknown column like any other and not read
+ * (../shared/delivery-request.ts says why).
+ *
  * Per field: the header names it is known by (compared case-insensitively, with spaces, '_' and '-' alike), and
  * whether the header line must have it. The first name is the one the README and the error messages use.
  */
@@ -31,7 +34,6 @@ export const COLUMNS: Record<Field, { names: readonly string[]; required: boolea
   },
   receiver: { names: ['ontvanger', 'receiver', 'ontvangen door', 'received by'], required: false },
   status: { names: ['status'], required: true },
-  bsn: { names: ['bsn', 'burgerservicenummer'], required: false },
   quantity: { names: ['aantal', 'quantity'], required: false },
   reason: { names: ['reden', 'reason'], required: false },
   owner: { names: ['eigenaar', 'owner'], required: false },

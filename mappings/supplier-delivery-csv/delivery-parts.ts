@@ -24,12 +24,10 @@ const SD = `${BASE}StructureDefinition/`;
 export const PROFILE = { SupplyDelivery: `${SD}hub-SupplyDelivery`, Device: `${SD}hub-Device` } as const;
 
 /**
- * Identifier systems these adapters need beside NAMING (proposed for mappings/shared/naming-systems.ts):
- * the hub's delivery request number, the supplier's delivery line, and a device's serial within its GTIN.
+ * Identifier systems these adapters need beside NAMING (the delivery request's number is there, shared): the
+ * supplier's delivery line, and a device's serial within its GTIN.
  */
 export const SYSTEMS = {
-  /** SupplyRequest.identifier: the number the hub's delivery request carries, which suppliers and LSPs quote. */
-  supplyRequestNumber: `${BASE}NamingSystem/supply-request-number`,
   /** SupplyDelivery.identifier of one line of a supplier's report: order ^ GTIN ^ serial, lot or SSCC. */
   supplyDeliveryLine: `${BASE}NamingSystem/supply-delivery-line`,
 } as const;

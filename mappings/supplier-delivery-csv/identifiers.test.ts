@@ -1,14 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { NAMING } from '../shared/naming-systems.js';
-import {
-  checkBsn,
-  checkGln,
-  checkGs1Text,
-  checkGtin,
-  checkOwner,
-  checkSscc,
-  gs1CheckDigitValid,
-} from './identifiers.js';
+import { checkGln, checkGs1Text, checkGtin, checkOwner, checkSscc, gs1CheckDigitValid } from './identifiers.js';
 
 describe('identifiers', () => {
   it.each([
@@ -39,16 +31,6 @@ describe('identifiers', () => {
     expect(checkSscc('(00)387198760000042177')).toEqual({ ok: true, value: '387198760000042177' });
     expect(checkSscc('00387198760000042177')).toEqual({ ok: true, value: '387198760000042177' });
     expect(checkSscc('3871987600000421')).toMatchObject({ ok: false });
-  });
-
-  it('checks a BSN by the 11-test and says when Excel dropped its leading zero', () => {
-    expect(checkBsn('999933218')).toEqual({ ok: true, value: '999933218' });
-    expect(checkBsn('999933219')).toEqual({ ok: false, reason: 'BSN 999933219 fails the 11-test' });
-    expect(checkBsn('000000000')).toMatchObject({ ok: false });
-    expect(checkBsn('12345672')).toEqual({
-      ok: false,
-      reason: 'BSN 12345672 has 8 digits, not 9: a leading zero was dropped (format the column as text)',
-    });
   });
 
   it('names an owner by scheme and value, or by a bare GLN', () => {

@@ -1,7 +1,7 @@
-// Checks of the identifiers a delivery report or logistics event carries (GS1 GTIN, SSCC, GLN, serial and lot; BSN;
-// the owner of a device), each returning the value to write or a reason a sender can act on. Pure, no FHIR.
+// Checks of the identifiers a delivery report or logistics event carries (GS1 GTIN, SSCC, GLN, serial and lot; the
+// owner of a device; the delivery request's number), each returning the value to write or a reason a sender can act
+// on. Pure, no FHIR. No BSN: these messages name the client through the delivery request (../shared/delivery-request.ts).
 import type { Identifier } from '@medplum/fhirtypes';
-import { isValidBsn } from '../../server/fhir/bsn.js';
 import { NAMING } from '../shared/naming-systems.js';
 
 /** A value's reading: the value to write, or why it cannot be taken. */
@@ -62,17 +62,6 @@ export function checkGs1Text(what: 'serial' | 'lot', text: string): Checked<stri
   if (!/^[A-Za-z0-9!"%&'*+,\-./:;<=>?_]+$/.test(text)) {
     return bad(`the ${what} ${text} has characters a GS1 ${what} cannot hold (letters, digits and !"%&'*+,-./:;<=>?_)`);
   }
-  return ok(text);
-}
-
-/** BSN: nine digits passing the 11-test (sum of digit[i] * (9 - i) for i = 0..7, minus digit[8], divisible by 11). */
-export function checkBsn(text: string): Checked<string> {
-  if (SCIENTIFIC.test(text)) return bad(`BSN ${text}: ${EXCEL_HINT}`);
-  if (/^\d{7,8}$/.test(text)) {
-    return bad(`BSN ${text} has ${text.length} digits, not 9: a leading zero was dropped (format the column as text)`);
-  }
-  if (!/^\d{9}$/.test(text)) return bad(`BSN ${text} is not 9 digits`);
-  if (!isValidBsn(text)) return bad(`BSN ${text} fails the 11-test`);
   return ok(text);
 }
 

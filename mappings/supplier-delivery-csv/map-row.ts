@@ -1,10 +1,16 @@
-// One delivery line as one transaction: the SupplyDelivery (created or replaced by its line identifier) and, when
+// One delivery line as one transaction: the SupplyDelivery (created or replaced by its line identifier); when
 // the line says where a serialised device now is and who owns it, the Device (created or replaced by its serial
-// within its GTIN). The client, the supplier, the delivery request and the owner are found by identifier.
+// within its GTIN); when the item was delivered or collected, the delivery request's status completed. The supplier, the delivery request and the owner are found by identifier, the client as the
+// subject of the delivery request the row answers (never by BSN: ../shared/delivery-request.ts).
 import { createHash } from 'node:crypto';
-import type { BundleEntry, Identifier, Patient, Reference, SupplyDelivery } from '@medplum/fhirtypes';
+import type { BundleEntry, Identifier, SupplyDelivery } from '@medplum/fhirtypes';
 import { type MappedMessage, MappingError, type MappingContext } from '../adapter.js';
-import { createOrUpdate, referenceByIdentifier, urnFor } from '../shared/bundle-entries.js';
+import { createOrUpdate, urnFor } from '../shared/bundle-entries.js';
+import {
+  clientOfDeliveryRequest,
+  completedDeliveryRequest,
+  deliveryRequestReference,
+} from '../shared/delivery-request.js';
 import { NAMING } from '../shared/naming-systems.js';
 import { STATUS_WORDS, STATUSES, type StatusId, statusKey } from './code-maps.js';
 import {
@@ -44,7 +50,6 @@ function rowKey(row: DeliveryRow, status: StatusId): string {
     deliveredAt: row.deliveredAt.fhir,
     receiver: row.receiver,
     status,
-    bsn: row.bsn,
     quantity: row.quantity,
     reason: row.reason,
     owner: row.owner ? `${row.owner.system}|${row.owner.value}` : undefined,
@@ -64,13 +69,6 @@ function lineIdentifier(row: DeliveryRow): Identifier {
 export function mapRow(row: DeliveryRow, context: MappingContext): MappedMessage {
   const status = statusOf(row);
   const rule = STATUSES[status];
-  if (!row.bsn) {
-    throw new MappingError(
-      cellOf(row, 'bsn'),
-      'the row names no client: the hub files every delivery under its client (hub-SupplyDelivery: patient is required); give the BSN in the column bsn',
-      'map',
-    );
-  }
   const delivered = rule.direction === 'delivery' && rule.supplyStatus === 'completed';
   if (delivered && !row.receiver) {
     throw new MappingError(
@@ -81,26 +79,9 @@ export function mapRow(row: DeliveryRow, context: MappingContext): MappedMessage
   }
   const supplier = senderReference(context, row.location);
   const key = rowKey(row, status);
-  const patient: Reference<Patient> = {
-    reference: referenceByIdentifier('Patient', { system: NAMING.bsn, value: row.bsn }),
-  };
-  const entries: BundleEntry[] = [];
-
-  let deviceUrl: string | undefined;
-  if (rule.lifecycle && row.serial && row.owner) {
-    deviceUrl = urnFor(key, 'device');
-    const atClient = rule.lifecycle === 'at-client';
-    const device = buildDevice({
-      gtin: row.gtin,
-      serial: row.serial,
-      lot: row.lot,
-      owner: row.owner,
-      lifecycle: rule.lifecycle,
-      holder: atClient ? { ...patient } : { ...supplier },
-      patient: atClient ? { ...patient } : undefined,
-    });
-    entries.push(createOrUpdate(deviceUrl, device, deviceIdentifier(row.gtin, row.serial)));
-  }
+  // The client of the delivery request the row answers; copies everywhere: the store resolves references in place.
+  const patient = () => clientOfDeliveryRequest(row.orderNumber);
+  const deviceUrl = rule.lifecycle && row.serial && row.owner ? urnFor(key, 'device') : undefined;
 
   const line = lineIdentifier(row);
   const delivery: SupplyDelivery = {
@@ -112,22 +93,33 @@ export function mapRow(row: DeliveryRow, context: MappingContext): MappedMessage
       ...(row.reason && rule.supplyStatus === 'abandoned' ? [statusReasonExtension(row.reason)] : []),
     ],
     identifier: [...(row.sscc ? [{ system: NAMING.sscc, value: row.sscc }] : []), line],
-    basedOn: [
-      {
-        reference: referenceByIdentifier('SupplyRequest', {
-          system: SYSTEMS.supplyRequestNumber,
-          value: row.orderNumber,
-        }),
-      },
-    ],
+    basedOn: [deliveryRequestReference(row.orderNumber)],
     status: rule.supplyStatus,
-    patient: { ...patient }, // copies: the store resolves references in place
+    patient: patient(),
     type: supplyItemDevice(),
     suppliedItem: suppliedItem(row, deviceUrl),
     occurrenceDateTime: row.deliveredAt.fhir,
     supplier,
   };
-  entries.push(createOrUpdate(urnFor(key, 'supply-delivery'), delivery, line));
+  // The delivery goes first: a Device the sender neither owns nor holds (a municipality's, delivered to the client)
+  // is within its reach as the item of this delivery (rules.ts, DELIVERY_ITEM_VIA), which must then be written.
+  const entries: BundleEntry[] = [createOrUpdate(urnFor(key, 'supply-delivery'), delivery, line)];
+  if (deviceUrl && rule.lifecycle && row.serial && row.owner) {
+    const atClient = rule.lifecycle === 'at-client';
+    const device = buildDevice({
+      gtin: row.gtin,
+      serial: row.serial,
+      lot: row.lot,
+      owner: row.owner,
+      lifecycle: rule.lifecycle,
+      holder: atClient ? patient() : { ...supplier },
+      patient: atClient ? patient() : undefined,
+    });
+    entries.push(createOrUpdate(deviceUrl, device, deviceIdentifier(row.gtin, row.serial)));
+  }
+  if (rule.supplyStatus === 'completed') {
+    entries.push(completedDeliveryRequest(urnFor(key, 'supply-request'), row.orderNumber));
+  }
 
   return {
     key,

@@ -7,7 +7,6 @@ import { type CsvBody, fieldsOf } from './csv-records.js';
 import { readWhen, type When } from './date-time.js';
 import {
   type Checked,
-  checkBsn,
   checkGs1Text,
   checkGtin,
   checkOrderNumber,
@@ -37,7 +36,6 @@ export interface DeliveryRow {
   readonly receiver?: string;
   /** As written; the status words are a code map of the mapping. */
   readonly status: string;
-  readonly bsn?: string;
   readonly quantity?: number;
   readonly reason?: string;
   readonly owner?: Identifier;
@@ -119,7 +117,6 @@ export function readRow(header: Header, cells: readonly string[], location: stri
     ),
     receiver: values.receiver,
     status: need('status', 'status', (t) => ({ ok: true, value: t })),
-    bsn: take('bsn', checkBsn),
     quantity: take('quantity', checkQuantity),
     reason: values.reason,
     owner: take('owner', checkOwner),

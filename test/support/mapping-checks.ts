@@ -88,9 +88,13 @@ async function mappingProblems(mapped: MappedMessage, raw: string): Promise<stri
       const resolvable =
         fullUrls.has(reference) ||
         /^[A-Z][A-Za-z]+\?identifier=[^|&]+\|[^&]+$/.test(reference) ||
+        // Through a resource found by identifier (`Patient?_has:SupplyRequest:subject:identifier=...`).
+        /^[A-Z][A-Za-z]+\?_has:[A-Z][A-Za-z]+:[a-z-]+:identifier=[^|&]+\|[^&]+$/.test(reference) ||
         reference.startsWith('#');
       if (!resolvable) {
-        problems.push(`${at} refers to ${reference}, which is neither in the Bundle nor found by identifier`);
+        problems.push(
+          `${at} refers to ${reference}, which is neither in the Bundle nor found by identifier (directly or through _has)`,
+        );
       }
     }
     problems.push(...valuesNotInInput(resource, raw, at));
