@@ -216,8 +216,9 @@ export class PolicyRepository implements Repository {
       if (named.resourceType === next.resourceType && named.id === next.id) continue;
       const read = this.#access.decide('read', named.resourceType);
       if (read.effect === 'permit' && this.#everything(read)) continue; // directory data: readable whatever it is
-      if (!(await tx.isVisible(named.resourceType, named.id))) continue; // nothing stored to reach or to widen to
-      if (!(await readable.isVisible(named.resourceType, named.id))) {
+      if (await readable.isVisible(named.resourceType, named.id)) continue; // the common case: one query
+      if (await tx.isVisible(named.resourceType, named.id)) {
+        // Stored, and not for this caller (not stored at all: nothing to reach or to widen to).
         throw errors.insufficientScope(
           `${next.resourceType} as written names ${named.resourceType}/${named.id}, which this caller may not read (${decision.rule} names only what it may read); nothing was written`,
         );
@@ -369,12 +370,15 @@ export class PolicyRepository implements Repository {
     return this.#inTransaction(async (policy, tx) => {
       let body = resource;
       if (await tx.withAccess(policy.#access.writeFilter('update')).isVisible(resourceType, id)) {
-        body = decision.mask ? await mergeStored(tx, resource, decision.mask) : resource;
-        if (policy.#guarded(decision, resourceType) || decision.namesOnlyVisible) {
-          const stored = await storedResource(tx, resourceType, id);
-          if (policy.#guarded(decision, resourceType)) policy.#assertChange(decision, stored, body);
-          await policy.#assertNamesVisible(tx, decision, stored, body);
-        }
+        const guarded = policy.#guarded(decision, resourceType);
+        // One read of the stored version serves the mask's merge and both checks.
+        const stored =
+          decision.mask || guarded || decision.namesOnlyVisible
+            ? await storedResource(tx, resourceType, id)
+            : undefined;
+        if (decision.mask && stored) body = mergeStored(stored, resource, decision.mask);
+        if (guarded) policy.#assertChange(decision, stored, body);
+        await policy.#assertNamesVisible(tx, decision, stored, body);
       } else if (await tx.isVisible(resourceType, id)) {
         throw errors.notFound(`${resourceType}/${id}`); // it exists, but not for this caller
       } else {

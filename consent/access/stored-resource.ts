@@ -9,9 +9,12 @@ import { mergeMaskedUpdate } from '../policy/masks.js';
 import type { MaskName } from '../policy/rules.js';
 
 /** The update a masked caller sends, with what its mask hides taken from the stored version. */
-export async function mergeStored(tx: Repository, resource: Resource, mask: MaskName): Promise<Resource> {
-  const stored = JSON.parse((await tx.read(resource.resourceType, resource.id!)).json) as Record<string, unknown>;
-  return mergeMaskedUpdate(stored, resource as unknown as Record<string, unknown>, mask) as unknown as Resource;
+export function mergeStored(stored: Resource, resource: Resource, mask: MaskName): Resource {
+  return mergeMaskedUpdate(
+    stored as unknown as Record<string, unknown>,
+    resource as unknown as Record<string, unknown>,
+    mask,
+  ) as unknown as Resource;
 }
 
 /** The stored current version as a resource, or undefined when there is none (or it is deleted). */

@@ -3,15 +3,14 @@
 // sender never names a client by BSN, which its mask hides), the device it carried kept within its reach after the
 // client holds it, and a sender quoting a delivery request addressed to another finding no one: quarantined, with
 // nothing written.
-import { readFileSync } from 'node:fs';
 import type { Bundle, Device, Resource, SupplyDelivery, SupplyRequest } from '@medplum/fhirtypes';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../../test/support/app.js';
 import { sealAudit } from '../../test/support/audit.js';
+import { adapterFixture, ingestAs } from '../../test/support/ingest.js';
 import { type Headers, systemClients } from '../../test/support/system-clients.js';
 
-const fixture = (adapter: string, name: string) =>
-  readFileSync(new URL(`../../mappings/${adapter}/fixtures/${name}`, import.meta.url), 'utf8');
+const fixture = adapterFixture;
 
 const GLN = 'https://www.gs1.org/gln';
 const GEMEENTE = 'urn:oid:2.16.840.1.113883.2.4.6.14';
@@ -31,14 +30,8 @@ let carrier: Headers;
 let otherCarrier: Headers;
 let supplier: Headers;
 
-async function ingest(headers: Headers, adapter: string, body: string, type = 'application/json') {
-  const response = await fetch(`${server.baseUrl}/$ingest?adapter=${adapter}`, {
-    method: 'POST',
-    headers: { ...headers, 'content-type': type, accept: 'application/fhir+json' },
-    body,
-  });
-  return { status: response.status, text: await response.text() };
-}
+const ingest = (headers: Headers, adapter: string, body: string, type = 'application/json') =>
+  ingestAs(server.baseUrl, headers, adapter, body, { type });
 
 const put = async (resource: Resource) => {
   const answer = await clients.call(admin, 'PUT', `/${resource.resourceType}/${resource.id}`, resource);

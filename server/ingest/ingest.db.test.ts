@@ -1,15 +1,14 @@
 // The ingest path end to end, over real HTTP with real tokens: each adapter's messages written through the access
 // seam as the client that sent them (role and organisation decide), all or nothing, idempotent, with Provenance,
 // quarantine and replay, refusals audited naming the message, and older input never overwriting newer state.
-import { readFileSync } from 'node:fs';
 import type { Bundle, Coverage, DeviceRequest, OperationOutcome, Provenance } from '@medplum/fhirtypes';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../../test/support/app.js';
 import { sealAudit } from '../../test/support/audit.js';
+import { adapterFixture, ingestAs } from '../../test/support/ingest.js';
 import { type Headers, systemClients } from '../../test/support/system-clients.js';
 
-const fixture = (adapter: string, name: string) =>
-  readFileSync(new URL(`../../mappings/${adapter}/fixtures/${name}`, import.meta.url), 'utf8');
+const fixture = adapterFixture;
 
 const AGB = 'http://fhir.nl/fhir/NamingSystem/agb-z';
 const GEMEENTE = 'urn:oid:2.16.840.1.113883.2.4.6.14';
@@ -21,14 +20,8 @@ let otherHospital: Headers;
 let municipality: Headers;
 let supplier: Headers;
 
-async function ingest(headers: Headers, adapter: string, body: string, accept = 'application/fhir+json') {
-  const response = await fetch(`${server.baseUrl}/$ingest?adapter=${adapter}`, {
-    method: 'POST',
-    headers: { ...headers, 'content-type': 'text/plain', accept },
-    body,
-  });
-  return { status: response.status, type: response.headers.get('content-type') ?? '', text: await response.text() };
-}
+const ingest = (headers: Headers, adapter: string, body: string, accept = 'application/fhir+json') =>
+  ingestAs(server.baseUrl, headers, adapter, body, { accept });
 
 async function get<T>(headers: Headers, path: string): Promise<{ status: number; body: T }> {
   const response = await fetch(`${server.baseUrl}${path}`, { headers });
