@@ -74,6 +74,11 @@ export interface Adapter<Parsed = unknown> {
   readonly description: string;
   /** The media types a body of this kind arrives with (the first is the canonical one). */
   readonly mediaTypes: readonly string[];
+  /**
+   * Extensions (by url) that other messages add to the objects this adapter's messages replace (an AW35's aanvang
+   * zorg on the Coverage an AW33 replaces): a conditional update keeps the ones the object holds.
+   */
+  readonly keptOnReplace?: readonly string[];
   /** The messages of a body, in order. Throws MappingError (stage parse) when the body cannot be split at all. */
   split(body: string): SourceMessage[];
   /** One message read into the adapter's own model. Throws MappingError (stage parse). */

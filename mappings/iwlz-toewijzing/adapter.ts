@@ -3,6 +3,7 @@
 // the project given at construction, then read with fast-xml-parser and mapped to one transaction.
 import type { Adapter, MappedMessage, MappingContext, SourceMessage } from '../adapter.js';
 import { MappingError } from '../adapter.js';
+import { CARE_START_URL } from './code-maps.js';
 import { mapAw33 } from './map-aw33.js';
 import { mapAw35 } from './map-aw35.js';
 import { type Parsed, readMessage } from './parse-messages.js';
@@ -23,6 +24,8 @@ export function iwlzToewijzingAdapter(options: IwlzToewijzingOptions): Adapter<P
     name: 'iwlz-toewijzing',
     description: 'iWlz 2.2 AW33 zorgtoewijzing and AW35 aanvang zorg (XML) to Wlz Coverage, Patient and zorgkantoor',
     mediaTypes: ['application/xml', 'text/xml'],
+    // An AW33 replaces the Coverage of a toewijzing; the aanvang zorg reports AW35s added to it stay.
+    keptOnReplace: [CARE_START_URL],
 
     split(body: string): SourceMessage[] {
       if (body.trim() === '') {
@@ -41,7 +44,7 @@ export function iwlzToewijzingAdapter(options: IwlzToewijzingOptions): Adapter<P
       try {
         return parsed.kind === 'AW33'
           ? mapAw33(parsed.header, parsed.clients, schemas.labels)
-          : mapAw35(parsed.clients);
+          : mapAw35(parsed.header, parsed.clients, schemas.labels);
       } catch (error) {
         if (error instanceof MappingError) {
           throw error;

@@ -24,6 +24,12 @@ export const ROLE_ZORGKANTOOR: Coding = {
   display: 'Care office (zorgkantoor)',
 };
 
+/** The extension an AW35 adds to the Coverage of a toewijzing: a report that delivery began. */
+export const CARE_START_URL = `${HUB}StructureDefinition/hub-ext-care-start`;
+
+/** LDT_Leveringsstatus 1 to 7 (hub CodeSystem iwlz-leveringsstatus); the display is the basisschema's label. */
+export const LEVERINGSSTATUS_SYSTEM = `${HUB}CodeSystem/iwlz-leveringsstatus`;
+
 /** Coverage.class.type codes (hub CodeSystem coverage-class). */
 export const COVERAGE_CLASS_SYSTEM = `${HUB}CodeSystem/coverage-class`;
 

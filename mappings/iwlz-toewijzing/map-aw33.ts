@@ -17,13 +17,9 @@ import { COVERAGE_CLASS_SYSTEM, PROFILE, REGIME_WLZ, ROLE_ZORGKANTOOR } from './
 import { patientOf } from './map-patient.js';
 import type { Aw33Client, Header, Located, ZzpToewijzing } from './parse-messages.js';
 import type { IwlzSchemas } from './schemas.js';
-import { amsterdamMidnight, besluitnummer, bsnIdentifier, date, toewijzingIdentifier } from './values.js';
+import { amsterdamMidnight, besluitnummer, bsnIdentifier, date, messageKey, toewijzingIdentifier } from './values.js';
 
 type Labels = IwlzSchemas['labels'];
-
-function messageKey(header: Header): string {
-  return `iwlz:${header.berichtCode}:${header.afzender}:${header.identificatie}`;
-}
 
 function zorgkantoorIdentifier(code: Located): Identifier {
   return { system: NAMING.zorgkantoor, value: code.value };

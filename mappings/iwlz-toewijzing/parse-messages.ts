@@ -89,7 +89,7 @@ export interface Aw33Client extends Person {
 }
 
 /** A GeleverdZorgzwaartepakket or GeleverdeFunctie of an AW35: the start of delivery of one toewijzing. */
-interface Aanvang {
+export interface Aanvang {
   readonly path: string;
   readonly besluitnummer: Located;
   /** ZzpCode, or FunctieCode for a GeleverdeFunctie. */

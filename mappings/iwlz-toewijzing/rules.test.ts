@@ -1,13 +1,15 @@
 // The rules of the mapping one by one, and each refusal, on the fixtures changed in one place.
-import type { Coverage, Patient } from '@medplum/fhirtypes';
+import type { Binary, Coverage, Patient } from '@medplum/fhirtypes';
+import jsonpatch from 'fast-json-patch';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { requireExternal } from '../../test/support/external-material.js';
-import { expectWellMapped } from '../../test/support/mapping-checks.js';
+import { expectWellMapped, profileProblems } from '../../test/support/mapping-checks.js';
 import type { Adapter, MappedMessage } from '../adapter.js';
 import { iwlzToewijzingAdapter, type Parsed } from './adapter.js';
 import { fixture, mapOne, refusalOf, schemaDirOf } from './testing.js';
 
 const folder = requireExternal('iwlz-xsd');
+const SOURCE_TIME = 'https://zorghub.example.org/fhir/StructureDefinition/hub-ext-source-time';
 
 /** The fixture with one piece replaced; fails when the piece is not there, so no test passes on an unchanged message. */
 function edit(raw: string, from: string | RegExp, to: string): string {
@@ -224,12 +226,65 @@ describe.skipIf(!folder.available)('iwlz-toewijzing mapping rules', () => {
     ]);
   });
 
-  it('refuses an AW35 at the mapping stage, naming the toewijzing whose Coverage it is about', async () => {
-    const coverage = resources<Coverage>(await mapOne(adapter, fixture('aw33-complete.xml')), 'Coverage')[1];
-    const error = await refusalOf(adapter, fixture('aw35-aanvang.xml'));
-    expect(error.stage).toBe('map');
-    expect(error.message).toContain(`toewijzing ${coverage?.identifier?.[1]?.value} `);
-    const badBsn = await refusalOf(adapter, edit(fixture('aw35-aanvang.xml'), '999990548', '999990549'));
+  it("patches an AW35's report onto the Coverage of the toewijzing it names, for its client only, valid by hub-Coverage", async () => {
+    const coverage = resources<Coverage>(await mapOne(adapter, fixture('aw33-complete.xml')), 'Coverage')[1]!;
+    const mapped = await mapOne(adapter, fixture('aw35-aanvang.xml'));
+    expect(mapped.key).toBe('iwlz:354:73730802:AB-0000431');
+    const [entry, ...others] = mapped.bundle.entry ?? [];
+    expect(others).toEqual([]);
+    const toewijzing = coverage.identifier?.[1];
+    expect(entry?.request).toEqual({
+      method: 'PATCH',
+      url:
+        `Coverage?identifier=${encodeURIComponent(toewijzing!.system!)}|${encodeURIComponent(toewijzing!.value!)}` +
+        `&beneficiary:Patient.identifier=${encodeURIComponent('http://fhir.nl/fhir/NamingSystem/bsn')}|999990548`,
+    });
+    const operations = JSON.parse(Buffer.from((entry!.resource as Binary).data!, 'base64').toString('utf8'));
+    // As the ingest path holds it: with the source time an AW33's Coverage always carries.
+    const held = {
+      ...coverage,
+      id: 'c1',
+      extension: [{ url: SOURCE_TIME, valueDateTime: '2025-05-12T00:00:00+02:00' }],
+    };
+    const patched = jsonpatch.applyPatch(structuredClone(held), operations).newDocument as Coverage;
+    expect(await profileProblems(patched)).toEqual([]);
+    expect(patched.extension?.[1]).toEqual({
+      url: 'https://zorghub.example.org/fhir/StructureDefinition/hub-ext-care-start',
+      extension: [
+        { url: 'start', valueDate: '2025-06-03' },
+        {
+          url: 'status',
+          valueCoding: {
+            system: 'https://zorghub.example.org/fhir/CodeSystem/iwlz-leveringsstatus',
+            code: '4',
+            display: 'In zorg',
+          },
+        },
+        { url: 'provider', valueIdentifier: { system: 'http://fhir.nl/fhir/NamingSystem/agb-z', value: '73730802' } },
+        { url: 'reported', valueDateTime: '2025-06-04T00:00:00+02:00' },
+      ],
+    });
+    const { extension: _x, ...unchanged } = patched;
+    const { extension: _y, ...before } = held;
+    expect(unchanged).toEqual(before);
+  });
+
+  it('refuses an AW35 with a bad BSN, a functie, a withdrawal, or one toewijzing twice, naming where', async () => {
+    const aanvang = fixture('aw35-aanvang.xml');
+    const badBsn = await refusalOf(adapter, edit(aanvang, '999990548', '999990549'));
     expect(badBsn.location).toBe('/Bericht/Clienten/Client[1]/Bsn');
+    const functie = await refusalOf(adapter, fixture('aw35-functie.xml'));
+    expect(functie.location).toBe('/Bericht/Clienten/Client[1]/GeleverdeFuncties/GeleverdeFunctie[1]');
+    const withdrawn = await refusalOf(adapter, fixture('aw35-withdrawn.xml'));
+    expect(withdrawn.location).toMatch(/GeleverdZorgzwaartepakket\[1\]\/StatusAanlevering$/);
+    const one = aanvang.slice(
+      aanvang.indexOf('        <aw35:GeleverdZorgzwaartepakket>'),
+      aanvang.indexOf('      </aw35:GeleverdeZorgzwaartepakketten>'),
+    );
+    const twice = await refusalOf(
+      adapter,
+      edit(aanvang, '      </aw35:GeleverdeZorgzwaartepakketten>', `${one}      </aw35:GeleverdeZorgzwaartepakketten>`),
+    );
+    expect(twice.location).toMatch(/GeleverdZorgzwaartepakket\[2\]$/);
   });
 });

@@ -34,6 +34,7 @@ export interface IwlzSchemas {
     readonly zzp: CodeLabels;
     readonly leveringsvorm: CodeLabels;
     readonly functie: CodeLabels;
+    readonly leveringsstatus: CodeLabels;
   };
 }
 
@@ -138,6 +139,7 @@ export function loadSchemas(schemaDir: string): IwlzSchemas {
     zzp: enumerationLabels(parsed, 'LDT_ZzpCode'),
     leveringsvorm: enumerationLabels(parsed, 'LDT_Leveringsvorm'),
     functie: enumerationLabels(parsed, 'LDT_FunctieCode'),
+    leveringsstatus: enumerationLabels(parsed, 'LDT_Leveringsstatus'),
   };
   for (const [list, map] of Object.entries(labels)) {
     if (map.size === 0) {

@@ -4,13 +4,18 @@ import type { Identifier } from '@medplum/fhirtypes';
 import { isValidBsn } from '../../server/fhir/bsn.js';
 import { MappingError } from '../adapter.js';
 import { NAMING } from '../shared/naming-systems.js';
-import type { Located } from './parse-messages.js';
+import type { Header, Located } from './parse-messages.js';
 
 /**
  * One iWlz toewijzing of a zorgzwaartepakket, as iWlz itself refers to it (AW35 GeleverdZorgzwaartepakket:
  * Besluitnummer, ZzpCode, ToewijzingIngangsdatum). Proposed for NAMING as `wlzToewijzing`.
  */
 const TOEWIJZING_SYSTEM = 'https://zorghub.example.org/fhir/NamingSystem/iwlz-toewijzing';
+
+/** The message's identity: BerichtCode, Afzender and BerichtIdentificatie (`iwlz:352:5515:ZK5515-08812`). */
+export function messageKey(header: Header): string {
+  return `iwlz:${header.berichtCode}:${header.afzender}:${header.identificatie}`;
+}
 
 export function bsnIdentifier(bsn: Located): Identifier {
   if (!isValidBsn(bsn.value)) {

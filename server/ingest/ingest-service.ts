@@ -189,7 +189,7 @@ export class IngestService {
         { principal },
         (repository) =>
           repository.transaction(async (tx) => {
-            const applied = await applyNewerOnly(tx, bundle, mapped!.time);
+            const applied = await applyNewerOnly(tx, bundle, mapped!.time, adapter.keptOnReplace);
             olderThanHeld = applied.olderThanHeld;
             return batchOrTransaction(
               { method: 'POST', params: {}, query: new URLSearchParams(), headers: {}, body: applied.bundle },

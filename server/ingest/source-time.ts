@@ -2,6 +2,9 @@
 // overwrites it. Every object a message creates or replaces carries the time of the message that last set it
 // (extension hub-ext-source-time); an entry whose object holds a later time is left out, and references to it
 // find the object as it is. The message is still accepted, logged and given its Provenance.
+// The same step, which reads the held object under a row lock anyway, keeps on the replacement the extensions other
+// messages added (the adapter's `keptOnReplace`), and turns the conditional update into an update of the id it
+// found, so that the transaction does not search for it a second time.
 import type { Bundle, BundleEntry, Extension, Resource } from '@medplum/fhirtypes';
 import type { Repository } from '../contracts/repository.js';
 
@@ -15,9 +18,21 @@ function heldSourceTime(resource: Resource): string | undefined {
   return extensions.find((e) => e.url === SOURCE_TIME_URL)?.valueDateTime;
 }
 
-function withSourceTime<T extends Resource>(resource: T, time: string): T {
-  const others = ((resource as { extension?: Extension[] }).extension ?? []).filter((e) => e.url !== SOURCE_TIME_URL);
-  return { ...resource, extension: [...others, { url: SOURCE_TIME_URL, valueDateTime: time }] };
+function extensionsOf(resource: Resource | undefined): Extension[] {
+  return (resource as { extension?: Extension[] } | undefined)?.extension ?? [];
+}
+
+/** The replacement with the message's time, and with the held object's extensions of the kept urls it lacks. */
+function replacement<T extends Resource>(
+  resource: T,
+  time: string,
+  held: Resource | undefined,
+  kept: ReadonlySet<string>,
+): T {
+  const own = extensionsOf(resource).filter((e) => e.url !== SOURCE_TIME_URL);
+  const ownUrls = new Set(own.map((e) => e.url));
+  const carried = extensionsOf(held).filter((e) => kept.has(e.url) && !ownUrls.has(e.url));
+  return { ...resource, extension: [...own, ...carried, { url: SOURCE_TIME_URL, valueDateTime: time }] };
 }
 
 /**
@@ -28,29 +43,43 @@ export async function applyNewerOnly(
   repository: Repository,
   bundle: Bundle,
   time: string,
+  keptOnReplace: readonly string[] = [],
 ): Promise<{ bundle: Bundle; olderThanHeld: string[] }> {
+  const kept = new Set(keptOnReplace);
   const olderThanHeld: string[] = [];
   const replaced = new Map<string, string>();
-  const kept: BundleEntry[] = [];
+  const entries: BundleEntry[] = [];
   for (const entry of bundle.entry ?? []) {
     const match = entry.request?.method === 'PUT' ? CONDITIONAL_UPDATE.exec(entry.request.url) : null;
     if (!match || !entry.resource) {
-      kept.push(entry);
+      entries.push(entry);
       continue;
     }
     const [, type, criteria] = match as unknown as [string, string, string];
     const ids = await repository.findIds(type, criteria, 2, { lock: true });
-    const held = ids.length === 1 ? heldSourceTime(JSON.parse((await repository.read(type, ids[0]!)).json)) : undefined;
-    if (held && Date.parse(held) > Date.parse(time)) {
+    if (ids.length !== 1) {
+      // None: a create; several: the transaction answers "multiple matches" for the criteria.
+      entries.push({ ...entry, resource: replacement(entry.resource, time, undefined, kept) });
+      continue;
+    }
+    const id = ids[0]!;
+    const held = JSON.parse((await repository.read(type, id)).json) as Resource;
+    const heldTime = heldSourceTime(held);
+    if (heldTime && Date.parse(heldTime) > Date.parse(time)) {
       olderThanHeld.push(entry.request!.url);
       if (entry.fullUrl) replaced.set(entry.fullUrl, entry.request!.url);
       continue;
     }
-    kept.push({ ...entry, resource: withSourceTime(entry.resource, time) });
+    // The row is locked until the transaction ends, so the id found is the one the update must replace.
+    entries.push({
+      ...entry,
+      resource: { ...replacement(entry.resource, time, held, kept), id },
+      request: { ...entry.request!, url: `${type}/${id}` },
+    });
   }
-  if (!olderThanHeld.length) return { bundle: { ...bundle, entry: kept }, olderThanHeld };
+  if (!olderThanHeld.length) return { bundle: { ...bundle, entry: entries }, olderThanHeld };
   // The entries left find the objects left out by their criteria: they stay as the hub holds them.
-  const text = JSON.stringify(kept, (key, value) =>
+  const text = JSON.stringify(entries, (key, value) =>
     key === 'reference' && typeof value === 'string' && replaced.has(value) ? replaced.get(value) : value,
   );
   return { bundle: { ...bundle, entry: JSON.parse(text) as BundleEntry[] }, olderThanHeld };

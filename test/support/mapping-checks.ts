@@ -72,7 +72,10 @@ async function mappingProblems(mapped: MappedMessage, raw: string): Promise<stri
       (request?.method === 'PATCH' &&
         resource.resourceType === 'Binary' &&
         /json-patch\+json/.test((resource as { contentType?: string }).contentType ?? '') &&
-        /^[A-Z][A-Za-z]+\?identifier=[^|&]+\|[^&]+$/.test(request.url));
+        // By identifier, and perhaps by the identifier of the client it must be about (`&beneficiary:Patient.identifier=`).
+        /^[A-Z][A-Za-z]+\?identifier=[^|&]+\|[^&]+(&[a-z-]+:[A-Z][A-Za-z]+\.identifier=[^|&]+\|[^&]+)?$/.test(
+          request.url,
+        ));
     if (!conditional) {
       problems.push(`${at} is neither a conditional create nor a conditional update of ${resource.resourceType}`);
     }
@@ -177,6 +180,12 @@ function valuesNotInInput(resource: Resource, raw: string, at: string): string[]
     if (note.text) checkText(note.text, 'note');
   }
   return problems;
+}
+
+/** What R4 and the hub's profiles find wrong with one resource (a resource as a patch leaves it, say). */
+export async function profileProblems(resource: Resource): Promise<string[]> {
+  const issues = [...validateResource(resource).issues, ...profileIssues(await hubConformance(), resource)];
+  return issues.filter((i) => i.severity === 'error').map((i) => i.diagnostics ?? '');
 }
 
 /** Asserts that a mapped message meets every rule. */
