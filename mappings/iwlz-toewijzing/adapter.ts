@@ -1,6 +1,6 @@
 // iWlz 2.2 AW33 (zorgtoewijzing: the zorgkantoor allocates Wlz care to a provider) and AW35 (aanvang zorg: the
 // provider reports that care began). Each message is validated against its official XSD, read from a folder outside
-// the project given at construction, then read with fast-xml-parser and mapped to one transaction.
+// the project given at construction, then read with the adapters' XML reader (mappings/shared/xml.ts) and mapped to one transaction.
 import type { Adapter, MappedMessage, MappingContext, SourceMessage } from '../adapter.js';
 import { MappingError } from '../adapter.js';
 import { CARE_START_URL } from './code-maps.js';

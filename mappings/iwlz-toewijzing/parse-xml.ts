@@ -1,8 +1,9 @@
-// The XML layer: refuse what is not a plain, well-formed iWlz 2.2 document, validate it against its official XSD
-// with xmllint (libxml2 compiled to WebAssembly), and give the mapping a small element reader over the parsed tree.
-import { XMLParser, XMLValidator } from 'fast-xml-parser';
+// The XML layer: refuse what is not a plain, well-formed iWlz 2.2 document (the adapters' one reader,
+// mappings/shared/xml.ts), validate it against its official XSD with xmllint (libxml2 compiled to WebAssembly), and
+// give the mapping a small element reader over the tree, with source paths.
 import { memoryPages, validateXML } from 'xmllint-wasm';
 import { MappingError } from '../adapter.js';
+import { readXml, type XmlElement } from '../shared/xml.js';
 import { type IwlzSchemas, MESSAGE_NAMESPACES, type MessageKind } from './schemas.js';
 
 const XML_FILE = 'bericht.xml';
@@ -11,64 +12,25 @@ function lineOf(text: string, index: number): number {
   return index < 0 ? 1 : text.slice(0, index).split('\n').length;
 }
 
-const parser = new XMLParser({
-  ignoreAttributes: false,
-  attributeNamePrefix: '@_',
-  removeNSPrefix: false,
-  // No entity expansion: a DOCTYPE is refused before parsing, and the five predefined entities and character
-  // references are decoded by `decode` below, in one pass.
-  processEntities: false,
-  htmlEntities: false,
-  parseTagValue: false,
-  parseAttributeValue: false,
-  trimValues: true,
-  ignoreDeclaration: true,
-  ignorePiTags: true,
-  isArray: (_name, _path, _leaf, isAttribute) => !isAttribute,
-});
-
-const PREDEFINED: Readonly<Record<string, string>> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
-
-function decode(text: string): string {
-  return text.replace(/&(amp|lt|gt|quot|apos|#[0-9]+|#x[0-9a-fA-F]+);/g, (_all, name: string) => {
-    if (!name.startsWith('#')) {
-      return PREDEFINED[name] ?? '';
-    }
-    const code = name[1] === 'x' ? Number.parseInt(name.slice(2), 16) : Number.parseInt(name.slice(1), 10);
-    return code <= 0x10ffff ? String.fromCodePoint(code) : '';
-  });
-}
-
-type Tree = Record<string, unknown>;
-
-function localName(key: string): string {
-  return key.slice(key.indexOf(':') + 1);
-}
-
 /** One element of the message, with its path in the source's own terms ("/Bericht/Clienten/Client[2]/Bsn"). */
 export class Element {
   constructor(
-    private readonly node: unknown,
+    private readonly element: XmlElement,
     readonly path: string,
   ) {}
 
-  private values(name: string): unknown[] {
-    if (!this.node || typeof this.node !== 'object') {
-      return [];
-    }
-    return Object.entries(this.node as Tree)
-      .filter(([key]) => !key.startsWith('@_') && key !== '#text' && localName(key) === name)
-      .flatMap(([, value]) => (Array.isArray(value) ? value : [value]));
+  private named(name: string): XmlElement[] {
+    return this.element.children.filter((child) => child.name === name);
   }
 
   /** A repeating child: every occurrence, numbered from 1. */
   children(name: string): Element[] {
-    return this.values(name).map((value, i) => new Element(value, `${this.path}/${name}[${i + 1}]`));
+    return this.named(name).map((child, i) => new Element(child, `${this.path}/${name}[${i + 1}]`));
   }
 
   child(name: string): Element | undefined {
-    const value = this.values(name)[0];
-    return value === undefined ? undefined : new Element(value, `${this.path}/${name}`);
+    const child = this.named(name)[0];
+    return child === undefined ? undefined : new Element(child, `${this.path}/${name}`);
   }
 
   /** A child the XSD requires; its absence after validation is still refused, never a TypeError. */
@@ -82,8 +44,7 @@ export class Element {
 
   /** The element's own text, trimmed; undefined when empty. */
   get text(): string | undefined {
-    const raw = typeof this.node === 'string' ? this.node : (this.node as Tree | undefined)?.['#text'];
-    const text = typeof raw === 'string' || typeof raw === 'number' ? decode(String(raw)).trim() : '';
+    const text = this.element.text.trim();
     return text === '' ? undefined : text;
   }
 
@@ -117,49 +78,29 @@ export function readDocument(raw: string): XmlDocument {
   if (text.trim() === '') {
     refuse(raw, 0, 'the message is empty: expected an iWlz 2.2 AW33 or AW35 XML document');
   }
-  const doctype = text.search(/<!DOCTYPE|<!ENTITY/i);
-  if (doctype >= 0) {
-    refuse(raw, doctype, 'a DOCTYPE or entity declaration is not allowed in an iWlz message');
-  }
   const encoding = /^<\?xml[^>]*\bencoding\s*=\s*["']([^"']+)["']/.exec(text.trimStart())?.[1];
   if (encoding && !/^utf-?8$/i.test(encoding)) {
     refuse(raw, 0, `the message declares encoding ${encoding}; iWlz messages are UTF-8`);
   }
-  const wellFormed = XMLValidator.validate(text);
-  if (wellFormed !== true) {
-    const tag = /tag '([^']+)'/.exec(wellFormed.err.msg)?.[1];
-    const where = `line ${wellFormed.err.line}${tag ? `, ${localName(tag)}` : ''}`;
-    throw new MappingError(where, `the message is not well-formed XML: ${wellFormed.err.msg}`, 'parse');
+  const root = readXml(text, 'iWlz');
+  const rootIndex = Math.max(0, text.search(/<[A-Za-z_]/));
+  if (root.name !== 'Bericht') {
+    refuse(raw, rootIndex, `the root element is ${root.name}; an iWlz message has one root element Bericht`);
   }
-  let tree: Tree;
-  try {
-    tree = parser.parse(text) as Tree;
-  } catch (error) {
-    refuse(raw, 0, `the message is not well-formed XML: ${(error as Error).message}`);
-  }
-  const rootKeys = Object.keys(tree).filter((key) => !key.startsWith('?') && !key.startsWith('#'));
-  const rootKey = rootKeys[0];
-  const rootIndex = rootKey ? text.indexOf(`<${rootKey}`) : 0;
-  if (rootKeys.length !== 1 || !rootKey || localName(rootKey) !== 'Bericht') {
-    refuse(raw, rootIndex, `the root element is ${rootKey ?? 'missing'}; an iWlz message has one root element Bericht`);
-  }
-  const node = (tree[rootKey] as unknown[])[0];
-  const attributes = node && typeof node === 'object' ? (node as Tree) : {};
-  const prefix = rootKey.includes(':') ? rootKey.slice(0, rootKey.indexOf(':')) : undefined;
-  const namespace = attributes[prefix ? `@_xmlns:${prefix}` : '@_xmlns'];
+  const namespace = root.namespace;
   const kind = (Object.keys(MESSAGE_NAMESPACES) as MessageKind[]).find((k) => MESSAGE_NAMESPACES[k] === namespace);
   if (!kind) {
-    const release = typeof namespace === 'string' ? /\/iwlz\/(\d+_\d+)\/(\w+)\//.exec(namespace) : null;
+    const release = /\/iwlz\/(\d+_\d+)\/(\w+)\//.exec(namespace);
     const which = release
       ? `iWlz ${release[1].replace('_', '.')} ${release[2].toUpperCase()}`
-      : `namespace ${typeof namespace === 'string' ? namespace : '(none declared on the root element)'}`;
+      : `namespace ${namespace || '(none declared on the root element)'}`;
     refuse(
       raw,
       rootIndex,
       `${which} is not accepted: this adapter reads iWlz 2.2 AW33 (zorgtoewijzing) and AW35 (aanvang zorg)`,
     );
   }
-  return { kind, root: new Element(node, '/Bericht') };
+  return { kind, root: new Element(root, '/Bericht') };
 }
 
 /** The element an xmllint message is about, without its namespace: "Element '{ns}Bsn': ..." gives "Bsn". */

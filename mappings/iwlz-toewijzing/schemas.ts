@@ -4,7 +4,8 @@
 // release of the code lists needs no code change.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { XMLParser } from 'fast-xml-parser';
+import { MappingError } from '../adapter.js';
+import { readXml, type XmlElement } from '../shared/xml.js';
 
 /** The setting the ingest path reads the schema folder from. */
 const SCHEMA_DIR_SETTING = 'HUB_IWLZ_XSD_DIR';
@@ -59,41 +60,24 @@ function readFrom(folder: string, names: readonly string[]): string {
   throw unreadable(folder, `${names.join(' or ')} is missing`);
 }
 
-const xsdParser = new XMLParser({
-  ignoreAttributes: false,
-  attributeNamePrefix: '@_',
-  removeNSPrefix: true,
-  processEntities: false,
-  parseTagValue: false,
-  trimValues: true,
-  isArray: (_name, _path, _leaf, isAttribute) => !isAttribute,
-});
-
-type XsdNode = Record<string, unknown>;
-
-function nodes(node: unknown, name: string): XsdNode[] {
-  const value = node && typeof node === 'object' ? (node as XsdNode)[name] : undefined;
-  return Array.isArray(value) ? (value.filter((v) => v && typeof v === 'object') as XsdNode[]) : [];
+function childrenNamed(element: XmlElement | undefined, name: string): XmlElement[] {
+  return element?.children.filter((child) => child.name === name) ?? [];
 }
 
-function documentation(node: XsdNode): string | undefined {
-  const doc = nodes(node, 'annotation').flatMap((a) => {
-    const value = (a as XsdNode).documentation;
-    return Array.isArray(value) ? value : [];
-  })[0];
-  const text = typeof doc === 'string' ? doc : (doc as XsdNode | undefined)?.['#text'];
-  return typeof text === 'string' && text.trim() ? text.trim().replace(/\s+/g, ' ') : undefined;
+function documentation(element: XmlElement): string | undefined {
+  const doc = childrenNamed(element, 'annotation').flatMap((a) => childrenNamed(a, 'documentation'))[0];
+  const text = doc?.text.trim();
+  return text ? text.replace(/\s+/g, ' ') : undefined;
 }
 
 /** The enumeration values of a named simple type with their documentation. */
-function enumerationLabels(schema: unknown, typeName: string): Map<string, string> {
-  const root = nodes(schema, 'schema')[0];
-  const type = nodes(root, 'simpleType').find((t) => t['@_name'] === typeName);
+function enumerationLabels(schema: XmlElement, typeName: string): Map<string, string> {
+  const type = childrenNamed(schema, 'simpleType').find((t) => t.attributes.name === typeName);
   const labels = new Map<string, string>();
-  for (const value of nodes(nodes(type, 'restriction')[0], 'enumeration')) {
-    const code = value['@_value'];
+  for (const value of childrenNamed(childrenNamed(type, 'restriction')[0], 'enumeration')) {
+    const code = value.attributes.value;
     const label = documentation(value);
-    if (typeof code === 'string' && label) {
+    if (code !== undefined && label) {
       labels.set(code, label);
     }
   }
@@ -128,11 +112,12 @@ export function loadSchemas(schemaDir: string): IwlzSchemas {
   if (targetNamespace(basis.contents) !== BASIS_NAMESPACE) {
     throw unreadable(folder, `basisschema.xsd is not the iWlz 2.2 basisschema (${BASIS_NAMESPACE})`);
   }
-  let parsed: unknown;
+  let parsed: XmlElement;
   try {
-    parsed = xsdParser.parse(basis.contents);
+    parsed = readXml(basis.contents, 'XSD');
   } catch (error) {
-    throw unreadable(folder, `basisschema.xsd cannot be read as XML (${(error as Error).message})`);
+    const why = error instanceof MappingError ? `${error.location}: ${error.message}` : (error as Error).message;
+    throw unreadable(folder, `basisschema.xsd cannot be read as XML (${why})`);
   }
   const labels = {
     zorgkantoor: enumerationLabels(parsed, 'LDT_ZorgkantoorCode'),

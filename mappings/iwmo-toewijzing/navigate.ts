@@ -2,7 +2,7 @@
 // element names appear in a refusal.
 import { MappingError } from '../adapter.js';
 import type { Located } from './model.js';
-import type { XmlElement } from './xml.js';
+import type { XmlElement } from '../shared/xml.js';
 
 export interface Node {
   readonly element: XmlElement;

@@ -5,12 +5,12 @@ import { BERICHT, OTHER_BERICHT_CODES } from './code-maps.js';
 import type { Header, IwmoMessage, MessageKind, StopClient, StopProduct, ToewijzingClient } from './model.js';
 import { all, codeOf, type Node, one, required, rootNode, textOf } from './navigate.js';
 import { readContacts, readPerson, readProduct } from './parse-client.js';
-import { declaredNamespace, readXml } from './xml.js';
+import { readXml } from '../shared/xml.js';
 
 const ROOTS = ['Bericht', 'WMO301', 'WMO307'];
 
 export function parseMessage(raw: string): IwmoMessage {
-  const element = readXml(raw);
+  const element = readXml(raw, 'iWmo');
   const root = rootNode(element);
   if (!ROOTS.includes(element.name)) {
     throw new MappingError(
@@ -50,7 +50,7 @@ export function parseMessage(raw: string): IwmoMessage {
   if (clientNodes.length === 0) {
     throw new MappingError(`${root.path}/Client`, 'the message has no Client', 'parse');
   }
-  const base = { root: { name: element.name, namespace: declaredNamespace(element) }, header };
+  const base = { root: { name: element.name, namespace: element.namespace || undefined }, header };
   return kind === 'WMO301'
     ? { ...base, kind, clients: clientNodes.map(readToewijzingClient) }
     : { ...base, kind, clients: clientNodes.map(readStopClient) };

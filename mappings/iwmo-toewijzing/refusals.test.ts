@@ -20,7 +20,7 @@ describe('refused at parse: not a WMO301 or WMO307', () => {
   const cases: [string, string, string, RegExp][] = [
     ['an empty body', '  \n', 'body', /empty/],
     ['a DOCTYPE', fixture('broken-doctype'), 'line 2', /DOCTYPE/],
-    ['XML that is not well-formed', fixture('broken-not-well-formed'), 'line 16', /not well-formed/],
+    ['XML that is not well-formed', fixture('broken-not-well-formed'), 'line 16, Naam', /not well-formed/],
     ['an undeclared entity', changed(minimal, 'Bakker', 'B&auml;kker'), '<Achternaam>', /undeclared entity "&auml;"/],
     ['another root element', '<Patient xmlns="http://hl7.org/fhir"/>', '/Patient', /root element is Patient/],
     ['no Header', changed(minimal, /<Header>[\s\S]*<\/Header>/, ''), '/Bericht/Header', /no Header/],

@@ -3,14 +3,14 @@ import { describe, expect, it } from 'vitest';
 import type { IngestOutcome } from '../adapter.js';
 import { all, type Node, one, rootNode, textOf } from './navigate.js';
 import { adapter, fixture, run } from './test-support.js';
-import { declaredNamespace, readXml } from './xml.js';
+import { readXml } from '../shared/xml.js';
 
 async function reply(body: string, outcome: IngestOutcome): Promise<{ root: Node; namespace?: string; body: string }> {
   const [result] = await run(body);
   const answer = adapter.respond!(result.message, result.parsed, outcome);
   expect(answer.contentType).toBe('application/xml');
-  const element = readXml(answer.body);
-  return { root: rootNode(element), namespace: declaredNamespace(element), body: answer.body };
+  const element = readXml(answer.body, 'iWmo');
+  return { root: rootNode(element), namespace: element.namespace || undefined, body: answer.body };
 }
 
 const value = (node: Node | undefined, path: string): string | undefined => {

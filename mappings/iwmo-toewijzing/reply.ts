@@ -8,7 +8,7 @@ import type { Header, IwmoMessage, MessageKind } from './model.js';
 import { all, rootNode, textOf } from './navigate.js';
 import { readHeader } from './parse.js';
 import { amsterdamDate } from './values.js';
-import { declaredNamespace, isXmlChar, readXml } from './xml.js';
+import { isXmlChar, readXml } from '../shared/xml.js';
 
 interface Echo {
   readonly kind: MessageKind;
@@ -118,7 +118,7 @@ function write(out: Out, ns: Namespaces, depth: number): string {
 /** The header and clients of a message that did not parse, as far as they can be read. */
 function leniently(raw: string): Echo {
   try {
-    const element = readXml(raw);
+    const element = readXml(raw, 'iWmo');
     const root = rootNode(element);
     const header = readHeader(root);
     const kind: MessageKind =
@@ -127,7 +127,7 @@ function leniently(raw: string): Echo {
       const bsn = textOf(client, ['Bsn']);
       return bsn ? [{ bsn: bsn.value, at: client.path }] : [];
     });
-    return { kind, namespace: declaredNamespace(element), header, clients };
+    return { kind, namespace: element.namespace || undefined, header, clients };
   } catch {
     // Not XML (or not even its header reads): a retour with the hub's reason and nothing to echo.
     return { kind: 'WMO301', clients: [] };

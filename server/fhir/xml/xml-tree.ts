@@ -246,7 +246,7 @@ function decodeReferences(raw: string, elementName: string, attributeName?: stri
   });
 }
 
-function isXmlChar(codePoint: number): boolean {
+export function isXmlChar(codePoint: number): boolean {
   return (
     codePoint === 0x9 ||
     codePoint === 0xa ||
