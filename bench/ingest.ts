@@ -35,9 +35,12 @@ const log = (message: string) => process.stderr.write(`[bench:ingest] ${message}
 const fixture = (adapter: string, name: string) =>
   readFileSync(new URL(`../mappings/${adapter}/fixtures/${name}`, import.meta.url), 'utf8');
 
-/** A BSN passing the 11-test, the n-th of a series. */
+/**
+ * A BSN passing the 11-test, the n-th of a series, distinct for every n: each n has two blocks of ten numbers (the
+ * same first eight digits) of its own, and of two neighbouring blocks at least one holds a valid BSN.
+ */
 function bsn(n: number): string {
-  for (let candidate = 100_000_000 + n * 13; ; candidate++) {
+  for (let candidate = 100_000_000 + n * 20; ; candidate++) {
     const digits = String(candidate).split('').map(Number);
     const sum = digits.slice(0, 8).reduce((acc, d, i) => acc + d * (9 - i), 0) - digits[8]!;
     if (sum % 11 === 0) return String(candidate);

@@ -247,33 +247,51 @@ export function conditionSql(ctx: CompileContext, resourceType: string, alias: A
       return inSearchTable(db, alias, resourceType, 'search_uri', condition.param, where);
     }
     case 'chain': {
+      // Asked per row (EXISTS, correlated by the row's id), not as an id list built first: under an OR (a policy
+      // scope's branches) PostgreSQL cannot pull an IN list into a join, and builds the whole list for each
+      // statement, so a check of one resource read every resource the list could hold. At the top level of the
+      // WHERE, PostgreSQL plans this EXISTS as the same semi-join the IN was.
       const inner = `c${depth + 1}`;
+      const ref = db.unsafe(`r${depth + 1}`);
       const innerWhere = conditionSql({ ...ctx, depth: depth + 1 }, condition.targetType, inner, condition.condition);
       const target = rowsOf(db, condition.targetType, inner);
-      return db`${a}.id IN (
-        SELECT resource_id FROM search_reference
-        WHERE resource_type = ${resourceType} AND param = ${condition.param} AND target_type = ${condition.targetType}
-          AND target_id IN (SELECT ${db.unsafe(inner)}.id::text FROM ${target.from} WHERE ${target.live} AND ${innerWhere}))`;
+      return db`EXISTS (
+        SELECT 1 FROM search_reference ${ref}
+        WHERE ${ref}.resource_type = ${resourceType} AND ${ref}.resource_id = ${a}.id AND ${ref}.param = ${condition.param}
+          AND ${ref}.target_type = ${condition.targetType}
+          AND EXISTS (SELECT 1 FROM ${target.from} WHERE ${db.unsafe(inner)}.id::text = ${ref}.target_id AND ${target.live} AND ${innerWhere}))`;
     }
     case 'in-compartment-of': {
-      // A Patient's own compartments hold its own key (and those of Patients it links to).
-      const inner = `p${depth + 1}`;
-      const innerWhere = conditionSql({ ...ctx, depth: depth + 1 }, 'Patient', inner, condition.condition);
-      return db`${a}.compartments && ARRAY(
-        SELECT unnest(${db.unsafe(inner)}.compartments) FROM "Patient" ${db.unsafe(inner)}
-        WHERE NOT ${db.unsafe(inner)}.deleted AND ${innerWhere})`;
+      // A Patient's own compartments hold its own key (and those of Patients it links to), so the row is in the
+      // compartment of a Patient that meets the condition when their compartments overlap. Asked per row, from the
+      // row's own compartments (the GIN index on Patient.compartments finds its one or two Patients): an array of
+      // every Patient meeting the condition, built first, read the whole Patient table for each write check and
+      // each conditional lookup, so a care provider's writes slowed with the size of the store.
+      const inner = db.unsafe(`p${depth + 1}`);
+      const innerWhere = conditionSql({ ...ctx, depth: depth + 1 }, 'Patient', `p${depth + 1}`, condition.condition);
+      return db`EXISTS (
+        SELECT 1 FROM "Patient" ${inner}
+        WHERE ${inner}.compartments && ${a}.compartments AND NOT ${inner}.deleted AND ${innerWhere})`;
     }
     case 'has': {
       if (condition.sourceType === AUDIT_EVENT) {
         return referencedByAuditSql(ctx, resourceType, alias, condition.param, condition.condition);
       }
-      const inner = `h${depth + 1}`;
-      const innerWhere = conditionSql({ ...ctx, depth: depth + 1 }, condition.sourceType, inner, condition.condition);
-      return db`${a}.id IN (
-        SELECT target_id FROM search_reference
-        WHERE resource_type = ${condition.sourceType} AND param = ${condition.param} AND target_type = ${resourceType}
-          AND resource_id IN (SELECT ${db.unsafe(inner)}.id FROM ${db(condition.sourceType)} ${db.unsafe(inner)}
-                              WHERE NOT ${db.unsafe(inner)}.deleted AND ${innerWhere}))`;
+      // Per row, as a chain is (above).
+      const inner = db.unsafe(`h${depth + 1}`);
+      const ref = db.unsafe(`s${depth + 1}`);
+      const innerWhere = conditionSql(
+        { ...ctx, depth: depth + 1 },
+        condition.sourceType,
+        `h${depth + 1}`,
+        condition.condition,
+      );
+      return db`EXISTS (
+        SELECT 1 FROM search_reference ${ref}
+        WHERE ${ref}.target_type = ${resourceType} AND ${ref}.target_id = ${a}.id AND ${ref}.resource_type = ${condition.sourceType}
+          AND ${ref}.param = ${condition.param}
+          AND EXISTS (SELECT 1 FROM ${db(condition.sourceType)} ${inner}
+                      WHERE ${inner}.id = ${ref}.resource_id AND NOT ${inner}.deleted AND ${innerWhere}))`;
     }
   }
 }
