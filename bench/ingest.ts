@@ -134,7 +134,7 @@ async function main(): Promise<void> {
   const hub = await runJob({ kind: 'hub', databaseUrl: db.url }, 'child-process');
   const sql = openPool(db.url, 2);
   const base = `http://127.0.0.1:${hub.port}`;
-  const admin = await bearerHeaders(hubTokens(hub));
+  const adminTokens = hubTokens(hub);
   const report: Record<string, unknown> = { messagesPerArm: MESSAGES, senders: SENDERS, rounds: ROUNDS };
   const figures: Figure[] = [];
   const failures: string[] = [];
@@ -142,7 +142,7 @@ async function main(): Promise<void> {
     const tokenOf = async (clientId: string, role: string, organization: { system: string; value: string }) => {
       const put = await fetch(`${base}/admin/clients/${clientId}`, {
         method: 'PUT',
-        headers: { ...admin, 'content-type': 'application/json' },
+        headers: { ...(await bearerHeaders(adminTokens)), 'content-type': 'application/json' },
         body: JSON.stringify({
           clientId,
           name: clientId,
@@ -158,19 +158,28 @@ async function main(): Promise<void> {
         }),
       });
       if (!put.ok) throw new Error(`registering ${clientId}: ${put.status} ${await put.text()}`);
-      const token = await fetch(`${base}/admin/clients/${clientId}/$token`, {
-        method: 'POST',
-        headers: { ...admin, 'content-type': 'application/json' },
-        body: '{}',
-      });
-      const { access_token } = (await token.json()) as { access_token: string };
-      return { authorization: `Bearer ${access_token}` };
+      // A sender's token lasts 15 minutes and a run lasts longer: each arm asks for a fresh one (senderHeaders).
+      return async () => {
+        const token = await fetch(`${base}/admin/clients/${clientId}/$token`, {
+          method: 'POST',
+          headers: { ...(await bearerHeaders(adminTokens)), 'content-type': 'application/json' },
+          body: '{}',
+        });
+        if (!token.ok) throw new Error(`a token for ${clientId}: ${token.status} ${await token.text()}`);
+        const { access_token } = (await token.json()) as { access_token: string };
+        return { authorization: `Bearer ${access_token}` };
+      };
     };
-    const kinds: { name: string; adapter: Adapter; headers: Record<string, string>; make: (n: number) => string }[] = [
+    const kinds: {
+      name: string;
+      adapter: Adapter;
+      senderHeaders: () => Promise<Record<string, string>>;
+      make: (n: number) => string;
+    }[] = [
       {
         name: 'hl7v2-order',
         adapter: hl7v2OrderAdapter,
-        headers: await tokenOf('bench.ehr', 'care-provider', {
+        senderHeaders: await tokenOf('bench.ehr', 'care-provider', {
           system: 'http://fhir.nl/fhir/NamingSystem/agb-z',
           value: '06010203',
         }),
@@ -179,7 +188,7 @@ async function main(): Promise<void> {
       {
         name: 'iwmo-toewijzing',
         adapter: iwmoToewijzingAdapter,
-        headers: await tokenOf('bench.gemeente', 'financier', {
+        senderHeaders: await tokenOf('bench.gemeente', 'financier', {
           system: 'urn:oid:2.16.840.1.113883.2.4.6.14',
           value: '0344',
         }),
@@ -202,12 +211,13 @@ async function main(): Promise<void> {
           bodies.push(JSON.stringify(kind.adapter.map(parsed, { receivedAt: new Date().toISOString() }).bundle));
         }
         await drained(); // the mapping above is not the bundle arm's work, nor any earlier arm's records
+        const headers = await kind.senderHeaders();
         return send(
           bodies,
           (body) =>
             fetch(`${base}/`, {
               method: 'POST',
-              headers: { ...kind.headers, 'content-type': 'application/fhir+json' },
+              headers: { ...headers, 'content-type': 'application/fhir+json' },
               body,
             }),
           drained,
@@ -215,12 +225,13 @@ async function main(): Promise<void> {
       };
       const ingest = async (from: number) => {
         await drained();
+        const headers = await kind.senderHeaders();
         return send(
           Array.from({ length: MESSAGES }, (_, i) => kind.make(from + i)),
           (body) =>
             fetch(`${base}/$ingest?adapter=${kind.name}`, {
               method: 'POST',
-              headers: { ...kind.headers, 'content-type': 'text/plain', accept: 'application/fhir+json' },
+              headers: { ...headers, 'content-type': 'text/plain', accept: 'application/fhir+json' },
               body,
             }),
           drained,

@@ -11,6 +11,7 @@ import type {
   Reference,
 } from '@medplum/fhirtypes';
 import { MappingError, type MappedMessage } from '../adapter.js';
+import { oncePerMessage } from '../shared/once-per-message.js';
 import { createIfAbsent, createOrUpdate, referenceByIdentifier, urnFor } from '../shared/bundle-entries.js';
 import { NAMING } from '../shared/naming-systems.js';
 import { COVERAGE_CLASS_SYSTEM, PROFILE, REGIME_WLZ, ROLE_ZORGKANTOOR } from './code-maps.js';
@@ -102,19 +103,10 @@ export function mapAw33(header: Header, clients: readonly Aw33Client[], labels: 
   const time = amsterdamMidnight(date(header.dagtekening));
   const organizations = new Map<string, BundleEntry>();
   const clientEntries: BundleEntry[] = [];
-  const seenBsn = new Map<string, string>();
-  const seenToewijzing = new Map<string, string>();
+  const once = oncePerMessage();
   for (const client of clients) {
     const bsn = bsnIdentifier(client.bsn);
-    const earlier = seenBsn.get(bsn.value ?? '');
-    if (earlier) {
-      throw new MappingError(
-        client.bsn.path,
-        `BSN ${bsn.value} is also the client of ${earlier}: one Client per BSN`,
-        'map',
-      );
-    }
-    seenBsn.set(bsn.value ?? '', client.path);
+    once(`bsn|${bsn.value}`, client.bsn.path, (first) => `BSN ${bsn.value} is also at ${first}: one Client per BSN`);
     refuseFuncties(client, labels);
     if (client.toewijzingen.length === 0) {
       throw new MappingError(
@@ -146,15 +138,7 @@ export function mapAw33(header: Header, clients: readonly Aw33Client[], labels: 
       const identifier = toewijzingIdentifier(besluit, toewijzing.zzpCode, date(toewijzing.ingangsdatum));
       const resource = coverage(toewijzing, { besluit, identifier, beneficiary, payor }, labels);
       const id = identifier.value ?? '';
-      const twice = seenToewijzing.get(id);
-      if (twice) {
-        throw new MappingError(
-          toewijzing.path,
-          `toewijzing ${id} (Besluitnummer, ZzpCode, Ingangsdatum) is also ${twice}`,
-          'map',
-        );
-      }
-      seenToewijzing.set(id, toewijzing.path);
+      once(id, toewijzing.path, (first) => `toewijzing ${id} (Besluitnummer, ZzpCode, Ingangsdatum) is also ${first}`);
       clientEntries.push(createOrUpdate(urnFor(key, `coverage-${id}`), resource, identifier));
     }
   }

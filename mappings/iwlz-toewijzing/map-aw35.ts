@@ -6,6 +6,7 @@
 import type { BundleEntry, Extension } from '@medplum/fhirtypes';
 import { MappingError, type MappedMessage } from '../adapter.js';
 import { identifierCriteria, patchWhere, urnFor } from '../shared/bundle-entries.js';
+import { oncePerMessage } from '../shared/once-per-message.js';
 import { NAMING } from '../shared/naming-systems.js';
 import { CARE_START_URL, LEVERINGSSTATUS_SYSTEM } from './code-maps.js';
 import type { Aanvang, Aw35Client, Header } from './parse-messages.js';
@@ -62,7 +63,7 @@ export function mapAw35(header: Header, clients: readonly Aw35Client[], labels: 
   const key = messageKey(header);
   const time = amsterdamMidnight(date(header.dagtekening));
   const entries: BundleEntry[] = [];
-  const seen = new Map<string, string>();
+  const once = oncePerMessage();
   for (const client of clients) {
     const bsn = bsnIdentifier(client.bsn);
     if (client.aanvang.length === 0) {
@@ -76,15 +77,11 @@ export function mapAw35(header: Header, clients: readonly Aw35Client[], labels: 
         date({ value: aanvang.toewijzingIngangsdatum, path: `${aanvang.path}/ToewijzingIngangsdatum` }),
       );
       const id = identifier.value ?? '';
-      const twice = seen.get(id);
-      if (twice) {
-        throw new MappingError(
-          aanvang.path,
-          `toewijzing ${id} (Besluitnummer, ZzpCode, ToewijzingIngangsdatum) is also ${twice}`,
-          'map',
-        );
-      }
-      seen.set(id, aanvang.path);
+      once(
+        id,
+        aanvang.path,
+        (first) => `toewijzing ${id} (Besluitnummer, ZzpCode, ToewijzingIngangsdatum) is also ${first}`,
+      );
       // The client's BSN is part of the criteria: an AW35 naming another client's toewijzing matches nothing, and the
       // whole message fails (quarantined with the reason) instead of writing onto someone else's Coverage.
       const criteria = `${identifierCriteria(identifier)}&beneficiary:Patient.${identifierCriteria(bsn)}`;

@@ -209,7 +209,7 @@ describe.skipIf(!folder.available)('iwlz-toewijzing mapping rules', () => {
     const twice = await refusalOf(adapter, edit(complete, '  </aw33:Clienten>', `${client}  </aw33:Clienten>`));
     expect([twice.location, twice.message]).toEqual([
       '/Bericht/Clienten/Client[2]/Bsn',
-      'BSN 999990548 is also the client of /Bericht/Clienten/Client[1]: one Client per BSN',
+      'BSN 999990548 is also at /Bericht/Clienten/Client[1]/Bsn: one Client per BSN',
     ]);
     const sameStart = edit(complete, '<aw33:Ingangsdatum>2025-06-01<', '<aw33:Ingangsdatum>2025-02-01<');
     const repeated = await refusalOf(adapter, sameStart);

@@ -1,5 +1,6 @@
 // A parsed WMO301 or WMO307 as one transaction: the municipality and the clients as parties (createIfAbsent), each
 // allocation as a Coverage found by its ToewijzingNummer (createOrUpdate).
+import { oncePerMessage } from '../shared/once-per-message.js';
 import type { BundleEntry } from '@medplum/fhirtypes';
 import { type MappedMessage, type MappingContext, MappingError } from '../adapter.js';
 import {
@@ -143,18 +144,14 @@ function checkSender(afzender: Located, system: string, context: MappingContext)
 
 /** A BSN or a ToewijzingNummer twice in one message would make two entries for one object: refused. */
 function distinct(): { check: (field: Located, name: string, what: string) => void } {
-  const seen = new Map<string, string>();
+  const once = oncePerMessage();
   return {
-    check(field, name, what) {
-      const id = `${name}|${field.value}`;
-      const first = seen.get(id);
-      if (first) {
-        throw new MappingError(
-          field.at,
+    check: (field, name, what) =>
+      once(
+        `${name}|${field.value}`,
+        field.at,
+        (first) =>
           `${name} ${field.value} occurs twice in this message (also at ${first}): one ${what} is written once`,
-        );
-      }
-      seen.set(id, field.at);
-    },
+      ),
   };
 }

@@ -12,14 +12,14 @@ const SOURCE_TIME_URL = 'https://zorghub.example.org/fhir/StructureDefinition/hu
 
 const CONDITIONAL_UPDATE = /^([A-Z][A-Za-z]+)\?(.+)$/;
 
-/** The source time an object holds, if any. */
-function heldSourceTime(resource: Resource): string | undefined {
-  const extensions = (resource as { extension?: Extension[] }).extension ?? [];
-  return extensions.find((e) => e.url === SOURCE_TIME_URL)?.valueDateTime;
-}
-
+/** The extensions of a resource (none: an empty list). */
 function extensionsOf(resource: Resource | undefined): Extension[] {
   return (resource as { extension?: Extension[] } | undefined)?.extension ?? [];
+}
+
+/** The source time an object holds, if any. */
+function heldSourceTime(resource: Resource): string | undefined {
+  return extensionsOf(resource).find((e) => e.url === SOURCE_TIME_URL)?.valueDateTime;
 }
 
 /** The replacement with the message's time, and with the held object's extensions of the kept urls it lacks. */

@@ -250,7 +250,7 @@ export function conditionSql(ctx: CompileContext, resourceType: string, alias: A
       // Asked per row (EXISTS, correlated by the row's id), not as an id list built first: under an OR (a policy
       // scope's branches) PostgreSQL cannot pull an IN list into a join, and builds the whole list for each
       // statement, so a check of one resource read every resource the list could hold. At the top level of the
-      // WHERE, PostgreSQL plans this EXISTS as the same semi-join the IN was.
+      // WHERE, PostgreSQL can pull this EXISTS into a semi-join as it did the IN (not checked with EXPLAIN at 1M yet).
       const inner = `c${depth + 1}`;
       const ref = db.unsafe(`r${depth + 1}`);
       const innerWhere = conditionSql({ ...ctx, depth: depth + 1 }, condition.targetType, inner, condition.condition);
